@@ -1,0 +1,344 @@
+"""Numba kernels: a matrix of draws in, per-trial outputs out (MODEL.md 3-6).
+
+The model arrives as small tables, one row per benefit or cost line:
+
+- ``code[l]``: the line type (see ``_schema``), ``is_cost[l]``;
+- ``mode[l]`` (1 = absolute), ``scurve[l]`` (1 = s_curve ramp);
+- ``src[l, s]``: the input column feeding parameter slot ``s``, or -1 for the
+  constant ``const[l, s]``;
+- ``prof_row[l]``: the row of ``profiles`` holding a scheduled or one_time
+  line's per-period amounts.
+
+Nothing here draws random numbers (numba's generators are per thread, so
+results would depend on scheduling). ``prange`` runs over fixed-size blocks of
+trials; every trial writes only its own output slots, and per-line PV sums
+are kept per block and added up afterwards in block order, so the results are
+bitwise identical for any number of threads.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit, prange
+
+# Line type codes: keep in step with simulate._schema.
+RETENTION, CONVERSION, SPEND, HANDLE, DEFLECT, RECURRING_BENEFIT, PROFILE, RECURRING_COST = range(8)
+SLOT_LAG, SLOT_RAMP, SLOT_DECAY, SLOT_SCALE = 8, 9, 10, 11
+
+# Trials per parallel work item. Part of the contract only through the order
+# in which per-line PV sums are added; outputs do not depend on it otherwise.
+BLOCK = 64
+# Bracket limit for the IRR search in x = log(1 + monthly rate).
+_X_LIMIT = 700.0
+
+
+@njit(cache=True, inline="always")
+def _param(inputs, src, const, line, slot, t):
+    j = src[line, slot]
+    if j < 0:
+        return const[line, slot]
+    return inputs[j, t]
+
+
+@njit(cache=True, inline="always")
+def effect(m, lag, ramp, decay, scale, scurve):
+    """Effect multiplier e(m) of MODEL.md section 3."""
+    tau = m - lag
+    if tau <= 0.0:
+        return 0.0
+    if tau < ramp:  # ramp > 0 here, since tau > 0
+        x = tau / ramp
+        if scurve:
+            x = x * x * (3.0 - 2.0 * x)
+        return x * scale
+    if decay > 0.0 and tau > ramp:
+        return scale * (1.0 - decay) ** ((tau - ramp) / 12.0)
+    return scale
+
+
+@njit(cache=True)
+def _line_flows(l, t, inputs, code, mode, scurve, src, const, prof_row, profiles, out):
+    """Add line ``l``'s amounts for trial ``t`` to ``out[0..T]`` (all >= 0)."""
+    T = out.shape[0] - 1
+    c = code[l]
+    scale = _param(inputs, src, const, l, SLOT_SCALE, t)
+    if c == PROFILE:
+        k = _param(inputs, src, const, l, 0, t) * scale
+        row = prof_row[l]
+        for m in range(T + 1):
+            out[m] += k * profiles[row, m]
+        return
+    p0 = _param(inputs, src, const, l, 0, t)
+    p1 = _param(inputs, src, const, l, 1, t)
+    p2 = _param(inputs, src, const, l, 2, t)
+    p3 = _param(inputs, src, const, l, 3, t)
+    if c == RECURRING_COST:
+        amount, start, end, esc = p0, p1, p2, p3
+        k = amount * scale
+        for m in range(1, T + 1):
+            w = min(max(m - start + 1.0, 0.0), 1.0) * min(max(end - m + 1.0, 0.0), 1.0)
+            if w > 0.0:
+                years = math.floor(max(m - start, 0.0) / 12.0)
+                out[m] += w * k * (1.0 + esc) ** years
+        return
+    lag = _param(inputs, src, const, l, SLOT_LAG, t)
+    ramp = _param(inputs, src, const, l, SLOT_RAMP, t)
+    decay = _param(inputs, src, const, l, SLOT_DECAY, t)
+    s_curve = scurve[l] == 1
+    if c == RETENTION:
+        n0, arpu, margin, c0 = p0, p1, p2, p3
+        d = _param(inputs, src, const, l, 4, t)
+        a = _param(inputs, src, const, l, 5, t)
+        absolute = mode[l] == 1
+        base = n0
+        treated = n0
+        for m in range(1, T + 1):
+            e = effect(m, lag, ramp, decay, scale, s_curve)
+            cm = c0 - d * e if absolute else c0 * (1.0 - d * e)
+            cm = max(cm, 0.0)
+            base = base * (1.0 - c0) + a
+            treated = treated * (1.0 - cm) + a
+            out[m] += (treated - base) * arpu * margin
+        return
+    if c == CONVERSION:
+        leads, p_base, lift, value = p0, p1, p2, p3
+        arpu = _param(inputs, src, const, l, 4, t)
+        margin = _param(inputs, src, const, l, 5, t)
+        churn = _param(inputs, src, const, l, 6, t)
+        absolute = mode[l] == 1
+        kept = 0.0
+        for m in range(1, T + 1):
+            e = effect(m, lag, ramp, decay, scale, s_curve)
+            dp = lift * e if absolute else p_base * lift * e
+            kept = kept * (1.0 - churn) + leads * dp
+            out[m] += leads * dp * value + kept * arpu * margin
+        return
+    # The rest are a monthly amount times the effect.
+    if c == SPEND:
+        k = p0 * p1 * p2 * p3
+    elif c == HANDLE:
+        k = p0 * p1 / 3600.0 * p2
+    elif c == DEFLECT:
+        k = p0 * p1 * p2
+    else:  # RECURRING_BENEFIT
+        k = p0
+    for m in range(1, T + 1):
+        out[m] += k * effect(m, lag, ramp, decay, scale, s_curve)
+
+
+@njit(cache=True)
+def payback(flows):
+    """MODEL.md section 6 payback on ``flows[0..T]``; +inf when never."""
+    s = 0.0
+    dipped = False
+    for m in range(flows.shape[0]):
+        prev = s
+        s += flows[m]
+        if not dipped:
+            dipped = s < 0.0
+        elif s >= 0.0:
+            return (m - 1) + (-prev) / flows[m]
+    return math.inf if dipped else 0.0
+
+
+@njit(cache=True)
+def _sign_changes(x):
+    changes = 0
+    prev = 0.0
+    for v in x:
+        if v != 0.0:
+            if prev != 0.0 and (v > 0.0) != (prev > 0.0):
+                changes += 1
+            prev = v
+    return changes
+
+
+@njit(cache=True)
+def _first_last_sign(x):
+    first = 0.0
+    last = 0.0
+    for v in x:
+        if v != 0.0:
+            if first == 0.0:
+                first = math.copysign(1.0, v)
+            last = math.copysign(1.0, v)
+    return first, last
+
+
+@njit(cache=True)
+def _npv_in_log_rate(cf, x):
+    """NPV at monthly rate exp(x) - 1, rescaled so it cannot overflow.
+
+    Returns ``(h, dh/dx)`` where ``h`` has the sign and the roots of
+    ``sum(cf_m * exp(-m x))``: for x >= 0 that sum itself (powers of
+    exp(-x) <= 1); for x < 0 the sum times exp(T x), a polynomial in exp(x) < 1.
+    """
+    n = cf.shape[0]
+    acc = 0.0
+    dacc = 0.0
+    if x >= 0.0:
+        v = math.exp(-x)
+        for m in range(n - 1, -1, -1):
+            dacc = dacc * v + acc
+            acc = acc * v + cf[m]
+        return acc, -v * dacc
+    w = math.exp(x)
+    for m in range(n):
+        dacc = dacc * w + acc
+        acc = acc * w + cf[m]
+    return acc, w * dacc
+
+
+@njit(cache=True)
+def _root_in_bracket(cf, lo, hi, f_lo):
+    """Safeguarded Newton (bisection fallback) for a sign change in [lo, hi]."""
+    x = min(max(0.01, lo), hi)
+    if x == lo or x == hi:
+        x = 0.5 * (lo + hi)
+    for _ in range(200):
+        f, df = _npv_in_log_rate(cf, x)
+        if f == 0.0:
+            return x
+        if (f > 0.0) == (f_lo > 0.0):
+            lo = x
+        else:
+            hi = x
+        step_ok = False
+        if df != 0.0:
+            nxt = x - f / df
+            step_ok = lo < nxt < hi
+        if not step_ok:
+            nxt = 0.5 * (lo + hi)
+        if abs(nxt - x) <= 1e-15 * (1.0 + abs(x)) or hi - lo <= 1e-15 * (1.0 + abs(x)):
+            return nxt
+        x = nxt
+    return x
+
+
+@njit(cache=True)
+def _expand(cf, start, direction, want_sign):
+    """Step from ``start`` in ``direction`` until h has ``want_sign``; nan if never."""
+    step = 1.0
+    while step <= _X_LIMIT:
+        x = start + direction * step
+        f, _ = _npv_in_log_rate(cf, x)
+        if f == 0.0 or math.copysign(1.0, f) == want_sign:
+            return x
+        step *= 2.0
+    return math.nan
+
+
+@njit(cache=True)
+def irr(cf, cum):
+    """Annualised IRR under MODEL.md section 6's uniqueness rules, else nan."""
+    if _sign_changes(cf) == 1:
+        first, last = _first_last_sign(cf)
+        f0 = cum[cum.shape[0] - 1]  # h(0) = undiscounted sum
+        if f0 == 0.0:
+            return 0.0
+        if math.copysign(1.0, f0) == first:
+            # h(0) already has the sign it has for large x: the root is below 0.
+            lo = _expand(cf, 0.0, -1.0, last)
+            if math.isnan(lo):
+                return math.nan
+            f_lo, _ = _npv_in_log_rate(cf, lo)
+            x = lo if f_lo == 0.0 else _root_in_bracket(cf, lo, 0.0, f_lo)
+        else:
+            hi = _expand(cf, 0.0, 1.0, first)
+            if math.isnan(hi):
+                return math.nan
+            x = _root_in_bracket(cf, 0.0, hi, f0)
+        return math.expm1(12.0 * x)
+    if _sign_changes(cum) == 1:
+        f0 = cum[cum.shape[0] - 1]
+        if f0 == 0.0:
+            return 0.0
+        # Norstrom: a unique root in (0, inf); h(x) -> sign of the first flow.
+        first, _ = _first_last_sign(cf)
+        if math.copysign(1.0, f0) == first:
+            return math.nan
+        hi = _expand(cf, 0.0, 1.0, first)
+        if math.isnan(hi):
+            return math.nan
+        return math.expm1(12.0 * _root_in_bracket(cf, 0.0, hi, f0))
+    return math.nan
+
+
+@njit(cache=True, parallel=True)
+def simulate(
+    inputs,  # (k, n) float64 draws, one row per uncertain input
+    code,
+    is_cost,
+    mode,
+    scurve,
+    src,
+    const,
+    prof_row,
+    profiles,
+    disc,  # (T+1,) discount factors
+    with_irr,
+    npv,
+    roi,
+    pv_benefits,
+    pv_costs,
+    payback_months,
+    discounted_payback_months,
+    irr_out,
+    paths,  # (n_paths, T+1) cumulative net cash flow of the first n_paths trials
+    discounted_paths,
+    block_line_pv,  # (n_blocks, L) per-block sums of each line's PV
+):
+    """Fill the per-trial outputs for every trial (one column of ``inputs`` each)."""
+    n = npv.shape[0]
+    n_lines = code.shape[0]
+    T1 = disc.shape[0]
+    n_paths = paths.shape[0]
+    n_blocks = (n + BLOCK - 1) // BLOCK
+    for b in prange(n_blocks):
+        ben = np.empty(T1)
+        cost = np.empty(T1)
+        line = np.empty(T1)
+        cf = np.empty(T1)
+        cum = np.empty(T1)
+        dcf = np.empty(T1)
+        for t in range(b * BLOCK, min((b + 1) * BLOCK, n)):
+            ben[:] = 0.0
+            cost[:] = 0.0
+            for l in range(n_lines):
+                line[:] = 0.0
+                _line_flows(l, t, inputs, code, mode, scurve, src, const, prof_row, profiles, line)
+                pv = 0.0
+                if is_cost[l]:
+                    for m in range(T1):
+                        cost[m] += line[m]
+                        pv += line[m] * disc[m]
+                else:
+                    for m in range(T1):
+                        ben[m] += line[m]
+                        pv += line[m] * disc[m]
+                block_line_pv[b, l] += pv
+            pvb = 0.0
+            pvc = 0.0
+            s = 0.0
+            for m in range(T1):
+                pvb += ben[m] * disc[m]
+                pvc += cost[m] * disc[m]
+                cf[m] = ben[m] - cost[m]
+                dcf[m] = cf[m] * disc[m]
+                s += cf[m]
+                cum[m] = s
+            pv_benefits[t] = pvb
+            pv_costs[t] = pvc
+            npv[t] = pvb - pvc
+            roi[t] = (pvb - pvc) / pvc if pvc != 0.0 else math.nan
+            payback_months[t] = payback(cf)
+            discounted_payback_months[t] = payback(dcf)
+            irr_out[t] = irr(cf, cum) if with_irr else math.nan
+            if t < n_paths:
+                ds = 0.0
+                for m in range(T1):
+                    ds += dcf[m]
+                    paths[t, m] = cum[m]
+                    discounted_paths[t, m] = ds

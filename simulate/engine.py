@@ -1,0 +1,257 @@
+"""The one pipeline: ``run(model, trials, seed) -> Result``.
+
+Model -> kernel tables (once) -> for each chunk of trials: draws -> kernel ->
+per-trial outputs. Sensitivity and batch reuse :func:`run` and
+:func:`evaluate`; nothing else calls the kernel.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from . import _core
+from ._schema import N_SLOTS, SLOT_SCALE
+from .config import Model
+from .sampling import DEFAULT_CHUNK, iter_chunks
+
+__all__ = ["Result", "Outputs", "run", "evaluate", "kernel_tables", "OUTPUT_NAMES", "DEFAULT_PATHS"]
+
+OUTPUT_NAMES = (
+    "npv",
+    "roi",
+    "pv_benefits",
+    "pv_costs",
+    "payback_months",
+    "discounted_payback_months",
+    "irr",
+)
+# Trials whose cumulative cash-flow paths are kept (for fan charts).
+DEFAULT_PATHS = 2000
+
+
+class Tables(NamedTuple):
+    """The model as the kernel sees it (see ``_core``)."""
+
+    code: np.ndarray
+    is_cost: np.ndarray
+    mode: np.ndarray
+    scurve: np.ndarray
+    src: np.ndarray
+    const: np.ndarray
+    prof_row: np.ndarray
+    profiles: np.ndarray
+    disc: np.ndarray
+
+
+def discount_factors(horizon_months: int, rate: float) -> np.ndarray:
+    """``d_m = (1 + r) ** (-m / 12)`` for m = 0..T (MODEL.md section 1)."""
+    return (1.0 + rate) ** (-np.arange(horizon_months + 1) / 12.0)
+
+
+def kernel_tables(model: Model) -> Tables:
+    """Turn the model's lines into the small arrays the kernel walks."""
+    from ._schema import BENEFIT_TYPES, COST_TYPES
+
+    lines = model.lines
+    n = len(lines)
+    code = np.zeros(n, np.int64)
+    is_cost = np.zeros(n, np.bool_)
+    mode = np.zeros(n, np.int64)
+    scurve = np.zeros(n, np.int64)
+    src = np.full((n, N_SLOTS), -1, np.int64)
+    const = np.zeros((n, N_SLOTS))
+    prof_row = np.full(n, -1, np.int64)
+    profiles = []
+    for i, line in enumerate(lines):
+        spec = (COST_TYPES if line.kind == "cost" else BENEFIT_TYPES)[line.type]
+        code[i] = spec.code
+        is_cost[i] = line.kind == "cost"
+        mode[i] = line.options.get("mode") == "absolute"
+        scurve[i] = line.options.get("ramp_shape") == "s_curve"
+        const[i, 0] = 1.0  # a scheduled line's amount multiplier
+        const[i, SLOT_SCALE] = 1.0
+        for f in spec.fields:
+            if f.slot < 0:
+                continue
+            ref = line.fields[f.name]
+            if ref.is_constant:
+                const[i, f.slot] = ref.value
+            else:
+                src[i, f.slot] = ref.input
+        if line.profile is not None:
+            prof_row[i] = len(profiles)
+            profiles.append(line.profile)
+    prof = np.array(profiles, float) if profiles else np.zeros((0, model.horizon_months + 1))
+    return Tables(
+        code, is_cost, mode, scurve, src, const, prof_row, prof,
+        discount_factors(model.horizon_months, model.discount_rate),
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Outputs:
+    """Per-trial outputs of the kernel for one matrix of inputs (MODEL.md 6)."""
+
+    npv: np.ndarray
+    roi: np.ndarray
+    pv_benefits: np.ndarray
+    pv_costs: np.ndarray
+    payback_months: np.ndarray
+    discounted_payback_months: np.ndarray
+    irr: np.ndarray
+    paths: np.ndarray
+    discounted_paths: np.ndarray
+    line_pv_sum: np.ndarray  # (L,) sum over trials of each line's PV
+
+
+def evaluate(
+    model: Model,
+    inputs: np.ndarray,
+    *,
+    with_irr: bool = True,
+    n_paths: int = 0,
+    tables: Tables | None = None,
+) -> Outputs:
+    """Run the kernel on a given ``(k, n)`` matrix of input values.
+
+    This is how sensitivity analysis evaluates chosen points (medians,
+    quantiles, Saltelli designs) with exactly the model of :func:`run`.
+    """
+    tables = tables or kernel_tables(model)
+    inputs = np.ascontiguousarray(inputs, dtype=np.float64)
+    k, n = inputs.shape
+    if k != len(model.inputs):
+        raise ValueError(f"inputs has {k} rows, the model has {len(model.inputs)} inputs")
+    if k == 0:
+        inputs = np.zeros((0, n))
+    T1 = model.horizon_months + 1
+    out = {name: np.empty(n) for name in OUTPUT_NAMES}
+    n_paths = min(n_paths, n)
+    paths = np.empty((n_paths, T1))
+    dpaths = np.empty((n_paths, T1))
+    n_blocks = -(-n // _core.BLOCK)
+    block_pv = np.zeros((n_blocks, len(model.lines)))
+    _core.simulate(
+        inputs, *tables, with_irr,
+        out["npv"], out["roi"], out["pv_benefits"], out["pv_costs"],
+        out["payback_months"], out["discounted_payback_months"], out["irr"],
+        paths, dpaths, block_pv,
+    )  # fmt: skip
+    return Outputs(**out, paths=paths, discounted_paths=dpaths, line_pv_sum=block_pv.sum(axis=0))
+
+
+@dataclass(frozen=True, eq=False)
+class Result:
+    """The outcome of one simulation run: per-trial arrays plus what made them.
+
+    ``inputs`` is the ``(k, n)`` matrix of draws (row ``j`` is
+    ``model.inputs[j]``), kept when ``run(..., keep_inputs=True)``.
+    """
+
+    model: Model
+    trials: int
+    seed: int
+    sampling: str
+    chunk_size: int
+    npv: np.ndarray
+    roi: np.ndarray
+    pv_benefits: np.ndarray
+    pv_costs: np.ndarray
+    payback_months: np.ndarray
+    discounted_payback_months: np.ndarray
+    irr: np.ndarray
+    paths: np.ndarray
+    discounted_paths: np.ndarray
+    line_pv_mean: np.ndarray
+    inputs: np.ndarray | None = field(default=None, repr=False)
+
+    def outputs(self) -> dict[str, np.ndarray]:
+        """The per-trial outputs of MODEL.md section 6, by name."""
+        return {name: getattr(self, name) for name in OUTPUT_NAMES}
+
+    @cached_property
+    def _summary(self) -> dict[str, Any]:
+        from .metrics import summarize
+
+        return summarize(self)
+
+    def summary(self) -> dict[str, Any]:
+        """The dict written as ``summary.json`` (INTERFACE.md)."""
+        return self._summary
+
+
+def run(
+    model: Model,
+    trials: int | None = None,
+    seed: int | None = None,
+    *,
+    sampling: str | None = None,
+    keep_inputs: bool = True,
+    n_paths: int = DEFAULT_PATHS,
+    chunk_size: int = DEFAULT_CHUNK,
+    with_irr: bool = True,
+) -> Result:
+    """Simulate ``trials`` trials of ``model``.
+
+    Parameters
+    ----------
+    model
+        From :func:`simulate.load_config`.
+    trials, seed, sampling
+        Override the config's ``simulation:`` block. With no seed anywhere, one
+        is drawn from OS entropy and recorded in the result.
+    keep_inputs
+        Keep the ``(k, trials)`` matrix of draws (needed for ``samples.npz``
+        and rank sensitivity; 8 bytes per input per trial).
+    n_paths
+        How many trials' cumulative cash-flow paths to keep (fan charts).
+    chunk_size
+        Trials drawn at a time; bounds memory. Results depend on it (each
+        chunk has its own child seed), never on the machine or thread count.
+    """
+    trials = model.trials if trials is None else int(trials)
+    if trials < 1:
+        raise ValueError(f"trials must be at least 1, not {trials}")
+    if seed is None:
+        seed = model.seed
+    if seed is None:
+        seed = secrets.randbits(63)
+    if seed < 0:
+        raise ValueError(f"seed must be a whole number >= 0, not {seed}")
+    sampling = sampling or model.sampling
+    tables = kernel_tables(model)
+    arrays = {name: np.empty(trials) for name in OUTPUT_NAMES}
+    kept = np.empty((len(model.inputs), trials)) if keep_inputs else None
+    T1 = model.horizon_months + 1
+    paths = np.empty((min(n_paths, trials), T1))
+    dpaths = np.empty_like(paths)
+    line_pv = np.zeros(len(model.lines))
+    for start, inputs in iter_chunks(model, trials, int(seed), sampling, chunk_size):
+        n = inputs.shape[1]
+        want_paths = max(0, min(paths.shape[0] - start, n))
+        out = evaluate(model, inputs, with_irr=with_irr, n_paths=want_paths, tables=tables)
+        for name in OUTPUT_NAMES:
+            arrays[name][start : start + n] = getattr(out, name)
+        if want_paths:
+            paths[start : start + want_paths] = out.paths
+            dpaths[start : start + want_paths] = out.discounted_paths
+        line_pv += out.line_pv_sum
+        if kept is not None:
+            kept[:, start : start + n] = inputs
+    return Result(
+        model=model,
+        trials=trials,
+        seed=int(seed),
+        sampling=sampling,
+        chunk_size=chunk_size,
+        **arrays,
+        paths=paths,
+        discounted_paths=dpaths,
+        line_pv_mean=line_pv / trials,
+        inputs=kept,
+    )

@@ -1,0 +1,62 @@
+"""User-facing errors.
+
+A mistake in a config is a :class:`ConfigError` (a ``ValueError``) carrying one
+:class:`Problem` per mistake, each naming the file, the path inside it (such as
+``benefits[1].lag``), the line where PyYAML knows it, and what to do about it.
+The CLI prints one line per problem and exits with status 2; anything else that
+escapes is a bug and is allowed to be loud.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+
+__all__ = ["ConfigError", "Problem", "did_you_mean"]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One mistake in a config: where it is and what to do about it."""
+
+    message: str
+    path: str = ""
+    file: str | None = None
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = self.file or "<config>"
+        if self.line is not None:
+            where += f":{self.line}"
+        if self.path:
+            where += f": {self.path}"
+        return f"{where}: {self.message}"
+
+
+class ConfigError(ValueError):
+    """An invalid config or invalid user input (exit status 2 in the CLI)."""
+
+    def __init__(self, problems: Problem | str | Iterable[Problem], *, path: str = ""):
+        if isinstance(problems, str):
+            problems = [Problem(problems, path=path)]
+        elif isinstance(problems, Problem):
+            problems = [problems]
+        self.problems: tuple[Problem, ...] = tuple(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+    def located(self, file: str | None, line_of=None) -> ConfigError:
+        """A copy whose problems carry ``file`` and, via ``line_of(path)``, a line."""
+        out = []
+        for p in self.problems:
+            line = p.line
+            if line is None and line_of is not None:
+                line = line_of(p.path)
+            out.append(replace(p, file=p.file or file, line=line))
+        return ConfigError(out)
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """``" (did you mean 'x'?)"`` for the closest of ``choices``, or ``""``."""
+    close = difflib.get_close_matches(str(word), list(choices), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
