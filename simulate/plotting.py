@@ -779,7 +779,7 @@ def _label_point(ax: Axes, x: float, y: float, text: str, avoid) -> None:
         inside = (
             bb.x0 >= axbb.x0 and bb.x1 <= axbb.x1 and bb.y0 >= axbb.y0 and bb.y1 <= axbb.y1 + 2
         )
-        hits = sum(int(np.count_nonzero(bb.contains_points(p))) for p in paths)
+        hits = sum(_count_inside(bb, p) for p in paths)
         score = (not inside, hits)
         if score == (False, 0):
             return
@@ -789,6 +789,11 @@ def _label_point(ax: Axes, x: float, y: float, text: str, avoid) -> None:
             best = (score, t)
         else:
             t.remove()
+
+
+def _count_inside(bb, pts: np.ndarray) -> int:
+    x, y = pts[:, 0], pts[:, 1]
+    return int(np.count_nonzero((x >= bb.x0) & (x <= bb.x1) & (y >= bb.y0) & (y <= bb.y1)))
 
 
 def _densify(pts: np.ndarray, step: float) -> np.ndarray:
