@@ -57,6 +57,7 @@ MAIN = BLUE  # the distribution, the median path, benefits
 LOSS = VERMILLION  # money lost, costs
 LOSS_SHADE = "#FBE3D3"  # background of the loss region (vermillion, light)
 TARGET = PURPLE  # targets set in the config
+TARGET_TEXT = "#A34C82"  # the same hue, dark enough for text on white
 LOW = ORANGE  # tornado: input at its low quantile
 HIGH = BLUE  # tornado: input at its high quantile
 TOTAL = "#404040"  # waterfall subtotal and NPV bars
@@ -76,12 +77,34 @@ NOTE_SIZE = 11
 FOOTER_SIZE = 9
 
 FONT = "DejaVu Sans"  # ships with matplotlib: same glyphs (incl. € £ ¥ ₹) everywhere
+# Fallbacks for names in scripts DejaVu lacks (a config named in Japanese),
+# used only where installed so that a missing font is never looked up.
+_FALLBACK_FONTS = (
+    "Noto Sans CJK JP",
+    "Noto Sans JP",
+    "Source Han Sans JP",
+    "IPAexGothic",
+    "IPAGothic",
+    "Hiragino Sans",
+    "Yu Gothic",
+    "Noto Sans CJK SC",
+    "Noto Sans Arabic",
+    "Noto Sans Hebrew",
+    "Noto Sans Devanagari",
+)
+
+
+def _font_families() -> list[str]:
+    from matplotlib import font_manager
+
+    installed = {f.name for f in font_manager.fontManager.ttflist}
+    return [FONT] + [f for f in _FALLBACK_FONTS if f in installed]
+
 
 MINUS = "\u2212"  # a true minus sign, for text drawn on charts
 
 RC: dict[str, object] = {
-    "font.family": "sans-serif",
-    "font.sans-serif": [FONT],
+    "font.family": _font_families(),
     "font.size": BASE_SIZE,
     "text.color": TEXT,
     "axes.labelcolor": TEXT,

@@ -1,0 +1,296 @@
+"""Config validation: every mistake named with file, path, line and a fix."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+import simulate
+from simulate import ConfigError, load_config
+from simulate.cli import main
+
+BASE = """\
+name: Test case
+horizon_months: 24
+priors:
+  aht:
+    dist: pert
+    min: 10
+    mode: 20
+    max: 30
+  churn_cut: {dist: uniform, min: 0.05, max: 0.15}
+benefits:
+  - type: handle_time
+    contacts_per_month: 1000
+    seconds_saved: aht
+    cost_per_hour: 40
+costs:
+  - type: one_time
+    amount: 5000
+"""
+
+
+def problems_of(write_config, text: str) -> list[str]:
+    path = write_config(textwrap.dedent(text))
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert all(str(path) in str(p) for p in info.value.problems)
+    return [str(p) for p in info.value.problems]
+
+
+def one_problem(write_config, text: str) -> str:
+    found = problems_of(write_config, text)
+    assert len(found) == 1, found
+    return found[0]
+
+
+def test_base_config_is_valid(write_config):
+    model = load_config(write_config(BASE))
+    assert model.name == "Test case"
+    assert model.horizon_months == 24
+    assert model.discount_rate == 0.10
+    assert model.currency == "USD"
+    assert model.trials == 100_000 and model.seed is None and model.sampling == "random"
+    assert [i.name for i in model.inputs] == ["aht", "churn_cut"]
+    assert model.inputs[0].used_by == ("benefits[0].seconds_saved",)
+    assert any("churn_cut" in w and "no field uses it" in w for w in model.warnings)
+
+
+def test_prior_source_and_note_are_kept(write_config):
+    text = BASE.replace("    max: 30\n", "    max: 30\n    source: pilot report\n    note: owner ops\n")
+    prior = load_config(write_config(text)).priors["aht"]
+    assert prior.source == "pilot report" and prior.note == "owner ops"
+
+
+def test_unknown_top_level_key_suggests_the_nearest(write_config):
+    msg = one_problem(write_config, BASE + "horizon_month: 36\n")
+    assert "horizon_month" in msg and "did you mean 'horizon_months'" in msg
+    assert ":18:" in msg  # the line of the key
+
+
+def test_key_given_twice_is_an_error(write_config):
+    msg = one_problem(write_config, BASE.replace("horizon_months: 24\n", "horizon_months: 24\nhorizon_months: 36\n"))
+    assert "given twice" in msg and ":3:" in msg
+
+
+def test_yaml_syntax_error_names_the_line(write_config):
+    msg = one_problem(write_config, BASE + "oops: [1, 2\n")
+    assert "not valid YAML" in msg
+
+
+def test_unknown_benefit_type_and_field(write_config):
+    text = BASE.replace("type: handle_time", "type: handletime")
+    msg = one_problem(write_config, text)
+    assert "benefits[0].type" in msg and "did you mean 'handle_time'" in msg
+    text = BASE.replace("cost_per_hour: 40", "cost_per_hour: 40\n    lagg: 3")
+    msg = one_problem(write_config, text)
+    assert "benefits[0].lagg" in msg and "did you mean 'lag'" in msg and ":15:" in msg
+
+
+def test_missing_required_field(write_config):
+    msg = one_problem(write_config, BASE.replace("    cost_per_hour: 40\n", ""))
+    assert "benefits[0].cost_per_hour" in msg and "needs cost_per_hour" in msg
+
+
+def test_missing_prior_reference_lists_defined_ones(write_config):
+    msg = one_problem(write_config, BASE.replace("seconds_saved: aht", "seconds_saved: ahtt"))
+    assert "'ahtt' is not a prior" in msg and "did you mean 'aht'" in msg
+    assert "defined priors: aht, churn_cut" in msg
+
+
+def test_wrong_types(write_config):
+    msg = one_problem(write_config, BASE.replace("cost_per_hour: 40", "cost_per_hour: [40]"))
+    assert "benefits[0].cost_per_hour" in msg and "a list" in msg
+    msg = one_problem(write_config, BASE.replace("cost_per_hour: 40", "cost_per_hour: true"))
+    assert "yes/no" in msg
+
+
+def test_support_outside_domain_is_an_error_not_a_clip(write_config):
+    text = BASE.replace(
+        "costs:\n",
+        "  - type: retention\n    customers: 100\n    arpu: 10\n"
+        "    base_churn: {dist: normal, mean: 0.02, sd: 0.01}\n    churn_reduction: churn_cut\n"
+        "costs:\n",
+    )
+    msg = one_problem(write_config, text)
+    assert "benefits[1].base_churn" in msg
+    assert "(-inf, inf)" in msg and "[0, 1]" in msg and "min:" in msg
+    # Bounded, it is fine.
+    fixed = text.replace("sd: 0.01}", "sd: 0.01, min: 0, max: 1}")
+    load_config(write_config(fixed, "fixed.yaml"))
+
+
+def test_decay_domain_is_half_open(write_config):
+    msg = one_problem(write_config, BASE.replace("cost_per_hour: 40", "cost_per_hour: 40\n    decay: 1"))
+    assert "decay" in msg and "[0, 1)" in msg
+
+
+def test_shared_prior_checked_against_every_field(write_config):
+    text = BASE.replace("cost_per_hour: 40", "cost_per_hour: 40\n    decay: aht")
+    msg = one_problem(write_config, text)
+    assert "benefits[0].decay" in msg and "prior 'aht'" in msg
+
+
+@pytest.mark.parametrize(
+    ("rows", "expect"),
+    [
+        ("[[aht, nope, 0.5]]", "'nope' is not a named prior"),
+        ("[[aht, churn_cut, 1.0]]", "strictly between -1 and 1"),
+        ("[[aht, churn_cut, 0.5], [churn_cut, aht, 0.3]]", "already correlated"),
+        ("[[aht, aht, 0.5]]", "itself"),
+        ("[[aht, fixedp, 0.5]]", "is fixed"),
+        ("[[aht, churn_cut, 0.9], [aht, c3, 0.9], [churn_cut, c3, -0.9]]", "not positive definite"),
+    ],
+)
+def test_correlation_errors(write_config, rows, expect):
+    text = BASE.replace(
+        "benefits:",
+        "  fixedp: {dist: fixed, value: 3}\n  c3: {dist: uniform, min: 0, max: 1}\n"
+        f"correlations: {rows}\nbenefits:",
+    )
+    found = problems_of(write_config, text)
+    assert any(expect in p for p in found), found
+
+
+def test_costs_all_zero_or_absent(write_config):
+    msg = one_problem(write_config, BASE.replace("amount: 5000", "amount: 0"))
+    assert "every cost is zero" in msg and "ROI" in msg
+    msg = one_problem(write_config, BASE.split("costs:")[0])
+    assert "no costs" in msg
+    beyond = BASE.replace("amount: 5000", "amount: 5000\n    month: 30")
+    found = problems_of(write_config, beyond)
+    assert any("every cost is zero" in p for p in found)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expect"),
+    [
+        ("horizon_months: 24", "horizon_months: 24.5", "not a whole number"),
+        ("horizon_months: 24", "horizon_months: 601", "[1, 600]"),
+        ("horizon_months: 24", "horizon_months: 24\nsimulation: {trials: 0}", "trials"),
+        ("horizon_months: 24", "horizon_months: 24\nsimulation: {seed: -1}", "seed"),
+        ("horizon_months: 24", "horizon_months: 24\nsimulation: {sampling: sobel}", "did you mean 'sobol'"),
+        ("horizon_months: 24", "horizon_months: 24\ncurrency: usd", "ISO 4217"),
+        ("horizon_months: 24", "horizon_months: 24\ndiscount_rate: -1", "discount_rate"),
+        ("horizon_months: 24", "horizon_months: 24\ntargets: {payback_months: 0}", "payback_months"),
+        ("amount: 5000", "amount: 5000\n    spread_months: 1.5", "not a whole number"),
+        ("amount: 5000", "amount: 5000\n    month: {dist: uniform, min: 0, max: 2}", "a mapping"),
+    ],
+)
+def test_top_level_and_whole_number_errors(write_config, old, new, expect):
+    found = problems_of(write_config, BASE.replace(old, new, 1))
+    assert any(expect in p for p in found), found
+
+
+def test_whole_numbers_may_be_written_with_a_point(write_config):
+    model = load_config(write_config(BASE.replace("horizon_months: 24", "horizon_months: 24.0")))
+    assert model.horizon_months == 24 and isinstance(model.horizon_months, int)
+
+
+def test_line_specific_rules(write_config):
+    text = BASE.replace(
+        "costs:",
+        "  - type: conversion\n    leads_per_month: 100\n    conversion_lift: 0.1\n    mode: relative\n"
+        "  - type: scheduled\n    monthly: [1, 2]\n    annual: [3]\n"
+        "  - type: scheduled\n    annual: [3]\n    lag: 2\n"
+        "costs:",
+    )
+    text += "  - type: recurring\n    amount: 10\n    start_month: {dist: uniform, min: 2, max: 6}\n    end_month: 4\n"
+    found = problems_of(write_config, text)
+    joined = "\n".join(found)
+    assert "benefits[1].base_conversion" in joined and "relative" in joined
+    assert "monthly: or annual:, not both" in joined
+    assert "benefits[3].lag" in joined and "unknown key" in joined
+    assert "costs[1].end_month" in joined and "start month" in joined
+    assert len(found) == 4, found
+
+
+def test_absolute_conversion_lift_must_be_a_fraction(write_config):
+    text = BASE.replace(
+        "costs:",
+        "  - type: conversion\n    leads_per_month: 100\n    conversion_lift: 1.5\ncosts:",
+    )
+    msg = one_problem(write_config, text)
+    assert "benefits[1].conversion_lift" in msg and "[0, 1]" in msg
+    relative = text.replace("conversion_lift: 1.5", "conversion_lift: 1.5\n    mode: relative\n    base_conversion: 0.1")
+    load_config(write_config(relative, "rel.yaml"))
+
+
+def test_every_problem_is_reported_at_once(write_config):
+    text = BASE.replace("type: handle_time", "type: handle_time\n    lagg: 1").replace(
+        "amount: 5000", "amount: -5"
+    )
+    found = problems_of(write_config, text)
+    assert len(found) >= 2
+
+
+def test_schedule_beyond_horizon_warns(write_config):
+    text = BASE + "  - type: scheduled\n    annual: [1, 2, 3]\n"
+    model = load_config(write_config(text))
+    assert any("beyond the 24-month horizon" in w for w in model.warnings)
+
+
+def test_scenario_overrides(write_config):
+    text = BASE + textwrap.dedent(
+        """\
+        scenarios:
+          slow:
+            horizon_months: 36
+            priors:
+              aht: {max: 25}
+          bad:
+            priors:
+              aht: {mode: 40}
+        """
+    )
+    path = write_config(text)
+    base = load_config(path)
+    assert base.scenarios == ("slow", "bad")
+    slow = load_config(path, scenario="slow")
+    assert slow.horizon_months == 36 and slow.scenario == "slow"
+    assert slow.priors["aht"].support().hi == 25
+    assert slow.stem == "case--slow"
+    with pytest.raises(ConfigError, match="mode"):
+        load_config(path, scenario="bad")
+    with pytest.raises(ConfigError, match="did you mean 'slow'"):
+        load_config(path, scenario="slo")
+
+
+# -- the CLI's handling of bad input ---------------------------------------------------
+
+
+def test_cli_invalid_config_exits_2_without_traceback_or_result(write_config, tmp_path, capsys):
+    path = write_config(BASE.replace("seconds_saved: aht", "seconds_saved: nope"))
+    out = tmp_path / "results"
+    assert main(["run", str(path), "--out", str(out), "--trials", "100"]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert f"{path}:13: benefits[0].seconds_saved" in err
+    assert not out.exists() or not any(out.iterdir())
+
+
+def test_cli_validate(write_config, capsys):
+    good = write_config(BASE, "good.yaml")
+    assert main(["validate", str(good)]) == 0
+    assert "ok" in capsys.readouterr().out
+    bad = write_config(BASE + "bogus: 1\n", "bad.yaml")
+    assert main(["validate", str(good), str(bad)]) == 2
+
+
+def test_cli_usage_errors_exit_2(write_config, capsys):
+    path = write_config(BASE)
+    for argv in (["run", str(path), "--trials", "0"], ["run", str(path), "--seed", "-3"], ["frobnicate"]):
+        with pytest.raises(SystemExit) as info:
+            main(argv)
+        assert info.value.code == 2
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(ConfigError, match="cannot read"):
+        load_config(tmp_path / "nope.yaml")
+
+
+def test_public_api():
+    assert set(simulate.__all__) >= {"load_config", "run", "ConfigError", "Model", "Result"}
+    assert issubclass(ConfigError, ValueError)
