@@ -1,0 +1,323 @@
+"""A plain vectorised numpy implementation of the cash-flow model (baseline).
+
+This is the yardstick ``bench/engine.py`` holds the numba kernel against: the
+same model (MODEL.md sections 3-6), read from the same ``engine.Tables`` and
+the same ``(k, n)`` matrix of draws, written the way a careful numpy user
+would write it without a compiler:
+
+- Python loops over lines and months; every operation is vectorised over
+  trials, which are processed in blocks (``block`` trials at a time) so the
+  month-by-trial arrays of a block stay in cache;
+- parameters are scalars when the config fixes them and rows of the draws
+  matrix when they are uncertain, so numpy's broadcasting does the rest, and
+  the decay power is skipped for lines without decay;
+- payback from cumulative sums and ``argmax`` on boolean masks;
+- IRR under section 6's uniqueness rules: sign changes counted with a
+  forward fill (zeros skipped), the root bracketed by doubling steps and then
+  found by vectorised bisection in ``x = log(1 + monthly rate)``, evaluating
+  the NPV by Horner's rule in ``exp(-x)`` (``x >= 0``) or ``exp(x)`` (``x < 0``)
+  so that neither overflows. Only the trials whose IRR is still open take
+  part in each step.
+
+It is also an independent check of the kernel: ``tests/test_numpy_baseline.py``
+asserts that both give the same per-trial outputs on every example config.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["numpy_simulate", "OUTPUT_NAMES", "DEFAULT_BLOCK"]
+
+OUTPUT_NAMES = (
+    "npv",
+    "roi",
+    "pv_benefits",
+    "pv_costs",
+    "payback_months",
+    "discounted_payback_months",
+    "irr",
+)
+# Line type codes and parameter slots, as in simulate._schema / simulate._core.
+RETENTION, CONVERSION, SPEND, HANDLE, DEFLECT, RECURRING_BENEFIT, PROFILE, RECURRING_COST = range(8)
+SLOT_LAG, SLOT_RAMP, SLOT_DECAY, SLOT_SCALE = 8, 9, 10, 11
+
+# Trials per block: the fastest of 4k..256k on a 2-core x86 machine (see README).
+DEFAULT_BLOCK = 1 << 14
+# The IRR bracket is searched out to |x| = 512 (steps 1, 2, 4, ..., 512), as in the kernel.
+_MAX_STEP = 512.0
+# Bisection stops when the bracket is this narrow relative to x (or after _MAX_BISECT steps).
+_X_RTOL = 4e-16
+_MAX_BISECT = 100
+
+
+def numpy_simulate(
+    tables, inputs: np.ndarray, *, with_irr: bool = True, block: int = DEFAULT_BLOCK
+) -> dict[str, np.ndarray]:
+    """Per-trial outputs of MODEL.md section 6 for each column of ``inputs``.
+
+    Parameters
+    ----------
+    tables
+        ``simulate.engine.Tables`` (``kernel_tables(model)``).
+    inputs
+        ``(k, n)`` draws, one row per uncertain input.
+    with_irr
+        Compute the IRR (otherwise it is NaN, as in the kernel).
+    block
+        Trials processed at a time.
+
+    Returns
+    -------
+    dict
+        ``npv, roi, pv_benefits, pv_costs, payback_months,
+        discounted_payback_months, irr``, each of shape ``(n,)``.
+    """
+    inputs = np.asarray(inputs, dtype=np.float64)
+    n = inputs.shape[1]
+    out = {name: np.empty(n) for name in OUTPUT_NAMES}
+    for b0 in range(0, n, block):
+        b1 = min(b0 + block, n)
+        res = _block(tables, inputs[:, b0:b1], with_irr)
+        for name in OUTPUT_NAMES:
+            out[name][b0:b1] = res[name]
+    return out
+
+
+def _block(tables, x: np.ndarray, with_irr: bool) -> dict[str, np.ndarray]:
+    code, is_cost, mode, scurve, src, const, prof_row, profiles, disc = tables
+    nb = x.shape[1]
+    T1 = disc.shape[0]
+    # (months, trials): each month's row is contiguous.
+    ben = np.zeros((T1, nb))
+    cost = np.zeros((T1, nb))
+    for line in range(code.shape[0]):
+        params = [x[j] if j >= 0 else float(c) for j, c in zip(src[line], const[line], strict=True)]
+        target = cost if is_cost[line] else ben
+        _add_line_flows(
+            target, int(code[line]), params, mode[line] == 1, scurve[line] == 1,
+            profiles[prof_row[line]] if prof_row[line] >= 0 else None,
+        )  # fmt: skip
+    dcol = disc[:, None]
+    pvb = (ben * dcol).sum(axis=0)
+    pvc = (cost * dcol).sum(axis=0)
+    cf = ben - cost
+    cum = np.cumsum(cf, axis=0)
+    dcf = cf * dcol
+    with np.errstate(invalid="ignore", divide="ignore"):
+        roi = np.where(pvc != 0.0, (pvb - pvc) / pvc, np.nan)
+    return {
+        "npv": pvb - pvc,
+        "roi": roi,
+        "pv_benefits": pvb,
+        "pv_costs": pvc,
+        "payback_months": payback(cf, cum),
+        "discounted_payback_months": payback(dcf, np.cumsum(dcf, axis=0)),
+        "irr": irr(cf, cum) if with_irr else np.full(nb, np.nan),
+    }
+
+
+# ---------------------------------------------------------------------------
+# Sections 3-5: one line's flows, month by month, all trials at once
+# ---------------------------------------------------------------------------
+
+
+def _add_line_flows(out, c, p, absolute, s_curve, profile) -> None:
+    """Add a line's per-period amounts (all >= 0) to ``out[0..T]``."""
+    T = out.shape[0] - 1
+    scale = p[SLOT_SCALE]
+    if c == PROFILE:
+        # Amount multiplier times scale, times the line's fixed profile.
+        out += profile[:, None] * np.atleast_1d(p[0] * scale)[None, :]
+        return
+    if c == RECURRING_COST:
+        amount, start, end, esc = p[0], p[1], p[2], p[3]
+        k = amount * scale
+        for m in range(1, T + 1):
+            w = np.clip(m - start + 1.0, 0.0, 1.0) * np.clip(end - m + 1.0, 0.0, 1.0)
+            years = np.floor(np.maximum(m - start, 0.0) / 12.0)
+            out[m] += w * k * (1.0 + esc) ** years
+        return
+    effect = _Effect(p[SLOT_LAG], p[SLOT_RAMP], p[SLOT_DECAY], scale, s_curve)
+    if c == RETENTION:
+        n0, arpu, margin, c0, d, a = p[0], p[1], p[2], p[3], p[4], p[5]
+        base = n0
+        treated = n0
+        money = arpu * margin
+        for m in range(1, T + 1):
+            e = effect(m)
+            cm = np.maximum(c0 - d * e if absolute else c0 * (1.0 - d * e), 0.0)
+            base = base * (1.0 - c0) + a
+            treated = treated * (1.0 - cm) + a
+            out[m] += (treated - base) * money
+        return
+    if c == CONVERSION:
+        leads, p_base, lift, value, arpu, margin, churn = p[:7]
+        per_effect = lift if absolute else p_base * lift
+        kept = 0.0
+        money = arpu * margin
+        for m in range(1, T + 1):
+            new = leads * (per_effect * effect(m))
+            kept = kept * (1.0 - churn) + new
+            out[m] += new * value + kept * money
+        return
+    if c == SPEND:
+        k = p[0] * p[1] * p[2] * p[3]
+    elif c == HANDLE:
+        k = p[0] * p[1] / 3600.0 * p[2]
+    elif c == DEFLECT:
+        k = p[0] * p[1] * p[2]
+    else:  # RECURRING_BENEFIT
+        k = p[0]
+    for m in range(1, T + 1):
+        out[m] += k * effect(m)
+
+
+class _Effect:
+    """``e(m)`` of MODEL.md section 3 for all trials of a block.
+
+    Lag, ramp, decay and scale are each a scalar or an array over trials.
+    """
+
+    def __init__(self, lag, ramp, decay, scale, s_curve):
+        self.lag = lag
+        self.ramp = ramp
+        # Divide by 1 where there is no ramp: those trials take x = 1 anyway.
+        self.ramp_safe = np.where(np.asarray(ramp) > 0.0, ramp, 1.0)
+        self.s_curve = s_curve
+        self.scale = scale
+        self.has_decay = bool(np.any(np.asarray(decay) > 0.0))
+        self.keep = 1.0 - decay  # per year, (1 - decay) ** years
+
+    def __call__(self, m: int):
+        tau = m - self.lag
+        x = np.where(tau < self.ramp, tau / self.ramp_safe, 1.0)
+        if self.s_curve:
+            x = x * x * (3.0 - 2.0 * x)
+        e = x * self.scale
+        if self.has_decay:
+            # (1 - decay) ** 0 == 1 where tau <= ramp, so apply it everywhere past the ramp.
+            e = np.where(tau > self.ramp, e * self.keep ** ((tau - self.ramp) / 12.0), e)
+        return np.where(tau > 0.0, e, 0.0)
+
+
+# ---------------------------------------------------------------------------
+# Section 6: payback and IRR on (months, trials) arrays
+# ---------------------------------------------------------------------------
+
+
+def payback(flows: np.ndarray, cum: np.ndarray) -> np.ndarray:
+    """Payback in months (first crossing, interpolated); +inf if never, 0 if no dip."""
+    T1, nb = flows.shape
+    below = cum < 0.0
+    dipped = below.any(axis=0)
+    first_below = np.argmax(below, axis=0)
+    months = np.arange(T1)[:, None]
+    back = (cum >= 0.0) & (months > first_below)
+    paid = back.any(axis=0) & dipped
+    m = np.argmax(back, axis=0)
+    cols = np.arange(nb)
+    m_ok = np.where(paid, m, 1)  # any valid month where it is not used
+    with np.errstate(divide="ignore", invalid="ignore"):
+        frac = -cum[m_ok - 1, cols] / flows[m_ok, cols]
+    return np.where(paid, (m_ok - 1) + frac, np.where(dipped, np.inf, 0.0))
+
+
+def _signs(x: np.ndarray):
+    """Sign changes (zeros skipped), first and last non-zero sign, per column."""
+    s = np.sign(x)
+    nonzero = s != 0.0
+    months = np.arange(x.shape[0])[:, None]
+    # Row of the latest non-zero value up to each month (0 where none yet).
+    latest = np.maximum.accumulate(np.where(nonzero, months, 0), axis=0)
+    filled = np.take_along_axis(s, latest, axis=0)  # sign of the latest non-zero
+    changes = np.count_nonzero(nonzero[1:] & (filled[:-1] != 0.0) & (s[1:] != filled[:-1]), axis=0)
+    first = np.take_along_axis(s, np.argmax(nonzero, axis=0)[None, :], axis=0)[0]
+    return changes, first, filled[-1]
+
+
+def _h(cf: np.ndarray, x: np.ndarray, positive: bool) -> np.ndarray:
+    """Sign-faithful NPV at x = log(1 + i): Horner in exp(-x) (x >= 0) or exp(x) (x < 0)."""
+    T1 = cf.shape[0]
+    acc = np.zeros(cf.shape[1])
+    if positive:
+        v = np.exp(-x)
+        for m in range(T1 - 1, -1, -1):
+            acc *= v
+            acc += cf[m]
+    else:
+        w = np.exp(x)
+        for m in range(T1):
+            acc *= w
+            acc += cf[m]
+    return acc
+
+
+def _root(cf: np.ndarray, direction: float, want: np.ndarray, f0: np.ndarray) -> np.ndarray:
+    """The root of h on the side ``direction`` of 0, where h(0) = f0 and h -> ``want``.
+
+    Steps out 1, 2, 4, ..., 512 until h has the sign ``want`` (nan if never),
+    then bisects the last step.
+    """
+    positive = direction > 0
+    nb = cf.shape[1]
+    x = np.full(nb, np.nan)
+    inner = np.zeros(nb)  # the near end of the bracket: h has the sign of f0 there
+    outer = np.full(nb, np.nan)
+    open_ = np.arange(nb)
+    step = 1.0
+    while step <= _MAX_STEP and open_.size:
+        trial = np.full(open_.size, direction * step)
+        f = _h(cf[:, open_], trial, positive)
+        hit = (f == 0.0) | (np.sign(f) == want[open_])
+        exact = f == 0.0
+        x[open_[exact]] = trial[exact]
+        found = hit & ~exact
+        outer[open_[found]] = trial[found]
+        inner[open_[~hit]] = trial[~hit]
+        open_ = open_[~hit]
+        step *= 2.0
+    # Bisection on [inner, outer] for the trials with a bracket.
+    todo = np.flatnonzero(~np.isnan(outer) & np.isnan(x))
+    lo, hi = inner[todo], outer[todo]  # h(lo) has the sign of f0, h(hi) the other
+    sub = cf[:, todo]
+    s0 = np.sign(f0[todo])
+    for _ in range(_MAX_BISECT):
+        mid = 0.5 * (lo + hi)
+        f = _h(sub, mid, positive)
+        same = np.sign(f) == s0
+        lo = np.where(same, mid, lo)
+        hi = np.where(same, hi, mid)
+        exact = f == 0.0
+        lo[exact] = hi[exact] = mid[exact]
+        open_ = np.abs(hi - lo) > _X_RTOL * (1.0 + np.abs(mid))
+        if not open_.any():
+            break
+        # Drop the trials that have converged.
+        if open_.sum() < 0.5 * open_.size:
+            x[todo[~open_]] = 0.5 * (lo[~open_] + hi[~open_])
+            todo, lo, hi, sub, s0 = todo[open_], lo[open_], hi[open_], sub[:, open_], s0[open_]
+    x[todo] = 0.5 * (lo + hi)
+    return x
+
+
+def irr(cf: np.ndarray, cum: np.ndarray) -> np.ndarray:
+    """Annualised IRR under MODEL.md section 6's uniqueness rules, else nan."""
+    nb = cf.shape[1]
+    out = np.full(nb, np.nan)
+    changes, first, last = _signs(cf)
+    f0 = cum[-1]  # h(0): the undiscounted sum
+    conventional = changes == 1
+    norstrom = ~conventional & (_signs(cum)[0] == 1)
+    zero = (conventional | norstrom) & (f0 == 0.0)
+    out[zero] = 0.0
+    # Rule 1: h -> first as x -> +inf and -> last as x -> -inf; the side of 0 follows f0.
+    # Rule 2 (Norstrom): a unique root in (0, inf), which needs h(0) of the other sign.
+    below = conventional & ~zero & (np.sign(f0) == first)
+    above = (conventional | norstrom) & ~zero & (np.sign(f0) != first)
+    for mask, direction, want in ((below, -1.0, last), (above, 1.0, first)):
+        idx = np.flatnonzero(mask)
+        if idx.size:
+            x = _root(cf[:, idx], direction, want[idx], f0[idx])
+            out[idx] = np.expm1(12.0 * x)
+    return out
