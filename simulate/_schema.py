@@ -11,16 +11,16 @@ import math
 from dataclasses import dataclass
 
 __all__ = [
-    "Domain",
-    "FieldSpec",
-    "LineSpec",
     "BENEFIT_TYPES",
     "COST_TYPES",
     "N_SLOTS",
+    "SLOT_DECAY",
     "SLOT_LAG",
     "SLOT_RAMP",
-    "SLOT_DECAY",
     "SLOT_SCALE",
+    "Domain",
+    "FieldSpec",
+    "LineSpec",
 ]
 
 INF = math.inf

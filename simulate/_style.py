@@ -13,6 +13,7 @@ Nothing here touches matplotlib's global state: :data:`RC` is applied with
 
 from __future__ import annotations
 
+import itertools
 import math
 
 from matplotlib.ticker import Formatter
@@ -20,10 +21,10 @@ from matplotlib.ticker import Formatter
 __all__ = [
     "FIGSIZE",
     "MINUS",
+    "RC",
     "MoneyFormatter",
     "NumberFormatter",
     "PercentFormatter",
-    "RC",
     "currency_symbol",
     "format_discount_rate",
     "format_money",
@@ -301,7 +302,7 @@ def format_quantile(q: float) -> str:
 
 
 class _CompactFormatter(Formatter):
-    """Tick labels with the fewest significant digits that keep them distinct."""
+    """Tick labels with the fewest significant digits (3 or more) that show each tick exactly."""
 
     def __init__(self) -> None:
         self._sig = 3
@@ -313,15 +314,17 @@ class _CompactFormatter(Formatter):
         return self._format(x, self._sig)
 
     def format_ticks(self, values):
-        scale = max((abs(float(v)) for v in values), default=0.0)
+        values = [float(v) for v in values]
+        scale = max((abs(v) for v in values), default=0.0)
         # a tick meant to be 0 can arrive as 1e-17: snap it
-        values = [0.0 if abs(float(v)) <= 1e-9 * scale else float(v) for v in values]
-        for sig in range(3, 8):
-            labels = [self._format(v, sig) for v in values]
-            if len(set(labels)) == len(labels):
+        values = [0.0 if abs(v) <= 1e-9 * scale else v for v in values]
+        steps = [abs(b - a) for a, b in itertools.pairwise(values) if b != a]
+        tol = 1e-6 * (min(steps) if steps else max(scale, 1e-300))
+        for sig in range(3, 10):
+            if all(abs(_round_sig(v, sig) - v) <= tol for v in values):
                 break
         self._sig = sig
-        return labels
+        return [self._format(v, sig) for v in values]
 
 
 class MoneyFormatter(_CompactFormatter):

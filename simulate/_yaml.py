@@ -15,7 +15,7 @@ import yaml
 
 from .errors import ConfigError, Problem
 
-__all__ = ["load_yaml", "join_path"]
+__all__ = ["join_path", "load_yaml"]
 
 
 def join_path(parent: str, key: str | int) -> str:

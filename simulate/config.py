@@ -24,7 +24,7 @@ from ._yaml import join_path, load_yaml
 from .errors import ConfigError, Problem, did_you_mean
 from .priors import Prior, parse_prior
 
-__all__ = ["Model", "Line", "Input", "Ref", "load_config", "model_from_dict", "SAMPLING_METHODS"]
+__all__ = ["SAMPLING_METHODS", "Input", "Line", "Model", "Ref", "load_config", "model_from_dict"]
 
 SAMPLING_METHODS = ("random", "lhs", "sobol")
 DEFAULT_TRIALS = 100_000
@@ -46,7 +46,14 @@ TOP_KEYS = (
 SIMULATION_KEYS = ("trials", "seed", "sampling")
 TARGET_KEYS = ("payback_months", "roi")
 # What a scenario may override (MODEL.md section 0 plus the `scenarios:` block).
-SCENARIO_KEYS = ("description", "horizon_months", "discount_rate", "targets", "priors", "simulation")
+SCENARIO_KEYS = (
+    "description",
+    "horizon_months",
+    "discount_rate",
+    "targets",
+    "priors",
+    "simulation",
+)
 _NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
@@ -227,7 +234,12 @@ def _apply_scenario(raw: Mapping, scenario: str, lines: dict[str, int], file) ->
         overrides = {}
     if not isinstance(overrides, Mapping):
         raise ConfigError(
-            Problem("a scenario must be a mapping of overrides", path=where, file=file, line=lines.get(where))
+            Problem(
+                "a scenario must be a mapping of overrides",
+                path=where,
+                file=file,
+                line=lines.get(where),
+            )
         )
     return apply_overrides(raw, overrides, where, lines, file)
 
@@ -430,7 +442,9 @@ class _Builder:
         self.build_priors(self.mapping(raw.get("priors"), "priors", "priors"))
         benefits = self.build_lines(raw.get("benefits"), "benefits", BENEFIT_TYPES, horizon)
         costs = self.build_lines(raw.get("costs"), "costs", COST_TYPES, horizon)
-        if "costs" not in raw or (not costs and not any(p.path.startswith("costs") for p in self.problems)):
+        if "costs" not in raw or (
+            not costs and not any(p.path.startswith("costs") for p in self.problems)
+        ):
             self.error(
                 "costs",
                 "the config has no costs, so ROI (NPV / PV of costs) is undefined; "
@@ -522,7 +536,7 @@ class _Builder:
         bad = (Ref(0.0), (0.0, 0.0, True, True))
         if spec.whole:
             v = self.number(raw_value, path, domain, whole=True, what="a whole number")
-            return (bad if v is None else (Ref(float(v)), (v, v, True, True)))
+            return bad if v is None else (Ref(float(v)), (v, v, True, True))
         if _is_number(raw_value):
             v = float(raw_value)
             if not domain.contains_value(v):
@@ -589,17 +603,24 @@ class _Builder:
         return False
 
     # -- lines -------------------------------------------------------------
-    def build_lines(self, items, section: str, types: Mapping[str, LineSpec], horizon: int) -> list[Line]:
+    def build_lines(
+        self, items, section: str, types: Mapping[str, LineSpec], horizon: int
+    ) -> list[Line]:
         if items is None:
             return []
         if not isinstance(items, list):
-            self.error(section, f"{section}: must be a list of items, each starting with '- type: ...'")
+            self.error(
+                section, f"{section}: must be a list of items, each starting with '- type: ...'"
+            )
             return []
         out = []
         for i, item in enumerate(items):
             path = join_path(section, i)
             if not isinstance(item, Mapping):
-                self.error(path, f"each item of {section} must be a mapping with a type:, not {_describe(item)}")
+                self.error(
+                    path,
+                    f"each item of {section} must be a mapping with a type:, not {_describe(item)}",
+                )
                 continue
             line = self.build_line(item, path, section, types, horizon)
             if line is not None:
@@ -644,7 +665,11 @@ class _Builder:
             raw_value = item.get(fspec.name)
             if raw_value is None:
                 if fspec.default is None:
-                    self.error(fpath, f"a {type_} {kind} needs {fspec.name}:" + (f" ({fspec.what})" if fspec.what else ""))
+                    self.error(
+                        fpath,
+                        f"a {type_} {kind} needs {fspec.name}:"
+                        + (f" ({fspec.what})" if fspec.what else ""),
+                    )
                     continue
                 default = horizon if fspec.default == "horizon" else (fspec.default or 0.0)
                 fields[fspec.name] = Ref(float(default))
@@ -677,13 +702,22 @@ class _Builder:
         return fspec.domain
 
     def check_relations(self, spec, item, path, options, supports) -> None:
-        if spec.type == "conversion" and options.get("mode") == "relative" and "base_conversion" not in item:
+        if (
+            spec.type == "conversion"
+            and options.get("mode") == "relative"
+            and "base_conversion" not in item
+        ):
             self.error(
                 join_path(path, "base_conversion"),
                 "a relative conversion lift needs base_conversion: (the conversion rate it multiplies); "
                 "add it, or use mode: absolute with the lift in percentage points",
             )
-        if spec.type == "recurring" and "end_month" in item and "start_month" in supports and "end_month" in supports:
+        if (
+            spec.type == "recurring"
+            and "end_month" in item
+            and "start_month" in supports
+            and "end_month" in supports
+        ):
             s_hi = supports["start_month"][1]
             e_lo = supports["end_month"][0]
             if e_lo < s_hi:
@@ -693,7 +727,9 @@ class _Builder:
                     "the end month's range must lie at or above the start month's",
                 )
 
-    def one_time_profile(self, fields: Mapping[str, Ref], path: str, horizon: int) -> tuple[float, ...]:
+    def one_time_profile(
+        self, fields: Mapping[str, Ref], path: str, horizon: int
+    ) -> tuple[float, ...]:
         month = int(fields["month"].value)
         spread = max(int(fields["spread_months"].value), 1)
         profile = np.zeros(horizon + 1)
@@ -783,14 +819,18 @@ class _Builder:
         if rows is None:
             return ()
         if not isinstance(rows, list):
-            self.error("correlations", "correlations: must be a list of [prior_a, prior_b, rho] rows")
+            self.error(
+                "correlations", "correlations: must be a list of [prior_a, prior_b, rho] rows"
+            )
             return ()
         out = []
         seen: dict[frozenset, str] = {}
         for r, row in enumerate(rows):
             path = join_path("correlations", r)
             if not (isinstance(row, list) and len(row) == 3):
-                self.error(path, f"each correlation is a row [prior_a, prior_b, rho], not {_describe(row)}")
+                self.error(
+                    path, f"each correlation is a row [prior_a, prior_b, rho], not {_describe(row)}"
+                )
                 continue
             a, b, rho = row
             ok = True
@@ -804,19 +844,26 @@ class _Builder:
                     )
                     ok = False
                 elif self.priors[name].is_fixed:
-                    self.error(path, f"prior {name!r} is fixed, so it cannot be correlated; remove this row")
+                    self.error(
+                        path,
+                        f"prior {name!r} is fixed, so it cannot be correlated; remove this row",
+                    )
                     ok = False
             if ok and a == b:
                 self.error(path, f"a prior cannot be correlated with itself ({a!r})")
                 ok = False
             if not _is_number(rho) or not -1 < rho < 1:
-                self.error(path, f"rho must be a number strictly between -1 and 1, not {_describe(rho)}")
+                self.error(
+                    path, f"rho must be a number strictly between -1 and 1, not {_describe(rho)}"
+                )
                 ok = False
             if not ok:
                 continue
             pair = frozenset((a, b))
             if pair in seen:
-                self.error(path, f"the pair ({a}, {b}) is already correlated at {seen[pair]}; keep one row")
+                self.error(
+                    path, f"the pair ({a}, {b}) is already correlated at {seen[pair]}; keep one row"
+                )
                 continue
             seen[pair] = path
             out.append((self.input_index[a], self.input_index[b], float(rho)))
@@ -829,7 +876,10 @@ class _Builder:
 
         names = [self.inputs[i].name for i in sorted({i for r in rows for i in r[:2]})]
         spearman, pearson = correlation_matrices(rows)
-        for label, mat in (("Spearman correlation matrix", spearman), ("its normal-scores target", pearson)):
+        for label, mat in (
+            ("Spearman correlation matrix", spearman),
+            ("its normal-scores target", pearson),
+        ):
             if np.linalg.eigvalsh(mat).min() <= 1e-10:
                 self.error(
                     "correlations",

@@ -19,7 +19,7 @@ from ._schema import N_SLOTS, SLOT_SCALE
 from .config import Model
 from .sampling import DEFAULT_CHUNK, iter_chunks
 
-__all__ = ["Result", "Outputs", "run", "evaluate", "kernel_tables", "OUTPUT_NAMES", "DEFAULT_PATHS"]
+__all__ = ["DEFAULT_PATHS", "OUTPUT_NAMES", "Outputs", "Result", "evaluate", "kernel_tables", "run"]
 
 OUTPUT_NAMES = (
     "npv",

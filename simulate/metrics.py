@@ -16,12 +16,12 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = [
     "PERCENTILES",
-    "percentiles",
-    "describe",
-    "summarize",
-    "payback_curve",
-    "fan_bands",
     "cvar",
+    "describe",
+    "fan_bands",
+    "payback_curve",
+    "percentiles",
+    "summarize",
 ]
 
 PERCENTILES = (5, 10, 25, 50, 75, 90, 95)

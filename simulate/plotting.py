@@ -18,6 +18,7 @@ for the same figure.
 from __future__ import annotations
 
 import functools
+import itertools
 import math
 import os
 import re
@@ -27,6 +28,7 @@ from pathlib import Path
 
 import matplotlib as mpl
 import numpy as np
+from matplotlib import transforms as mtransforms
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -45,6 +47,7 @@ __all__ = [
     "payback_curve",
     "roi_distribution",
     "save",
+    "spider",
     "tornado",
     "waterfall",
 ]
@@ -126,7 +129,8 @@ _PAD_X = 0.16  # in: left/right margin of the header and footer
 _PAD_TOP = 0.14
 _PAD_BOTTOM = 0.09
 _HEADER_GAP = 0.05  # between title and subtitle
-_HEADER_BELOW = 0.14  # between the header block and the plot
+_HEADER_BELOW = 0.12  # between the header block and the plot
+_FOOTER_GAP = 0.04  # between the notes line and the stamp
 _STAMP_GID = "simulate-stamp"
 
 
@@ -165,7 +169,7 @@ def _px(fig, points: float) -> float:
 
 def _start(ax: Axes | None, figsize=None) -> tuple[Figure, Axes, bool]:
     if ax is not None:
-        return ax.get_figure(root=False), ax, False
+        return ax.get_figure(root=True), ax, False
     fig = Figure(figsize=figsize or st.FIGSIZE, layout="constrained")
     FigureCanvasAgg(fig)
     fig.get_layout_engine().set(w_pad=_PAD_X, h_pad=0.04, hspace=0, wspace=0)
@@ -186,97 +190,148 @@ def _fit_width(text, max_px: float, renderer) -> None:
         chars -= 3
 
 
-def _frame(
-    fig: Figure, ax: Axes, owned: bool, meta: ChartMeta, subtitle: str, lead: object
-) -> None:
-    """Title, subtitle and footer stamp.
+class _Frame:
+    """Title block, notes and footer stamp around the plot of an owned figure.
 
-    On a figure of its own, the title block sits at the top-left and the stamp
-    at the bottom-left, and the plot is laid out in the space between. On a
-    caller's Axes, the title and subtitle stack above ``lead`` (the Axes'
-    left title, which carries the chart's key figure) and the stamp becomes
-    the figure's x super-label, once per figure.
+    They are anchored in inches from the top and bottom edges, so the figure
+    can grow (a tornado with long names) without moving them; the plot is
+    laid out in the rectangle between.
     """
-    renderer = _renderer(fig)
-    if owned:
-        width_in, height_in = fig.get_size_inches()
-        dpi = fig.dpi
-        x0 = _PAD_X / width_in
-        max_px = (width_in - 2 * _PAD_X) * dpi
-        title = fig.text(
-            x0,
-            1 - _PAD_TOP / height_in,
-            meta.name,
+
+    def __init__(self, fig: Figure, meta: ChartMeta, subtitle: str, notes: Sequence[str]):
+        self.fig = fig
+        self.renderer = _renderer(fig)
+        width_in = fig.get_size_inches()[0]
+        self.x0 = _PAD_X / width_in
+        self.max_px = (width_in - 2 * _PAD_X) * fig.dpi
+        title = self._text(meta.name, -_PAD_TOP, "top", st.TITLE_SIZE, st.INK, fontweight="bold")
+        y = _PAD_TOP + self._height(title) + _HEADER_GAP
+        sub = self._text(subtitle, -y, "top", st.SUBTITLE_SIZE, st.MUTED)
+        self.top_in = y + self._height(sub) + _HEADER_BELOW
+        self.stamp = self._text(
+            meta.stamp(), 0.0, "bottom", st.FOOTER_SIZE, st.FAINT, gid=_STAMP_GID
+        )
+        self.notes_text = None
+        self.notes: list[str] = []
+        self.set_notes(notes)
+
+    def _text(self, s, dy_in, va, size, color, **kw):
+        y0 = 1.0 if va == "top" else 0.0
+        trans = mtransforms.offset_copy(
+            self.fig.transFigure, fig=self.fig, x=0, y=dy_in, units="inches"
+        )
+        t = self.fig.text(
+            self.x0, y0, s, transform=trans, ha="left", va=va, fontsize=size, color=color, **kw
+        )
+        _fit_width(t, self.max_px, self.renderer)
+        return t
+
+    def _height(self, t) -> float:
+        return t.get_window_extent(self.renderer).height / self.fig.dpi if t.get_text() else 0.0
+
+    def set_notes(self, notes: Sequence[str]) -> None:
+        self.notes = [n for n in notes if n]
+        if self.notes_text is not None:
+            self.notes_text.remove()
+            self.notes_text = None
+        stamp_h = self._height(self.stamp)
+        self.stamp.set_transform(
+            mtransforms.offset_copy(
+                self.fig.transFigure, fig=self.fig, x=0, y=_PAD_BOTTOM, units="inches"
+            )
+        )
+        bottom = _PAD_BOTTOM + stamp_h + 0.06
+        if self.notes:
+            text = "Note: " + "; ".join(self.notes) + "."
+            self.notes_text = self._text(
+                text, bottom - 0.02, "bottom", st.NOTE_SIZE - 1, st.MUTED, gid="notes"
+            )
+            bottom += self._height(self.notes_text) + _FOOTER_GAP
+        self.bottom_in = bottom
+        self.apply()
+
+    def apply(self) -> None:
+        height = self.fig.get_size_inches()[1]
+        self.fig.get_layout_engine().set(
+            rect=(0, self.bottom_in / height, 1, 1 - (self.top_in + self.bottom_in) / height)
+        )
+
+    def set_height(self, height_in: float) -> None:
+        self.fig.set_size_inches(self.fig.get_size_inches()[0], height_in)
+        self.apply()
+
+
+def _frame(
+    fig: Figure,
+    ax: Axes,
+    owned: bool,
+    meta: ChartMeta,
+    subtitle: str,
+    head: str = "",
+    aside: str = "",
+    aside_color: str = st.MUTED,
+    notes: Sequence[str] = (),
+) -> _Frame | None:
+    """Title, subtitle, key figure, aside, notes and footer stamp; then lay out.
+
+    ``head`` (the chart's key figure, bold) and ``aside`` (a short note) sit
+    just above the plot, left and right; an aside that would collide with the
+    key figure joins the notes. On a figure of its own, the title block sits
+    at the top-left and the notes and stamp at the bottom-left. On a caller's
+    Axes, the title and subtitle stack above the key figure, notes join the
+    aside, and the stamp becomes the figure's x super-label, once per figure.
+    """
+    lead = ax.set_title(head, loc="left", fontweight="bold", color=st.INK, fontsize=st.BASE_SIZE)
+    if not owned:
+        aside = "  ·  ".join([a for a in [aside, *notes] if a])
+        if aside:
+            ax.set_title(aside, loc="right", fontsize=st.NOTE_SIZE, color=aside_color)
+        sub = ax.annotate(
+            subtitle,
+            xy=(0, 1),
+            xycoords=lead,
+            xytext=(0, 4),
+            textcoords="offset points",
             ha="left",
-            va="top",
-            fontsize=st.TITLE_SIZE,
+            va="bottom",
+            fontsize=st.NOTE_SIZE,
+            color=st.MUTED,
+        )
+        ax.annotate(
+            meta.name,
+            xy=(0, 1),
+            xycoords=sub,
+            xytext=(0, 3),
+            textcoords="offset points",
+            ha="left",
+            va="bottom",
+            fontsize=st.SUBTITLE_SIZE,
             fontweight="bold",
             color=st.INK,
         )
-        _fit_width(title, max_px, renderer)
-        y_in = _PAD_TOP + title.get_window_extent(renderer).height / dpi + _HEADER_GAP
-        sub = fig.text(
-            x0,
-            1 - y_in / height_in,
-            subtitle,
-            ha="left",
-            va="top",
-            fontsize=st.SUBTITLE_SIZE,
-            color=st.MUTED,
-        )
-        _fit_width(sub, max_px, renderer)
-        top_in = y_in + sub.get_window_extent(renderer).height / dpi + _HEADER_BELOW
-        stamp = fig.text(
-            x0,
-            _PAD_BOTTOM / height_in,
-            meta.stamp(),
-            ha="left",
-            va="bottom",
-            fontsize=st.FOOTER_SIZE,
-            color=st.FAINT,
-            gid=_STAMP_GID,
-        )
-        bottom_in = _PAD_BOTTOM + stamp.get_window_extent(renderer).height / dpi + 0.06
-        fig.get_layout_engine().set(
-            rect=(0, bottom_in / height_in, 1, 1 - (top_in + bottom_in) / height_in)
-        )
-        return
+        root = _root(fig)
+        if not any(t.get_gid() == _STAMP_GID for t in root.texts):
+            label = root.supxlabel(
+                meta.stamp(), x=0.99, ha="right", fontsize=st.FOOTER_SIZE, color=st.FAINT
+            )
+            label.set_gid(_STAMP_GID)
+        _execute_layout(fig)
+        return None
 
-    sub = ax.annotate(
-        subtitle,
-        xy=(0, 1),
-        xycoords=lead,
-        xytext=(0, 4),
-        textcoords="offset points",
-        ha="left",
-        va="bottom",
-        fontsize=st.NOTE_SIZE,
-        color=st.MUTED,
-    )
-    ax.annotate(
-        meta.name,
-        xy=(0, 1),
-        xycoords=sub,
-        xytext=(0, 3),
-        textcoords="offset points",
-        ha="left",
-        va="bottom",
-        fontsize=st.SUBTITLE_SIZE,
-        fontweight="bold",
-        color=st.INK,
-    )
-    root = _root(fig)
-    if not any(t.get_gid() == _STAMP_GID for t in root.texts):
-        root.supxlabel(meta.stamp(), x=0.99, ha="right", fontsize=st.FOOTER_SIZE, color=st.FAINT)
-        root.texts[-1].set_gid(_STAMP_GID)
-
-
-def _headline(ax: Axes, left: str, right: str = "", right_color: str = st.MUTED):
-    """The key figure above the plot (left) and a note (right); returns the left Text."""
-    lead = ax.set_title(left, loc="left", fontweight="bold", color=st.INK, fontsize=st.BASE_SIZE)
-    if right:
-        ax.set_title(right, loc="right", fontsize=st.NOTE_SIZE, color=right_color)
-    return lead
+    frame = _Frame(fig, meta, subtitle, notes)
+    if aside:
+        right = ax.set_title(aside, loc="right", fontsize=st.NOTE_SIZE, color=aside_color)
+        _execute_layout(fig)
+        renderer = _renderer(fig)
+        if head and _overlaps(
+            lead.get_window_extent(renderer), right.get_window_extent(renderer), _px(fig, 12)
+        ):
+            right.set_text("")
+            frame.set_notes([aside, *frame.notes])
+        else:
+            return frame
+    _execute_layout(fig)
+    return frame
 
 
 # --- layout helpers -----------------------------------------------------------
@@ -330,9 +385,8 @@ def _spread(desired: Sequence[float], sizes: Sequence[float], lo: float, hi: flo
 
 
 def _place_cluster(c: dict, desired, lo: float, hi: float) -> None:
-    start = float(np.mean([desired[m] - o for m, o in zip(c["members"], c["offsets"], strict=True)]))
-    start = min(start, hi - c["width"])
-    c["start"] = max(start, lo)
+    wishes = [desired[m] - o for m, o in zip(c["members"], c["offsets"], strict=True)]
+    c["start"] = max(min(float(np.mean(wishes)), hi - c["width"]), lo)
 
 
 def _overlaps(a, b, pad: float = 0.0) -> bool:
@@ -341,15 +395,30 @@ def _overlaps(a, b, pad: float = 0.0) -> bool:
     )
 
 
+def _distinct_labels(values: Sequence[float], fmt: Callable[[float, int], str]) -> list[str]:
+    """Labels with the fewest significant digits (3 to 6) that tell different values apart."""
+    for sig in range(3, 7):
+        labels = [fmt(v, sig) for v in values]
+        clash = any(
+            labels[i] == labels[j] and not math.isclose(values[i], values[j], rel_tol=1e-9)
+            for i in range(len(values))
+            for j in range(i)
+        )
+        if not clash:
+            break
+    return labels
+
+
 # --- distributions ------------------------------------------------------------
 
 
 def _window(x: np.ndarray, keep: Sequence[float]) -> tuple[float, float, str]:
     """The x-range to draw, and which tail (if any) it cuts.
 
-    A tail is cut at the 0.5th / 99.5th percentile of the values drawn only
-    when it stretches the axis by more than a quarter of the middle 99%:
-    that is a drawing decision, and the chart says so.
+    A tail is cut at the 0.5th / 99.5th percentile of the values drawn when
+    it would stretch the axis by more than a quarter of the middle 99%, which
+    leaves the bulk of the distribution readable: a drawing decision, and
+    the chart says so in a note.
     """
     lo_q, hi_q = (float(v) for v in np.quantile(x, [0.005, 0.995]))
     mn, mx = float(x.min()), float(x.max())
@@ -361,23 +430,20 @@ def _window(x: np.ndarray, keep: Sequence[float]) -> tuple[float, float, str]:
     for k in keep:
         if k is not None and math.isfinite(k):
             lo, hi = min(lo, k), max(hi, k)
+    if hi - lo <= 0:
+        half = abs(lo) * 0.05 or 1.0
+        lo, hi = lo - half, hi + half
     span = hi - lo
-    if span <= 0:
-        half = max(abs(lo) * 0.05, 1e-9 if lo == 0 else abs(lo) * 0.05, 1.0 if lo == 0 else 0)
-        lo, hi, span = lo - half, hi + half, 2 * half
     # show break-even when it is close to the data
     if 0 < lo <= 0.3 * span:
         lo = 0.0
     elif -0.3 * span <= hi < 0:
         hi = 0.0
-    if cut_left and cut_right:
-        cut = "both tails"
-    elif cut_left:
-        cut = "left tail"
-    elif cut_right:
-        cut = "right tail"
-    else:
-        cut = ""
+    cut = {
+        (True, True): "both tails",
+        (True, False): "left tail",
+        (False, True): "right tail",
+    }.get((cut_left, cut_right), "")
     return lo, hi, cut
 
 
@@ -388,50 +454,43 @@ def _histogram(ax: Axes, x: np.ndarray, lo: float, hi: float) -> float:
     # bin edges on a grid through 0, so that no bar straddles break-even
     k0, k1 = math.floor(lo / width), math.ceil(hi / width)
     edges = np.arange(k0, k1 + 1) * width
-    inside = x[(x >= edges[0]) & (x <= edges[-1])]
-    counts, _ = np.histogram(inside, bins=edges)
+    counts, _ = np.histogram(x, bins=edges)
     split = int(np.clip(-k0, 0, len(counts)))  # index of the edge at 0
     if split > 0:
         ax.stairs(counts[:split], edges[: split + 1], fill=True, color=st.LOSS, lw=0, zorder=2)
     if split < len(counts):
         ax.stairs(counts[split:], edges[split:], fill=True, color=st.MAIN, lw=0, zorder=2)
-    return float(counts.max()) if counts.size else 1.0
+    return float(counts.max()) if counts.size and counts.max() > 0 else 1.0
 
 
-def _marker_row(
-    ax: Axes,
-    markers: list[tuple[str, float, str, str, str]],
-    peak: float,
-) -> None:
+def _marker_row(ax: Axes, markers: Sequence[tuple[str, float, str, str, str]], peak: float):
     """Vertical marker lines with their labels in one row at the top of the plot.
 
     ``markers``: (label, x, colour, linestyle, gid). Labels that would collide
     are spread sideways (order kept) and joined to their line by a short
     leader; the y-range is then set so that the bars stay below the leaders.
+    Expects the figure to be laid out already.
     """
-    fig = ax.get_figure(root=True)
+    fig = _root(ax.get_figure())
     renderer = _renderer(fig)
-    _execute_layout(fig)
     axbb = ax.get_window_extent(renderer)
     blend = blended_transform_factory(ax.transData, ax.transAxes)
-    markers = [m for m in markers if m[1] is not None and math.isfinite(m[1])]
-    texts = []
-    for label, x, color, _, gid in markers:
-        texts.append(
-            ax.text(
-                x,
-                0.985,
-                label,
-                transform=blend,
-                ha="center",
-                va="top",
-                fontsize=st.LABEL_SIZE,
-                color=st.INK if color == st.INK else color,
-                linespacing=1.2,
-                zorder=6,
-                gid=f"{gid}-label",
-            )
+    texts = [
+        ax.text(
+            x,
+            0.985,
+            label,
+            transform=blend,
+            ha="center",
+            va="top",
+            fontsize=st.LABEL_SIZE,
+            color=st.TARGET_TEXT if color == st.TARGET else st.INK,
+            linespacing=1.2,
+            zorder=6,
+            gid=f"{gid}-label",
         )
+        for label, x, color, _, gid in markers
+    ]
     if not texts:
         ax.set_ylim(0, peak * 1.08)
         return
@@ -439,22 +498,19 @@ def _marker_row(
     want = [ax.transData.transform((m[1], 0))[0] for m in markers]
     centres = _spread(want, [b.width for b in boxes], axbb.x0 + 1, axbb.x1 - 1, _px(fig, 10))
     inverse = ax.transData.inverted()
-    label_bottom = 1.0
     for t, c in zip(texts, centres, strict=True):
         t.set_x(inverse.transform((c, 0))[0])
-    for b in boxes:
-        label_bottom = min(label_bottom, (b.y0 - axbb.y0) / axbb.height)
+    label_bottom = min((b.y0 - axbb.y0) / axbb.height for b in boxes)
     knee = label_bottom - _px(fig, 9) / axbb.height
-    for (_, x, color, style, gid), t in zip(markers, texts, strict=True):
+    for (_, x, color, style, gid), t, c, w in zip(markers, texts, centres, want, strict=True):
         ax.axvline(x, 0, knee, color=color, ls=style, lw=1.5, zorder=5, gid=gid)
-        lx = t.get_position()[0]
         ax.plot(
-            [x, lx],
+            [x, t.get_position()[0]],
             [knee, label_bottom + 0.006],
             transform=blend,
             color=color,
+            lw=0.9 if abs(c - w) > 1 else 1.5,
             ls="-",
-            lw=0.9,
             zorder=5,
             gid=f"{gid}-leader",
         )
@@ -464,13 +520,16 @@ def _marker_row(
 def _distribution(
     fig: Figure,
     ax: Axes,
+    owned: bool,
+    meta: ChartMeta,
     values: np.ndarray,
     markers: list[tuple[str, float, str, str, str]],
-    keep: Sequence[float],
     xformatter,
     xlabel: str,
-    loss_label: str,
-    extra_note: str = "",
+    head: str,
+    loss_aside: str,
+    notes: list[str],
+    subtitle: str,
 ) -> None:
     x = np.asarray(values, dtype=float).ravel()
     x = x[np.isfinite(x)]
@@ -478,38 +537,40 @@ def _distribution(
     ax.spines["left"].set_visible(False)
     ax.set_xlabel(xlabel)
     ax.xaxis.set_major_formatter(xformatter)
-    ax.xaxis.set_major_locator(MaxNLocator(nbins=7, steps=[1, 2, 2.5, 5, 10]))
+    ax.xaxis.set_major_locator(MaxNLocator(nbins="auto", steps=[1, 2, 2.5, 5, 10]))
     if x.size == 0:
         ax.text(0.5, 0.5, "No finite values to draw", transform=ax.transAxes, ha="center")
+        _frame(fig, ax, owned, meta, subtitle, head, notes=notes)
         return
-    lo, hi, cut = _window(x, [m[1] for m in markers] + list(keep))
+    lo, hi, cut = _window(x, [m[1] for m in markers])
     pad = 0.03 * (hi - lo)
     left, right = lo - pad, hi + pad
     if left < 0:
-        ax.axvspan(left, min(0.0, right), color=st.LOSS_SHADE, lw=0, zorder=0)
+        ax.axvspan(left, min(0.0, right), color=st.LOSS_SHADE, lw=0, zorder=0, gid="loss-region")
     peak = _histogram(ax, x, lo, hi)
     ax.set_xlim(left, right)
-    notes = []
-    if left < 0:
-        notes.append(loss_label)
-    if cut:
-        where = {"left tail": "0.5th", "right tail": "99.5th", "both tails": "0.5th/99.5th"}[cut]
-        notes.append(f"{cut.capitalize()} cut at {where} percentile")
-    if extra_note:
-        notes.append(extra_note)
-    ax.set_title("  ·  ".join(notes), loc="right", fontsize=st.NOTE_SIZE, color=st.MUTED)
+    if cut == "both tails":
+        notes = ["the x-axis shows the middle 99% of trials (0.5th to 99.5th percentile)", *notes]
+    elif cut:
+        side, q = ("left", "0.5th") if cut == "left tail" else ("right", "99.5th")
+        notes = [
+            f"the x-axis is cut at the {q} percentile of trials; the long {side} tail "
+            "beyond it is not shown",
+            *notes,
+        ]
+    aside = loss_aside if left < 0 else ""
+    _frame(fig, ax, owned, meta, subtitle, head, aside, st.LOSS, notes)
     _marker_row(ax, markers, peak)
 
 
-def _percentile_markers(stats: Mapping, fmt: Callable[[float], str]):
-    out = []
-    for key, style in (("p10", "--"), ("p50", "-"), ("p90", "--")):
-        value = stats.get(key)
-        if value is None:
-            continue
-        value = float(value)
-        out.append((f"{key.upper()}\n{fmt(value)}", value, st.INK, style, f"marker-{key}"))
-    return out
+def _percentile_markers(stats: Mapping, fmt: Callable[[float, int], str]):
+    keys = [k for k in ("p10", "p50", "p90") if stats.get(k) is not None]
+    values = [float(stats[k]) for k in keys]
+    labels = _distinct_labels(values, fmt)
+    return [
+        (f"{k.upper()}\n{label}", v, st.INK, "-" if k == "p50" else "--", f"marker-{k}")
+        for k, v, label in zip(keys, values, labels, strict=True)
+    ]
 
 
 @_styled
@@ -543,21 +604,24 @@ def npv_distribution(
     """
     fig, ax, owned = _start(ax)
     cur = meta.currency
-    stats = summary["metrics"]["npv"]
+    markers = _percentile_markers(
+        summary["metrics"]["npv"], lambda v, sig: st.format_money(v, cur, sig=sig, minus=st.MINUS)
+    )
     p_pos = summary["probabilities"]["npv_positive"]
-    markers = _percentile_markers(stats, lambda v: st.format_money(v, cur, minus=st.MINUS))
-    lead = _headline(ax, f"P(NPV > 0) = {st.format_probability(p_pos)}")
     _distribution(
         fig,
         ax,
+        owned,
+        meta,
         npv,
         markers,
-        [],
         st.MoneyFormatter(cur),
         f"Net present value ({cur})",
+        f"P(NPV > 0) = {st.format_probability(p_pos)}",
         "Shaded: loss (NPV < 0)",
+        [],
+        subtitle or f"Net present value of {meta.run_description()}",
     )
-    _frame(fig, ax, owned, meta, subtitle or f"Net present value · {meta.run_description()}", lead)
     return fig
 
 
@@ -574,52 +638,44 @@ def roi_distribution(
 
     Trials with an undefined ROI (NaN: no cost) are not drawn, and a note
     says how many. P10 / P50 / P90 come from ``summary["metrics"]["roi"]``;
-    ``meta.target_roi`` is drawn where set, with
-    ``summary["probabilities"]["roi_at_least_target"]`` heading the plot.
-    Parameters and return as :func:`npv_distribution`.
+    ``meta.target_roi`` is drawn where set, and
+    ``summary["probabilities"]["roi_at_least_target"]`` heads the plot
+    (P(NPV > 0) without a target). Parameters and return as
+    :func:`npv_distribution`.
     """
     fig, ax, owned = _start(ax)
     roi = np.asarray(roi, dtype=float).ravel()
     undefined = int(np.count_nonzero(~np.isfinite(roi)))
-    stats = summary["metrics"]["roi"]
     probs = summary["probabilities"]
-    markers = _percentile_markers(stats, lambda v: st.format_percent(v, minus=st.MINUS))
+
+    def pct(v, sig=3):
+        return st.format_percent(v, sig=sig, minus=st.MINUS)
+
+    markers = _percentile_markers(summary["metrics"]["roi"], pct)
     target = meta.target_roi
-    keep = []
     if target is not None:
-        tlabel = f"Target\n{st.format_percent(target, minus=st.MINUS)}"
-        markers.append((tlabel, float(target), st.TARGET, "-", "marker-target"))
-        keep.append(float(target))
+        markers.append((f"Target\n{pct(target)}", float(target), st.TARGET, "-", "marker-target"))
         p_t = probs.get("roi_at_least_target")
-        head = (
-            f"P(ROI ≥ {st.format_percent(target, minus=st.MINUS)} target) = "
-            f"{st.format_probability(p_t)}"
-        )
+        head = f"P(ROI ≥ {pct(target)} target) = {st.format_probability(p_t)}"
     else:
         head = f"P(ROI > 0) = {st.format_probability(probs['npv_positive'])}"
-    lead = _headline(ax, head)
-    note = ""
+    notes = []
     if undefined:
-        trials = "trial" if undefined == 1 else "trials"
-        note = f"{undefined:,} {trials} with no cost (ROI undefined) not shown"
+        what = "trial has" if undefined == 1 else "trials have"
+        notes.append(f"{undefined:,} {what} no cost, so no ROI, and are not shown")
     _distribution(
-        fig,
-        ax,
-        roi,
-        markers,
-        keep,
-        st.PercentFormatter(),
-        "Return on investment (NPV / PV of costs)",
-        "Shaded: loss (ROI < 0)",
-        note,
-    )
-    _frame(
         fig,
         ax,
         owned,
         meta,
-        subtitle or f"Return on investment · {meta.run_description()}",
-        lead,
+        roi,
+        markers,
+        st.PercentFormatter(),
+        "Return on investment (NPV ÷ PV of costs)",
+        head,
+        "Shaded: loss (ROI < 0)",
+        notes,
+        subtitle or f"Return on investment of {meta.run_description()}",
     )
     return fig
 
@@ -628,8 +684,8 @@ def roi_distribution(
 
 
 def _month_locator(span: float) -> MultipleLocator:
-    for step in (1, 3, 6, 12, 24, 60, 120):
-        if span / step <= 12:
+    for step in (1, 2, 3, 6, 12, 24, 60, 120):
+        if span / step <= 8:
             return MultipleLocator(step)
     return MultipleLocator(240)
 
@@ -652,8 +708,9 @@ def payback_curve(
 
     ``prob_paid_back[i]`` is the share of trials paid back (undiscounted) by
     the end of ``months[i]``. The target month (``meta.target_payback_months``)
-    is marked with ``summary["probabilities"]["payback_within_target"]``, and
-    the share that never pays back within the horizon
+    is marked with ``summary["probabilities"]["payback_within_target"]``
+    (without a target, the median payback from the summary heads the plot),
+    and the share that never pays back within the horizon
     (1 - ``payback_within_horizon``) is stated and bracketed at the right.
     Parameters and return as :func:`npv_distribution`.
     """
@@ -663,7 +720,8 @@ def payback_curve(
     probs = summary["probabilities"]
     horizon = meta.horizon_months
     target = meta.target_payback_months
-    p_target = probs.get("payback_within_target")
+    has_target = target is not None and math.isfinite(target)
+    p_target = probs.get("payback_within_target") if has_target else None
     p_horizon = probs.get("payback_within_horizon")
 
     sx = np.repeat(months, 2)[1:]
@@ -672,11 +730,9 @@ def payback_curve(
     ax.plot(sx, sy, color=st.MAIN, lw=2.4, zorder=3, gid="payback-curve")
 
     x_max = float(max(horizon, months.max() if months.size else horizon))
-    if target is not None and math.isfinite(target):
+    if has_target:
         x_max = max(x_max, float(target))
     ax.set_xlim(0, x_max)
-    ax.set_ylim(0, 1.0)
-    ax.margins(y=0)
     ax.set_ylim(0, 1.04)
     ax.yaxis.set_major_locator(MultipleLocator(0.25))
     ax.yaxis.set_major_formatter(st.PercentFormatter())
@@ -685,7 +741,7 @@ def payback_curve(
     ax.set_xlabel("Months from the decision")
     ax.set_ylabel("Share of trials paid back")
 
-    if target is not None and p_target is not None:
+    if p_target is not None:
         head = (
             f"{st.format_probability(p_target)} paid back within the "
             f"{_fmt_month(target)}-month target"
@@ -693,11 +749,10 @@ def payback_curve(
     else:
         p50 = summary.get("metrics", {}).get("payback_months", {}).get("p50")
         head = f"Median payback: {st.format_months(p50, horizon)}"
-    right = ""
+    aside = ""
     if p_horizon is not None:
         never = 1.0 - float(p_horizon)
-        right = f"{st.format_probability(never)} never pay back within {horizon} months"
-    lead = _headline(ax, head, right, right_color=st.LOSS)
+        aside = f"{st.format_probability(never)} not paid back within {horizon} months"
     _frame(
         fig,
         ax,
@@ -705,27 +760,34 @@ def payback_curve(
         meta,
         subtitle
         or (
-            "Chance of having recovered the investment by each month "
-            f"(undiscounted cumulative cash flow) · {meta.run_description()}"
+            "Share of trials that have recovered the investment by each month "
+            f"(undiscounted) · {horizon}-month horizon"
         ),
-        lead,
+        head,
+        aside,
+        st.LOSS,
     )
 
-    if p_horizon is not None and float(p_horizon) < 0.995:
-        # the never-paid-back share, bracketed above the curve's end
-        ph = float(p_horizon)
+    if p_horizon is not None and 1.0 - float(p_horizon) >= 0.04:
+        # the never-paid-back share, bracketed just right of the curve's end
+        nudge = mtransforms.ScaledTranslation(7 / 72, 0, fig.dpi_scale_trans)
         xb = float(months.max()) if months.size else float(horizon)
-        ax.annotate(
-            "",
-            xy=(xb, 1.0),
-            xytext=(xb, ph),
-            arrowprops={"arrowstyle": "|-|,widthA=0.3,widthB=0.3", "color": st.LOSS, "lw": 1.4},
+        ax.plot(
+            [xb, xb],
+            [float(p_horizon), 1.0],
+            color=st.LOSS,
+            lw=1.6,
+            marker="_",
+            ms=9,
+            mew=1.6,
+            transform=ax.transData + nudge,
+            clip_on=False,
             zorder=4,
+            gid="never-bracket",
         )
 
-    if target is not None and p_target is not None and math.isfinite(target):
-        pt = float(p_target)
-        tx = float(target)
+    if p_target is not None:
+        pt, tx = float(p_target), float(target)
         guide = {"color": st.TARGET, "lw": 1.3, "ls": (0, (3, 2)), "zorder": 4}
         ax.plot([tx, tx], [0, pt], gid="target-vline", **guide)
         ax.plot([0, tx], [pt, pt], gid="target-hline", **guide)
@@ -744,9 +806,8 @@ def payback_curve(
 
 def _label_point(ax: Axes, x: float, y: float, text: str, avoid) -> None:
     """Label a point on the first side where the text hits no line and stays inside."""
-    fig = ax.get_figure(root=True)
+    fig = _root(ax.get_figure())
     renderer = _renderer(fig)
-    _execute_layout(fig)
     axbb = ax.get_window_extent(renderer)
     paths = []
     for xs, ys in avoid:
@@ -771,17 +832,16 @@ def _label_point(ax: Axes, x: float, y: float, text: str, avoid) -> None:
             va=va,
             fontsize=st.LABEL_SIZE,
             fontweight="bold",
-            color=st.TARGET,
+            color=st.TARGET_TEXT,
             zorder=7,
             gid="target-label",
         )
         bb = t.get_window_extent(renderer).expanded(1.04, 1.1)
-        inside = (
-            bb.x0 >= axbb.x0 and bb.x1 <= axbb.x1 and bb.y0 >= axbb.y0 and bb.y1 <= axbb.y1 + 2
-        )
-        hits = sum(_count_inside(bb, p) for p in paths)
-        score = (not inside, hits)
+        inside = bb.x0 >= axbb.x0 and bb.x1 <= axbb.x1 and bb.y0 >= axbb.y0 and bb.y1 <= axbb.y1 + 2
+        score = (not inside, sum(_count_inside(bb, p) for p in paths))
         if score == (False, 0):
+            if best is not None:
+                best[1].remove()
             return
         if best is None or score < best[0]:
             if best is not None:
@@ -798,7 +858,7 @@ def _count_inside(bb, pts: np.ndarray) -> int:
 
 def _densify(pts: np.ndarray, step: float) -> np.ndarray:
     out = [pts[:1]]
-    for a, b in zip(pts[:-1], pts[1:], strict=True):
+    for a, b in itertools.pairwise(pts):
         n = max(int(np.hypot(*(b - a)) / step), 1)
         t = np.linspace(0, 1, n + 1)[1:, None]
         out.append(a + (b - a) * t)
@@ -806,6 +866,8 @@ def _densify(pts: np.ndarray, step: float) -> np.ndarray:
 
 
 # --- cash flow fan --------------------------------------------------------------
+
+_BANDS = (("p90", "P90"), ("p75", "P75"), ("p50", "Median"), ("p25", "P25"), ("p10", "P10"))
 
 
 @_styled
@@ -822,54 +884,35 @@ def cashflow_fan(
 
     ``bands`` maps ``"p10", "p25", "p50", "p75", "p90"`` to arrays over
     ``months`` (0..T). The investment shows as the dip below the zero line;
-    the value of each band at the horizon is written at the right.
-    ``discounted`` only changes the wording. Parameters and return as
+    each band's value at the horizon is written at the right. ``discounted``
+    only changes the wording. Parameters and return as
     :func:`npv_distribution`.
     """
     fig, ax, owned = _start(ax)
     cur = meta.currency
     m = np.asarray(months, dtype=float).ravel()
-    b = {k: np.asarray(bands[k], dtype=float).ravel() for k in ("p10", "p25", "p50", "p75", "p90")}
-    ax.fill_between(m, b["p10"], b["p90"], color=st.BAND_OUTER, lw=0, zorder=1, gid="band-p10-p90")
-    ax.fill_between(m, b["p25"], b["p75"], color=st.BAND_INNER, lw=0, zorder=2, gid="band-p25-p75")
-    ax.axhline(0, color=st.INK, lw=1.0, zorder=3)
+    b = {k: np.asarray(bands[k], dtype=float).ravel() for k, _ in _BANDS}
+    ax.fill_between(m, b["p10"], b["p90"], color=st.BAND_OUTER, lw=0, zorder=1, gid="band-80")
+    ax.fill_between(m, b["p25"], b["p75"], color=st.BAND_INNER, lw=0, zorder=2, gid="band-50")
+    ax.axhline(0, color=st.INK, lw=1.0, zorder=3, gid="zero")
     ax.plot(m, b["p50"], color=st.MAIN, lw=2.6, zorder=4, gid="median")
     ax.set_xlim(float(m.min()), float(m.max()))
     ax.xaxis.set_major_locator(_month_locator(float(m.max() - m.min())))
     ax.yaxis.set_major_formatter(st.MoneyFormatter(cur))
-    ax.yaxis.set_major_locator(MaxNLocator(nbins=6, steps=[1, 2, 2.5, 5, 10]))
+    ax.yaxis.set_major_locator(MaxNLocator(nbins="auto", steps=[1, 2, 2.5, 5, 10]))
     ax.grid(axis="y")
     ax.set_xlabel("Months from the decision")
-    kind = "discounted" if discounted else "undiscounted"
     ax.set_ylabel(f"Cumulative net cash flow ({cur})")
-    lead = _headline(ax, "")
-    _frame(
-        fig,
-        ax,
-        owned,
-        meta,
-        subtitle
-        or (
-            f"Cumulative net cash flow by month ({kind}): median, "
-            f"50% band (P25–P75) and 80% band (P10–P90) · {meta.run_description()}"
-        ),
-        lead,
+    kind = "discounted" if discounted else "undiscounted"
+    # the labels at the right take their room in the layout before it is done
+    values = [float(b[k][-1]) for k, _ in _BANDS]
+    texts = _distinct_labels(
+        values, lambda v, sig: st.format_money(v, cur, sig=sig, minus=st.MINUS)
     )
-    _end_labels(ax, m, b, cur)
-    return fig
-
-
-def _end_labels(ax: Axes, m: np.ndarray, b: Mapping[str, np.ndarray], cur: str) -> None:
-    """Label each band's value at the horizon, to the right of the plot, spread apart."""
-    fig = ax.get_figure(root=True)
-    renderer = _renderer(fig)
-    names = [("p90", "P90"), ("p75", "P75"), ("p50", "Median"), ("p25", "P25"), ("p10", "P10")]
-    x_end = float(m[-1])
-    # make room for the labels first (their width is known before their place)
-    probe = [
+    labels = [
         ax.annotate(
-            f"{label} {st.format_money(b[k][-1], cur, minus=st.MINUS)}",
-            xy=(x_end, float(b[k][-1])),
+            f"{name} {text}",
+            xy=(float(m[-1]), v),
             xytext=(8, 0),
             textcoords="offset points",
             ha="left",
@@ -880,37 +923,56 @@ def _end_labels(ax: Axes, m: np.ndarray, b: Mapping[str, np.ndarray], cur: str) 
             annotation_clip=False,
             gid=f"end-{k}",
         )
-        for k, label in names
+        for (k, name), v, text in zip(_BANDS, values, texts, strict=True)
     ]
-    _execute_layout(fig)
+    _frame(
+        fig,
+        ax,
+        owned,
+        meta,
+        subtitle
+        or (
+            f"Cumulative net cash flow by month ({kind}): median, 50% band (P25–P75) "
+            "and 80% band (P10–P90)"
+        ),
+    )
+    _spread_end_labels(ax, labels)
+    return fig
+
+
+def _spread_end_labels(ax: Axes, labels: Sequence) -> None:
+    """Move the right-hand labels apart vertically, with a leader where one moved."""
+    fig = _root(ax.get_figure())
+    renderer = _renderer(fig)
     axbb = ax.get_window_extent(renderer)
-    heights = [t.get_window_extent(renderer).height for t in probe]
-    want = [ax.transData.transform((x_end, float(b[k][-1])))[1] for k, _ in names]
-    lo = axbb.y0 - 0.5 * heights[0]
-    hi = axbb.y1 + 0.5 * heights[0]
-    centres = _spread(want, heights, lo, hi, _px(fig, 1))
+    heights = [t.get_window_extent(renderer).height for t in labels]
+    want = [ax.transData.transform(t.xy)[1] for t in labels]
+    centres = _spread(
+        want, heights, axbb.y0 - 0.5 * heights[0], axbb.y1 + 0.5 * heights[0], _px(fig, 1)
+    )
     scale = 72.0 / fig.dpi
-    for t, w, c in zip(probe, want, centres, strict=True):
+    for t, w, c in zip(labels, want, centres, strict=True):
         dy = (c - w) * scale
-        t.xyann = (14 if abs(dy) > 2 else 8, dy)
-        if abs(dy) > 2:
-            t.arrow_patch = None
-            ax.annotate(
-                "",
-                xy=t.xy,
-                xytext=(12, dy),
-                textcoords="offset points",
-                arrowprops={"arrowstyle": "-", "color": st.FAINT, "lw": 0.8, "shrinkA": 0},
-                annotation_clip=False,
-            )
+        if abs(dy) <= 2:
+            t.xyann = (8, dy)
+            continue
+        t.xyann = (16, dy)
+        ax.annotate(
+            "",
+            xy=t.xy,
+            xytext=(14, dy),
+            textcoords="offset points",
+            arrowprops={"arrowstyle": "-", "color": st.FAINT, "lw": 0.8, "shrinkA": 0},
+            annotation_clip=False,
+        )
 
 
 # --- tornado --------------------------------------------------------------------
 
 _METRICS = {
-    "npv": ("NPV", "Net present value"),
-    "roi": ("ROI", "Return on investment"),
-    "payback_months": ("Payback", "Payback period"),
+    "npv": "Net present value",
+    "roi": "Return on investment",
+    "payback_months": "Payback period",
 }
 
 
@@ -936,6 +998,9 @@ def _metric_format(metric: str, currency: str, horizon: int):
     raise ValueError(f"{metric!r} is not a tornado metric. It must be one of {sorted(_METRICS)}")
 
 
+_NAME_WIDTH = 36  # characters of an input name per line
+
+
 @_styled
 def tornado(
     rows: Sequence[Mapping],
@@ -952,10 +1017,13 @@ def tornado(
     ``rows`` are sensitivity.json's tornado rows, sorted by swing, largest
     first; the first is drawn at the top. Each bar runs from ``base_metric``
     to ``metric_low`` (input at its low quantile) or ``metric_high`` and is
-    labelled at its end with the input's value there. At most ``max_rows``
-    rows are drawn; a note counts the rest. ``metric`` is ``"npv"``,
-    ``"roi"`` or ``"payback_months"``; a payback beyond the horizon (None or
-    inf) is drawn to the horizon, hatched.
+    labelled at its end with the input's value there; when both ends lie on
+    the same side of the base, the row holds two half-height bars. At most
+    ``max_rows`` rows are drawn; a note counts the rest. ``metric`` is
+    ``"npv"``, ``"roi"`` or ``"payback_months"``; a payback beyond the
+    horizon (None or inf) is drawn to the horizon, hatched. Long input names
+    wrap; on a figure of its own the chart grows taller rather than let them
+    touch.
 
     Returns
     -------
@@ -965,37 +1033,32 @@ def tornado(
     shown = list(rows[: max(int(max_rows), 0)])
     hidden = len(rows) - len(shown)
     n = len(shown)
-    height = max(st.FIGSIZE[1], 1.9 + 0.3 * (n + (1 if hidden else 0)))
-    fig, ax, owned = _start(ax, figsize=(st.FIGSIZE[0], height))
-    short = _METRICS[metric][0]
+    fig, ax, owned = _start(ax)
     q_lo = float(shown[0]["low_q"]) if shown else 0.1
     q_hi = float(shown[0]["high_q"]) if shown else 0.9
     low_name, high_name = st.format_quantile(q_lo), st.format_quantile(q_hi)
 
-    def clean(v):
+    def finite(v):
         if v is None or not math.isfinite(float(v)):
             return float(meta.horizon_months), True
         return float(v), False
 
-    base = float(base_metric) if base_metric is not None else float(meta.horizon_months)
+    base, _ = finite(base_metric)
     ends = [base]
     labels = []
     beyond = False
     for i, row in enumerate(shown):
-        lo_v, lo_open = clean(row["metric_low"])
-        hi_v, hi_open = clean(row["metric_high"])
+        lo_v, lo_open = finite(row["metric_low"])
+        hi_v, hi_open = finite(row["metric_high"])
         beyond |= lo_open or hi_open
-        d_lo = np.sign(lo_v - base) or (-1.0 if hi_v >= base else 1.0)
-        d_hi = np.sign(hi_v - base) or -d_lo
+        d_lo = float(np.sign(lo_v - base)) or (-1.0 if hi_v >= base else 1.0)
+        d_hi = float(np.sign(hi_v - base)) or -d_lo
         split = d_lo == d_hi
         for v, d, open_, color, q_value, which in (
             (lo_v, d_lo, lo_open, st.LOW, row["low_value"], "low"),
             (hi_v, d_hi, hi_open, st.HIGH, row["high_value"], "high"),
         ):
-            if split:
-                y, h = (i - 0.19, 0.36) if which == "low" else (i + 0.19, 0.36)
-            else:
-                y, h = i, 0.66
+            y, h = (i + (-0.19 if which == "low" else 0.19), 0.36) if split else (i, 0.66)
             ax.barh(
                 y,
                 v - base,
@@ -1026,19 +1089,20 @@ def tornado(
             ends.append(v)
 
     ax.axvline(base, color=st.INK, lw=1.3, zorder=4, gid="base")
-    ax.set_yticks(range(n), [_wrap(str(r["input"]), 30) for r in shown])
+    names = [_wrap(str(r["input"]), _NAME_WIDTH) for r in shown]
+    ax.set_yticks(range(n), names)
     ax.set_ylim(n - 0.5 + (0.9 if hidden else 0), -0.6)  # inverted: first row on top
     ax.tick_params(axis="y", length=0)
     ax.spines["left"].set_visible(False)
     ax.xaxis.set_major_formatter(axis_fmt)
-    ax.xaxis.set_major_locator(MaxNLocator(nbins=6, steps=[1, 2, 2.5, 5, 10]))
+    ax.xaxis.set_major_locator(MaxNLocator(nbins="auto", steps=[1, 2, 2.5, 5, 10]))
     ax.grid(axis="x")
     ax.set_xlabel(xlabel)
     if hidden:
         ax.text(
             0.0,
             n + 0.15,
-            f"+ {hidden} more input{'s' if hidden > 1 else ''} with smaller swings not shown",
+            f"+ {hidden} more input{'s' if hidden > 1 else ''} with smaller swings, not shown",
             transform=blended_transform_factory(ax.transAxes, ax.transData),
             ha="left",
             va="center",
@@ -1049,32 +1113,10 @@ def tornado(
         )
     if n == 0:
         ax.text(0.5, 0.5, "No inputs to show", transform=ax.transAxes, ha="center")
-
     lo, hi = min(ends), max(ends)
     span = hi - lo or max(abs(base) * 0.1, 1.0)
     ax.set_xlim(lo - 0.04 * span, hi + 0.04 * span)
 
-    handles = [Patch(color=st.LOW), Patch(color=st.HIGH)]
-    legend_labels = [f"input at {low_name}", f"input at {high_name}"]
-    right_notes = []
-    if beyond:
-        right_notes.append(f"Hatched: no payback within {meta.horizon_months} months")
-    lead = _headline(ax, "", "  ·  ".join(right_notes))
-    what = _METRICS[metric][1]
-    _frame(
-        fig,
-        ax,
-        owned,
-        meta,
-        subtitle
-        or (
-            f"{what} with one input at its {low_name} or {high_name}, "
-            f"all others at their median · {meta.run_description()}"
-        ),
-        lead,
-    )
-    _fit_tick_labels(ax, n)
-    _fit_xlim(ax, labels)
     base_text = ax.annotate(
         f"Base case {value_fmt(base)}",
         xy=(base, 1.0),
@@ -1088,71 +1130,93 @@ def tornado(
         color=st.INK,
         gid="base-label",
     )
-    _place_legend(ax, handles, legend_labels, base_text)
-    _ = short
+    legend = ax.legend(
+        [Patch(color=st.LOW), Patch(color=st.HIGH)],
+        [f"input at {low_name}", f"input at {high_name}"],
+        loc="lower right",
+        bbox_to_anchor=(1.0, 1.0),
+        ncols=2,
+        borderaxespad=0.2,
+        columnspacing=1.2,
+        handletextpad=0.5,
+    )
+    notes = [f"hatched bars: no payback within {meta.horizon_months} months"] if beyond else []
+    frame = _frame(
+        fig,
+        ax,
+        owned,
+        meta,
+        subtitle
+        or f"{_METRICS[metric]} with one input at its {low_name} or {high_name}, "
+        "all others at their median",
+        notes=notes,
+    )
+    _fit_rows(ax, n + (0.9 if hidden else 0), frame)
+    _fit_xlim(ax, labels)
+    _place_legend(ax, legend, base_text)
     return fig
 
 
-def _fit_tick_labels(ax: Axes, n: int) -> None:
-    """Shrink the input names just enough that wrapped names do not touch."""
-    if n == 0:
+def _fit_rows(ax: Axes, rows: float, frame: _Frame | None) -> None:
+    """Give each input name room: shrink the font, then (own figure) grow it taller."""
+    ticks = ax.get_yticklabels()
+    if not ticks:
         return
-    fig = ax.get_figure(root=True)
+    fig = _root(ax.get_figure())
     renderer = _renderer(fig)
+    lines = max(t.get_text().count("\n") + 1 for t in ticks)
+    pitch_pt = ax.get_window_extent(renderer).height / (rows + 0.1) * 72.0 / fig.dpi
+    size = float(st.BASE_SIZE if lines == 1 else st.LABEL_SIZE)
+    if frame is None:
+        size = max(min(size, (pitch_pt - 3) / (lines * 1.2)), 7.0)
+    else:
+        needed = lines * size * 1.2 + 4
+        if needed > pitch_pt:
+            frame.set_height(fig.get_size_inches()[1] + (needed - pitch_pt) * rows / 72.0)
+    for t in ticks:
+        t.set_fontsize(size)
+        t.set_linespacing(1.1)
     _execute_layout(fig)
-    pitch = ax.transData.transform((0, 0))[1] - ax.transData.transform((0, 1))[1]
-    pitch_pt = abs(pitch) * 72.0 / fig.dpi
-    lines = max(t.get_text().count("\n") + 1 for t in ax.get_yticklabels())
-    size = min(st.BASE_SIZE, pitch_pt * 0.85 / (lines * 1.2))
-    if size < st.BASE_SIZE:
-        for t in ax.get_yticklabels():
-            t.set_fontsize(max(size, 7))
-            t.set_linespacing(1.05)
-    _ = renderer
 
 
 def _fit_xlim(ax: Axes, labels: Sequence) -> None:
     """Widen the x-range until every bar-end label sits inside the plot."""
-    fig = ax.get_figure(root=True)
+    if not labels:
+        return
+    fig = _root(ax.get_figure())
     renderer = _renderer(fig)
     margin = _px(fig, 4)
-    for _ in range(6):
-        _execute_layout(fig)
+    for _ in range(4):
         axbb = ax.get_window_extent(renderer)
         boxes = [t.get_window_extent(renderer) for t in labels]
-        if not boxes:
-            return
         over_left = max(0.0, max(axbb.x0 + margin - bb.x0 for bb in boxes))
         over_right = max(0.0, max(bb.x1 - (axbb.x1 - margin) for bb in boxes))
         if over_left < 0.5 and over_right < 0.5:
             return
         x0, x1 = ax.get_xlim()
-        per_px = (x1 - x0) / axbb.width
         free = axbb.width - over_left - over_right
         per_px = (x1 - x0) / max(free, axbb.width * 0.3)
-        ax.set_xlim(x0 - over_left * per_px * 1.05, x1 + over_right * per_px * 1.05)
-
-
-def _place_legend(ax: Axes, handles, labels, avoid) -> None:
-    """The legend above the plot, on the side away from ``avoid`` (the base label)."""
-    fig = ax.get_figure(root=True)
-    renderer = _renderer(fig)
-    for loc, anchor in (("lower right", (1.0, 1.0)), ("lower left", (0.0, 1.0))):
-        leg = ax.legend(
-            handles,
-            labels,
-            loc=loc,
-            bbox_to_anchor=anchor,
-            ncols=2,
-            borderaxespad=0.2,
-            columnspacing=1.2,
-            handletextpad=0.5,
-        )
+        ax.set_xlim(x0 - over_left * per_px * 1.02, x1 + over_right * per_px * 1.02)
         _execute_layout(fig)
-        if not _overlaps(leg.get_window_extent(renderer), avoid.get_window_extent(renderer), 6):
-            return
-    # neither side is free: the base label moves up above the legend
-    avoid.xyann = (0, 5 + leg.get_window_extent(renderer).height * 72.0 / fig.dpi)
+
+
+def _place_legend(ax: Axes, legend, base_text) -> None:
+    """Keep the legend above the plot on the side away from the base-case label."""
+    fig = _root(ax.get_figure())
+    renderer = _renderer(fig)
+    if not _overlaps(
+        legend.get_window_extent(renderer), base_text.get_window_extent(renderer), _px(fig, 6)
+    ):
+        return
+    legend.set_loc("lower left")
+    legend.set_bbox_to_anchor((0.0, 1.0), transform=ax.transAxes)
+    if _overlaps(
+        legend.get_window_extent(renderer), base_text.get_window_extent(renderer), _px(fig, 6)
+    ):
+        # neither side is free: the base label moves up, above the legend
+        height = legend.get_window_extent(renderer).height * 72.0 / fig.dpi
+        base_text.xyann = (0, 8 + height)
+    _execute_layout(fig)
 
 
 # --- waterfall ------------------------------------------------------------------
@@ -1171,9 +1235,9 @@ def waterfall(
     """Present value of each benefit line (up) and cost line (down), ending in NPV.
 
     ``items`` are (label, present value) in order: benefits positive, costs
-    negative. When all benefits come before all costs and there are two or
-    more, a "Gross benefits" bar is drawn between them (``subtotal``). The
-    last bar is the total, ``total_label``. Every bar carries its value.
+    negative. When two or more benefits come before all costs, a "Gross
+    benefits" bar stands between them (``subtotal``). The last bar is the
+    total, ``total_label``. Every bar carries its value.
 
     Returns
     -------
@@ -1181,34 +1245,34 @@ def waterfall(
     """
     fig, ax, owned = _start(ax)
     cur = meta.currency
+    names = [str(label) for label, _ in items]
     vals = [float(v) for _, v in items]
-    signs = [v >= 0 for v in vals]
-    n_pos = sum(signs)
+    n_pos = sum(v >= 0 for v in vals)
     with_sub = (
         subtotal
-        and n_pos >= 2
-        and n_pos < len(vals)
-        and all(signs[:n_pos])
-        and not any(signs[n_pos:])
+        and 2 <= n_pos < len(vals)
+        and all(v >= 0 for v in vals[:n_pos])
+        and all(v < 0 for v in vals[n_pos:])
     )
-    bars: list[tuple[str, float, float, str, str]] = []  # label, bottom, top, colour, kind
+    bars: list[tuple[str, float, float, str, str]] = []  # name, from, to, colour, kind
     running = 0.0
-    for i, (label, v) in enumerate(zip((lab for lab, _ in items), vals, strict=True)):
+    for i, (name, v) in enumerate(zip(names, vals, strict=True)):
         if with_sub and i == n_pos:
             bars.append(("Gross benefits", 0.0, running, st.TOTAL, "total"))
-        bars.append((str(label), running, running + v, st.MAIN if v >= 0 else st.LOSS, "step"))
+        bars.append((name, running, running + v, st.MAIN if v >= 0 else st.LOSS, "step"))
         running += v
     bars.append((total_label, 0.0, running, st.TOTAL, "total"))
 
-    xs = np.arange(len(bars))
+    def money(v):
+        return st.format_money(v, cur, minus=st.MINUS)
+
     labels = []
-    fmt = lambda v: st.format_money(v, cur, minus=st.MINUS)  # noqa: E731
-    for x, (label, b0, b1, color, kind) in zip(xs, bars, strict=True):
+    for x, (_, b0, b1, color, kind) in enumerate(bars):
         lo, hi = min(b0, b1), max(b0, b1)
         ax.bar(x, hi - lo, bottom=lo, width=0.66, color=color, lw=0, zorder=3, gid=f"bar-{x}")
         delta = b1 - b0
-        up = delta >= 0
-        text = fmt(b1) if kind == "total" else ("+" if delta > 0 else "") + fmt(delta)
+        up = delta >= 0 if kind == "step" else b1 >= 0
+        text = money(b1) if kind == "total" else ("+" if delta > 0 else "") + money(delta)
         labels.append(
             ax.annotate(
                 text,
@@ -1225,19 +1289,11 @@ def waterfall(
                 gid=f"value-{x}",
             )
         )
-    for x in xs[:-1]:
-        level = bars[x][2]
-        ax.plot(
-            [x + 0.33, x + 1 - 0.33],
-            [level, level],
-            color=st.FAINT,
-            lw=0.9,
-            ls=(0, (2, 2)),
-            zorder=2,
-        )
+        if x < len(bars) - 1:
+            ax.plot([x + 0.33, x + 0.67], [b1, b1], color=st.FAINT, lw=0.9, ls=(0, (2, 2)))
     ax.axhline(0, color=st.INK, lw=1.0, zorder=4)
     ax.yaxis.set_major_formatter(st.MoneyFormatter(cur))
-    ax.yaxis.set_major_locator(MaxNLocator(nbins=6, steps=[1, 2, 2.5, 5, 10]))
+    ax.yaxis.set_major_locator(MaxNLocator(nbins="auto", steps=[1, 2, 2.5, 5, 10]))
     ax.grid(axis="y")
     ax.set_ylabel(f"Present value ({cur})")
     ax.tick_params(axis="x", length=0)
@@ -1246,8 +1302,7 @@ def waterfall(
     lo, hi = min(levels), max(levels)
     span = hi - lo or 1.0
     ax.set_ylim(lo - 0.02 * span if lo < 0 else 0, hi + 0.02 * span)
-
-    lead = _headline(ax, "")
+    ax.set_xticks(range(len(bars)), [b[0] for b in bars])
     _frame(
         fig,
         ax,
@@ -1256,41 +1311,46 @@ def waterfall(
         subtitle
         or (
             "Present value of each benefit and cost line, from gross benefits to NPV · "
-            f"{meta.run_description()}"
+            f"{meta.horizon_months}-month horizon"
+            + (
+                f" at {st.format_discount_rate(meta.discount_rate)}"
+                if meta.discount_rate is not None
+                else ""
+            )
         ),
-        lead,
     )
-    _set_category_labels(ax, [b[0] for b in bars])
+    _fit_categories(ax, [b[0] for b in bars], labels)
     _fit_ylim(ax, labels)
     return fig
 
 
-def _set_category_labels(ax: Axes, names: Sequence[str]) -> None:
-    """Category names under the bars, wrapped to the bar slot and shrunk if needed."""
-    fig = ax.get_figure(root=True)
+def _fit_categories(ax: Axes, names: Sequence[str], labels: Sequence) -> None:
+    """Wrap the bar names to their slot, and shrink names and values until they fit."""
+    fig = _root(ax.get_figure())
     renderer = _renderer(fig)
-    _execute_layout(fig)
-    slot_px = ax.get_window_extent(renderer).width / max(len(names), 1)
-    size = st.BASE_SIZE if len(names) <= 8 else max(st.BASE_SIZE - (len(names) - 8), 9)
-    chars = max(int(slot_px * 0.92 / _px(fig, size * 0.6)), 6)
-    ax.set_xticks(range(len(names)), [_wrap(nm, chars) for nm in names], fontsize=size)
-    for _ in range(3):
+    slot = ax.get_window_extent(renderer).width / max(len(names), 1) * 0.94
+    for size in range(st.BASE_SIZE, 7, -1):
+        chars = max(int(slot / _px(fig, size * 0.62)), 4)
+        ax.set_xticks(range(len(names)), [_wrap(nm, chars) for nm in names], fontsize=size)
         ticks = ax.get_xticklabels()
+        lines = max(t.get_text().count("\n") + 1 for t in ticks)
         widest = max(t.get_window_extent(renderer).width for t in ticks)
-        if widest <= slot_px * 0.96 or size <= 8:
+        if widest <= slot and lines <= 3:
             break
-        size -= 1
-        for t in ticks:
+    for size in range(st.LABEL_SIZE, 7, -1):
+        for t in labels:
             t.set_fontsize(size)
+        if max(t.get_window_extent(renderer).width for t in labels) <= slot:
+            break
+    _execute_layout(fig)
 
 
 def _fit_ylim(ax: Axes, labels: Sequence) -> None:
     """Extend the y-range until every bar label sits inside the plot."""
-    fig = ax.get_figure(root=True)
+    fig = _root(ax.get_figure())
     renderer = _renderer(fig)
     margin = _px(fig, 3)
-    for _ in range(6):
-        _execute_layout(fig)
+    for _ in range(4):
         axbb = ax.get_window_extent(renderer)
         boxes = [t.get_window_extent(renderer) for t in labels]
         over_bottom = max(0.0, max(axbb.y0 + margin - bb.y0 for bb in boxes))
@@ -1300,7 +1360,8 @@ def _fit_ylim(ax: Axes, labels: Sequence) -> None:
         y0, y1 = ax.get_ylim()
         free = axbb.height - over_bottom - over_top
         per_px = (y1 - y0) / max(free, axbb.height * 0.3)
-        ax.set_ylim(y0 - over_bottom * per_px * 1.05, y1 + over_top * per_px * 1.05)
+        ax.set_ylim(y0 - over_bottom * per_px * 1.02, y1 + over_top * per_px * 1.02)
+        _execute_layout(fig)
 
 
 # --- files ----------------------------------------------------------------------
@@ -1325,9 +1386,11 @@ def save(
 ) -> list[Path]:
     """Write ``fig`` once per format (``png``, ``svg``, ``pdf``); return the paths.
 
-    Each file is written next to its final name and moved into place, so a
-    failure never leaves half a file. PNG is written at ``dpi`` (at least 200).
-    Output is deterministic: the same figure gives byte-identical files.
+    ``path_without_suffix`` gets ``.png`` etc. appended (its parent is
+    created). Each file is written under a temporary name and moved into
+    place, so a failure never leaves half a file. PNG is written at ``dpi``
+    (at least 200). The same figure gives byte-identical files: no dates or
+    software versions, fixed SVG ids.
 
     Raises
     ------
@@ -1362,3 +1425,134 @@ def save(
                     tmp.unlink()
             written.append(target)
     return written
+
+
+# --- spider ---------------------------------------------------------------------
+
+# Okabe-Ito hues first; beyond them, dark grey and black with dashes.
+_SPIDER_STYLES = (
+    (st.BLUE, "-"),
+    (st.VERMILLION, "-"),
+    (st.GREEN, "-"),
+    (st.ORANGE, "-"),
+    (st.PURPLE, "-"),
+    (st.SKY_BLUE, "-"),
+    (st.TOTAL, (0, (5, 2))),
+    (st.BLACK, (0, (1.5, 1.5))),
+)
+
+
+@_styled
+def spider(
+    spider_data: Mapping,
+    base_metric: float,
+    meta: ChartMeta,
+    metric: str = "npv",
+    ax: Axes | None = None,
+    *,
+    max_lines: int = 8,
+    subtitle: str | None = None,
+) -> Figure:
+    """The metric as each input moves through its percentiles, the others at their median.
+
+    ``spider_data`` is sensitivity.json's ``spider``: ``percentiles`` (5 to
+    95) and ``lines``, widest first, each with ``input``, ``discrete``,
+    ``values`` (the input at each percentile) and ``metric``. One line per
+    input, at most ``max_lines`` (a note counts the rest), labelled at its
+    right end with the input's name and its value range; every line passes
+    through the base case at P50. A steep line is an input that matters; a
+    bent one, an input whose effect is not proportional. Discrete inputs are
+    drawn as steps. A payback beyond the horizon (None or inf) is drawn at
+    the horizon, and a note says so.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    value_fmt, axis_fmt, ylabel = _metric_format(metric, meta.currency, meta.horizon_months)
+    pct = np.asarray(spider_data["percentiles"], dtype=float)
+    lines = list(spider_data["lines"])
+    shown = lines[: max(int(max_lines), 0)]
+    hidden = len(lines) - len(shown)
+    fig, ax, owned = _start(ax)
+    capped = False
+
+    def finite(values) -> np.ndarray:
+        nonlocal capped
+        y = np.array([np.inf if v is None else float(v) for v in values])
+        if metric == "payback_months" and np.isinf(y).any():
+            capped = True
+            y[np.isinf(y)] = meta.horizon_months
+        return y
+
+    labels = []
+    for i, (line, (color, style)) in enumerate(
+        zip(shown, itertools.cycle(_SPIDER_STYLES), strict=False)
+    ):
+        y = finite(line["metric"])
+        ax.plot(
+            pct,
+            y,
+            color=color,
+            ls=style,
+            lw=2.2,
+            marker="o",
+            ms=3.5,
+            drawstyle="steps-mid" if line.get("discrete") else "default",
+            zorder=4 + 0.01 * (len(shown) - i),
+            gid=f"line-{i}",
+        )
+        values = [float(v) for v in line["values"]]
+        span = (
+            f"{st.format_number(values[0], minus=st.MINUS)}–"
+            f"{st.format_number(values[-1], minus=st.MINUS)}"
+        )
+        labels.append(
+            ax.annotate(
+                f"{line['input']}  {span}",
+                xy=(float(pct[-1]), float(y[-1])),
+                xytext=(8, 0),
+                textcoords="offset points",
+                ha="left",
+                va="center",
+                fontsize=st.LABEL_SIZE - 1,
+                color=color,
+                annotation_clip=False,
+                gid=f"label-{i}",
+            )
+        )
+    base, _ = (float(base_metric), None) if base_metric is not None else (np.nan, None)
+    if math.isfinite(base):
+        ax.axhline(base, color=st.INK, lw=1.0, zorder=3, gid="base")
+    ax.axvline(50.0, color=st.FAINT, lw=0.9, ls=(0, (2, 2)), zorder=2, gid="median")
+    ticks = [p for p in (5, 10, 25, 50, 75, 90, 95) if pct.min() <= p <= pct.max()]
+    ax.set_xticks(ticks, [st.format_quantile(p / 100.0) for p in ticks])
+    ax.set_xlim(float(pct.min()) - 1.5, float(pct.max()) + 1.5)
+    ax.set_xlabel("Percentile of the input (its other values held at their median)")
+    ax.set_ylabel(ylabel)
+    ax.yaxis.set_major_formatter(axis_fmt)
+    ax.yaxis.set_major_locator(MaxNLocator(nbins="auto", steps=[1, 2, 2.5, 5, 10]))
+    ax.grid(axis="y")
+    if not shown:
+        ax.text(0.5, 0.5, "No inputs to show", transform=ax.transAxes, ha="center")
+    notes = []
+    if hidden:
+        notes.append(f"{hidden} more input{'s' if hidden > 1 else ''} with narrower ranges not shown")
+    if capped:
+        notes.append(f"no payback within {meta.horizon_months} months is drawn at the horizon")
+    head = f"Base case {value_fmt(base)}" if math.isfinite(base) else ""
+    _frame(
+        fig,
+        ax,
+        owned,
+        meta,
+        subtitle
+        or f"{_METRICS[metric]} as one input moves from its P5 to its P95, "
+        "all others at their median",
+        head=head,
+        aside="label: input and its P5–P95 range",
+        notes=notes,
+    )
+    if labels:
+        _spread_end_labels(ax, labels)
+    return fig

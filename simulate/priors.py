@@ -112,6 +112,12 @@ def _rescale(t: FloatArray, lo: float, hi: float) -> FloatArray:
     return np.where(t <= 0.5, lo + span * t, hi - span * (1.0 - t))
 
 
+def _standardise(x: Any, shift: float, scale: float) -> FloatArray:
+    """``(x - shift) / scale`` as floats; beyond the float range it is rightly +-inf."""
+    with np.errstate(over="ignore"):
+        return (np.asarray(x, dtype=float) - shift) / scale
+
+
 def _normal_mass(a: Any, b: Any) -> Any:
     """``P(a < Z < b)`` for a standard normal ``Z`` and ``a <= b``, accurate in both tails.
 
@@ -318,19 +324,19 @@ class Fixed(Prior):
     _discrete = True
 
     @classmethod
-    def _from_params(cls, p, problems):
+    def _from_params(cls, p: dict[str, Any], problems: list[Problem]) -> dict[str, Any]:
         return {"value": p["value"]}
 
     def support(self) -> Support:
         return Support(self.value, self.value, True, True, (self.value,))
 
-    def ppf(self, u):
+    def ppf(self, u: FloatArray) -> FloatArray:
         return np.full(np.shape(u), self.value, dtype=float)
 
-    def cdf(self, x):
+    def cdf(self, x: FloatArray) -> FloatArray:
         return np.where(np.asarray(x, dtype=float) >= self.value, 1.0, 0.0)
 
-    def sample(self, rng, n):
+    def sample(self, rng: np.random.Generator, n: int) -> FloatArray:
         return np.full(n, self.value, dtype=float)
 
     def median(self) -> float:
@@ -355,20 +361,20 @@ class Uniform(Prior):
     forms = (("min", "max"),)
 
     @classmethod
-    def _from_params(cls, p, problems):
+    def _from_params(cls, p: dict[str, Any], problems: list[Problem]) -> dict[str, Any]:
         _check_order(problems, p["min"], p["max"], "min", "max")
         return {"lo": p["min"], "hi": p["max"]}
 
     def support(self) -> Support:
         return Support(self.lo, self.hi, True, True)
 
-    def ppf(self, u):
+    def ppf(self, u: FloatArray) -> FloatArray:
         return _rescale(np.asarray(u, dtype=float), self.lo, self.hi)
 
-    def cdf(self, x):
-        return np.clip((np.asarray(x, dtype=float) - self.lo) / (self.hi - self.lo), 0.0, 1.0)
+    def cdf(self, x: FloatArray) -> FloatArray:
+        return np.clip(_standardise(x, self.lo, self.hi - self.lo), 0.0, 1.0)
 
-    def sample(self, rng, n):
+    def sample(self, rng: np.random.Generator, n: int) -> FloatArray:
         return rng.uniform(self.lo, self.hi, n)
 
     def mean(self) -> float:
@@ -400,14 +406,14 @@ class Triangular(Prior):
     forms = (("min", "mode", "max"),)
 
     @classmethod
-    def _from_params(cls, p, problems):
+    def _from_params(cls, p: dict[str, Any], problems: list[Problem]) -> dict[str, Any]:
         _check_mode(problems, p)
         return {"lo": p["min"], "mode": p["mode"], "hi": p["max"]}
 
     def support(self) -> Support:
         return Support(self.lo, self.hi, True, True)
 
-    def ppf(self, u):
+    def ppf(self, u: FloatArray) -> FloatArray:
         u = np.asarray(u, dtype=float)
         lo, mode, hi = self.lo, self.mode, self.hi
         span = hi - lo
@@ -415,19 +421,19 @@ class Triangular(Prior):
         right = hi - np.sqrt((1.0 - u) * span * (hi - mode))
         return np.where(u <= (mode - lo) / span, left, right)
 
-    def cdf(self, x):
+    def cdf(self, x: FloatArray) -> FloatArray:
         x = np.asarray(x, dtype=float)
         lo, mode, hi = self.lo, self.mode, self.hi
         span = hi - lo
-        # One side has zero width when mode is at an end; the outer `where`
-        # never selects its 0/0, so silence the warning rather than branch.
-        with np.errstate(divide="ignore", invalid="ignore"):
+        # One side has zero width when mode is at an end, and squares of huge x
+        # overflow; the outer `where` never selects those, so silence them.
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             left = (x - lo) ** 2 / (span * (mode - lo))
             right = 1.0 - (hi - x) ** 2 / (span * (hi - mode))
         inside = np.where(x <= mode, left, right)
         return np.where(x <= lo, 0.0, np.where(x >= hi, 1.0, inside))
 
-    def sample(self, rng, n):
+    def sample(self, rng: np.random.Generator, n: int) -> FloatArray:
         return rng.triangular(self.lo, self.mode, self.hi, n)
 
     def mean(self) -> float:
@@ -445,15 +451,15 @@ class _ScaledBeta:
     def support(self) -> Support:
         return Support(self.lo, self.hi, True, True)
 
-    def ppf(self, u):
+    def ppf(self, u: FloatArray) -> FloatArray:
         t = special.betaincinv(self.alpha, self.beta, np.asarray(u, dtype=float))
         return _rescale(t, self.lo, self.hi)
 
-    def cdf(self, x):
-        t = np.clip((np.asarray(x, dtype=float) - self.lo) / (self.hi - self.lo), 0.0, 1.0)
+    def cdf(self, x: FloatArray) -> FloatArray:
+        t = np.clip(_standardise(x, self.lo, self.hi - self.lo), 0.0, 1.0)
         return special.betainc(self.alpha, self.beta, t)
 
-    def sample(self, rng, n):
+    def sample(self, rng: np.random.Generator, n: int) -> FloatArray:
         return _rescale(rng.beta(self.alpha, self.beta, n), self.lo, self.hi)
 
     def mean(self) -> float:
@@ -486,7 +492,7 @@ class Pert(_ScaledBeta, Prior):
         object.__setattr__(self, "beta", 1.0 + self.lam * (self.hi - self.mode) / span)
 
     @classmethod
-    def _from_params(cls, p, problems):
+    def _from_params(cls, p: dict[str, Any], problems: list[Problem]) -> dict[str, Any]:
         _check_mode(problems, p)
         lam = p.get("lambda", 4.0)
         _check_positive(
@@ -519,7 +525,7 @@ class Beta(_ScaledBeta, Prior):
     optional = ("min", "max")
 
     @classmethod
-    def _from_params(cls, p, problems):
+    def _from_params(cls, p: dict[str, Any], problems: list[Problem]) -> dict[str, Any]:
         lo, hi = p.get("min", 0.0), p.get("max", 1.0)
         range_ok = _check_order(problems, lo, hi, "min", "max")
         if "alpha" in p:
@@ -588,7 +594,7 @@ class Normal(Prior):
         object.__setattr__(self, "_mass", float(_normal_mass(a, b)))
 
     @classmethod
-    def _from_params(cls, p, problems):
+    def _from_params(cls, p: dict[str, Any], problems: list[Problem]) -> dict[str, Any]:
         if "sd" in p:
             mu, sigma = p["mean"], p["sd"]
             _check_positive(problems, sigma, "sd", _SD_WHY)
@@ -625,7 +631,7 @@ class Normal(Prior):
     def support(self) -> Support:
         return Support(self.lo, self.hi, math.isfinite(self.lo), math.isfinite(self.hi))
 
-    def ppf(self, u):
+    def ppf(self, u: FloatArray) -> FloatArray:
         u = np.asarray(u, dtype=float)
         if not self.truncated:
             return self.mu + self.sigma * special.ndtri(u)
@@ -644,8 +650,8 @@ class Normal(Prior):
         x = np.clip(self.mu + self.sigma * np.where(u <= 0.5, z_low, z_high), self.lo, self.hi)
         return np.where(u == 0.0, self.lo, np.where(u == 1.0, self.hi, x))
 
-    def cdf(self, x):
-        z = (np.asarray(x, dtype=float) - self.mu) / self.sigma
+    def cdf(self, x: FloatArray) -> FloatArray:
+        z = _standardise(x, self.mu, self.sigma)
         if not self.truncated:
             return special.ndtr(z)
         z = np.clip(z, self._a, self._b)
@@ -653,7 +659,7 @@ class Normal(Prior):
         above = _normal_mass(z, self._b) / self._mass
         return np.where(below <= 0.5, below, 1.0 - above)
 
-    def sample(self, rng, n):
+    def sample(self, rng: np.random.Generator, n: int) -> FloatArray:
         if not self.truncated:
             return rng.normal(self.mu, self.sigma, n)
         return self.ppf(rng.random(n))
@@ -679,7 +685,7 @@ class Lognormal(Prior):
     forms = (("mean", "sd"), ("p10", "p90"), ("median", "p90"))
 
     @classmethod
-    def _from_params(cls, p, problems):
+    def _from_params(cls, p: dict[str, Any], problems: list[Problem]) -> dict[str, Any]:
         why = (
             "a lognormal only takes positive values "
             "(for values that can be 0 or less use normal or pert)"
@@ -705,16 +711,16 @@ class Lognormal(Prior):
     def support(self) -> Support:
         return Support(0.0, math.inf, False, False)
 
-    def ppf(self, u):
+    def ppf(self, u: FloatArray) -> FloatArray:
         return np.exp(self.mu + self.sigma * special.ndtri(np.asarray(u, dtype=float)))
 
-    def cdf(self, x):
+    def cdf(self, x: FloatArray) -> FloatArray:
         x = np.asarray(x, dtype=float)
         with np.errstate(divide="ignore", invalid="ignore"):  # log of x <= 0 is masked below
             z = (np.log(x) - self.mu) / self.sigma
         return np.where(x > 0, special.ndtr(z), 0.0)
 
-    def sample(self, rng, n):
+    def sample(self, rng: np.random.Generator, n: int) -> FloatArray:
         return rng.lognormal(self.mu, self.sigma, n)
 
     def median(self) -> float:
@@ -795,7 +801,7 @@ class Metalog(Prior):
         object.__setattr__(self, "a3", a3)
 
     @classmethod
-    def _from_params(cls, p, problems):
+    def _from_params(cls, p: dict[str, Any], problems: list[Problem]) -> dict[str, Any]:
         p10, p50, p90 = p["p10"], p["p50"], p["p90"]
         lo, hi = p.get("min", -math.inf), p.get("max", math.inf)
         _check_order(problems, p10, p50, "p10", "p50")
@@ -855,12 +861,13 @@ class Metalog(Prior):
         with np.errstate(divide="ignore"):
             return self.a1 + special.logit(y) * (self.a2 + self.a3 * (y - 0.5))
 
-    def ppf(self, u):
+    def ppf(self, u: FloatArray) -> FloatArray:
         return _metalog_from_z(self._quantile_z(np.asarray(u, dtype=float)), self.lo, self.hi)
 
-    def cdf(self, x):
+    def cdf(self, x: FloatArray) -> FloatArray:
         x = np.asarray(x, dtype=float)
-        with np.errstate(divide="ignore", invalid="ignore"):  # outside the support: masked below
+        # Outside the support (log of <= 0) is masked below; x - lo may overflow to inf.
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             z = _metalog_to_z(x, self.lo, self.hi)
         # M is increasing in y, so bisect on y for M(y) = z, all x at once.
         below, above = np.zeros(x.shape), np.ones(x.shape)
@@ -923,7 +930,7 @@ class Discrete(Prior):
         object.__setattr__(self, "_cum", np.array(cum))
 
     @classmethod
-    def _from_params(cls, p, problems):
+    def _from_params(cls, p: dict[str, Any], problems: list[Problem]) -> dict[str, Any]:
         values, probs = p["values"], p["probs"]
         if not values:
             problems.append(
@@ -967,11 +974,11 @@ class Discrete(Prior):
         values = tuple(float(v) for v in self._x)
         return Support(values[0], values[-1], True, True, values)
 
-    def ppf(self, u):
+    def ppf(self, u: FloatArray) -> FloatArray:
         index = np.searchsorted(self._cum, np.asarray(u, dtype=float), side="left")
         return self._x[np.minimum(index, self._x.size - 1)]
 
-    def cdf(self, x):
+    def cdf(self, x: FloatArray) -> FloatArray:
         index = np.searchsorted(self._x, np.asarray(x, dtype=float), side="right") - 1
         return np.where(index >= 0, self._cum[np.maximum(index, 0)], 0.0)
 
@@ -991,7 +998,7 @@ class Bernoulli(Prior):
     _discrete = True
 
     @classmethod
-    def _from_params(cls, p, problems):
+    def _from_params(cls, p: dict[str, Any], problems: list[Problem]) -> dict[str, Any]:
         if not 0.0 <= p["p"] <= 1.0:
             problems.append(
                 Problem(f"p ({_fmt(p['p'])}) is a probability and must lie between 0 and 1", "p")
@@ -1001,11 +1008,11 @@ class Bernoulli(Prior):
     def support(self) -> Support:
         return Support(0.0, 1.0, True, True, (0.0, 1.0))
 
-    def ppf(self, u):
+    def ppf(self, u: FloatArray) -> FloatArray:
         # F(0) = 1 - p, so the smallest x with F(x) >= u is 0 for u <= 1 - p.
         return np.where(np.asarray(u, dtype=float) > 1.0 - self.p, 1.0, 0.0)
 
-    def cdf(self, x):
+    def cdf(self, x: FloatArray) -> FloatArray:
         x = np.asarray(x, dtype=float)
         return np.where(x < 0, 0.0, np.where(x < 1, 1.0 - self.p, 1.0))
 

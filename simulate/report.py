@@ -22,7 +22,7 @@ import numpy as np
 from ._style import format_money, format_months, format_percent, format_probability
 from .engine import Result
 
-__all__ = ["atomic_dir", "write_json", "write_samples", "summary_text", "dumps"]
+__all__ = ["atomic_dir", "dumps", "summary_text", "write_json", "write_samples"]
 
 
 def dumps(obj: Any) -> str:

@@ -101,7 +101,11 @@ def iman_conover(x: np.ndarray, target: np.ndarray, rng: np.random.Generator) ->
 def ppf_matrix(model: Model, u: np.ndarray) -> np.ndarray:
     """Map ``(k, n)`` uniforms through each input's quantile function."""
     u = np.clip(u, _U_EPS, 1.0 - _U_EPS)
-    return np.stack([inp.prior.ppf(u[j]) for j, inp in enumerate(model.inputs)]) if model.inputs else np.empty((0, u.shape[1]))
+    return (
+        np.stack([inp.prior.ppf(u[j]) for j, inp in enumerate(model.inputs)])
+        if model.inputs
+        else np.empty((0, u.shape[1]))
+    )
 
 
 def _name_key(name: str) -> int:

@@ -58,7 +58,9 @@ def test_base_config_is_valid(write_config):
 
 
 def test_prior_source_and_note_are_kept(write_config):
-    text = BASE.replace("    max: 30\n", "    max: 30\n    source: pilot report\n    note: owner ops\n")
+    text = BASE.replace(
+        "    max: 30\n", "    max: 30\n    source: pilot report\n    note: owner ops\n"
+    )
     prior = load_config(write_config(text)).priors["aht"]
     assert prior.source == "pilot report" and prior.note == "owner ops"
 
@@ -70,7 +72,10 @@ def test_unknown_top_level_key_suggests_the_nearest(write_config):
 
 
 def test_key_given_twice_is_an_error(write_config):
-    msg = one_problem(write_config, BASE.replace("horizon_months: 24\n", "horizon_months: 24\nhorizon_months: 36\n"))
+    msg = one_problem(
+        write_config,
+        BASE.replace("horizon_months: 24\n", "horizon_months: 24\nhorizon_months: 36\n"),
+    )
     assert "given twice" in msg and ":3:" in msg
 
 
@@ -122,7 +127,9 @@ def test_support_outside_domain_is_an_error_not_a_clip(write_config):
 
 
 def test_decay_domain_is_half_open(write_config):
-    msg = one_problem(write_config, BASE.replace("cost_per_hour: 40", "cost_per_hour: 40\n    decay: 1"))
+    msg = one_problem(
+        write_config, BASE.replace("cost_per_hour: 40", "cost_per_hour: 40\n    decay: 1")
+    )
     assert "decay" in msg and "[0, 1)" in msg
 
 
@@ -170,10 +177,18 @@ def test_costs_all_zero_or_absent(write_config):
         ("horizon_months: 24", "horizon_months: 601", "[1, 600]"),
         ("horizon_months: 24", "horizon_months: 24\nsimulation: {trials: 0}", "trials"),
         ("horizon_months: 24", "horizon_months: 24\nsimulation: {seed: -1}", "seed"),
-        ("horizon_months: 24", "horizon_months: 24\nsimulation: {sampling: sobel}", "did you mean 'sobol'"),
+        (
+            "horizon_months: 24",
+            "horizon_months: 24\nsimulation: {sampling: sobel}",
+            "did you mean 'sobol'",
+        ),
         ("horizon_months: 24", "horizon_months: 24\ncurrency: usd", "ISO 4217"),
         ("horizon_months: 24", "horizon_months: 24\ndiscount_rate: -1", "discount_rate"),
-        ("horizon_months: 24", "horizon_months: 24\ntargets: {payback_months: 0}", "payback_months"),
+        (
+            "horizon_months: 24",
+            "horizon_months: 24\ntargets: {payback_months: 0}",
+            "payback_months",
+        ),
         ("amount: 5000", "amount: 5000\n    spread_months: 1.5", "not a whole number"),
         ("amount: 5000", "amount: 5000\n    month: {dist: uniform, min: 0, max: 2}", "a mapping"),
     ],
@@ -213,7 +228,9 @@ def test_absolute_conversion_lift_must_be_a_fraction(write_config):
     )
     msg = one_problem(write_config, text)
     assert "benefits[1].conversion_lift" in msg and "[0, 1]" in msg
-    relative = text.replace("conversion_lift: 1.5", "conversion_lift: 1.5\n    mode: relative\n    base_conversion: 0.1")
+    relative = text.replace(
+        "conversion_lift: 1.5", "conversion_lift: 1.5\n    mode: relative\n    base_conversion: 0.1"
+    )
     load_config(write_config(relative, "rel.yaml"))
 
 
@@ -280,7 +297,11 @@ def test_cli_validate(write_config, capsys):
 
 def test_cli_usage_errors_exit_2(write_config, capsys):
     path = write_config(BASE)
-    for argv in (["run", str(path), "--trials", "0"], ["run", str(path), "--seed", "-3"], ["frobnicate"]):
+    for argv in (
+        ["run", str(path), "--trials", "0"],
+        ["run", str(path), "--seed", "-3"],
+        ["frobnicate"],
+    ):
         with pytest.raises(SystemExit) as info:
             main(argv)
         assert info.value.code == 2

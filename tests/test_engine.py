@@ -179,7 +179,9 @@ class ConfigMaker:
                 "base_churn": f(f"{path}.base_churn", 0, 0.2, 0, 1),
                 "churn_reduction": f(f"{path}.churn_reduction", 0, 1, 0, 1),
                 "mode": mode,
-                "new_customers_per_month": f(f"{path}.new_customers_per_month", 0, 100, 0, math.inf),
+                "new_customers_per_month": f(
+                    f"{path}.new_customers_per_month", 0, 100, 0, math.inf
+                ),
             }
         elif kind == "conversion":
             mode = str(r.choice(["relative", "absolute"]))

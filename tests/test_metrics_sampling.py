@@ -32,7 +32,9 @@ def test_percentiles_are_safe_for_infinity():
     # positions (n-1) q: 1.5 -> 2.5; 2.25 -> weight on inf; 2.0 exactly -> 3; 3 -> inf
     got = percentiles(x, [50, 75, 200 / 3, 100])
     assert got[0] == 2.5 and got[1] == np.inf and got[2] == pytest.approx(3.0) and got[3] == np.inf
-    assert np.isnan(np.percentile(x, 75)) or np.percentile(x, 75) == np.inf  # why we don't use it raw
+    assert (
+        np.isnan(np.percentile(x, 75)) or np.percentile(x, 75) == np.inf
+    )  # why we don't use it raw
     assert percentiles(np.array([np.inf, np.inf]), [0, 50])[0] == np.inf
 
 
@@ -180,7 +182,9 @@ def test_quasi_random_designs_are_stratified(sampling):
 
 def test_draws_depend_on_seed_and_chunk_only():
     model = model_from_dict(MIXED)
-    np.testing.assert_array_equal(draws(model, 3000, 1, chunk=1000), draws(model, 3000, 1, chunk=1000))
+    np.testing.assert_array_equal(
+        draws(model, 3000, 1, chunk=1000), draws(model, 3000, 1, chunk=1000)
+    )
     assert not np.array_equal(draws(model, 3000, 1), draws(model, 3000, 2))
     # The first chunk does not depend on how many trials follow.
     np.testing.assert_array_equal(
@@ -190,7 +194,9 @@ def test_draws_depend_on_seed_and_chunk_only():
 
 def test_common_random_numbers_across_a_changed_prior():
     model = model_from_dict(MIXED)
-    changed = dict(MIXED, priors=dict(MIXED["priors"], b={"dist": "lognormal", "median": 120, "p90": 200}))
+    changed = dict(
+        MIXED, priors=dict(MIXED["priors"], b={"dist": "lognormal", "median": 120, "p90": 200})
+    )
     other = model_from_dict(changed)
     x, y = draws(model, 2000, 5), draws(other, 2000, 5)
     for j, name in enumerate(model.input_names):
