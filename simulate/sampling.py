@@ -31,7 +31,6 @@ from collections.abc import Iterator, Sequence
 
 import numpy as np
 from scipy import special
-from scipy.stats import qmc
 
 from .config import Model
 
@@ -123,7 +122,7 @@ def _draw_chunk(
     n: int,
     chunk: np.random.SeedSequence,
     sampling: str,
-    sobol: qmc.Sobol | None,
+    sobol,
 ) -> np.ndarray:
     k = len(model.inputs)
     out = np.empty((k, n))
@@ -137,6 +136,8 @@ def _draw_chunk(
         for j, inp in enumerate(model.inputs):
             rng = _input_rng(chunk, inp.name)
             if sampling == "lhs":
+                from scipy.stats import qmc  # scipy.stats costs 0.3 s to import: only when used
+
                 u = qmc.LatinHypercube(d=1, rng=rng).random(n)[:, 0]
                 out[j] = inp.prior.ppf(np.clip(u, _U_EPS, 1.0 - _U_EPS))
             elif inp.prior.dist in _DIRECT:
@@ -171,6 +172,8 @@ def iter_chunks(
     children = root.spawn(n_chunks)
     sobol = None
     if sampling == "sobol" and model.inputs:
+        from scipy.stats import qmc
+
         sobol_seed = np.random.SeedSequence(root.entropy, spawn_key=(*root.spawn_key, 1 << 62))
         sobol = qmc.Sobol(d=len(model.inputs), scramble=True, rng=np.random.default_rng(sobol_seed))
     for c, child in enumerate(children):
