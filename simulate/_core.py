@@ -42,34 +42,48 @@ def _param(inputs, src, const, line, slot, t):
     return inputs[j, t]
 
 
-@njit(cache=True, inline="always")
-def effect(m, lag, ramp, decay, scale, scurve):
-    """Effect multiplier e(m) of MODEL.md section 3."""
-    tau = m - lag
-    if tau <= 0.0:
-        return 0.0
-    if tau < ramp:  # ramp > 0 here, since tau > 0
-        x = tau / ramp
-        if scurve:
-            x = x * x * (3.0 - 2.0 * x)
-        return x * scale
-    if decay > 0.0 and tau > ramp:
-        return scale * (1.0 - decay) ** ((tau - ramp) / 12.0)
-    return scale
+@njit(cache=True)
+def _fill_effect(eff, lag, ramp, decay, scale, scurve):
+    """``eff[m] = e(m)`` for m = 0..T: the effect multiplier of MODEL.md section 3.
+
+    After full effect the decay factor is ``q ** (tau - ramp)`` with
+    ``q = (1 - decay) ** (1/12)``; it is computed exactly at the first decayed
+    month and then advanced by one multiplication by ``q`` a month.
+    """
+    eff[0] = 0.0
+    q = (1.0 - decay) ** (1.0 / 12.0) if decay > 0.0 else 1.0
+    factor = -1.0
+    for m in range(1, eff.shape[0]):
+        tau = m - lag
+        if tau <= 0.0:
+            eff[m] = 0.0
+        elif tau < ramp:
+            x = tau / ramp
+            if scurve:
+                x = x * x * (3.0 - 2.0 * x)
+            eff[m] = x * scale
+        elif decay > 0.0 and tau > ramp:
+            factor = (1.0 - decay) ** ((tau - ramp) / 12.0) if factor < 0.0 else factor * q
+            eff[m] = scale * factor
+        else:
+            eff[m] = scale
 
 
 @njit(cache=True)
-def _line_flows(l, t, inputs, code, mode, scurve, src, const, prof_row, profiles, out):
-    """Add line ``l``'s amounts for trial ``t`` to ``out[0..T]`` (all >= 0)."""
+def _line_flows(l, t, inputs, code, mode, scurve, src, const, prof_row, profiles, disc, eff, out):
+    """Add line ``l``'s amounts (all >= 0) for trial ``t`` to ``out[0..T]``; return their PV."""
     T = out.shape[0] - 1
     c = code[l]
+    pv = 0.0
     scale = _param(inputs, src, const, l, SLOT_SCALE, t)
     if c == PROFILE:
         k = _param(inputs, src, const, l, 0, t) * scale
         row = prof_row[l]
         for m in range(T + 1):
-            out[m] += k * profiles[row, m]
-        return
+            v = k * profiles[row, m]
+            out[m] += v
+            pv += v * disc[m]
+        return pv
     p0 = _param(inputs, src, const, l, 0, t)
     p1 = _param(inputs, src, const, l, 1, t)
     p2 = _param(inputs, src, const, l, 2, t)
@@ -77,16 +91,23 @@ def _line_flows(l, t, inputs, code, mode, scurve, src, const, prof_row, profiles
     if c == RECURRING_COST:
         amount, start, end, esc = p0, p1, p2, p3
         k = amount * scale
+        years = 0.0
+        growth = 1.0
         for m in range(1, T + 1):
             w = min(max(m - start + 1.0, 0.0), 1.0) * min(max(end - m + 1.0, 0.0), 1.0)
             if w > 0.0:
-                years = math.floor(max(m - start, 0.0) / 12.0)
-                out[m] += w * k * (1.0 + esc) ** years
-        return
+                y = math.floor(max(m - start, 0.0) / 12.0)
+                if y != years:  # escalate once a year, not a pow a month
+                    years = y
+                    growth = (1.0 + esc) ** years
+                v = w * k * growth
+                out[m] += v
+                pv += v * disc[m]
+        return pv
     lag = _param(inputs, src, const, l, SLOT_LAG, t)
     ramp = _param(inputs, src, const, l, SLOT_RAMP, t)
     decay = _param(inputs, src, const, l, SLOT_DECAY, t)
-    s_curve = scurve[l] == 1
+    _fill_effect(eff, lag, ramp, decay, scale, scurve[l] == 1)
     if c == RETENTION:
         n0, arpu, margin, c0 = p0, p1, p2, p3
         d = _param(inputs, src, const, l, 4, t)
@@ -95,13 +116,15 @@ def _line_flows(l, t, inputs, code, mode, scurve, src, const, prof_row, profiles
         base = n0
         treated = n0
         for m in range(1, T + 1):
-            e = effect(m, lag, ramp, decay, scale, s_curve)
+            e = eff[m]
             cm = c0 - d * e if absolute else c0 * (1.0 - d * e)
             cm = max(cm, 0.0)
             base = base * (1.0 - c0) + a
             treated = treated * (1.0 - cm) + a
-            out[m] += (treated - base) * arpu * margin
-        return
+            v = (treated - base) * arpu * margin
+            out[m] += v
+            pv += v * disc[m]
+        return pv
     if c == CONVERSION:
         leads, p_base, lift, value = p0, p1, p2, p3
         arpu = _param(inputs, src, const, l, 4, t)
@@ -110,11 +133,13 @@ def _line_flows(l, t, inputs, code, mode, scurve, src, const, prof_row, profiles
         absolute = mode[l] == 1
         kept = 0.0
         for m in range(1, T + 1):
-            e = effect(m, lag, ramp, decay, scale, s_curve)
+            e = eff[m]
             dp = lift * e if absolute else p_base * lift * e
             kept = kept * (1.0 - churn) + leads * dp
-            out[m] += leads * dp * value + kept * arpu * margin
-        return
+            v = leads * dp * value + kept * arpu * margin
+            out[m] += v
+            pv += v * disc[m]
+        return pv
     # The rest are a monthly amount times the effect.
     if c == SPEND:
         k = p0 * p1 * p2 * p3
@@ -125,7 +150,10 @@ def _line_flows(l, t, inputs, code, mode, scurve, src, const, prof_row, profiles
     else:  # RECURRING_BENEFIT
         k = p0
     for m in range(1, T + 1):
-        out[m] += k * effect(m, lag, ramp, decay, scale, s_curve)
+        v = k * eff[m]
+        out[m] += v
+        pv += v * disc[m]
+    return pv
 
 
 @njit(cache=True)
@@ -299,7 +327,7 @@ def simulate(
     for b in prange(n_blocks):
         ben = np.empty(T1)
         cost = np.empty(T1)
-        line = np.empty(T1)
+        eff = np.empty(T1)
         cf = np.empty(T1)
         cum = np.empty(T1)
         dcf = np.empty(T1)
@@ -307,18 +335,22 @@ def simulate(
             ben[:] = 0.0
             cost[:] = 0.0
             for l in range(n_lines):
-                line[:] = 0.0
-                _line_flows(l, t, inputs, code, mode, scurve, src, const, prof_row, profiles, line)
-                pv = 0.0
-                if is_cost[l]:
-                    for m in range(T1):
-                        cost[m] += line[m]
-                        pv += line[m] * disc[m]
-                else:
-                    for m in range(T1):
-                        ben[m] += line[m]
-                        pv += line[m] * disc[m]
-                block_line_pv[b, l] += pv
+                target = cost if is_cost[l] else ben
+                block_line_pv[b, l] += _line_flows(
+                    l,
+                    t,
+                    inputs,
+                    code,
+                    mode,
+                    scurve,
+                    src,
+                    const,
+                    prof_row,
+                    profiles,
+                    disc,
+                    eff,
+                    target,
+                )
             pvb = 0.0
             pvc = 0.0
             s = 0.0

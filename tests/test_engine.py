@@ -364,6 +364,6 @@ def test_kernel_functions_are_cached_on_disk():
     from simulate import _core
 
     # cache=True on every kernel, so a second process loads instead of compiling.
-    for name in ("simulate", "irr", "payback", "effect"):
+    for name in ("simulate", "irr", "payback", "_fill_effect", "_line_flows"):
         assert getattr(_core, name)._cache is not None
         assert type(getattr(_core, name)._cache).__name__ == "FunctionCache", name
