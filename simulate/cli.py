@@ -96,6 +96,24 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"chart formats, from {', '.join(FORMATS)} (default: png)",
     )
     run.add_argument("--quiet", action="store_true", help="print nothing on success")
+    run.add_argument(
+        "--overlay",
+        metavar="FILE",
+        help="a reviewer's overrides (YAML: priors:, lines:, horizon_months:, discount_rate:, "
+        "targets:) to apply on top; writes OUT/<config>--<overlay>/ with overlay.json: the "
+        "change in P(NPV > 0) and NPV, attributed to each override on the same draws",
+    )
+    run.add_argument(
+        "--sensitivity",
+        nargs="?",
+        const="all",
+        type=_sensitivity_methods_arg,
+        metavar="METHODS",
+        help="also write sensitivity.json (and a spider chart) from the run's samples: "
+        "'all' (the default when given bare) or a comma-separated list of "
+        "tornado, spider, rank, sobol, breakeven, voi; put it after the CONFIGs or "
+        "write --sensitivity=METHODS",
+    )
 
     validate = sub.add_parser(
         "validate",
@@ -103,6 +121,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Check each CONFIG and report every problem found (exit status 2 if any).",
     )
     validate.add_argument("configs", nargs="+", metavar="CONFIG")
+    _add_sensitivity_parser(sub)
+    _add_batch_parser(sub)
     return parser
 
 
@@ -132,10 +152,18 @@ def cmd_validate(args) -> int:
     for path in args.configs:
         try:
             model = load_config(path)
-            for scenario in model.scenarios:
-                load_config(path, scenario=scenario)
         except ConfigError as exc:
             _report_invalid(exc)
+            status = EXIT_INVALID
+            continue
+        bad = False
+        for scenario in model.scenarios:  # every scenario, not just the first bad one
+            try:
+                load_config(path, scenario=scenario)
+            except ConfigError as exc:
+                _report_invalid(exc)
+                bad = True
+        if bad:
             status = EXIT_INVALID
             continue
         for w in model.warnings:
@@ -148,61 +176,404 @@ def cmd_validate(args) -> int:
     return status
 
 
-def _models_for(path: str, scenario: str | None):
+def _models_for(path: str, scenario: str | None, overlay=None):
     """The models a ``run`` of ``path`` covers (one per scenario with 'all')."""
     from .config import load_config
 
     if scenario != "all":
-        return [load_config(path, scenario=scenario)]
+        return [load_config(path, scenario=scenario, overlay=overlay)]
     base = load_config(path)
     if not base.scenarios:
         raise ConfigError(f"{path}: --scenario all, but the config has no scenarios: block")
-    return [load_config(path, scenario=s) for s in base.scenarios]
+    return [load_config(path, scenario=s, overlay=overlay) for s in base.scenarios]
 
 
 def cmd_run(args) -> int:
-    from .engine import run
-    from .report import atomic_dir, summary_text, write_json, write_samples
+    from .compare import overlay_analysis, overlay_text
+    from .config import load_overlay
+    from .report import atomic_dir, summary_text, write_json
+    from .runner import run_warnings, simulate_model, write_run
 
     status = EXIT_OK
+    try:
+        sens_methods = _sensitivity_methods(args.sensitivity, "--sensitivity")
+    except ConfigError as exc:
+        return _usage_error(exc)
+    options = _run_options(args)
+    overlay = load_overlay(args.overlay) if args.overlay else None
     for path in args.configs:
         try:
-            models = _models_for(path, args.scenario)
+            models = _models_for(path, args.scenario, overlay)
         except ConfigError as exc:
             _report_invalid(exc)
             status = EXIT_INVALID
             continue
+        done = []  # (folder, result) for --scenario all's paired comparison
         for model in models:
-            for w in model.warnings:
+            for w in run_warnings(model, options):
                 _warn(f"{path}: {w}")
-            sampling = args.sampling or model.sampling
-            trials = args.trials or model.trials
-            if sampling == "sobol" and trials & (trials - 1):
-                _warn(
-                    f"{path}: sobol sampling is balanced only for a power-of-two number of "
-                    f"trials; {trials:,} is not (e.g. use {1 << (trials.bit_length() - 1):,} "
-                    f"or {1 << trials.bit_length():,})"
+            keep = args.save_samples or bool(sens_methods)
+            overlay_report = None
+            if overlay is None:
+                result = simulate_model(model, options, keep_inputs=keep)
+            else:
+                result, overlay_report = overlay_analysis(
+                    path, overlay, options, scenario=model.scenario, keep_inputs=keep
                 )
-            result = run(
-                model,
-                trials=trials,
-                seed=args.seed,
-                sampling=sampling,
-                keep_inputs=args.save_samples,
-            )
             summary = result.summary()
             target = args.out / model.stem
+            sens = _analyze_run(model, result, sens_methods) if sens_methods else None
             with atomic_dir(target) as tmp:
-                write_json(tmp / "summary.json", summary)
-                if args.save_samples:
-                    write_samples(tmp / "samples.npz", result)
+                write_run(tmp, result, options)
+                if overlay_report is not None:
+                    write_json(tmp / "overlay.json", overlay_report)
+                if sens is not None:
+                    _write_sensitivity(tmp, sens, model, _chart_meta(model, result), args)
             if not args.quiet:
                 print(summary_text(summary, target))
                 print()
+                if overlay_report is not None:
+                    print(overlay_text(overlay_report))
+                    print()
+                if sens is not None:
+                    _print_sensitivity(sens, model)
+            done.append((model.stem, result))
+        if args.scenario == "all" and len(done) > 1:
+            _write_scenario_comparison(args, path, done)
     return status
 
 
-COMMANDS = {"run": cmd_run, "validate": cmd_validate}
+# --- sensitivity ------------------------------------------------------------------
+
+
+def _add_sensitivity_parser(sub) -> None:
+    p = sub.add_parser(
+        "sensitivity",
+        help="which inputs drive the result, break-even values, value of information",
+        description=(
+            "Sensitivity and decision analysis of CONFIG: tornado and spider (one input at a "
+            "time), rank correlation and Sobol' indices (which inputs drive the spread), "
+            "break-even values, goal seek and the value of information (EVPI/EVPPI). Writes "
+            "OUT/<config>/sensitivity.json and figures/tornado and figures/spider, keeping "
+            "anything else already in that folder (such as a run's summary.json), and prints "
+            "a short ranked table."
+        ),
+    )
+    p.add_argument("config", metavar="CONFIG", help="YAML config file")
+    p.add_argument(
+        "--methods",
+        default="all",
+        metavar="M[,M]",
+        help="any of tornado, spider, rank, sobol, breakeven, voi (default: all)",
+    )
+    p.add_argument("--metric", default="npv",
+                   help="npv (default), roi or payback_months: what the tornado, spider, "
+                   "rank and Sobol' rank inputs by (break-even, goal seek and value of "
+                   "information are always about NPV)")  # fmt: skip
+    p.add_argument("--low-q", default="0.1", metavar="Q",
+                   help="the tornado's low quantile (default 0.1 = P10)")  # fmt: skip
+    p.add_argument("--high-q", default="0.9", metavar="Q",
+                   help="the tornado's high quantile (default 0.9 = P90)")  # fmt: skip
+    p.add_argument("--sobol-n", type=_positive_int, default=None, metavar="N",
+                   help="Sobol' base samples, best a power of two (default 8192); costs "
+                   "N x (inputs + 2) model evaluations")  # fmt: skip
+    p.add_argument("--goal-seek", action="append", default=[], metavar="INPUT:P",
+                   help="the value of INPUT (the others uncertain) at which P(NPV > 0) "
+                   "reaches P, e.g. churn_cut:0.8; may be repeated")  # fmt: skip
+    _add_simulation_options(p)
+    p.add_argument("--scenario", metavar="NAME",
+                   help="apply the overrides of scenarios: NAME from the config")  # fmt: skip
+    p.add_argument("--out", type=Path, default=Path("results"), metavar="DIR",
+                   help="where result folders go (default: results/)")  # fmt: skip
+    p.add_argument("--no-figures", action="store_true", help="do not draw the charts")
+    p.add_argument("--format", type=_formats, default=("png",), metavar="FMT[,FMT]",
+                   help=f"chart formats, from {', '.join(FORMATS)} (default: png)")  # fmt: skip
+    p.add_argument("--quiet", action="store_true", help="print nothing on success")
+
+
+def _sensitivity_methods_arg(text: str) -> str:
+    # `run --sensitivity configs/x.yaml` would take the config as the methods
+    if text.lower().endswith((".yaml", ".yml")) or "/" in text or "\\" in text:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} looks like a config, not a list of methods: put --sensitivity after "
+            "the CONFIGs, or write --sensitivity=METHODS"
+        )
+    return text
+
+
+def _usage_error(exc: ConfigError, option: str | None = None) -> int:
+    for problem in exc.problems:
+        text = str(problem) if problem.file else problem.message
+        print(f"error: {option + ': ' if option else ''}{text}", file=sys.stderr)
+    return EXIT_INVALID
+
+
+def _sensitivity_methods(text: str | None, option: str) -> tuple[str, ...] | None:
+    from .sensitivity import parse_methods
+
+    if text is None:
+        return None
+    try:
+        return parse_methods(text)
+    except ConfigError as exc:
+        raise ConfigError(f"{option}: {exc.problems[0].message}") from None
+
+
+def _quantile_option(text: str, option: str) -> float:
+    try:
+        q = float(text)
+    except ValueError:
+        raise ConfigError(f"{option}: {text!r} is not a number; write e.g. 0.1 for P10") from None
+    if not 0.0 < q < 1.0:
+        raise ConfigError(
+            f"{option}: {text} is outside (0, 1); a quantile lies strictly between 0 and 1, "
+            "e.g. 0.05 for P5"
+        )
+    return q
+
+
+def _chart_meta(model, result=None, *, trials=None, seed=None, sampling=None):
+    from .plotting import ChartMeta
+
+    return ChartMeta(
+        name=model.name,
+        currency=model.currency,
+        trials=result.trials if result is not None else int(trials or model.trials),
+        seed=result.seed if result is not None else int(seed or 0),
+        sampling=result.sampling if result is not None else (sampling or model.sampling),
+        version=__version__,
+        config_hash=model.config_hash,
+        horizon_months=model.horizon_months,
+        target_payback_months=model.target_payback_months,
+        target_roi=model.target_roi,
+        discount_rate=model.discount_rate,
+        scenario=model.scenario,
+    )
+
+
+def _analyze_run(model, result, methods):
+    """Sensitivity of a finished run (``run --sensitivity``), warnings on stderr."""
+    from .sensitivity import analyze
+
+    sens = analyze(model, result, methods=methods, warn=False)
+    for w in sens["warnings"]:
+        _warn(f"{model.file}: {w}")
+    return sens
+
+
+def _write_sensitivity(folder: Path, sens, model, meta, args, charts=("spider",)) -> None:
+    """sensitivity.json and the charts in ``charts`` (tornado, spider) into ``folder``."""
+    from .report import write_json
+
+    write_json(folder / "sensitivity.json", sens)
+    if args.no_figures:
+        return
+    from . import plotting
+
+    metric = sens["metric"]
+    suffix = "" if metric == "npv" else f"_{metric}"
+    base = sens["base"]["metric"]
+    if "tornado" in charts and "tornado" in sens:
+        fig = plotting.tornado(sens["tornado"], base, meta, metric)
+        plotting.save(fig, folder / "figures" / f"tornado{suffix}", args.format)
+    if "spider" in charts and "spider" in sens:
+        fig = plotting.spider(sens["spider"], base, meta, metric)
+        plotting.save(fig, folder / "figures" / f"spider{suffix}", args.format)
+
+
+def _print_sensitivity(sens, model, target: Path | None = None) -> None:
+    from .report import sensitivity_text
+
+    print(sensitivity_text(sens, name=model.name, currency=model.currency,
+                           horizon_months=model.horizon_months, result_dir=target))  # fmt: skip
+    print()
+
+
+def cmd_sensitivity(args) -> int:
+    """``simulate sensitivity``: sensitivity.json, tornado and spider charts, a ranked table.
+
+    The result folder may already hold a run's results: it is rebuilt in a
+    temporary folder from a copy of what is there plus the new files, then
+    swapped in whole (report.atomic_dir), so a failure leaves it untouched.
+    """
+    import shutil
+
+    from . import sensitivity as sa
+    from .config import load_config
+    from .engine import run
+    from .errors import did_you_mean
+    from .report import atomic_dir
+
+    try:
+        methods = _sensitivity_methods(args.methods, "--methods")
+        if args.metric not in sa.METRICS:
+            raise ConfigError(
+                f"--metric: {args.metric!r} is not a metric{did_you_mean(args.metric, sa.METRICS)}"
+                f"; use one of: {', '.join(sa.METRICS)}"
+            )
+        low_q = _quantile_option(args.low_q, "--low-q")
+        high_q = _quantile_option(args.high_q, "--high-q")
+        if low_q >= high_q:
+            raise ConfigError(
+                f"--low-q ({low_q:g}) must be below --high-q ({high_q:g}), e.g. 0.1 and 0.9"
+            )
+        goals = []
+        for text in args.goal_seek:
+            try:
+                goals.append(sa.parse_goal_seek(text))
+            except ConfigError as exc:
+                raise ConfigError(f"--goal-seek: {exc.problems[0].message}") from None
+    except ConfigError as exc:
+        return _usage_error(exc)
+    model = load_config(args.config, scenario=args.scenario)
+    for w in model.warnings:
+        _warn(f"{args.config}: {w}")
+    for name, _ in goals:
+        try:
+            sa.input_index(model, name)
+        except ConfigError as exc:
+            return _usage_error(exc, "--goal-seek")
+    result = None
+    if {"rank", "voi"} & set(methods) or goals:
+        result = run(model, trials=args.trials, seed=args.seed, sampling=args.sampling,
+                     keep_inputs=True, n_paths=0, with_irr=False)  # fmt: skip
+    sens = sa.analyze(
+        model,
+        result,
+        methods=methods,
+        metric=args.metric,
+        low_q=low_q,
+        high_q=high_q,
+        n_base=args.sobol_n or sa.DEFAULT_SOBOL_N,
+        goal_seek_targets=goals,
+        seed=args.seed,
+        warn=False,
+    )
+    for w in sens["warnings"]:
+        _warn(f"{args.config}: {w}")
+    meta = _chart_meta(model, result, trials=args.trials, seed=sens["seed"], sampling=args.sampling)
+    target = args.out / model.stem
+    with atomic_dir(target) as tmp:
+        if target.is_dir():
+            shutil.copytree(target, tmp, dirs_exist_ok=True)
+        _write_sensitivity(tmp, sens, model, meta, args, charts=("tornado", "spider"))
+    if not args.quiet:
+        _print_sensitivity(sens, model, target)
+    return EXIT_OK
+
+
+# --- batch, overlays, scenario comparisons -------------------------------------------
+
+
+def _add_batch_parser(sub) -> None:
+    p = sub.add_parser(
+        "batch",
+        help="run many configs and all their scenarios, locally or on a Dask cluster",
+        description=(
+            "Run every config named by PATH (files, folders of *.yaml / *.yml, or glob "
+            "patterns; '**' recurses) and each of its scenarios, as 'simulate run' would: "
+            "one result folder per config and scenario in OUT, plus OUT/batch_summary.csv "
+            "and .json (one row per run), OUT/comparisons/<config>.json (P(A's NPV > B's) "
+            "for the scenarios of a config, on the same draws) and comparison charts in "
+            "OUT/figures/. A config that sets simulation.seed keeps it; the others get a "
+            "child of the batch's root seed (--seed, or OS entropy), recorded in each row. "
+            "A config that fails is reported and skipped; the exit status is then 2 if "
+            "every failure is an invalid config, 1 if any run failed otherwise."
+        ),
+    )
+    p.add_argument("paths", nargs="+", metavar="PATH", help="config files, folders or globs")
+    p.add_argument("--out", type=Path, default=Path("results"), metavar="DIR",
+                   help="where result folders go (default: results/)")  # fmt: skip
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=_positive_int, default=1, metavar="N",
+                       help="local worker processes (default 1: run in this process)")  # fmt: skip
+    where.add_argument("--dask", metavar="ADDRESS",
+                       help="send the runs to a running Dask scheduler, e.g. "
+                       "tcp://scheduler:8786 (needs pip install -e '.[distributed]')")  # fmt: skip
+    p.add_argument("--trials", type=_positive_int, metavar="N",
+                   help="trials for every run (default: each config's)")  # fmt: skip
+    p.add_argument("--seed", type=_seed, metavar="S",
+                   help="the batch's root seed (default: drawn from OS entropy and recorded); "
+                   "configs that set simulation.seed keep theirs")  # fmt: skip
+    p.add_argument("--sampling", choices=("random", "lhs", "sobol"),
+                   help="sampling for every run (default: each config's)")  # fmt: skip
+    p.add_argument("--no-figures", action="store_true", help="do not draw the charts")
+    p.add_argument("--format", type=_formats, default=("png",), metavar="FMT[,FMT]",
+                   help=f"chart formats, from {', '.join(FORMATS)} (default: png)")  # fmt: skip
+    p.add_argument("--quiet", action="store_true",
+                   help="no progress and no table; problems are still reported")  # fmt: skip
+
+
+def _run_options(args):
+    from .runner import RunOptions
+
+    return RunOptions(
+        trials=args.trials,
+        seed=getattr(args, "seed", None),
+        sampling=args.sampling,
+        save_samples=getattr(args, "save_samples", False),
+        figures=not args.no_figures,
+        formats=tuple(args.format),
+    )
+
+
+def cmd_batch(args) -> int:
+    """``simulate batch``: see :mod:`simulate.batch`."""
+    from dataclasses import replace
+
+    from .batch import Progress, batch_text, run_batch
+
+    options = replace(_run_options(args), seed=None)
+    tty = sys.stderr.isatty()
+    progress = Progress(0, sys.stderr, enabled=tty and not args.quiet, log=not args.quiet)
+    try:
+        report = run_batch(
+            args.paths,
+            args.out,
+            options,
+            workers=args.workers,
+            dask=args.dask,
+            seed=args.seed,
+            figures=not args.no_figures,
+            note=progress.note,
+            progress=progress,
+        )
+    finally:
+        progress.close()
+    if not args.quiet:
+        print(batch_text(report))
+        print()
+        print(f"  Summary: {args.out / 'batch_summary.csv'}, {args.out / 'batch_summary.json'}")
+        if report.figures:
+            print(f"  Charts:  {len(report.figures)} file(s) in {args.out / 'figures'}")
+    return report.status
+
+
+def _write_scenario_comparison(args, path: str, runs) -> None:
+    """``run --scenario all``: P(A's NPV > B's) between the scenarios of one config."""
+    from .batch import write_config_comparison
+    from .compare import comparisons_text
+
+    rows, _ = write_config_comparison(
+        args.out,
+        path,
+        [(folder, result.summary(), result.npv) for folder, result in runs],
+        figures=not args.no_figures,
+        formats=args.format,
+        config_hash=runs[0][1].model.config_hash,
+    )
+    if not args.quiet:
+        print(comparisons_text(runs[0][1].model.name, rows, runs[0][1].model.currency))
+        print(f"  Comparison: {args.out / 'comparisons' / (Path(path).stem + '.json')}")
+        print()
+
+
+COMMANDS = {
+    "run": cmd_run,
+    "validate": cmd_validate,
+    "sensitivity": cmd_sensitivity,
+    "batch": cmd_batch,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -8,23 +8,41 @@ the line, with what is allowed and how to fix it.
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from ._overrides import (
+    SCENARIO_KEYS,
+    Overlay,
+    apply_changes,
+    load_overlay,
+    parse_changes,
+    relocate,
+)
 from ._schema import BENEFIT_TYPES, COST_TYPES, NONNEG, UNIT, Domain, FieldSpec, LineSpec
 from ._yaml import join_path, load_yaml
 from .errors import ConfigError, Problem, did_you_mean
 from .priors import Prior, parse_prior
 
-__all__ = ["SAMPLING_METHODS", "Input", "Line", "Model", "Ref", "load_config", "model_from_dict"]
+__all__ = [
+    "SAMPLING_METHODS",
+    "SCENARIO_KEYS",
+    "Input",
+    "Line",
+    "Model",
+    "Overlay",
+    "Ref",
+    "load_config",
+    "load_overlay",
+    "model_from_dict",
+]
 
 SAMPLING_METHODS = ("random", "lhs", "sobol")
 DEFAULT_TRIALS = 100_000
@@ -45,15 +63,7 @@ TOP_KEYS = (
 )
 SIMULATION_KEYS = ("trials", "seed", "sampling")
 TARGET_KEYS = ("payback_months", "roi")
-# What a scenario may override (MODEL.md section 0 plus the `scenarios:` block).
-SCENARIO_KEYS = (
-    "description",
-    "horizon_months",
-    "discount_rate",
-    "targets",
-    "priors",
-    "simulation",
-)
+# What a scenario may override: see SCENARIO_KEYS in _overrides.py.
 _NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
@@ -121,6 +131,7 @@ class Model:
     file: str | None = None
     scenario: str | None = None
     scenarios: tuple[str, ...] = ()
+    overlay: str | None = None  # the stem of the overlay file applied, if any
     config_hash: str = ""
     warnings: tuple[str, ...] = ()
     raw: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
@@ -135,16 +146,23 @@ class Model:
 
     @property
     def stem(self) -> str:
-        """The result folder's name: the config file's stem, plus ``--scenario``."""
+        """The result folder's name: the config's stem, plus ``--<scenario>``, ``--<overlay>``."""
         base = Path(self.file).stem if self.file else _slug(self.name)
-        return f"{base}--{self.scenario}" if self.scenario else base
+        base = f"{base}--{self.scenario}" if self.scenario else base
+        return f"{base}--{self.overlay}" if self.overlay else base
 
 
 def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", text).strip("_") or "model"
 
 
-def load_config(path: str | Path, *, scenario: str | None = None) -> Model:
+def load_config(
+    path: str | Path,
+    *,
+    scenario: str | None = None,
+    overlay: Overlay | None = None,
+    data: bytes | None = None,
+) -> Model:
     """Read, validate and freeze a YAML config.
 
     Parameters
@@ -153,6 +171,11 @@ def load_config(path: str | Path, *, scenario: str | None = None) -> Model:
         The YAML file.
     scenario
         The name of an entry under ``scenarios:`` whose overrides to apply.
+    overlay
+        A reviewer's overrides (:func:`load_overlay`), applied after the scenario.
+    data
+        The file's bytes, when already read (for example on a cluster worker
+        that cannot see the file); ``path`` is then only recorded.
 
     Raises
     ------
@@ -161,17 +184,22 @@ def load_config(path: str | Path, *, scenario: str | None = None) -> Model:
     """
     path = Path(path)
     file = str(path)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ConfigError(Problem(f"cannot read the config: {exc.strerror}", file=file)) from None
+    if data is None:
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise ConfigError(
+                Problem(f"cannot read the config: {exc.strerror}", file=file)
+            ) from None
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         raise ConfigError(Problem("the file is not UTF-8 text", file=file)) from None
     raw, lines = load_yaml(text, file)
     config_hash = hashlib.sha256(data).hexdigest()[:8]
-    return model_from_dict(raw, file=file, lines=lines, scenario=scenario, config_hash=config_hash)
+    return model_from_dict(
+        raw, file=file, lines=lines, scenario=scenario, overlay=overlay, config_hash=config_hash
+    )
 
 
 def model_from_dict(
@@ -180,9 +208,15 @@ def model_from_dict(
     file: str | None = None,
     lines: Mapping[str, int] | None = None,
     scenario: str | None = None,
+    overlay: Overlay | None = None,
     config_hash: str = "",
 ) -> Model:
-    """Validate an already-parsed config mapping (see :func:`load_config`)."""
+    """Validate an already-parsed config mapping (see :func:`load_config`).
+
+    A problem caused by an override of the scenario or overlay is reported
+    where the override is written; any other problem found only with
+    overrides applied says which were applied.
+    """
     lines = dict(lines or {})
     if not isinstance(raw, Mapping):
         raise ConfigError(
@@ -192,12 +226,29 @@ def model_from_dict(
                 line=1,
             )
         )
+    origins: dict = {}
+    notes: list[str] = []
+    context = []
     if scenario is not None:
-        raw = _apply_scenario(raw, scenario, lines, file)
+        raw, origins, notes = _apply_scenario(raw, scenario, lines, file)
+        context.append(f"scenario {scenario!r}")
+    if overlay is not None:
+        raw, more, more_notes = apply_changes(raw, overlay.changes)
+        origins.update(more)
+        notes += more_notes
+        context.append(f"overlay {overlay.file}")
     builder = _Builder(raw, file, lines)
     model = builder.build(scenario, config_hash)
     if builder.problems:
-        raise ConfigError(builder.problems).located(file, _line_finder(lines))
+        located = ConfigError(builder.problems).located(file, _line_finder(lines)).problems
+        applied = f"with {' and '.join(context)} applied" if context else ""
+        raise ConfigError(relocate(located, origins, applied))
+    if overlay is not None or notes:
+        model = replace(
+            model,
+            overlay=overlay.stem if overlay is not None else None,
+            warnings=(*notes, *model.warnings),
+        )
     return model
 
 
@@ -214,7 +265,7 @@ def _line_finder(lines: Mapping[str, int]):
     return line_of
 
 
-def _apply_scenario(raw: Mapping, scenario: str, lines: dict[str, int], file) -> dict:
+def _apply_scenario(raw: Mapping, scenario: str, lines: dict[str, int], file):
     scenarios = raw.get("scenarios")
     if not isinstance(scenarios, Mapping) or scenario not in scenarios:
         names = list(scenarios) if isinstance(scenarios, Mapping) else []
@@ -241,7 +292,7 @@ def _apply_scenario(raw: Mapping, scenario: str, lines: dict[str, int], file) ->
                 line=lines.get(where),
             )
         )
-    return apply_overrides(raw, overrides, where, lines, file)
+    return apply_changes(raw, parse_changes(overrides, where, lines, file))
 
 
 def apply_overrides(
@@ -250,60 +301,13 @@ def apply_overrides(
     """Merge a scenario's (or overlay's) overrides into a copy of ``raw``.
 
     Top-level values are replaced; ``targets`` and ``simulation`` are merged
-    key by key; a prior is replaced whole when the override has ``dist:`` (or
-    is a number) and otherwise updated field by field. Lines of the override
-    are copied onto the merged paths so later messages point at the override.
+    key by key; a prior or a line's field (``lines:``) is replaced whole by a
+    number, a prior's name or a mapping with ``dist:``, transformed by
+    ``{add:, multiply:}``, and otherwise updated field by field. See
+    :mod:`simulate._overrides`, which also reports problems where the
+    override is written.
     """
-    problems = []
-    out = copy.deepcopy(dict(raw))
-    for key, value in overrides.items():
-        kpath = join_path(where, str(key))
-        if key not in SCENARIO_KEYS:
-            problems.append(
-                Problem(
-                    f"a scenario cannot override {key!r}{did_you_mean(key, SCENARIO_KEYS)}; "
-                    f"it may override: {', '.join(SCENARIO_KEYS)}",
-                    path=kpath,
-                    file=file,
-                    line=lines.get(kpath),
-                )
-            )
-            continue
-        _copy_lines(lines, kpath, str(key))
-        if key in ("targets", "simulation") and isinstance(value, Mapping):
-            base = out.get(key) if isinstance(out.get(key), Mapping) else {}
-            out[key] = {**base, **value}
-        elif key == "priors" and isinstance(value, Mapping):
-            priors = dict(out.get("priors") or {})
-            for name, spec in value.items():
-                ppath = join_path(kpath, str(name))
-                old = priors.get(name)
-                if name not in priors:
-                    problems.append(
-                        Problem(
-                            f"there is no prior {name!r} to override{did_you_mean(name, priors)}",
-                            path=ppath,
-                            file=file,
-                            line=lines.get(ppath),
-                        )
-                    )
-                elif isinstance(spec, Mapping) and "dist" not in spec and isinstance(old, Mapping):
-                    priors[name] = {**old, **spec}
-                else:
-                    priors[name] = spec
-            out["priors"] = priors
-        else:
-            out[key] = value
-    out.pop("scenarios", None)
-    if problems:
-        raise ConfigError(problems)
-    return out
-
-
-def _copy_lines(lines: dict[str, int], src: str, dst: str) -> None:
-    for p, ln in list(lines.items()):
-        if p == src or p.startswith(src + ".") or p.startswith(src + "["):
-            lines[dst + p[len(src) :]] = ln
+    return apply_changes(raw, parse_changes(overrides, where, lines, file))[0]
 
 
 def _is_number(x: Any) -> bool:
@@ -891,6 +895,4 @@ class _Builder:
 
 
 def _renamed(line: Line, name: str) -> Line:
-    from dataclasses import replace
-
     return replace(line, name=name)

@@ -34,7 +34,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator, MultipleLocator, NullLocator
-from matplotlib.transforms import blended_transform_factory
+from matplotlib.transforms import Bbox, blended_transform_factory
 
 from simulate import _style as st
 from simulate.errors import ConfigError
@@ -42,11 +42,15 @@ from simulate.errors import ConfigError
 __all__ = [
     "FORMATS",
     "ChartMeta",
+    "PortfolioMeta",
+    "PortfolioPoint",
     "cashflow_fan",
     "npv_distribution",
     "payback_curve",
+    "risk_return",
     "roi_distribution",
     "save",
+    "scenario_cdfs",
     "spider",
     "tornado",
     "waterfall",
@@ -169,6 +173,14 @@ def _px(fig, points: float) -> float:
 
 def _start(ax: Axes | None, figsize=None) -> tuple[Figure, Axes, bool]:
     if ax is not None:
+        # a caller's Axes was made outside the house style: apply what matters
+        ax.spines[["top", "right"]].set_visible(False)
+        ax.spines[["left", "bottom"]].set_color(st.SPINE)
+        ax.tick_params(colors=st.SPINE, labelcolor=st.TEXT, labelsize=st.BASE_SIZE)
+        ax.tick_params(axis="y", length=0)
+        ax.xaxis.label.set_size(st.BASE_SIZE)
+        ax.yaxis.label.set_size(st.BASE_SIZE)
+        ax.set_axisbelow(True)
         return ax.get_figure(root=True), ax, False
     fig = Figure(figsize=figsize or st.FIGSIZE, layout="constrained")
     FigureCanvasAgg(fig)
@@ -177,17 +189,18 @@ def _start(ax: Axes | None, figsize=None) -> tuple[Figure, Axes, bool]:
 
 
 def _fit_width(text, max_px: float, renderer) -> None:
-    """Wrap a Text so that no line is wider than ``max_px``."""
+    """Wrap a Text into balanced lines no wider than ``max_px`` (no lone last word)."""
     original = text.get_text()
     width = text.get_window_extent(renderer).width
     if width <= max_px:
         return
-    chars = max(int(len(original) * max_px / width), 12)
-    while chars > 12:
+    n_lines = math.ceil(width / max_px)
+    while n_lines <= 6:
+        chars = math.ceil(len(original) / n_lines * 1.08)
         text.set_text(_wrap(original, chars))
         if text.get_window_extent(renderer).width <= max_px:
             return
-        chars -= 3
+        n_lines += 1
 
 
 class _Frame:
@@ -271,6 +284,7 @@ def _frame(
     aside: str = "",
     aside_color: str = st.MUTED,
     notes: Sequence[str] = (),
+    above: Sequence = (),
 ) -> _Frame | None:
     """Title, subtitle, key figure, aside, notes and footer stamp; then lay out.
 
@@ -283,39 +297,7 @@ def _frame(
     """
     lead = ax.set_title(head, loc="left", fontweight="bold", color=st.INK, fontsize=st.BASE_SIZE)
     if not owned:
-        aside = "  ·  ".join([a for a in [aside, *notes] if a])
-        if aside:
-            ax.set_title(aside, loc="right", fontsize=st.NOTE_SIZE, color=aside_color)
-        sub = ax.annotate(
-            subtitle,
-            xy=(0, 1),
-            xycoords=lead,
-            xytext=(0, 4),
-            textcoords="offset points",
-            ha="left",
-            va="bottom",
-            fontsize=st.NOTE_SIZE,
-            color=st.MUTED,
-        )
-        ax.annotate(
-            meta.name,
-            xy=(0, 1),
-            xycoords=sub,
-            xytext=(0, 3),
-            textcoords="offset points",
-            ha="left",
-            va="bottom",
-            fontsize=st.SUBTITLE_SIZE,
-            fontweight="bold",
-            color=st.INK,
-        )
-        root = _root(fig)
-        if not any(t.get_gid() == _STAMP_GID for t in root.texts):
-            label = root.supxlabel(
-                meta.stamp(), x=0.99, ha="right", fontsize=st.FOOTER_SIZE, color=st.FAINT
-            )
-            label.set_gid(_STAMP_GID)
-        _execute_layout(fig)
+        _caller_frame(fig, ax, meta, subtitle, lead, aside, aside_color, notes, above)
         return None
 
     frame = _Frame(fig, meta, subtitle, notes)
@@ -334,6 +316,112 @@ def _frame(
     return frame
 
 
+def _caller_frame(fig, ax, meta, subtitle, lead, aside, aside_color, notes, above) -> None:
+    """The frame on a caller's Axes: header stacked above it, notes under its x-axis.
+
+    Texts are wrapped to the Axes' width as laid out, so the layout runs
+    twice: once to find that width, once with the wrapped texts.
+    """
+    renderer = _renderer(fig)
+    stack = [lead, *above]
+    right = None
+    if aside:
+        right = ax.set_title(aside, loc="right", fontsize=st.NOTE_SIZE, color=aside_color)
+
+    def header_anchor(renderer, _stack=stack):
+        # the header sits on top of the key figure and whatever else is above the plot,
+        # from the left edge of the y tick labels
+        boxes = [a.get_window_extent(renderer) for a in _stack if a.get_visible()]
+        top = max(b.y1 for b in boxes)
+        left = _left_edge(ax, renderer)
+        return Bbox.from_extents(left, top - 1, left + 1, top)
+
+    texts = {"subtitle": subtitle, "name": meta.name}
+    sub = ax.annotate(
+        "",
+        xy=(0, 1),
+        xycoords=header_anchor,
+        xytext=(0, 4),
+        textcoords="offset points",
+        ha="left",
+        va="bottom",
+        fontsize=st.NOTE_SIZE,
+        color=st.MUTED,
+    )
+    name = ax.annotate(
+        "",
+        xy=(0, 1),
+        xycoords=sub,
+        xytext=(0, 3),
+        textcoords="offset points",
+        ha="left",
+        va="bottom",
+        fontsize=st.SUBTITLE_SIZE,
+        fontweight="bold",
+        color=st.INK,
+    )
+    root = _root(fig)
+    if not any(t.get_gid() == _STAMP_GID for t in root.texts):
+        label = root.supxlabel(
+            meta.stamp(), x=0.99, ha="right", fontsize=st.FOOTER_SIZE, color=st.FAINT
+        )
+        label.set_gid(_STAMP_GID)
+    if right is not None:
+        right.set_visible(False)
+    lead_text = lead.get_text()
+    lead.set_text("")
+    _execute_layout(fig)  # the Axes' width, before any long text can squeeze it
+    left = _left_edge(ax, renderer)
+    max_px = ax.bbox.x1 - left
+    lead.set_text(lead_text)
+    _fit_width(lead, ax.bbox.width, renderer)
+    if right is not None:
+        right.set_visible(True)
+        free = ax.bbox.width - lead.get_window_extent(renderer).width - _px(fig, 16)
+        if right.get_window_extent(renderer).width <= free:
+            stack.append(right)
+        else:  # no room beside the key figure: it joins the notes
+            right.set_text("")
+            notes = [aside, *notes]
+    if notes:
+        _notes_below(ax, "Note: " + "; ".join(notes) + ".", max_px, renderer)
+    sub.set_text(texts["subtitle"])
+    _fit_width(sub, max_px, renderer)
+    name.set_text(texts["name"])
+    _fit_width(name, max_px, renderer)
+    _execute_layout(fig)
+
+
+def _left_edge(ax: Axes, renderer) -> float:
+    """Where a caller's Axes begins on the left: its y tick labels, or its frame."""
+    bbox = ax.yaxis.get_tightbbox(renderer)
+    return min(bbox.x0, ax.bbox.x0) if bbox is not None else ax.bbox.x0
+
+
+def _notes_below(ax: Axes, text: str, max_px: float, renderer) -> None:
+    """A note under the x-axis (tick labels and label included) of a caller's Axes."""
+
+    def below_axis(renderer, ax=ax):
+        bottom = ax.xaxis.get_tightbbox(renderer).y0
+        left = _left_edge(ax, renderer)
+        return Bbox.from_extents(left, bottom - 1, left + 1, bottom)
+
+    note = ax.annotate(
+        text,
+        xy=(0, 0),
+        xycoords=below_axis,
+        xytext=(0, -4),
+        textcoords="offset points",
+        ha="left",
+        va="top",
+        fontsize=st.NOTE_SIZE - 1,
+        color=st.MUTED,
+        annotation_clip=False,
+        gid="notes",
+    )
+    _fit_width(note, max_px, renderer)
+
+
 # --- layout helpers -----------------------------------------------------------
 
 
@@ -341,7 +429,8 @@ def _wrap(text: str, width: int) -> str:
     """Wrap at spaces, and inside long names after ``.``, ``_``, ``/`` or ``-``."""
     tokens: list[tuple[str, str]] = []
     for i, word in enumerate(text.split()):
-        parts = re.findall(r"[^._/\-]+[._/\-]*|[._/\-]+", word) or [word]
+        # pieces end after a separator; a decimal point (99.5) is not one
+        parts = re.findall(r"(?:\d+\.\d+|[^._/\-])+[._/\-]*|[._/\-]+", word) or [word]
         for j, part in enumerate(parts):
             tokens.append((part, " " if (i > 0 and j == 0) else ""))
     lines: list[str] = []
@@ -487,6 +576,7 @@ def _marker_row(ax: Axes, markers: Sequence[tuple[str, float, str, str, str]], p
             color=st.TARGET_TEXT if color == st.TARGET else st.INK,
             linespacing=1.2,
             zorder=6,
+            in_layout=False,
             gid=f"{gid}-label",
         )
         for label, x, color, _, gid in markers
@@ -737,7 +827,7 @@ def payback_curve(
     ax.yaxis.set_major_locator(MultipleLocator(0.25))
     ax.yaxis.set_major_formatter(st.PercentFormatter())
     ax.xaxis.set_major_locator(_month_locator(x_max))
-    ax.grid(axis="y")
+    ax.grid(axis="y", color=st.GRID, lw=0.9)
     ax.set_xlabel("Months from the decision")
     ax.set_ylabel("Share of trials paid back")
 
@@ -834,6 +924,7 @@ def _label_point(ax: Axes, x: float, y: float, text: str, avoid) -> None:
             fontweight="bold",
             color=st.TARGET_TEXT,
             zorder=7,
+            in_layout=False,
             gid="target-label",
         )
         bb = t.get_window_extent(renderer).expanded(1.04, 1.1)
@@ -900,7 +991,7 @@ def cashflow_fan(
     ax.xaxis.set_major_locator(_month_locator(float(m.max() - m.min())))
     ax.yaxis.set_major_formatter(st.MoneyFormatter(cur))
     ax.yaxis.set_major_locator(MaxNLocator(nbins="auto", steps=[1, 2, 2.5, 5, 10]))
-    ax.grid(axis="y")
+    ax.grid(axis="y", color=st.GRID, lw=0.9)
     ax.set_xlabel("Months from the decision")
     ax.set_ylabel(f"Cumulative net cash flow ({cur})")
     kind = "discounted" if discounted else "undiscounted"
@@ -998,7 +1089,7 @@ def _metric_format(metric: str, currency: str, horizon: int):
     raise ValueError(f"{metric!r} is not a tornado metric. It must be one of {sorted(_METRICS)}")
 
 
-_NAME_WIDTH = 36  # characters of an input name per line
+_NAME_WIDTH = 40  # characters of an input name per line
 
 
 @_styled
@@ -1061,8 +1152,8 @@ def tornado(
             y, h = (i + (-0.19 if which == "low" else 0.19), 0.36) if split else (i, 0.66)
             ax.barh(
                 y,
-                v - base,
-                left=base,
+                abs(v - base),
+                left=min(v, base),
                 height=h,
                 color=color,
                 lw=0,
@@ -1083,20 +1174,26 @@ def tornado(
                     color=st.TEXT,
                     zorder=5,
                     annotation_clip=False,
+                    in_layout=False,  # kept inside the plot by _fit_xlim
                     gid=f"value-{i}-{which}",
                 )
             )
             ends.append(v)
 
-    ax.axvline(base, color=st.INK, lw=1.3, zorder=4, gid="base")
     names = [_wrap(str(r["input"]), _NAME_WIDTH) for r in shown]
     ax.set_yticks(range(n), names)
-    ax.set_ylim(n - 0.5 + (0.9 if hidden else 0), -0.6)  # inverted: first row on top
+    top, bottom = -0.6, n - 0.5 + (0.9 if hidden else 0)
+    if bottom - top < 6:  # a few rows: keep bars slim and centred, not slabs
+        grow = (6 - (bottom - top)) / 2
+        top, bottom = top - grow, bottom + grow
+    ax.set_ylim(bottom, top)  # inverted: first row on top
+    # the base line stops at the last row, clear of the note about hidden rows
+    ax.vlines(base, top, n - 0.4 if hidden else bottom, color=st.INK, lw=1.3, zorder=4, gid="base")
     ax.tick_params(axis="y", length=0)
     ax.spines["left"].set_visible(False)
     ax.xaxis.set_major_formatter(axis_fmt)
     ax.xaxis.set_major_locator(MaxNLocator(nbins="auto", steps=[1, 2, 2.5, 5, 10]))
-    ax.grid(axis="x")
+    ax.grid(axis="x", color=st.GRID, lw=0.9)
     ax.set_xlabel(xlabel)
     if hidden:
         ax.text(
@@ -1109,6 +1206,7 @@ def tornado(
             fontsize=st.NOTE_SIZE,
             fontstyle="italic",
             color=st.MUTED,
+            in_layout=False,
             gid="cut-note",
         )
     if n == 0:
@@ -1140,7 +1238,11 @@ def tornado(
         columnspacing=1.2,
         handletextpad=0.5,
     )
-    notes = [f"hatched bars: no payback within {meta.horizon_months} months"] if beyond else []
+    notes = (
+        [f"a hatched bar means no payback within the {meta.horizon_months}-month horizon"]
+        if beyond
+        else []
+    )
     frame = _frame(
         fig,
         ax,
@@ -1150,8 +1252,9 @@ def tornado(
         or f"{_METRICS[metric]} with one input at its {low_name} or {high_name}, "
         "all others at their median",
         notes=notes,
+        above=(legend, base_text),
     )
-    _fit_rows(ax, n + (0.9 if hidden else 0), frame)
+    _fit_rows(ax, bottom - top, frame)
     _fit_xlim(ax, labels)
     _place_legend(ax, legend, base_text)
     return fig
@@ -1165,22 +1268,30 @@ def _fit_rows(ax: Axes, rows: float, frame: _Frame | None) -> None:
     fig = _root(ax.get_figure())
     renderer = _renderer(fig)
     lines = max(t.get_text().count("\n") + 1 for t in ticks)
-    pitch_pt = ax.get_window_extent(renderer).height / (rows + 0.1) * 72.0 / fig.dpi
-    size = float(st.BASE_SIZE if lines == 1 else st.LABEL_SIZE)
+    pitch_pt = ax.get_window_extent(renderer).height / rows * 72.0 / fig.dpi
+    size = float(st.BASE_SIZE if lines == 1 else st.NOTE_SIZE)
+    grown = False
     if frame is None:
         size = max(min(size, (pitch_pt - 3) / (lines * 1.2)), 7.0)
     else:
-        needed = lines * size * 1.2 + 4
+        needed = lines * size * 1.15 + 4
         if needed > pitch_pt:
             frame.set_height(fig.get_size_inches()[1] + (needed - pitch_pt) * rows / 72.0)
+            grown = True
+    if size == st.BASE_SIZE and not grown:
+        return  # as laid out already
     for t in ticks:
         t.set_fontsize(size)
-        t.set_linespacing(1.1)
+        t.set_linespacing(1.0)
     _execute_layout(fig)
 
 
 def _fit_xlim(ax: Axes, labels: Sequence) -> None:
-    """Widen the x-range until every bar-end label sits inside the plot."""
+    """Widen the x-range until every bar-end label sits inside the plot.
+
+    The plot's size is taken as laid out: a new x-range changes it by a few
+    pixels at most, which the margin absorbs.
+    """
     if not labels:
         return
     fig = _root(ax.get_figure())
@@ -1197,26 +1308,38 @@ def _fit_xlim(ax: Axes, labels: Sequence) -> None:
         free = axbb.width - over_left - over_right
         per_px = (x1 - x0) / max(free, axbb.width * 0.3)
         ax.set_xlim(x0 - over_left * per_px * 1.02, x1 + over_right * per_px * 1.02)
-        _execute_layout(fig)
 
 
 def _place_legend(ax: Axes, legend, base_text) -> None:
-    """Keep the legend above the plot on the side away from the base-case label."""
+    """Keep the legend above the plot, clear of the base-case label.
+
+    Tried in turn: legend right or left with the label centred on the base
+    line, then the label beside the line on the free side; failing all, the
+    label goes up a row.
+    """
     fig = _root(ax.get_figure())
     renderer = _renderer(fig)
-    if not _overlaps(
-        legend.get_window_extent(renderer), base_text.get_window_extent(renderer), _px(fig, 6)
-    ):
-        return
-    legend.set_loc("lower left")
-    legend.set_bbox_to_anchor((0.0, 1.0), transform=ax.transAxes)
-    if _overlaps(
-        legend.get_window_extent(renderer), base_text.get_window_extent(renderer), _px(fig, 6)
-    ):
-        # neither side is free: the base label moves up, above the legend
-        height = legend.get_window_extent(renderer).height * 72.0 / fig.dpi
-        base_text.xyann = (0, 8 + height)
-    _execute_layout(fig)
+    pad = _px(fig, 8)
+    options = [
+        ("right", "center"),
+        ("left", "center"),
+        ("left", "left"),
+        ("right", "right"),
+    ]
+    for side, ha in options:
+        legend.set_loc(f"lower {side}")
+        legend.set_bbox_to_anchor((1.0 if side == "right" else 0.0, 1.0), transform=ax.transAxes)
+        base_text.set_horizontalalignment(ha)
+        base_text.xyann = ({"center": 0, "left": 4, "right": -4}[ha], 5)
+        if not _overlaps(
+            legend.get_window_extent(renderer), base_text.get_window_extent(renderer), pad
+        ):
+            return
+    legend.set_loc("lower right")
+    legend.set_bbox_to_anchor((1.0, 1.0), transform=ax.transAxes)
+    base_text.set_horizontalalignment("center")
+    height = legend.get_window_extent(renderer).height * 72.0 / fig.dpi
+    base_text.xyann = (0, 8 + height)
 
 
 # --- waterfall ------------------------------------------------------------------
@@ -1286,6 +1409,7 @@ def waterfall(
                 color=st.INK,
                 zorder=5,
                 annotation_clip=False,
+                in_layout=False,  # kept inside the plot by _fit_ylim
                 gid=f"value-{x}",
             )
         )
@@ -1294,7 +1418,7 @@ def waterfall(
     ax.axhline(0, color=st.INK, lw=1.0, zorder=4)
     ax.yaxis.set_major_formatter(st.MoneyFormatter(cur))
     ax.yaxis.set_major_locator(MaxNLocator(nbins="auto", steps=[1, 2, 2.5, 5, 10]))
-    ax.grid(axis="y")
+    ax.grid(axis="y", color=st.GRID, lw=0.9)
     ax.set_ylabel(f"Present value ({cur})")
     ax.tick_params(axis="x", length=0)
     ax.set_xlim(-0.6, len(bars) - 0.4)
@@ -1310,10 +1434,10 @@ def waterfall(
         meta,
         subtitle
         or (
-            "Present value of each benefit and cost line, from gross benefits to NPV · "
+            "Present value by line, from gross benefits to NPV · "
             f"{meta.horizon_months}-month horizon"
             + (
-                f" at {st.format_discount_rate(meta.discount_rate)}"
+                f" · {st.format_discount_rate(meta.discount_rate)} discount rate"
                 if meta.discount_rate is not None
                 else ""
             )
@@ -1325,22 +1449,36 @@ def waterfall(
 
 
 def _fit_categories(ax: Axes, names: Sequence[str], labels: Sequence) -> None:
-    """Wrap the bar names to their slot, and shrink names and values until they fit."""
+    """Fit the bar names and values to the bars' slots.
+
+    Names wrap to their slot (at most three lines), shrinking to 9 pt; names
+    that still do not fit are set at a slant instead. Values shrink until
+    neighbours keep a clear gap.
+    """
     fig = _root(ax.get_figure())
     renderer = _renderer(fig)
-    slot = ax.get_window_extent(renderer).width / max(len(names), 1) * 0.94
-    for size in range(st.BASE_SIZE, 7, -1):
-        chars = max(int(slot / _px(fig, size * 0.62)), 4)
+    slot = ax.get_window_extent(renderer).width / max(len(names), 1)
+    fitted = False
+    for size in range(st.BASE_SIZE, 8, -1):
+        chars = max(int(0.94 * slot / _px(fig, size * 0.62)), 4)
         ax.set_xticks(range(len(names)), [_wrap(nm, chars) for nm in names], fontsize=size)
         ticks = ax.get_xticklabels()
         lines = max(t.get_text().count("\n") + 1 for t in ticks)
         widest = max(t.get_window_extent(renderer).width for t in ticks)
-        if widest <= slot and lines <= 3:
+        if widest <= 0.94 * slot and lines <= 3:
+            fitted = True
             break
+    if not fitted:
+        ax.set_xticks(range(len(names)), [_wrap(nm, 28) for nm in names], fontsize=st.NOTE_SIZE)
+        for t in ax.get_xticklabels():
+            t.set_rotation(35)
+            t.set_horizontalalignment("right")
+            t.set_rotation_mode("anchor")
+            t.set_linespacing(1.0)
     for size in range(st.LABEL_SIZE, 7, -1):
         for t in labels:
             t.set_fontsize(size)
-        if max(t.get_window_extent(renderer).width for t in labels) <= slot:
+        if max(t.get_window_extent(renderer).width for t in labels) <= slot - _px(fig, 8):
             break
     _execute_layout(fig)
 
@@ -1361,7 +1499,6 @@ def _fit_ylim(ax: Axes, labels: Sequence) -> None:
         free = axbb.height - over_bottom - over_top
         per_px = (y1 - y0) / max(free, axbb.height * 0.3)
         ax.set_ylim(y0 - over_bottom * per_px * 1.02, y1 + over_top * per_px * 1.02)
-        _execute_layout(fig)
 
 
 # --- files ----------------------------------------------------------------------
@@ -1442,6 +1579,14 @@ _SPIDER_STYLES = (
 )
 
 
+def _spider_style(i: int) -> tuple[str, object]:
+    """Colour and dash of line ``i``: past the eight above, the hues again, dashed."""
+    if i < len(_SPIDER_STYLES):
+        return _SPIDER_STYLES[i]
+    dash = (0, (4, 1.5)) if (i - len(_SPIDER_STYLES)) // 6 % 2 == 0 else (0, (1, 1.5))
+    return _SPIDER_STYLES[(i - len(_SPIDER_STYLES)) % 6][0], dash
+
+
 @_styled
 def spider(
     spider_data: Mapping,
@@ -1486,9 +1631,8 @@ def spider(
         return y
 
     labels = []
-    for i, (line, (color, style)) in enumerate(
-        zip(shown, itertools.cycle(_SPIDER_STYLES), strict=False)
-    ):
+    for i, line in enumerate(shown):
+        color, style = _spider_style(i)
         y = finite(line["metric"])
         ax.plot(
             pct,
@@ -1521,26 +1665,33 @@ def spider(
                 gid=f"label-{i}",
             )
         )
-    base, _ = (float(base_metric), None) if base_metric is not None else (np.nan, None)
+    base = float(base_metric) if base_metric is not None else math.nan
     if math.isfinite(base):
         ax.axhline(base, color=st.INK, lw=1.0, zorder=3, gid="base")
     ax.axvline(50.0, color=st.FAINT, lw=0.9, ls=(0, (2, 2)), zorder=2, gid="median")
-    ticks = [p for p in (5, 10, 25, 50, 75, 90, 95) if pct.min() <= p <= pct.max()]
+    ticks = [p for p in (5, 25, 50, 75, 95) if pct.min() <= p <= pct.max()]
     ax.set_xticks(ticks, [st.format_quantile(p / 100.0) for p in ticks])
     ax.set_xlim(float(pct.min()) - 1.5, float(pct.max()) + 1.5)
-    ax.set_xlabel("Percentile of the input (its other values held at their median)")
+    ax.set_xlabel("Percentile of the input (the other inputs at their median)")
     ax.set_ylabel(ylabel)
     ax.yaxis.set_major_formatter(axis_fmt)
     ax.yaxis.set_major_locator(MaxNLocator(nbins="auto", steps=[1, 2, 2.5, 5, 10]))
-    ax.grid(axis="y")
+    ax.grid(axis="y", color=st.GRID, lw=0.9)
     if not shown:
         ax.text(0.5, 0.5, "No inputs to show", transform=ax.transAxes, ha="center")
     notes = []
     if hidden:
-        notes.append(f"{hidden} more input{'s' if hidden > 1 else ''} with narrower ranges not shown")
+        notes.append(
+            f"{hidden} more input{'s' if hidden > 1 else ''} with narrower ranges not shown"
+        )
     if capped:
         notes.append(f"no payback within {meta.horizon_months} months is drawn at the horizon")
-    head = f"Base case {value_fmt(base)}" if math.isfinite(base) else ""
+    if math.isfinite(base):
+        head = f"Base case {value_fmt(base)}"
+    elif metric == "payback_months":
+        head = f"Base case: no payback within {meta.horizon_months} months"
+    else:
+        head = ""
     _frame(
         fig,
         ax,
@@ -1550,9 +1701,324 @@ def spider(
         or f"{_METRICS[metric]} as one input moves from its P5 to its P95, "
         "all others at their median",
         head=head,
-        aside="label: input and its P5–P95 range",
+        aside="labels: input, its P5–P95 values",
         notes=notes,
     )
     if labels:
         _spread_end_labels(ax, labels)
+    return fig
+
+
+# --- comparisons: scenarios of one config, a portfolio ------------------------------
+
+# Series colours for comparisons: Okabe-Ito without vermillion (the loss colour)
+# and yellow (too light for a line on white); past six, the hues again, dashed.
+_SERIES = (st.BLUE, st.ORANGE, st.GREEN, st.PURPLE, st.SKY_BLUE, st.BLACK)
+
+
+def _series_style(i: int) -> tuple[str, object]:
+    dash = "-" if i < len(_SERIES) else (0, (4, 1.5))
+    return _SERIES[i % len(_SERIES)], dash
+
+
+@_styled
+def scenario_cdfs(
+    curves: Sequence[tuple[str, np.ndarray, np.ndarray, float]],
+    meta: ChartMeta,
+    ax: Axes | None = None,
+    *,
+    subtitle: str | None = None,
+) -> Figure:
+    """NPV cumulative distributions of one config's scenarios, overlaid.
+
+    ``curves`` are ``(label, x, F, prob_npv_positive)``: ``x`` the NPV at
+    cumulative probabilities ``F`` (``compare.cdf_points``), and P(NPV > 0)
+    from the run's summary. A curve to the right is better; where it crosses
+    NPV = 0 (marked) its height is the probability of loss, and reading
+    across at 10% / 50% / 90% gives each scenario's P10 / P50 / P90. The
+    axis spans the 0.5th to 99.5th percentiles of all curves (the first and
+    last points of a curve are its extremes and are not drawn).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    fig, ax, owned = _start(ax)
+    cur = meta.currency
+    lo = min(float(np.asarray(x)[1]) for _, x, _, _ in curves) if curves else -1.0
+    hi = max(float(np.asarray(x)[-2]) for _, x, _, _ in curves) if curves else 1.0
+    span = (hi - lo) or max(abs(hi), 1.0)
+    if 0 < lo <= 0.3 * span:
+        lo = 0.0
+    elif -0.3 * span <= hi < 0:
+        hi = 0.0
+    left, right = lo - 0.03 * span, hi + 0.03 * span
+    if left < 0:
+        ax.axvspan(left, min(0.0, right), color=st.LOSS_SHADE, lw=0, zorder=0, gid="loss")
+    if left < 0 < right:
+        ax.axvline(0.0, color=st.INK, lw=1.0, zorder=3, gid="zero")
+    for i, (label, x, f, p_pos) in enumerate(curves):
+        color, dash = _series_style(i)
+        x = np.asarray(x, dtype=float)
+        f = np.asarray(f, dtype=float)
+        keep = (x >= left) & (x <= right)
+        text = f"{_wrap(str(label), 26)}\nP(NPV > 0) {st.format_probability(p_pos)}"
+        ax.plot(x[keep], f[keep], color=color, ls=dash, lw=2.4, zorder=4, label=text,
+                gid=f"curve-{i}")  # fmt: skip
+        if left < 0 < right and p_pos is not None:
+            ax.plot([0.0], [1.0 - float(p_pos)], "o", ms=7, color=color, mec="white", mew=1.2,
+                    zorder=6, gid=f"loss-point-{i}")  # fmt: skip
+    ax.set_xlim(left, right)
+    ax.set_ylim(0, 1)
+    ax.margins(0)
+    ax.set_yticks([0, 0.1, 0.25, 0.5, 0.75, 0.9, 1.0])
+    ax.yaxis.set_major_formatter(st.PercentFormatter())
+    ax.xaxis.set_major_formatter(st.MoneyFormatter(cur))
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=7, steps=[1, 2, 2.5, 5, 10]))
+    ax.grid(axis="both")
+    ax.set_xlabel(f"Net present value ({cur})")
+    ax.set_ylabel("Share of trials with NPV at or below")
+    if curves:  # outside the plot, at the right: CDFs fill the plot's diagonal
+        ax.legend(
+            loc="upper left", bbox_to_anchor=(1.02, 1.0), handlelength=2.0, labelspacing=0.9,
+            borderaxespad=0.0,
+        )  # fmt: skip
+    trials = f"{meta.trials:,} " if meta.trials else ""
+    _frame(
+        fig,
+        ax,
+        owned,
+        meta,
+        subtitle
+        or (
+            f"Cumulative distribution of NPV per scenario, on the same {trials}simulated "
+            "trials (common random numbers) · further right is better"
+        ),
+        head="At NPV = 0, each curve's height is its probability of loss" if left < 0 else "",
+        aside="Shaded: loss (NPV < 0)" if left < 0 else "",
+        aside_color=st.MUTED,
+    )
+    return fig
+
+
+@dataclass(frozen=True)
+class PortfolioPoint:
+    """One run of a portfolio: its initiative (``group``), scenario, risk and return.
+
+    ``label`` names the initiative (one label per group is drawn);
+    ``scenario`` is None for the config as written.
+    """
+
+    label: str
+    group: str
+    npv_mean: float
+    prob_loss: float  # P(NPV <= 0)
+    scenario: str | None = None
+
+
+@dataclass(frozen=True)
+class PortfolioMeta:
+    """What a portfolio chart says about the batch it comes from (its title and stamp)."""
+
+    name: str
+    currency: str
+    version: str
+    runs: int
+    trials: int | None = None  # None when the runs differ
+    root_seed: int | None = None
+
+    def stamp(self) -> str:
+        """``simulate 0.1.0 · 15 runs · 100,000 trials each · batch root seed 42``."""
+        parts = [f"simulate {self.version}", f"{self.runs} runs"]
+        parts.append(f"{self.trials:,} trials each" if self.trials else "trials differ by run")
+        if self.root_seed is not None:
+            parts.append(f"batch root seed {self.root_seed}")
+        return " · ".join(parts)
+
+
+# Marker of each scenario, by name where the name is a common one.
+_SCENARIO_MARKERS = {None: "o", "base": "o", "conservative": "v", "pessimistic": "v",
+                     "downside": "v", "optimistic": "^", "upside": "^"}  # fmt: skip
+_MORE_MARKERS = ("s", "D", "P", "X", "h", "<", ">")
+
+
+def _label_points(
+    ax: Axes, anchors: Sequence[int], xy: np.ndarray, texts: Sequence[Sequence[str]], colors
+) -> list:
+    """Label point ``anchors[k]`` with one of ``texts[k]`` where it hits no label or point.
+
+    ``texts[k]`` are the label's forms, preferred first (the name wrapped
+    wide, then narrow). Candidates go round the point at growing distances
+    (with a leader line beyond the nearest ring); the first form and place
+    that is free and inside the axes wins, else the one with the fewest
+    hits (a label on a label counts worse than a label on a point). Crowded
+    points are labelled first, so that they get the nearest places. Labels
+    are kept out of the layout engine, so that what was measured is drawn.
+    """
+    fig = _root(ax.get_figure())
+    renderer = _renderer(fig)
+    _execute_layout(fig)
+    axbb = ax.get_window_extent(renderer)
+    pts = ax.transData.transform(np.asarray(xy, dtype=float).reshape(-1, 2))
+    r = _px(fig, 6.0)  # a marker's radius and a little air, px
+    gap_x, gap_y = _px(fig, 7.0), _px(fig, 2.0)  # between two labels: a word space, a line gap
+    angles = np.deg2rad([0, 180, 30, 150, -30, -150, 60, 120, -60, -120, 90, -90])
+    placed: list = []
+    crowd = [-int(np.count_nonzero(np.hypot(*(pts - pts[a]).T) < _px(fig, 50))) for a in anchors]
+    order = sorted(range(len(anchors)), key=lambda k: (crowd[k], k))
+    out: list = [None] * len(anchors)
+
+    def candidate(k, text, dx, dy):
+        ha = "left" if dx > 1 else "right" if dx < -1 else "center"
+        va = "bottom" if dy > 1 else "top" if dy < -1 else "center"
+        t = ax.annotate(
+            text, xy=tuple(xy[anchors[k]]), xytext=(dx, dy), textcoords="offset points",
+            ha=ha, va=va, fontsize=st.LABEL_SIZE - 1, color=st.INK, linespacing=1.05,
+            zorder=5.5, annotation_clip=False, gid=f"label-{k}",
+            bbox={"boxstyle": "square,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.75},
+        )  # fmt: skip
+        t.set_in_layout(False)
+        return t, t.get_window_extent(renderer)
+
+    def hits(a, bb):
+        pad = mtransforms.Bbox.from_extents(
+            bb.x0 - gap_x, bb.y0 - gap_y, bb.x1 + gap_x, bb.y1 + gap_y
+        )
+        inside = (
+            bb.x0 >= axbb.x0 + 1 and bb.x1 <= axbb.x1 - 1
+            and bb.y0 >= axbb.y0 + 1 and bb.y1 <= axbb.y1 - 1
+        )  # fmt: skip
+        near = (
+            (pts[:, 0] >= pad.x0 - r) & (pts[:, 0] <= pad.x1 + r)
+            & (pts[:, 1] >= pad.y0 - r) & (pts[:, 1] <= pad.y1 + r)
+        )  # fmt: skip
+        # its own point only counts when the text itself covers it
+        near[a] = bb.x0 - r < pts[a, 0] < bb.x1 + r and bb.y0 - r < pts[a, 1] < bb.y1 + r
+        labels = sum(_overlaps(pad, other) for other in placed)
+        return (not inside, labels, int(np.count_nonzero(near)))
+
+    for k in order:
+        a = anchors[k]
+        best = None
+        for ring, dist in enumerate((9, 18, 30, 46, 64, 86)):
+            for ang in angles:
+                dx, dy = dist * math.cos(ang), dist * math.sin(ang) * 0.75
+                for form, text in enumerate(texts[k]):
+                    t, bb = candidate(k, text, dx, dy)
+                    score = (*hits(a, bb), ring, form)
+                    if best is None or score < best[0]:
+                        if best is not None:
+                            best[1].remove()
+                        best = (score, t, bb, ring, dx, dy)
+                    else:
+                        t.remove()
+                    if score[:3] == (False, 0, 0):
+                        break
+                if best[0][:3] == (False, 0, 0):
+                    break
+            if best[0][:3] == (False, 0, 0):
+                break
+        _, t, bb, ring, dx, dy = best
+        placed.append(bb)
+        out[k] = t
+        if ring > 0:  # moved away from its point: a leader line
+            lead = ax.annotate(
+                "", xy=tuple(xy[a]), xytext=(dx, dy), textcoords="offset points",
+                arrowprops={"arrowstyle": "-", "color": colors[k], "lw": 0.9, "shrinkA": 0,
+                            "shrinkB": 5},
+                zorder=4.5, annotation_clip=False,
+            )  # fmt: skip
+            lead.set_in_layout(False)
+    return out
+
+
+@_styled
+def risk_return(
+    points: Sequence[PortfolioPoint],
+    meta: PortfolioMeta,
+    ax: Axes | None = None,
+    *,
+    subtitle: str | None = None,
+) -> Figure:
+    """Expected NPV against the probability of loss, one point per initiative and scenario.
+
+    The best runs sit top-left (high expected NPV, low chance of losing
+    money). The scenarios of one initiative share its colour, are joined by
+    a thin line and are told apart by marker (a key names the shapes); each
+    initiative is labelled once, at its first point, where the label
+    overlaps no other label or point (with a leader line when it had to move
+    away).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    fig, ax, owned = _start(ax)
+    cur = meta.currency
+    groups = list(dict.fromkeys(p.group for p in points))
+    color_of = {g: _series_style(i)[0] for i, g in enumerate(groups)}
+    scenarios = list(dict.fromkeys(p.scenario for p in points))
+    extra = iter(_MORE_MARKERS * 4)
+    marker_of = {s: _SCENARIO_MARKERS.get(s) or next(extra) for s in scenarios}
+    xs = np.array([p.prob_loss for p in points], dtype=float)
+    ys = np.array([p.npv_mean for p in points], dtype=float)
+    for g in groups:
+        mine = sorted((p for p in points if p.group == g), key=lambda p: p.prob_loss)
+        if len(mine) > 1:
+            ax.plot([p.prob_loss for p in mine], [p.npv_mean for p in mine], color=color_of[g],
+                    lw=1.3, alpha=0.55, zorder=3, gid="group-line")  # fmt: skip
+    for i, p in enumerate(points):
+        ax.plot([p.prob_loss], [p.npv_mean], marker=marker_of[p.scenario], ls="none", ms=10,
+                color=color_of[p.group], mec="white", mew=1.2, zorder=6, gid=f"point-{i}")  # fmt: skip
+    # room for labels around the points; break-even and zero risk in view
+    x_hi = max(float(xs.max()) if xs.size else 0.0, 0.05)
+    x_pad = 0.1 * x_hi
+    y_lo, y_hi = (float(ys.min()), float(ys.max())) if ys.size else (-1.0, 1.0)
+    y_lo, y_hi = min(y_lo, 0.0), max(y_hi, 0.0)
+    y_span = (y_hi - y_lo) or max(abs(y_hi), 1.0)
+    right = min(x_hi + 3 * x_pad, 1.0 + x_pad)
+    ax.set_xlim(-x_pad, right)
+    ax.set_ylim(y_lo - 0.12 * y_span, y_hi + 0.15 * y_span)
+    bottom = ax.get_ylim()[0]
+    if bottom < 0:
+        ax.axhspan(bottom, 0.0, color=st.LOSS_SHADE, lw=0, zorder=0, gid="loss")
+    ax.axhline(0.0, color=st.INK, lw=1.0, zorder=2, gid="zero")
+    ticks = MaxNLocator(nbins=6, steps=[1, 2, 2.5, 5, 10]).tick_values(0.0, min(right, 1.0))
+    ax.set_xticks([t for t in ticks if -1e-12 <= t <= min(right, 1.0) + 1e-12])
+    ax.xaxis.set_major_formatter(st.PercentFormatter())
+    ax.yaxis.set_major_formatter(st.MoneyFormatter(cur))
+    ax.yaxis.set_major_locator(MaxNLocator(nbins="auto", steps=[1, 2, 2.5, 5, 10]))
+    ax.grid(axis="both")
+    ax.set_xlabel("Probability of loss, P(NPV ≤ 0)")
+    ax.set_ylabel(f"Expected NPV ({cur})")
+    if len(scenarios) > 1:
+        handles = [
+            mpl.lines.Line2D(
+                [], [], marker=marker_of[s], ls="none", ms=9, color=st.MUTED, mec="white"
+            )
+            for s in scenarios
+        ]
+        names = [_wrap(s or "as written", 18) for s in scenarios]
+        ax.legend(handles, names, loc="upper left", bbox_to_anchor=(1.01, 1.0),
+                  title="Scenario", alignment="left", borderaxespad=0.0,
+                  title_fontsize=st.LABEL_SIZE)  # fmt: skip
+    _frame(
+        fig,
+        ax,
+        owned,
+        meta,
+        subtitle
+        or (
+            "Expected NPV against the probability of losing money, one point per "
+            "initiative and scenario"
+        ),
+        head="Better: up and to the left",
+        aside="Shaded: expected loss (mean NPV < 0)" if bottom < 0 else "",
+    )
+    anchors = [next(i for i, p in enumerate(points) if p.group == g) for g in groups]
+    labels = [
+        list(dict.fromkeys((_wrap(points[a].label, 24), _wrap(points[a].label, 14))))
+        for a in anchors
+    ]
+    _label_points(ax, anchors, np.column_stack([xs, ys]), labels, [color_of[g] for g in groups])
     return fig

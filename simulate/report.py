@@ -19,10 +19,23 @@ from typing import Any
 
 import numpy as np
 
-from ._style import format_money, format_months, format_percent, format_probability
+from ._style import (
+    format_money,
+    format_months,
+    format_number,
+    format_percent,
+    format_probability,
+)
 from .engine import Result
 
-__all__ = ["atomic_dir", "dumps", "summary_text", "write_json", "write_samples"]
+__all__ = [
+    "atomic_dir",
+    "dumps",
+    "sensitivity_text",
+    "summary_text",
+    "write_json",
+    "write_samples",
+]
 
 
 def dumps(obj: Any) -> str:
@@ -124,3 +137,128 @@ def run_and_write(
         for write in writers:
             write(tmp)
     return target
+
+
+def sensitivity_text(
+    sens: dict[str, Any],
+    *,
+    name: str,
+    currency: str,
+    horizon_months: int,
+    top: int = 8,
+    result_dir: Path | None = None,
+) -> str:
+    """The short ranked table printed after a sensitivity analysis.
+
+    One row per input (the ``top`` largest tornado swings, or Sobol' total
+    indices without a tornado): the metric at the low and high quantile, the
+    swing, the break-even value, Sobol' ST, Spearman's rho and EVPPI, for the
+    sections that were computed; then EVPI and any goal seeks.
+    """
+    metric = sens["metric"]
+    label = {"npv": "NPV", "roi": "ROI", "payback_months": "Payback"}[metric]
+
+    def value(v):
+        if metric == "payback_months":
+            return format_months(v, horizon_months).replace(" months", " mo")
+        if v is None:
+            return "n/a"
+        return format_money(v, currency) if metric == "npv" else format_percent(v)
+
+    def swing(v):
+        if v is None:
+            return "n/a"
+        if metric == "payback_months":
+            return "∞" if math.isinf(v) else f"{v:.1f} mo"
+        return value(v)
+
+    tornado = sens.get("tornado") or []
+    sobol = {r["input"]: r for r in sens.get("sobol", {}).get("indices", [])}
+    rank = {r["input"]: r["spearman"] for r in sens.get("rank", [])}
+    breakeven = {r["input"]: r for r in sens.get("breakeven", [])}
+    voi = sens.get("voi")
+    evppi = {r["input"]: r["value"] for r in voi["evppi"]} if voi else {}
+    if tornado:
+        order = [r["input"] for r in tornado]
+    elif sobol:
+        order = list(sobol)
+    elif rank:
+        order = list(rank)
+    elif evppi:
+        order = list(evppi)
+    else:
+        order = list(sens["base"]["inputs"])
+    by_input = {r["input"]: r for r in tornado}
+
+    head = ["input"]
+    if tornado:
+        q = f"P{tornado[0]['low_q'] * 100:g} / P{tornado[0]['high_q'] * 100:g}"
+        head += [f"{label} at {q}", "swing"]
+    if breakeven:
+        head.append("NPV = 0 at")
+    if sobol:
+        head.append("Sobol ST")
+    if rank:
+        head.append("rank rho")
+    if evppi:
+        head.append("EVPPI")
+    noise = 2.0 * voi["noise_floor"] if voi else 0.0
+    table = [head]
+    for inp in order[:top]:
+        row = [inp if len(inp) <= 32 else inp[:31] + "…"]
+        if tornado:
+            r = by_input[inp]
+            row += [f"{value(r['metric_low'])} / {value(r['metric_high'])}", swing(r["swing"])]
+        if breakeven:
+            b = breakeven[inp]
+            if b["value"] is not None:
+                row.append(format_number(b["value"], sig=4))
+            elif b.get("positive_at") and len(b["positive_at"]) < len(b.get("values", ())):
+                row.append("> 0 only at " + ", ".join(format_number(v) for v in b["positive_at"]))
+            else:
+                row.append("none in range")
+        if sobol:
+            s = sobol[inp]
+            row.append("n/a" if s["ST"] is None else f"{s['ST']:.2f} ± {s['ST_conf'] or 0:.2f}")
+        if rank:
+            row.append("n/a" if rank[inp] is None else f"{rank[inp]:+.2f}")
+        if evppi:
+            v = evppi[inp]
+            row.append("~0" if v <= noise else format_money(v, currency))
+        table.append(row)
+    widths = [max(len(r[c]) for r in table) for c in range(len(head))]
+
+    def line(cells):
+        return "  " + "  ".join(
+            c.ljust(w) if i == 0 else c.rjust(w)
+            for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+        )
+
+    out = [
+        f"Sensitivity of {label}: {name}",
+        f"  base case (every input at its median): {label} {value(sens['base']['metric'])}",
+        "",
+        line(table[0]),
+        "  " + "  ".join("-" * w for w in widths),
+        *(line(r) for r in table[1:]),
+    ]
+    if len(order) > top:
+        out.append(f"  ... and {len(order) - top} more input(s) in sensitivity.json")
+    if voi:
+        floor = f" ({format_money(noise, currency)})" if noise > 0 else ""
+        out += [
+            "",
+            f"  EVPI {format_money(voi['evpi'], currency)}: the most that perfect knowledge of "
+            f"every input is worth to the decision (now: {voi['decision_now']}, "
+            f"expected NPV {format_money(voi['expected_npv'], currency)}).",
+            "  EVPPI: the same for one input alone, the most a pilot measuring it is worth; "
+            f"~0 means at or below the noise level{floor}.",
+        ]
+    for g in sens.get("goal_seek", []):
+        out.append(
+            f"  Goal seek: P(NPV > 0) = {format_probability(g['target'])} via {g['input']}: "
+            f"{g['note']}"
+        )
+    if result_dir is not None:
+        out += ["", f"  Results: {result_dir}"]
+    return "\n".join(out)

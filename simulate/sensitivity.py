@@ -33,14 +33,14 @@ from __future__ import annotations
 import math
 import secrets
 import warnings
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
 from scipy import optimize, special, stats
 from scipy.stats import qmc
 
-from ._style import format_money, format_number, format_percent, format_probability
+from ._style import format_number, format_probability
 from .config import Model
 from .engine import Outputs, Result, Tables, evaluate, kernel_tables, run
 from .errors import ConfigError, did_you_mean
@@ -55,11 +55,12 @@ __all__ = [
     "base_case",
     "breakeven",
     "goal_seek",
+    "input_index",
     "parse_goal_seek",
+    "parse_methods",
     "rank_correlation",
     "sobol",
     "spider",
-    "summary_text",
     "tornado",
     "value_of_information",
 ]
@@ -70,6 +71,7 @@ METRICS = ("npv", "roi", "payback_months")
 SPIDER_PERCENTILES = tuple(range(5, 100, 5))  # 5, 10, ..., 95
 DEFAULT_SOBOL_N = 1 << 13
 DEFAULT_BOOTSTRAP = 1000
+_BOOTSTRAP_BATCH = 200  # resamples weighted at a time: bounds memory to 200 x n_base
 DEFAULT_BINS = 50
 MIN_PER_BIN = 20
 DEFAULT_GOAL_SEEK_TRIALS = 10_000
@@ -131,7 +133,7 @@ def _check_quantiles(low_q: float, high_q: float) -> None:
         )
 
 
-def _input_index(model: Model, name: str) -> int:
+def input_index(model: Model, name: str) -> int:
     names = model.input_names
     if name in names:
         return names.index(name)
@@ -239,8 +241,8 @@ def tornado(
     rows = []
     for j, inp in enumerate(model.inputs):
         m_lo, m_hi = float(values[1 + 2 * j]), float(values[2 + 2 * j])
-        with np.errstate(invalid="ignore"):
-            swing = abs(m_hi - m_lo) if not (math.isinf(m_lo) and m_lo == m_hi) else 0.0
+        # both ends beyond the horizon (inf) is no swing; NaN (undefined ROI) stays NaN
+        swing = 0.0 if math.isinf(m_lo) and m_lo == m_hi else abs(m_hi - m_lo)
         rows.append(
             {
                 "input": inp.name,
@@ -386,6 +388,32 @@ def _bootstrap_weights(rng: np.random.Generator, r: int, n: int) -> np.ndarray:
     return np.bincount(idx.ravel(), minlength=r * n).reshape(r, n).astype(float)
 
 
+def _bootstrap_conf(
+    ya: np.ndarray,
+    yb: np.ndarray,
+    yab: np.ndarray,
+    n_bootstrap: int,
+    conf_level: float,
+    seed: np.random.SeedSequence,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Half-widths ``z * sd`` of the bootstrap distributions of S1 and ST."""
+    k, n = yab.shape
+    if n_bootstrap < 2:
+        return np.full(k, np.nan), np.full(k, np.nan)
+    rng = np.random.default_rng(seed)
+    boot1, boott = [], []
+    for start in range(0, n_bootstrap, _BOOTSTRAP_BATCH):
+        w = _bootstrap_weights(rng, min(_BOOTSTRAP_BATCH, n_bootstrap - start), n)
+        b1, bt = _jansen(ya, yb, yab, w)
+        boot1.append(b1)
+        boott.append(bt)
+    z = float(special.ndtri(0.5 + conf_level / 2.0))
+    with np.errstate(invalid="ignore"):  # a degenerate resample gives NaN: so does the sd
+        sd1 = np.concatenate(boot1).std(axis=0, ddof=1)
+        sdt = np.concatenate(boott).std(axis=0, ddof=1)
+    return z * sd1, z * sdt
+
+
 def sobol(
     model: Model,
     *,
@@ -405,7 +433,10 @@ def sobol(
     the kernel. Indices use the Jansen estimators (:func:`_jansen`).
     ``S1_conf``/``ST_conf`` are half-widths (``z * bootstrap sd``, as SALib
     reports them) of a ``conf_level`` interval from ``n_bootstrap``
-    resamples of the design's rows.
+    resamples of the design's rows (None with fewer than 2 resamples). The
+    bootstrap treats the rows as independent draws; for a scrambled Sobol'
+    design the estimates are usually more precise than that, so the
+    intervals err on the wide side.
 
     The design draws inputs independently: Sobol' indices are defined for
     independent inputs, so a config's ``correlations:`` are ignored here
@@ -425,7 +456,9 @@ def sobol(
     _check_metric(metric)
     n_base = int(n_base)
     if n_base < 2:
-        raise ConfigError(f"n_base is {n_base}; Sobol' needs at least 2 base samples", path="n_base")
+        raise ConfigError(
+            f"n_base is {n_base}; Sobol' needs at least 2 base samples", path="n_base"
+        )
     if not 0.0 < conf_level < 1.0:
         raise ConfigError(f"conf_level is {conf_level!r}; use e.g. 0.95", path="conf_level")
     tables = tables or kernel_tables(model)
@@ -494,17 +527,9 @@ def sobol(
         warns.append(f"the {metric} does not vary over the Sobol' design: no indices to report")
     else:
         s1, st = _jansen(ya, yb, yab)
-        rng = np.random.default_rng(boot_seed)
-        boots1, bootst = [], []
-        for start in range(0, n_bootstrap, 200):
-            w = _bootstrap_weights(rng, min(200, n_bootstrap - start), n)
-            b1, bt = _jansen(ya, yb, yab, w)
-            boots1.append(b1)
-            bootst.append(bt)
-        z = float(special.ndtri(0.5 + conf_level / 2.0))
-        s1_conf = z * np.concatenate(boots1).std(axis=0, ddof=1) if n_bootstrap > 1 else s1 * np.nan
-        st_conf = z * np.concatenate(bootst).std(axis=0, ddof=1) if n_bootstrap > 1 else st * np.nan
-        widest = float(np.nanmax(np.concatenate([s1_conf, st_conf]))) if n_bootstrap > 1 else 0.0
+        s1_conf, st_conf = _bootstrap_conf(ya, yb, yab, n_bootstrap, conf_level, boot_seed)
+        confs = np.concatenate([s1_conf, st_conf])
+        widest = float(confs.max()) if np.isfinite(confs).all() else math.inf
         if n_base < _MIN_SOBOL_N:
             warns.append(
                 f"only {n_base:,} Sobol' base samples: below {_MIN_SOBOL_N:,} the bootstrap "
@@ -554,8 +579,8 @@ def breakeven(model: Model, *, tables: Tables | None = None) -> list[dict]:
     1 - 1e-6 quantiles) and each sign change is solved with
     :func:`scipy.optimize.brentq`. Where there are several, ``value`` is the
     one nearest the base case and ``all_values`` lists them all. A discrete
-    input has no in-between values: ``value`` is None and ``positive_at``
-    lists the values at which the base-case NPV is positive.
+    input has no in-between values: ``value`` is None, ``values`` lists its
+    values and ``positive_at`` those at which the base-case NPV is positive.
 
     Rows are ``{"input", "value", "note", "base_value", "npv_at_base", ...}``
     in the model's input order.
@@ -580,6 +605,7 @@ def breakeven(model: Model, *, tables: Tables | None = None) -> list[dict]:
         lo, hi = float(grid[0]), float(grid[-1])
         if inp.prior.is_discrete:
             positive = [float(v) for v, y in zip(grid, g, strict=True) if y > 0]
+            row["values"] = grid.tolist()
             row["positive_at"] = positive
             if len(positive) == grid.size:
                 row["note"] = "none within range: NPV is positive at every value"
@@ -667,7 +693,7 @@ def goal_seek(
         (achieved at value), "probability_se", "current" (P(NPV > 0) with the
         input uncertain), "trials", "note"}``.
     """
-    j = _input_index(model, input_name)
+    j = input_index(model, input_name)
     if not 0.0 < float(target) < 1.0:
         raise ConfigError(
             f"the goal-seek target is {target!r}; a probability lies strictly between 0 and 1 "
@@ -679,7 +705,8 @@ def goal_seek(
         seed_int = model.seed if seed is None else seed
         if seed_int is None:
             seed_int = secrets.randbits(63)
-        inputs = next(iter_chunks(model, int(trials), int(seed_int), model.sampling))[1]
+        chunks = iter_chunks(model, int(trials), int(seed_int), model.sampling)
+        inputs = np.concatenate([draws for _, draws in chunks], axis=1)
     x = np.array(inputs, dtype=float)
     n = x.shape[1]
     current = float(np.mean(evaluate(model, x, with_irr=False, tables=tables).npv > 0))
@@ -689,9 +716,7 @@ def goal_seek(
         return float(np.mean(evaluate(model, x, with_irr=False, tables=tables).npv > 0))
 
     prior = model.inputs[j].prior
-    grid = (
-        np.asarray(prior.support().values, float) if prior.is_discrete else _grid(prior, 9)
-    )
+    grid = np.asarray(prior.support().values, float) if prior.is_discrete else _grid(prior, 9)
     probs = np.array([p(v) for v in grid])
     row: dict[str, Any] = {"input": input_name, "target": float(target), "value": None,
                            "probability": None, "probability_se": None,
@@ -784,7 +809,7 @@ def _regret(npv: np.ndarray, invest_now: bool) -> np.ndarray:
     return np.maximum(-npv, 0.0) if invest_now else np.maximum(npv, 0.0)
 
 
-def _binned_value(npv: np.ndarray, groups: Iterable[np.ndarray], invest_now: bool) -> float:
+def _binned_value(npv: np.ndarray, groups: Sequence[np.ndarray], invest_now: bool) -> float:
     """E_bins[max(E[npv | bin], 0)] - max(E[npv], 0), computed as a mean regret."""
     means = np.array([npv[g].mean() for g in groups if g.size])
     sizes = np.array([g.size for g in groups if g.size], dtype=float)
@@ -809,8 +834,9 @@ def value_of_information(
     least ``MIN_PER_BIN`` samples each; a discrete input is grouped by its
     values). Binning is biased upward: noise in each bin's mean adds a little
     value even for an irrelevant input. ``noise_floor`` estimates that bias
-    (the same computation on randomly formed groups); an EVPPI near it is
-    indistinguishable from zero.
+    (the same computation on ``bins`` randomly formed groups); an EVPPI up to
+    twice it is indistinguishable from zero (``above_noise`` is False). The
+    floor is conservative for a discrete input, whose few groups are large.
     """
     x = np.asarray(inputs, dtype=float)
     y = np.asarray(npv, dtype=float)
@@ -832,7 +858,6 @@ def value_of_information(
         value = _binned_value(y, groups, invest_now)
         rows.append({"input": inp.name, "value": value,
                      "share_of_evpi": value / evpi if evpi > 0 else None})  # fmt: skip
-    rows.sort(key=lambda r: -r["value"])
     rng = np.random.default_rng(_seed_sequence(seed))
     floor = float(
         np.mean(
@@ -842,6 +867,9 @@ def value_of_information(
             ]
         )
     )
+    for r in rows:
+        r["above_noise"] = r["value"] > 2.0 * floor
+    rows.sort(key=lambda r: -r["value"])
     return {
         "evpi": evpi,
         "evppi": rows,
@@ -939,14 +967,16 @@ def analyze(
     _check_quantiles(low_q, high_q)
     targets = [(str(name), float(t)) for name, t in goal_seek_targets]
     for name, t in targets:
-        _input_index(model, name)
+        input_index(model, name)
         if not 0.0 < t < 1.0:
             raise ConfigError(
                 f"the goal-seek target for {name!r} is {t!r}; use a probability strictly "
                 "between 0 and 1 (e.g. 0.8)",
                 path="goal_seek",
             )
-    if result is not None and (result.inputs is None or result.inputs.shape[0] != len(model.inputs)):
+    if result is not None and (
+        result.inputs is None or result.inputs.shape[0] != len(model.inputs)
+    ):
         raise ValueError(
             "result has no draws for this model's inputs; run it with keep_inputs=True"
         )
@@ -1016,93 +1046,3 @@ def analyze(
         for w in warns:
             warnings.warn(w, SensitivityWarning, stacklevel=2)
     return out
-
-
-# --------------------------------------------------------------------------
-# The short table printed on stdout
-# --------------------------------------------------------------------------
-def summary_text(sens: Mapping[str, Any], model: Model, *, top: int = 8) -> str:
-    """A short ranked table: top drivers, their swing, break-even values, and VOI."""
-    cur = model.currency
-    metric = sens["metric"]
-    if metric == "npv":
-        fmt: Callable[[float | None], str] = lambda v: "n/a" if v is None else format_money(v, cur)  # noqa: E731
-    elif metric == "roi":
-        fmt = lambda v: "n/a" if v is None else format_percent(v)  # noqa: E731
-    else:
-        fmt = lambda v: (  # noqa: E731
-            f"> {model.horizon_months} mo" if v is None or math.isinf(v) else f"{v:.1f} mo"
-        )
-    label = {"npv": "NPV", "roi": "ROI", "payback_months": "Payback"}[metric]
-    rows = sens.get("tornado")
-    order = [r["input"] for r in rows] if rows else list(model.input_names)
-    be = {r["input"]: r for r in sens.get("breakeven", [])}
-    sob = {r["input"]: r for r in sens.get("sobol", {}).get("indices", [])}
-    rank = {r["input"]: r for r in sens.get("rank", [])}
-    voi = sens.get("voi")
-    ev = {r["input"]: r["value"] for r in voi["evppi"]} if voi else {}
-    tor = {r["input"]: r for r in rows or []}
-    if not rows and sob:
-        order.sort(key=lambda n: -(sob[n]["ST"] or 0.0))
-    header = [f"Sensitivity of {label}: {model.name}",
-              f"  base case (every input at its median): {label} {fmt(sens['base']['metric'])}"]  # fmt: skip
-    cols = ["input"]
-    if rows:
-        q_lo, q_hi = rows[0]["low_q"], rows[0]["high_q"]
-        p = f"P{q_lo * 100:g}/P{q_hi * 100:g}"
-        cols += [f"{label} at {p}", "swing"]
-    if be:
-        cols.append("break-even")
-    if sob:
-        cols.append("Sobol ST")
-    if rank:
-        cols.append("rank rho")
-    if ev:
-        cols.append("EVPPI")
-    table = [cols]
-    for name in order[:top]:
-        line = [name if len(name) <= 30 else name[:29] + "…"]
-        if rows:
-            r = tor[name]
-            line += [f"{fmt(_opt(r['metric_low']))} / {fmt(_opt(r['metric_high']))}",
-                     fmt(_opt(r["swing"])) if metric != "payback_months" or r["swing"] is None
-                     else ("∞" if math.isinf(r["swing"]) else f"{r['swing']:.1f} mo")]  # fmt: skip
-        if be:
-            b = be[name]
-            if b["value"] is not None:
-                line.append(format_number(b["value"], sig=4))
-            elif b.get("positive_at"):
-                line.append("only " + ", ".join(format_number(v) for v in b["positive_at"]))
-            else:
-                line.append("none in range")
-        if sob:
-            s = sob[name]
-            line.append(
-                "n/a" if s["ST"] is None else f"{s['ST']:.2f} ± {s['ST_conf'] or 0:.2f}"
-            )
-        if rank:
-            r = rank[name]["spearman"]
-            line.append("n/a" if r is None else f"{r:+.2f}")
-        if ev:
-            v = ev[name]
-            line.append("~0" if v <= 2 * voi["noise_floor"] else format_money(v, cur))
-        table.append(line)
-    widths = [max(len(r[c]) for r in table) for c in range(len(cols))]
-    text = header + [""]
-    for i, r in enumerate(table):
-        text.append("  " + "  ".join(
-            c.ljust(w) if k == 0 else c.rjust(w) for k, (c, w) in enumerate(zip(r, widths, strict=True))
-        ))  # fmt: skip
-        if i == 0:
-            text.append("  " + "  ".join("-" * w for w in widths))
-    if len(order) > top:
-        text.append(f"  ... and {len(order) - top} more input(s) in sensitivity.json")
-    if voi:
-        text += ["", f"  EVPI (perfect information on everything): {format_money(voi['evpi'], cur)}"
-                 f"; EVPPI values at or below ~{format_money(2 * voi['noise_floor'], cur)} are noise"]  # fmt: skip
-    for g in sens.get("goal_seek", []):
-        text.append(f"  Goal seek {g['input']} -> P(NPV > 0) = {format_probability(g['target'])}: "
-                    f"{g['note']}")  # fmt: skip
-    for w in sens.get("warnings", []):
-        text.append(f"  warning: {w}")
-    return "\n".join(text)

@@ -1,0 +1,354 @@
+"""Time the simulation engine, stage by stage, against a plain numpy baseline.
+
+    python bench/engine.py                       # omnichannel, 60 months, 1M trials
+    python bench/engine.py --trials 200000 --repeat 5 --json /tmp/bench.json
+    python bench/engine.py --memory              # also 10M trials in a subprocess (peak RSS)
+
+What it reports (best of ``--repeat`` wall-clock times, ``time.perf_counter``;
+the JIT is warmed first, so no compilation is timed):
+
+a. end to end: ``engine.run(model, trials, seed, keep_inputs=False)`` plus
+   ``result.summary()``;
+b. the numpy baseline (``bench/numpy_model.py``) end to end on the same
+   draws (sampling + numpy model + summary), and the ratio to (a);
+c. stages: sampling without correlations, the Iman-Conover step, the kernel
+   without IRR, IRR (kernel with IRR minus without), summary;
+d. the floor: ``rng.standard_normal((k, n))`` for k = number of inputs;
+e. threads: ``numba.get_num_threads()`` and the kernel at 1..N threads;
+f. with ``--memory``: 10M trials through ``run(..., keep_inputs=False)`` and
+   ``summary()`` in a fresh process: peak RSS (``ru_maxrss``) and wall time.
+
+The machine may be shared: the load average before and after is printed;
+compare figures only from quiet runs. The environment is used as found
+(thread counts, OPENBLAS_CORETYPE and so on).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numba
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(ROOT))  # the checkout's simulate, as the tests use it
+sys.path.insert(0, str(HERE))
+
+from numpy_model import numpy_simulate  # noqa: E402
+
+from simulate import engine, metrics, sampling  # noqa: E402
+from simulate._yaml import load_yaml  # noqa: E402
+from simulate.config import load_config, model_from_dict  # noqa: E402
+
+SEED = 20240601
+
+
+def load_model(path: str, horizon: int | None):
+    """The config at ``path``, with ``horizon_months`` replaced when given."""
+    model = load_config(path)
+    if horizon is None or horizon == model.horizon_months:
+        return model
+    raw, lines = load_yaml(Path(path).read_text(encoding="utf-8"), path)
+    raw["horizon_months"] = horizon
+    return model_from_dict(raw, file=path, lines=lines)
+
+
+def best_of(repeat: int, fn):
+    """(best wall time in seconds, the last return value) over ``repeat`` calls."""
+    best, value = float("inf"), None
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        value = fn()
+        best = min(best, time.perf_counter() - t0)
+    return best, value
+
+
+def result_from(model, arrays: dict, seed: int, chunk: int) -> engine.Result:
+    """A Result around per-trial arrays, so the engine's own summary can run on them."""
+    T1 = model.horizon_months + 1
+    return engine.Result(
+        model=model, trials=arrays["npv"].size, seed=seed, sampling="random", chunk_size=chunk,
+        **{name: arrays[name] for name in engine.OUTPUT_NAMES},
+        paths=np.empty((0, T1)), discounted_paths=np.empty((0, T1)),
+        line_pv_mean=np.zeros(len(model.lines)),
+    )  # fmt: skip
+
+
+# ---------------------------------------------------------------------------
+# The measurements
+# ---------------------------------------------------------------------------
+
+
+def engine_end_to_end(model, trials, seed, chunk):
+    result = engine.run(model, trials, seed, keep_inputs=False, chunk_size=chunk)
+    result.summary()
+    return result
+
+
+def numpy_end_to_end(model, trials, seed, chunk):
+    tables = engine.kernel_tables(model)
+    arrays = {name: np.empty(trials) for name in engine.OUTPUT_NAMES}
+    for start, x in sampling.iter_chunks(model, trials, seed, "random", chunk):
+        out = numpy_simulate(tables, x)
+        for name in engine.OUTPUT_NAMES:
+            arrays[name][start : start + x.shape[1]] = out[name]
+    result = result_from(model, arrays, seed, chunk)
+    result.summary()
+    return result
+
+
+def draw_all(model, trials, seed, chunk):
+    return [x for _, x in sampling.iter_chunks(model, trials, seed, "random", chunk)]
+
+
+def iman_conover_all(model, chunks, seed):
+    """The correlation step of sampling, on already drawn chunks (as _draw_chunk does it)."""
+    idx = sorted({i for r in model.correlations for i in r[:2]})
+    _, target = sampling.correlation_matrices(model.correlations)
+    children = np.random.SeedSequence(seed).spawn(len(chunks))
+    for x, child in zip(chunks, children, strict=True):
+        sampling.iman_conover(x[idx], target, np.random.default_rng(child))
+
+
+def kernel_all(model, chunks, with_irr, tables):
+    outs = []
+    for c, x in enumerate(chunks):
+        n_paths = engine.DEFAULT_PATHS if c == 0 else 0
+        outs.append(engine.evaluate(model, x, with_irr=with_irr, n_paths=n_paths, tables=tables))
+    return outs
+
+
+def memory_child(args) -> None:
+    """Run in a fresh process: report peak RSS of a large run as JSON on stdout."""
+    model = load_model(args.config, args.horizon)
+    engine.run(model, 1000, 1, keep_inputs=False).summary()  # load the cached JIT
+    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    t0 = time.perf_counter()
+    result = engine.run(model, args.trials, args.seed, keep_inputs=False, chunk_size=args.chunk)
+    summary = result.summary()
+    wall = time.perf_counter() - t0
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
+    print(json.dumps({
+        "trials": args.trials,
+        "chunk_size": args.chunk,
+        "wall_s": wall,
+        "peak_rss_mib": rss / 1024,
+        "rss_after_warmup_mib": rss_before / 1024,
+        "npv_mean": summary["metrics"]["npv"]["mean"],
+    }))  # fmt: skip
+
+
+def memory_run(args, trials: int) -> dict:
+    cmd = [
+        sys.executable, str(Path(__file__).resolve()), "--memory-child",
+        "--config", args.config, "--trials", str(trials), "--seed", str(args.seed),
+        "--chunk", str(args.chunk),
+    ]  # fmt: skip
+    if args.horizon is not None:
+        cmd += ["--horizon", str(args.horizon)]
+    t0 = time.perf_counter()
+    done = subprocess.run(cmd, capture_output=True, text=True, check=True)
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    report["process_wall_s"] = time.perf_counter() - t0
+    return report
+
+
+# ---------------------------------------------------------------------------
+# Main
+# ---------------------------------------------------------------------------
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--trials", type=int, default=1_000_000)
+    p.add_argument("--config", default=str(ROOT / "configs" / "omnichannel.yaml"))
+    p.add_argument("--horizon", type=int, default=60, help="horizon_months (default 60)")
+    p.add_argument("--repeat", type=int, default=3, help="best of this many (default 3)")
+    p.add_argument("--numpy-repeat", type=int, default=None,
+                   help="repeats of the (slow) numpy baseline (default: --repeat)")  # fmt: skip
+    p.add_argument("--seed", type=int, default=SEED)
+    p.add_argument("--chunk", type=int, default=sampling.DEFAULT_CHUNK, help="trials per chunk")
+    p.add_argument("--no-numpy", action="store_true", help="skip the numpy baseline")
+    p.add_argument("--memory", action="store_true", help="also 10M trials in a subprocess")
+    p.add_argument("--memory-trials", type=int, default=10_000_000)
+    p.add_argument("--json", type=Path, metavar="PATH", help="also write the figures as JSON")
+    p.add_argument("--memory-child", action="store_true", help=argparse.SUPPRESS)
+    return p.parse_args(argv)
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    if args.memory_child:
+        memory_child(args)
+        return 0
+    model = load_model(args.config, args.horizon)
+    n, seed, chunk, rep = args.trials, args.seed, args.chunk, args.repeat
+    k = len(model.inputs)
+    tables = engine.kernel_tables(model)
+    load_before = os.getloadavg()
+
+    # Warm up: load the cached JIT (or compile it) and touch every code path once.
+    warm = engine.run(model, 2000, seed, keep_inputs=False)
+    warm.summary()
+    numpy_simulate(tables, draw_all(model, 2000, seed, chunk)[0])
+
+    fig: dict[str, float] = {}
+    fig["engine_end_to_end"], result = best_of(rep, lambda: engine_end_to_end(model, n, seed, chunk))
+
+    # Stages.
+    no_corr = dataclasses.replace(model, correlations=())
+    fig["sampling_no_correlation"], plain = best_of(rep, lambda: draw_all(no_corr, n, seed, chunk))
+    if model.correlations:
+        fig["iman_conover"], _ = best_of(rep, lambda: iman_conover_all(model, plain, seed))
+    else:
+        fig["iman_conover"] = 0.0
+    del plain
+    fig["sampling_total"], chunks = best_of(rep, lambda: draw_all(model, n, seed, chunk))
+    fig["kernel_no_irr"], _ = best_of(rep, lambda: kernel_all(model, chunks, False, tables))
+    fig["kernel_with_irr"], _ = best_of(rep, lambda: kernel_all(model, chunks, True, tables))
+    fig["irr"] = fig["kernel_with_irr"] - fig["kernel_no_irr"]
+    summary_input = result_from(model, result.outputs(), seed, chunk)
+    fig["summary"], _ = best_of(rep, lambda: metrics.summarize(summary_input))
+    fig["floor_standard_normal"], _ = best_of(
+        rep, lambda: np.random.default_rng(seed).standard_normal((k, n))
+    )
+
+    # Threads: the kernel (with IRR) at 1..N threads, and the same answer at each.
+    threads = numba.get_num_threads()
+    by_threads, answers = {}, []
+    for t in range(1, numba.config.NUMBA_NUM_THREADS + 1):
+        numba.set_num_threads(t)
+        by_threads[t], outs = best_of(rep, lambda: kernel_all(model, chunks, True, tables))
+        answers.append(np.concatenate([o.npv for o in outs]))
+    numba.set_num_threads(threads)
+    identical = all(np.array_equal(a, answers[0]) for a in answers)
+
+    # The numpy baseline, end to end on the same draws.
+    numpy_fig = {}
+    if not args.no_numpy:
+        nrep = args.numpy_repeat or rep
+        t_np, np_result = best_of(nrep, lambda: numpy_end_to_end(model, n, seed, chunk))
+        t_np_model, _ = best_of(nrep, lambda: [numpy_simulate(tables, x) for x in chunks])
+        same = {
+            name: float(np.nanmax(np.abs(np_result.outputs()[name] - result.outputs()[name])
+                                  / np.maximum(np.abs(result.outputs()[name]), 1.0)))
+            for name in engine.OUTPUT_NAMES
+        }  # fmt: skip
+        numpy_fig = {
+            "numpy_end_to_end": t_np,
+            "numpy_model": t_np_model,
+            "speedup_end_to_end": t_np / fig["engine_end_to_end"],
+            "speedup_model": t_np_model / fig["kernel_with_irr"],
+            "max_rel_diff": same,
+        }
+    memory = memory_run(args, args.memory_trials) if args.memory else None
+    load_after = os.getloadavg()
+
+    report = {
+        "date": time.strftime("%Y-%m-%d %H:%M"),
+        "config": args.config,
+        "horizon_months": model.horizon_months,
+        "trials": n,
+        "inputs": k,
+        "lines": len(model.lines),
+        "seed": seed,
+        "chunk_size": chunk,
+        "repeat": rep,
+        "seconds": fig,
+        "numpy": numpy_fig,
+        "threads": {
+            "numba_num_threads": threads,
+            "threading_layer": numba.threading_layer(),
+            "kernel_with_irr_by_threads": by_threads,
+            "identical_across_threads": identical,
+        },
+        "memory": memory,
+        "machine": {
+            "nproc": os.cpu_count(),
+            "processor": _cpu_name(),
+            "python": platform.python_version(),
+            "numpy": np.__version__,
+            "numba": numba.__version__,
+            "loadavg_before": load_before,
+            "loadavg_after": load_after,
+        },
+    }
+    print_report(report)
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=2))
+    return 0
+
+
+def _cpu_name() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor()
+
+
+def print_report(r: dict) -> None:
+    s, n = r["seconds"], r["trials"]
+    floor = s["floor_standard_normal"]
+    per_m = 1e6 / n
+    print(f"{Path(r['config']).name}, {r['horizon_months']} months, {n:,} trials, "
+          f"{r['inputs']} inputs, {r['lines']} lines; chunk {r['chunk_size']:,}, "
+          f"best of {r['repeat']}; {r['date']}")  # fmt: skip
+    print(f"{r['machine']['processor']}, nproc {r['machine']['nproc']}, numba threads "
+          f"{r['threads']['numba_num_threads']} ({r['threads']['threading_layer']}); "
+          f"load avg {r['machine']['loadavg_before'][0]:.2f} -> "
+          f"{r['machine']['loadavg_after'][0]:.2f}")  # fmt: skip
+    print()
+    rows = [
+        ("sampling, no correlations", s["sampling_no_correlation"]),
+        ("Iman-Conover correlation", s["iman_conover"]),
+        ("  (sampling total)", s["sampling_total"]),
+        ("kernel, no IRR", s["kernel_no_irr"]),
+        ("IRR (kernel with - without)", s["irr"]),
+        ("  (kernel with IRR)", s["kernel_with_irr"]),
+        ("summary", s["summary"]),
+        ("sum of stages", s["sampling_total"] + s["kernel_with_irr"] + s["summary"]),
+        ("END TO END run() + summary()", s["engine_end_to_end"]),
+        ("floor: standard_normal((k, n))", floor),
+    ]
+    print(f"{'stage':34s} {'seconds':>9s} {'s per 1M':>9s} {'x floor':>8s}")
+    for name, t in rows:
+        print(f"{name:34s} {t:9.3f} {t * per_m:9.3f} {t / floor:8.1f}")
+    if r["numpy"]:
+        q = r["numpy"]
+        print()
+        print(f"{'numpy model (kernel equivalent)':34s} {q['numpy_model']:9.3f} "
+              f"{q['numpy_model'] * per_m:9.3f} {q['numpy_model'] / floor:8.1f}")  # fmt: skip
+        print(f"{'numpy END TO END':34s} {q['numpy_end_to_end']:9.3f} "
+              f"{q['numpy_end_to_end'] * per_m:9.3f} {q['numpy_end_to_end'] / floor:8.1f}")  # fmt: skip
+        print(f"speed-up over numpy: end to end {q['speedup_end_to_end']:.2f}x, "
+              f"model alone {q['speedup_model']:.2f}x (requirement: >= 5x end to end)")  # fmt: skip
+        worst = max(q["max_rel_diff"].values())
+        print(f"numpy vs engine, same draws: max relative difference {worst:.1e}")
+    th = r["threads"]
+    print()
+    for t, sec in th["kernel_with_irr_by_threads"].items():
+        print(f"kernel with IRR, {t} thread(s): {sec:.3f} s")
+    print(f"identical outputs across thread counts: {th['identical_across_threads']}")
+    if r["memory"]:
+        m = r["memory"]
+        print()
+        print(f"{m['trials']:,} trials (keep_inputs=False, chunk {m['chunk_size']:,}): "
+              f"{m['wall_s']:.2f} s run + summary, peak RSS {m['peak_rss_mib']:.0f} MiB "
+              f"(after import and warm-up {m['rss_after_warmup_mib']:.0f} MiB)")  # fmt: skip
+
+
+if __name__ == "__main__":
+    sys.exit(main())

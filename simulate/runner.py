@@ -1,0 +1,89 @@
+"""One run as ``simulate run`` makes it: simulate a model, then fill its result folder.
+
+``simulate run``, ``simulate run --overlay`` and every item of ``simulate
+batch`` (in this process, a worker process or a Dask worker) go through these
+functions, so a batch item's folder is what ``simulate run`` writes with the
+item's seed, file for file.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from .config import Model
+from .engine import Result, run
+from .report import write_json, write_samples
+
+__all__ = ["RunOptions", "run_warnings", "simulate_model", "write_run"]
+
+# The numba kernel runs in parallel over trials on its own thread pool; two
+# runs started from two threads of one process (Dask workers with several
+# threads) take turns here rather than oversubscribing the cores, and never
+# enter a threading layer that is not thread-safe (workqueue) concurrently.
+ENGINE_LOCK = threading.Lock()
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """What the command line sets for a run (``None``: the config's ``simulation:``)."""
+
+    trials: int | None = None
+    seed: int | None = None
+    sampling: str | None = None
+    save_samples: bool = False
+    figures: bool = True
+    formats: tuple[str, ...] = ("png",)
+
+
+def run_warnings(model: Model, options: RunOptions) -> list[str]:
+    """The config's warnings, plus any about the options (sobol with 2^k trials)."""
+    out = list(model.warnings)
+    sampling = options.sampling or model.sampling
+    trials = options.trials or model.trials
+    if sampling == "sobol" and trials & (trials - 1):
+        out.append(
+            "sobol sampling is balanced only for a power-of-two number of "
+            f"trials; {trials:,} is not (e.g. use {1 << (trials.bit_length() - 1):,} "
+            f"or {1 << trials.bit_length():,})"
+        )
+    return out
+
+
+def simulate_model(
+    model: Model,
+    options: RunOptions,
+    *,
+    seed: int | None = None,
+    keep_inputs: bool | None = None,
+    **engine_options,
+) -> Result:
+    """:func:`simulate.engine.run` with the command line's trials, seed and sampling.
+
+    ``seed`` replaces ``options.seed``; ``keep_inputs`` defaults to whether
+    samples are saved. Other keywords go to the engine (``n_paths``,
+    ``with_irr``).
+    """
+    with ENGINE_LOCK:
+        return run(
+            model,
+            trials=options.trials or model.trials,
+            seed=options.seed if seed is None else seed,
+            sampling=options.sampling or model.sampling,
+            keep_inputs=options.save_samples if keep_inputs is None else keep_inputs,
+            **engine_options,
+        )
+
+
+def write_run(folder: Path, result: Result, options: RunOptions) -> None:
+    """Write a run's files into ``folder`` (a temporary folder moved into place after).
+
+    ``summary.json`` always; ``samples.npz`` with ``save_samples``. A run's
+    charts belong here too (with ``options.figures`` and ``options.formats``),
+    so that ``run`` and ``batch`` write the same folder.
+    """
+    folder = Path(folder)
+    write_json(folder / "summary.json", result.summary())
+    if options.save_samples:
+        write_samples(folder / "samples.npz", result)

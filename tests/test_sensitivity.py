@@ -1,0 +1,538 @@
+"""Sensitivity and decision analysis against hand computations and closed forms.
+
+The configs here are small and linear so that every answer can be worked out
+by hand: with ``discount_rate: 0`` and a 12-month horizon, a recurring
+benefit of ``amount`` a month is worth ``12 * amount`` and a one-time cost at
+month 0 its amount, so NPV is a linear function of the inputs.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as hst
+from matplotlib.image import imread
+from scipy import stats
+
+from simulate import sensitivity as sa
+from simulate.cli import main
+from simulate.config import model_from_dict
+from simulate.engine import run
+from simulate.plotting import ChartMeta
+from simulate.plotting import spider as spider_chart
+from simulate.plotting import tornado as tornado_chart
+
+A_MAX, B_MAX = 1000.0, 2000.0  # a ~ U(0, 1000), b ~ U(0, 2000)
+
+
+def linear_config(cost: float = 10_000.0, discount: float = 0.0, **extra) -> dict:
+    """NPV = 12 * (a + b) - cost (discount 0): two independent uniform benefits."""
+    cfg = {
+        "name": "Two uniform benefits",
+        "horizon_months": 12,
+        "discount_rate": discount,
+        "priors": {
+            "a": {"dist": "uniform", "min": 0, "max": A_MAX},
+            "b": {"dist": "uniform", "min": 0, "max": B_MAX},
+        },
+        "benefits": [
+            {"type": "recurring", "name": "A", "amount": "a"},
+            {"type": "recurring", "name": "B", "amount": "b"},
+        ],
+        "costs": [{"type": "one_time", "amount": cost}],
+    }
+    cfg.update(extra)
+    return cfg
+
+
+def shared_inline_config() -> dict:
+    """NPV = 24 * s - c: one shared prior on two fields, one inline prior on the cost."""
+    return {
+        "name": "Shared and inline",
+        "horizon_months": 12,
+        "discount_rate": 0.0,
+        "priors": {"s": {"dist": "uniform", "min": 0, "max": 1000}},
+        "benefits": [
+            {"type": "recurring", "amount": "s"},
+            {"type": "recurring", "amount": "s"},
+        ],
+        "costs": [{"type": "one_time", "amount": {"dist": "uniform", "min": 8000, "max": 12000}}],
+    }
+
+
+def meta_for(model) -> ChartMeta:
+    return ChartMeta(
+        name=model.name,
+        currency=model.currency,
+        trials=1000,
+        seed=1,
+        sampling="random",
+        version="test",
+        config_hash="00000000",
+        horizon_months=model.horizon_months,
+        discount_rate=model.discount_rate,
+    )
+
+
+# --------------------------------------------------------------------------
+# Tornado and spider
+# --------------------------------------------------------------------------
+def test_tornado_rows_equal_a_hand_computation():
+    model = model_from_dict(linear_config())
+    t = sa.tornado(model)
+    # base: a = 500, b = 1000 -> 12 * 1500 - 10000
+    assert t["base"]["metric"] == pytest.approx(8000.0)
+    assert t["base"]["inputs"] == pytest.approx({"a": 500.0, "b": 1000.0})
+    b, a = t["rows"]  # b swings more, so it comes first
+    assert b["input"] == "b" and a["input"] == "a"
+    assert (b["low_value"], b["high_value"]) == pytest.approx((200.0, 1800.0))
+    assert b["metric_low"] == pytest.approx(12 * (500 + 200) - 10_000)
+    assert b["metric_high"] == pytest.approx(12 * (500 + 1800) - 10_000)
+    assert b["swing"] == pytest.approx(12 * 1600)
+    assert (a["low_value"], a["high_value"]) == pytest.approx((100.0, 900.0))
+    assert a["metric_low"] == pytest.approx(12 * (100 + 1000) - 10_000)
+    assert a["metric_high"] == pytest.approx(12 * (900 + 1000) - 10_000)
+    assert a["swing"] == pytest.approx(12 * 800)
+    for row in t["rows"]:
+        assert set(row) == {"input", "low_q", "high_q", "low_value", "high_value",
+                            "metric_low", "metric_high", "swing"}  # fmt: skip
+        assert (row["low_q"], row["high_q"]) == (0.1, 0.9)
+
+
+def test_tornado_moves_every_field_of_a_shared_prior_and_names_inline_priors_by_path():
+    model = model_from_dict(shared_inline_config())
+    t = sa.tornado(model, low_q=0.05, high_q=0.95)
+    rows = {r["input"]: r for r in t["rows"]}
+    assert set(rows) == {"s", "costs[0].amount"}
+    assert t["base"]["metric"] == pytest.approx(24 * 500 - 10_000)
+    s = rows["s"]  # both benefits see s
+    assert (s["low_value"], s["high_value"]) == pytest.approx((50.0, 950.0))
+    assert s["metric_low"] == pytest.approx(24 * 50 - 10_000)
+    assert s["metric_high"] == pytest.approx(24 * 950 - 10_000)
+    c = rows["costs[0].amount"]
+    assert (c["low_value"], c["high_value"]) == pytest.approx((8200.0, 11_800.0))
+    assert c["metric_low"] == pytest.approx(12_000 - 8200)
+    assert c["metric_high"] == pytest.approx(12_000 - 11_800)
+    assert [r["input"] for r in t["rows"]] == ["s", "costs[0].amount"]
+
+
+def test_tornado_roi_and_payback_metrics():
+    model = model_from_dict(linear_config())
+    roi = sa.tornado(model, metric="roi")
+    assert roi["base"]["metric"] == pytest.approx(8000 / 10_000)
+    row = next(r for r in roi["rows"] if r["input"] == "b")
+    assert row["metric_low"] == pytest.approx((12 * 700 - 10_000) / 10_000)
+    payback = sa.tornado(model, metric="payback_months")
+    row = next(r for r in payback["rows"] if r["input"] == "b")
+    # b at P10: 700 a month never repays 10,000 within 12 months
+    assert math.isinf(row["metric_low"])
+    assert row["metric_high"] == pytest.approx(10_000 / 2300)
+    assert payback["rows"][0]["input"] == "b"  # an infinite swing ranks first
+
+
+def test_spider_passes_through_the_base_case_at_the_median():
+    model = model_from_dict(linear_config())
+    sp = sa.spider(model)
+    assert sp["percentiles"] == [float(p) for p in range(5, 100, 5)]
+    assert [line["input"] for line in sp["lines"]] == ["b", "a"]  # widest first
+    mid = sp["percentiles"].index(50.0)
+    for line in sp["lines"]:
+        assert line["metric"][mid] == pytest.approx(8000.0)
+    b = sp["lines"][0]
+    assert b["values"][0] == pytest.approx(0.05 * B_MAX)
+    assert b["metric"][0] == pytest.approx(12 * (500 + 0.05 * B_MAX) - 10_000)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"low_q": 0.0}, "strictly between 0 and 1"),
+        ({"high_q": 1.2}, "strictly between 0 and 1"),
+        ({"low_q": 0.6, "high_q": 0.4}, "must be below"),
+        ({"metric": "irr"}, "not a sensitivity metric"),
+    ],
+)
+def test_bad_tornado_options_are_config_errors(kwargs, match):
+    model = model_from_dict(linear_config())
+    with pytest.raises(sa.ConfigError, match=match):
+        sa.tornado(model, **kwargs)
+
+
+# --------------------------------------------------------------------------
+# Rank correlation
+# --------------------------------------------------------------------------
+def test_rank_correlation_signs_and_order():
+    cfg = shared_inline_config()
+    cfg["priors"]["s"]["max"] = 5000  # s dominates the cost
+    model = model_from_dict(cfg)
+    result = run(model, trials=20_000, seed=3)
+    rows = sa.rank_correlation(model, result.inputs, result.npv)
+    assert [r["input"] for r in rows] == ["s", "costs[0].amount"]
+    assert rows[0]["spearman"] > 0.9
+    assert rows[1]["spearman"] < 0
+    assert sum(r["contribution"] for r in rows) == pytest.approx(1.0)
+    # the same number scipy gives
+    j = model.input_names.index("costs[0].amount")
+    expect = stats.spearmanr(result.inputs[j], result.npv).statistic
+    assert rows[1]["spearman"] == pytest.approx(expect, abs=1e-12)
+
+
+# --------------------------------------------------------------------------
+# Sobol
+# --------------------------------------------------------------------------
+def test_sobol_indices_of_two_independent_uniforms_are_their_variance_shares():
+    model = model_from_dict(linear_config(discount=0.1))
+    s = sa.sobol(model, n_base=4096, seed=20240601)
+    assert s["n_base"] == 4096 and s["evaluations"] == 4096 * 4
+    assert not s["warnings"]
+    share = {"a": A_MAX**2 / (A_MAX**2 + B_MAX**2), "b": B_MAX**2 / (A_MAX**2 + B_MAX**2)}
+    by = {r["input"]: r for r in s["indices"]}
+    for name, v in share.items():
+        r = by[name]
+        assert set(r) == {"input", "S1", "S1_conf", "ST", "ST_conf"}
+        assert abs(r["S1"] - v) <= r["S1_conf"], (name, r, v)
+        assert abs(r["ST"] - v) <= r["ST_conf"], (name, r, v)
+        # additive model: no interactions, total equals first order
+        assert abs(r["ST"] - r["S1"]) <= r["S1_conf"] + r["ST_conf"]
+        assert 0 < r["S1_conf"] < 0.05 and 0 < r["ST_conf"] < 0.05
+    assert [r["input"] for r in s["indices"]] == ["b", "a"]
+
+
+def test_sobol_is_reproducible_and_warns_on_small_samples():
+    model = model_from_dict(linear_config())
+    with pytest.warns(sa.SensitivityWarning, match="base samples"):
+        one = sa.analyze(model, methods=["sobol"], n_base=256, seed=5)
+    with pytest.warns(sa.SensitivityWarning, match="base samples"):
+        two = sa.analyze(model, methods=["sobol"], n_base=256, seed=5)
+    assert one == two
+    assert any("base samples" in w for w in one["warnings"])
+
+
+def test_sobol_warns_that_correlations_are_ignored():
+    cfg = linear_config(correlations=[["a", "b", 0.5]])
+    model = model_from_dict(cfg)
+    with pytest.warns(sa.SensitivityWarning, match="independent inputs"):
+        out = sa.analyze(model, methods=["sobol"], n_base=1024, seed=1)
+    assert any("independent" in n for n in out["sobol"]["notes"])
+
+
+@pytest.mark.slow
+def test_sobol_interval_coverage_over_many_seeds():
+    model = model_from_dict(linear_config(discount=0.1))
+    share = {"a": 0.2, "b": 0.8}
+    hits = total = 0
+    for seed in range(20):
+        s = sa.sobol(model, n_base=1024, seed=seed, n_bootstrap=300)
+        for r in s["indices"]:
+            total += 2
+            hits += abs(r["S1"] - share[r["input"]]) <= r["S1_conf"]
+            hits += abs(r["ST"] - share[r["input"]]) <= r["ST_conf"]
+    assert hits / total >= 0.85
+
+
+@pytest.mark.slow
+def test_sobol_on_the_omnichannel_example(configs_dir):
+    from simulate import load_config
+
+    model = load_config(configs_dir / "omnichannel.yaml")
+    with pytest.warns(sa.SensitivityWarning, match="independent inputs"):
+        out = sa.analyze(model, methods=["sobol"], n_base=1 << 14, seed=1)
+    idx = out["sobol"]["indices"]
+    assert out["sobol"]["evaluations"] == (1 << 14) * (len(model.inputs) + 2)
+    assert sum(r["S1"] for r in idx) <= 1.0 + 0.1
+    for r in idx:
+        assert r["ST"] >= r["S1"] - r["S1_conf"] - r["ST_conf"]
+
+
+# --------------------------------------------------------------------------
+# Break-even and goal seek
+# --------------------------------------------------------------------------
+def test_breakeven_against_hand_solved_values():
+    cfg = linear_config(cost=5000.0, discount=0.1)
+    cfg["priors"]["overrun"] = {"dist": "lognormal", "median": 1.0, "p90": 1.5}
+    cfg["priors"]["tier"] = {
+        "dist": "discrete",
+        "values": [0, 5000, 20000],
+        "probs": [0.3, 0.4, 0.3],
+    }
+    cfg["costs"][0]["scale"] = "overrun"
+    cfg["costs"].append({"type": "one_time", "amount": "tier"})
+    model = model_from_dict(cfg)
+    rows = {r["input"]: r for r in sa.breakeven(model)}
+    annuity = sum(1.1 ** (-m / 12) for m in range(1, 13))
+    # base: a = 500, b = 1000, overrun = 1, tier = 5000 (smallest x with F(x) >= 0.5);
+    # NPV = annuity * (a + b) - 5000 * overrun - tier
+    # b: annuity * (500 + b) = 5000 + 5000
+    assert rows["b"]["value"] == pytest.approx(10_000 / annuity - 500, rel=1e-9)
+    assert rows["b"]["npv_positive"] == "above"
+    # a: would need annuity * (a + 1000) = 10000, a < 0: none within [0, 1000]
+    assert rows["a"]["value"] is None
+    assert rows["a"]["note"].startswith("none within range")
+    # overrun (unbounded above): annuity * 1500 = 5000 * overrun + 5000
+    assert rows["overrun"]["value"] == pytest.approx((annuity * 1500 - 5000) / 5000, rel=1e-9)
+    assert rows["overrun"]["npv_positive"] == "below"
+    # discrete: NPV > 0 at tier 0 and 5000, not at 20000
+    assert rows["tier"]["value"] is None
+    assert rows["tier"]["positive_at"] == [0.0, 5000.0]
+
+
+@pytest.mark.parametrize(("cost", "target"), [(10_000.0, 0.8), (10_000.0, 0.5), (20_000.0, 0.9)])
+def test_goal_seek_lands_where_the_probability_hits_the_target(cost, target):
+    model = model_from_dict(linear_config(cost=cost))
+    n = 20_000
+    inputs = run(model, trials=n, seed=11).inputs
+    g = sa.goal_seek(model, "b", target, inputs=inputs)
+    # Exact: P(NPV > 0 | b = v) = P(a > cost / 12 - v) = 1 - (cost / 12 - v) / 1000
+    exact = cost / 12 - A_MAX * (1 - target)
+    if not 0 <= exact <= B_MAX:
+        assert g["value"] is None and g["note"].startswith("not reachable")
+        return
+    assert g["probability"] >= target
+    se = math.sqrt(target * (1 - target) / n)
+    assert g["value"] == pytest.approx(exact, abs=4 * se * A_MAX + 1e-3 * B_MAX)
+    # with the same draws, the target is just met at the value, and missed a little below
+    j = model.input_names.index("b")
+    x = inputs.copy()
+    a = x[model.input_names.index("a")]
+    for v, meets in ((g["value"], True), (g["value"] - 2e-3 * B_MAX, False)):
+        x[j] = v
+        p = float(np.mean(12 * (a + v) - cost > 0))
+        assert (p >= target) == meets
+
+
+def test_goal_seek_not_reachable_and_bad_names():
+    model = model_from_dict(linear_config(cost=20_000.0))
+    inputs = run(model, trials=5000, seed=2).inputs
+    g = sa.goal_seek(model, "a", 0.9, inputs=inputs)  # at best P(b > 666.7) = 2/3
+    assert g["value"] is None
+    assert g["note"].startswith("not reachable within range")
+    with pytest.raises(sa.ConfigError, match="did you mean 'a'"):
+        sa.goal_seek(model, "aa", 0.5, inputs=inputs)
+    assert sa.parse_goal_seek("churn_cut:80%") == ("churn_cut", 0.8)
+    with pytest.raises(sa.ConfigError, match="INPUT:TARGET"):
+        sa.parse_goal_seek("churn_cut")
+
+
+# --------------------------------------------------------------------------
+# Value of information
+# --------------------------------------------------------------------------
+def normal_npv_config(mu: float, s: float) -> dict:
+    """NPV = 12 * x - cost with x normal: NPV ~ N(mu, s) (truncation at 0 is ~1e-23)."""
+    mean_x, sd_x = 1000.0, s / 12
+    return {
+        "name": "Normal NPV",
+        "horizon_months": 12,
+        "discount_rate": 0.0,
+        "priors": {"x": {"dist": "normal", "mean": mean_x, "sd": sd_x, "min": 0}},
+        "benefits": [{"type": "recurring", "amount": "x"}],
+        "costs": [{"type": "one_time", "amount": 12 * mean_x - mu}],
+    }
+
+
+@pytest.mark.parametrize(("mu", "s"), [(300.0, 1200.0), (-500.0, 1000.0)])
+def test_evpi_matches_the_closed_form_for_a_normal_npv(mu, s):
+    model = model_from_dict(normal_npv_config(mu, s))
+    result = run(model, trials=200_000, seed=7)
+    voi = sa.value_of_information(model, result.inputs, result.npv, seed=1)
+    z = mu / s
+    exact = mu * stats.norm.cdf(z) + s * stats.norm.pdf(z) - max(mu, 0.0)
+    y = result.npv
+    regret = np.maximum(-y, 0) if y.mean() > 0 else np.maximum(y, 0)
+    se = regret.std(ddof=1) / math.sqrt(y.size)
+    assert voi["evpi"] == pytest.approx(exact, abs=4 * se)
+    assert voi["evpi_se"] == pytest.approx(se)
+    # one input: knowing it is knowing everything (bins lose a little)
+    (row,) = voi["evppi"]
+    assert 0.95 * voi["evpi"] <= row["value"] <= voi["evpi"]
+
+
+def test_evppi_of_a_discrete_input_and_of_an_irrelevant_one():
+    cfg = {
+        "name": "Flag",
+        "horizon_months": 12,
+        "discount_rate": 0.0,
+        "priors": {
+            "a": {"dist": "uniform", "min": 0, "max": 1000},
+            "works": {"dist": "bernoulli", "p": 0.9},
+            "late": {"dist": "uniform", "min": 100, "max": 200},  # beyond the horizon
+        },
+        "benefits": [
+            {"type": "recurring", "amount": "a", "scale": "works"},
+            {"type": "recurring", "amount": 1000, "lag": "late"},
+        ],
+        "costs": [{"type": "one_time", "amount": 5000}],
+    }
+    model = model_from_dict(cfg)
+    result = run(model, trials=100_000, seed=4)
+    voi = sa.value_of_information(model, result.inputs, result.npv, seed=2)
+    rows = {r["input"]: r["value"] for r in voi["evppi"]}
+    # E[NPV | works = 1] = 6000 - 5000, E[NPV | works = 0] = -5000, E[NPV] = 0.9 * 6000 - 5000
+    # EVPPI = 0.9 * 1000 - 400 = 500
+    sd = result.npv.std()
+    assert rows["works"] == pytest.approx(500.0, abs=4 * sd / math.sqrt(result.trials))
+    assert voi["decision_now"] == "invest"
+    assert rows["late"] <= 3 * voi["noise_floor"] + 1e-9
+    assert all(0.0 <= v <= voi["evpi"] for v in rows.values())
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    shift=hst.floats(-3, 3),
+    n=hst.integers(40, 400),
+    seed=hst.integers(0, 2**32 - 1),
+)
+def test_evppi_lies_between_zero_and_evpi(shift, n, seed):
+    model = model_from_dict(linear_config())
+    rng = np.random.default_rng(seed)
+    x = rng.random((2, n))
+    npv = x[0] + 0.5 * x[1] - 0.75 + 0.3 * shift + 0.1 * rng.standard_normal(n)
+    voi = sa.value_of_information(model, x, npv, seed=seed)
+    assert voi["evpi"] >= 0
+    for r in voi["evppi"]:
+        assert 0.0 <= r["value"] <= voi["evpi"] * (1 + 1e-12) + 1e-12
+
+
+# --------------------------------------------------------------------------
+# analyze: everything at once
+# --------------------------------------------------------------------------
+def test_analyze_sections_follow_the_interface():
+    model = model_from_dict(linear_config())
+    result = run(model, trials=5000, seed=9)
+    out = sa.analyze(model, result, n_base=1024, goal_seek_targets=[("b", 0.8)])
+    assert out["metric"] == "npv" and out["seed"] == 9
+    assert set(out["base"]) >= {"metric", "inputs"}
+    assert {"tornado", "spider", "rank", "sobol", "breakeven", "voi", "goal_seek"} <= set(out)
+    assert set(out["sobol"]) >= {"n_base", "indices"}
+    assert set(out["voi"]) >= {"evpi", "evppi"}
+    for r in out["rank"]:
+        assert set(r) == {"input", "spearman", "contribution"}
+    for r in out["breakeven"]:
+        assert {"input", "value", "note"} <= set(r)
+    for r in out["voi"]["evppi"]:
+        assert {"input", "value"} <= set(r)
+    only = sa.analyze(model, methods=["tornado"])
+    assert set(only) == {"metric", "base", "tornado", "seed", "notes", "warnings"}
+    with pytest.raises(sa.ConfigError, match="did you mean 'sobol'"):
+        sa.analyze(model, methods=["sobl"])
+    json.dumps(out)  # plain lists, dicts and numbers
+
+
+# --------------------------------------------------------------------------
+# Charts
+# --------------------------------------------------------------------------
+def test_spider_and_tornado_charts(tmp_path):
+    from simulate.plotting import save
+
+    model = model_from_dict(shared_inline_config())
+    meta = meta_for(model)
+    sp = sa.spider(model)
+    fig = spider_chart(sp, 2000.0, meta)
+    lines = [ln for ln in fig.axes[0].get_lines() if str(ln.get_gid()).startswith("line-")]
+    assert len(lines) == len(model.inputs)
+    t = sa.tornado(model)
+    fig2 = tornado_chart(t["rows"], t["base"]["metric"], meta)
+    names = [tick.get_text() for tick in fig2.axes[0].get_yticklabels()]
+    assert [n.replace("\n", "") for n in names] == [r["input"] for r in t["rows"]]
+    for f, name in ((fig, "spider"), (fig2, "tornado")):
+        (path,) = save(f, tmp_path / name, ["png"])
+        assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert imread(path).shape[2] in (3, 4)
+
+
+# --------------------------------------------------------------------------
+# Command line
+# --------------------------------------------------------------------------
+@pytest.fixture
+def linear_yaml(write_config) -> Path:
+    return write_config(
+        """\
+name: Two uniform benefits
+horizon_months: 12
+discount_rate: 0
+simulation: {trials: 2000, seed: 3}
+priors:
+  a: {dist: uniform, min: 0, max: 1000}
+  b: {dist: uniform, min: 0, max: 2000}
+benefits:
+  - {type: recurring, amount: a}
+  - {type: recurring, amount: b}
+costs:
+  - {type: one_time, amount: 10000}
+""",
+        name="linear.yaml",
+    )
+
+
+def test_cli_sensitivity_writes_json_and_charts_and_keeps_a_runs_files(
+    linear_yaml, tmp_path, capsys
+):
+    out = tmp_path / "results"
+    assert main(["run", str(linear_yaml), "--out", str(out), "--quiet", "--no-figures"]) == 0
+    argv = ["sensitivity", str(linear_yaml), "--out", str(out), "--sobol-n", "1024",
+            "--goal-seek", "b:0.8"]  # fmt: skip
+    assert main(argv) == 0
+    folder = out / "linear"
+    assert (folder / "summary.json").exists()  # the run's results are kept
+    sens = json.loads((folder / "sensitivity.json").read_text())
+    assert {"metric", "base", "tornado", "rank", "sobol", "breakeven", "voi", "goal_seek"} <= set(
+        sens
+    )
+    assert (folder / "figures" / "tornado.png").exists()
+    assert (folder / "figures" / "spider.png").exists()
+    text = capsys.readouterr().out
+    assert "Sensitivity of NPV" in text and "EVPI" in text and "b" in text
+    assert not list(out.glob(".*"))  # no temporary folders left behind
+
+
+def test_cli_run_with_sensitivity(linear_yaml, tmp_path, capsys):
+    out = tmp_path / "results"
+    argv = ["run", str(linear_yaml), "--out", str(out), "--sensitivity=tornado,voi", "--no-figures"]
+    assert main(argv) == 0
+    folder = out / "linear"
+    sens = json.loads((folder / "sensitivity.json").read_text())
+    assert {"tornado", "voi"} <= set(sens) and "sobol" not in set(sens)
+    assert (folder / "summary.json").exists()
+    assert "Sensitivity of NPV" in capsys.readouterr().out
+
+
+def test_cli_metric_and_quantiles(linear_yaml, tmp_path):
+    out = tmp_path / "r"
+    argv = ["sensitivity", str(linear_yaml), "--out", str(out), "--methods", "tornado",
+            "--metric", "roi", "--low-q", "0.05", "--high-q", "0.95", "--quiet"]  # fmt: skip
+    assert main(argv) == 0
+    sens = json.loads((out / "linear" / "sensitivity.json").read_text())
+    assert sens["metric"] == "roi"
+    assert sens["tornado"][0]["low_q"] == 0.05
+    assert (out / "linear" / "figures" / "tornado_roi.png").exists()
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--methods", "tornado,sobl"], "did you mean 'sobol'"),
+        (["--goal-seek", "bb:0.8"], "did you mean 'b'"),
+        (["--goal-seek", "b"], "INPUT:TARGET"),
+        (["--low-q", "0"], "strictly between 0 and 1"),
+        (["--low-q", "0.9", "--high-q", "0.2"], "must be below"),
+        (["--metric", "npvv"], "did you mean 'npv'"),
+    ],
+)
+def test_cli_bad_options_exit_2_with_one_line(linear_yaml, tmp_path, capsys, extra, message):
+    out = tmp_path / "r"
+    assert main(["sensitivity", str(linear_yaml), "--out", str(out), *extra]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and message in err[0] and err[0].startswith("error:")
+    assert "Traceback" not in err[0]
+    assert not out.exists()
+
+
+def test_cli_run_rejects_a_config_taken_as_methods(linear_yaml, capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["run", "--sensitivity", str(linear_yaml)])
+    assert info.value.code == 2
+    assert "put --sensitivity after the CONFIGs" in capsys.readouterr().err
