@@ -420,13 +420,13 @@ def _run_dask(items: Sequence[BatchItem], options: RunOptions, address: str):
             client.submit(run_item, item, options, pure=False, priority=-i): item
             for i, item in enumerate(items)
         }
-        for future in dask_completed(futures):
+        for future in dask_completed(futures, loop=client.loop):
+            item = futures.pop(future)  # the cluster may drop the result once it is here
             try:
-                yield future.result()
-            except Exception as exc:
-                yield _failed(futures[future], exc)
-            finally:
-                future.release()
+                outcome = future.result()
+            except Exception as exc:  # a worker died or the task was lost
+                outcome = _failed(item, exc)
+            yield outcome
     finally:
         client.close()
 
@@ -526,7 +526,7 @@ class Progress:
     """
 
     def __init__(
-        self, total: int, stream: TextIO, enabled: bool, *, log: bool = False, width: int = 24
+        self, total: int, stream: TextIO, enabled: bool, *, log: bool = False, width: int = 20
     ):
         self.total = total
         self.done = 0
@@ -550,7 +550,7 @@ class Progress:
 
     def line(self) -> str:
         elapsed = time.monotonic() - self.start
-        frac = self.done / self.total if self.total else 1.0
+        frac = self.done / self.total if self.total else 0.0
         fill = round(frac * self.width)
         bar = "#" * fill + "-" * (self.width - fill)
         eta = _clock(elapsed / self.done * (self.total - self.done)) if self.done else "?"
@@ -558,7 +558,7 @@ class Progress:
         return text + (f"  {self.last}" if self.last else "")
 
     def _draw(self) -> None:
-        if self.enabled and not self._stop.is_set():
+        if self.enabled and self.total and not self._stop.is_set():
             self.stream.write("\r\x1b[2K" + self.line()[: _columns(self.stream) - 1])
             self.stream.flush()
 

@@ -388,5 +388,4 @@ def overlay_text(report: Mapping[str, Any]) -> str:
             )
         notes = [f"{r['path']}: {r['note']}" for r in att["one_at_a_time"]["rows"] if r["note"]]
         lines += [f"  note: {n}" for n in notes]
-    lines += [f"  note: {n}" for n in report.get("notes", [])]
     return "\n".join(lines)

@@ -6,7 +6,8 @@ draws into ``ax`` or a new 16:9 :class:`~matplotlib.figure.Figure`, and
 returns the Figure. Nothing here computes a statistic: percentiles and
 probabilities are read from ``summary``; binning a histogram, clipping an
 axis or stacking a waterfall is drawing. Nothing touches pyplot or the
-global backend, so charts can be drawn in threads and worker processes.
+global backend; the house style is applied with ``rc_context`` under a lock,
+so charts can be drawn from threads (one at a time) and worker processes.
 
 A chart drawn on its own figure carries the config's name as its title, a
 subtitle that says what it shows and a footer stamp (tool version, trials,
@@ -22,6 +23,7 @@ import itertools
 import math
 import os
 import re
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -138,12 +140,17 @@ _FOOTER_GAP = 0.04  # between the notes line and the stamp
 _STAMP_GID = "simulate-stamp"
 
 
+# rc_context swaps matplotlib's global settings for the duration of a chart;
+# the lock keeps two threads from swapping them under each other.
+_RC_LOCK = threading.RLock()
+
+
 def _styled(func):
     """Run a chart function under the house style without leaking it."""
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
-        with mpl.rc_context(st.RC):
+        with _RC_LOCK, mpl.rc_context(st.RC):
             return func(*args, **kwargs)
 
     return wrapper
@@ -1015,6 +1022,8 @@ def cashflow_fan(
             gid=f"end-{k}",
         )
         for (k, name), v, text in zip(_BANDS, values, texts, strict=True)
+        # bands that end where the median ends say nothing the median label does not
+        if k == "p50" or text != texts[2]
     ]
     _frame(
         fig,
@@ -1038,16 +1047,18 @@ def _spread_end_labels(ax: Axes, labels: Sequence) -> None:
     axbb = ax.get_window_extent(renderer)
     heights = [t.get_window_extent(renderer).height for t in labels]
     want = [ax.transData.transform(t.xy)[1] for t in labels]
+    # labels come highest band first; equal ends keep that order top to bottom
+    ranked = [w + 1e-6 * (len(want) - i) for i, w in enumerate(want)]
     centres = _spread(
-        want, heights, axbb.y0 - 0.5 * heights[0], axbb.y1 + 0.5 * heights[0], _px(fig, 1)
+        ranked, heights, axbb.y0 - 0.5 * heights[0], axbb.y1 + 0.5 * heights[0], _px(fig, 1)
     )
     scale = 72.0 / fig.dpi
-    for t, w, c in zip(labels, want, centres, strict=True):
+    moved = [abs(c - w) * scale > 2 for w, c in zip(want, centres, strict=True)]
+    for t, w, c, leader in zip(labels, want, centres, moved, strict=True):
         dy = (c - w) * scale
-        if abs(dy) <= 2:
-            t.xyann = (8, dy)
+        t.xyann = (16 if any(moved) else 8, dy)
+        if not leader:
             continue
-        t.xyann = (16, dy)
         ax.annotate(
             "",
             xy=t.xy,
@@ -1534,7 +1545,9 @@ def save(
     simulate.errors.ConfigError
         For a format that is not one of :data:`FORMATS`.
     """
-    wanted = [str(f).strip().lower().lstrip(".") for f in formats]
+    if isinstance(formats, str):  # "png,svg" as on the command line
+        formats = formats.split(",")
+    wanted = [str(f).strip().lower().lstrip(".") for f in formats if str(f).strip()]
     bad = [f for f in wanted if f not in FORMATS]
     if bad:
         raise ConfigError(
@@ -1544,7 +1557,7 @@ def save(
     base = Path(path_without_suffix)
     base.parent.mkdir(parents=True, exist_ok=True)
     written = []
-    with mpl.rc_context(st.RC):
+    with _RC_LOCK, mpl.rc_context(st.RC):
         for fmt in dict.fromkeys(wanted):
             target = base.with_name(f"{base.name}.{fmt}")
             tmp = target.with_name(f".{target.name}.part")

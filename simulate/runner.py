@@ -79,11 +79,18 @@ def simulate_model(
 def write_run(folder: Path, result: Result, options: RunOptions) -> None:
     """Write a run's files into ``folder`` (a temporary folder moved into place after).
 
-    ``summary.json`` always; ``samples.npz`` with ``save_samples``. A run's
-    charts belong here too (with ``options.figures`` and ``options.formats``),
-    so that ``run`` and ``batch`` write the same folder.
+    ``summary.json`` always; ``samples.npz`` with ``save_samples``; with
+    ``figures``, the run's standard charts (:func:`simulate.figures.write_standard`,
+    the tornado from :func:`simulate.sensitivity.tornado`) in ``figures/``.
+    ``run`` and ``batch`` both write a run's folder here, so they agree.
     """
     folder = Path(folder)
     write_json(folder / "summary.json", result.summary())
     if options.save_samples:
         write_samples(folder / "samples.npz", result)
+    if options.figures:
+        from .figures import write_standard
+        from .sensitivity import tornado
+
+        rows = tornado(result.model) if result.model.inputs else None
+        write_standard(folder / "figures", result, options.formats, rows)

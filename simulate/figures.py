@@ -1,0 +1,131 @@
+"""A run's standard charts: hand each chart its finished numbers, then save it.
+
+The numbers come from :mod:`simulate.metrics` and :mod:`simulate.sensitivity`;
+the drawing from :mod:`simulate.plotting`. This module only connects them, so
+that ``run``, ``sensitivity`` and ``batch`` draw the same charts the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .config import Model
+from .engine import Result
+from .metrics import fan_bands, payback_curve
+
+__all__ = ["STANDARD", "chart_meta", "standard_figures", "write_standard", "write_sensitivity_charts"]
+
+# The charts of a run, in the order a business case reads them.
+STANDARD = ("npv", "roi", "payback", "cashflow", "tornado", "waterfall")
+
+
+def chart_meta(
+    model: Model,
+    result: Result | None = None,
+    *,
+    trials: int | None = None,
+    seed: int | None = None,
+    sampling: str | None = None,
+):
+    """The title, subtitle facts and footer stamp of a chart of ``model``."""
+    from .plotting import ChartMeta
+
+    return ChartMeta(
+        name=model.name,
+        currency=model.currency,
+        trials=result.trials if result is not None else int(trials or model.trials),
+        seed=result.seed if result is not None else int(seed or 0),
+        sampling=result.sampling if result is not None else (sampling or model.sampling),
+        version=__version__,
+        config_hash=model.config_hash,
+        horizon_months=model.horizon_months,
+        target_payback_months=model.target_payback_months,
+        target_roi=model.target_roi,
+        discount_rate=model.discount_rate,
+        scenario=model.scenario,
+    )
+
+
+def waterfall_items(result: Result) -> list[tuple[str, float]]:
+    """Mean PV of each benefit line (+) and cost line (-), in config order."""
+    model = result.model
+    items = []
+    for line, pv in zip(model.lines, result.line_pv_mean, strict=True):
+        items.append((line.name, float(pv) if line.kind == "benefit" else -float(pv)))
+    return items
+
+
+def standard_figures(result: Result, tornado: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The six charts of a run, by name (``tornado`` needs the one-at-a-time rows).
+
+    ``tornado`` is the dict of :func:`simulate.sensitivity.tornado` (``base``
+    and ``rows``); without it there is no tornado chart.
+    """
+    from . import plotting
+
+    model = result.model
+    summary = result.summary()
+    meta = chart_meta(model, result)
+    months, prob = payback_curve(result.payback_months, model.horizon_months)
+    paths = result.paths
+    figs = {
+        "npv": plotting.npv_distribution(result.npv, summary, meta),
+        "roi": plotting.roi_distribution(result.roi, summary, meta),
+        "payback": plotting.payback_curve(months, prob, summary, meta),
+        "cashflow": plotting.cashflow_fan(
+            months,
+            fan_bands(paths),
+            meta,
+            subtitle=f"Cumulative net cash flow by month, P10-P90 and P25-P75 bands "
+            f"over {paths.shape[0]:,} trials",
+        ),
+        "waterfall": plotting.waterfall(
+            waterfall_items(result),
+            meta,
+            subtitle="Mean present value of each benefit and cost line, from gross benefits to NPV",
+        ),
+    }
+    if tornado is not None and tornado.get("rows"):
+        figs["tornado"] = plotting.tornado(tornado["rows"], tornado["base"]["metric"], meta)
+    return {name: figs[name] for name in STANDARD if name in figs}
+
+
+def write_standard(
+    folder: Path,
+    result: Result,
+    formats: Sequence[str],
+    tornado: Mapping[str, Any] | None = None,
+) -> list[Path]:
+    """Draw the standard charts and save each in ``formats`` under ``folder``."""
+    from .plotting import save
+
+    written = []
+    for name, fig in standard_figures(result, tornado).items():
+        written += save(fig, Path(folder) / name, formats)
+    return written
+
+
+def write_sensitivity_charts(
+    folder: Path,
+    sens: Mapping[str, Any],
+    meta,
+    formats: Sequence[str],
+    charts: Sequence[str] = ("tornado", "spider"),
+) -> list[Path]:
+    """The tornado and spider charts of a sensitivity analysis (``sensitivity.json``)."""
+    from . import plotting
+
+    metric = sens["metric"]
+    suffix = "" if metric == "npv" else f"_{metric}"
+    base = sens["base"]["metric"]
+    written = []
+    if "tornado" in charts and sens.get("tornado"):
+        fig = plotting.tornado(sens["tornado"], base, meta, metric)
+        written += plotting.save(fig, Path(folder) / f"tornado{suffix}", formats)
+    if "spider" in charts and sens.get("spider"):
+        fig = plotting.spider(sens["spider"], base, meta, metric)
+        written += plotting.save(fig, Path(folder) / f"spider{suffix}", formats)
+    return written
