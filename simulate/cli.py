@@ -191,6 +191,7 @@ def _models_for(path: str, scenario: str | None, overlay=None):
 def cmd_run(args) -> int:
     from .compare import overlay_analysis, overlay_text
     from .config import load_overlay
+    from .figures import chart_meta
     from .report import atomic_dir, summary_text, write_json
     from .runner import run_warnings, simulate_model, write_run
 
@@ -228,7 +229,7 @@ def cmd_run(args) -> int:
                 if overlay_report is not None:
                     write_json(tmp / "overlay.json", overlay_report)
                 if sens is not None:
-                    _write_sensitivity(tmp, sens, model, _chart_meta(model, result), args)
+                    _write_sensitivity(tmp, sens, chart_meta(model, result), args)
             if not args.quiet:
                 print(summary_text(summary, target))
                 print()
@@ -332,25 +333,6 @@ def _quantile_option(text: str, option: str) -> float:
     return q
 
 
-def _chart_meta(model, result=None, *, trials=None, seed=None, sampling=None):
-    from .plotting import ChartMeta
-
-    return ChartMeta(
-        name=model.name,
-        currency=model.currency,
-        trials=result.trials if result is not None else int(trials or model.trials),
-        seed=result.seed if result is not None else int(seed or 0),
-        sampling=result.sampling if result is not None else (sampling or model.sampling),
-        version=__version__,
-        config_hash=model.config_hash,
-        horizon_months=model.horizon_months,
-        target_payback_months=model.target_payback_months,
-        target_roi=model.target_roi,
-        discount_rate=model.discount_rate,
-        scenario=model.scenario,
-    )
-
-
 def _analyze_run(model, result, methods):
     """Sensitivity of a finished run (``run --sensitivity``), warnings on stderr."""
     from .sensitivity import analyze
@@ -361,24 +343,14 @@ def _analyze_run(model, result, methods):
     return sens
 
 
-def _write_sensitivity(folder: Path, sens, model, meta, args, charts=("spider",)) -> None:
+def _write_sensitivity(folder: Path, sens, meta, args, charts=("spider",)) -> None:
     """sensitivity.json and the charts in ``charts`` (tornado, spider) into ``folder``."""
+    from .figures import write_sensitivity_charts
     from .report import write_json
 
     write_json(folder / "sensitivity.json", sens)
-    if args.no_figures:
-        return
-    from . import plotting
-
-    metric = sens["metric"]
-    suffix = "" if metric == "npv" else f"_{metric}"
-    base = sens["base"]["metric"]
-    if "tornado" in charts and "tornado" in sens:
-        fig = plotting.tornado(sens["tornado"], base, meta, metric)
-        plotting.save(fig, folder / "figures" / f"tornado{suffix}", args.format)
-    if "spider" in charts and "spider" in sens:
-        fig = plotting.spider(sens["spider"], base, meta, metric)
-        plotting.save(fig, folder / "figures" / f"spider{suffix}", args.format)
+    if not args.no_figures:
+        write_sensitivity_charts(folder / "figures", sens, meta, args.format, charts)
 
 
 def _print_sensitivity(sens, model, target: Path | None = None) -> None:
@@ -402,6 +374,7 @@ def cmd_sensitivity(args) -> int:
     from .config import load_config
     from .engine import run
     from .errors import did_you_mean
+    from .figures import chart_meta
     from .report import atomic_dir
 
     try:
@@ -451,12 +424,12 @@ def cmd_sensitivity(args) -> int:
     )
     for w in sens["warnings"]:
         _warn(f"{args.config}: {w}")
-    meta = _chart_meta(model, result, trials=args.trials, seed=sens["seed"], sampling=args.sampling)
+    meta = chart_meta(model, result, trials=args.trials, seed=sens["seed"], sampling=args.sampling)
     target = args.out / model.stem
     with atomic_dir(target) as tmp:
         if target.is_dir():
             shutil.copytree(target, tmp, dirs_exist_ok=True)
-        _write_sensitivity(tmp, sens, model, meta, args, charts=("tornado", "spider"))
+        _write_sensitivity(tmp, sens, meta, args, charts=("tornado", "spider"))
     if not args.quiet:
         _print_sensitivity(sens, model, target)
     return EXIT_OK

@@ -16,7 +16,13 @@ from .config import Model
 from .engine import Result
 from .metrics import fan_bands, payback_curve
 
-__all__ = ["STANDARD", "chart_meta", "standard_figures", "write_standard", "write_sensitivity_charts"]
+__all__ = [
+    "STANDARD",
+    "chart_meta",
+    "standard_figures",
+    "write_sensitivity_charts",
+    "write_standard",
+]
 
 # The charts of a run, in the order a business case reads them.
 STANDARD = ("npv", "roi", "payback", "cashflow", "tornado", "waterfall")

@@ -92,5 +92,12 @@ def write_run(folder: Path, result: Result, options: RunOptions) -> None:
         from .figures import write_standard
         from .sensitivity import tornado
 
+        with ENGINE_LOCK:  # the tornado's few kernel calls
+            rows = tornado(result.model)
+        write_standard(folder / "figures", result, options.formats, rows)
+    if options.figures:
+        from .figures import write_standard
+        from .sensitivity import tornado
+
         rows = tornado(result.model) if result.model.inputs else None
         write_standard(folder / "figures", result, options.formats, rows)

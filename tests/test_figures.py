@@ -1,0 +1,63 @@
+"""A run's standard charts: what `simulate run` draws, from which numbers."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+
+import numpy as np
+import pytest
+
+import simulate
+from simulate.cli import main
+from simulate.figures import STANDARD, standard_figures, waterfall_items
+from simulate.sensitivity import tornado
+
+
+@pytest.fixture(scope="module")
+def result():
+    from conftest import CONFIGS
+
+    model = simulate.load_config(CONFIGS / "omnichannel.yaml")
+    return simulate.run(model, trials=4000, seed=2)
+
+
+def test_run_writes_the_standard_charts(configs_dir, tmp_path, capsys):
+    out = tmp_path / "results"
+    argv = ["run", str(configs_dir / "lead_conversion.yaml"), "--trials", "2000", "--out", str(out)]
+    assert main([*argv, "--format", "png,svg", "--quiet"]) == 0
+    folder = out / "lead_conversion" / "figures"
+    for name in STANDARD:
+        png = (folder / f"{name}.png").read_bytes()
+        assert png[:8] == b"\x89PNG\r\n\x1a\n", name
+        ET.parse(folder / f"{name}.svg")
+    assert capsys.readouterr().out == ""
+    assert main([*argv, "--no-figures", "--quiet"]) == 0
+    assert not (out / "lead_conversion" / "figures").exists()
+    summary = json.loads((out / "lead_conversion" / "summary.json").read_text())
+    assert summary["trials"] == 2000
+
+
+def test_waterfall_runs_from_line_pvs_to_the_mean_npv(result):
+    items = waterfall_items(result)
+    assert [name for name, _ in items] == [line.name for line in result.model.lines]
+    assert sum(v for _, v in items) == pytest.approx(result.npv.mean(), rel=1e-9)
+    costs = [v for (_, v), line in zip(items, result.model.lines, strict=True) if line.kind == "cost"]
+    assert all(v <= 0 for v in costs)
+
+
+def test_charts_are_drawn_from_the_run(result):
+    rows = tornado(result.model)
+    figs = standard_figures(result, rows)
+    assert list(figs) == list(STANDARD)
+    # The tornado's bars read top to bottom in the computed order.
+    labels = [t.get_text() for t in figs["tornado"].axes[0].get_yticklabels()]
+    labels = [t.replace("\n", "") for t in labels]
+    expect = [r["input"] for r in rows["rows"]][: len(labels)]
+    assert [lab.replace(" ", "") for lab in labels] == [e.replace(" ", "") for e in expect]
+    # The NPV chart marks the summary's percentiles.
+    ax = figs["npv"].axes[0]
+    xs = sorted({float(np.asarray(line.get_xdata())[0]) for line in ax.get_lines()})
+    s = result.summary()["metrics"]["npv"]
+    for q in ("p10", "p50", "p90"):
+        assert any(x == pytest.approx(s[q]) for x in xs), q
