@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import subprocess
 import sys
@@ -65,32 +66,40 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="bench-batch-") as tmp:
         tmp = Path(tmp)
+        # compile the kernel once, outside the timings
         _simulate("run", "configs/lead_conversion.yaml", "--trials", "100", "--out",
-                  str(tmp / "warm"), "--quiet", "--no-figures")  # fmt: skip  # compile once
-        walls: dict[int, float] = {}
-        for workers in dict.fromkeys((1, args.workers)):
-            argv = ["batch", args.path, "--out", str(tmp / f"w{workers}")]
-            argv += ["--workers", str(workers), *common]
-            walls[workers] = min(_simulate(*argv) for _ in range(args.repeat))
-        doc = json.loads((tmp / "w1" / "batch_summary.json").read_text())
-        rows = [r for r in doc["rows"] if r["status"] == "ok"]
+                  str(tmp / "warm"), "--quiet", "--no-figures")  # fmt: skip
+        load_before = os.getloadavg()[0]
+        modes = list(dict.fromkeys((1, args.workers)))
+        walls = {w: math.inf for w in modes}
+        singles_each: dict[str, float] = {}
+        rows: list[dict] = []
+        for _ in range(args.repeat):  # interleaved, so that a busy spell hits every mode
+            for workers in modes:
+                argv = ["batch", args.path, "--out", str(tmp / f"w{workers}")]
+                argv += ["--workers", str(workers), *common]
+                walls[workers] = min(walls[workers], _simulate(*argv))
+            doc = json.loads((tmp / "w1" / "batch_summary.json").read_text())
+            rows = [r for r in doc["rows"] if r["status"] == "ok"]
+            for r in rows:
+                argv = ["run", r["config"], "--seed", str(r["seed"]), "--out", str(tmp / "single")]
+                argv += ["--quiet"] + (["--scenario", r["scenario"]] if r["scenario"] else [])
+                argv += ["--trials", args.trials] if args.trials else []
+                argv += ["--no-figures"] if args.no_figures else []
+                key = r["result_dir"]
+                singles_each[key] = min(singles_each.get(key, math.inf), _simulate(*argv))
+        singles = sum(singles_each.values())
         inside = sum(r["seconds"] for r in rows)
-        singles = 0.0
         for r in rows:
-            argv = ["run", r["config"], "--seed", str(r["seed"]), "--out", str(tmp / "single")]
-            argv += ["--quiet"] + (["--scenario", r["scenario"]] if r["scenario"] else [])
-            argv += ["--trials", args.trials] if args.trials else []
-            argv += ["--no-figures"] if args.no_figures else []
-            singles += min(_simulate(*argv) for _ in range(args.repeat))
             stem = Path(r["result_dir"]).name
             for w in walls:
                 batch_json = (tmp / f"w{w}" / stem / "summary.json").read_bytes()
                 if batch_json != (tmp / "single" / stem / "summary.json").read_bytes():
                     sys.exit(f"{stem}: the batch's summary.json differs from the single run's")
 
-    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"simulate batch {args.path}: {len(rows)} runs ({doc['failed']} failed config rows), "
-          f"{os.cpu_count()} cores, load average {load}")  # fmt: skip
+          f"{os.cpu_count()} cores, 1-minute load average {load_before:.1f} before and "
+          f"{os.getloadavg()[0]:.1f} after; fastest of {args.repeat}")  # fmt: skip
     print(f"  sum of {len(rows)} single 'simulate run' commands   {singles:8.1f} s")
     print(f"  sum of the runs' own times (inside the batch) {inside:8.1f} s")
     for w, wall in walls.items():

@@ -527,17 +527,20 @@ def _write_scenario_comparison(args, path: str, runs) -> None:
     from .batch import write_config_comparison
     from .compare import comparisons_text
 
+    model = runs[0][1].model
+    stem = Path(path).stem + (f"--{model.overlay}" if model.overlay else "")
     rows, _ = write_config_comparison(
         args.out,
         path,
         [(folder, result.summary(), result.npv) for folder, result in runs],
         figures=not args.no_figures,
         formats=args.format,
-        config_hash=runs[0][1].model.config_hash,
+        config_hash=model.config_hash,
+        stem=stem,
     )
     if not args.quiet:
-        print(comparisons_text(runs[0][1].model.name, rows, runs[0][1].model.currency))
-        print(f"  Comparison: {args.out / 'comparisons' / (Path(path).stem + '.json')}")
+        print(comparisons_text(model.name, rows, model.currency))
+        print(f"  Comparison: {args.out / 'comparisons' / (stem + '.json')}")
         print()
 
 

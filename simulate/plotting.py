@@ -1778,7 +1778,8 @@ def scenario_cdfs(
         text = f"{_wrap(str(label), 26)}\nP(NPV > 0) {st.format_probability(p_pos)}"
         ax.plot(x[keep], f[keep], color=color, ls=dash, lw=2.4, zorder=4, label=text,
                 gid=f"curve-{i}")  # fmt: skip
-        if left < 0 < right and p_pos is not None:
+        # the crossing with NPV = 0, where the curve has one
+        if left < 0 < right and p_pos is not None and x[0] <= 0.0 <= x[-1]:
             ax.plot([0.0], [1.0 - float(p_pos)], "o", ms=7, color=color, mec="white", mew=1.2,
                     zorder=6, gid=f"loss-point-{i}")  # fmt: skip
     ax.set_xlim(left, right)
@@ -1888,7 +1889,6 @@ def _label_points(
             text, xy=tuple(xy[anchors[k]]), xytext=(dx, dy), textcoords="offset points",
             ha=ha, va=va, fontsize=st.LABEL_SIZE - 1, color=st.INK, linespacing=1.05,
             zorder=5.5, annotation_clip=False, gid=f"label-{k}",
-            bbox={"boxstyle": "square,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.75},
         )  # fmt: skip
         t.set_in_layout(False)
         return t, t.get_window_extent(renderer)
