@@ -78,7 +78,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--scenario",
         metavar="NAME",
-        help="apply the overrides of scenarios: NAME from the config ('all': each scenario)",
+        help="apply the overrides of scenarios: NAME from the config ('all': the config "
+        "as written and then each scenario, compared on the same draws)",
     )
     run.add_argument("--out", type=Path, default=Path("results"), metavar="DIR",
                      help="where result folders go (default: results/)")  # fmt: skip
@@ -177,15 +178,19 @@ def cmd_validate(args) -> int:
 
 
 def _models_for(path: str, scenario: str | None, overlay=None):
-    """The models a ``run`` of ``path`` covers (one per scenario with 'all')."""
+    """The models a ``run`` of ``path`` covers.
+
+    ``--scenario all`` is the config as written and then each scenario, as in
+    ``simulate batch``, so the paired comparisons include the base case.
+    """
     from .config import load_config
 
     if scenario != "all":
         return [load_config(path, scenario=scenario, overlay=overlay)]
-    base = load_config(path)
+    base = load_config(path, overlay=overlay)
     if not base.scenarios:
         raise ConfigError(f"{path}: --scenario all, but the config has no scenarios: block")
-    return [load_config(path, scenario=s, overlay=overlay) for s in base.scenarios]
+    return [base] + [load_config(path, scenario=s, overlay=overlay) for s in base.scenarios]
 
 
 def cmd_run(args) -> int:
