@@ -42,34 +42,49 @@ def _param(inputs, src, const, line, slot, t):
     return inputs[j, t]
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _fill_effect(eff, lag, ramp, decay, scale, scurve):
-    """``eff[m] = e(m)`` for m = 0..T: the effect multiplier of MODEL.md section 3.
+    """``eff[m] = e(m)`` for m = 0..T (MODEL.md section 3); returns the first month > 0.
 
-    After full effect the decay factor is ``q ** (tau - ramp)`` with
-    ``q = (1 - decay) ** (1/12)``; it is computed exactly at the first decayed
-    month and then advanced by one multiplication by ``q`` a month.
+    Filled segment by segment (nothing, ramp, full effect) so that each loop
+    is branch-free. After full effect the decay factor is ``q ** (tau - ramp)``
+    with ``q = (1 - decay) ** (1/12)``: computed exactly at the first decayed
+    month, then advanced by one multiplication a month.
     """
+    T = eff.shape[0] - 1
     eff[0] = 0.0
-    q = (1.0 - decay) ** (1.0 / 12.0) if decay > 0.0 else 1.0
-    factor = -1.0
-    for m in range(1, eff.shape[0]):
-        tau = m - lag
-        if tau <= 0.0:
-            eff[m] = 0.0
-        elif tau < ramp:
-            x = tau / ramp
-            if scurve:
-                x = x * x * (3.0 - 2.0 * x)
-            eff[m] = x * scale
-        elif decay > 0.0 and tau > ramp:
-            factor = (1.0 - decay) ** ((tau - ramp) / 12.0) if factor < 0.0 else factor * q
-            eff[m] = scale * factor
-        else:
+    m = 1
+    while m <= T and m - lag <= 0.0:
+        eff[m] = 0.0
+        m += 1
+    first = m
+    while m <= T and m - lag < ramp:
+        x = (m - lag) / ramp
+        if scurve:
+            x = x * x * (3.0 - 2.0 * x)
+        eff[m] = x * scale
+        m += 1
+    if decay > 0.0:
+        if m <= T and m - lag == ramp:  # full effect, not yet decaying
             eff[m] = scale
+            m += 1
+        if m <= T:
+            factor = (1.0 - decay) ** ((m - lag - ramp) / 12.0)
+            eff[m] = scale * factor
+            m += 1
+            q = (1.0 - decay) ** (1.0 / 12.0)
+            while m <= T:
+                factor *= q
+                eff[m] = scale * factor
+                m += 1
+    else:
+        while m <= T:
+            eff[m] = scale
+            m += 1
+    return first
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _line_flows(l, t, inputs, code, mode, scurve, src, const, prof_row, profiles, disc, eff, out):
     """Add line ``l``'s amounts (all >= 0) for trial ``t`` to ``out[0..T]``; return their PV."""
     T = out.shape[0] - 1
@@ -107,7 +122,7 @@ def _line_flows(l, t, inputs, code, mode, scurve, src, const, prof_row, profiles
     lag = _param(inputs, src, const, l, SLOT_LAG, t)
     ramp = _param(inputs, src, const, l, SLOT_RAMP, t)
     decay = _param(inputs, src, const, l, SLOT_DECAY, t)
-    _fill_effect(eff, lag, ramp, decay, scale, scurve[l] == 1)
+    first = _fill_effect(eff, lag, ramp, decay, scale, scurve[l] == 1)
     if c == RETENTION:
         n0, arpu, margin, c0 = p0, p1, p2, p3
         d = _param(inputs, src, const, l, 4, t)
@@ -149,14 +164,14 @@ def _line_flows(l, t, inputs, code, mode, scurve, src, const, prof_row, profiles
         k = p0 * p1 * p2
     else:  # RECURRING_BENEFIT
         k = p0
-    for m in range(1, T + 1):
+    for m in range(first, T + 1):  # e(m) = 0 before `first`
         v = k * eff[m]
         out[m] += v
         pv += v * disc[m]
     return pv
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def payback(flows):
     """MODEL.md section 6 payback on ``flows[0..T]``; +inf when never."""
     s = 0.0
@@ -171,7 +186,7 @@ def payback(flows):
     return math.inf if dipped else 0.0
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _sign_changes(x):
     changes = 0
     prev = 0.0
@@ -183,7 +198,7 @@ def _sign_changes(x):
     return changes
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _first_last_sign(x):
     first = 0.0
     last = 0.0
@@ -195,7 +210,7 @@ def _first_last_sign(x):
     return first, last
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _npv_in_log_rate(cf, x):
     """NPV at monthly rate exp(x) - 1, rescaled so it cannot overflow.
 
@@ -219,7 +234,7 @@ def _npv_in_log_rate(cf, x):
     return acc, w * dacc
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _root_in_bracket(cf, lo, hi, f_lo):
     """Safeguarded Newton (bisection fallback) for a sign change in [lo, hi]."""
     x = min(max(0.01, lo), hi)
@@ -245,7 +260,7 @@ def _root_in_bracket(cf, lo, hi, f_lo):
     return x
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _expand(cf, start, direction, want_sign):
     """Step from ``start`` in ``direction`` until h has ``want_sign``; nan if never."""
     step = 1.0
@@ -258,7 +273,7 @@ def _expand(cf, start, direction, want_sign):
     return math.nan
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def irr(cf, cum):
     """Annualised IRR under MODEL.md section 6's uniqueness rules, else nan."""
     if _sign_changes(cf) == 1:

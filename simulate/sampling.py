@@ -88,12 +88,13 @@ def iman_conover(x: np.ndarray, target: np.ndarray, rng: np.random.Generator) ->
     # rearranged scores have exactly the target Pearson correlation.
     f = np.linalg.cholesky(np.corrcoef(m))
     c = np.linalg.cholesky(target)
-    t = c @ np.linalg.solve(f, m)
+    t = (c @ np.linalg.inv(f)) @ m
     out = np.empty_like(x)
     for j in range(k):
-        ranks = np.empty(n, dtype=np.intp)
-        ranks[np.argsort(t[j], kind="stable")] = np.arange(n)
-        out[j] = np.sort(x[j], kind="stable")[ranks]
+        # The trial with the r-th smallest score gets the r-th smallest value.
+        # Default (SIMD) sorts: the scores have no ties and equal values are
+        # interchangeable, so the result does not depend on the sort's kind.
+        out[j, np.argsort(t[j])] = np.sort(x[j])
     return out
 
 
