@@ -16,7 +16,9 @@ c. stages: sampling without correlations, the Iman-Conover step, the kernel
 d. the floor: ``rng.standard_normal((k, n))`` for k = number of inputs;
 e. threads: ``numba.get_num_threads()`` and the kernel at 1..N threads;
 f. with ``--memory``: 10M trials through ``run(..., keep_inputs=False)`` and
-   ``summary()`` in a fresh process: peak RSS (``ru_maxrss``) and wall time.
+   ``summary()`` in a fresh process: peak RSS (``ru_maxrss``, and the
+   process's own ``VmHWM``) and wall time. It runs first, while this process
+   is small, because a child's ``ru_maxrss`` starts at its parent's peak.
 
 The machine may be shared: the load average before and after is printed;
 compare figures only from quiet runs. The environment is used as found
@@ -41,7 +43,21 @@ import numpy as np
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-sys.path.insert(0, str(ROOT))  # the checkout's simulate, as the tests use it
+
+
+def _source_dir() -> Path:
+    """The folder holding the ``simulate`` package to time: ``--src DIR``, else this checkout.
+
+    Read before ``simulate`` is imported, so a scratch copy with a proposed
+    change can be timed with the same script and the same configs.
+    """
+    pre = argparse.ArgumentParser(add_help=False)
+    pre.add_argument("--src", type=Path, default=ROOT)
+    return pre.parse_known_args()[0].src.resolve()
+
+
+SRC = _source_dir()
+sys.path.insert(0, str(SRC))
 sys.path.insert(0, str(HERE))
 
 from numpy_model import numpy_simulate  # noqa: E402
@@ -148,6 +164,17 @@ def kernel_all(model, chunks, with_irr, tables):
     return outs
 
 
+def _vm_hwm_mib() -> float | None:
+    """This process's own peak RSS (VmHWM; unlike ru_maxrss it is reset by exec)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return None
+
+
 def memory_child(args) -> None:
     """Run in a fresh process: report peak RSS of a large run as JSON on stdout."""
     model = load_model(args.config, args.horizon)
@@ -164,6 +191,7 @@ def memory_child(args) -> None:
         "wall_s": wall,
         "cpu_s": cpu,
         "peak_rss_mib": rss / 1024,
+        "vm_hwm_mib": _vm_hwm_mib(),
         "rss_after_warmup_mib": rss_before / 1024,
         "npv_mean": summary["metrics"]["npv"]["mean"],
     }))  # fmt: skip
@@ -173,7 +201,7 @@ def memory_run(args, trials: int) -> dict:
     cmd = [
         sys.executable, str(Path(__file__).resolve()), "--memory-child",
         "--config", args.config, "--trials", str(trials), "--seed", str(args.seed),
-        "--chunk", str(args.chunk),
+        "--chunk", str(args.chunk), "--src", str(SRC),
     ]  # fmt: skip
     if args.horizon is not None:
         cmd += ["--horizon", str(args.horizon)]
@@ -203,6 +231,8 @@ def parse_args(argv=None):
     p.add_argument("--memory", action="store_true", help="also 10M trials in a subprocess")
     p.add_argument("--memory-trials", type=int, default=10_000_000)
     p.add_argument("--json", type=Path, metavar="PATH", help="also write the figures as JSON")
+    p.add_argument("--src", type=Path, default=ROOT, metavar="DIR",
+                   help="folder holding the simulate package to time (default: this checkout)")  # fmt: skip
     p.add_argument("--memory-child", action="store_true", help=argparse.SUPPRESS)
     return p.parse_args(argv)
 
@@ -212,6 +242,9 @@ def main(argv=None) -> int:
     if args.memory_child:
         memory_child(args)
         return 0
+    # First, while this process is small: a child's ru_maxrss starts from its
+    # parent's peak at fork time (Linux keeps it across exec).
+    memory = memory_run(args, args.memory_trials) if args.memory else None
     model = load_model(args.config, args.horizon)
     n, seed, chunk, rep = args.trials, args.seed, args.chunk, args.repeat
     k = len(model.inputs)
@@ -284,7 +317,6 @@ def main(argv=None) -> int:
             "speedup_model": t_np_model / fig["kernel_with_irr"],
             "max_rel_diff": same,
         }
-    memory = memory_run(args, args.memory_trials) if args.memory else None
     load_after = os.getloadavg()
 
     report = {
@@ -307,6 +339,7 @@ def main(argv=None) -> int:
             "identical_across_threads": identical,
         },
         "memory": memory,
+        "source": _source_state(),
         "machine": {
             "nproc": os.cpu_count(),
             "processor": _cpu_name(),
@@ -321,6 +354,24 @@ def main(argv=None) -> int:
     if args.json:
         args.json.write_text(json.dumps(report, indent=2))
     return 0
+
+
+def _source_state() -> dict:
+    """Where the timed ``simulate`` came from: folder, commit, and whether it had edits."""
+    state = {"dir": str(SRC), "module": engine.__file__}
+    try:
+
+        def git(*a):
+            return subprocess.run(["git", "-C", str(SRC), *a], capture_output=True, text=True,
+                                  check=True).stdout.strip()  # fmt: skip
+
+        state["commit"] = git("rev-parse", "--short", "HEAD")
+        state["edited"] = git(
+            "status", "--porcelain", "--untracked-files=no", "--", "simulate"
+        ).splitlines()
+    except (OSError, subprocess.CalledProcessError):
+        pass
+    return state
 
 
 def _cpu_name() -> str:
@@ -340,6 +391,9 @@ def print_report(r: dict) -> None:
     print(f"{Path(r['config']).name}, {r['horizon_months']} months, {n:,} trials, "
           f"{r['inputs']} inputs, {r['lines']} lines; chunk {r['chunk_size']:,}, "
           f"best of {r['repeat']}; {r['date']}")  # fmt: skip
+    src = r["source"]
+    edits = f", {len(src['edited'])} edited file(s) in simulate/" if src.get("edited") else ""
+    print(f"simulate from {src['dir']} (commit {src.get('commit', '?')}{edits})")
     print(f"{r['machine']['processor']}, nproc {r['machine']['nproc']}, numba threads "
           f"{r['threads']['numba_num_threads']} ({r['threads']['threading_layer']}); "
           f"load avg {r['machine']['loadavg_before'][0]:.2f} -> "
@@ -384,9 +438,12 @@ def print_report(r: dict) -> None:
     if r["memory"]:
         m = r["memory"]
         print()
-        print(f"{m['trials']:,} trials (keep_inputs=False, chunk {m['chunk_size']:,}): "
-              f"{m['wall_s']:.2f} s run + summary (CPU {m['cpu_s']:.1f} s), peak RSS {m['peak_rss_mib']:.0f} MiB "
-              f"(after import and warm-up {m['rss_after_warmup_mib']:.0f} MiB)")  # fmt: skip
+        print(
+            f"{m['trials']:,} trials (keep_inputs=False, chunk {m['chunk_size']:,}): "
+            f"{m['wall_s']:.2f} s run + summary (CPU {m['cpu_s']:.1f} s); peak RSS "
+            f"{m['peak_rss_mib']:.0f} MiB ru_maxrss, {m['vm_hwm_mib']:.0f} MiB VmHWM "
+            f"(after import and warm-up {m['rss_after_warmup_mib']:.0f} MiB)"
+        )
 
 
 if __name__ == "__main__":
