@@ -27,17 +27,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from simulate.engine import OUTPUT_NAMES
+
 __all__ = ["DEFAULT_BLOCK", "OUTPUT_NAMES", "numpy_simulate"]
 
-OUTPUT_NAMES = (
-    "npv",
-    "roi",
-    "pv_benefits",
-    "pv_costs",
-    "payback_months",
-    "discounted_payback_months",
-    "irr",
-)
 # Line type codes and parameter slots, as in simulate._schema / simulate._core.
 RETENTION, CONVERSION, SPEND, HANDLE, DEFLECT, RECURRING_BENEFIT, PROFILE, RECURRING_COST = range(8)
 SLOT_LAG, SLOT_RAMP, SLOT_DECAY, SLOT_SCALE = 8, 9, 10, 11

@@ -23,9 +23,19 @@ import math
 import numpy as np
 from numba import njit, prange
 
-# Line type codes: keep in step with simulate._schema.
-RETENTION, CONVERSION, SPEND, HANDLE, DEFLECT, RECURRING_BENEFIT, PROFILE, RECURRING_COST = range(8)
-SLOT_LAG, SLOT_RAMP, SLOT_DECAY, SLOT_SCALE = 8, 9, 10, 11
+from ._schema import (  # line type codes and parameter slots (frozen into the kernels)
+    CONVERSION,
+    DEFLECT,
+    HANDLE,
+    PROFILE,
+    RECURRING_COST,
+    RETENTION,
+    SLOT_DECAY,
+    SLOT_LAG,
+    SLOT_RAMP,
+    SLOT_SCALE,
+    SPEND,
+)
 
 # Trials per parallel work item. Part of the contract only through the order
 # in which per-line PV sums are added; outputs do not depend on it otherwise.

@@ -107,7 +107,7 @@ class LineSpec:
         return keys
 
 
-# Kernel type codes (mirrored in _core.py).
+# Kernel type codes (the kernels in _core.py import these).
 RETENTION, CONVERSION, SPEND, HANDLE, DEFLECT, RECURRING_BENEFIT, PROFILE, RECURRING_COST = range(8)
 
 _TIMING = (

@@ -18,17 +18,8 @@ from reference_model import HANDWORKED_CASES, reference_trial
 
 import simulate
 from simulate.config import model_from_dict
+from simulate.engine import OUTPUT_NAMES as OUTPUTS
 from simulate.engine import discount_factors, evaluate, run
-
-OUTPUTS = (
-    "npv",
-    "roi",
-    "pv_benefits",
-    "pv_costs",
-    "payback_months",
-    "discounted_payback_months",
-    "irr",
-)
 
 
 def engine_trial(config: dict, values: dict[str, float]) -> dict:
