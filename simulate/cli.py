@@ -315,10 +315,10 @@ def _usage_error(exc: ConfigError, option: str | None = None) -> int:
 
 
 def _sensitivity_methods(text: str | None, option: str) -> tuple[str, ...] | None:
-    from .sensitivity import parse_methods
-
     if text is None:
         return None
+    from .sensitivity import parse_methods  # scipy.stats and more: only when asked for
+
     try:
         return parse_methods(text)
     except ConfigError as exc:
