@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from ._schema import BENEFIT_TYPES, COST_TYPES
-from ._yaml import join_path, load_yaml
+from ._yaml import join_path, read_yaml_file
 from .errors import ConfigError, Problem, did_you_mean
 
 __all__ = [
@@ -359,13 +359,7 @@ def load_overlay(path: str | Path) -> Overlay:
     """
     path = Path(path)
     file = str(path)
-    try:
-        text = path.read_bytes().decode("utf-8")
-    except OSError as exc:
-        raise ConfigError(Problem(f"cannot read the overlay: {exc.strerror}", file=file)) from None
-    except UnicodeDecodeError:
-        raise ConfigError(Problem("the file is not UTF-8 text", file=file)) from None
-    raw, lines = load_yaml(text, file)
+    raw, lines, _ = read_yaml_file(path, "overlay")
     if not isinstance(raw, Mapping):
         raise ConfigError(
             Problem(

@@ -9,6 +9,7 @@ every key and list item, so that validation messages can say
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -92,3 +93,27 @@ def _convert(loader, node, path, lines, problems, file):
             items.append(_convert(loader, item, child, lines, problems, file))
         return items
     return loader.construct_object(node, deep=True)
+
+
+def read_yaml_file(
+    path: str | Path, what: str, data: bytes | None = None
+) -> tuple[Any, dict[str, int], bytes]:
+    """Read a YAML file (``what`` names it in messages: "config", "overlay").
+
+    Returns the parsed value, its path -> line map and the file's bytes.
+    ``data`` gives the bytes when they are already at hand (a cluster worker).
+    """
+    file = str(path)
+    if data is None:
+        try:
+            data = Path(path).read_bytes()
+        except OSError as exc:
+            raise ConfigError(
+                Problem(f"cannot read the {what}: {exc.strerror}", file=file)
+            ) from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ConfigError(Problem("the file is not UTF-8 text", file=file)) from None
+    raw, lines = load_yaml(text, file)
+    return raw, lines, data

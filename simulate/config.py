@@ -27,7 +27,7 @@ from ._overrides import (
     relocate,
 )
 from ._schema import BENEFIT_TYPES, COST_TYPES, NONNEG, UNIT, Domain, FieldSpec, LineSpec
-from ._yaml import join_path, load_yaml
+from ._yaml import join_path, read_yaml_file
 from .errors import ConfigError, Problem, did_you_mean
 from .priors import Prior, parse_prior
 
@@ -182,20 +182,8 @@ def load_config(
     ConfigError
         With one problem per mistake found, each naming file, path and line.
     """
-    path = Path(path)
     file = str(path)
-    if data is None:
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise ConfigError(
-                Problem(f"cannot read the config: {exc.strerror}", file=file)
-            ) from None
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        raise ConfigError(Problem("the file is not UTF-8 text", file=file)) from None
-    raw, lines = load_yaml(text, file)
+    raw, lines, data = read_yaml_file(path, "config", data)
     config_hash = hashlib.sha256(data).hexdigest()[:8]
     return model_from_dict(
         raw, file=file, lines=lines, scenario=scenario, overlay=overlay, config_hash=config_hash
