@@ -81,22 +81,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="apply the overrides of scenarios: NAME from the config ('all': the config "
         "as written and then each scenario, compared on the same draws)",
     )
-    run.add_argument("--out", type=Path, default=Path("results"), metavar="DIR",
-                     help="where result folders go (default: results/)")  # fmt: skip
     run.add_argument(
         "--save-samples",
         action="store_true",
         help="also write samples.npz: every per-trial output and every input's draws",
     )
-    run.add_argument("--no-figures", action="store_true", help="do not draw the charts")
-    run.add_argument(
-        "--format",
-        type=_formats,
-        default=("png",),
-        metavar="FMT[,FMT]",
-        help=f"chart formats, from {', '.join(FORMATS)} (default: png)",
-    )
-    run.add_argument("--quiet", action="store_true", help="print nothing on success")
+    _add_output_options(run)
     run.add_argument(
         "--overlay",
         metavar="FILE",
@@ -125,6 +115,18 @@ def build_parser() -> argparse.ArgumentParser:
     _add_sensitivity_parser(sub)
     _add_batch_parser(sub)
     return parser
+
+
+def _add_output_options(
+    p: argparse.ArgumentParser, quiet: str = "print nothing on success"
+) -> None:
+    """--out, --no-figures, --format and --quiet, as every writing command has them."""
+    p.add_argument("--out", type=Path, default=Path("results"), metavar="DIR",
+                   help="where result folders go (default: results/)")  # fmt: skip
+    p.add_argument("--no-figures", action="store_true", help="do not draw the charts")
+    p.add_argument("--format", type=_formats, default=("png",), metavar="FMT[,FMT]",
+                   help=f"chart formats, from {', '.join(FORMATS)} (default: png)")  # fmt: skip
+    p.add_argument("--quiet", action="store_true", help=quiet)
 
 
 def _add_simulation_options(p: argparse.ArgumentParser) -> None:
@@ -289,12 +291,7 @@ def _add_sensitivity_parser(sub) -> None:
     _add_simulation_options(p)
     p.add_argument("--scenario", metavar="NAME",
                    help="apply the overrides of scenarios: NAME from the config")  # fmt: skip
-    p.add_argument("--out", type=Path, default=Path("results"), metavar="DIR",
-                   help="where result folders go (default: results/)")  # fmt: skip
-    p.add_argument("--no-figures", action="store_true", help="do not draw the charts")
-    p.add_argument("--format", type=_formats, default=("png",), metavar="FMT[,FMT]",
-                   help=f"chart formats, from {', '.join(FORMATS)} (default: png)")  # fmt: skip
-    p.add_argument("--quiet", action="store_true", help="print nothing on success")
+    _add_output_options(p)
 
 
 def _sensitivity_methods_arg(text: str) -> str:
@@ -460,8 +457,6 @@ def _add_batch_parser(sub) -> None:
         ),
     )
     p.add_argument("paths", nargs="+", metavar="PATH", help="config files, folders or globs")
-    p.add_argument("--out", type=Path, default=Path("results"), metavar="DIR",
-                   help="where result folders go (default: results/)")  # fmt: skip
     where = p.add_mutually_exclusive_group()
     where.add_argument("--workers", type=_positive_int, default=1, metavar="N",
                        help="local worker processes (default 1: run in this process)")  # fmt: skip
@@ -475,11 +470,7 @@ def _add_batch_parser(sub) -> None:
                    "configs that set simulation.seed keep theirs")  # fmt: skip
     p.add_argument("--sampling", choices=("random", "lhs", "sobol"),
                    help="sampling for every run (default: each config's)")  # fmt: skip
-    p.add_argument("--no-figures", action="store_true", help="do not draw the charts")
-    p.add_argument("--format", type=_formats, default=("png",), metavar="FMT[,FMT]",
-                   help=f"chart formats, from {', '.join(FORMATS)} (default: png)")  # fmt: skip
-    p.add_argument("--quiet", action="store_true",
-                   help="no progress and no table; problems are still reported")  # fmt: skip
+    _add_output_options(p, quiet="no progress and no table; problems are still reported")
 
 
 def _run_options(args):
