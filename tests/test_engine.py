@@ -352,9 +352,9 @@ def test_seed_zero_is_a_seed_and_no_seed_is_recorded(omnichannel):
 
 
 def test_kernel_functions_are_cached_on_disk():
-    from simulate import _core
+    from simulate import _core, _irr
 
     # cache=True on every kernel, so a second process loads instead of compiling.
-    for name in ("simulate", "irr", "payback", "_fill_effect", "_line_flows"):
-        assert getattr(_core, name)._cache is not None
-        assert type(getattr(_core, name)._cache).__name__ == "FunctionCache", name
+    kernels = [getattr(_core, name) for name in ("simulate", "payback", "_fill_effect", "_line_flows")]
+    for kernel in [*kernels, _irr.irr]:
+        assert type(kernel._cache).__name__ == "FunctionCache", kernel.__name__
