@@ -9,11 +9,19 @@ The model arrives as small tables, one row per benefit or cost line:
 - ``prof_row[l]``: the row of ``profiles`` holding a scheduled or one_time
   line's per-period amounts.
 
+Layout: ``prange`` runs over fixed-size blocks of ``BLOCK`` trials, and
+inside a block the trials are the innermost loop (``cf[m, i]`` is month ``m``
+of the block's trial ``i``). Every formula is then the same arithmetic on
+``BLOCK`` independent lanes, which LLVM turns into SIMD code; the serial
+recurrences of MODEL.md (retention, conversion, cumulative sums, payback)
+run along the months of each lane, never across trials, so no sum is
+reassociated and the results do not depend on the SIMD width.
+
 Nothing here draws random numbers (numba's generators are per thread, so
-results would depend on scheduling). ``prange`` runs over fixed-size blocks of
-trials; every trial writes only its own output slots, and per-line PV sums
-are kept per block and added up afterwards in block order, so the results are
-bitwise identical for any number of threads.
+results would depend on scheduling). Every trial writes only its own output
+slots, and per-line PV sums are kept per block and added up afterwards in
+block order, so the results are bitwise identical for any number of threads.
+No ``fastmath``: its reassociation would make the last bits machine-dependent.
 """
 
 from __future__ import annotations
@@ -38,151 +46,193 @@ from ._schema import (  # line type codes and parameter slots (frozen into the k
     SPEND,
 )
 
-# Trials per parallel work item. Part of the contract only through the order
-# in which per-line PV sums are added; outputs do not depend on it otherwise.
+# Trials per parallel work item and SIMD lanes per loop. Outputs do not depend
+# on it, except through the order in which per-line PV sums are added.
 BLOCK = 64
+# Rows of the per-lane timing table (see _timing).
+_LAG, _RAMP, _INV_RAMP, _SCALE, _M0, _FAC, _Q = range(7)
+_NOT_YET = -1.0  # payback lane state: no crossing found yet
 
 
 @njit(cache=True, inline="always")
-def _param(inputs, src, const, line, slot, t):
-    j = src[line, slot]
-    if j < 0:
-        return const[line, slot]
-    return inputs[j, t]
+def _clip01(x):
+    # A select, unlike min/max, which numba lowers to code LLVM will not vectorise.
+    x = x if x > 0.0 else 0.0
+    return x if x < 1.0 else 1.0
 
 
 @njit(cache=True, inline="always")
-def _fill_effect(eff, lag, ramp, decay, scale, scurve):
-    """``eff[m] = e(m)`` for m = 0..T (MODEL.md section 3); returns the first month > 0.
+def _load(P, inputs, src, const, line, t0, nb):
+    """``P[s, i]``: parameter slot ``s`` of ``line`` for trial ``t0 + i``."""
+    for s in range(P.shape[0]):
+        j = src[line, s]
+        if j < 0:
+            v = const[line, s]
+            for i in range(nb):
+                P[s, i] = v
+        else:
+            for i in range(nb):
+                P[s, i] = inputs[j, t0 + i]
 
-    Filled segment by segment (nothing, ramp, full effect) so that each loop
-    is branch-free. After full effect the decay factor is ``q ** (tau - ramp)``
-    with ``q = (1 - decay) ** (1/12)``: computed exactly at the first decayed
-    month, then advanced by one multiplication a month.
+
+@njit(cache=True, inline="always")
+def _timing(P, W, nb, decays):
+    """Per-lane constants of e(m) (MODEL.md section 3); returns the first month any lane has effect.
+
+    After full effect (``tau > ramp``) the decay factor is
+    ``(1 - decay) ** ((tau - ramp) / 12)``: computed exactly at the first
+    decayed month ``M0`` and then advanced by ``q = (1 - decay) ** (1/12)``,
+    one multiplication a month.
     """
-    T = eff.shape[0] - 1
-    eff[0] = 0.0
-    m = 1
-    while m <= T and m - lag <= 0.0:
-        eff[m] = 0.0
-        m += 1
-    first = m
-    while m <= T and m - lag < ramp:
-        x = (m - lag) / ramp
-        if scurve:
-            x = x * x * (3.0 - 2.0 * x)
-        eff[m] = x * scale
-        m += 1
-    if decay > 0.0:
-        if m <= T and m - lag == ramp:  # full effect, not yet decaying
-            eff[m] = scale
-            m += 1
-        if m <= T:
-            factor = (1.0 - decay) ** ((m - lag - ramp) / 12.0)
-            eff[m] = scale * factor
-            m += 1
-            q = (1.0 - decay) ** (1.0 / 12.0)
-            while m <= T:
-                factor *= q
-                eff[m] = scale * factor
-                m += 1
-    else:
-        while m <= T:
-            eff[m] = scale
-            m += 1
-    return first
+    first = math.inf
+    for i in range(nb):
+        lag = P[SLOT_LAG, i]
+        ramp = P[SLOT_RAMP, i]
+        W[_LAG, i] = lag
+        W[_RAMP, i] = ramp
+        W[_INV_RAMP, i] = 1.0 / ramp if ramp > 0.0 else math.inf
+        W[_SCALE, i] = P[SLOT_SCALE, i]
+        first = min(first, math.floor(lag) + 1.0)
+        W[_M0, i] = math.inf
+        W[_FAC, i] = 1.0
+        W[_Q, i] = 1.0
+        if decays:
+            decay = P[SLOT_DECAY, i]
+            if decay > 0.0:
+                m0 = math.floor(lag + ramp) + 1.0
+                if m0 - lag <= ramp:  # rounding in lag + ramp
+                    m0 += 1.0
+                elif m0 - 1.0 - lag > ramp:
+                    m0 -= 1.0
+                W[_M0, i] = m0
+                W[_FAC, i] = (1.0 - decay) ** ((m0 - lag - ramp) / 12.0)
+                W[_Q, i] = (1.0 - decay) ** (1.0 / 12.0)
+    return int(first)
 
 
 @njit(cache=True, inline="always")
-def _line_flows(l, t, inputs, code, mode, scurve, src, const, prof_row, profiles, disc, eff, out):
-    """Add line ``l``'s amounts (all >= 0) for trial ``t`` to ``out[0..T]``; return their PV."""
-    T = out.shape[0] - 1
-    c = code[l]
-    pv = 0.0
-    scale = _param(inputs, src, const, l, SLOT_SCALE, t)
+def _effect(W, i, m, scurve):
+    """``e(m)`` of lane ``i``, and advance its decay factor past month ``m``."""
+    lag = W[_LAG, i]
+    tau = m - lag
+    x = tau * W[_INV_RAMP, i]
+    if scurve:
+        x = x * x * (3.0 - 2.0 * x)
+    decayed = m >= W[_M0, i]
+    stored = W[_FAC, i]
+    fac = stored if decayed else 1.0
+    W[_FAC, i] = stored * W[_Q, i] if decayed else stored
+    e = x if tau < W[_RAMP, i] else fac
+    return e * W[_SCALE, i] if tau > 0.0 else 0.0
+
+
+@njit(cache=True, inline="always")
+def _line_block(line, c, absolute, scurve, decays, sign, P, W, S, profile, disc, cf, lpv, nb):
+    """Add ``sign`` times line ``line``'s amounts to ``cf[:, :nb]``; its PV to ``lpv``.
+
+    ``P`` holds the line's parameters per lane (``_load``), ``W`` and ``S``
+    are scratch. Amounts are >= 0; ``sign`` is -1 for a cost.
+    """
+    T1 = cf.shape[0]
+    for i in range(nb):
+        lpv[i] = 0.0
     if c == PROFILE:
-        k = _param(inputs, src, const, l, 0, t) * scale
-        row = prof_row[l]
-        for m in range(T + 1):
-            v = k * profiles[row, m]
-            out[m] += v
-            pv += v * disc[m]
-        return pv
-    p0 = _param(inputs, src, const, l, 0, t)
-    p1 = _param(inputs, src, const, l, 1, t)
-    p2 = _param(inputs, src, const, l, 2, t)
-    p3 = _param(inputs, src, const, l, 3, t)
+        for i in range(nb):
+            S[0, i] = P[0, i] * P[SLOT_SCALE, i]
+        for m in range(T1):
+            a = profile[m]
+            d = disc[m]
+            for i in range(nb):
+                v = S[0, i] * a
+                cf[m, i] += sign * v
+                lpv[i] += v * d
+        return
     if c == RECURRING_COST:
-        amount, start, end, esc = p0, p1, p2, p3
-        k = amount * scale
-        years = 0.0
-        growth = 1.0
-        for m in range(1, T + 1):
-            w = min(max(m - start + 1.0, 0.0), 1.0) * min(max(end - m + 1.0, 0.0), 1.0)
-            if w > 0.0:
-                y = math.floor(max(m - start, 0.0) / 12.0)
-                if y != years:  # escalate once a year, not a pow a month
-                    years = y
-                    growth = (1.0 + esc) ** years
-                v = w * k * growth
-                out[m] += v
-                pv += v * disc[m]
-        return pv
-    lag = _param(inputs, src, const, l, SLOT_LAG, t)
-    ramp = _param(inputs, src, const, l, SLOT_RAMP, t)
-    decay = _param(inputs, src, const, l, SLOT_DECAY, t)
-    first = _fill_effect(eff, lag, ramp, decay, scale, scurve[l] == 1)
+        for i in range(nb):
+            S[0, i] = P[0, i] * P[SLOT_SCALE, i]  # amount * scale
+            S[1, i] = 0.0  # whole years since start_month
+            S[2, i] = 1.0  # (1 + escalation) ** years
+        for m in range(1, T1):
+            d = disc[m]
+            for i in range(nb):
+                start = P[1, i]
+                w = _clip01(m - start + 1.0) * _clip01(P[2, i] - m + 1.0)
+                since = m - start if m > start else 0.0
+                y = np.floor(since / 12.0)
+                g = S[2, i] * (1.0 + P[3, i]) if y != S[1, i] else S[2, i]
+                S[1, i] = y
+                S[2, i] = g
+                v = w * S[0, i] * g
+                cf[m, i] += sign * v
+                lpv[i] += v * d
+        return
+    first = _timing(P, W, nb, decays)
     if c == RETENTION:
-        n0, arpu, margin, c0 = p0, p1, p2, p3
-        d = _param(inputs, src, const, l, 4, t)
-        a = _param(inputs, src, const, l, 5, t)
-        absolute = mode[l] == 1
-        base = n0
-        treated = n0
-        for m in range(1, T + 1):
-            e = eff[m]
-            cm = c0 - d * e if absolute else c0 * (1.0 - d * e)
-            cm = max(cm, 0.0)
-            base = base * (1.0 - c0) + a
-            treated = treated * (1.0 - cm) + a
-            v = (treated - base) * arpu * margin
-            out[m] += v
-            pv += v * disc[m]
-        return pv
+        for i in range(nb):
+            S[0, i] = P[0, i]  # B_m, customers without the programme
+            S[1, i] = P[0, i]  # I_m, with it
+        for m in range(1, T1):
+            d = disc[m]
+            for i in range(nb):
+                e = _effect(W, i, m, scurve)
+                c0 = P[3, i]
+                dd = P[4, i]
+                cm = c0 - dd * e if absolute else c0 * (1.0 - dd * e)
+                cm = cm if cm > 0.0 else 0.0
+                a = P[5, i]
+                base = S[0, i] * (1.0 - c0) + a
+                treated = S[1, i] * (1.0 - cm) + a
+                S[0, i] = base
+                S[1, i] = treated
+                v = (treated - base) * P[1, i] * P[2, i]
+                cf[m, i] += sign * v
+                lpv[i] += v * d
+        return
+    # Before `first` every lane has e(m) = 0: nothing to add (conversion's X_m
+    # stays 0 there too).
+    first = max(first, 1)
     if c == CONVERSION:
-        leads, p_base, lift, value = p0, p1, p2, p3
-        arpu = _param(inputs, src, const, l, 4, t)
-        margin = _param(inputs, src, const, l, 5, t)
-        churn = _param(inputs, src, const, l, 6, t)
-        absolute = mode[l] == 1
-        kept = 0.0
-        for m in range(1, T + 1):
-            e = eff[m]
-            dp = lift * e if absolute else p_base * lift * e
-            kept = kept * (1.0 - churn) + leads * dp
-            v = leads * dp * value + kept * arpu * margin
-            out[m] += v
-            pv += v * disc[m]
-        return pv
+        for i in range(nb):
+            S[0, i] = 0.0  # X_m, converted customers still paying
+        for m in range(first, T1):
+            d = disc[m]
+            for i in range(nb):
+                e = _effect(W, i, m, scurve)
+                leads = P[0, i]
+                dp = P[2, i] * e if absolute else P[1, i] * P[2, i] * e
+                kept = S[0, i] * (1.0 - P[6, i]) + leads * dp
+                S[0, i] = kept
+                v = leads * dp * P[3, i] + kept * P[4, i] * P[5, i]
+                cf[m, i] += sign * v
+                lpv[i] += v * d
+        return
     # The rest are a monthly amount times the effect.
-    if c == SPEND:
-        k = p0 * p1 * p2 * p3
-    elif c == HANDLE:
-        k = p0 * p1 / 3600.0 * p2
-    elif c == DEFLECT:
-        k = p0 * p1 * p2
-    else:  # RECURRING_BENEFIT
-        k = p0
-    for m in range(first, T + 1):  # e(m) = 0 before `first`
-        v = k * eff[m]
-        out[m] += v
-        pv += v * disc[m]
-    return pv
+    for i in range(nb):
+        p0 = P[0, i]
+        if c == SPEND:
+            k = p0 * P[1, i] * P[2, i] * P[3, i]
+        elif c == HANDLE:
+            k = p0 * P[1, i] / 3600.0 * P[2, i]
+        elif c == DEFLECT:
+            k = p0 * P[1, i] * P[2, i]
+        else:  # RECURRING_BENEFIT
+            k = p0
+        S[0, i] = k
+    for m in range(first, T1):
+        d = disc[m]
+        for i in range(nb):
+            v = S[0, i] * _effect(W, i, m, scurve)
+            cf[m, i] += sign * v
+            lpv[i] += v * d
 
 
 @njit(cache=True)
 def payback(flows):
-    """MODEL.md section 6 payback on ``flows[0..T]``; +inf when never."""
+    """MODEL.md section 6 payback on ``flows[0..T]``; +inf when never.
+
+    The kernel runs the same rule on all lanes at once; this scalar form is
+    for callers with one path.
+    """
     s = 0.0
     dipped = False
     for m in range(flows.shape[0]):
@@ -195,11 +245,30 @@ def payback(flows):
     return math.inf if dipped else 0.0
 
 
-# The per-line helpers above are inlined into the kernel: as calls they cost
-# atomic refcount updates on the shared table arrays (2x slower on 2 threads).
-# The IRR and payback helpers stay calls: inlining them gained 3% and made the
-# first compile five times longer.
-@njit(cache=True, parallel=True)
+@njit(cache=True, inline="always")
+def _payback_step(m, s, dipped, month):
+    """One month of ``payback`` on one lane: the new (dipped, crossing month).
+
+    The crossing month is recorded and interpolated after the loop (a
+    division on every month of every lane would cost more than the rest).
+    """
+    hit = dipped and s >= 0.0 and month == _NOT_YET
+    return dipped or s < 0.0, m if hit else month
+
+
+@njit(cache=True, inline="always")
+def _payback_result(dipped, month, flows, lane):
+    """``payback`` from a lane's final state: interpolate inside the crossing month."""
+    if month == _NOT_YET:
+        return math.inf if dipped else 0.0
+    k = int(month)
+    s = 0.0
+    for m in range(k):  # S_{k-1}, summed in the same order as in the loop
+        s += flows[m, lane]
+    return (k - 1) + (-s) / flows[k, lane]
+
+
+@njit(cache=True, parallel=True, error_model="numpy")
 def simulate(
     inputs,  # (k, n) float64 draws, one row per uncertain input
     code,
@@ -226,56 +295,79 @@ def simulate(
     """Fill the per-trial outputs for every trial (one column of ``inputs`` each)."""
     n = npv.shape[0]
     n_lines = code.shape[0]
+    n_slots = src.shape[1]
     T1 = disc.shape[0]
     n_paths = paths.shape[0]
     n_blocks = (n + BLOCK - 1) // BLOCK
+    no_profile = np.zeros(T1)
     for b in prange(n_blocks):
-        ben = np.empty(T1)
-        cost = np.empty(T1)
-        eff = np.empty(T1)
-        cf = np.empty(T1)
-        cum = np.empty(T1)
-        dcf = np.empty(T1)
-        for t in range(b * BLOCK, min((b + 1) * BLOCK, n)):
-            ben[:] = 0.0
-            cost[:] = 0.0
-            for l in range(n_lines):
-                target = cost if is_cost[l] else ben
-                block_line_pv[b, l] += _line_flows(
-                    l,
-                    t,
-                    inputs,
-                    code,
-                    mode,
-                    scurve,
-                    src,
-                    const,
-                    prof_row,
-                    profiles,
-                    disc,
-                    eff,
-                    target,
-                )
-            pvb = 0.0
-            pvc = 0.0
-            s = 0.0
-            for m in range(T1):
-                pvb += ben[m] * disc[m]
-                pvc += cost[m] * disc[m]
-                cf[m] = ben[m] - cost[m]
-                dcf[m] = cf[m] * disc[m]
-                s += cf[m]
-                cum[m] = s
-            pv_benefits[t] = pvb
-            pv_costs[t] = pvc
-            npv[t] = pvb - pvc
-            roi[t] = (pvb - pvc) / pvc if pvc != 0.0 else math.nan
-            payback_months[t] = payback(cf)
-            discounted_payback_months[t] = payback(dcf)
-            irr_out[t] = irr(cf, cum) if with_irr else math.nan
-            if t < n_paths:
-                ds = 0.0
+        t0 = b * BLOCK
+        nb = min(BLOCK, n - t0)
+        P = np.empty((n_slots, BLOCK))
+        W = np.empty((7, BLOCK))
+        S = np.empty((3, BLOCK))
+        cf = np.zeros((T1, BLOCK))
+        dcf = np.empty((T1, BLOCK))
+        lpv = np.empty(BLOCK)
+        pvb = np.zeros(BLOCK)
+        pvc = np.zeros(BLOCK)
+        for line in range(n_lines):
+            _load(P, inputs, src, const, line, t0, nb)
+            c = code[line]
+            cost = is_cost[line]
+            decays = src[line, SLOT_DECAY] >= 0 or const[line, SLOT_DECAY] > 0.0
+            profile = profiles[prof_row[line]] if c == PROFILE else no_profile
+            _line_block(
+                line, c, mode[line] == 1, scurve[line] == 1, decays, -1.0 if cost else 1.0,
+                P, W, S, profile, disc, cf, lpv, nb,
+            )  # fmt: skip
+            acc = pvc if cost else pvb
+            total = 0.0
+            for i in range(nb):
+                acc[i] += lpv[i]
+                total += lpv[i]
+            block_line_pv[b, line] = total
+        # Cumulative flows and both paybacks, month by month on every lane.
+        s = np.zeros(BLOCK)
+        ds = np.zeros(BLOCK)
+        dip = np.zeros(BLOCK, np.bool_)
+        ddip = np.zeros(BLOCK, np.bool_)
+        pb = np.full(BLOCK, _NOT_YET)
+        dpb = np.full(BLOCK, _NOT_YET)
+        for m in range(T1):
+            d = disc[m]
+            for i in range(nb):
+                flow = cf[m, i]
+                s[i] += flow
+                dip[i], pb[i] = _payback_step(m, s[i], dip[i], pb[i])
+                dcf[m, i] = flow * d
+                ds[i] += dcf[m, i]
+                ddip[i], dpb[i] = _payback_step(m, ds[i], ddip[i], dpb[i])
+        for i in range(nb):
+            t = t0 + i
+            pv_benefits[t] = pvb[i]
+            pv_costs[t] = pvc[i]
+            npv[t] = pvb[i] - pvc[i]
+            roi[t] = (pvb[i] - pvc[i]) / pvc[i] if pvc[i] != 0.0 else math.nan
+            payback_months[t] = _payback_result(dip[i], pb[i], cf, i)
+            discounted_payback_months[t] = _payback_result(ddip[i], dpb[i], dcf, i)
+        if with_irr or t0 < n_paths:
+            flow = np.empty(T1)
+            cum = np.empty(T1)
+            for i in range(nb):
+                t = t0 + i
+                total = 0.0
                 for m in range(T1):
-                    ds += dcf[m]
-                    paths[t, m] = cum[m]
-                    discounted_paths[t, m] = ds
+                    flow[m] = cf[m, i]
+                    total += flow[m]
+                    cum[m] = total
+                irr_out[t] = irr(flow, cum) if with_irr else math.nan
+                if t < n_paths:
+                    dtotal = 0.0
+                    for m in range(T1):
+                        dtotal += dcf[m, i]
+                        paths[t, m] = cum[m]
+                        discounted_paths[t, m] = dtotal
+        else:
+            for i in range(nb):
+                irr_out[t0 + i] = math.nan

@@ -355,6 +355,7 @@ def test_kernel_functions_are_cached_on_disk():
     from simulate import _core, _irr
 
     # cache=True on every kernel, so a second process loads instead of compiling.
-    kernels = [getattr(_core, name) for name in ("simulate", "payback", "_fill_effect", "_line_flows")]
+    names = ("simulate", "payback", "_load", "_timing", "_effect", "_line_block")
+    kernels = [getattr(_core, name) for name in names]
     for kernel in [*kernels, _irr.irr]:
         assert type(kernel._cache).__name__ == "FunctionCache", kernel.__name__
