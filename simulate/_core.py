@@ -49,6 +49,8 @@ from ._schema import (  # line type codes and parameter slots (frozen into the k
 # Trials per parallel work item and SIMD lanes per loop. Outputs do not depend
 # on it, except through the order in which per-line PV sums are added.
 BLOCK = 64
+# Blocks per parallel work item (scratch arrays are allocated once per group).
+GROUP = 16
 # Rows of the per-lane timing table (see _timing).
 _LAG, _RAMP, _INV_RAMP, _SCALE, _M0, _FAC, _Q = range(7)
 _NOT_YET = -1.0  # payback lane state: no crossing found yet
@@ -80,11 +82,14 @@ def _timing(P, W, nb, decays):
     """Per-lane constants of e(m) (MODEL.md section 3); returns the first month any lane has effect.
 
     After full effect (``tau > ramp``) the decay factor is
-    ``(1 - decay) ** ((tau - ramp) / 12)``: computed exactly at the first
-    decayed month ``M0`` and then advanced by ``q = (1 - decay) ** (1/12)``,
-    one multiplication a month.
+    ``(1 - decay) ** ((tau - ramp) / 12)``: computed at the first decayed month
+    ``M0`` as ``exp(log(q) * (M0 - lag - ramp))`` and then advanced by
+    ``q = (1 - decay) ** (1/12)``, one multiplication a month.
     """
     first = math.inf
+    last_decay = math.nan
+    log_q = 0.0
+    q = 1.0
     for i in range(nb):
         lag = P[SLOT_LAG, i]
         ramp = P[SLOT_RAMP, i]
@@ -104,9 +109,13 @@ def _timing(P, W, nb, decays):
                     m0 += 1.0
                 elif m0 - 1.0 - lag > ramp:
                     m0 -= 1.0
+                if decay != last_decay:  # often the same for every lane
+                    last_decay = decay
+                    log_q = math.log1p(-decay) / 12.0
+                    q = math.exp(log_q)
                 W[_M0, i] = m0
-                W[_FAC, i] = (1.0 - decay) ** ((m0 - lag - ramp) / 12.0)
-                W[_Q, i] = (1.0 - decay) ** (1.0 / 12.0)
+                W[_FAC, i] = math.exp(log_q * (m0 - lag - ramp))
+                W[_Q, i] = q
     return int(first)
 
 
@@ -127,11 +136,12 @@ def _effect(W, i, m, scurve):
 
 
 @njit(cache=True, inline="always")
-def _line_block(line, c, absolute, scurve, decays, sign, P, W, S, profile, disc, cf, lpv, nb):
-    """Add ``sign`` times line ``line``'s amounts to ``cf[:, :nb]``; its PV to ``lpv``.
+def _line_block(c, absolute, scurve, decays, sign, P, W, S, profile, disc, cf, lpv, nb):
+    """Add ``sign`` times a line's amounts to ``cf[:, :nb]`` and their PV to ``lpv``.
 
-    ``P`` holds the line's parameters per lane (``_load``), ``W`` and ``S``
-    are scratch. Amounts are >= 0; ``sign`` is -1 for a cost.
+    ``c`` is the line's type code and ``P`` its parameters per lane
+    (``_load``); ``W`` and ``S`` are scratch. Amounts are >= 0; ``sign`` is -1
+    for a cost.
     """
     T1 = cf.shape[0]
     for i in range(nb):
@@ -150,17 +160,18 @@ def _line_block(line, c, absolute, scurve, decays, sign, P, W, S, profile, disc,
     if c == RECURRING_COST:
         for i in range(nb):
             S[0, i] = P[0, i] * P[SLOT_SCALE, i]  # amount * scale
-            S[1, i] = 0.0  # whole years since start_month
-            S[2, i] = 1.0  # (1 + escalation) ** years
+            S[1, i] = 12.0  # months after start_month of the next escalation
+            S[2, i] = 1.0  # (1 + escalation) ** floor(max(m - start_month, 0) / 12)
         for m in range(1, T1):
             d = disc[m]
             for i in range(nb):
                 start = P[1, i]
                 w = _clip01(m - start + 1.0) * _clip01(P[2, i] - m + 1.0)
-                since = m - start if m > start else 0.0
-                y = np.floor(since / 12.0)
-                g = S[2, i] * (1.0 + P[3, i]) if y != S[1, i] else S[2, i]
-                S[1, i] = y
+                # A year passes when m - start reaches the next multiple of 12
+                # (at most one a month); compared, not divided, so it is exact.
+                step = m - start >= S[1, i]
+                g = S[2, i] * (1.0 + P[3, i]) if step else S[2, i]
+                S[1, i] = S[1, i] + 12.0 if step else S[1, i]
                 S[2, i] = g
                 v = w * S[0, i] * g
                 cf[m, i] += sign * v
@@ -295,79 +306,90 @@ def simulate(
     """Fill the per-trial outputs for every trial (one column of ``inputs`` each)."""
     n = npv.shape[0]
     n_lines = code.shape[0]
-    n_slots = src.shape[1]
     T1 = disc.shape[0]
     n_paths = paths.shape[0]
     n_blocks = (n + BLOCK - 1) // BLOCK
+    n_groups = (n_blocks + GROUP - 1) // GROUP
     no_profile = np.zeros(T1)
-    for b in prange(n_blocks):
-        t0 = b * BLOCK
-        nb = min(BLOCK, n - t0)
-        P = np.empty((n_slots, BLOCK))
+    for g in prange(n_groups):
+        # Scratch, allocated once per group of blocks.
+        P = np.empty((src.shape[1], BLOCK))
         W = np.empty((7, BLOCK))
         S = np.empty((3, BLOCK))
-        cf = np.zeros((T1, BLOCK))
+        cf = np.empty((T1, BLOCK))
         dcf = np.empty((T1, BLOCK))
         lpv = np.empty(BLOCK)
-        pvb = np.zeros(BLOCK)
-        pvc = np.zeros(BLOCK)
-        for line in range(n_lines):
-            _load(P, inputs, src, const, line, t0, nb)
-            c = code[line]
-            cost = is_cost[line]
-            decays = src[line, SLOT_DECAY] >= 0 or const[line, SLOT_DECAY] > 0.0
-            profile = profiles[prof_row[line]] if c == PROFILE else no_profile
-            _line_block(
-                line, c, mode[line] == 1, scurve[line] == 1, decays, -1.0 if cost else 1.0,
-                P, W, S, profile, disc, cf, lpv, nb,
-            )  # fmt: skip
-            acc = pvc if cost else pvb
-            total = 0.0
-            for i in range(nb):
-                acc[i] += lpv[i]
-                total += lpv[i]
-            block_line_pv[b, line] = total
-        # Cumulative flows and both paybacks, month by month on every lane.
-        s = np.zeros(BLOCK)
-        ds = np.zeros(BLOCK)
-        dip = np.zeros(BLOCK, np.bool_)
-        ddip = np.zeros(BLOCK, np.bool_)
-        pb = np.full(BLOCK, _NOT_YET)
-        dpb = np.full(BLOCK, _NOT_YET)
-        for m in range(T1):
-            d = disc[m]
-            for i in range(nb):
-                flow = cf[m, i]
-                s[i] += flow
-                dip[i], pb[i] = _payback_step(m, s[i], dip[i], pb[i])
-                dcf[m, i] = flow * d
-                ds[i] += dcf[m, i]
-                ddip[i], dpb[i] = _payback_step(m, ds[i], ddip[i], dpb[i])
-        for i in range(nb):
-            t = t0 + i
-            pv_benefits[t] = pvb[i]
-            pv_costs[t] = pvc[i]
-            npv[t] = pvb[i] - pvc[i]
-            roi[t] = (pvb[i] - pvc[i]) / pvc[i] if pvc[i] != 0.0 else math.nan
-            payback_months[t] = _payback_result(dip[i], pb[i], cf, i)
-            discounted_payback_months[t] = _payback_result(ddip[i], dpb[i], dcf, i)
-        if with_irr or t0 < n_paths:
-            flow = np.empty(T1)
-            cum = np.empty(T1)
+        pvb = np.empty(BLOCK)
+        pvc = np.empty(BLOCK)
+        s = np.empty(BLOCK)
+        ds = np.empty(BLOCK)
+        dip = np.empty(BLOCK, np.bool_)
+        ddip = np.empty(BLOCK, np.bool_)
+        pb = np.empty(BLOCK)
+        dpb = np.empty(BLOCK)
+        flow = np.empty(T1)
+        cum = np.empty(T1)
+        for b in range(g * GROUP, min((g + 1) * GROUP, n_blocks)):
+            t0 = b * BLOCK
+            nb = min(BLOCK, n - t0)
+            cf[:] = 0.0
+            pvb[:] = 0.0
+            pvc[:] = 0.0
+            for line in range(n_lines):
+                _load(P, inputs, src, const, line, t0, nb)
+                c = code[line]
+                cost = is_cost[line]
+                decays = src[line, SLOT_DECAY] >= 0 or const[line, SLOT_DECAY] > 0.0
+                profile = profiles[prof_row[line]] if c == PROFILE else no_profile
+                _line_block(
+                    c, mode[line] == 1, scurve[line] == 1, decays, -1.0 if cost else 1.0,
+                    P, W, S, profile, disc, cf, lpv, nb,
+                )  # fmt: skip
+                acc = pvc if cost else pvb
+                total = 0.0
+                for i in range(nb):
+                    acc[i] += lpv[i]
+                    total += lpv[i]
+                block_line_pv[b, line] = total
+            # Cumulative flows and both paybacks, month by month on every lane.
+            s[:] = 0.0
+            ds[:] = 0.0
+            dip[:] = False
+            ddip[:] = False
+            pb[:] = _NOT_YET
+            dpb[:] = _NOT_YET
+            for m in range(T1):
+                d = disc[m]
+                for i in range(nb):
+                    x = cf[m, i]
+                    s[i] += x
+                    dip[i], pb[i] = _payback_step(m, s[i], dip[i], pb[i])
+                    dcf[m, i] = x * d
+                    ds[i] += dcf[m, i]
+                    ddip[i], dpb[i] = _payback_step(m, ds[i], ddip[i], dpb[i])
             for i in range(nb):
                 t = t0 + i
-                total = 0.0
-                for m in range(T1):
-                    flow[m] = cf[m, i]
-                    total += flow[m]
-                    cum[m] = total
-                irr_out[t] = irr(flow, cum) if with_irr else math.nan
-                if t < n_paths:
-                    dtotal = 0.0
+                pv_benefits[t] = pvb[i]
+                pv_costs[t] = pvc[i]
+                npv[t] = pvb[i] - pvc[i]
+                roi[t] = (pvb[i] - pvc[i]) / pvc[i] if pvc[i] != 0.0 else math.nan
+                payback_months[t] = _payback_result(dip[i], pb[i], cf, i)
+                discounted_payback_months[t] = _payback_result(ddip[i], dpb[i], dcf, i)
+                irr_out[t] = math.nan
+            if with_irr or t0 < n_paths:
+                # Per trial, on a contiguous copy of its flows.
+                for i in range(nb):
+                    t = t0 + i
+                    total = 0.0
                     for m in range(T1):
-                        dtotal += dcf[m, i]
-                        paths[t, m] = cum[m]
-                        discounted_paths[t, m] = dtotal
-        else:
-            for i in range(nb):
-                irr_out[t0 + i] = math.nan
+                        flow[m] = cf[m, i]
+                        total += flow[m]
+                        cum[m] = total
+                    if with_irr:
+                        irr_out[t] = irr(flow, cum)
+                    if t < n_paths:
+                        dtotal = 0.0
+                        for m in range(T1):
+                            dtotal += dcf[m, i]
+                            paths[t, m] = cum[m]
+                            discounted_paths[t, m] = dtotal
