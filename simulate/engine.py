@@ -116,11 +116,14 @@ def evaluate(
     with_irr: bool = True,
     n_paths: int = 0,
     tables: Tables | None = None,
+    out: dict[str, np.ndarray] | None = None,
 ) -> Outputs:
     """Run the kernel on a given ``(k, n)`` matrix of input values.
 
     This is how sensitivity analysis evaluates chosen points (medians,
     quantiles, Saltelli designs) with exactly the model of :func:`run`.
+    ``out`` may give contiguous ``(n,)`` arrays, by output name, to write
+    the per-trial outputs into (:func:`run` passes slices of its results).
     """
     tables = tables or kernel_tables(model)
     inputs = np.ascontiguousarray(inputs, dtype=np.float64)
@@ -130,7 +133,7 @@ def evaluate(
     if k == 0:
         inputs = np.zeros((0, n))
     T1 = model.horizon_months + 1
-    out = {name: np.empty(n) for name in OUTPUT_NAMES}
+    out = {name: np.empty(n) for name in OUTPUT_NAMES} if out is None else out
     n_paths = min(n_paths, n)
     paths = np.empty((n_paths, T1))
     dpaths = np.empty((n_paths, T1))
@@ -234,9 +237,10 @@ def run(
     for start, inputs in iter_chunks(model, trials, int(seed), sampling, chunk_size):
         n = inputs.shape[1]
         want_paths = max(0, min(paths.shape[0] - start, n))
-        out = evaluate(model, inputs, with_irr=with_irr, n_paths=want_paths, tables=tables)
-        for name in OUTPUT_NAMES:
-            arrays[name][start : start + n] = getattr(out, name)
+        views = {name: arrays[name][start : start + n] for name in OUTPUT_NAMES}
+        out = evaluate(
+            model, inputs, with_irr=with_irr, n_paths=want_paths, tables=tables, out=views
+        )
         if want_paths:
             paths[start : start + want_paths] = out.paths
             dpaths[start : start + want_paths] = out.discounted_paths
