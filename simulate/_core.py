@@ -32,6 +32,7 @@ import numpy as np
 from numba import njit, prange
 
 from ._irr import irr
+from ._jitcache import key_on_sources
 from ._schema import (  # line type codes and parameter slots (frozen into the kernels)
     CONVERSION,
     DEFLECT,
@@ -393,3 +394,7 @@ def simulate(
                             dtotal += dcf[m, i]
                             paths[t, m] = cum[m]
                             discounted_paths[t, m] = dtotal
+
+
+# A change to any file the kernels are built from recompiles them (see _jitcache).
+key_on_sources(globals())

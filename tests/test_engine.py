@@ -359,3 +359,21 @@ def test_kernel_functions_are_cached_on_disk():
     kernels = [getattr(_core, name) for name in names]
     for kernel in [*kernels, _irr.irr]:
         assert type(kernel._cache).__name__ == "FunctionCache", kernel.__name__
+
+
+def test_kernel_cache_is_keyed_on_every_kernel_source(tmp_path):
+    """Editing _irr.py or _schema.py alone must not load a stale cached kernel."""
+    from simulate import _core, _irr, _jitcache
+
+    digest = _jitcache.sources_digest()
+    for kernel in (_core.simulate, _core.payback, _irr.irr):
+        # numba compares this stamp with the one saved beside the cached code.
+        assert kernel._cache._cache_file._source_stamp[-1] == digest, kernel.__name__
+    # The digest covers each file: a copy with one byte of _irr.py changed differs.
+    copy = tmp_path / "simulate"
+    copy.mkdir()
+    for name in _jitcache.KERNEL_SOURCES:
+        (copy / name).write_bytes((_jitcache._HERE / name).read_bytes())
+    assert _jitcache.sources_digest(copy) == digest
+    (copy / "_irr.py").write_text((copy / "_irr.py").read_text() + "\n# edited\n")
+    assert _jitcache.sources_digest(copy) != digest

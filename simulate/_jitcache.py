@@ -1,0 +1,44 @@
+"""Key numba's on-disk cache on every source file a kernel is built from.
+
+numba checks a cached kernel against the stamp of the one file that defines
+it. The kernel in ``_core`` also compiles in ``_irr.irr`` and the constants
+of ``_schema``, so after an edit (or a ``git pull``) that changes only those
+files numba would load a stale kernel and compute with the old code. Adding
+a digest of all three files to each kernel's stamp makes any such change
+recompile it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from numba.core.dispatcher import Dispatcher
+
+_HERE = Path(__file__).parent
+KERNEL_SOURCES = ("_core.py", "_irr.py", "_schema.py", "_jitcache.py")
+
+
+def sources_digest(root: Path = _HERE) -> str:
+    """SHA-256 over the kernel's source files in ``root``, in a fixed order."""
+    h = hashlib.sha256()
+    for name in KERNEL_SOURCES:
+        h.update(name.encode())
+        h.update((root / name).read_bytes())
+    return h.hexdigest()
+
+
+def key_on_sources(namespace: dict) -> None:
+    """Make the cache of every numba dispatcher in ``namespace`` depend on :func:`sources_digest`.
+
+    Uses numba's cache-file stamp (a private attribute, checked by
+    ``tests/test_engine.py`` so a numba upgrade that moves it fails loudly).
+    """
+    digest = sources_digest()
+    for d in list(namespace.values()):
+        if not isinstance(d, Dispatcher):
+            continue
+        cache_file = d._cache._cache_file
+        stamp = cache_file._source_stamp
+        if not (isinstance(stamp, tuple) and stamp[-1] == digest):
+            cache_file._source_stamp = (stamp, digest)

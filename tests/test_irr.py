@@ -1,0 +1,459 @@
+"""Tests of the IRR solver, ``simulate._irr.irr`` (MODEL.md section 6).
+
+Oracles: numpy-financial (``npf.irr``, roots of the NPV polynomial), flows
+built to have a known IRR, and the solver as it was before it was made fast
+(commit d7b54de, copied below unchanged but for the names), which is the
+reference for "same semantics": the same NaN cases and the same roots.
+
+Tolerances. The old solver stopped at steps below 1e-15 (1 + |x|) in
+x = log(1 + monthly rate), and the new one stops when its step, or Halley's
+error bound on it, is below that, so both return the root to within rounding
+of the NPV near it. Asserted: the two agree to X_TOL = 1e-13 (1 + |x|) in x
+(about 1e-12 relative on 1 + the annual rate; seen: 3e-14); monthly rates
+agree with flows built to have a known IRR to 1e-11 relative (seen: 2e-13,
+the conditioning of the built flows), and with numpy-financial to 1e-10
+wherever npf itself is that close to the built IRR. Where it is not (rates
+near -100% over long horizons), the new rate must be the closer of the two.
+"""
+
+from __future__ import annotations
+
+import math
+from itertools import pairwise
+
+import numpy as np
+import numpy_financial as npf
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from numba import njit
+
+from simulate._irr import _npv3, irr
+
+# ---------------------------------------------------------------------------
+# The solver before the rewrite (d7b54de:simulate/_irr.py), the reference.
+# ---------------------------------------------------------------------------
+
+_old_X_LIMIT = 700.0  # (the old expansion stopped at steps of 512)
+
+
+@njit(cache=True)
+def _old_sign_changes(x):
+    changes = 0
+    prev = 0.0
+    for v in x:
+        if v != 0.0:
+            if prev != 0.0 and (v > 0.0) != (prev > 0.0):
+                changes += 1
+            prev = v
+    return changes
+
+
+@njit(cache=True)
+def _old_first_last_sign(x):
+    first = 0.0
+    last = 0.0
+    for v in x:
+        if v != 0.0:
+            if first == 0.0:
+                first = math.copysign(1.0, v)
+            last = math.copysign(1.0, v)
+    return first, last
+
+
+@njit(cache=True)
+def _old_npv_in_log_rate(cf, x):
+    """NPV at monthly rate exp(x) - 1, rescaled so it cannot overflow.
+
+    Returns ``(h, dh/dx)`` where ``h`` has the sign and the roots of
+    ``sum(cf_m * exp(-m x))``: for x >= 0 that sum itself (powers of
+    exp(-x) <= 1); for x < 0 the sum times exp(T x), a polynomial in exp(x) < 1.
+    """
+    n = cf.shape[0]
+    acc = 0.0
+    dacc = 0.0
+    if x >= 0.0:
+        v = math.exp(-x)
+        for m in range(n - 1, -1, -1):
+            dacc = dacc * v + acc
+            acc = acc * v + cf[m]
+        return acc, -v * dacc
+    w = math.exp(x)
+    for m in range(n):
+        dacc = dacc * w + acc
+        acc = acc * w + cf[m]
+    return acc, w * dacc
+
+
+@njit(cache=True)
+def _old_root_in_bracket(cf, lo, hi, f_lo):
+    """Safeguarded Newton (bisection fallback) for a sign change in [lo, hi]."""
+    x = min(max(0.01, lo), hi)
+    if x == lo or x == hi:
+        x = 0.5 * (lo + hi)
+    for _ in range(200):
+        f, df = _old_npv_in_log_rate(cf, x)
+        if f == 0.0:
+            return x
+        if (f > 0.0) == (f_lo > 0.0):
+            lo = x
+        else:
+            hi = x
+        step_ok = False
+        if df != 0.0:
+            nxt = x - f / df
+            step_ok = lo < nxt < hi
+        if not step_ok:
+            nxt = 0.5 * (lo + hi)
+        if abs(nxt - x) <= 1e-15 * (1.0 + abs(x)) or hi - lo <= 1e-15 * (1.0 + abs(x)):
+            return nxt
+        x = nxt
+    return x
+
+
+@njit(cache=True)
+def _old_expand(cf, start, direction, want_sign):
+    """Step from ``start`` in ``direction`` until h has ``want_sign``; nan if never."""
+    step = 1.0
+    while step <= _old_X_LIMIT:
+        x = start + direction * step
+        f, _ = _old_npv_in_log_rate(cf, x)
+        if f == 0.0 or math.copysign(1.0, f) == want_sign:
+            return x
+        step *= 2.0
+    return math.nan
+
+
+@njit(cache=True)
+def old_irr(cf, cum):
+    """Annualised IRR under MODEL.md section 6's uniqueness rules, else nan."""
+    if _old_sign_changes(cf) == 1:
+        first, last = _old_first_last_sign(cf)
+        f0 = cum[cum.shape[0] - 1]  # h(0) = undiscounted sum
+        if f0 == 0.0:
+            return 0.0
+        if math.copysign(1.0, f0) == first:
+            # h(0) already has the sign it has for large x: the root is below 0.
+            lo = _old_expand(cf, 0.0, -1.0, last)
+            if math.isnan(lo):
+                return math.nan
+            f_lo, _ = _old_npv_in_log_rate(cf, lo)
+            x = lo if f_lo == 0.0 else _old_root_in_bracket(cf, lo, 0.0, f_lo)
+        else:
+            hi = _old_expand(cf, 0.0, 1.0, first)
+            if math.isnan(hi):
+                return math.nan
+            x = _old_root_in_bracket(cf, 0.0, hi, f0)
+        return math.expm1(12.0 * x)
+    if _old_sign_changes(cum) == 1:
+        f0 = cum[cum.shape[0] - 1]
+        if f0 == 0.0:
+            return 0.0
+        # Norstrom: a unique root in (0, inf); h(x) -> sign of the first flow.
+        first, _ = _old_first_last_sign(cf)
+        if math.copysign(1.0, f0) == first:
+            return math.nan
+        hi = _old_expand(cf, 0.0, 1.0, first)
+        if math.isnan(hi):
+            return math.nan
+        return math.expm1(12.0 * _old_root_in_bracket(cf, 0.0, hi, f0))
+    return math.nan
+
+
+# ---------------------------------------------------------------------------
+# Helpers
+# ---------------------------------------------------------------------------
+
+X_TOL = 1e-13  # new vs old, in x = log(1 + monthly rate), times (1 + |x|)
+BUILT_TOL = 1e-11  # relative, monthly rate, against flows built to have an IRR
+NPF_TOL = 1e-10  # absolute, monthly rate, against numpy-financial
+
+
+def new(cf) -> float:
+    cf = np.asarray(cf, dtype=float)
+    return irr(cf, np.cumsum(cf))
+
+
+def old(cf) -> float:
+    cf = np.asarray(cf, dtype=float)
+    return old_irr(cf, np.cumsum(cf))
+
+
+def monthly(annual: float) -> float:
+    """Monthly rate of an annualised one, (1 + annual) ** (1 / 12) - 1."""
+    return math.expm1(math.log1p(annual) / 12.0)
+
+
+def log_rate(annual: float) -> float:
+    """x = log(1 + monthly rate) of an annualised rate."""
+    return math.log1p(annual) / 12.0
+
+
+def assert_same_rate(a: float, b: float, context=None) -> None:
+    """New result ``a`` equals old result ``b`` within X_TOL, in x where the
+    annual rate keeps x (else, saturated at -1 or inf, as an annual rate)."""
+    if math.isnan(b):
+        assert math.isnan(a), (context, a, b)
+    elif -1.0 < b < math.inf and -1.0 < a < math.inf:
+        xa, xb = log_rate(a), log_rate(b)
+        assert abs(xa - xb) <= X_TOL * (1.0 + abs(xb)), (context, a, b)
+    else:
+        assert a == pytest.approx(b, rel=1e-12, abs=1e-15), (context, a, b)
+
+
+def assert_same_as_old(cf) -> None:
+    assert_same_rate(new(cf), old(cf), cf)
+
+
+def flows_with_irr(rng, months: int, annual: float, zero_share: float = 0.0) -> np.ndarray:
+    """An investment at month 0, then positive returns over months 1..months
+    (some zero), scaled so that the IRR is ``annual``: cf_0 = -sum(b_m v**m)."""
+    b = rng.lognormal(0.0, 1.0, months) * rng.uniform(1.0, 1e6)
+    b[rng.random(months) < zero_share] = 0.0
+    if not b.any():
+        b[-1] = 1.0
+    v = 1.0 / (1.0 + monthly(annual))
+    cf = np.concatenate([[0.0], b])
+    cf[0] = -np.sum(b * v ** np.arange(1, months + 1))
+    return cf
+
+
+def realistic_flows(n: int, months: int, seed: int) -> np.ndarray:
+    """Net flows like the kernel's: up-front cost, lagged s-curve benefit,
+    recurring costs, noise, a second investment in some rows (as bench/irr.py)."""
+    rng = np.random.default_rng(seed)
+    m = np.arange(months + 1, dtype=float)
+    upfront = rng.uniform(2e5, 2e6, n)
+    spread = rng.integers(1, 4, n)
+    cost = np.where(m < spread[:, None], (upfront / spread)[:, None], 0.0)
+    cost += np.where(m >= 1, rng.uniform(5e3, 4e4, n)[:, None], 0.0)
+    lag = rng.uniform(0, 12, n)[:, None]
+    ramp = rng.uniform(2, 18, n)[:, None]
+    level = rng.lognormal(np.log(1.5e5), 0.6, n)[:, None]
+    ben = level / (1.0 + np.exp(-(m - lag - ramp / 2) / (ramp / 8)))
+    ben *= np.maximum(1.0 + rng.normal(0, 0.08, (n, months + 1)), 0.0)
+    second = rng.random(n) < 0.1
+    at = rng.integers(months // 3, months + 1, n)
+    cost[second, at[second]] += upfront[second] * rng.uniform(0.2, 1.0, second.sum())
+    return ben - cost
+
+
+@njit(cache=True)
+def _both(cf, cum, out_new, out_old):
+    for t in range(cf.shape[0]):
+        out_new[t] = irr(cf[t], cum[t])
+        out_old[t] = old_irr(cf[t], cum[t])
+
+
+# ---------------------------------------------------------------------------
+# Worked examples
+# ---------------------------------------------------------------------------
+
+
+def test_numpy_financial_docstring_examples():
+    # npf's examples, read as monthly flows. The last two change sign more
+    # than once and their cumulative flows too: no unique IRR, so NaN here
+    # (npf returns the root nearest 0).
+    assert monthly(new([-100, 39, 59, 55, 20])) == pytest.approx(0.28095, abs=5e-6)
+    assert monthly(new([-100, 0, 0, 74])) == pytest.approx(-0.0955, abs=5e-5)
+    assert monthly(new([-100, 100, 0, 7])) == pytest.approx(0.06206, abs=5e-6)
+    assert math.isnan(new([-100, 100, 0, -7]))
+    assert math.isnan(new([-5, 10.5, 1, -8, 1]))
+
+
+def test_one_month():
+    assert new([-100.0, 110.0]) == pytest.approx(1.1**12 - 1, rel=1e-14)
+    assert new([100.0, -90.0]) == pytest.approx(0.9**12 - 1, rel=1e-14)  # a loan at -10%
+
+
+def test_zero_npv_at_zero_rate_is_exactly_zero():
+    assert new([-100, 50, 50]) == 0.0
+    assert new([-100, 0, 30, 0, 70, 0]) == 0.0
+    assert new([-100, 150, -50]) == 0.0  # Norstrom: S = -100, 50, 0
+
+
+@pytest.mark.parametrize(
+    "cf",
+    [
+        [],
+        [0.0],
+        [0.0, 0.0, 0.0],
+        [100.0, 5.0, 0.0, 1.0],  # no sign change
+        [-100.0, -5.0, 0.0, -1.0],
+        [100.0, -230.0, 132.0],  # roots at 10% and 20% a month; S = 100, -130, 2
+        [-100.0, 230.0, -132.0],
+        [-100.0, 100.0, 0.0, -7.0],  # S = -100, 0, 0, -7: no sign change
+    ],
+)
+def test_nan_without_a_unique_root(cf):
+    assert math.isnan(new(cf))
+    assert math.isnan(old(cf))
+
+
+def test_norstrom_cases_give_the_unique_nonnegative_root():
+    # Flows change sign three times, cumulative flows once.
+    for cf in (
+        [-100.0, 50.0, -10.0, 80.0],
+        [-50.0, 20.0, -5.0, 30.0, -1.0, 40.0],
+        [100.0, -60.0, 5.0, -70.0],
+    ):
+        assert _sign_count(cf) > 1 and _sign_count(np.cumsum(cf)) == 1
+        x = log_rate(new(cf))
+        assert x > 0.0
+        z = math.exp(-x)
+        npv = sum(c * z**m for m, c in enumerate(cf))
+        assert abs(npv) <= 1e-12 * sum(abs(c) * z**m for m, c in enumerate(cf))
+        assert_same_as_old(cf)
+
+
+def _sign_count(values) -> int:
+    signs = [v > 0 for v in values if v != 0]
+    return sum(a != b for a, b in pairwise(signs))
+
+
+def test_rates_near_minus_one_and_huge_rates_do_not_overflow():
+    # Monthly growth factors of 1e-6 and 1e6: annually -1 (to rounding) and 1e72.
+    assert new([-1e6, 1.0]) == -1.0
+    assert new([-1e6, 0.0, 0.0, 1.0]) == pytest.approx(-1.0, abs=1e-15)
+    assert log_rate(new([-1.0, 1e6])) == pytest.approx(math.log(1e6), rel=1e-14)
+    assert new([-1.0, 0.0, 1e300]) == math.inf  # x = 345: the annual rate overflows
+    for cf in (
+        [-1e6, 1.0],
+        [-1e6, 0.0, 0.0, 1.0],
+        [-1.0, 0.0, 0.0, 1e6],
+        [1e6, -1.0],
+        [-1.0, 0.0, 1e300],
+    ):
+        assert_same_as_old(cf)
+
+
+def test_nan_flows_give_nan():
+    assert math.isnan(new([-100.0, math.nan, 120.0]))
+    assert math.isnan(new([math.nan, -100.0, 120.0]))
+
+
+def test_no_root_sought_beyond_the_limit():
+    # Roots at x = log(1e250) = 576 > 512 and at x = 460: the old expansion
+    # looked no further than 512, nor does the new solver.
+    assert math.isnan(new([-1e-100, 1e150]))
+    assert math.isnan(old([-1e-100, 1e150]))
+    assert new([-1e-100, 1e100]) == old([-1e-100, 1e100]) == math.inf
+
+
+@pytest.mark.parametrize("n", range(1, 14))
+def test_npv_and_its_derivatives_in_four_lanes(n):
+    # Every block layout (n mod 4) and both directions (x < 0 reverses the
+    # flows), against the plain sums h = sum(c_m w_m), h' and h''.
+    rng = np.random.default_rng(n)
+    c = rng.normal(size=n)
+    k = np.arange(n, dtype=float)
+    for x in (-0.7, -0.01, 0.0, 0.02, 0.9):
+        power = k if x >= 0 else n - 1 - k  # h's power of exp(-x), or of exp(x)
+        w = np.exp(-x * power) if x >= 0 else np.exp(x * power)
+        sign = -1.0 if x >= 0 else 1.0
+        want = (np.sum(c * w), sign * np.sum(power * c * w), np.sum(power**2 * c * w))
+        got = _npv3(c, x)
+        scale = np.sum(np.abs(c) * w) * (1.0 + power.max()) ** 2
+        for g, v in zip(got, want, strict=True):
+            assert abs(g - v) <= 1e-14 * scale, (x, got, want)
+
+
+# ---------------------------------------------------------------------------
+# Against numpy-financial and built IRRs
+# ---------------------------------------------------------------------------
+
+
+def test_matches_numpy_financial_and_the_built_irr():
+    rng = np.random.default_rng(20240601)
+    months = rng.integers(1, 121, 250)
+    months[:20] = np.arange(1, 21)
+    # Annual rates from -99% to +10,000%, roughly uniform in log(1 + rate).
+    annual = np.expm1(rng.uniform(math.log(0.01), math.log(101.0), months.size))
+    npf_ok = 0
+    for t, a in zip(months, annual, strict=True):
+        cf = flows_with_irr(rng, int(t), float(a), zero_share=rng.choice([0.0, 0.3]))
+        got, built, ref = monthly(new(cf)), monthly(a), npf.irr(cf)
+        assert got == pytest.approx(built, rel=BUILT_TOL, abs=1e-14), (t, a)
+        if abs(ref - built) <= NPF_TOL:
+            npf_ok += 1
+            assert abs(got - ref) <= NPF_TOL, (t, a)
+        else:
+            # npf's eigenvalue roots lose digits when the NPV polynomial's
+            # coefficients span many orders (rates near -100% over long
+            # horizons: (1 + i) ** -m up to 1e18 here); ours does not.
+            assert abs(got - built) < abs(ref - built), (t, a)
+        assert_same_as_old(cf)
+    assert npf_ok > 200
+
+
+def test_long_horizons_match_the_built_irr():
+    # Up to 600 months (npf's polynomial roots are too slow and too coarse here).
+    rng = np.random.default_rng(7)
+    for t in (150, 240, 360, 480, 600):
+        for a in (-0.99, -0.5, -0.05, 0.0003, 0.1, 1.0, 30.0, 100.0):
+            cf = flows_with_irr(rng, t, a, zero_share=0.2)
+            assert monthly(new(cf)) == pytest.approx(monthly(a), rel=BUILT_TOL, abs=1e-14), (t, a)
+            assert_same_as_old(cf)
+
+
+def test_zeros_anywhere():
+    rng = np.random.default_rng(3)
+    for _ in range(50):
+        cf = flows_with_irr(rng, int(rng.integers(2, 60)), float(rng.uniform(-0.5, 3.0)), 0.5)
+        lead = np.zeros(int(rng.integers(0, 5)))
+        tail = np.zeros(int(rng.integers(1, 40)))
+        padded = np.concatenate([lead, cf, tail])
+        # Trailing zeros do not change anything: the solver drops them.
+        assert new(np.concatenate([cf, tail])) == new(cf)
+        # Leading zeros only delay every flow: same rate.
+        assert log_rate(new(padded)) == pytest.approx(log_rate(new(cf)), rel=1e-13, abs=1e-15)
+        assert_same_as_old(padded)
+
+
+# ---------------------------------------------------------------------------
+# Properties (hypothesis) and agreement with the old solver
+# ---------------------------------------------------------------------------
+
+amounts = st.one_of(st.just(0.0), st.floats(1e-2, 1e7))
+
+
+@settings(max_examples=150, derandomize=True, database=None, deadline=None)
+@given(
+    invest=st.lists(st.floats(1e-2, 1e7), min_size=1, max_size=6),
+    returns=st.lists(amounts, min_size=1, max_size=150),
+)
+def test_conventional_flows_npv_is_zero_at_the_irr(invest, returns):
+    cf = np.array([-v for v in invest] + returns)
+    result = new(cf)
+    if not any(returns):
+        assert math.isnan(result)
+        return
+    assert not math.isnan(result)
+    assert_same_as_old(cf)
+    if not 1e-3 < 1.0 + result < math.inf:
+        return  # the annual rate no longer pins x down to the digits checked below
+    x = log_rate(result)
+    # NPV at the root, scaled like the solver's h so it cannot overflow.
+    k = np.arange(cf.size)
+    w = np.exp(-x * k) if x >= 0 else np.exp(x * (cf.size - 1 - k))
+    assert abs(np.sum(cf * w)) <= 1e-12 * np.sum(np.abs(cf) * w)
+
+
+@settings(max_examples=150, derandomize=True, database=None, deadline=None)
+@given(st.lists(st.one_of(amounts, amounts.map(lambda v: -v)), min_size=1, max_size=80))
+def test_any_flows_same_as_old(cf):
+    assert_same_as_old(cf)
+
+
+def test_realistic_flows_same_as_old():
+    # 100k flows like the kernel's at 60 months, and 10k at 36 and 120.
+    for n, months, seed in ((100_000, 60, 1), (10_000, 36, 2), (10_000, 120, 3)):
+        cf = realistic_flows(n, months, seed)
+        cum = np.cumsum(cf, axis=1)
+        got, want = np.empty(n), np.empty(n)
+        _both(cf, cum, got, want)
+        np.testing.assert_array_equal(np.isnan(got), np.isnan(want))
+        ok = ~np.isnan(want)
+        assert ok.mean() > 0.9
+        x_new, x_old = np.log1p(got[ok]) / 12, np.log1p(want[ok]) / 12
+        assert np.all(np.abs(x_new - x_old) <= X_TOL * (1 + np.abs(x_old)))
