@@ -47,8 +47,8 @@ from ._schema import (  # line type codes and parameter slots (frozen into the k
     SPEND,
 )
 
-# Trials per parallel work item and SIMD lanes per loop. Outputs do not depend
-# on it, except through the order in which per-line PV sums are added.
+# Trials per block: the SIMD lanes of every loop. Outputs do not depend on it,
+# except through the order in which per-line PV sums are added.
 BLOCK = 64
 # Blocks per parallel work item (scratch arrays are allocated once per group).
 GROUP = 16
@@ -136,7 +136,7 @@ def _effect(W, i, m, scurve):
     return e * W[_SCALE, i] if tau > 0.0 else 0.0
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, error_model="numpy")
 def _line_block(c, absolute, scurve, decays, sign, P, W, S, profile, disc, cf, lpv, nb):
     """Add ``sign`` times a line's amounts to ``cf[:, :nb]`` and their PV to ``lpv``.
 
@@ -311,9 +311,13 @@ def simulate(
     n_paths = paths.shape[0]
     n_blocks = (n + BLOCK - 1) // BLOCK
     n_groups = (n_blocks + GROUP - 1) // GROUP
-    no_profile = np.zeros(T1)
     for g in prange(n_groups):
-        # Scratch, allocated once per group of blocks.
+        # Scratch, allocated once per group of blocks. The line function gets
+        # only arrays private to this thread: its calls then update no
+        # reference count shared between threads.
+        local_disc = disc.copy()
+        local_profiles = profiles.copy()
+        no_profile = np.zeros(T1)
         P = np.empty((src.shape[1], BLOCK))
         W = np.empty((7, BLOCK))
         S = np.empty((3, BLOCK))
@@ -341,10 +345,10 @@ def simulate(
                 c = code[line]
                 cost = is_cost[line]
                 decays = src[line, SLOT_DECAY] >= 0 or const[line, SLOT_DECAY] > 0.0
-                profile = profiles[prof_row[line]] if c == PROFILE else no_profile
+                profile = local_profiles[prof_row[line]] if c == PROFILE else no_profile
                 _line_block(
                     c, mode[line] == 1, scurve[line] == 1, decays, -1.0 if cost else 1.0,
-                    P, W, S, profile, disc, cf, lpv, nb,
+                    P, W, S, profile, local_disc, cf, lpv, nb,
                 )  # fmt: skip
                 acc = pvc if cost else pvb
                 total = 0.0
