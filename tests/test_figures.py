@@ -42,7 +42,9 @@ def test_waterfall_runs_from_line_pvs_to_the_mean_npv(result):
     items = waterfall_items(result)
     assert [name for name, _ in items] == [line.name for line in result.model.lines]
     assert sum(v for _, v in items) == pytest.approx(result.npv.mean(), rel=1e-9)
-    costs = [v for (_, v), line in zip(items, result.model.lines, strict=True) if line.kind == "cost"]
+    costs = [
+        v for (_, v), line in zip(items, result.model.lines, strict=True) if line.kind == "cost"
+    ]
     assert all(v <= 0 for v in costs)
 
 

@@ -5,16 +5,32 @@ Statistical tolerances are tied to Monte Carlo standard errors with fixed seeds.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
+import os
+import select
+import signal
+import warnings
 from dataclasses import replace
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 from scipy import stats
 
 from simulate import load_config, run
+from simulate import sampling as sampling_module
 from simulate.config import model_from_dict
-from simulate.metrics import cvar, describe, fan_bands, payback_curve, percentiles
+from simulate.metrics import (
+    PERCENTILES,
+    cvar,
+    describe,
+    fan_bands,
+    payback_curve,
+    percentiles,
+    summarize,
+)
 from simulate.sampling import correlation_matrices, iman_conover, iter_chunks
 
 # -- percentiles and summaries ---------------------------------------------------------
@@ -245,3 +261,247 @@ def test_sampling_override_is_recorded():
     model = replace(model_from_dict(MIXED), sampling="lhs")
     assert run(model, trials=64, seed=1).summary()["sampling"] == "lhs"
     assert run(model, trials=64, seed=1, sampling="sobol").summary()["sampling"] == "sobol"
+
+
+# -- threads: the pool changes the timing, never a bit -----------------------------------------
+#
+# The digests below were taken from the code before sampling and summaries used threads
+# (commit d7b54de), on numpy 2.4 / scipy 1.17 / x86-64. They pin the random streams: a
+# change to how an input, a chunk or the Iman-Conover permutations draw fails here. A
+# different numpy or scipy (or CPU) may move a quantile function in its last bit; then
+# check that the new numbers come from that alone before updating a digest.
+
+PINNED_DRAWS = {  # 300,000 trials, seed 7, default chunks
+    ("omnichannel", "random"): "de3a696499fd5e1ee9c3be5a3369a7e5589fafba5f5bf2128fb2d4ae1f787041",
+    ("omnichannel", "lhs"): "d73e195c2c4e160490ec749ccf0e0297b7c825ac3e967ac1a48f19b9538e0da6",
+    ("omnichannel", "sobol"): "7946f46c91346e86ca2197df7af217389e5aa4cd0820a35b92298178805658c1",
+    ("subscription_churn", "random"): "e48f0557b805616cad98e9caac80cd25fdbd570aaa5bb135721cc0e4ea29d426",
+    ("subscription_churn", "lhs"): "2d1a7c4682fc4dbf10b6aacd90d5e9bb1a89c44a158810d51b4161eb658235da",
+    ("subscription_churn", "sobol"): "e03685db9bed4a7aa3c8d18b05c972a03df75d1a0c96936e7965edd49cfd9f21",
+}  # fmt: skip
+
+PINNED_SMALL_DRAWS = {  # 3,000 trials, seed 7, chunks of 2,000
+    ("omnichannel", "random"): "edd5cd04a11457cef8e09a327c92772a0167a83338764ec4aa85a24c581a5a06",
+    ("omnichannel", "lhs"): "f9d14bfac3319dd82fa23303f7ad7f7401daf6a9860ebf859d4397cf76f2abbb",
+    ("omnichannel", "sobol"): "67b54bf7977606d2ee378a0a40f9211b305c3d202e358fbb21d01f8dfa38d7d5",
+    ("subscription_churn", "random"): "d3c59d383bca31439a66a89f5b367409a7d68801fb44ca5c870a86c0cad4433b",
+    ("subscription_churn", "lhs"): "88aa633c29023cf46123784e0cdde4957ff25396264feb78687e056e505c0c23",
+    ("subscription_churn", "sobol"): "4823dd0b3445597aa947f2c5f702cc34caed612eb0b8e14502f0a25be75fecc5",
+}  # fmt: skip
+
+PINNED_SUMMARIES = {
+    (1, 1): "03552cba7f1e0d11ebb55661bd101884e8d00126b2ffb2e6dad517940e5efa82",
+    (2, 2): "a6ffc0830928d9cb0b9bc40fade8d66e543eee9eced567cc1443a144293a0c0a",
+    (7, 3): "f8abb6df0110fa5be79933672be143401a4a23d5e01607a873f8c98ce69be95c",
+    (1000, 4): "f96dca31465221c2099b467a8fdb15307ae2e87256673e7b1738dd62f82d9e90",
+    (200_001, 5): "e16d25c8939edc64c86155ea254568c10a52d1cf1f860e8d1d1100abe05ab1d5",
+}
+
+
+def _digest_draws(model, n, seed, sampling, chunk=1 << 18) -> str:
+    h = hashlib.sha256()
+    for _, x in iter_chunks(model, n, seed, sampling, chunk):
+        h.update(np.ascontiguousarray(x).tobytes())
+    return h.hexdigest()
+
+
+def _slow_if_quantile_heavy(config: str, sampling: str):
+    # lhs and sobol send the beta and pert inputs through betaincinv: 2-5 s each.
+    # PINNED_SMALL_DRAWS covers them in the default run.
+    slow = sampling != "random"
+    return pytest.param(config, sampling, marks=[pytest.mark.slow] if slow else [])
+
+
+@pytest.mark.parametrize(
+    "config, sampling", [_slow_if_quantile_heavy(*key) for key in sorted(PINNED_DRAWS)]
+)
+def test_draws_match_their_pinned_digests(configs_dir, config, sampling):
+    # 300,000 trials: two chunks, both drawn by the pool, the second shorter;
+    # omnichannel has three correlated pairs, so Iman-Conover is pinned too.
+    model = load_config(configs_dir / f"{config}.yaml")
+    assert _digest_draws(model, 300_000, 7, sampling) == PINNED_DRAWS[config, sampling]
+
+
+@pytest.mark.parametrize("config, sampling", sorted(PINNED_SMALL_DRAWS))
+def test_small_draws_match_their_pinned_digests(configs_dir, config, sampling):
+    model = load_config(configs_dir / f"{config}.yaml")
+    got = _digest_draws(model, 3000, 7, sampling, chunk=2000)
+    assert got == PINNED_SMALL_DRAWS[config, sampling]
+
+
+def _synthetic_result(n: int, seed: int) -> SimpleNamespace:
+    """What summarize reads from a Result, with NaN ROIs and IRRs and infinite paybacks."""
+    u = np.random.default_rng(seed).random((7, n))
+    roi = u[3] * 4 - 1
+    roi[u[4] < 0.05] = np.nan
+    irr = u[4] * 0.5 - 0.1
+    irr[u[5] < 0.2] = np.nan
+    pay = np.floor(u[5] * 48) + 0.5
+    pay[u[6] < 0.3] = np.inf
+    dpay = pay + np.round(u[6] * 4)
+    dpay[u[6] < 0.6] = np.inf
+    return SimpleNamespace(
+        model=model_from_dict(TWO_UNIFORMS), trials=n, seed=seed, sampling="random",
+        npv=(u[0] - 0.3) * 1e6 + u[1] * 1e-3, pv_benefits=u[1] * 2e6, pv_costs=u[2] * 5e5 + 1.0,
+        roi=roi, irr=irr, payback_months=pay, discounted_payback_months=dpay,
+    )  # fmt: skip
+
+
+def _summary_digest(result) -> str:
+    s = summarize(result)
+    s.pop("version")
+    return hashlib.sha256(json.dumps(s, sort_keys=True).encode()).hexdigest()
+
+
+@pytest.mark.parametrize("n, seed", sorted(PINNED_SUMMARIES))
+def test_summaries_match_their_pinned_digests(n, seed):
+    assert _summary_digest(_synthetic_result(n, seed)) == PINNED_SUMMARIES[n, seed]
+
+
+@pytest.fixture
+def pool_for_small_chunks(monkeypatch):
+    """Use a 2-thread pool even for the small chunks of these tests (and on one CPU)."""
+    monkeypatch.setattr(sampling_module, "_PARALLEL_MIN_TRIALS", 0)
+    with sampling_module._threads(2):
+        yield
+
+
+def _serial_draws(*args, **kwargs):
+    with sampling_module._serial():
+        return draws(*args, **kwargs)
+
+
+@pytest.mark.parametrize("sampling", ["random", "lhs", "sobol"])
+def test_pool_and_serial_draws_are_identical(sampling, pool_for_small_chunks):
+    model = model_from_dict(dict(MIXED, correlations=[["a", "b", 0.7], ["c", "e", -0.4]]))
+    pooled = draws(model, 5000, 11, sampling, chunk=2000)  # chunks of 2000, 2000, 1000
+    np.testing.assert_array_equal(pooled, _serial_draws(model, 5000, 11, sampling, chunk=2000))
+
+
+@pytest.mark.parametrize("sampling", ["random", "lhs", "sobol"])
+def test_draws_around_the_serial_threshold_are_identical(sampling):
+    # A chunk at the threshold goes to the pool (where there are CPUs), the last one does not.
+    model = model_from_dict(dict(MIXED, correlations=[["a", "d", 0.5]]))
+    n0 = sampling_module._PARALLEL_MIN_TRIALS
+    with sampling_module._threads(2):
+        pooled = draws(model, n0 + 300, 12, sampling, chunk=n0)
+    np.testing.assert_array_equal(pooled, _serial_draws(model, n0 + 300, 12, sampling, chunk=n0))
+
+
+def test_iman_conover_pool_and_serial_are_identical(pool_for_small_chunks):
+    x = np.random.default_rng(3).lognormal(size=(4, 3000))
+    x[1] = np.round(x[1])  # ties
+    _, target = correlation_matrices([(0, 1, 0.5), (1, 2, -0.3), (0, 3, 0.2)])
+    pooled = iman_conover(x, target, np.random.default_rng(4))
+    with sampling_module._serial():
+        serial = iman_conover(x, target, np.random.default_rng(4))
+    np.testing.assert_array_equal(pooled, serial)
+
+
+@pytest.mark.parametrize(
+    "kind", ["normal", "near duplicates", "ties", "zeros", "nan", "infinite", "tiny"]
+)
+@pytest.mark.parametrize("n", [1, 2, 3, 1000, 1 << 18])
+def test_the_fast_argsort_is_numpys(kind, n):
+    # Iman-Conover ranks each row of scores with sampling._argsort; it must give
+    # np.argsort's answer exactly, ties and all (it hands those to np.argsort).
+    rng = np.random.default_rng(n)
+    t = rng.normal(size=n)
+    if kind == "near duplicates" and n > 2:  # equal in the high bits of the sort keys
+        i, j = rng.integers(0, n, (2, 20))
+        t[i] = t[j] * (1 + rng.integers(1, 50, 20) * 2.0**-52)
+    elif kind == "ties":
+        t = np.round(t * 5)
+    elif kind == "zeros":
+        t[: n // 2] = np.where(rng.random(n // 2) < 0.5, 0.0, -0.0)
+    elif kind == "nan":
+        t[::3] = np.nan
+    elif kind == "infinite":
+        t[::5], t[1::7] = np.inf, -np.inf
+    elif kind == "tiny":
+        t *= 1e-310  # subnormal
+    np.testing.assert_array_equal(sampling_module._argsort(t), np.argsort(t))
+
+
+def test_summaries_with_and_without_threads_are_identical(pool_for_small_chunks):
+    result = _synthetic_result(5001, 9)
+    result.npv[::2] = 0.0  # zeros of both signs at most percentiles
+    result.npv[1::4] = -0.0
+    pooled = summarize(result)
+    with sampling_module._serial():
+        assert json.dumps(summarize(result)) == json.dumps(pooled)
+    assert pooled["metrics"]["npv"]["p50"] == 0.0
+
+
+def _percentiles_by_partition(x, qs):
+    """percentiles() as it was before it sorted: one partition at every rank it needs."""
+    x = np.asarray(x, dtype=float)
+    qs = np.asarray(qs, dtype=float)
+    n = x.size
+    pos = (n - 1) * qs / 100.0
+    lo = np.floor(pos).astype(np.intp)
+    hi = np.minimum(lo + 1, n - 1)
+    frac = pos - lo
+    part = np.partition(x, np.unique(np.concatenate([lo, hi])))
+    a, b = part[lo], part[hi]
+    with np.errstate(invalid="ignore"):
+        value = a + frac * (b - a)
+    value = np.where(np.isinf(b) & (frac > 0), b, value)
+    value = np.where(np.isinf(b) & (frac == 0), a, value)
+    return np.where(np.isinf(a), a, value)
+
+
+@pytest.mark.parametrize("n", [1, 2, 5, 100, 999, 20_000])
+@pytest.mark.parametrize("kind", ["normal", "ties", "infinite", "signed zeros"])
+def test_percentiles_are_bitwise_those_of_a_partition(n, kind):
+    rng = np.random.default_rng(n)
+    x = rng.normal(size=n)
+    if kind == "ties":
+        x = np.round(x * 3)
+    elif kind == "infinite":
+        x[rng.random(n) < 0.3] = np.inf
+    elif kind == "signed zeros":
+        x = np.where(rng.random(n) < 0.5, np.round(x) * 0.0, x)  # 0.0 and -0.0
+    for qs in (PERCENTILES, [50], [0, 100], [10, 50, 90], np.linspace(0, 100, 41)):
+        got, want = percentiles(x, qs), _percentiles_by_partition(x, qs)
+        assert got.tobytes() == want.tobytes(), qs
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_percentiles_keep_the_partitions_zero_before_infinity(seed):
+    # Where sort and partition can differ in the result: the picked value is a zero,
+    # x holds both 0.0 and -0.0, and the neighbour is +inf with no weight, so the
+    # percentile is that zero as picked (the sign is in the JSON: -0.0).
+    rng = np.random.default_rng(seed)
+    n, zeros = 41, 20
+    x = np.full(n, np.inf)
+    x[:zeros] = np.where(rng.random(zeros) < 0.5, 0.0, -0.0)
+    rng.shuffle(x)
+    qs = [5, 50, 100 * (zeros - 1) / (n - 1), 95]  # the third: rank 19 exactly, weight 0 on 20
+    got, want = percentiles(x, qs), _percentiles_by_partition(x, qs)
+    assert got.tobytes() == want.tobytes()
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_a_forked_child_draws_with_a_fresh_pool(pool_for_small_chunks):
+    # A forked child has none of the parent's threads; drawing with the parent's pool
+    # there would wait forever. The child must make its own and get the same draws.
+    model = model_from_dict(dict(MIXED, correlations=[["a", "b", 0.7]]))
+    want = _digest_draws(model, 4000, 5, "random", chunk=2000)  # the pool exists now
+    read, write = os.pipe()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # 3.12+: fork with threads
+        pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child
+        try:
+            os.write(write, _digest_draws(model, 4000, 5, "random", chunk=2000).encode())
+        finally:
+            os._exit(0)
+    os.close(write)
+    ready, _, _ = select.select([read], [], [], 60)
+    if not ready:  # pragma: no cover - the failure this test is for
+        os.kill(pid, signal.SIGKILL)
+    with os.fdopen(read) as f:
+        got = f.read() if ready else "no answer from the child in 60 s"
+    os.waitpid(pid, 0)
+    assert got == want
