@@ -211,9 +211,22 @@ def _target_scores(k: int, n: int, target: np.ndarray, rng: np.random.Generator)
         rng.shuffle(m[j])
     # Correct for the sample correlation of the permuted scores, so the
     # rearranged scores have exactly the target Pearson correlation.
-    f = np.linalg.cholesky(np.corrcoef(m))
     c = np.linalg.cholesky(target)
-    return (c @ np.linalg.inv(f)) @ m
+    try:
+        a = c @ np.linalg.inv(np.linalg.cholesky(np.corrcoef(m)))  # lower triangular
+    except np.linalg.LinAlgError:
+        # A chunk of a handful of trials (the tail of a run) can have permuted
+        # scores whose correlation matrix is singular: no correction there.
+        a = c
+    # t = a @ m, one row at a time in a fixed order: no BLAS call, whose
+    # threads would busy-wait beside the pool's for about 0.1 s a chunk.
+    t = np.empty_like(m)
+    term = np.empty(n)
+    for i in range(k):
+        np.multiply(m[0], a[i, 0], out=t[i])
+        for j in range(1, i + 1):
+            t[i] += np.multiply(m[j], a[i, j], out=term)
+    return t
 
 
 def _place(

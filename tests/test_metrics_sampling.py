@@ -237,6 +237,21 @@ def test_iman_conover_keeps_marginals_and_hits_the_rank_correlation():
     np.testing.assert_allclose(achieved, spearman, atol=0.006)
 
 
+@pytest.mark.parametrize("tail", [2, 3, 4, 5, 6, 7])
+def test_a_tiny_last_chunk_of_a_correlated_run_is_drawn(tail):
+    # A handful of trials left for the last chunk (e.g. --trials 262146) must
+    # not fail: their permuted scores can have a singular correlation matrix.
+    config = dict(MIXED, correlations=[["a", "b", 0.7], ["c", "e", -0.4], ["a", "e", 0.2]])
+    model = model_from_dict(config)
+    x = draws(model, 1000 + tail, 11, chunk=1000)
+    assert np.isfinite(x).all()
+    # The full chunk is as it is without a tail; the tail keeps its own marginal draws.
+    np.testing.assert_array_equal(x[:, :1000], draws(model, 1000, 11, chunk=1000))
+    uncorrelated = draws(replace(model, correlations=()), 1000 + tail, 11, chunk=1000)
+    for j in range(x.shape[0]):
+        np.testing.assert_array_equal(np.sort(x[j, 1000:]), np.sort(uncorrelated[j, 1000:]))
+
+
 def test_correlations_in_a_run():
     config = dict(MIXED, correlations=[["a", "b", 0.7], ["c", "e", -0.4]])
     model = model_from_dict(config)
