@@ -823,14 +823,14 @@ def write_config_comparison(
     write_json(out / "comparisons" / f"{stem}.json", doc)
     written: list[Path] = []
     if figures and len(runs) >= 2:
-        from . import plotting
+        from . import compare_plots, plotting
 
         curves = []
         for _, s, npv in runs:
             x, f = cdf_points(npv)
             curves.append((s["scenario"] or "as written", x, f, s["probabilities"]["npv_positive"]))
         meta = plotting.ChartMeta.from_summary({**first, "scenario": None}, config_hash=config_hash)
-        fig = plotting.scenario_cdfs(curves, meta)
+        fig = compare_plots.scenario_cdfs(curves, meta)
         written = plotting.save(fig, out / "figures" / f"scenarios--{stem}", formats)
     return rows, written
 
@@ -839,7 +839,7 @@ def draw_portfolio(
     out: Path, rows: Sequence[Mapping[str, Any]], meta: Mapping[str, Any], formats
 ) -> list[Path]:
     """Risk-return charts of every successful row, one per currency."""
-    from . import plotting
+    from . import compare_plots, plotting
 
     ok = [r for r in rows if r["status"] == "ok"]
     written: list[Path] = []
@@ -849,7 +849,7 @@ def draw_portfolio(
         if len(mine) < 2:
             continue
         points = [
-            plotting.PortfolioPoint(
+            compare_plots.PortfolioPoint(
                 label=r["name"],
                 group=r["config"],
                 npv_mean=r["npv_mean"],
@@ -859,7 +859,7 @@ def draw_portfolio(
             for r in mine
         ]
         trials = sorted({r["trials"] for r in mine})
-        pmeta = plotting.PortfolioMeta(
+        pmeta = compare_plots.PortfolioMeta(
             name="Portfolio: risk and return",
             currency=cur,
             version=str(meta.get("version", "")),
@@ -867,7 +867,7 @@ def draw_portfolio(
             trials=trials[0] if len(trials) == 1 else None,
             root_seed=meta.get("root_seed"),
         )
-        fig = plotting.risk_return(points, pmeta)
+        fig = compare_plots.risk_return(points, pmeta)
         name = "risk_return" if len(currencies) == 1 else f"risk_return--{cur}"
         written += plotting.save(fig, out / "figures" / name, formats)
     return written

@@ -544,7 +544,9 @@ def test_drawing_into_a_callers_axes():
 def test_modules_do_not_use_pyplot():
     import inspect
 
-    for module in (plotting, st):
+    from simulate import _layout, compare_plots
+
+    for module in (plotting, compare_plots, _layout, st):
         source = inspect.getsource(module)
         assert "matplotlib.pyplot" not in source and "import pyplot" not in source
 
