@@ -137,14 +137,14 @@ def _effect(W, i, m, scurve):
 
 
 @njit(cache=True, error_model="numpy")
-def _line_block(c, absolute, scurve, decays, sign, P, W, S, profile, disc, cf, lpv, nb):
-    """Add ``sign`` times a line's amounts to ``cf[:, :nb]`` and their PV to ``lpv``.
+def _line_block(c, absolute, scurve, decays, P, W, S, profile, disc, out, lpv, nb):
+    """Add a line's amounts (all >= 0) to ``out[:, :nb]`` and their PV to ``lpv``.
 
     ``c`` is the line's type code and ``P`` its parameters per lane
-    (``_load``); ``W`` and ``S`` are scratch. Amounts are >= 0; ``sign`` is -1
-    for a cost.
+    (``_load``); ``W`` and ``S`` are scratch. ``out`` is the block's benefits
+    or its costs.
     """
-    T1 = cf.shape[0]
+    T1 = out.shape[0]
     for i in range(nb):
         lpv[i] = 0.0
     if c == PROFILE:
@@ -155,7 +155,7 @@ def _line_block(c, absolute, scurve, decays, sign, P, W, S, profile, disc, cf, l
             d = disc[m]
             for i in range(nb):
                 v = S[0, i] * a
-                cf[m, i] += sign * v
+                out[m, i] += v
                 lpv[i] += v * d
         return
     if c == RECURRING_COST:
@@ -170,12 +170,14 @@ def _line_block(c, absolute, scurve, decays, sign, P, W, S, profile, disc, cf, l
                 w = _clip01(m - start + 1.0) * _clip01(P[2, i] - m + 1.0)
                 # A year passes when m - start reaches the next multiple of 12
                 # (at most one a month); compared, not divided, so it is exact.
-                step = m - start >= S[1, i]
+                # No escalating once the cost has ended (w = 0), where an
+                # overflow to inf would give 0 * inf.
+                step = m - start >= S[1, i] and w > 0.0
                 g = S[2, i] * (1.0 + P[3, i]) if step else S[2, i]
                 S[1, i] = S[1, i] + 12.0 if step else S[1, i]
                 S[2, i] = g
                 v = w * S[0, i] * g
-                cf[m, i] += sign * v
+                out[m, i] += v
                 lpv[i] += v * d
         return
     first = _timing(P, W, nb, decays)
@@ -197,7 +199,7 @@ def _line_block(c, absolute, scurve, decays, sign, P, W, S, profile, disc, cf, l
                 S[0, i] = base
                 S[1, i] = treated
                 v = (treated - base) * P[1, i] * P[2, i]
-                cf[m, i] += sign * v
+                out[m, i] += v
                 lpv[i] += v * d
         return
     # Before `first` every lane has e(m) = 0: nothing to add (conversion's X_m
@@ -215,7 +217,7 @@ def _line_block(c, absolute, scurve, decays, sign, P, W, S, profile, disc, cf, l
                 kept = S[0, i] * (1.0 - P[6, i]) + leads * dp
                 S[0, i] = kept
                 v = leads * dp * P[3, i] + kept * P[4, i] * P[5, i]
-                cf[m, i] += sign * v
+                out[m, i] += v
                 lpv[i] += v * d
         return
     # The rest are a monthly amount times the effect.
@@ -234,7 +236,7 @@ def _line_block(c, absolute, scurve, decays, sign, P, W, S, profile, disc, cf, l
         d = disc[m]
         for i in range(nb):
             v = S[0, i] * _effect(W, i, m, scurve)
-            cf[m, i] += sign * v
+            out[m, i] += v
             lpv[i] += v * d
 
 
@@ -321,6 +323,8 @@ def simulate(
         P = np.empty((src.shape[1], BLOCK))
         W = np.empty((7, BLOCK))
         S = np.empty((3, BLOCK))
+        ben = np.empty((T1, BLOCK))
+        cost = np.empty((T1, BLOCK))
         cf = np.empty((T1, BLOCK))
         dcf = np.empty((T1, BLOCK))
         lpv = np.empty(BLOCK)
@@ -337,26 +341,26 @@ def simulate(
         for b in range(g * GROUP, min((g + 1) * GROUP, n_blocks)):
             t0 = b * BLOCK
             nb = min(BLOCK, n - t0)
-            cf[:] = 0.0
-            pvb[:] = 0.0
-            pvc[:] = 0.0
+            ben[:] = 0.0
+            cost[:] = 0.0
             for line in range(n_lines):
                 _load(P, inputs, src, const, line, t0, nb)
                 c = code[line]
-                cost = is_cost[line]
                 decays = src[line, SLOT_DECAY] >= 0 or const[line, SLOT_DECAY] > 0.0
                 profile = local_profiles[prof_row[line]] if c == PROFILE else no_profile
                 _line_block(
-                    c, mode[line] == 1, scurve[line] == 1, decays, -1.0 if cost else 1.0,
-                    P, W, S, profile, local_disc, cf, lpv, nb,
+                    c, mode[line] == 1, scurve[line] == 1, decays,
+                    P, W, S, profile, local_disc, cost if is_cost[line] else ben, lpv, nb,
                 )  # fmt: skip
-                acc = pvc if cost else pvb
                 total = 0.0
                 for i in range(nb):
-                    acc[i] += lpv[i]
                     total += lpv[i]
                 block_line_pv[b, line] = total
-            # Cumulative flows and both paybacks, month by month on every lane.
+            # PVs, net flows (benefits_m - costs_m, as MODEL.md section 6 has
+            # them: exact ties stay exactly 0), cumulative flows and both
+            # paybacks, month by month on every lane.
+            pvb[:] = 0.0
+            pvc[:] = 0.0
             s[:] = 0.0
             ds[:] = 0.0
             dip[:] = False
@@ -366,7 +370,10 @@ def simulate(
             for m in range(T1):
                 d = disc[m]
                 for i in range(nb):
-                    x = cf[m, i]
+                    pvb[i] += ben[m, i] * d
+                    pvc[i] += cost[m, i] * d
+                    x = ben[m, i] - cost[m, i]
+                    cf[m, i] = x
                     s[i] += x
                     dip[i], pb[i] = _payback_step(m, s[i], dip[i], pb[i])
                     dcf[m, i] = x * d

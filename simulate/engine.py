@@ -133,7 +133,13 @@ def evaluate(
     if k == 0:
         inputs = np.zeros((0, n))
     T1 = model.horizon_months + 1
-    out = {name: np.empty(n) for name in OUTPUT_NAMES} if out is None else out
+    if out is None:
+        out = {name: np.empty(n) for name in OUTPUT_NAMES}
+    else:
+        for name in OUTPUT_NAMES:
+            a = out[name]
+            if a.shape != (n,) or a.dtype != np.float64 or not a.flags.c_contiguous:
+                raise ValueError(f"out[{name!r}] must be a contiguous float64 array of {n} values")
     n_paths = min(n_paths, n)
     paths = np.empty((n_paths, T1))
     dpaths = np.empty((n_paths, T1))

@@ -212,12 +212,15 @@ def _target_scores(k: int, n: int, target: np.ndarray, rng: np.random.Generator)
     # Correct for the sample correlation of the permuted scores, so the
     # rearranged scores have exactly the target Pearson correlation.
     c = np.linalg.cholesky(target)
-    try:
-        a = c @ np.linalg.inv(np.linalg.cholesky(np.corrcoef(m)))  # lower triangular
-    except np.linalg.LinAlgError:
-        # A chunk of a handful of trials (the tail of a run) can have permuted
-        # scores whose correlation matrix is singular: no correction there.
-        a = c
+    # With n <= k trials (the tail chunk of a run, say) the permuted scores'
+    # correlation matrix is singular, and whether Cholesky notices depends on
+    # LAPACK's rounding: no correction there, decided by the count alone.
+    a = c
+    if n > k:
+        try:
+            a = c @ np.linalg.inv(np.linalg.cholesky(np.corrcoef(m)))  # lower triangular
+        except np.linalg.LinAlgError:  # nearly singular: a handful of trials
+            a = c
     # t = a @ m, one row at a time in a fixed order: no BLAS call, whose
     # threads would busy-wait beside the pool's for about 0.1 s a chunk.
     t = np.empty_like(m)

@@ -377,3 +377,107 @@ def test_kernel_cache_is_keyed_on_every_kernel_source(tmp_path):
     assert _jitcache.sources_digest(copy) == digest
     (copy / "_irr.py").write_text((copy / "_irr.py").read_text() + "\n# edited\n")
     assert _jitcache.sources_digest(copy) != digest
+
+
+# -- exact ties and extreme inputs (found in review of the trials-innermost kernel) --
+
+
+def _one_trial(config):
+    model = model_from_dict(config)
+    out = evaluate(model, np.zeros((0, 1)), n_paths=1)
+    return {name: getattr(out, name)[0] for name in OUTPUTS}, out.paths[0]
+
+
+def test_net_flow_is_benefits_minus_costs_so_exact_ties_stay_zero():
+    # 0.5 - (0.2 + 0.1 + 0.2) is exactly 0 when costs are summed first (MODEL.md
+    # section 6: cf_m = benefits_m - costs_m); adding -0.2, -0.1, -0.2 to 0.5 one
+    # line at a time leaves -2.8e-17, which would read as "never pays back".
+    config = {
+        "name": "tie",
+        "horizon_months": 1,
+        "discount_rate": 0.0,
+        "benefits": [{"type": "recurring", "amount": 0.5}],
+        "costs": [
+            {"type": "recurring", "amount": 0.2},
+            {"type": "recurring", "amount": 0.1},
+            {"type": "recurring", "amount": 0.2},
+        ],
+    }
+    got, path = _one_trial(config)
+    assert path.tolist() == [0.0, 0.0]
+    assert got["payback_months"] == 0.0
+    assert got["discounted_payback_months"] == 0.0
+    assert got["npv"] == 0.0
+
+
+def test_irr_sign_rules_see_an_exactly_zero_month():
+    # Month 2 nets to exactly 0, so the flows change sign once and the IRR exists.
+    config = {
+        "name": "tie-irr",
+        "horizon_months": 3,
+        "discount_rate": 0.0,
+        "benefits": [{"type": "scheduled", "monthly": [30, 0.5, 30]}],
+        "costs": [
+            {"type": "one_time", "amount": 100},
+            {"type": "scheduled", "monthly": [0, 0.2]},
+            {"type": "scheduled", "monthly": [0, 0.1]},
+            {"type": "scheduled", "monthly": [0, 0.2]},
+        ],
+    }
+    got, _ = _one_trial(config)
+    expected = reference_trial(config, {})["irr"]
+    assert got["irr"] == pytest.approx(expected, rel=1e-10)
+    assert got["irr"] == pytest.approx((1 + npf.irr([-100, 30, 0, 30])) ** 12 - 1, rel=1e-10)
+
+
+def test_pv_benefits_sum_month_totals_so_break_even_npv_is_zero():
+    # pv_benefits = sum over months of (all benefits that month) * d_m. Here the
+    # month totals are 0.1 + 0.2 and 0.1 + 0.3, which add to 0.7000000000000001
+    # (the cost), while summing each line's PV first gives 0.7: npv -1.1e-16.
+    config = {
+        "name": "npv-tie",
+        "horizon_months": 2,
+        "discount_rate": 0.0,
+        "benefits": [
+            {"type": "scheduled", "monthly": [0.1, 0.1]},
+            {"type": "scheduled", "monthly": [0.2, 0.3]},
+        ],
+        "costs": [{"type": "one_time", "amount": 0.7000000000000001}],
+    }
+    got, _ = _one_trial(config)
+    assert got["npv"] == 0.0
+    assert got["roi"] == 0.0
+
+
+def test_an_ended_recurring_cost_stops_escalating():
+    # Escalating after end_month would overflow to inf and give 0 * inf = NaN.
+    config = {
+        "name": "esc",
+        "horizon_months": 600,
+        "discount_rate": 0.1,
+        "benefits": [{"type": "recurring", "amount": 1000}],
+        "costs": [
+            {"type": "one_time", "amount": 100},
+            {"type": "recurring", "amount": 10, "end_month": 24, "escalation": 1e7},
+        ],
+    }
+    got, path = _one_trial(config)
+    d = discount_factors(600, 0.1)
+    m = np.arange(601)
+    # 10 a month in months 1-12, 10 * (1 + 1e7) in months 13-24, nothing after.
+    costs = (
+        100.0 * (m == 0) + 10.0 * ((m >= 1) & (m <= 12)) + 10.0 * (1 + 1e7) * (m >= 13) * (m <= 24)
+    )
+    assert np.isfinite(path).all()
+    assert got["pv_costs"] == pytest.approx((costs * d).sum(), rel=1e-12)
+    assert got["npv"] == pytest.approx(1000.0 * d[1:].sum() - (costs * d).sum(), rel=1e-12)
+
+
+def test_evaluate_checks_the_arrays_it_writes_into(omnichannel):
+    inputs = run(omnichannel, trials=10, seed=1).inputs
+    out = {name: np.empty(10) for name in OUTPUTS}
+    evaluate(omnichannel, inputs, out=out)
+    np.testing.assert_array_equal(out["npv"], evaluate(omnichannel, inputs).npv)
+    for bad in (np.empty(11), np.empty(10, np.float32), np.empty(20)[::2]):
+        with pytest.raises(ValueError, match="contiguous float64 array of 10"):
+            evaluate(omnichannel, inputs, out={**out, "irr": bad})
