@@ -20,8 +20,14 @@ bracketed Newton it replaced; ``python bench/irr.py``):
   of dependent operations. It usually stops after two evaluations: when
   Halley's error bound shows the last step already lands on the root to
   the old tolerance, no third evaluation is needed to see a tiny step;
-- a bracket kept from the signs seen: a step that leaves it becomes a
-  bisection.
+- safeguards that cost nothing on such flows but make the result the root
+  to the tolerance whatever the start: a bracket kept from the signs seen;
+  a step that leaves it, or makes too little progress (neither half the
+  move before last nor, over two evaluations, halving the bracket),
+  becomes a bisection (or, before the root is bracketed, a doubling of
+  |x|); after 40 evaluations only those, so the bracket then halves at
+  every one; a converged step must be small by Newton's measure too. No
+  iterate is returned unconverged.
 
 Results are those of the old solver to about 1e-14 relative (tests/test_irr.py).
 They do not depend on the thread count or the machine's SIMD width: every
@@ -45,6 +51,12 @@ from ._jitcache import key_on_sources
 _X_LIMIT = 512.0
 # Converged when a step is below _TOL * (1 + |x|), or Halley's next one would be.
 _TOL = 1e-15
+# Evaluations after which _solve no longer takes Halley's steps, only
+# doublings of |x| and bisections (Halley usually needs 2 or 3). From there
+# at most 13 doublings (0.1, 0.2, .., 512) and 59 halvings (512 / 2**59 < 1e-15)
+# reach the tolerance, so the loop never runs out of its _MAX_EVALS.
+_SAFE_EVALS = 40
+_MAX_EVALS = 128
 # Unsigned offsets: numba skips the negative-index wrap-around for unsigned
 # indices, which cost a third of the Horner loop's time.
 _U1, _U2, _U3, _U4 = np.uint64(1), np.uint64(2), np.uint64(3), np.uint64(4)
@@ -139,7 +151,11 @@ def _first_guess(p0, p1, p2, n0, n1, n2):
     g1 = dn - dp
     g2 = (p2 * rp - dp * dp) - (n2 * rn - dn * dn)
     den = 2.0 * g1 * g1 - g * g2
-    if den > 0.0:
+    # Halley's step is Newton's times 2 g1**2 / den: taken only while that
+    # factor is below 2. As den falls to 0 it grows without bound (first
+    # guesses of hundreds were seen for roots near 0.01), and where g is that
+    # curved one step from 0 says little anyway.
+    if den > g1 * g1:
         return -2.0 * g * g1 / den
     return -g / g1 if g1 != 0.0 else math.nan
 
@@ -234,11 +250,30 @@ def _solve(c, x, near_positive, cubic_ok):
     """The root of h on the side of 0 where ``x`` lies, or nan.
 
     h(0) has sign ``near_positive``; the root is the one sign change of h on
-    that half-line. Halley steps from ``x``; a step that leaves the bracket
-    becomes a bisection, or, while no point past the root has been seen, a
-    doubling of |x| (up to _X_LIMIT; nan if h has not changed sign there).
-    ``cubic_ok``: stop as soon as Halley's error bound (see ``irr``) shows
-    the last step is exact to rounding.
+    that half-line. Halley steps from ``x``, safeguarded so that what is
+    returned is the root to the tolerance however poor the start (Halley's
+    step shrinks to about 2/k far from the root, k the month of the first
+    positive flow, and can jump far past it):
+
+    - a bracket is kept from the signs seen: [0, x_far] or [x_far, 0] once
+      a point past the root (the far side) has been evaluated;
+    - a step is taken only if it stays inside the bracket (before the far
+      side is seen: moves away from 0 and stays below _X_LIMIT) and is at most
+      half the move before last, or, bracketed, the last two evaluations
+      have at least halved the bracket. Otherwise the bracket is bisected,
+      or, before the far side is seen, |x| doubled (at least to 0.1, at most
+      to _X_LIMIT; nan if h has not changed sign there);
+    - after _SAFE_EVALS evaluations only bisections and doublings, which
+      reach the tolerance well within _MAX_EVALS. The loop ends only on a
+      converged step, a bracket narrower than the tolerance, or nan (no sign
+      change up to the limit): never on an unconverged iterate.
+
+    Converged: the step is below tol = _TOL (1 + |x|), or Halley's error
+    bound shows it is exact to rounding (``cubic_ok``: see ``irr``). Both
+    tests measure the step as the larger of Halley's and Newton's: near a
+    stationary point of h (past the root, when the up-front cost is spread
+    over months) Halley's step 2 h'/h'' is small although no root is near,
+    Newton's is not.
     """
     side = 1.0 if x > 0.0 else -1.0
     lo, hi = (0.0, _X_LIMIT) if side > 0.0 else (-_X_LIMIT, 0.0)
@@ -246,7 +281,9 @@ def _solve(c, x, near_positive, cubic_ok):
     km = float(c.shape[0] - 1)
     bound = 2.0 * km * km if cubic_ok else math.inf  # see irr
     x_prev = f2_prev = math.nan
-    for _ in range(200):
+    w1 = w2 = math.inf  # bracket width after the last two evaluations (inf: none yet)
+    m1 = m2 = math.inf  # the last two moves of x
+    for it in range(_MAX_EVALS):
         f, f1, f2 = _npv3(c, x)
         if f == 0.0:
             return x
@@ -264,17 +301,21 @@ def _solve(c, x, near_positive, cubic_ok):
             else:
                 lo = x
         tol = _TOL * (1.0 + abs(x))
+        w = hi - lo if far_seen else math.inf
+        if w <= tol:
+            return 0.5 * (lo + hi)
         den = 2.0 * f1 * f1 - f * f2
         halley = den > 0.0
-        if halley:
-            dx = -2.0 * f * f1 / den
-        elif f1 != 0.0:
-            dx = -f / f1
+        if f1 != 0.0:
+            newton = -f / f1
+            dx = -2.0 * f * f1 / den if halley else newton
+            a = abs(dx)  # nan if dx is
+            if abs(newton) > a:
+                a = abs(newton)
         else:
-            dx = math.nan
+            dx = a = math.nan  # a stationary point: bisect or double
         nxt = x + dx
         inside = lo < nxt < hi  # false for nan
-        a = abs(dx)
         # A step below tol is converged even if rounding puts x + dx on or
         # just past the end of the bracket x itself has just become.
         if a <= tol:
@@ -292,15 +333,18 @@ def _solve(c, x, near_positive, cubic_ok):
                 return nxt
         x_prev = x
         f2_prev = f2
-        if not inside:
+        slow = not abs(dx) <= 0.5 * m2 and (not far_seen or w > 0.5 * w2)
+        if not inside or slow or it >= _SAFE_EVALS:
             if far_seen:
                 nxt = 0.5 * (lo + hi)
-                if hi - lo <= tol:
-                    return nxt
             else:
-                nxt = side * min(max(2.0 * abs(x), 1.0), _X_LIMIT)
+                nxt = side * min(max(2.0 * abs(x), 0.1), _X_LIMIT)
+        m2 = m1
+        m1 = abs(nxt - x)
+        w2 = w1
+        w1 = w
         x = nxt
-    return x
+    return math.nan  # not reached (see _MAX_EVALS)
 
 
 @njit(cache=True)

@@ -28,7 +28,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from numba import njit
 
-from simulate._irr import _npv3, irr
+from simulate._irr import _X_LIMIT, _first_guess, _npv3, _scan, _solve, irr
+
+try:
+    from tests.reference_model import irr_annual
+except ModuleNotFoundError:  # tests/ itself on sys.path (plain `pytest`, no package)
+    from reference_model import irr_annual
 
 # ---------------------------------------------------------------------------
 # The solver before the rewrite (d7b54de:simulate/_irr.py), the reference.
@@ -457,3 +462,262 @@ def test_realistic_flows_same_as_old():
         assert ok.mean() > 0.9
         x_new, x_old = np.log1p(got[ok]) / 12, np.log1p(want[ok]) / 12
         assert np.all(np.abs(x_new - x_old) <= X_TOL * (1 + np.abs(x_old)))
+
+
+# ---------------------------------------------------------------------------
+# Regressions: a poor start must never give a wrong root
+# ---------------------------------------------------------------------------
+#
+# The fast solver once returned unconverged iterates: where the first guess's
+# Halley denominator was just above 0, the guess was hundreds (or clipped to
+# 512) for a root near 0.01; from there Halley's steps move only about 2/k
+# (k the month of the first positive flow) and stayed inside the bracket, so
+# no bisection started and after 200 iterations the far-off x came back as
+# the root (an annual IRR of 2.5e108 for a true 15.8%; 1e19 to 1e140 in
+# Monte Carlo runs where about 100% was right). Halley's
+# method could also jump far past the root on its own, and its step is small
+# near a stationary point of h (past the root when the up-front cost is spread
+# over months) although no root is near.
+
+
+def two_lumps(months: int, k: int, ratio: float, e: float, invest: float = 1.0) -> np.ndarray:
+    """-invest at month 0, ratio * invest split (1 - e, e) between months k and ``months``."""
+    cf = np.zeros(months + 1)
+    cf[0] = -invest
+    cf[k] += ratio * invest * (1.0 - e)
+    cf[months] += ratio * invest * e
+    return cf
+
+
+def test_review_reproducer():
+    # The reviewer's config (600 months, 100000 up front, 120000 of benefits
+    # at months 12 and 600) gave an annual IRR of 2.49e108.
+    cf = two_lumps(600, 12, 1.2, 0.0353397165, invest=100000.0)
+    assert new(cf) == pytest.approx(0.1576249, abs=5e-8)
+    assert_same_rate(new(cf), irr_annual(list(cf)))
+    assert_same_as_old(cf)
+    # Its first guess is no longer Halley's 215 but Newton's 0.0056 (root 0.0122).
+    assert 0.0 < _first_guess(*_scan(cf)[3:]) < 0.1
+
+
+@pytest.mark.parametrize(
+    ("months", "k", "ratio", "e", "annual"),
+    [  # the reviewer's constructed cases; annual IRRs from the plain-Python reference
+        (600, 12, 1.2, 0.0353397165, 0.157624895),
+        (600, 12, 1.5, 0.132003237, 0.301995624),
+        (600, 6, 1.2, 0.06356236, 0.262759908),
+        (240, 3, 1.2, 0.0578059445, 0.634153909),
+        (600, 12, 1.5, 0.00262039727, 0.496069404),
+    ],
+)
+def test_review_constructed_cases(months, k, ratio, e, annual):
+    cf = two_lumps(months, k, ratio, e)
+    assert new(cf) == pytest.approx(annual, abs=1e-9)
+    assert_same_rate(new(cf), irr_annual(list(cf)), cf)
+    assert_same_as_old(cf)
+
+
+def _guess_terms(cf):
+    """g, g' and g'' at 0 of log(PV positive / PV negative), as _first_guess has them."""
+    p0, p1, p2, n0, n1, n2 = _scan(cf)[3:]
+    dp, dn = p1 / p0, n1 / n0
+    return math.log(p0 / n0), dn - dp, (p2 / p0 - dp * dp) - (n2 / n0 - dn * dn)
+
+
+def test_first_guess_denominator_near_zero():
+    # Two lumps with e next to a zero of Halley's denominator 2 g'**2 - g g''
+    # (found by bisection), where a Halley first guess blows up.
+    flows = []
+    for months in (60, 120, 240, 600):
+        for k in (1, 3, 6, 12):
+            for ratio in (1.2, 1.5, 2.0, 3.0, 5.0):
+
+                def den(e, months=months, k=k, ratio=ratio):
+                    g, g1, g2 = _guess_terms(two_lumps(months, k, ratio, e))
+                    return 2.0 * g1 * g1 - g * g2
+
+                grid = np.linspace(1e-4, 0.999, 200)
+                d = [den(e) for e in grid]
+                for i in np.flatnonzero(np.diff(np.sign(d)) != 0):
+                    a, b = grid[i], grid[i + 1]
+                    for _ in range(60):
+                        mid = 0.5 * (a + b)
+                        if (den(mid) > 0) == (den(a) > 0):
+                            a = mid
+                        else:
+                            b = mid
+                    for rel in (-1e-4, -1e-6, -1e-8, 1e-8, 1e-6, 1e-4):
+                        flows.append(two_lumps(months, k, ratio, a * (1.0 + rel)))
+    assert len(flows) > 300
+    blown = 0
+    for cf in flows:
+        g, g1, g2 = _guess_terms(cf)
+        den = 2.0 * g1 * g1 - g * g2
+        if den > 0 and abs(2.0 * g * g1 / den) > 100 * abs(log_rate(old(cf))):
+            blown += 1  # where the old rule would have started from
+        assert_same_as_old(cf)
+    assert blown > 50  # the family does reach the region that failed
+
+
+def stress_flows(rng, n: int) -> list[np.ndarray]:
+    """Flows of the shapes that failed: an investment (over 1-3 months), then
+    benefits as two lumps far apart, a level stream from a late start, annual
+    lumps or sparse random months, at 1/3 to 3000 times the investment;
+    horizons of 12 to 600 months, mostly 300-600; some with a late second
+    cost (Norstrom cases, some NaN)."""
+    out = []
+    for _ in range(n):
+        months = int(rng.choice([12, 60, 120, 300, 360, 480, 600, 600]))
+        cf = np.zeros(months + 1)
+        spread = int(rng.integers(1, 4))
+        cf[:spread] = -1.0 / spread
+        shape = rng.integers(0, 4)
+        if shape == 0:
+            k = int(rng.integers(spread, min(months, 36) + 1))
+            e = rng.uniform(0.0, 1.0) ** 3
+            cf[k] += 1.0 - e
+            cf[months] += e
+        elif shape == 1:
+            cf[int(rng.integers(spread, months + 1)) :] = 1.0
+        elif shape == 2:
+            cf[12::12] = rng.uniform(0.0, 1.0, months // 12)
+        else:
+            cf[spread:] = rng.uniform(0.0, 1.0, months + 1 - spread) * (
+                rng.random(months + 1 - spread) < 0.3
+            )
+        total = cf[spread:].sum()
+        if total <= 0.0:
+            cf[months] = total = 1.0
+        cf[spread:] *= math.exp(rng.uniform(-1.0, 8.0)) / total
+        if rng.random() < 0.15:
+            cf[int(rng.integers(spread + 1, months + 1))] -= rng.uniform(0.0, 2.0)
+        out.append(cf)
+    return out
+
+
+@njit(cache=True)
+def _both_ragged(flat, starts, out_new, out_old):
+    for t in range(starts.shape[0] - 1):
+        cf = flat[starts[t] : starts[t + 1]]
+        cum = np.cumsum(cf)
+        out_new[t] = irr(cf, cum)
+        out_old[t] = old_irr(cf, cum)
+
+
+def test_stress_flows_same_as_old():
+    # 6000 such flows (the rewrite got about 1 in 1000 wrong, by up to 1e140).
+    flows = stress_flows(np.random.default_rng(20241122), 6000)
+    starts = np.cumsum([0] + [cf.size for cf in flows])
+    got, want = np.empty(len(flows)), np.empty(len(flows))
+    _both_ragged(np.concatenate(flows), starts, got, want)
+    for cf, a, b in zip(flows, got, want, strict=True):
+        assert_same_rate(a, b, cf)
+        assert_bracketed_root(cf, a)
+    assert np.isnan(want).mean() < 0.1
+
+
+def _h(cf, x):
+    """h(x) as _npv3 has it (powers of exp(-|x|) only, so nothing overflows)
+    and the sum of |terms|, for scale. Rounding errors (about 1e-16 of the
+    scale) are far below what assert_bracketed_root resolves."""
+    nz = np.flatnonzero(cf)
+    k = nz if x >= 0 else cf.size - 1 - nz
+    w = np.exp(-abs(x) * k)
+    return float(np.sum(cf[nz] * w)), float(np.sum(np.abs(cf[nz]) * w))
+
+
+def assert_bracketed_root(cf, result) -> None:
+    """A finite rate is on the side of 0 where h changes sign, h changes sign
+    across it (at x -+ 1e-11 (1 + |x|)) unless it is zero to rounding there,
+    and |h| there is tiny next to the flows' scale."""
+    if math.isnan(result) or not 1e-3 < 1.0 + result < math.inf:
+        return  # nan, or the annual rate no longer pins x down to 1e-13
+    x = log_rate(result)
+    f0 = math.fsum(cf)
+    first = cf[np.flatnonzero(cf)[0]]
+    if x > 0.0:
+        assert (f0 > 0) != (first > 0), cf  # h(0) and h(+inf) differ in sign
+    elif x < 0.0:
+        assert (f0 > 0) == (first > 0), cf
+    else:
+        assert f0 == 0.0, cf
+    h, scale = _h(cf, x)
+    assert abs(h) <= 1e-9 * scale, (cf, result, h, scale)
+    eps = 1e-11 * (1.0 + abs(x))
+    below, _ = _h(cf, x - eps)
+    above, _ = _h(cf, x + eps)
+    assert below * above <= 0.0 or abs(h) <= 1e-13 * scale, (cf, result, below, h, above)
+
+
+stress_shapes = st.builds(
+    lambda seed, n: stress_flows(np.random.default_rng(seed), n)[-1],
+    st.integers(0, 2**32 - 1),
+    st.integers(1, 3),
+)
+
+
+@settings(max_examples=300, derandomize=True, database=None, deadline=None)
+@given(
+    st.one_of(
+        stress_shapes,
+        st.lists(st.one_of(amounts, amounts.map(lambda v: -v)), min_size=2, max_size=80).map(
+            np.array
+        ),
+    )
+)
+def test_a_finite_result_is_a_bracketed_root(cf):
+    """No finite rate off its bracket or with |NPV| not near 0 (also asserted
+    for every flow of test_stress_flows_same_as_old)."""
+    if not cf.any():
+        return
+    assert_bracketed_root(cf, new(cf))
+
+
+def _solve_from(cf, x0):
+    """``_solve`` on ``cf`` started at x0 on the side of the root (old solver's x)."""
+    nz = np.flatnonzero(cf)
+    c = cf[nz[0] : nz[-1] + 1]
+    conventional = _sign_count(cf) == 1
+    return _solve(c, x0, bool(c.sum() > 0.0), conventional)
+
+
+def test_solver_from_any_start():
+    # The safeguards alone must find the root, from starts anywhere on its
+    # side of 0: next to 0, at the root, far past it, at the limit.
+    rng = np.random.default_rng(11)
+    checked = 0
+    for cf in stress_flows(rng, 400):
+        ref = old(cf)
+        if math.isnan(ref) or not -1.0 < ref < math.inf or ref == 0.0:
+            continue
+        xr = log_rate(ref)
+        side = math.copysign(1.0, xr)
+        starts = [1e-9, 1e-3, 0.5 * abs(xr), abs(xr), 2 * abs(xr), 30.0, 200.0, _X_LIMIT]
+        starts += list(np.exp(rng.uniform(math.log(1e-6), math.log(_X_LIMIT), 4)))
+        for x0 in starts:
+            x = _solve_from(cf, side * x0)
+            assert abs(x - xr) <= X_TOL * (1.0 + abs(xr)), (cf, x0, x, xr)
+            checked += 1
+    assert checked > 3000
+
+
+@pytest.mark.parametrize(("k", "b"), [(3, 4.0), (6, 5.0), (12, 50.0), (24, 1e4)])
+def test_no_stop_at_a_stationary_point(k, b):
+    # h(x) = -1 - exp(-x) - exp(-2x) + b exp(-kx) has its root, then a minimum
+    # x_m past it, where Halley's step 2 h'/h'' is 0. Started just below x_m,
+    # Halley's step is tiny and its error bound small: it must not be taken
+    # for convergence (Newton's step there is huge).
+    cf = np.zeros(k + 1)
+    cf[:3] = -1.0
+    cf[k] = b
+    xr = log_rate(old(cf))
+    lo, hi = xr, 50.0  # the minimum: h' = 0, by bisection
+    for _ in range(200):
+        mid = 0.5 * (lo + hi)
+        if _npv3(cf, mid)[1] < 0.0:
+            lo = mid
+        else:
+            hi = mid
+    for d in (1e-3, 1e-7, 1e-9, 1e-12, 0.0):
+        x = _solve_from(cf, lo - d)
+        assert abs(x - xr) <= X_TOL * (1.0 + abs(xr)), (d, x, xr)
