@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from . import _pool
+
 if TYPE_CHECKING:  # pragma: no cover
     from .engine import Result
 
@@ -127,13 +129,12 @@ def cvar(x: np.ndarray, alpha: float = 0.05) -> float:
 def summarize(result: Result) -> dict[str, Any]:
     """The ``summary.json`` dict of INTERFACE.md for a run."""
     from . import __version__
-    from .sampling import _executor
 
     model = result.model
     n = result.trials
     npv = result.npv
     # The outputs are independent: summarise them in the thread pool, slowest first.
-    pool = _executor(n, 8)
+    pool = _pool.executor(n, 8)
     paybacks = {
         name: pool.submit(_describe, getattr(result, name), True)
         for name in ("payback_months", "discounted_payback_months")

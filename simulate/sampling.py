@@ -23,7 +23,7 @@ correlation ``2 sin(pi rho / 6)``: each marginal is only rearranged, so it is
 preserved exactly.
 
 Threads. Within a chunk the inputs' streams are independent and each input
-writes its own row, so the inputs are drawn in a small thread pool (numpy's
+writes its own row, so the inputs are drawn in the thread pool of ``_pool`` (numpy's
 generators and ufuncs release the GIL); the Iman-Conover permutations share
 one stream and are drawn in order by one task, overlapping the draws. Which
 thread does what changes the timing only: the draws are bitwise the same
@@ -32,18 +32,15 @@ with any number of threads (``tests/test_metrics_sampling.py`` checks this).
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import hashlib
-import os
-import threading
 import warnings
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 from scipy import special
 
+from . import _pool
 from .config import Model
 
 __all__ = [
@@ -62,95 +59,6 @@ _U_EPS = 2.0**-53
 # Distributions drawn with the Generator's own method rather than ppf(u).
 _DIRECT = frozenset({"beta", "pert"})
 _CORRELATION_KEY = 0  # spawn key of the Iman-Conover permutation stream
-# Below this many trials a chunk is drawn (and a summary computed) on the
-# calling thread: handing work to the pool costs more than it saves.
-_PARALLEL_MIN_TRIALS = 20_000
-
-
-# -- the thread pool -------------------------------------------------------------------
-
-_pool: ThreadPoolExecutor | None = None
-_pool_size = 0
-_pool_lock = threading.Lock()
-_threads_override: int | None = None  # set by _threads(); None means one per CPU
-
-
-def _cpu_count() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not Linux
-        return os.cpu_count() or 1
-
-
-def _forget_pool() -> None:
-    # A forked child has none of the parent's threads: drop the pool (and a
-    # lock another thread may have held at the fork) without joining anything.
-    global _pool, _pool_lock
-    _pool, _pool_lock = None, threading.Lock()
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_forget_pool)
-
-
-class _Inline:
-    """The executor interface, run on the calling thread (small or serial jobs)."""
-
-    @staticmethod
-    def submit(fn: Callable, /, *args) -> Future:
-        future: Future = Future()
-        try:
-            future.set_result(fn(*args))
-        except BaseException as exc:  # handed on by result(), as the pool would
-            future.set_exception(exc)
-        return future
-
-
-def _executor(n: int, tasks: int = 2) -> ThreadPoolExecutor | _Inline:
-    """The shared pool for ``tasks`` jobs over ``n`` trials, or run them inline.
-
-    The pool is made on first use, with one thread per CPU (or as many as
-    ``_threads`` says), and made again in a forked child.
-    """
-    global _pool, _pool_size
-    workers = _cpu_count() if _threads_override is None else _threads_override
-    if workers < 2 or tasks < 2 or n < _PARALLEL_MIN_TRIALS:
-        return _Inline()
-    with _pool_lock:
-        if _pool is None or _pool_size != workers:
-            if _pool is not None:
-                _pool.shutdown(wait=False)
-            _pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="simulate")
-            _pool_size = workers
-        return _pool
-
-
-@contextlib.contextmanager
-def _threads(workers: int) -> Iterator[None]:
-    """Use ``workers`` threads (1: everything on the calling thread) inside the block.
-
-    For tests and benchmarks; not thread-safe.
-    """
-    global _threads_override
-    saved, _threads_override = _threads_override, workers
-    try:
-        yield
-    finally:
-        _threads_override = saved
-
-
-def _serial() -> contextlib.AbstractContextManager[None]:
-    """Draw and summarise on the calling thread only, inside the block."""
-    return _threads(1)
-
-
-def _results(futures: Sequence[Future]) -> list:
-    """Each future's result, in order, once all are done (the first error is raised)."""
-    for f in futures:
-        f.exception()  # waits; does not raise
-    return [f.result() for f in futures]
-
-
 # -- correlations ------------------------------------------------------------------------
 
 
@@ -184,10 +92,10 @@ def iman_conover(x: np.ndarray, target: np.ndarray, rng: np.random.Generator) ->
         Source of the score permutations.
     """
     k, n = x.shape
-    pool = _executor(n, k)
+    pool = _pool.executor(n, k)
     # One stream, so one task; the sorts need no random numbers and run beside it.
     scores = pool.submit(_target_scores, k, n, target, rng)
-    ordered = _results([pool.submit(np.sort, x[j]) for j in range(k)])
+    ordered = _pool.results([pool.submit(np.sort, x[j]) for j in range(k)])
     out = np.empty_like(x)
     _place(out, range(k), ordered, scores.result(), pool)
     return out
@@ -237,7 +145,7 @@ def _place(
     rows: Sequence[int],
     ordered: Sequence[np.ndarray],
     t: np.ndarray,
-    pool: ThreadPoolExecutor | _Inline,
+    pool: _pool.Executor,
 ) -> None:
     """Write the sorted values ``ordered[i]`` into ``out[rows[i]]`` in the rank order of ``t[i]``."""
 
@@ -247,7 +155,7 @@ def _place(
         row = out[rows[i]]
         row[_argsort(t[i])] = ordered[i]
 
-    _results([pool.submit(place, i) for i in range(len(rows))])
+    _pool.results([pool.submit(place, i) for i in range(len(rows))])
 
 
 def _argsort(t: np.ndarray) -> np.ndarray:
@@ -297,9 +205,9 @@ def ppf_matrix(model: Model, u: np.ndarray) -> np.ndarray:
     u = np.clip(u, _U_EPS, 1.0 - _U_EPS)
     if not model.inputs:
         return np.empty((0, u.shape[1]))
-    pool = _executor(u.shape[1], len(model.inputs))
+    pool = _pool.executor(u.shape[1], len(model.inputs))
     return np.stack(
-        _results([pool.submit(inp.prior.ppf, u[j]) for j, inp in enumerate(model.inputs)])
+        _pool.results([pool.submit(inp.prior.ppf, u[j]) for j, inp in enumerate(model.inputs)])
     )
 
 
@@ -344,7 +252,7 @@ def _draw_chunk(
 ) -> np.ndarray:
     k = len(model.inputs)
     out = np.empty((k, n))
-    pool = _executor(n, k)
+    pool = _pool.executor(n, k)
     correlated = sorted({i for r in model.correlations for i in r[:2]}) if n > 1 else []
     if correlated:
         # One stream, so one task, started first: it runs beside the draws.
@@ -359,7 +267,7 @@ def _draw_chunk(
             warnings.simplefilter("ignore", UserWarning)
             u = sobol.random(n).T
         out[:] = ppf_matrix(model, u)
-        ordered = _results([pool.submit(np.sort, out[j]) for j in correlated])
+        ordered = _pool.results([pool.submit(np.sort, out[j]) for j in correlated])
     else:
         if sampling == "lhs":
             _qmc()  # the first import happens here, not in the pool's threads
@@ -370,7 +278,7 @@ def _draw_chunk(
             pool.submit(_draw_input, out[j], model.inputs[j], rng_of[j], sampling, j in correlated)
             for j in order
         ]
-        drawn = dict(zip(order, _results(jobs), strict=True))
+        drawn = dict(zip(order, _pool.results(jobs), strict=True))
         ordered = [drawn[j] for j in correlated]
     if correlated:
         _place(out, correlated, ordered, scores.result(), pool)

@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from simulate import load_config, run
+from simulate import _pool, load_config, run
 from simulate import sampling as sampling_module
 from simulate.config import model_from_dict
 from simulate.metrics import (
@@ -376,13 +376,13 @@ def test_summaries_match_their_pinned_digests(n, seed):
 @pytest.fixture
 def pool_for_small_chunks(monkeypatch):
     """Use a 2-thread pool even for the small chunks of these tests (and on one CPU)."""
-    monkeypatch.setattr(sampling_module, "_PARALLEL_MIN_TRIALS", 0)
-    with sampling_module._threads(2):
+    monkeypatch.setattr(_pool, "PARALLEL_MIN_TRIALS", 0)
+    with _pool.threads(2):
         yield
 
 
 def _serial_draws(*args, **kwargs):
-    with sampling_module._serial():
+    with _pool.serial():
         return draws(*args, **kwargs)
 
 
@@ -397,8 +397,8 @@ def test_pool_and_serial_draws_are_identical(sampling, pool_for_small_chunks):
 def test_draws_around_the_serial_threshold_are_identical(sampling):
     # A chunk at the threshold goes to the pool (where there are CPUs), the last one does not.
     model = model_from_dict(dict(MIXED, correlations=[["a", "d", 0.5]]))
-    n0 = sampling_module._PARALLEL_MIN_TRIALS
-    with sampling_module._threads(2):
+    n0 = _pool.PARALLEL_MIN_TRIALS
+    with _pool.threads(2):
         pooled = draws(model, n0 + 300, 12, sampling, chunk=n0)
     np.testing.assert_array_equal(pooled, _serial_draws(model, n0 + 300, 12, sampling, chunk=n0))
 
@@ -408,7 +408,7 @@ def test_iman_conover_pool_and_serial_are_identical(pool_for_small_chunks):
     x[1] = np.round(x[1])  # ties
     _, target = correlation_matrices([(0, 1, 0.5), (1, 2, -0.3), (0, 3, 0.2)])
     pooled = iman_conover(x, target, np.random.default_rng(4))
-    with sampling_module._serial():
+    with _pool.serial():
         serial = iman_conover(x, target, np.random.default_rng(4))
     np.testing.assert_array_equal(pooled, serial)
 
@@ -443,7 +443,7 @@ def test_summaries_with_and_without_threads_are_identical(pool_for_small_chunks)
     result.npv[::2] = 0.0  # zeros of both signs at most percentiles
     result.npv[1::4] = -0.0
     pooled = summarize(result)
-    with sampling_module._serial():
+    with _pool.serial():
         assert json.dumps(summarize(result)) == json.dumps(pooled)
     assert pooled["metrics"]["npv"]["p50"] == 0.0
 
