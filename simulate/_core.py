@@ -240,28 +240,13 @@ def _line_block(c, absolute, scurve, decays, P, W, S, profile, disc, out, lpv, n
             lpv[i] += v * d
 
 
-@njit(cache=True)
-def payback(flows):
-    """MODEL.md section 6 payback on ``flows[0..T]``; +inf when never.
-
-    The kernel runs the same rule on all lanes at once; this scalar form is
-    for callers with one path.
-    """
-    s = 0.0
-    dipped = False
-    for m in range(flows.shape[0]):
-        prev = s
-        s += flows[m]
-        if not dipped:
-            dipped = s < 0.0
-        elif s >= 0.0:
-            return (m - 1) + (-prev) / flows[m]
-    return math.inf if dipped else 0.0
-
-
 @njit(cache=True, inline="always")
 def _payback_step(m, s, dipped, month):
-    """One month of ``payback`` on one lane: the new (dipped, crossing month).
+    """One month of MODEL.md section 6's payback on one lane: the new (dipped, crossing month).
+
+    With ``s`` the cumulative flow: once it has been below 0 (dipped), the
+    first month it is back at or above 0 is the crossing; a later dip does
+    not undo it.
 
     The crossing month is recorded and interpolated after the loop (a
     division on every month of every lane would cost more than the rest).
@@ -272,7 +257,8 @@ def _payback_step(m, s, dipped, month):
 
 @njit(cache=True, inline="always")
 def _payback_result(dipped, month, flows, lane):
-    """``payback`` from a lane's final state: interpolate inside the crossing month."""
+    """Payback from a lane's final state: 0 if it never dipped, +inf if it never
+    recovered, else interpolated inside the crossing month."""
     if month == _NOT_YET:
         return math.inf if dipped else 0.0
     k = int(month)

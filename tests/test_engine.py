@@ -355,7 +355,7 @@ def test_kernel_functions_are_cached_on_disk():
     from simulate import _core, _irr
 
     # cache=True on every kernel, so a second process loads instead of compiling.
-    names = ("simulate", "payback", "_load", "_timing", "_effect", "_line_block")
+    names = ("simulate", "_load", "_timing", "_effect", "_line_block")
     kernels = [getattr(_core, name) for name in names]
     for kernel in [*kernels, _irr.irr]:
         assert type(kernel._cache).__name__ == "FunctionCache", kernel.__name__
@@ -366,7 +366,7 @@ def test_kernel_cache_is_keyed_on_every_kernel_source(tmp_path):
     from simulate import _core, _irr, _jitcache
 
     digest = _jitcache.sources_digest()
-    for kernel in (_core.simulate, _core.payback, _irr.irr):
+    for kernel in (_core.simulate, _core._line_block, _irr.irr):
         # numba compares this stamp with the one saved beside the cached code.
         assert kernel._cache._cache_file._source_stamp[-1] == digest, kernel.__name__
     # The digest covers each file: a copy with one byte of _irr.py changed differs.
