@@ -20,7 +20,6 @@ import pytest
 from scipy import stats
 
 from simulate import _pool, load_config, run
-from simulate import sampling as sampling_module
 from simulate.config import model_from_dict
 from simulate.metrics import (
     PERCENTILES,
@@ -411,31 +410,6 @@ def test_iman_conover_pool_and_serial_are_identical(pool_for_small_chunks):
     with _pool.serial():
         serial = iman_conover(x, target, np.random.default_rng(4))
     np.testing.assert_array_equal(pooled, serial)
-
-
-@pytest.mark.parametrize(
-    "kind", ["normal", "near duplicates", "ties", "zeros", "nan", "infinite", "tiny"]
-)
-@pytest.mark.parametrize("n", [1, 2, 3, 1000, 1 << 18])
-def test_the_fast_argsort_is_numpys(kind, n):
-    # Iman-Conover ranks each row of scores with sampling._argsort; it must give
-    # np.argsort's answer exactly, ties and all (it hands those to np.argsort).
-    rng = np.random.default_rng(n)
-    t = rng.normal(size=n)
-    if kind == "near duplicates" and n > 2:  # equal in the high bits of the sort keys
-        i, j = rng.integers(0, n, (2, 20))
-        t[i] = t[j] * (1 + rng.integers(1, 50, 20) * 2.0**-52)
-    elif kind == "ties":
-        t = np.round(t * 5)
-    elif kind == "zeros":
-        t[: n // 2] = np.where(rng.random(n // 2) < 0.5, 0.0, -0.0)
-    elif kind == "nan":
-        t[::3] = np.nan
-    elif kind == "infinite":
-        t[::5], t[1::7] = np.inf, -np.inf
-    elif kind == "tiny":
-        t *= 1e-310  # subnormal
-    np.testing.assert_array_equal(sampling_module._argsort(t), np.argsort(t))
 
 
 def test_summaries_with_and_without_threads_are_identical(pool_for_small_chunks):
