@@ -45,37 +45,16 @@ def percentiles(x: np.ndarray, qs: Sequence[float] = PERCENTILES) -> np.ndarray:
     lo = np.floor(pos).astype(np.intp)
     hi = np.minimum(lo + 1, n - 1)
     frac = pos - lo
-    a, b = _order_statistics(x, lo, hi)
+    # One sort serves every rank (2-3x as fast as a partition at 14 ranks).
+    ordered = np.sort(x)
+    a, b = ordered[lo], ordered[hi]
     with np.errstate(invalid="ignore"):
         value = a + frac * (b - a)
     # Weight on an infinite neighbour: +inf if any weight, else the finite value.
     value = np.where(np.isinf(b) & (frac > 0), b, value)
     value = np.where(np.isinf(b) & (frac == 0), a, value)
-    return np.where(np.isinf(a), a, value)
-
-
-def _order_statistics(
-    x: np.ndarray, lo: np.ndarray, hi: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """The ``lo``-th and ``hi``-th smallest values of ``x`` (0-based)."""
-    kth = np.unique(np.concatenate([lo, hi]))
-    if kth.size > 1:
-        # numpy's fast (SIMD) partition takes one kth; for the 14 ranks of
-        # PERCENTILES one sort is 2-3x as fast. Both put the same values at these
-        # ranks, and equal values have the same bits except 0.0 and -0.0: if a
-        # zero is picked and x holds both, use the partition, whose pick this
-        # function has always returned (it shows next to +inf: see the tests).
-        ordered = np.sort(x)
-        a, b = ordered[lo], ordered[hi]
-        if not (np.any(a == 0) or np.any(b == 0)) or not _has_both_zeros(x):
-            return a, b
-    part = np.partition(x, kth)
-    return part[lo], part[hi]
-
-
-def _has_both_zeros(x: np.ndarray) -> bool:
-    sign = np.signbit(x[x == 0])
-    return bool(sign.any() and not sign.all())
+    # + 0.0: a zero is 0.0, whichever of 0.0 and -0.0 the sort put at that rank.
+    return np.where(np.isinf(a), a, value) + 0.0
 
 
 def _opt(x: float) -> float | None:
