@@ -63,8 +63,8 @@ sys.path.insert(0, str(HERE))
 from numpy_model import numpy_simulate  # noqa: E402
 
 from simulate import engine, metrics, sampling  # noqa: E402
-from simulate._yaml import load_yaml  # noqa: E402
 from simulate.config import load_config, model_from_dict  # noqa: E402
+from simulate.config.loader import load_yaml  # noqa: E402
 
 SEED = 20240601
 

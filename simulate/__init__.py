@@ -7,12 +7,32 @@ NPV, ROI and payback distributions, with sensitivity analysis.
 >>> model = simulate.load_config("configs/contact_center_aht.yaml")
 >>> result = simulate.run(model, trials=10_000, seed=1)
 >>> result.summary()["probabilities"]["npv_positive"]  # doctest: +SKIP
+
+The layout follows the pipeline, each stage importing only those below it
+(``docs/architecture`` in the README): ``config`` -> ``sampling`` ->
+``kernel`` -> ``metrics`` / ``engine`` -> ``sensitivity`` / ``compare`` ->
+``text`` / ``plotting`` -> ``runner`` / ``overlay`` / ``batch`` -> ``cli``.
 """
 
-from .config import Model, load_config
-from .engine import Result, run
-from .errors import ConfigError
+from __future__ import annotations
 
-__version__ = "0.1.0"
+from typing import TYPE_CHECKING
+
+from .config import Model, load_config
+from .errors import ConfigError
+from .version import __version__
+
+if TYPE_CHECKING:  # for type checkers only: the engine loads numba
+    from .engine import Result, run
 
 __all__ = ["ConfigError", "Model", "Result", "__version__", "load_config", "run"]
+
+
+def __getattr__(name: str):
+    # The engine compiles or loads numba kernels: loading a config (``simulate
+    # validate``) must not pay for it, so ``run`` and ``Result`` load on first use.
+    if name in ("run", "Result"):
+        from . import engine  # loads numba: only when a run is asked for
+
+        return getattr(engine, name)
+    raise AttributeError(f"module 'simulate' has no attribute {name!r}")

@@ -7,14 +7,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import numpy as np
 
 from . import _pool
-
-if TYPE_CHECKING:  # pragma: no cover
-    from .engine import Result
+from .config import Model
+from .version import __version__
 
 __all__ = [
     "PERCENTILES",
@@ -27,6 +26,22 @@ __all__ = [
 ]
 
 PERCENTILES = (5, 10, 25, 50, 75, 90, 95)
+
+
+class RunOutputs(Protocol):
+    """What :func:`summarize` reads of a run (a :class:`simulate.engine.Result`)."""
+
+    model: Model
+    trials: int
+    seed: int
+    sampling: str
+    npv: np.ndarray
+    roi: np.ndarray
+    pv_benefits: np.ndarray
+    pv_costs: np.ndarray
+    payback_months: np.ndarray
+    discounted_payback_months: np.ndarray
+    irr: np.ndarray
 
 
 def percentiles(x: np.ndarray, qs: Sequence[float] = PERCENTILES) -> np.ndarray:
@@ -105,10 +120,8 @@ def cvar(x: np.ndarray, alpha: float = 0.05) -> float:
     return float(np.partition(x, k - 1)[:k].mean())
 
 
-def summarize(result: Result) -> dict[str, Any]:
+def summarize(result: RunOutputs) -> dict[str, Any]:
     """The ``summary.json`` dict of INTERFACE.md for a run."""
-    from . import __version__
-
     model = result.model
     n = result.trials
     npv = result.npv

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from .config import Model
 from .engine import Result, run
-from .report import write_json, write_samples
+from .files import write_json, write_samples
 
 __all__ = ["RunOptions", "run_warnings", "simulate_model", "write_run"]
 
@@ -87,17 +87,11 @@ def write_run(folder: Path, result: Result, options: RunOptions) -> None:
     folder = Path(folder)
     write_json(folder / "summary.json", result.summary())
     if options.save_samples:
-        write_samples(folder / "samples.npz", result)
+        write_samples(folder / "samples.npz", result.sample_arrays())
     if options.figures:
-        from .figures import write_standard
-        from .sensitivity import tornado
+        from .plotting.figures import write_standard  # matplotlib: only with charts
+        from .sensitivity import tornado  # scipy.stats: only with charts
 
         with ENGINE_LOCK:  # the tornado's few kernel calls
             rows = tornado(result.model)
-        write_standard(folder / "figures", result, options.formats, rows)
-    if options.figures:
-        from .figures import write_standard
-        from .sensitivity import tornado
-
-        rows = tornado(result.model) if result.model.inputs else None
         write_standard(folder / "figures", result, options.formats, rows)

@@ -42,10 +42,10 @@ from scipy import special
 
 from . import _pool
 from .config import Model
+from .config.correlation import correlation_matrices
 
 __all__ = [
     "DEFAULT_CHUNK",
-    "correlation_matrices",
     "iman_conover",
     "iter_chunks",
     "ppf_matrix",
@@ -60,23 +60,6 @@ _U_EPS = 2.0**-53
 _DIRECT = frozenset({"beta", "pert"})
 _CORRELATION_KEY = 0  # spawn key of the Iman-Conover permutation stream
 # -- correlations ------------------------------------------------------------------------
-
-
-def correlation_matrices(
-    rows: Sequence[tuple[int, int, float]],
-) -> tuple[np.ndarray, np.ndarray]:
-    """The Spearman matrix of ``rows`` and its normal-scores Pearson target.
-
-    Rows and columns follow the sorted input indices that appear in ``rows``.
-    """
-    idx = sorted({i for r in rows for i in r[:2]})
-    pos = {j: p for p, j in enumerate(idx)}
-    spearman = np.eye(len(idx))
-    for a, b, rho in rows:
-        spearman[pos[a], pos[b]] = spearman[pos[b], pos[a]] = rho
-    pearson = 2.0 * np.sin(np.pi * spearman / 6.0)
-    np.fill_diagonal(pearson, 1.0)
-    return spearman, pearson
 
 
 def iman_conover(x: np.ndarray, target: np.ndarray, rng: np.random.Generator) -> np.ndarray:

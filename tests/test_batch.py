@@ -19,9 +19,11 @@ import pytest
 from simulate import load_config
 from simulate.batch import ROW_COLUMNS, Progress, discover, item_seed, plan
 from simulate.cli import main
-from simulate.compare import key_figures, overlay_analysis, paired_comparison
+from simulate.compare import key_figures, paired_comparison
 from simulate.config import load_overlay
 from simulate.errors import ConfigError
+from simulate.format import format_probability
+from simulate.overlay import overlay_analysis
 from simulate.runner import RunOptions, simulate_model
 
 TRIALS = 2000
@@ -460,4 +462,4 @@ def test_scenario_cdfs_one_curve_per_run():
     fig = plotting.scenario_cdfs(curves, meta)
     legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
     assert len(legend) == 2 and legend[1].startswith("conservative")
-    assert legend[0].endswith(f"P(NPV > 0) {plotting.st.format_probability(curves[0][3])}")
+    assert legend[0].endswith(f"P(NPV > 0) {format_probability(curves[0][3])}")

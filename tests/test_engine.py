@@ -19,7 +19,8 @@ from reference_model import HANDWORKED_CASES, reference_trial
 import simulate
 from simulate.config import model_from_dict
 from simulate.engine import OUTPUT_NAMES as OUTPUTS
-from simulate.engine import discount_factors, evaluate, run
+from simulate.engine import evaluate, run
+from simulate.kernel.tables import discount_factors
 
 
 def engine_trial(config: dict, values: dict[str, float]) -> dict:
@@ -352,7 +353,8 @@ def test_seed_zero_is_a_seed_and_no_seed_is_recorded(omnichannel):
 
 
 def test_kernel_functions_are_cached_on_disk():
-    from simulate import _core, _irr
+    from simulate.kernel import cashflow as _core
+    from simulate.kernel import irr as _irr
 
     # cache=True on every kernel, so a second process loads instead of compiling.
     names = ("simulate", "_load", "_timing", "_effect", "_line_block")
@@ -362,8 +364,10 @@ def test_kernel_functions_are_cached_on_disk():
 
 
 def test_kernel_cache_is_keyed_on_every_kernel_source(tmp_path):
-    """Editing _irr.py or _schema.py alone must not load a stale cached kernel."""
-    from simulate import _core, _irr, _jitcache
+    """Editing kernel/irr.py or config/schema.py alone must not load a stale cached kernel."""
+    from simulate.kernel import cashflow as _core
+    from simulate.kernel import irr as _irr
+    from simulate.kernel import jitcache as _jitcache
 
     digest = _jitcache.sources_digest()
     for kernel in (_core.simulate, _core._line_block, _irr.irr):
@@ -373,9 +377,11 @@ def test_kernel_cache_is_keyed_on_every_kernel_source(tmp_path):
     copy = tmp_path / "simulate"
     copy.mkdir()
     for name in _jitcache.KERNEL_SOURCES:
-        (copy / name).write_bytes((_jitcache._HERE / name).read_bytes())
+        (copy / name).parent.mkdir(exist_ok=True)
+        (copy / name).write_bytes((_jitcache._PACKAGE / name).read_bytes())
     assert _jitcache.sources_digest(copy) == digest
-    (copy / "_irr.py").write_text((copy / "_irr.py").read_text() + "\n# edited\n")
+    edited = copy / "kernel" / "irr.py"
+    edited.write_text(edited.read_text() + "\n# edited\n")
     assert _jitcache.sources_digest(copy) != digest
 
 

@@ -10,7 +10,7 @@ import pytest
 
 import simulate
 from simulate.cli import main
-from simulate.figures import STANDARD, standard_figures, waterfall_items
+from simulate.plotting.figures import STANDARD, standard_figures, waterfall_items
 from simulate.sensitivity import tornado
 
 

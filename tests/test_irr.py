@@ -28,7 +28,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from numba import njit
 
-from simulate._irr import _X_LIMIT, _first_guess, _npv3, _scan, _solve, irr
+from simulate.kernel.irr import _X_LIMIT, _first_guess, _npv3, _scan, _solve, irr
 
 try:
     from tests.reference_model import irr_annual

@@ -21,6 +21,7 @@ from scipy import stats
 
 from simulate import _pool, load_config, run
 from simulate.config import model_from_dict
+from simulate.config.correlation import correlation_matrices
 from simulate.metrics import (
     PERCENTILES,
     cvar,
@@ -30,7 +31,7 @@ from simulate.metrics import (
     percentiles,
     summarize,
 )
-from simulate.sampling import correlation_matrices, iman_conover, iter_chunks
+from simulate.sampling import iman_conover, iter_chunks
 
 # -- percentiles and summaries ---------------------------------------------------------
 

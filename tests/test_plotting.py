@@ -15,7 +15,7 @@ from matplotlib.figure import Figure
 from matplotlib.path import Path as MplPath
 from matplotlib.text import Text
 
-from simulate import _style as st
+from simulate import format as fmt
 from simulate import plotting
 from simulate.errors import ConfigError
 from simulate.plotting import (
@@ -28,6 +28,7 @@ from simulate.plotting import (
     tornado,
     waterfall,
 )
+from simulate.plotting import _style as st
 
 N = 20_000
 T = 36
@@ -243,23 +244,23 @@ def _all_text(fig: Figure) -> str:
     ],
 )
 def test_format_money(value, currency, expected):
-    assert st.format_money(value, currency) == expected
+    assert fmt.format_money(value, currency) == expected
 
 
 def test_compact_numbers_percentages_and_probabilities():
-    assert [st.format_number(v) for v in (0.05, 1200, 3.5e6, -0.3)] == [
+    assert [fmt.format_number(v) for v in (0.05, 1200, 3.5e6, -0.3)] == [
         "0.05",
         "1.2k",
         "3.5M",
         "-0.3",
     ]
-    assert st.format_percent(0.25) == "25%"
-    assert st.format_percent(-0.1234) == "-12.3%"
-    assert st.format_probability(0.7243) == "72.4%"
-    assert st.format_probability(0.00001) == "<0.1%"
-    assert st.format_probability(0.99999) == ">99.9%"
-    assert st.format_months(None, 36) == "> 36 months"
-    assert st.format_quantile(0.1) == "P10" and st.format_quantile(0.025) == "P2.5"
+    assert fmt.format_percent(0.25) == "25%"
+    assert fmt.format_percent(-0.1234) == "-12.3%"
+    assert fmt.format_probability(0.7243) == "72.4%"
+    assert fmt.format_probability(0.00001) == "<0.1%"
+    assert fmt.format_probability(0.99999) == ">99.9%"
+    assert fmt.format_months(None, 36) == "> 36 months"
+    assert fmt.format_quantile(0.1) == "P10" and fmt.format_quantile(0.025) == "P2.5"
 
 
 def test_axis_formatters_show_each_tick_exactly():
@@ -296,7 +297,7 @@ def test_percentile_lines_are_the_summary_values(normal):
         assert np.all(np.asarray(line.get_xdata(), dtype=float) == summary["metrics"]["npv"][key])
         label = _by_gid(ax, f"marker-{key}-label").get_text()
         assert label.startswith(key.upper())
-    p = st.format_probability(summary["probabilities"]["npv_positive"])
+    p = fmt.format_probability(summary["probabilities"]["npv_positive"])
     assert f"P(NPV > 0) = {p}" in _all_text(fig)
     # the ROI chart: same, plus the target line at the target
     fig = roi_distribution(roi, summary, meta)
@@ -305,7 +306,7 @@ def test_percentile_lines_are_the_summary_values(normal):
         line = _by_gid(ax, f"marker-{key}")
         assert line.get_xdata()[0] == summary["metrics"]["roi"][key]
     assert _by_gid(ax, "marker-target").get_xdata()[0] == meta.target_roi
-    p = st.format_probability(summary["probabilities"]["roi_at_least_target"])
+    p = fmt.format_probability(summary["probabilities"]["roi_at_least_target"])
     assert p in _all_text(fig)
 
 
@@ -331,8 +332,8 @@ def test_payback_target_probability_is_the_summary_number(normal):
     assert marker.get_xdata()[0] == meta.target_payback_months
     assert marker.get_ydata()[0] == p
     label = _by_gid(ax, "target-label").get_text()
-    assert label.startswith(st.format_probability(p))
-    never = st.format_probability(1 - summary["probabilities"]["payback_within_horizon"])
+    assert label.startswith(fmt.format_probability(p))
+    never = fmt.format_probability(1 - summary["probabilities"]["payback_within_horizon"])
     assert f"{never} not paid back within {T} months" in _all_text(fig)
 
 
@@ -399,7 +400,7 @@ def test_fan_draws_the_bands_handed_in():
     assert np.array_equal(median.get_ydata(), bands["p50"])
     assert (
         _by_gid(ax, "end-p50").get_text()
-        == f"Median {st.format_money(bands['p50'][-1], 'USD', minus=st.MINUS)}"
+        == f"Median {fmt.format_money(bands['p50'][-1], 'USD', minus=fmt.MINUS)}"
     )
 
 
@@ -544,7 +545,8 @@ def test_drawing_into_a_callers_axes():
 def test_modules_do_not_use_pyplot():
     import inspect
 
-    from simulate import _layout, compare_plots
+    from simulate.plotting import _layout
+    from simulate.plotting import compare as compare_plots
 
     for module in (plotting, compare_plots, _layout, st):
         source = inspect.getsource(module)

@@ -19,8 +19,8 @@ from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 from scipy import integrate, optimize, special, stats
 
+from simulate.config.priors import REGISTRY, Metalog, Prior, Support, parse_prior
 from simulate.errors import ConfigError
-from simulate.priors import REGISTRY, Metalog, Prior, Support, parse_prior
 
 PATH = "priors.x"
 SEED = 20240611

@@ -30,7 +30,7 @@ from typing import Any, ClassVar
 import numpy as np
 from scipy import special
 
-from .errors import ConfigError, Problem, did_you_mean
+from ..errors import ConfigError, Problem, did_you_mean
 
 __all__ = [
     "REGISTRY",

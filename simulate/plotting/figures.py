@@ -11,10 +11,12 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from . import __version__
-from .config import Model
-from .engine import Result
-from .metrics import fan_bands, payback_curve
+from ..config import Model
+from ..engine import Result
+from ..metrics import fan_bands, payback_curve
+from ..version import __version__
+from . import charts as draw
+from .meta import ChartMeta
 
 __all__ = [
     "STANDARD",
@@ -37,8 +39,6 @@ def chart_meta(
     sampling: str | None = None,
 ):
     """The title, subtitle facts and footer stamp of a chart of ``model``."""
-    from .plotting import ChartMeta
-
     return ChartMeta(
         name=model.name,
         currency=model.currency,
@@ -70,32 +70,30 @@ def standard_figures(result: Result, tornado: Mapping[str, Any] | None = None) -
     ``tornado`` is the dict of :func:`simulate.sensitivity.tornado` (``base``
     and ``rows``); without it there is no tornado chart.
     """
-    from . import plotting
-
     model = result.model
     summary = result.summary()
     meta = chart_meta(model, result)
     months, prob = payback_curve(result.payback_months, model.horizon_months)
     paths = result.paths
     figs = {
-        "npv": plotting.npv_distribution(result.npv, summary, meta),
-        "roi": plotting.roi_distribution(result.roi, summary, meta),
-        "payback": plotting.payback_curve(months, prob, summary, meta),
-        "cashflow": plotting.cashflow_fan(
+        "npv": draw.npv_distribution(result.npv, summary, meta),
+        "roi": draw.roi_distribution(result.roi, summary, meta),
+        "payback": draw.payback_curve(months, prob, summary, meta),
+        "cashflow": draw.cashflow_fan(
             months,
             fan_bands(paths),
             meta,
             subtitle=f"Cumulative net cash flow by month, P10-P90 and P25-P75 bands "
             f"over {paths.shape[0]:,} trials",
         ),
-        "waterfall": plotting.waterfall(
+        "waterfall": draw.waterfall(
             waterfall_items(result),
             meta,
             subtitle="Mean present value of each benefit and cost line, from gross benefits to NPV",
         ),
     }
     if tornado is not None and tornado.get("rows"):
-        figs["tornado"] = plotting.tornado(tornado["rows"], tornado["base"]["metric"], meta)
+        figs["tornado"] = draw.tornado(tornado["rows"], tornado["base"]["metric"], meta)
     return {name: figs[name] for name in STANDARD if name in figs}
 
 
@@ -106,11 +104,9 @@ def write_standard(
     tornado: Mapping[str, Any] | None = None,
 ) -> list[Path]:
     """Draw the standard charts and save each in ``formats`` under ``folder``."""
-    from .plotting import save
-
     written = []
     for name, fig in standard_figures(result, tornado).items():
-        written += save(fig, Path(folder) / name, formats)
+        written += draw.save(fig, Path(folder) / name, formats)
     return written
 
 
@@ -122,16 +118,14 @@ def write_sensitivity_charts(
     charts: Sequence[str] = ("tornado", "spider"),
 ) -> list[Path]:
     """The tornado and spider charts of a sensitivity analysis (``sensitivity.json``)."""
-    from . import plotting
-
     metric = sens["metric"]
     suffix = "" if metric == "npv" else f"_{metric}"
     base = sens["base"]["metric"]
     written = []
     if "tornado" in charts and sens.get("tornado"):
-        fig = plotting.tornado(sens["tornado"], base, meta, metric)
-        written += plotting.save(fig, Path(folder) / f"tornado{suffix}", formats)
+        fig = draw.tornado(sens["tornado"], base, meta, metric)
+        written += draw.save(fig, Path(folder) / f"tornado{suffix}", formats)
     if "spider" in charts and sens.get("spider"):
-        fig = plotting.spider(sens["spider"], base, meta, metric)
-        written += plotting.save(fig, Path(folder) / f"spider{suffix}", formats)
+        fig = draw.spider(sens["spider"], base, meta, metric)
+        written += draw.save(fig, Path(folder) / f"spider{suffix}", formats)
     return written

@@ -31,9 +31,7 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from ._irr import irr
-from ._jitcache import key_on_sources
-from ._schema import (  # line type codes and parameter slots (frozen into the kernels)
+from ..config.schema import (  # line type codes and parameter slots (frozen into the kernels)
     CONVERSION,
     DEFLECT,
     HANDLE,
@@ -46,6 +44,8 @@ from ._schema import (  # line type codes and parameter slots (frozen into the k
     SLOT_SCALE,
     SPEND,
 )
+from .irr import irr
+from .jitcache import key_on_sources
 
 # Trials per block: the SIMD lanes of every loop. Outputs do not depend on it,
 # except through the order in which per-line PV sums are added.

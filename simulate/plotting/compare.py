@@ -15,7 +15,6 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 from matplotlib import transforms as mtransforms
@@ -23,11 +22,10 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from simulate import _layout as lay
-from simulate import _style as st
-
-if TYPE_CHECKING:  # plotting imports this module to export its charts
-    from simulate.plotting import ChartMeta
+from .. import format as fmt
+from . import _layout as lay
+from . import _style as st
+from .meta import ChartMeta
 
 __all__ = ["PortfolioMeta", "PortfolioPoint", "risk_return", "scenario_cdfs"]
 
@@ -78,7 +76,7 @@ def scenario_cdfs(
         x = np.asarray(x, dtype=float)
         f = np.asarray(f, dtype=float)
         keep = (x >= left) & (x <= right)
-        text = f"{lay.wrap(str(label), 26)}\nP(NPV > 0) {st.format_probability(p_pos)}"
+        text = f"{lay.wrap(str(label), 26)}\nP(NPV > 0) {fmt.format_probability(p_pos)}"
         ax.plot(x[keep], f[keep], color=color, ls=dash, lw=2.4, zorder=4, label=text,
                 gid=f"curve-{i}")  # fmt: skip
         # the crossing with NPV = 0, where the curve has one

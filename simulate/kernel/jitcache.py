@@ -1,10 +1,10 @@
 """Key numba's on-disk cache on every source file a kernel is built from.
 
 numba checks a cached kernel against the stamp of the one file that defines
-it. The kernel in ``_core`` also compiles in ``_irr.irr`` and the constants
-of ``_schema``, so after an edit (or a ``git pull``) that changes only those
+it. The kernel in ``cashflow`` also compiles in ``irr.irr`` and the constants
+of ``config/schema``, so after an edit (or a ``git pull``) that changes only those
 files numba would load a stale kernel and compute with the old code. Adding
-a digest of all three files to each kernel's stamp makes any such change
+a digest of all these files to each kernel's stamp makes any such change
 recompile it.
 """
 
@@ -15,11 +15,12 @@ from pathlib import Path
 
 from numba.core.dispatcher import Dispatcher
 
-_HERE = Path(__file__).parent
-KERNEL_SOURCES = ("_core.py", "_irr.py", "_schema.py", "_jitcache.py")
+_PACKAGE = Path(__file__).parent.parent  # simulate/
+# Paths relative to the package folder.
+KERNEL_SOURCES = ("kernel/cashflow.py", "kernel/irr.py", "config/schema.py", "kernel/jitcache.py")
 
 
-def sources_digest(root: Path = _HERE) -> str:
+def sources_digest(root: Path = _PACKAGE) -> str:
     """SHA-256 over the kernel's source files in ``root``, in a fixed order."""
     h = hashlib.sha256()
     for name in KERNEL_SOURCES:

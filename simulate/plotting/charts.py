@@ -28,7 +28,6 @@ import itertools
 import math
 import os
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import matplotlib as mpl
@@ -40,97 +39,25 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import MultipleLocator, NullLocator
 from matplotlib.transforms import blended_transform_factory
 
-from simulate import _layout as lay
-from simulate import _style as st
-from simulate.compare_plots import PortfolioMeta, PortfolioPoint, risk_return, scenario_cdfs
-from simulate.errors import ConfigError
+from .. import format as fmt
+from ..errors import ConfigError
+from . import _layout as lay
+from . import _style as st
+from .meta import ChartMeta
 
 __all__ = [
     "FORMATS",
-    "ChartMeta",
-    "PortfolioMeta",
-    "PortfolioPoint",
     "cashflow_fan",
     "npv_distribution",
     "payback_curve",
-    "risk_return",
     "roi_distribution",
     "save",
-    "scenario_cdfs",
     "spider",
     "tornado",
     "waterfall",
 ]
 
 FORMATS = ("png", "svg", "pdf")
-
-
-@dataclass(frozen=True)
-class ChartMeta:
-    """What a chart says about the run it comes from.
-
-    ``name`` is the chart title; the rest feeds the subtitle and the footer
-    stamp. ``discount_rate`` (annual, 0.10 = 10%) and ``scenario`` are
-    optional and shown when given.
-    """
-
-    name: str
-    currency: str
-    trials: int
-    seed: int
-    sampling: str
-    version: str
-    config_hash: str
-    horizon_months: int
-    target_payback_months: float | None = None
-    target_roi: float | None = None
-    discount_rate: float | None = None
-    scenario: str | None = None
-
-    @classmethod
-    def from_summary(
-        cls,
-        summary: Mapping,
-        *,
-        config_hash: str,
-        target_payback_months: float | None = None,
-        target_roi: float | None = None,
-    ) -> ChartMeta:
-        """A ChartMeta from a summary.json dict plus what it does not hold."""
-        return cls(
-            name=str(summary["name"]),
-            currency=str(summary.get("currency") or "USD"),
-            trials=int(summary["trials"]),
-            seed=int(summary["seed"]),
-            sampling=str(summary["sampling"]),
-            version=str(summary["version"]),
-            config_hash=str(config_hash),
-            horizon_months=int(summary["horizon_months"]),
-            target_payback_months=target_payback_months,
-            target_roi=target_roi,
-            discount_rate=summary.get("discount_rate"),
-            scenario=summary.get("scenario"),
-        )
-
-    def stamp(self) -> str:
-        """The footer: ``simulate 0.1.0 · 100,000 trials · seed 42 · random · config 3fa9c2e1``."""
-        parts = [f"simulate {self.version}"]
-        if self.scenario:
-            parts.append(f"scenario {self.scenario}")
-        parts += [
-            f"{self.trials:,} trials",
-            f"seed {self.seed}",
-            self.sampling,
-            f"config {self.config_hash}",
-        ]
-        return " · ".join(parts)
-
-    def run_description(self) -> str:
-        """``100,000 simulated trials · 36-month horizon · 10% annual discount rate``."""
-        parts = [f"{self.trials:,} simulated trials", f"{self.horizon_months}-month horizon"]
-        if self.discount_rate is not None:
-            parts.append(f"{st.format_discount_rate(self.discount_rate)} annual discount rate")
-        return " · ".join(parts)
 
 
 # --- distributions ------------------------------------------------------------
@@ -324,7 +251,7 @@ def npv_distribution(
     fig, ax, owned = lay.start(ax)
     cur = meta.currency
     markers = _percentile_markers(
-        summary["metrics"]["npv"], lambda v, sig: st.format_money(v, cur, sig=sig, minus=st.MINUS)
+        summary["metrics"]["npv"], lambda v, sig: fmt.format_money(v, cur, sig=sig, minus=fmt.MINUS)
     )
     p_pos = summary["probabilities"]["npv_positive"]
     _distribution(
@@ -336,7 +263,7 @@ def npv_distribution(
         markers,
         st.MoneyFormatter(cur),
         f"Net present value ({cur})",
-        f"P(NPV > 0) = {st.format_probability(p_pos)}",
+        f"P(NPV > 0) = {fmt.format_probability(p_pos)}",
         "Shaded: loss (NPV < 0)",
         [],
         subtitle or f"Net present value of {meta.run_description()}",
@@ -368,16 +295,16 @@ def roi_distribution(
     probs = summary["probabilities"]
 
     def pct(v, sig=3):
-        return st.format_percent(v, sig=sig, minus=st.MINUS)
+        return fmt.format_percent(v, sig=sig, minus=fmt.MINUS)
 
     markers = _percentile_markers(summary["metrics"]["roi"], pct)
     target = meta.target_roi
     if target is not None:
         markers.append((f"Target\n{pct(target)}", float(target), st.TARGET, "-", "marker-target"))
         p_t = probs.get("roi_at_least_target")
-        head = f"P(ROI ≥ {pct(target)} target) = {st.format_probability(p_t)}"
+        head = f"P(ROI ≥ {pct(target)} target) = {fmt.format_probability(p_t)}"
     else:
-        head = f"P(ROI > 0) = {st.format_probability(probs['npv_positive'])}"
+        head = f"P(ROI > 0) = {fmt.format_probability(probs['npv_positive'])}"
     notes = []
     if undefined:
         what = "trial has" if undefined == 1 else "trials have"
@@ -455,16 +382,16 @@ def payback_curve(
 
     if p_target is not None:
         head = (
-            f"{st.format_probability(p_target)} paid back within the "
+            f"{fmt.format_probability(p_target)} paid back within the "
             f"{_fmt_month(target)}-month target"
         )
     else:
         p50 = summary.get("metrics", {}).get("payback_months", {}).get("p50")
-        head = f"Median payback: {st.format_months(p50, horizon)}"
+        head = f"Median payback: {fmt.format_months(p50, horizon)}"
     aside = ""
     if p_horizon is not None:
         never = 1.0 - float(p_horizon)
-        aside = f"{st.format_probability(never)} not paid back within {horizon} months"
+        aside = f"{fmt.format_probability(never)} not paid back within {horizon} months"
     lay.frame(
         fig,
         ax,
@@ -510,7 +437,7 @@ def payback_curve(
             ax,
             tx,
             pt,
-            f"{st.format_probability(pt)} by month {_fmt_month(tx)}\n(target)",
+            f"{fmt.format_probability(pt)} by month {_fmt_month(tx)}\n(target)",
             avoid=[(sx, sy), ([tx, tx], [0, pt]), ([0, tx], [pt, pt])],
         )
     return fig
@@ -618,7 +545,7 @@ def cashflow_fan(
     # the labels at the right take their room in the layout before it is done
     values = [float(b[k][-1]) for k, _ in _BANDS]
     texts = lay.distinct_labels(
-        values, lambda v, sig: st.format_money(v, cur, sig=sig, minus=st.MINUS)
+        values, lambda v, sig: fmt.format_money(v, cur, sig=sig, minus=fmt.MINUS)
     )
     labels = [
         ax.annotate(
@@ -665,19 +592,19 @@ _METRICS = {
 def _metric_format(metric: str, currency: str, horizon: int):
     if metric == "npv":
         return (
-            lambda v: st.format_money(v, currency, minus=st.MINUS),
+            lambda v: fmt.format_money(v, currency, minus=fmt.MINUS),
             st.MoneyFormatter(currency),
             f"Net present value ({currency})",
         )
     if metric == "roi":
         return (
-            lambda v: st.format_percent(v, minus=st.MINUS),
+            lambda v: fmt.format_percent(v, minus=fmt.MINUS),
             st.PercentFormatter(),
             "Return on investment",
         )
     if metric == "payback_months":
         return (
-            lambda v: st.format_months(v, horizon),
+            lambda v: fmt.format_months(v, horizon),
             st.NumberFormatter(" mo"),
             "Payback (months, undiscounted)",
         )
@@ -722,7 +649,7 @@ def tornado(
     fig, ax, owned = lay.start(ax)
     q_lo = float(shown[0]["low_q"]) if shown else 0.1
     q_hi = float(shown[0]["high_q"]) if shown else 0.9
-    low_name, high_name = st.format_quantile(q_lo), st.format_quantile(q_hi)
+    low_name, high_name = fmt.format_quantile(q_lo), fmt.format_quantile(q_hi)
 
     def finite(v):
         if v is None or not math.isfinite(float(v)):
@@ -759,7 +686,7 @@ def tornado(
             )
             labels.append(
                 ax.annotate(
-                    st.format_number(q_value, minus=st.MINUS),
+                    fmt.format_number(q_value, minus=fmt.MINUS),
                     xy=(v, y),
                     xytext=(5 * d, 0),
                     textcoords="offset points",
@@ -956,7 +883,7 @@ def waterfall(
     bars.append((total_label, 0.0, running, st.TOTAL, "total"))
 
     def money(v):
-        return st.format_money(v, cur, minus=st.MINUS)
+        return fmt.format_money(v, cur, minus=fmt.MINUS)
 
     labels = []
     for x, (_, b0, b1, color, kind) in enumerate(bars):
@@ -1004,7 +931,7 @@ def waterfall(
             "Present value by line, from gross benefits to NPV · "
             f"{meta.horizon_months}-month horizon"
             + (
-                f" · {st.format_discount_rate(meta.discount_rate)} discount rate"
+                f" · {fmt.format_discount_rate(meta.discount_rate)} discount rate"
                 if meta.discount_rate is not None
                 else ""
             )
@@ -1199,8 +1126,8 @@ def spider(
         )
         values = [float(v) for v in line["values"]]
         span = (
-            f"{st.format_number(values[0], minus=st.MINUS)}–"
-            f"{st.format_number(values[-1], minus=st.MINUS)}"
+            f"{fmt.format_number(values[0], minus=fmt.MINUS)}–"
+            f"{fmt.format_number(values[-1], minus=fmt.MINUS)}"
         )
         labels.append(
             ax.annotate(
@@ -1221,7 +1148,7 @@ def spider(
         ax.axhline(base, color=st.INK, lw=1.0, zorder=3, gid="base")
     ax.axvline(50.0, color=st.FAINT, lw=0.9, ls=(0, (2, 2)), zorder=2, gid="median")
     ticks = [p for p in (5, 25, 50, 75, 95) if pct.min() <= p <= pct.max()]
-    ax.set_xticks(ticks, [st.format_quantile(p / 100.0) for p in ticks])
+    ax.set_xticks(ticks, [fmt.format_quantile(p / 100.0) for p in ticks])
     ax.set_xlim(float(pct.min()) - 1.5, float(pct.max()) + 1.5)
     ax.set_xlabel("Percentile of the input (the other inputs at their median)")
     ax.set_ylabel(ylabel)

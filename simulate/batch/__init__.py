@@ -54,8 +54,9 @@ from typing import Any, TextIO
 
 import numpy as np
 
-from .errors import ConfigError, Problem
-from .runner import RunOptions
+from ..errors import ConfigError, Problem
+from ..format import format_money, format_months, format_percent, format_probability
+from ..runner import RunOptions
 
 __all__ = [
     "ROW_COLUMNS",
@@ -221,7 +222,7 @@ def plan(
     ConfigError
         When two rows would write the same result folder.
     """
-    from .config import load_config
+    from ..config import load_config
 
     specs: list[RowSpec] = []
     items: list[BatchItem] = []
@@ -284,8 +285,8 @@ def run_item(item: BatchItem, options: RunOptions) -> ItemOutcome:
     (``kind="internal"``, with the traceback): one item's failure must not
     stop the batch.
     """
-    from .config import load_config
-    from .runner import run_warnings, simulate_model, write_run
+    from ..config import load_config
+    from ..runner import run_warnings, simulate_model, write_run
 
     start = time.perf_counter()
     try:
@@ -485,7 +486,7 @@ def row_for(spec: RowSpec, outcome: ItemOutcome, out: Path) -> dict[str, Any]:
 
 def write_files(target: Path, files: Mapping[str, bytes]) -> None:
     """Write a result folder from a worker's files, atomically (see ``report.atomic_dir``)."""
-    from .report import atomic_dir
+    from ..files import atomic_dir
 
     with atomic_dir(target) as tmp:
         for rel, blob in files.items():
@@ -508,7 +509,7 @@ def write_summary(out: Path, rows: Sequence[Mapping[str, Any]], meta: Mapping[st
     In the CSV an empty cell is a missing value (a failed item, a payback
     beyond the horizon, a target that is not set); floats keep every digit.
     """
-    from .report import dumps
+    from ..files import dumps
 
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
@@ -655,7 +656,7 @@ def run_batch(
         For paths that name no config, two configs that would write the same
         folder, or a Dask scheduler that cannot be reached.
     """
-    from . import __version__
+    from ..version import __version__
 
     if options.seed is not None:
         raise ValueError("a batch's seed is its root seed: pass seed=, not options.seed")
@@ -790,8 +791,8 @@ def write_config_comparison(
     (``run --overlay`` adds ``--<overlay>``). Returns the comparison rows and
     the chart files.
     """
-    from .compare import PairedRun, cdf_points, scenario_comparisons
-    from .report import write_json
+    from ..compare import PairedRun, cdf_points, scenario_comparisons
+    from ..files import write_json
 
     paired = [
         PairedRun(s["scenario"], s["seed"], s["trials"], s["sampling"], npv) for _, s, npv in runs
@@ -823,14 +824,14 @@ def write_config_comparison(
     write_json(out / "comparisons" / f"{stem}.json", doc)
     written: list[Path] = []
     if figures and len(runs) >= 2:
-        from . import compare_plots, plotting
+        from .. import plotting  # matplotlib: only when charts are asked for
 
         curves = []
         for _, s, npv in runs:
             x, f = cdf_points(npv)
             curves.append((s["scenario"] or "as written", x, f, s["probabilities"]["npv_positive"]))
         meta = plotting.ChartMeta.from_summary({**first, "scenario": None}, config_hash=config_hash)
-        fig = compare_plots.scenario_cdfs(curves, meta)
+        fig = plotting.scenario_cdfs(curves, meta)
         written = plotting.save(fig, out / "figures" / f"scenarios--{stem}", formats)
     return rows, written
 
@@ -839,7 +840,7 @@ def draw_portfolio(
     out: Path, rows: Sequence[Mapping[str, Any]], meta: Mapping[str, Any], formats
 ) -> list[Path]:
     """Risk-return charts of every successful row, one per currency."""
-    from . import compare_plots, plotting
+    from .. import plotting  # matplotlib: only when charts are asked for
 
     ok = [r for r in rows if r["status"] == "ok"]
     written: list[Path] = []
@@ -849,7 +850,7 @@ def draw_portfolio(
         if len(mine) < 2:
             continue
         points = [
-            compare_plots.PortfolioPoint(
+            plotting.PortfolioPoint(
                 label=r["name"],
                 group=r["config"],
                 npv_mean=r["npv_mean"],
@@ -859,7 +860,7 @@ def draw_portfolio(
             for r in mine
         ]
         trials = sorted({r["trials"] for r in mine})
-        pmeta = compare_plots.PortfolioMeta(
+        pmeta = plotting.PortfolioMeta(
             name="Portfolio: risk and return",
             currency=cur,
             version=str(meta.get("version", "")),
@@ -867,7 +868,7 @@ def draw_portfolio(
             trials=trials[0] if len(trials) == 1 else None,
             root_seed=meta.get("root_seed"),
         )
-        fig = compare_plots.risk_return(points, pmeta)
+        fig = plotting.risk_return(points, pmeta)
         name = "risk_return" if len(currencies) == 1 else f"risk_return--{cur}"
         written += plotting.save(fig, out / "figures" / name, formats)
     return written
@@ -875,8 +876,6 @@ def draw_portfolio(
 
 def batch_text(report: BatchReport) -> str:
     """The table printed on stdout at the end of a batch."""
-    from ._style import format_money, format_months, format_percent, format_probability
-
     meta = report.meta
     where = (
         f"Dask scheduler {meta['dask']}"

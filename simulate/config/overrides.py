@@ -40,9 +40,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from ._schema import BENEFIT_TYPES, COST_TYPES
-from ._yaml import join_path, read_yaml_file
-from .errors import ConfigError, Problem, did_you_mean
+from ..errors import ConfigError, Problem, did_you_mean
+from .loader import join_path, read_yaml_file
+from .schema import BENEFIT_TYPES, COST_TYPES
 
 __all__ = [
     "OVERLAY_KEYS",

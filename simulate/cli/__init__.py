@@ -11,8 +11,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import __version__
-from .errors import ConfigError
+from ..errors import ConfigError
+from ..version import __version__
 
 __all__ = ["main"]
 
@@ -149,7 +149,7 @@ def _report_invalid(exc: ConfigError) -> None:
 
 
 def cmd_validate(args) -> int:
-    from .config import load_config
+    from ..config import load_config
 
     status = EXIT_OK
     for path in args.configs:
@@ -185,7 +185,7 @@ def _models_for(path: str, scenario: str | None, overlay=None):
     ``--scenario all`` is the config as written and then each scenario, as in
     ``simulate batch``, so the paired comparisons include the base case.
     """
-    from .config import load_config
+    from ..config import load_config
 
     if scenario != "all":
         return [load_config(path, scenario=scenario, overlay=overlay)]
@@ -196,11 +196,12 @@ def _models_for(path: str, scenario: str | None, overlay=None):
 
 
 def cmd_run(args) -> int:
-    from .compare import overlay_analysis, overlay_text
-    from .config import load_overlay
-    from .figures import chart_meta
-    from .report import atomic_dir, summary_text, write_json
-    from .runner import run_warnings, simulate_model, write_run
+    from ..config import load_overlay
+    from ..files import atomic_dir, write_json
+    from ..overlay import overlay_analysis
+    from ..plotting.figures import chart_meta
+    from ..runner import run_warnings, simulate_model, write_run
+    from ..text import overlay_text, summary_text
 
     status = EXIT_OK
     try:
@@ -314,7 +315,7 @@ def _usage_error(exc: ConfigError, option: str | None = None) -> int:
 def _sensitivity_methods(text: str | None, option: str) -> tuple[str, ...] | None:
     if text is None:
         return None
-    from .sensitivity import parse_methods  # scipy.stats and more: only when asked for
+    from ..sensitivity import parse_methods  # scipy.stats and more: only when asked for
 
     try:
         return parse_methods(text)
@@ -337,7 +338,7 @@ def _quantile_option(text: str, option: str) -> float:
 
 def _analyze_run(model, result, methods):
     """Sensitivity of a finished run (``run --sensitivity``), warnings on stderr."""
-    from .sensitivity import analyze
+    from ..sensitivity import analyze
 
     sens = analyze(model, result, methods=methods, warn=False)
     for w in sens["warnings"]:
@@ -347,8 +348,8 @@ def _analyze_run(model, result, methods):
 
 def _write_sensitivity(folder: Path, sens, meta, args, charts=("spider",)) -> None:
     """sensitivity.json and the charts in ``charts`` (tornado, spider) into ``folder``."""
-    from .figures import write_sensitivity_charts
-    from .report import write_json
+    from ..files import write_json
+    from ..plotting.figures import write_sensitivity_charts
 
     write_json(folder / "sensitivity.json", sens)
     if not args.no_figures:
@@ -356,7 +357,7 @@ def _write_sensitivity(folder: Path, sens, meta, args, charts=("spider",)) -> No
 
 
 def _print_sensitivity(sens, model, target: Path | None = None) -> None:
-    from .report import sensitivity_text
+    from ..text import sensitivity_text
 
     print(sensitivity_text(sens, name=model.name, currency=model.currency,
                            horizon_months=model.horizon_months, result_dir=target))  # fmt: skip
@@ -372,12 +373,12 @@ def cmd_sensitivity(args) -> int:
     """
     import shutil
 
-    from . import sensitivity as sa
-    from .config import load_config
-    from .engine import run
-    from .errors import did_you_mean
-    from .figures import chart_meta
-    from .report import atomic_dir
+    from .. import sensitivity as sa
+    from ..config import load_config
+    from ..engine import run
+    from ..errors import did_you_mean
+    from ..files import atomic_dir
+    from ..plotting.figures import chart_meta
 
     try:
         methods = _sensitivity_methods(args.methods, "--methods")
@@ -474,7 +475,7 @@ def _add_batch_parser(sub) -> None:
 
 
 def _run_options(args):
-    from .runner import RunOptions
+    from ..runner import RunOptions
 
     return RunOptions(
         trials=args.trials,
@@ -490,7 +491,7 @@ def cmd_batch(args) -> int:
     """``simulate batch``: see :mod:`simulate.batch`."""
     from dataclasses import replace
 
-    from .batch import Progress, batch_text, run_batch
+    from ..batch import Progress, batch_text, run_batch
 
     options = replace(_run_options(args), seed=None)
     tty = sys.stderr.isatty()
@@ -520,8 +521,8 @@ def cmd_batch(args) -> int:
 
 def _write_scenario_comparison(args, path: str, runs) -> None:
     """``run --scenario all``: P(A's NPV > B's) between the scenarios of one config."""
-    from .batch import write_config_comparison
-    from .compare import comparisons_text
+    from ..batch import write_config_comparison
+    from ..text import comparisons_text
 
     model = runs[0][1].model
     stem = Path(path).stem + (f"--{model.overlay}" if model.overlay else "")

@@ -40,11 +40,12 @@ import numpy as np
 from scipy import optimize, special, stats
 from scipy.stats import qmc
 
-from ._style import format_number, format_probability
-from .config import Model
-from .engine import Outputs, Result, Tables, evaluate, kernel_tables, run
-from .errors import ConfigError, did_you_mean
-from .sampling import iter_chunks, ppf_matrix
+from ..config import Model
+from ..engine import Outputs, Result, evaluate, run
+from ..errors import ConfigError, did_you_mean
+from ..format import format_number, format_probability
+from ..kernel.tables import Tables, kernel_tables
+from ..sampling import iter_chunks, ppf_matrix
 
 __all__ = [
     "DEFAULT_METHODS",

@@ -44,7 +44,7 @@ import numpy as np
 from numba import njit, types
 from numba.extending import intrinsic
 
-from ._jitcache import key_on_sources
+from .jitcache import key_on_sources
 
 # No root is sought beyond |x| = 512, a monthly growth factor of e**512 (the
 # old solver's bracket expansion stopped there too).

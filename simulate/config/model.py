@@ -18,7 +18,10 @@ from typing import Any
 
 import numpy as np
 
-from ._overrides import (
+from ..errors import ConfigError, Problem, did_you_mean
+from .correlation import correlation_matrices
+from .loader import join_path, read_yaml_file
+from .overrides import (
     SCENARIO_KEYS,
     Overlay,
     apply_changes,
@@ -26,10 +29,8 @@ from ._overrides import (
     parse_changes,
     relocate,
 )
-from ._schema import BENEFIT_TYPES, COST_TYPES, NONNEG, UNIT, Domain, FieldSpec, LineSpec
-from ._yaml import join_path, read_yaml_file
-from .errors import ConfigError, Problem, did_you_mean
 from .priors import Prior, parse_prior
+from .schema import BENEFIT_TYPES, COST_TYPES, NONNEG, UNIT, Domain, FieldSpec, LineSpec
 
 __all__ = [
     "SAMPLING_METHODS",
@@ -864,8 +865,6 @@ class _Builder:
         return tuple(out)
 
     def check_positive_definite(self, rows) -> None:
-        from .sampling import correlation_matrices
-
         names = [self.inputs[i].name for i in sorted({i for r in rows for i in r[:2]})]
         spearman, pearson = correlation_matrices(rows)
         for label, mat in (

@@ -1,93 +1,20 @@
-"""Files and text for a finished run: summary.json, samples.npz, the stdout table.
+"""Terminal text: the short tables printed after run, sensitivity, overlay and scenario runs.
 
-Writing is atomic per result folder: everything goes into a hidden temporary
-folder beside the target, which replaces the target only once complete, so a
-failed or interrupted run leaves no half-written result behind.
+Every function takes finished numbers (summary.json, sensitivity.json,
+overlay.json or comparison rows, as dicts) and returns text; numbers become
+words through :mod:`simulate.format` only.
 """
 
 from __future__ import annotations
 
-import json
 import math
-import os
-import shutil
-import tempfile
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
+from .format import format_money, format_months, format_number, format_percent, format_probability
 
-from ._style import (
-    format_money,
-    format_months,
-    format_number,
-    format_percent,
-    format_probability,
-)
-from .engine import Result
-
-__all__ = [
-    "atomic_dir",
-    "dumps",
-    "sensitivity_text",
-    "summary_text",
-    "write_json",
-    "write_samples",
-]
-
-
-def dumps(obj: Any) -> str:
-    """JSON text with NaN and infinities written as null (JSON has neither)."""
-    return json.dumps(_clean(obj), indent=2, allow_nan=False) + "\n"
-
-
-def _clean(obj: Any) -> Any:
-    if isinstance(obj, dict):
-        return {str(k): _clean(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_clean(v) for v in obj]
-    if isinstance(obj, (np.floating, float)):
-        return float(obj) if math.isfinite(obj) else None
-    if isinstance(obj, np.integer):
-        return int(obj)
-    if isinstance(obj, np.bool_):
-        return bool(obj)
-    return obj
-
-
-def write_json(path: Path, obj: Any) -> None:
-    path.write_text(dumps(obj), encoding="utf-8")
-
-
-@contextmanager
-def atomic_dir(target: Path) -> Iterator[Path]:
-    """Yield a temporary folder that replaces ``target`` when the block succeeds."""
-    target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
-    try:
-        yield tmp
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    old = None
-    if target.exists():
-        old = target.with_name(f".{target.name}.old-{os.getpid()}")
-        os.replace(target, old)
-    os.replace(tmp, target)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
-
-
-def write_samples(path: Path, result: Result) -> None:
-    """``samples.npz``: each per-trial output, and each input as ``input__<name>``."""
-    arrays = dict(result.outputs())
-    if result.inputs is not None:
-        for j, inp in enumerate(result.model.inputs):
-            arrays[f"input__{inp.name}"] = result.inputs[j]
-    np.savez_compressed(path, **arrays)
+__all__ = ["comparisons_text", "overlay_text", "sensitivity_text", "summary_text"]
 
 
 def summary_text(summary: dict[str, Any], result_dir: Path | None = None) -> str:
@@ -126,17 +53,6 @@ def summary_text(summary: dict[str, Any], result_dir: Path | None = None) -> str
     if result_dir is not None:
         rows += ["", f"  Results: {result_dir}"]
     return "\n".join(rows)
-
-
-def run_and_write(
-    target: Path,
-    writers: list[Callable[[Path], None]],
-) -> Path:
-    """Call each writer on a temporary folder, then move it into place."""
-    with atomic_dir(target) as tmp:
-        for write in writers:
-            write(tmp)
-    return target
 
 
 def sensitivity_text(
@@ -262,3 +178,84 @@ def sensitivity_text(
     if result_dir is not None:
         out += ["", f"  Results: {result_dir}"]
     return "\n".join(out)
+
+
+def comparisons_text(name: str, rows: Sequence[Mapping[str, Any]], currency: str) -> str:
+    """A short table of paired comparisons for the terminal."""
+
+    def label(x):
+        return x or "as written"
+
+    lines = [f"{name}: paired comparisons (same draws, trial by trial)"]
+    width = max([len(f"{label(r['a'])} > {label(r['b'])}") for r in rows] + [10])
+    lines.append(f"  {'':{width}}  {'P(A > B)':>9}  {'mean A - B':>11}  {'P10 .. P90 of A - B'}")
+    for r in rows:
+        pair = f"{label(r['a'])} > {label(r['b'])}"
+        if not r["paired"]:
+            lines.append(f"  {pair:{width}}  {r['note']}")
+            continue
+        lines.append(
+            f"  {pair:{width}}  {format_probability(r['prob_a_above_b']):>9}  "
+            f"{format_money(r['npv_diff_mean'], currency):>11}  "
+            f"{format_money(r['npv_diff_p10'], currency)} .. "
+            f"{format_money(r['npv_diff_p90'], currency)}"
+        )
+    return "\n".join(lines)
+
+
+def _pts(x: float | None) -> str:
+    return "n/a" if x is None else f"{x * 100:+.1f} pts"
+
+
+def _money(x: float | None, currency: str, sign: bool = False) -> str:
+    if x is None:
+        return "n/a"
+    text = format_money(x, currency)
+    return ("+" + text) if sign and x > 0 else text
+
+
+def overlay_text(report: Mapping[str, Any]) -> str:
+    """The overlay's change and its attribution, as a short table for the terminal."""
+    cur = report["currency"]
+    b, o, d = report["base"], report["overlaid"], report["change"]
+    title = report["name"] + (f" [{report['scenario']}]" if report.get("scenario") else "")
+    lines = [
+        f"Overlay {report['overlay']} ({report['overlay_name']}) on {title}",
+        f"  {report['trials']:,} trials, seed {report['seed']}: every run on the same draws",
+        "",
+        f"  {'':34}{'P(NPV > 0)':>12}{'NPV P50':>12}{'NPV mean':>12}",
+        f"  {'as written':34}{format_probability(b['prob_npv_positive']):>12}"
+        f"{_money(b['npv_p50'], cur):>12}{_money(b['npv_mean'], cur):>12}",
+        f"  {'with the overlay':34}{format_probability(o['prob_npv_positive']):>12}"
+        f"{_money(o['npv_p50'], cur):>12}{_money(o['npv_mean'], cur):>12}",
+        f"  {'change':34}{_pts(d['prob_npv_positive']):>12}"
+        f"{_money(d['npv_p50'], cur, True):>12}{_money(d['npv_mean'], cur, True):>12}",
+        f"  P(NPV with the overlay > as written) = "
+        f"{format_probability(report['paired']['prob_a_above_b'])} of trials",
+        "",
+    ]
+    att = report["attribution"]
+    one = {r["path"]: r for r in att["one_at_a_time"]["rows"]}
+    seq = att["sequential"]["rows"]
+    if seq:
+        lines.append(
+            f"  {'Attribution of the change':34}{'one at a time':>24}{'sequential (file order)':>28}"
+        )
+        lines.append(f"  {'':34}{'P(NPV > 0)':>12}{'NPV P50':>12}{'P(NPV > 0)':>16}{'NPV P50':>12}")
+        for r in seq:
+            a = one.get(r["path"], {})
+            name = r["path"] if len(r["path"]) <= 33 else r["path"][:32] + "…"
+            lines.append(
+                f"  {name:34}{_pts(a.get('prob_npv_positive')):>12}"
+                f"{_money(a.get('npv_p50'), cur, True):>12}"
+                f"{_pts(r['prob_npv_positive']):>16}{_money(r['npv_p50'], cur, True):>12}"
+            )
+        inter = att["one_at_a_time"]["interaction"]
+        if inter is not None:
+            lines.append(
+                f"  {'interaction (total - sum)':34}{_pts(inter['prob_npv_positive']):>12}"
+                f"{_money(inter['npv_p50'], cur, True):>12}"
+            )
+        notes = [f"{r['path']}: {r['note']}" for r in att["one_at_a_time"]["rows"] if r["note"]]
+        lines += [f"  note: {n}" for n in notes]
+    return "\n".join(lines)

@@ -3,9 +3,8 @@
 Colours are the Okabe-Ito palette (Okabe & Ito 2008), chosen to stay distinct
 under the common forms of colour blindness and in greyscale print. Sizes are
 set for a 10 x 5.625 in (16:9) figure that is pasted at half a slide's width
-and still read from the back of a room. The number formatters here are the
-only place that turns money, percentages and plain numbers into text, so a
-label in a chart and a line in a report agree.
+and still read from the back of a room. Tick labels go through
+:mod:`simulate.format`, so a label on a chart and a line in a report agree.
 
 Nothing here touches matplotlib's global state: :data:`RC` is applied with
 ``matplotlib.rc_context`` around each chart.
@@ -14,25 +13,17 @@ Nothing here touches matplotlib's global state: :data:`RC` is applied with
 from __future__ import annotations
 
 import itertools
-import math
 
 from matplotlib.ticker import Formatter
 
+from ..format import MINUS, format_money, format_number, format_percent, round_sig
+
 __all__ = [
     "FIGSIZE",
-    "MINUS",
     "RC",
     "MoneyFormatter",
     "NumberFormatter",
     "PercentFormatter",
-    "currency_symbol",
-    "format_discount_rate",
-    "format_money",
-    "format_months",
-    "format_number",
-    "format_percent",
-    "format_probability",
-    "format_quantile",
 ]
 
 # --- palette (Okabe-Ito) ----------------------------------------------------
@@ -102,8 +93,6 @@ def _font_families() -> list[str]:
     return [FONT] + [f for f in _FALLBACK_FONTS if f in installed]
 
 
-MINUS = "\u2212"  # a true minus sign, for text drawn on charts
-
 RC: dict[str, object] = {
     "font.family": _font_families(),
     "font.size": BASE_SIZE,
@@ -155,149 +144,6 @@ RC: dict[str, object] = {
     "pdf.fonttype": 42,
 }
 
-# --- currencies ---------------------------------------------------------------
-
-# Symbols in common use in English-language finance decks. A code that is not
-# here is written before the number ("CHF 1.2M"), which is never ambiguous.
-_SYMBOLS = {
-    "USD": "$",
-    "EUR": "€",
-    "GBP": "£",
-    "JPY": "¥",
-    "INR": "₹",
-    "KRW": "₩",
-    "ILS": "₪",
-    "CNY": "CN¥",
-    "AUD": "A$",
-    "CAD": "C$",
-    "NZD": "NZ$",
-    "HKD": "HK$",
-    "SGD": "S$",
-    "MXN": "MX$",
-    "BRL": "R$",
-}
-
-_SUFFIXES = ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k"))
-
-
-def currency_symbol(currency: str) -> str:
-    """The prefix written before an amount: ``"$"`` for USD, ``"CHF "`` for CHF."""
-    code = (currency or "").strip().upper()
-    return _SYMBOLS.get(code, f"{code} " if code else "")
-
-
-def _round_sig(value: float, sig: int) -> float:
-    return float(f"{value:.{sig}g}")
-
-
-def _trim(mantissa: float, sig: int) -> str:
-    """``mantissa`` (> 0) with ``sig`` significant digits, trailing zeros dropped."""
-    digits = max(sig - 1 - math.floor(math.log10(mantissa)), 0)
-    text = f"{mantissa:,.{digits}f}"
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return text
-
-
-def _compact(magnitude: float, sig: int) -> str:
-    """A non-negative number as ``"350"``, ``"1.2k"``, ``"3.5M"``, ``"0.05"``."""
-    if magnitude == 0:
-        return "0"
-    rounded = _round_sig(magnitude, sig)  # before choosing a unit: 999,950 -> 1M
-    for scale, suffix in _SUFFIXES:  # largest first: the first that fits is the unit
-        if rounded >= scale:
-            return _trim(rounded / scale, sig) + suffix
-    if rounded < 1e-4:
-        return f"{rounded:.{sig}g}"
-    return _trim(rounded, sig)
-
-
-def _special(value: float, minus: str) -> str | None:
-    if math.isnan(value):
-        return "n/a"
-    if math.isinf(value):
-        return "∞" if value > 0 else f"{minus}∞"
-    return None
-
-
-def format_money(value: float, currency: str, *, sig: int = 3, minus: str = "-") -> str:
-    """An amount in compact form with its currency.
-
-    >>> format_money(1_234_567, "USD"), format_money(-350_000, "USD")
-    ('$1.23M', '-$350k')
-    >>> format_money(350_000, "EUR"), format_money(1.2e6, "CHF")
-    ('€350k', 'CHF 1.2M')
-
-    ``sig`` significant digits, trailing zeros dropped; units k, M, B, T.
-    ``minus`` is the sign written before a negative amount (charts pass a
-    true minus sign, :data:`MINUS`).
-    """
-    value = float(value)
-    special = _special(value, minus)
-    if special is not None:
-        return special
-    sign = minus if value < 0 and _round_sig(abs(value), sig) != 0 else ""
-    return f"{sign}{currency_symbol(currency)}{_compact(abs(value), sig)}"
-
-
-def format_number(value: float, *, sig: int = 3, minus: str = "-") -> str:
-    """A plain number in compact form: ``0.05``, ``12``, ``1.2k``, ``3.5M``."""
-    value = float(value)
-    special = _special(value, minus)
-    if special is not None:
-        return special
-    sign = minus if value < 0 and _round_sig(abs(value), sig) != 0 else ""
-    return sign + _compact(abs(value), sig)
-
-
-def format_percent(fraction: float, *, sig: int = 3, minus: str = "-") -> str:
-    """A fraction as a percentage with ``sig`` significant digits: 0.253 -> ``25.3%``."""
-    fraction = float(fraction)
-    special = _special(fraction, minus)
-    if special is not None:
-        return special
-    pct = abs(fraction) * 100
-    if pct == 0 or _round_sig(pct, sig) == 0:
-        return "0%"
-    sign = minus if fraction < 0 else ""
-    return f"{sign}{_trim(_round_sig(pct, sig), sig)}%"
-
-
-def format_probability(p: float | None) -> str:
-    """A probability to one decimal of a percent, never rounding to a false 0% or 100%."""
-    if p is None or (isinstance(p, float) and math.isnan(p)):
-        return "n/a"
-    p = float(p)
-    if p <= 0:
-        return "0%"
-    if p >= 1:
-        return "100%"
-    if p < 0.0005:
-        return "<0.1%"
-    if p > 0.9995:
-        return ">99.9%"
-    return f"{p * 100:.1f}%"
-
-
-def format_months(months: float | None, horizon: int | None = None) -> str:
-    """``"14.2 months"``; a payback beyond the horizon (None or inf) is ``"> 36 months"``."""
-    if months is None or not math.isfinite(float(months)):
-        return f"> {horizon} months" if horizon is not None else "beyond horizon"
-    months = float(months)
-    text = f"{months:.1f}".rstrip("0").rstrip(".") if abs(months) < 100 else f"{months:.0f}"
-    return f"{text} month" if text == "1" else f"{text} months"
-
-
-def format_discount_rate(rate: float) -> str:
-    """0.1 -> ``"10%"``, 0.075 -> ``"7.5%"``."""
-    return format_percent(rate, sig=3)
-
-
-def format_quantile(q: float) -> str:
-    """0.1 -> ``"P10"``, 0.025 -> ``"P2.5"``."""
-    return "P" + _trim(_round_sig(float(q) * 100, 4), 4) if q > 0 else "P0"
-
-
 # --- axis formatters ---------------------------------------------------------------
 
 
@@ -321,7 +167,7 @@ class _CompactFormatter(Formatter):
         steps = [abs(b - a) for a, b in itertools.pairwise(values) if b != a]
         tol = 1e-6 * (min(steps) if steps else max(scale, 1e-300))
         for sig in range(3, 10):
-            if all(abs(_round_sig(v, sig) - v) <= tol for v in values):
+            if all(abs(round_sig(v, sig) - v) <= tol for v in values):
                 break
         self._sig = sig
         return [self._format(v, sig) for v in values]

@@ -28,7 +28,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator, MultipleLocator
 from matplotlib.transforms import Bbox
 
-from simulate import _style as st
+from . import _style as st
 
 __all__ = [
     "RC_LOCK",

@@ -1,0 +1,75 @@
+"""Files of a finished run: JSON without NaN, samples.npz, atomic result folders.
+
+Writing is atomic per result folder: everything goes into a hidden temporary
+folder beside the target, which replaces the target only once complete, so a
+failed or interrupted run leaves no half-written result behind.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "atomic_dir",
+    "dumps",
+    "write_json",
+    "write_samples",
+]
+
+
+def dumps(obj: Any) -> str:
+    """JSON text with NaN and infinities written as null (JSON has neither)."""
+    return json.dumps(_clean(obj), indent=2, allow_nan=False) + "\n"
+
+
+def _clean(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return {str(k): _clean(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_clean(v) for v in obj]
+    if isinstance(obj, (np.floating, float)):
+        return float(obj) if math.isfinite(obj) else None
+    if isinstance(obj, np.integer):
+        return int(obj)
+    if isinstance(obj, np.bool_):
+        return bool(obj)
+    return obj
+
+
+def write_json(path: Path, obj: Any) -> None:
+    path.write_text(dumps(obj), encoding="utf-8")
+
+
+@contextmanager
+def atomic_dir(target: Path) -> Iterator[Path]:
+    """Yield a temporary folder that replaces ``target`` when the block succeeds."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+    try:
+        yield tmp
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    old = None
+    if target.exists():
+        old = target.with_name(f".{target.name}.old-{os.getpid()}")
+        os.replace(target, old)
+    os.replace(tmp, target)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def write_samples(path: Path, arrays: Mapping[str, np.ndarray]) -> None:
+    """``samples.npz``: the given per-trial arrays by name (see ``Result.sample_arrays``)."""
+    np.savez_compressed(path, **arrays)

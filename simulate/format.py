@@ -1,0 +1,168 @@
+"""Numbers as text: money, percentages, probabilities, months, quantiles.
+
+The only place that turns a number into words, for the terminal tables, the
+JSON-free reports and the chart labels alike, so a label on a chart and a line
+in a report agree. Pure Python: nothing here imports matplotlib or numpy.
+"""
+
+from __future__ import annotations
+
+import math
+
+__all__ = [
+    "MINUS",
+    "currency_symbol",
+    "format_discount_rate",
+    "format_money",
+    "format_months",
+    "format_number",
+    "format_percent",
+    "format_probability",
+    "format_quantile",
+    "round_sig",
+]
+
+MINUS = "\u2212"  # a true minus sign, for text drawn on charts
+
+# --- currencies ---------------------------------------------------------------
+
+# Symbols in common use in English-language finance decks. A code that is not
+# here is written before the number ("CHF 1.2M"), which is never ambiguous.
+_SYMBOLS = {
+    "USD": "$",
+    "EUR": "€",
+    "GBP": "£",
+    "JPY": "¥",
+    "INR": "₹",
+    "KRW": "₩",
+    "ILS": "₪",
+    "CNY": "CN¥",
+    "AUD": "A$",
+    "CAD": "C$",
+    "NZD": "NZ$",
+    "HKD": "HK$",
+    "SGD": "S$",
+    "MXN": "MX$",
+    "BRL": "R$",
+}
+
+_SUFFIXES = ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k"))
+
+
+def currency_symbol(currency: str) -> str:
+    """The prefix written before an amount: ``"$"`` for USD, ``"CHF "`` for CHF."""
+    code = (currency or "").strip().upper()
+    return _SYMBOLS.get(code, f"{code} " if code else "")
+
+
+def round_sig(value: float, sig: int) -> float:
+    """``value`` rounded to ``sig`` significant digits."""
+    return float(f"{value:.{sig}g}")
+
+
+def _trim(mantissa: float, sig: int) -> str:
+    """``mantissa`` (> 0) with ``sig`` significant digits, trailing zeros dropped."""
+    digits = max(sig - 1 - math.floor(math.log10(mantissa)), 0)
+    text = f"{mantissa:,.{digits}f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text
+
+
+def _compact(magnitude: float, sig: int) -> str:
+    """A non-negative number as ``"350"``, ``"1.2k"``, ``"3.5M"``, ``"0.05"``."""
+    if magnitude == 0:
+        return "0"
+    rounded = round_sig(magnitude, sig)  # before choosing a unit: 999,950 -> 1M
+    for scale, suffix in _SUFFIXES:  # largest first: the first that fits is the unit
+        if rounded >= scale:
+            return _trim(rounded / scale, sig) + suffix
+    if rounded < 1e-4:
+        return f"{rounded:.{sig}g}"
+    return _trim(rounded, sig)
+
+
+def _special(value: float, minus: str) -> str | None:
+    if math.isnan(value):
+        return "n/a"
+    if math.isinf(value):
+        return "∞" if value > 0 else f"{minus}∞"
+    return None
+
+
+def format_money(value: float, currency: str, *, sig: int = 3, minus: str = "-") -> str:
+    """An amount in compact form with its currency.
+
+    >>> format_money(1_234_567, "USD"), format_money(-350_000, "USD")
+    ('$1.23M', '-$350k')
+    >>> format_money(350_000, "EUR"), format_money(1.2e6, "CHF")
+    ('€350k', 'CHF 1.2M')
+
+    ``sig`` significant digits, trailing zeros dropped; units k, M, B, T.
+    ``minus`` is the sign written before a negative amount (charts pass a
+    true minus sign, :data:`MINUS`).
+    """
+    value = float(value)
+    special = _special(value, minus)
+    if special is not None:
+        return special
+    sign = minus if value < 0 and round_sig(abs(value), sig) != 0 else ""
+    return f"{sign}{currency_symbol(currency)}{_compact(abs(value), sig)}"
+
+
+def format_number(value: float, *, sig: int = 3, minus: str = "-") -> str:
+    """A plain number in compact form: ``0.05``, ``12``, ``1.2k``, ``3.5M``."""
+    value = float(value)
+    special = _special(value, minus)
+    if special is not None:
+        return special
+    sign = minus if value < 0 and round_sig(abs(value), sig) != 0 else ""
+    return sign + _compact(abs(value), sig)
+
+
+def format_percent(fraction: float, *, sig: int = 3, minus: str = "-") -> str:
+    """A fraction as a percentage with ``sig`` significant digits: 0.253 -> ``25.3%``."""
+    fraction = float(fraction)
+    special = _special(fraction, minus)
+    if special is not None:
+        return special
+    pct = abs(fraction) * 100
+    if pct == 0 or round_sig(pct, sig) == 0:
+        return "0%"
+    sign = minus if fraction < 0 else ""
+    return f"{sign}{_trim(round_sig(pct, sig), sig)}%"
+
+
+def format_probability(p: float | None) -> str:
+    """A probability to one decimal of a percent, never rounding to a false 0% or 100%."""
+    if p is None or (isinstance(p, float) and math.isnan(p)):
+        return "n/a"
+    p = float(p)
+    if p <= 0:
+        return "0%"
+    if p >= 1:
+        return "100%"
+    if p < 0.0005:
+        return "<0.1%"
+    if p > 0.9995:
+        return ">99.9%"
+    return f"{p * 100:.1f}%"
+
+
+def format_months(months: float | None, horizon: int | None = None) -> str:
+    """``"14.2 months"``; a payback beyond the horizon (None or inf) is ``"> 36 months"``."""
+    if months is None or not math.isfinite(float(months)):
+        return f"> {horizon} months" if horizon is not None else "beyond horizon"
+    months = float(months)
+    text = f"{months:.1f}".rstrip("0").rstrip(".") if abs(months) < 100 else f"{months:.0f}"
+    return f"{text} month" if text == "1" else f"{text} months"
+
+
+def format_discount_rate(rate: float) -> str:
+    """0.1 -> ``"10%"``, 0.075 -> ``"7.5%"``."""
+    return format_percent(rate, sig=3)
+
+
+def format_quantile(q: float) -> str:
+    """0.1 -> ``"P10"``, 0.025 -> ``"P2.5"``."""
+    return "P" + _trim(round_sig(float(q) * 100, 4), 4) if q > 0 else "P0"

@@ -1,0 +1,69 @@
+"""The model as the kernel sees it: lines turned into small integer and float tables."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from ..config import Model
+from ..config.schema import BENEFIT_TYPES, COST_TYPES, N_SLOTS, SLOT_SCALE
+
+__all__ = ["Tables", "discount_factors", "kernel_tables"]
+
+
+class Tables(NamedTuple):
+    """The model as the kernel sees it (see :mod:`simulate.kernel.cashflow`)."""
+
+    code: np.ndarray
+    is_cost: np.ndarray
+    mode: np.ndarray
+    scurve: np.ndarray
+    src: np.ndarray
+    const: np.ndarray
+    prof_row: np.ndarray
+    profiles: np.ndarray
+    disc: np.ndarray
+
+
+def discount_factors(horizon_months: int, rate: float) -> np.ndarray:
+    """``d_m = (1 + r) ** (-m / 12)`` for m = 0..T (MODEL.md section 1)."""
+    return (1.0 + rate) ** (-np.arange(horizon_months + 1) / 12.0)
+
+
+def kernel_tables(model: Model) -> Tables:
+    """Turn the model's lines into the small arrays the kernel walks."""
+    lines = model.lines
+    n = len(lines)
+    code = np.zeros(n, np.int64)
+    is_cost = np.zeros(n, np.bool_)
+    mode = np.zeros(n, np.int64)
+    scurve = np.zeros(n, np.int64)
+    src = np.full((n, N_SLOTS), -1, np.int64)
+    const = np.zeros((n, N_SLOTS))
+    prof_row = np.full(n, -1, np.int64)
+    profiles = []
+    for i, line in enumerate(lines):
+        spec = (COST_TYPES if line.kind == "cost" else BENEFIT_TYPES)[line.type]
+        code[i] = spec.code
+        is_cost[i] = line.kind == "cost"
+        mode[i] = line.options.get("mode") == "absolute"
+        scurve[i] = line.options.get("ramp_shape") == "s_curve"
+        const[i, 0] = 1.0  # a scheduled line's amount multiplier
+        const[i, SLOT_SCALE] = 1.0
+        for f in spec.fields:
+            if f.slot < 0:
+                continue
+            ref = line.fields[f.name]
+            if ref.is_constant:
+                const[i, f.slot] = ref.value
+            else:
+                src[i, f.slot] = ref.input
+        if line.profile is not None:
+            prof_row[i] = len(profiles)
+            profiles.append(line.profile)
+    prof = np.array(profiles, float) if profiles else np.zeros((0, model.horizon_months + 1))
+    return Tables(
+        code, is_cost, mode, scurve, src, const, prof_row, prof,
+        discount_factors(model.horizon_months, model.discount_rate),
+    )  # fmt: skip
