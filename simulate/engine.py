@@ -7,7 +7,6 @@ per-trial outputs. Sensitivity and batch reuse :func:`run` and
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -19,6 +18,7 @@ from .kernel import cashflow as _core
 from .kernel.tables import Tables, kernel_tables
 from .metrics import summarize
 from .sampling import DEFAULT_CHUNK, iter_chunks
+from .seeds import resolve_seed
 
 __all__ = ["DEFAULT_PATHS", "OUTPUT_NAMES", "Outputs", "Result", "evaluate", "kernel_tables", "run"]
 
@@ -174,10 +174,7 @@ def run(
     trials = model.trials if trials is None else int(trials)
     if trials < 1:
         raise ValueError(f"trials must be at least 1, not {trials}")
-    if seed is None:
-        seed = model.seed
-    if seed is None:
-        seed = secrets.randbits(63)
+    seed = resolve_seed(seed, model.seed)
     if seed < 0:
         raise ValueError(f"seed must be a whole number >= 0, not {seed}")
     sampling = sampling or model.sampling

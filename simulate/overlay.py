@@ -8,7 +8,6 @@ change to each overridden item one at a time and in sequence.
 
 from __future__ import annotations
 
-import secrets
 from typing import Any
 
 import numpy as np
@@ -18,6 +17,7 @@ from .config import Model, Overlay, load_config
 from .engine import Result
 from .errors import ConfigError
 from .runner import RunOptions, simulate_model
+from .seeds import resolve_seed
 
 __all__ = ["overlay_analysis"]
 
@@ -61,9 +61,7 @@ def overlay_analysis(
     """
     base_model = load_config(config, scenario=scenario, data=data)
     full_model = load_config(config, scenario=scenario, overlay=overlay, data=data)
-    seed = options.seed
-    if seed is None:
-        seed = base_model.seed if base_model.seed is not None else secrets.randbits(63)
+    seed = resolve_seed(options.seed, base_model.seed)
     result = simulate_model(full_model, options, seed=seed, keep_inputs=keep_inputs)
     fast = {"keep_inputs": False, "n_paths": 0, "with_irr": False}
     cache: dict[frozenset, tuple[dict | None, str]] = {}

@@ -40,7 +40,7 @@ from collections.abc import Iterator, Sequence
 import numpy as np
 from scipy import special
 
-from . import _pool
+from . import _pool, seeds
 from .config import Model
 from .config.correlation import correlation_matrices
 
@@ -158,8 +158,7 @@ def _name_key(name: str) -> int:
 
 
 def _input_rng(chunk: np.random.SeedSequence, name: str) -> np.random.Generator:
-    child = np.random.SeedSequence(chunk.entropy, spawn_key=(*chunk.spawn_key, _name_key(name)))
-    return np.random.default_rng(child)
+    return np.random.default_rng(seeds.child(chunk, _name_key(name)))
 
 
 def _qmc():
@@ -198,9 +197,7 @@ def _draw_chunk(
     if correlated:
         # One stream, so one task, started first: it runs beside the draws.
         _, target = correlation_matrices(model.correlations)
-        rng = np.random.default_rng(
-            np.random.SeedSequence(chunk.entropy, spawn_key=(*chunk.spawn_key, _CORRELATION_KEY))
-        )
+        rng = np.random.default_rng(seeds.child(chunk, _CORRELATION_KEY))
         scores = pool.submit(_target_scores, len(correlated), n, target, rng)
     if sampling == "sobol" and k:
         with warnings.catch_warnings():
@@ -246,7 +243,7 @@ def iter_chunks(
     if sampling == "sobol" and model.inputs:
         from scipy.stats import qmc
 
-        sobol_seed = np.random.SeedSequence(root.entropy, spawn_key=(*root.spawn_key, 1 << 62))
+        sobol_seed = seeds.child(root, 1 << 62)
         sobol = qmc.Sobol(d=len(model.inputs), scramble=True, rng=np.random.default_rng(sobol_seed))
     for c, child in enumerate(children):
         start = c * chunk_size
