@@ -22,9 +22,44 @@ import numpy as np
 __all__ = [
     "atomic_dir",
     "dumps",
+    "finite_or_none",
+    "replace_text",
+    "replacing",
     "write_json",
     "write_samples",
 ]
+
+
+def finite_or_none(x: Any) -> float | None:
+    """A JSON-able float: None for None, NaN and infinities (JSON has none of them)."""
+    if x is None:
+        return None
+    x = float(x)
+    return x if math.isfinite(x) else None
+
+
+@contextmanager
+def replacing(path: Path) -> Iterator[Path]:
+    """Yield a hidden temporary path beside ``path`` that replaces it when the block succeeds.
+
+    A reader never sees a half-written file: the new content appears at
+    ``path`` in one rename, or not at all (the temporary file is removed on
+    any error or interrupt).
+    """
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.part")
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def replace_text(path: Path, text: str) -> None:
+    """Write ``text`` (UTF-8) to ``path`` atomically (see :func:`replacing`)."""
+    with replacing(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
 
 
 def dumps(obj: Any) -> str:
@@ -38,7 +73,7 @@ def _clean(obj: Any) -> Any:
     if isinstance(obj, (list, tuple)):
         return [_clean(v) for v in obj]
     if isinstance(obj, (np.floating, float)):
-        return float(obj) if math.isfinite(obj) else None
+        return finite_or_none(obj)
     if isinstance(obj, np.integer):
         return int(obj)
     if isinstance(obj, np.bool_):

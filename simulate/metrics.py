@@ -13,6 +13,7 @@ import numpy as np
 
 from . import _pool
 from .config import Model
+from .files import finite_or_none
 from .version import __version__
 
 __all__ = [
@@ -72,12 +73,6 @@ def percentiles(x: np.ndarray, qs: Sequence[float] = PERCENTILES) -> np.ndarray:
     return np.where(np.isinf(a), a, value) + 0.0
 
 
-def _opt(x: float) -> float | None:
-    """A JSON-able float: None for NaN and infinities (no such thing in JSON)."""
-    x = float(x)
-    return x if math.isfinite(x) else None
-
-
 def describe(x: np.ndarray, *, finite_moments: bool = False) -> dict[str, float | None]:
     """Mean, sd (ddof 1) and the percentiles of section 7, as JSON-ready floats.
 
@@ -95,11 +90,11 @@ def _describe(
     m = x[np.isfinite(x)] if finite_moments else x
     sd = m.std(ddof=1) if m.size > 1 else None
     out: dict[str, float | None] = {
-        "mean": _opt(m.mean()) if m.size else None,
-        "sd": None if sd is None else _opt(sd),
+        "mean": finite_or_none(m.mean()) if m.size else None,
+        "sd": None if sd is None else finite_or_none(sd),
     }
     for q, v in zip(PERCENTILES, percentiles(x), strict=True):
-        out[f"p{q}"] = _opt(v)
+        out[f"p{q}"] = finite_or_none(v)
     return out, sd, m.size
 
 
@@ -159,7 +154,9 @@ def summarize(result: RunOutputs) -> dict[str, Any]:
         metrics[name] = job.result()[0]
     sd = plain["npv"].result()[1]
     metrics["npv"]["cvar5"] = worst.result()
-    metrics["npv"]["se_mean"] = _opt(sd / math.sqrt(n)) if n > 1 and sd is not None else None
+    metrics["npv"]["se_mean"] = (
+        finite_or_none(sd / math.sqrt(n)) if n > 1 and sd is not None else None
+    )
     for name, job in defined.items():
         metrics[name], size = job.result()
         metrics[name]["defined_fraction"] = size / n

@@ -509,7 +509,7 @@ def write_summary(out: Path, rows: Sequence[Mapping[str, Any]], meta: Mapping[st
     In the CSV an empty cell is a missing value (a failed item, a payback
     beyond the horizon, a target that is not set); floats keep every digit.
     """
-    from ..files import dumps
+    from ..files import dumps, replace_text
 
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
@@ -517,14 +517,8 @@ def write_summary(out: Path, rows: Sequence[Mapping[str, Any]], meta: Mapping[st
     for row in rows:
         writer.writerow([_csv_value(row.get(c)) for c in ROW_COLUMNS])
     out.mkdir(parents=True, exist_ok=True)
-    _replace_text(out / "batch_summary.csv", buf.getvalue())
-    _replace_text(out / "batch_summary.json", dumps({**meta, "rows": list(rows)}))
-
-
-def _replace_text(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.part")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    replace_text(out / "batch_summary.csv", buf.getvalue())
+    replace_text(out / "batch_summary.json", dumps({**meta, "rows": list(rows)}))
 
 
 def _clock(seconds: float) -> str:

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import itertools
 import math
-import os
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
@@ -41,6 +40,7 @@ from matplotlib.transforms import blended_transform_factory
 
 from .. import format as fmt
 from ..errors import ConfigError
+from ..files import replacing
 from . import _layout as lay
 from . import _style as st
 from .meta import ChartMeta
@@ -1025,8 +1025,7 @@ def save(
     with lay.RC_LOCK, mpl.rc_context(st.RC):
         for fmt in dict.fromkeys(wanted):
             target = base.with_name(f"{base.name}.{fmt}")
-            tmp = target.with_name(f".{target.name}.part")
-            try:
+            with replacing(target) as tmp:
                 fig.savefig(
                     tmp,
                     format=fmt,
@@ -1034,10 +1033,6 @@ def save(
                     facecolor="white",
                     **_SAVE_OPTIONS[fmt],
                 )
-                os.replace(tmp, target)
-            finally:
-                if tmp.exists():
-                    tmp.unlink()
             written.append(target)
     return written
 

@@ -43,6 +43,7 @@ from scipy.stats import qmc
 from ..config import Model
 from ..engine import Outputs, Result, evaluate, run
 from ..errors import ConfigError, did_you_mean
+from ..files import finite_or_none
 from ..format import format_number, format_probability
 from ..kernel.tables import Tables, kernel_tables
 from ..sampling import iter_chunks, ppf_matrix
@@ -99,12 +100,6 @@ class SensitivityWarning(UserWarning):
 # --------------------------------------------------------------------------
 # Small helpers
 # --------------------------------------------------------------------------
-def _opt(x: Any) -> float | None:
-    """A JSON-able float: None for NaN, infinities and None."""
-    if x is None:
-        return None
-    x = float(x)
-    return x if math.isfinite(x) else None
 
 
 def _metric(out: Outputs, metric: str) -> np.ndarray:
@@ -340,8 +335,8 @@ def rank_correlation(model: Model, inputs: np.ndarray, values: np.ndarray) -> li
     rows = [
         {
             "input": inp.name,
-            "spearman": _opt(r),
-            "contribution": _opt(s / total) if total > 0 and not np.isnan(r) else None,
+            "spearman": finite_or_none(r),
+            "contribution": finite_or_none(s / total) if total > 0 and not np.isnan(r) else None,
         }
         for inp, r, s in zip(model.inputs, rho, sq, strict=True)
     ]
@@ -544,10 +539,10 @@ def sobol(
     indices = [
         {
             "input": inp.name,
-            "S1": _opt(s1[j]),
-            "S1_conf": _opt(s1_conf[j]),
-            "ST": _opt(st[j]),
-            "ST_conf": _opt(st_conf[j]),
+            "S1": finite_or_none(s1[j]),
+            "S1_conf": finite_or_none(s1_conf[j]),
+            "ST": finite_or_none(st[j]),
+            "ST_conf": finite_or_none(st_conf[j]),
         }
         for j, inp in enumerate(model.inputs)
     ]
