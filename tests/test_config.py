@@ -248,32 +248,6 @@ def test_schedule_beyond_horizon_warns(write_config):
     assert any("beyond the 24-month horizon" in w for w in model.warnings)
 
 
-def test_scenario_overrides(write_config):
-    text = BASE + textwrap.dedent(
-        """\
-        scenarios:
-          slow:
-            horizon_months: 36
-            priors:
-              aht: {max: 25}
-          bad:
-            priors:
-              aht: {mode: 40}
-        """
-    )
-    path = write_config(text)
-    base = load_config(path)
-    assert base.scenarios == ("slow", "bad")
-    slow = load_config(path, scenario="slow")
-    assert slow.horizon_months == 36 and slow.scenario == "slow"
-    assert slow.priors["aht"].support().hi == 25
-    assert slow.stem == "case--slow"
-    with pytest.raises(ConfigError, match="mode"):
-        load_config(path, scenario="bad")
-    with pytest.raises(ConfigError, match="did you mean 'slow'"):
-        load_config(path, scenario="slo")
-
-
 # -- the CLI's handling of bad input ---------------------------------------------------
 
 
@@ -315,3 +289,28 @@ def test_missing_file(tmp_path):
 def test_public_api():
     assert set(simulate.__all__) >= {"load_config", "run", "ConfigError", "Model", "Result"}
     assert issubclass(ConfigError, ValueError)
+
+
+# -- values of the wrong kind are problems, not crashes ------------------------------------------
+
+
+@pytest.mark.parametrize("value", ["[handle_time]", "{kind: handle_time}"])
+def test_a_type_that_is_a_list_or_mapping_is_a_problem(write_config, value):
+    msg = one_problem(write_config, BASE.replace("type: handle_time", f"type: {value}"))
+    assert "benefits[0].type" in msg and "is not a benefit type" in msg
+
+
+@pytest.mark.parametrize("priors", ["5", "true", "ahtx"])
+def test_a_field_naming_a_prior_when_priors_is_not_a_mapping(write_config, priors):
+    text = BASE.split("priors:")[0] + f"priors: {priors}\nbenefits:" + BASE.split("benefits:")[1]
+    found = problems_of(write_config, text)
+    assert any("priors must be a mapping" in p for p in found), found
+    named = [p for p in found if "benefits[0].seconds_saved" in p]
+    assert named and "'aht' is not a prior; defined priors: none" in named[0], found
+
+
+def test_a_recurring_cost_without_amount_is_one_problem(write_config):
+    msg = one_problem(
+        write_config, BASE.replace("  - type: one_time\n    amount: 5000", "  - type: recurring")
+    )
+    assert "costs[0].amount" in msg and "needs amount" in msg

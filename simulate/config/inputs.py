@@ -45,7 +45,7 @@ class Inputs:
 
     def __init__(self, checks: Checks, declared: Any) -> None:
         self.checks = checks
-        self.declared = declared or {}
+        self.declared = declared if isinstance(declared, Mapping) else {}
         self.priors: dict[str, Prior] = {}
         self.index: dict[str, int] = {}
         self.used_by: dict[str, list[str]] = {}

@@ -90,7 +90,8 @@ class _LineReader:
     def _line(self, item: Mapping, path: str, section: str) -> Line | None:
         kind, types = ("benefit", BENEFIT_TYPES) if section == "benefits" else ("cost", COST_TYPES)
         type_ = item.get("type")
-        if type_ not in types:
+        # A list or mapping is no type either (and cannot be looked up in a dict).
+        if not isinstance(type_, str) or type_ not in types:
             self.checks.error(
                 join_path(path, "type"),
                 f"{describe_value(type_)} is not a {kind} type{did_you_mean(str(type_), types)}; "
@@ -280,6 +281,8 @@ class _LineReader:
         if line.profile is not None:
             amount_ok = "amount" not in line.fields or self._can_be_positive(line.fields["amount"])
             return amount_ok and any(v > 0 for v in line.profile)
+        if "amount" not in line.fields:  # missing, and reported: no second problem about it
+            return True
         start = line.fields["start_month"]
         start_lo = start.value if start.is_constant else self.inputs.prior_of(start).support().lo
         return self._can_be_positive(line.fields["amount"]) and start_lo <= self.horizon

@@ -187,7 +187,8 @@ def _users(out: Mapping, prior: str, *, skip: str) -> list[str]:
 def _default(item: Mapping, section: str, fld: str, out: Mapping) -> Any:
     """The value a line's field takes when the config leaves it out (None if required)."""
     types = BENEFIT_TYPES if section == "benefits" else COST_TYPES
-    spec = types.get(item.get("type"))
+    type_ = item.get("type")
+    spec = types.get(type_) if isinstance(type_, str) else None
     for f in spec.fields if spec else ():
         if f.name == fld:
             if f.default == "horizon":

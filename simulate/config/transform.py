@@ -73,7 +73,8 @@ def transform(current: Any, add: float, multiply: float, what: str) -> Any:
             "multiply:, or replace it with a prior that can (e.g. a pert)",
             ".add",
         )
-    if dist not in _LOCATION and dist not in _SPREAD:
+    # A dist that is no name (a list, say) can be no key of the tables either.
+    if not isinstance(dist, str) or (dist not in _LOCATION and dist not in _SPREAD):
         raise Unfit(
             f"{what} is a {dist} prior, which add:/multiply: cannot transform; replace it "
             "whole (e.g. {dist: bernoulli, p: 0.6})"
