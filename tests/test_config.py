@@ -71,19 +71,6 @@ def test_unknown_top_level_key_suggests_the_nearest(write_config):
     assert ":18:" in msg  # the line of the key
 
 
-def test_key_given_twice_is_an_error(write_config):
-    msg = one_problem(
-        write_config,
-        BASE.replace("horizon_months: 24\n", "horizon_months: 24\nhorizon_months: 36\n"),
-    )
-    assert "given twice" in msg and ":3:" in msg
-
-
-def test_yaml_syntax_error_names_the_line(write_config):
-    msg = one_problem(write_config, BASE + "oops: [1, 2\n")
-    assert "not valid YAML" in msg
-
-
 def test_unknown_benefit_type_and_field(write_config):
     text = BASE.replace("type: handle_time", "type: handletime")
     msg = one_problem(write_config, text)
@@ -137,27 +124,6 @@ def test_shared_prior_checked_against_every_field(write_config):
     text = BASE.replace("cost_per_hour: 40", "cost_per_hour: 40\n    decay: aht")
     msg = one_problem(write_config, text)
     assert "benefits[0].decay" in msg and "prior 'aht'" in msg
-
-
-@pytest.mark.parametrize(
-    ("rows", "expect"),
-    [
-        ("[[aht, nope, 0.5]]", "'nope' is not a named prior"),
-        ("[[aht, churn_cut, 1.0]]", "strictly between -1 and 1"),
-        ("[[aht, churn_cut, 0.5], [churn_cut, aht, 0.3]]", "already correlated"),
-        ("[[aht, aht, 0.5]]", "itself"),
-        ("[[aht, fixedp, 0.5]]", "is fixed"),
-        ("[[aht, churn_cut, 0.9], [aht, c3, 0.9], [churn_cut, c3, -0.9]]", "not positive definite"),
-    ],
-)
-def test_correlation_errors(write_config, rows, expect):
-    text = BASE.replace(
-        "benefits:",
-        "  fixedp: {dist: fixed, value: 3}\n  c3: {dist: uniform, min: 0, max: 1}\n"
-        f"correlations: {rows}\nbenefits:",
-    )
-    found = problems_of(write_config, text)
-    assert any(expect in p for p in found), found
 
 
 def test_costs_all_zero_or_absent(write_config):
@@ -279,11 +245,6 @@ def test_cli_usage_errors_exit_2(write_config, capsys):
         with pytest.raises(SystemExit) as info:
             main(argv)
         assert info.value.code == 2
-
-
-def test_missing_file(tmp_path):
-    with pytest.raises(ConfigError, match="cannot read"):
-        load_config(tmp_path / "nope.yaml")
 
 
 def test_public_api():
