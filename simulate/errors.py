@@ -10,10 +10,11 @@ escapes is a bug and is allowed to be loud.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
+from typing import Any
 
-__all__ = ["ConfigError", "Problem", "did_you_mean"]
+__all__ = ["ConfigError", "Problem", "describe_value", "did_you_mean"]
 
 
 @dataclass(frozen=True)
@@ -60,3 +61,23 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """``" (did you mean 'x'?)"`` for the closest of ``choices``, or ``""``."""
     close = difflib.get_close_matches(str(word), list(choices), n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def describe_value(value: Any) -> str:
+    """A YAML value as an error message names it: ``'abc'``, ``12``, ``a list``, ``empty``.
+
+    A mapping or list is named by its kind (its text can be long); ``yes`` or
+    ``true`` is flagged as the yes/no value YAML reads it as.
+
+    >>> describe_value(True), describe_value([1, 2]), describe_value(None), describe_value("x")
+    ('True (a yes/no value)', 'a list', 'empty', "'x'")
+    """
+    if isinstance(value, bool):
+        return f"{value!r} (a yes/no value)"
+    if isinstance(value, Mapping):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if value is None:
+        return "empty"
+    return repr(value)

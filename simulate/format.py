@@ -1,17 +1,20 @@
 """Numbers as text: money, percentages, probabilities, months, quantiles.
 
 The only place that turns a number into words, for the terminal tables, the
-JSON-free reports and the chart labels alike, so a label on a chart and a line
-in a report agree. Pure Python: nothing here imports matplotlib or numpy.
+JSON-free reports, the chart labels and the numbers that config errors echo
+back alike, so a label on a chart and a line in a report agree. Pure Python:
+nothing here imports matplotlib or numpy.
 """
 
 from __future__ import annotations
 
 import math
+from typing import Any
 
 __all__ = [
     "MINUS",
     "currency_symbol",
+    "format_as_written",
     "format_discount_rate",
     "format_money",
     "format_months",
@@ -53,6 +56,24 @@ def currency_symbol(currency: str) -> str:
     """The prefix written before an amount: ``"$"`` for USD, ``"CHF "`` for CHF."""
     code = (currency or "").strip().upper()
     return _SYMBOLS.get(code, f"{code} " if code else "")
+
+
+def format_as_written(value: Any) -> str:
+    """A number as a person would write it in a config; a list of them as ``[a, b]``.
+
+    Up to 12 significant digits, no thousands separators, ``inf``/``-inf``
+    for the infinities: the form error messages and descriptions of priors
+    echo back (``max (0.1) must be greater than min (0.2)``).
+
+    >>> format_as_written(0.1), format_as_written(4), format_as_written([1, 2.5])
+    ('0.1', '4', '[1, 2.5]')
+    """
+    if isinstance(value, (tuple, list)):
+        return "[" + ", ".join(format_as_written(v) for v in value) + "]"
+    value = float(value)
+    if math.isinf(value):
+        return "inf" if value > 0 else "-inf"
+    return f"{value:.12g}"
 
 
 def round_sig(value: float, sig: int) -> float:

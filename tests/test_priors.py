@@ -1,4 +1,4 @@
-"""Tests for ``simulate.priors``.
+"""Tests for ``simulate.config.priors``.
 
 Tier 1: every distribution and parameter form against ``scipy.stats`` (ppf,
 cdf, median, mean, support) and the fitted quantiles/moments exactly; the
@@ -580,6 +580,43 @@ def test_registry_is_model_md_table():
 )
 def test_support_text(spec, text):
     assert str(make(**spec).support()) == text
+
+
+@pytest.mark.parametrize(
+    ("allowed", "text"),
+    [
+        (Support(0, math.inf), "[0, inf)"),  # an infinite end is open however it is given
+        (Support(0, 1, True, False), "[0, 1)"),
+        (Support(-1, math.inf, False), "(-1, inf)"),
+    ],
+)
+def test_a_fields_range_is_written_as_an_interval(allowed, text):
+    assert str(allowed) == text
+
+
+@pytest.mark.parametrize(
+    ("allowed", "spec", "fits"),
+    [
+        (Support(0, math.inf), dict(dist="lognormal", mean=1, sd=1), True),
+        (Support(0, 1, True, False), dict(dist="uniform", min=0, max=1), False),
+        (
+            Support(0, 1, True, False),
+            dict(dist="metalog", p10=0.2, p50=0.5, p90=0.8, min=0, max=1),
+            True,
+        ),
+        (Support(0, 1), dict(dist="normal", mean=0.5, sd=0.1), False),
+        (Support(-1, math.inf, False), dict(dist="uniform", min=-1, max=0), False),
+        (Support(-1, math.inf, False), dict(dist="normal", mean=0, sd=1, min=-1), False),
+        (Support(-1, math.inf, False), dict(dist="metalog", p10=0, p50=1, p90=3, min=-1), True),
+        (Support(0, 1), dict(dist="discrete", values=[0, 1], probs=[0.5, 0.5]), True),
+    ],
+)
+def test_a_range_contains_a_prior_only_if_it_contains_every_value(allowed, spec, fits):
+    support = make(**spec).support()
+    assert allowed.contains(support) is fits
+    if fits:  # the ends that can be drawn are allowed values
+        ends = ((support.lo, support.lo_closed), (support.hi, support.hi_closed))
+        assert all(allowed.contains_value(x) for x, closed in ends if closed)
 
 
 @pytest.mark.parametrize(

@@ -9,6 +9,7 @@ every key and list item, so that validation messages can say
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,12 @@ import yaml
 
 from ..errors import ConfigError, Problem
 
-__all__ = ["join_path", "load_yaml"]
+__all__ = ["is_number", "join_path", "load_yaml", "read_yaml_file"]
+
+
+def is_number(value: Any) -> bool:
+    """Whether a YAML value is a finite number (``yes``/``true`` is not: bool is an int in Python)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def join_path(parent: str, key: str | int) -> str:

@@ -1,14 +1,17 @@
 """What each benefit and cost type accepts: field names, defaults and domains.
 
-This is MODEL.md sections 4 and 5 as data. ``config.py`` validates against it
-and ``engine.py`` turns each line into a row of the kernel's tables through
-the ``slot`` of each field, so adding a field means adding one row here.
+This is docs/model.md sections 4 and 5 as data. :mod:`.lines` validates
+against it and :mod:`simulate.kernel.tables` turns each line into a row of the
+kernel's tables through the ``slot`` of each field, so adding a field means
+adding one row here.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+
+from .support import Support
 
 __all__ = [
     "BENEFIT_TYPES",
@@ -18,7 +21,6 @@ __all__ = [
     "SLOT_LAG",
     "SLOT_RAMP",
     "SLOT_SCALE",
-    "Domain",
     "FieldSpec",
     "LineSpec",
 ]
@@ -30,43 +32,11 @@ N_SLOTS = 12
 SLOT_LAG, SLOT_RAMP, SLOT_DECAY, SLOT_SCALE = 8, 9, 10, 11
 
 
-@dataclass(frozen=True)
-class Domain:
-    """An interval of allowed values, with open or closed ends."""
-
-    lo: float
-    hi: float
-    lo_closed: bool = True
-    hi_closed: bool = True
-
-    def __str__(self) -> str:
-        left = "[" if self.lo_closed and math.isfinite(self.lo) else "("
-        right = "]" if self.hi_closed and math.isfinite(self.hi) else ")"
-        return f"{left}{_num(self.lo)}, {_num(self.hi)}{right}"
-
-    def contains_value(self, x: float) -> bool:
-        above = x > self.lo or (x == self.lo and self.lo_closed)
-        below = x < self.hi or (x == self.hi and self.hi_closed)
-        return above and below
-
-    def contains_support(self, lo: float, hi: float, lo_closed: bool, hi_closed: bool) -> bool:
-        """True when every value a prior can take lies in this domain."""
-        ok_lo = lo > self.lo or (lo == self.lo and (self.lo_closed or not lo_closed))
-        ok_hi = hi < self.hi or (hi == self.hi and (self.hi_closed or not hi_closed))
-        return ok_lo and ok_hi
-
-
-def _num(x: float) -> str:
-    if math.isinf(x):
-        return "inf" if x > 0 else "-inf"
-    return f"{x:g}"
-
-
-NONNEG = Domain(0.0, INF)
-UNIT = Domain(0.0, 1.0)
-DECAY = Domain(0.0, 1.0, True, False)
-ABOVE_MINUS_ONE = Domain(-1.0, INF, False)
-MONTH = Domain(1.0, INF)
+NONNEG = Support(0.0, INF)
+UNIT = Support(0.0, 1.0)
+DECAY = Support(0.0, 1.0, True, False)
+ABOVE_MINUS_ONE = Support(-1.0, INF, False)
+MONTH = Support(1.0, INF)
 
 
 @dataclass(frozen=True)
@@ -80,7 +50,7 @@ class FieldSpec:
 
     name: str
     slot: int
-    domain: Domain
+    domain: Support  # the values the field allows
     default: float | str | None = None
     whole: bool = False
     what: str = ""
@@ -107,7 +77,7 @@ class LineSpec:
         return keys
 
 
-# Kernel type codes (the kernels in _core.py import these).
+# Kernel type codes (the kernels in kernel/cashflow.py import these).
 RETENTION, CONVERSION, SPEND, HANDLE, DEFLECT, RECURRING_BENEFIT, PROFILE, RECURRING_COST = range(8)
 
 _TIMING = (
@@ -141,9 +111,9 @@ BENEFIT_TYPES: dict[str, LineSpec] = {
             CONVERSION,
             (
                 FieldSpec("leads_per_month", 0, NONNEG),
-                # Needed only in relative mode; checked in config.py.
+                # Needed only in relative mode; checked in lines.py.
                 FieldSpec("base_conversion", 1, UNIT, 0.0),
-                # Domain depends on mode: [0, 1] absolute, [0, inf) relative.
+                # The allowed range depends on mode: [0, 1] absolute, [0, inf) relative.
                 FieldSpec("conversion_lift", 2, NONNEG),
                 FieldSpec("value_per_conversion", 3, NONNEG, 0.0),
                 FieldSpec("arpu", 4, NONNEG, 0.0),
@@ -205,7 +175,7 @@ COST_TYPES: dict[str, LineSpec] = {
             PROFILE,
             (
                 FieldSpec("amount", 0, NONNEG),
-                FieldSpec("month", -1, Domain(0.0, INF), 0.0, whole=True),
+                FieldSpec("month", -1, Support(0.0, INF), 0.0, whole=True),
                 FieldSpec("spread_months", -1, MONTH, 1.0, whole=True),
                 *_SCALE,
             ),

@@ -1,0 +1,194 @@
+"""Load and validate a config into a frozen :class:`.Model`.
+
+Validation happens once, here: after it, the model is trusted by every later
+stage. Every problem found is collected (not just the first) and reported as a
+:class:`~simulate.errors.ConfigError` naming the file, the path inside it and
+the line, with what is allowed and how to fix it. Each part of a config is
+read by its own module: :mod:`.settings` (top-level keys), :mod:`.inputs`
+(priors and the fields that use them), :mod:`.lines` (benefits and costs),
+:mod:`.correlation`; scenarios and overlays are read (:mod:`.overrides`) and
+applied (:mod:`.merge`) first.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, replace
+from pathlib import Path
+from typing import Any
+
+from ..errors import ConfigError, Problem, did_you_mean
+from .checks import Checks
+from .correlation import read_correlations
+from .inputs import Inputs
+from .lines import read_lines
+from .loader import join_path, read_yaml_file
+from .merge import apply_changes, relocate
+from .model import Model
+from .overrides import Change, Overlay, parse_changes
+from .settings import read_settings
+
+__all__ = ["load_config", "model_from_dict"]
+
+
+def load_config(
+    path: str | Path,
+    *,
+    scenario: str | None = None,
+    overlay: Overlay | None = None,
+    data: bytes | None = None,
+) -> Model:
+    """Read, validate and freeze a YAML config.
+
+    Parameters
+    ----------
+    path
+        The YAML file.
+    scenario
+        The name of an entry under ``scenarios:`` whose overrides to apply.
+    overlay
+        A reviewer's overrides (:func:`load_overlay`), applied after the scenario.
+    data
+        The file's bytes, when already read (for example on a cluster worker
+        that cannot see the file); ``path`` is then only recorded.
+
+    Raises
+    ------
+    ConfigError
+        With one problem per mistake found, each naming file, path and line.
+    """
+    file = str(path)
+    raw, lines, data = read_yaml_file(path, "config", data)
+    config_hash = hashlib.sha256(data).hexdigest()[:8]
+    return model_from_dict(
+        raw, file=file, lines=lines, scenario=scenario, overlay=overlay, config_hash=config_hash
+    )
+
+
+def model_from_dict(
+    raw: Any,
+    *,
+    file: str | None = None,
+    lines: Mapping[str, int] | None = None,
+    scenario: str | None = None,
+    overlay: Overlay | None = None,
+    config_hash: str = "",
+) -> Model:
+    """Validate an already-parsed config mapping (see :func:`load_config`).
+
+    A problem caused by an override of the scenario or overlay is reported
+    where the override is written; any other problem found only with
+    overrides applied says which were applied.
+    """
+    lines = dict(lines or {})
+    if not isinstance(raw, Mapping):
+        raise ConfigError(
+            Problem(
+                "the config must be a mapping of keys such as name:, benefits:, costs:",
+                file=file,
+                line=1,
+            )
+        )
+    origins: dict[str, Change] = {}
+    notes: list[str] = []
+    context = []
+    if scenario is not None:
+        raw, origins, notes = _apply_scenario(raw, scenario, lines, file)
+        context.append(f"scenario {scenario!r}")
+    if overlay is not None:
+        raw, more, more_notes = apply_changes(raw, overlay.changes)
+        origins.update(more)
+        notes += more_notes
+        context.append(f"overlay {overlay.file}")
+    model, checks = _build(raw, file=file, scenario=scenario, config_hash=config_hash)
+    if checks.problems:
+        located = ConfigError(checks.problems).located(file, _line_finder(lines)).problems
+        applied = f"with {' and '.join(context)} applied" if context else ""
+        raise ConfigError(relocate(located, origins, applied))
+    if overlay is not None or notes:
+        model = replace(
+            model,
+            overlay=overlay.stem if overlay is not None else None,
+            warnings=(*notes, *model.warnings),
+        )
+    return model
+
+
+def _build(
+    raw: Mapping, *, file: str | None, scenario: str | None, config_hash: str
+) -> tuple[Model, Checks]:
+    """Read every part of ``raw`` once; the model is only meaningful without problems."""
+    checks = Checks()
+    settings = read_settings(raw, checks)
+    inputs = Inputs(checks, raw.get("priors"))
+    inputs.read_priors(checks.mapping(raw.get("priors"), "priors", "priors"))
+    benefits, costs = read_lines(raw, checks, inputs, settings.horizon_months)
+    correlations = read_correlations(raw.get("correlations"), checks, inputs)
+    for name in inputs.priors:
+        if name not in inputs.used_by:
+            checks.warnings.append(f"prior {name!r} is defined but no field uses it")
+    scen = raw.get("scenarios")
+    scenarios = tuple(str(k) for k in scen) if isinstance(scen, Mapping) else ()
+    if scen is not None and not isinstance(scen, Mapping):
+        checks.error("scenarios", "scenarios: must be a mapping of scenario name to overrides")
+    model = Model(
+        **asdict(settings),
+        priors=dict(inputs.priors),
+        inputs=inputs.frozen(),
+        correlations=correlations,
+        benefits=tuple(benefits),
+        costs=tuple(costs),
+        file=file,
+        scenario=scenario,
+        scenarios=scenarios,
+        config_hash=config_hash,
+        warnings=tuple(checks.warnings),
+    )
+    return model, checks
+
+
+def _line_finder(lines: Mapping[str, int]) -> Callable[[str], int | None]:
+    def line_of(path: str) -> int | None:
+        # The deepest recorded ancestor of `path` (a missing key sits in its parent).
+        while path:
+            if path in lines:
+                return lines[path]
+            cut = max(path.rfind("."), path.rfind("["))
+            path = path[:cut] if cut > 0 else ""
+        return None
+
+    return line_of
+
+
+def _apply_scenario(
+    raw: Mapping, scenario: str, lines: dict[str, int], file: str | None
+) -> tuple[dict, dict[str, Change], list[str]]:
+    """``raw`` with the named scenario's overrides applied (see :func:`.apply_changes`)."""
+    scenarios = raw.get("scenarios")
+    if not isinstance(scenarios, Mapping) or scenario not in scenarios:
+        names = list(scenarios) if isinstance(scenarios, Mapping) else []
+        known = ", ".join(map(str, names)) or "none: the config has no scenarios: block"
+        raise ConfigError(
+            Problem(
+                f"there is no scenario {scenario!r}{did_you_mean(scenario, names)}; "
+                f"defined scenarios: {known}",
+                path="scenarios",
+                file=file,
+                line=lines.get("scenarios"),
+            )
+        )
+    overrides = scenarios[scenario]
+    where = join_path("scenarios", scenario)
+    if overrides is None:
+        overrides = {}
+    if not isinstance(overrides, Mapping):
+        raise ConfigError(
+            Problem(
+                "a scenario must be a mapping of overrides",
+                path=where,
+                file=file,
+                line=lines.get(where),
+            )
+        )
+    return apply_changes(raw, parse_changes(overrides, where, lines, file))

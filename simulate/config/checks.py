@@ -1,0 +1,80 @@
+"""The problems and warnings found in one config, and the checks every part of it shares."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from ..errors import Problem, describe_value, did_you_mean
+from .loader import is_number, join_path
+from .support import Support
+
+__all__ = ["Checks"]
+
+
+class Checks:
+    """Collects every problem found while a config is read, rather than stopping at the first.
+
+    Attributes
+    ----------
+    problems : list of Problem
+        Mistakes, each at its path in the config (file and line come later).
+    warnings : list of str
+        Things worth knowing that do not stop a run (amounts beyond the horizon).
+    """
+
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+        self.warnings: list[str] = []
+
+    def error(self, path: str, message: str) -> None:
+        """Record a problem at ``path``."""
+        self.problems.append(Problem(message, path=path))
+
+    def any_under(self, path: str) -> bool:
+        """Whether a problem has been recorded at ``path`` or inside it."""
+        return any(p.path.startswith(path) for p in self.problems)
+
+    def check_keys(self, mapping: Mapping, allowed: Iterable[str], path: str, what: str) -> None:
+        """One problem per key of ``mapping`` that is not ``allowed``, with the nearest name."""
+        allowed = tuple(allowed)
+        for key in mapping:
+            if key not in allowed:
+                self.error(
+                    join_path(path, str(key)),
+                    f"unknown key {key!r} in {what}{did_you_mean(str(key), allowed)}; "
+                    f"allowed keys: {', '.join(allowed)}",
+                )
+
+    def number(
+        self,
+        value: Any,
+        path: str,
+        allowed: Support | None = None,
+        *,
+        whole: bool = False,
+        what: str = "a number",
+    ) -> float | int | None:
+        """A plain number (or whole number) in ``allowed``, or None after an error."""
+        if not is_number(value):
+            self.error(path, f"{describe_value(value)} is not {what}; write {what}, e.g. 12")
+            return None
+        if whole and not float(value).is_integer():
+            self.error(path, f"{value!r} is not a whole number; write e.g. {math.floor(value)}")
+            return None
+        if allowed is not None and not allowed.contains_value(float(value)):
+            self.error(path, f"{value!r} is outside the allowed range {allowed}")
+            return None
+        return int(value) if whole else float(value)
+
+    def mapping(self, value: Any, path: str, what: str) -> Mapping:
+        """``value`` if it is a mapping, ``{}`` if it is empty, else ``{}`` after an error."""
+        if value is None:
+            return {}
+        if not isinstance(value, Mapping):
+            self.error(
+                path, f"{what} must be a mapping of keys to values, not {describe_value(value)}"
+            )
+            return {}
+        return value

@@ -1,0 +1,300 @@
+"""Benefit and cost lines: each item's type, options and fields, and its profile in time.
+
+Each numeric field is resolved through :class:`.Inputs` to a constant or an
+input, and checked against its type's range in :mod:`.schema`. Scheduled and
+one-time lines also get a profile: the amount falling in each month.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+
+from ..errors import describe_value, did_you_mean
+from .checks import Checks
+from .inputs import Inputs
+from .loader import join_path
+from .model import Line, Ref
+from .schema import BENEFIT_TYPES, COST_TYPES, NONNEG, UNIT, FieldSpec, LineSpec
+from .support import Support
+
+__all__ = ["read_lines"]
+
+TIMINGS = ("end_of_year", "spread")
+
+
+def read_lines(
+    raw: Mapping, checks: Checks, inputs: Inputs, horizon: int
+) -> tuple[list[Line], list[Line]]:
+    """The benefits and costs of a config, and whether its costs make ROI defined."""
+    reader = _LineReader(checks, inputs, horizon)
+    benefits = reader.read(raw.get("benefits"), "benefits")
+    costs = reader.read(raw.get("costs"), "costs")
+    if "costs" not in raw or (not costs and not checks.any_under("costs")):
+        checks.error(
+            "costs",
+            "the config has no costs, so ROI (NPV / PV of costs) is undefined; "
+            "add at least one line under costs:",
+        )
+    elif costs and not any(reader.can_cost(line) for line in costs):
+        checks.error(
+            "costs",
+            "every cost is zero (or falls beyond the horizon), so ROI (NPV / PV of costs) "
+            "is undefined; give at least one cost a positive amount within the horizon",
+        )
+    if not benefits and "benefits" not in raw:
+        checks.warnings.append("the config has no benefits: NPV is minus the costs")
+    return benefits, costs
+
+
+class _LineReader:
+    """Reads the lines of one config against its inputs and horizon."""
+
+    def __init__(self, checks: Checks, inputs: Inputs, horizon: int) -> None:
+        self.checks = checks
+        self.inputs = inputs
+        self.horizon = horizon
+
+    def read(self, items: Any, section: str) -> list[Line]:
+        """The lines of ``benefits:`` or ``costs:``; a name used twice gets its path added."""
+        if items is None:
+            return []
+        if not isinstance(items, list):
+            self.checks.error(
+                section, f"{section}: must be a list of items, each starting with '- type: ...'"
+            )
+            return []
+        out = []
+        for i, item in enumerate(items):
+            path = join_path(section, i)
+            if not isinstance(item, Mapping):
+                self.checks.error(
+                    path,
+                    f"each item of {section} must be a mapping with a type:, not {describe_value(item)}",
+                )
+                continue
+            line = self._line(item, path, section)
+            if line is not None:
+                out.append(line)
+        names = [line.name for line in out]
+        return [
+            line
+            if names.count(line.name) == 1
+            else replace(line, name=f"{line.name} ({line.path})")
+            for line in out
+        ]
+
+    def _line(self, item: Mapping, path: str, section: str) -> Line | None:
+        kind, types = ("benefit", BENEFIT_TYPES) if section == "benefits" else ("cost", COST_TYPES)
+        type_ = item.get("type")
+        # A list or mapping is no type either (and cannot be looked up in a dict).
+        if not isinstance(type_, str) or type_ not in types:
+            self.checks.error(
+                join_path(path, "type"),
+                f"{describe_value(type_)} is not a {kind} type{did_you_mean(str(type_), types)}; "
+                f"use one of: {', '.join(types)}",
+            )
+            return None
+        spec = types[type_]
+        self.checks.check_keys(item, spec.allowed_keys(), path, f"a {type_} {kind}")
+        name = item.get("name")
+        if name is not None and not isinstance(name, str):
+            self.checks.error(join_path(path, "name"), "name must be text")
+            name = None
+        options = self._options(item, path, spec)
+        fields, supports = self._fields(item, path, spec, kind, options)
+        self._relations(spec, item, path, options, supports)
+        profile = None
+        if spec.scheduled:
+            profile = self._schedule(item, path)
+        elif type_ == "one_time":
+            profile = self._one_time_profile(fields, path)
+        return Line(
+            kind=kind,
+            type=type_,
+            code=spec.code,
+            name=name or type_.replace("_", " ").capitalize(),
+            path=path,
+            fields=fields,
+            options=options,
+            profile=profile,
+        )
+
+    def _options(self, item: Mapping, path: str, spec: LineSpec) -> dict[str, str]:
+        """The word-valued options (``mode``, ``ramp_shape``); a bad one becomes the default."""
+        options = {}
+        for opt, allowed in spec.options.items():
+            value = item.get(opt, allowed[0])
+            if value not in allowed:
+                self.checks.error(
+                    join_path(path, opt),
+                    f"{describe_value(value)} is not a valid {opt}{did_you_mean(str(value), allowed)}; "
+                    f"use one of: {', '.join(allowed)}",
+                )
+                value = allowed[0]
+            options[opt] = value
+        return options
+
+    def _fields(
+        self, item: Mapping, path: str, spec: LineSpec, kind: str, options: Mapping[str, str]
+    ) -> tuple[dict[str, Ref], dict[str, Support]]:
+        """Each numeric field as a constant or input, and the values it can take."""
+        fields: dict[str, Ref] = {}
+        supports: dict[str, Support] = {}
+        for fspec in spec.fields:
+            fpath = join_path(path, fspec.name)
+            value = item.get(fspec.name)
+            if value is not None:
+                allowed = _allowed(spec, fspec, options)
+                fields[fspec.name], supports[fspec.name] = self.inputs.resolve(
+                    value, fpath, fspec, allowed
+                )
+            elif fspec.default is None:
+                self.checks.error(
+                    fpath,
+                    f"a {spec.type} {kind} needs {fspec.name}:"
+                    + (f" ({fspec.what})" if fspec.what else ""),
+                )
+            else:
+                default = self.horizon if fspec.default == "horizon" else (fspec.default or 0.0)
+                fields[fspec.name] = Ref(float(default))
+                supports[fspec.name] = Support(default, default)
+        return fields, supports
+
+    def _relations(
+        self,
+        spec: LineSpec,
+        item: Mapping,
+        path: str,
+        options: Mapping[str, str],
+        supports: Mapping[str, Support],
+    ) -> None:
+        """Rules across fields: a relative conversion's base, a recurring cost's months."""
+        if (
+            spec.type == "conversion"
+            and options.get("mode") == "relative"
+            and "base_conversion" not in item
+        ):
+            self.checks.error(
+                join_path(path, "base_conversion"),
+                "a relative conversion lift needs base_conversion: (the conversion rate it multiplies); "
+                "add it, or use mode: absolute with the lift in percentage points",
+            )
+        if (
+            spec.type == "recurring"
+            and "end_month" in item
+            and "start_month" in supports
+            and "end_month" in supports
+        ):
+            s_hi = supports["start_month"].hi
+            e_lo = supports["end_month"].lo
+            if e_lo < s_hi:
+                self.checks.error(
+                    join_path(path, "end_month"),
+                    f"end_month can be as low as {e_lo:g} but start_month can be as high as {s_hi:g}; "
+                    "the end month's range must lie at or above the start month's",
+                )
+
+    def _one_time_profile(self, fields: Mapping[str, Ref], path: str) -> tuple[float, ...]:
+        """``1 / spread`` in each of the ``spread_months`` months from ``month``."""
+        horizon = self.horizon
+        month = int(fields["month"].value)
+        spread = max(int(fields["spread_months"].value), 1)
+        profile = np.zeros(horizon + 1)
+        last = month + spread - 1
+        profile[month : min(last, horizon) + 1] = 1.0 / spread
+        if last > horizon:
+            dropped = last - max(month - 1, horizon)
+            self.checks.warnings.append(
+                f"{path}: {dropped} of its {spread} month(s) fall beyond the "
+                f"{horizon}-month horizon and are dropped"
+            )
+        return tuple(profile)
+
+    def _schedule(self, item: Mapping, path: str) -> tuple[float, ...]:
+        """A scheduled line's ``initial`` amount and its ``monthly:`` or ``annual:`` amounts."""
+        profile = np.zeros(self.horizon + 1)
+        if "initial" in item:
+            v = self.checks.number(item["initial"], join_path(path, "initial"), NONNEG)
+            profile[0] = v or 0.0
+        has_m, has_a = "monthly" in item, "annual" in item
+        if has_m and has_a:
+            self.checks.error(path, "give monthly: or annual:, not both")
+            return tuple(profile)
+        timing = item.get("timing", "end_of_year")
+        if timing not in TIMINGS:
+            self.checks.error(
+                join_path(path, "timing"),
+                f"{describe_value(timing)} is not a timing{did_you_mean(str(timing), TIMINGS)}; "
+                "use end_of_year (year k lands at month 12k) or spread (year k / 12 in each month)",
+            )
+        elif "timing" in item and not has_a:
+            self.checks.error(join_path(path, "timing"), "timing: applies only to annual: amounts")
+        key = "monthly" if has_m else "annual" if has_a else None
+        if key is None:
+            if "initial" not in item:
+                self.checks.error(
+                    path, "a scheduled line needs initial:, monthly: [...] or annual: [...]"
+                )
+            return tuple(profile)
+        self._add_amounts(profile, item[key], join_path(path, key), key, timing)
+        return tuple(profile)
+
+    def _add_amounts(
+        self, profile: np.ndarray, amounts: Any, kpath: str, key: str, timing: Any
+    ) -> None:
+        """Add the ``monthly:`` or ``annual:`` amounts at ``kpath`` into ``profile``."""
+        if not isinstance(amounts, list) or not amounts:
+            self.checks.error(
+                kpath, f"{key}: must be a non-empty list of amounts, e.g. [100000, 120000]"
+            )
+            return
+        values = [self.checks.number(a, join_path(kpath, j), NONNEG) for j, a in enumerate(amounts)]
+        if any(v is None for v in values):
+            return
+        dropped = 0
+        for k, v in enumerate(values, start=1):
+            if key == "monthly":
+                months, per = [k], v
+            elif timing == "spread":
+                months, per = list(range(12 * (k - 1) + 1, 12 * k + 1)), v / 12.0
+            else:
+                months, per = [12 * k], v
+            for m in months:
+                if m <= self.horizon:
+                    profile[m] += per
+                elif v != 0:
+                    dropped += 1
+        if dropped:
+            self.checks.warnings.append(
+                f"{kpath}: amounts beyond the {self.horizon}-month horizon are dropped "
+                f"({dropped} month(s) of amounts)"
+            )
+
+    def can_cost(self, line: Line) -> bool:
+        """Whether a cost line can be nonzero in some trial within the horizon."""
+        if not self._can_be_positive(line.fields["scale"]):
+            return False
+        if line.profile is not None:
+            amount_ok = "amount" not in line.fields or self._can_be_positive(line.fields["amount"])
+            return amount_ok and any(v > 0 for v in line.profile)
+        if "amount" not in line.fields:  # missing, and reported: no second problem about it
+            return True
+        start = line.fields["start_month"]
+        start_lo = start.value if start.is_constant else self.inputs.prior_of(start).support().lo
+        return self._can_be_positive(line.fields["amount"]) and start_lo <= self.horizon
+
+    def _can_be_positive(self, ref: Ref) -> bool:
+        if ref.is_constant:
+            return ref.value > 0
+        return self.inputs.prior_of(ref).support().hi > 0
+
+
+def _allowed(spec: LineSpec, fspec: FieldSpec, options: Mapping[str, str]) -> Support:
+    """The range of a field; a conversion lift's depends on its mode."""
+    if spec.type == "conversion" and fspec.name == "conversion_lift":
+        return UNIT if options.get("mode") == "absolute" else NONNEG
+    return fspec.domain

@@ -1,0 +1,107 @@
+"""The interface every distribution offers, and the arithmetic several share.
+
+A prior is a frozen dataclass of its *canonical* parameters (a normal keeps
+``mu`` and ``sigma`` whether the config gave ``mean``/``sd`` or
+``p10``/``p90``) offering a vectorised quantile function (:meth:`Prior.ppf`),
+:meth:`Prior.cdf`, a fast :meth:`Prior.sample`, :meth:`Prior.median`,
+:meth:`Prior.mean` and :meth:`Prior.support`. The classes trust their
+arguments: :func:`~simulate.config.priors.parse_prior` checks them first.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field, fields
+from typing import Any, ClassVar
+
+import numpy as np
+
+from ...format import format_as_written
+from ..support import Support
+
+__all__ = ["FloatArray", "Prior", "rescale", "standardise"]
+
+FloatArray = np.ndarray
+
+
+@dataclass(frozen=True)
+class Prior(ABC):
+    """A distribution for one uncertain value.
+
+    Subclasses are frozen dataclasses of their canonical parameters, one per
+    ``dist`` name (the class attribute), listed in
+    :data:`~simulate.config.priors.REGISTRY`. Every prior also carries the
+    free-text ``source`` and ``note`` of its config entry, and ``params``: the
+    parameters as the config wrote them, for :meth:`describe`.
+    """
+
+    source: str | None = field(default=None, kw_only=True)
+    note: str | None = field(default=None, kw_only=True)
+    params: tuple[tuple[str, Any], ...] = field(default=(), kw_only=True, repr=False, compare=False)
+
+    dist: ClassVar[str]
+    _discrete: ClassVar[bool] = False
+
+    @abstractmethod
+    def support(self) -> Support:
+        """The values this prior can take."""
+
+    @abstractmethod
+    def ppf(self, u: FloatArray) -> FloatArray:
+        """Quantile function, elementwise over ``u`` in [0, 1].
+
+        ``ppf(0)`` and ``ppf(1)`` are the support's ends (``-inf``/``inf`` when
+        unbounded). For a discrete prior, the smallest value ``x`` with
+        ``cdf(x) >= u``.
+        """
+
+    @abstractmethod
+    def cdf(self, x: FloatArray) -> FloatArray:
+        """Cumulative distribution function ``P(X <= x)``, elementwise."""
+
+    def sample(self, rng: np.random.Generator, n: int) -> FloatArray:
+        """``n`` independent draws (float64), determined by the state of ``rng``."""
+        return self.ppf(rng.random(n))
+
+    def median(self) -> float:
+        """``ppf(0.5)``; for a discrete prior the smallest value with ``cdf >= 0.5``."""
+        return float(self.ppf(np.asarray(0.5)))
+
+    @abstractmethod
+    def mean(self) -> float:
+        """The expected value (``inf``/``-inf`` where it diverges)."""
+
+    @property
+    def is_fixed(self) -> bool:
+        """True only for a ``fixed`` prior (a constant)."""
+        return False
+
+    @property
+    def is_discrete(self) -> bool:
+        """True for ``discrete``, ``bernoulli`` and ``fixed``."""
+        return self._discrete
+
+    def describe(self) -> str:
+        """The prior as written, e.g. ``"pert(min=0.02, mode=0.05, max=0.1)"``."""
+        items = self.params or tuple(
+            (f.name, getattr(self, f.name))
+            for f in fields(self)
+            if f.init and f.name not in ("source", "note", "params")
+        )
+        return f"{self.dist}(" + ", ".join(f"{k}={format_as_written(v)}" for k, v in items) + ")"
+
+
+def rescale(t: FloatArray, lo: float, hi: float) -> FloatArray:
+    """``lo + (hi - lo) * t``, exact at ``t = 0`` and ``t = 1``.
+
+    The plain affine map can land one ulp outside ``[lo, hi]`` at ``t = 1``;
+    computing the upper half from ``hi`` keeps ppf(1) == hi exactly.
+    """
+    span = hi - lo
+    return np.where(t <= 0.5, lo + span * t, hi - span * (1.0 - t))
+
+
+def standardise(x: Any, shift: float, scale: float) -> FloatArray:
+    """``(x - shift) / scale`` as floats; beyond the float range it is rightly +-inf."""
+    with np.errstate(over="ignore"):
+        return (np.asarray(x, dtype=float) - shift) / scale

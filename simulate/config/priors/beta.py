@@ -1,0 +1,94 @@
+"""Beta distributions moved to a range: beta itself and beta-PERT."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy import special
+
+from ..support import Support
+from .base import FloatArray, Prior, rescale, standardise
+
+__all__ = ["Beta", "Pert", "beta_sd_limit", "beta_shapes_from_moments"]
+
+
+class _ScaledBeta:
+    """Methods shared by a beta distribution moved to ``[lo, hi]`` (beta and pert)."""
+
+    lo: float
+    hi: float
+    alpha: float
+    beta: float
+
+    def support(self) -> Support:
+        return Support(self.lo, self.hi, True, True)
+
+    def ppf(self, u: FloatArray) -> FloatArray:
+        t = special.betaincinv(self.alpha, self.beta, np.asarray(u, dtype=float))
+        return rescale(t, self.lo, self.hi)
+
+    def cdf(self, x: FloatArray) -> FloatArray:
+        t = np.clip(standardise(x, self.lo, self.hi - self.lo), 0.0, 1.0)
+        return special.betainc(self.alpha, self.beta, t)
+
+    def sample(self, rng: np.random.Generator, n: int) -> FloatArray:
+        return rescale(rng.beta(self.alpha, self.beta, n), self.lo, self.hi)
+
+    def mean(self) -> float:
+        return self.lo + (self.hi - self.lo) * self.alpha / (self.alpha + self.beta)
+
+
+@dataclass(frozen=True)
+class Pert(_ScaledBeta, Prior):
+    """Beta-PERT on ``[lo, hi]`` with mode ``mode`` and weight ``lam`` (config ``lambda``).
+
+    The beta shapes are ``1 + lam * (mode - lo) / (hi - lo)`` and
+    ``1 + lam * (hi - mode) / (hi - lo)``, so the mean is
+    ``(lo + lam * mode + hi) / (lam + 2)``.
+    """
+
+    lo: float
+    mode: float
+    hi: float
+    lam: float = 4.0
+    alpha: float = field(init=False, repr=False, compare=False)
+    beta: float = field(init=False, repr=False, compare=False)
+
+    dist = "pert"
+
+    def __post_init__(self) -> None:
+        span = self.hi - self.lo
+        object.__setattr__(self, "alpha", 1.0 + self.lam * (self.mode - self.lo) / span)
+        object.__setattr__(self, "beta", 1.0 + self.lam * (self.hi - self.mode) / span)
+
+    def mean(self) -> float:
+        return (self.lo + self.lam * self.mode + self.hi) / (self.lam + 2.0)
+
+
+@dataclass(frozen=True)
+class Beta(_ScaledBeta, Prior):
+    """Beta(``alpha``, ``beta``) moved to ``[lo, hi]`` (config ``min``/``max``, default 0, 1)."""
+
+    alpha: float
+    beta: float
+    lo: float = 0.0
+    hi: float = 1.0
+
+    dist = "beta"
+
+
+def beta_sd_limit(mean: float, lo: float, hi: float) -> float:
+    """The standard deviation that no beta on ``[lo, hi]`` with this mean reaches."""
+    return math.sqrt((mean - lo) * (hi - mean))
+
+
+def beta_shapes_from_moments(mean: float, sd: float, lo: float, hi: float) -> tuple[float, float]:
+    """``alpha, beta`` of the beta on ``[lo, hi]`` with this mean and sd (method of moments).
+
+    Needs ``lo < mean < hi`` and ``0 < sd <`` :func:`beta_sd_limit`.
+    """
+    m = (mean - lo) / (hi - lo)
+    k = m * (1.0 - m) / (sd / (hi - lo)) ** 2 - 1.0
+    return m * k, (1.0 - m) * k

@@ -1,0 +1,57 @@
+"""User-facing errors: where a problem is, and how a config value is named in it."""
+
+from __future__ import annotations
+
+import pytest
+
+from simulate.errors import ConfigError, Problem, describe_value, did_you_mean
+
+
+@pytest.mark.parametrize(
+    ("problem", "text"),
+    [
+        (Problem("bad", "benefits[1].lag", "a.yaml", 42), "a.yaml:42: benefits[1].lag: bad"),
+        (Problem("bad", "", "a.yaml"), "a.yaml: bad"),
+        (Problem("bad", "costs"), "<config>: costs: bad"),
+    ],
+)
+def test_a_problem_says_file_line_and_path(problem, text):
+    assert str(problem) == text
+
+
+def test_config_error_holds_every_problem():
+    error = ConfigError([Problem("one", "a"), Problem("two", "b")])
+    assert isinstance(error, ValueError)
+    assert str(error) == "<config>: a: one\n<config>: b: two"
+    assert ConfigError("three", path="c").problems == (Problem("three", "c"),)
+
+
+def test_located_fills_in_only_what_is_missing():
+    error = ConfigError([Problem("one", "a.b"), Problem("two", "c", "other.yaml", 3)])
+    located = error.located("main.yaml", {"a.b": 7}.get)
+    assert located.problems == (
+        Problem("one", "a.b", "main.yaml", 7),
+        Problem("two", "c", "other.yaml", 3),
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (True, "True (a yes/no value)"),
+        ("abc", "'abc'"),
+        ({"a": 1}, "a mapping"),
+        ([1, 2], "a list"),
+        (None, "empty"),
+        (1.5, "1.5"),
+    ],
+)
+def test_describe_value(value, text):
+    assert describe_value(value) == text
+
+
+def test_did_you_mean():
+    assert did_you_mean("horizon_month", ["horizon_months", "name"]) == (
+        " (did you mean 'horizon_months'?)"
+    )
+    assert did_you_mean("zzz", ["horizon_months"]) == ""

@@ -1,0 +1,180 @@
+"""Scenarios and overlays: reading overrides (overrides), applying them (merge, transform).
+
+The end-to-end paths (the CLI's --scenario and --overlay, paired draws) are
+tested in test_batch.py; these tests pin the pieces: what a change says, where
+a problem is reported, and what add:/multiply: do to each kind of value.
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+from test_config import BASE
+
+from simulate import ConfigError, load_config
+from simulate.config.merge import apply_changes, relocate
+from simulate.config.overrides import parse_changes
+from simulate.config.transform import Unfit, transform
+from simulate.errors import Problem
+
+RAW = {
+    "priors": {"aht": {"dist": "pert", "min": 10, "mode": 20, "max": 30}},
+    "benefits": [
+        {"type": "handle_time", "name": "Saved", "seconds_saved": "aht", "decay": "aht"},
+    ],
+    "costs": [{"type": "one_time", "amount": 5000}],
+    "scenarios": {"slow": {}},
+}
+
+
+def test_scenario_overrides(write_config):
+    text = BASE + textwrap.dedent(
+        """\
+        scenarios:
+          slow:
+            horizon_months: 36
+            priors:
+              aht: {max: 25}
+          bad:
+            priors:
+              aht: {mode: 40}
+        """
+    )
+    path = write_config(text)
+    base = load_config(path)
+    assert base.scenarios == ("slow", "bad")
+    slow = load_config(path, scenario="slow")
+    assert slow.horizon_months == 36 and slow.scenario == "slow"
+    assert slow.priors["aht"].support().hi == 25
+    assert slow.stem == "case--slow"
+    with pytest.raises(ConfigError, match="mode"):
+        load_config(path, scenario="bad")
+    with pytest.raises(ConfigError, match="did you mean 'slow'"):
+        load_config(path, scenario="slo")
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        ({"multiply": 0.5, "add": 3.0}, "multiply by 0.5, then add 3"),
+        ({"max": 25.0, "mode": 0.125}, "set max: 25, mode: 0.125"),
+        (
+            {"dist": "pert", "min": 1, "mode": 2.0, "max": 3, "source": "survey"},
+            "replace with {dist: pert, min: 1, mode: 2, max: 3}",
+        ),
+        (0.12, "set to 0.12"),
+    ],
+)
+def test_a_change_says_what_it_does(value, text):
+    (change,) = parse_changes({"priors": {"aht": value}}, "", {}, "cfo.yaml")
+    assert change.describe() == text
+
+
+def test_every_bad_override_is_reported_at_its_line():
+    lines = {
+        "s.currency": 2,
+        "s.lines.Saved.type": 4,
+        "s.priors.aht": 6,
+        "s.priors.aht.multiply": 7,
+    }
+    overrides = {
+        "currency": "EUR",
+        "lines": {"Saved": {"type": "deflection"}},
+        "priors": {"aht": {"multiply": 0, "max": 3}},
+    }
+    with pytest.raises(ConfigError) as info:
+        parse_changes(overrides, "s", lines, "c.yaml")
+    found = [(p.path, p.line, p.message.split(";")[0]) for p in info.value.problems]
+    assert found == [
+        ("s.currency", 2, "a scenario cannot override 'currency'"),
+        ("s.lines.Saved.type", 4, "a line's type cannot be overridden"),
+        (
+            "s.priors.aht",
+            6,
+            "add:/multiply: transform the value as it stands and cannot be combined with max",
+        ),
+        (
+            "s.priors.aht.multiply",
+            7,
+            "multiply must be above 0 (a factor that keeps the order of values), not 0",
+        ),
+    ]
+
+
+def test_a_field_transformed_alone_gets_its_own_copy_of_a_shared_prior():
+    changes = parse_changes(
+        {"lines": {"Saved": {"seconds_saved": {"multiply": 0.5}}}},
+        "scenarios.s",
+        {"scenarios.s.lines.Saved.seconds_saved": 7},
+        "c.yaml",
+    )
+    out, origins, notes = apply_changes(RAW, changes)
+    assert "scenarios" not in out and RAW["benefits"][0]["seconds_saved"] == "aht"
+    assert out["benefits"][0]["seconds_saved"] == {
+        "dist": "pert",
+        "min": 5.0,
+        "mode": 10.0,
+        "max": 15.0,
+    }
+    assert out["benefits"][0]["decay"] == "aht"
+    assert list(origins) == ["benefits[0].seconds_saved"]
+    (note,) = notes
+    assert "own copy of prior 'aht' (multiply by 0.5)" in note
+    assert "no longer moves with benefits[0].decay" in note
+
+
+def test_problems_are_moved_to_the_override_that_caused_them():
+    changes = parse_changes(
+        {"priors": {"aht": {"max": 5}}}, "scenarios.s", {"scenarios.s.priors.aht": 9}, "c.yaml"
+    )
+    _, origins, _ = apply_changes(RAW, changes)
+    moved, other = relocate(
+        [Problem("too low", path="priors.aht.max"), Problem("no costs", path="costs")],
+        origins,
+        "with scenario 's' applied",
+    )
+    assert (moved.path, moved.file, moved.line) == ("scenarios.s.priors.aht.max", "c.yaml", 9)
+    assert other == Problem("no costs (with scenario 's' applied)", path="costs")
+
+
+@pytest.mark.parametrize(
+    ("value", "moved"),
+    [
+        (4.0, 11.0),
+        (
+            {"dist": "normal", "mean": 1.0, "sd": 2.0, "max": 5.0},
+            {"dist": "normal", "mean": 5.0, "sd": 4.0, "max": 13.0},
+        ),
+        (
+            {"dist": "beta", "alpha": 2, "beta": 3},
+            {"dist": "beta", "alpha": 2, "beta": 3, "min": 3.0, "max": 5.0},
+        ),
+        ({"dist": "discrete", "values": [1, 2]}, {"dist": "discrete", "values": [5, 7]}),
+    ],
+)
+def test_a_transform_moves_locations_and_scales_spreads(value, moved):
+    assert transform(value, add=3, multiply=2, what="x") == moved
+
+
+def test_a_lognormal_is_scaled_but_never_shifted():
+    lognormal = {"dist": "lognormal", "median": 2.0, "p90": 5.0}
+    assert transform(lognormal, 0, 3, "x") == {"dist": "lognormal", "median": 6.0, "p90": 15.0}
+    with pytest.raises(Unfit, match="cannot be shifted") as info:
+        transform(lognormal, 1, 1, "x")
+    assert info.value.suffix == ".add"
+
+
+@pytest.mark.parametrize(
+    "value", ["aht", {"dist": "bernoulli", "p": 0.5}, {"dist": ["pert"]}, None]
+)
+def test_what_a_transform_cannot_take_is_a_problem(value):
+    with pytest.raises(Unfit, match="add:/multiply: cannot transform"):
+        transform(value, 1, 2, "prior 'x'")
+
+
+def test_an_override_of_a_line_whose_type_is_a_list_is_a_problem():
+    raw = {**RAW, "benefits": [{"type": ["handle_time"], "name": "Saved"}]}
+    changes = parse_changes({"lines": {"Saved": {"lag": {"add": 3}}}}, "", {}, "o.yaml")
+    with pytest.raises(ConfigError, match="lag is None, which add:/multiply: cannot transform"):
+        apply_changes(raw, changes)
