@@ -1,8 +1,10 @@
 """Files of a finished run: JSON without NaN, samples.npz, atomic result folders.
 
-Writing is atomic per result folder: everything goes into a hidden temporary
-folder beside the target, which replaces the target only once complete, so a
-failed or interrupted run leaves no half-written result behind.
+Writing is atomic, one way per kind. A folder (:func:`atomic_dir`) is filled
+as a hidden temporary folder beside the target, which replaces the target
+only once complete; a file (:func:`replacing`, used by every writer here) is
+written under a hidden temporary name and renamed over the target. A failed
+or interrupted run leaves no half-written result behind.
 """
 
 from __future__ import annotations
@@ -82,7 +84,8 @@ def _clean(obj: Any) -> Any:
 
 
 def write_json(path: Path, obj: Any) -> None:
-    path.write_text(dumps(obj), encoding="utf-8")
+    """Write ``obj`` as JSON (see :func:`dumps`) to ``path`` atomically."""
+    replace_text(path, dumps(obj))
 
 
 @contextmanager
@@ -106,5 +109,10 @@ def atomic_dir(target: Path) -> Iterator[Path]:
 
 
 def write_samples(path: Path, arrays: Mapping[str, np.ndarray]) -> None:
-    """``samples.npz``: the given per-trial arrays by name (see ``Result.sample_arrays``)."""
-    np.savez_compressed(path, **arrays)
+    """``samples.npz``: the given per-trial arrays by name (see ``Result.sample_arrays``).
+
+    Written atomically (see :func:`replacing`); through an open file, since
+    numpy would add ``.npz`` to the temporary file's name.
+    """
+    with replacing(path) as tmp, open(tmp, "wb") as fh:
+        np.savez_compressed(fh, **arrays)

@@ -80,8 +80,9 @@ def write_run(folder: Path, result: Result, options: RunOptions) -> None:
     """Write a run's files into ``folder`` (a temporary folder moved into place after).
 
     ``summary.json`` always; ``samples.npz`` with ``save_samples``; with
-    ``figures``, the run's standard charts (:func:`simulate.figures.write_standard`,
-    the tornado from :func:`simulate.sensitivity.tornado`) in ``figures/``.
+    ``figures``, the run's standard charts
+    (:func:`simulate.plotting.figures.write_standard`, the tornado from
+    :func:`simulate.sensitivity.tornado`) in ``figures/``, each drawn once.
     ``run`` and ``batch`` both write a run's folder here, so they agree.
     """
     folder = Path(folder)

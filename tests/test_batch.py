@@ -17,7 +17,21 @@ import numpy as np
 import pytest
 
 from simulate import load_config
-from simulate.batch import ROW_COLUMNS, Progress, discover, item_seed, plan
+from simulate.batch import (
+    ROW_COLUMNS,
+    BatchItem,
+    BatchReport,
+    ItemOutcome,
+    Progress,
+    batch_text,
+    discover,
+    exit_status,
+    item_seed,
+    plan,
+    run_item,
+    write_config_comparison,
+    write_summary,
+)
 from simulate.cli import main
 from simulate.compare import key_figures, paired_comparison
 from simulate.config import load_overlay
@@ -189,8 +203,6 @@ def test_summary_files_have_the_columns(batch):
 
 
 def test_comparison_charts(batch, tmp_path):
-    from simulate.batch import write_config_comparison
-
     path = batch["paths"][2]
     options = RunOptions(trials=500, seed=1)
     runs = []
@@ -263,6 +275,68 @@ def test_dask_gives_the_local_numbers(batch, tmp_path):
             assert (out / stem / "summary.json").read_bytes() == (
                 batch["out"] / stem / "summary.json"
             ).read_bytes()
+
+
+def test_batch_text_is_the_summary_as_a_table(batch):
+    doc = json.loads((batch["out"] / "batch_summary.json").read_text())
+    rows = doc.pop("rows")
+    stems = [Path(r["config"]).stem + (f"--{r['scenario']}" if r["scenario"] else "") for r in rows]
+    report = BatchReport(rows, stems, doc["comparisons"], doc["figures"], doc, batch["status"])
+    lines = batch_text(report).splitlines()
+    assert lines[0] == (
+        "Batch: 6 run(s) of 3 config(s) on 2 worker processes; root seed 5 (--seed)"
+    )
+    assert lines[1].startswith("  5 ok, 1 failed, in ")
+    assert lines[3].split() == [
+        "run", "P(NPV>0)", "NPV", "P10", "NPV", "P50", "NPV", "P90", "ROI", "P50", "payback", "P50",
+    ]  # fmt: skip
+    table = lines[4:10]
+    assert [line.split()[0] for line in table] == stems
+    assert table[2].split()[1] == "FAILED:" and "benefits[0].amount.mode" in table[2]
+    churn = rows[3]
+    assert table[3].split()[1] == format_probability(churn["prob_npv_positive"])
+    paired = lines[
+        lines.index("  Paired comparisons (same draws, trial by trial): P(A's NPV > B's)") + 1 :
+    ]
+    assert len(paired) == len(doc["comparisons"]) == 4  # aht: 1 pair, churn: 3
+    assert paired[0].startswith("    aht: P(as written > slow) = ")
+    for where, meta in (("this process", {"workers": 1}), ("Dask scheduler tcp://x:1", {"workers": None, "dask": "tcp://x:1"})):  # fmt: skip
+        other = BatchReport(rows, stems, [], [], {**doc, **meta}, 2)
+        assert f"on {where};" in batch_text(other).splitlines()[0]
+
+
+def test_exit_status():
+    ok = ItemOutcome(0, "ok")
+    invalid = ItemOutcome(1, "error", "invalid", ["bad"])
+    internal = ItemOutcome(2, "error", "internal", ["boom"])
+    assert exit_status([]) == exit_status([ok]) == 0
+    assert exit_status([ok, invalid]) == 2
+    assert exit_status([invalid, internal, ok]) == 1
+
+
+def test_summary_cells_for_missing_values(tmp_path):
+    row = dict.fromkeys(ROW_COLUMNS)
+    row.update(config="c.yaml", status="ok", npv_mean=0.1 + 0.2, roi_p50=float("nan"),
+               payback_p50=float("inf"), seed=7)  # fmt: skip
+    write_summary(tmp_path / "out", [row], {"root_seed": 1})
+    with open(tmp_path / "out" / "batch_summary.csv", newline="") as fh:
+        (cells,) = csv.DictReader(fh)  # one row
+    assert cells["npv_mean"] == "0.30000000000000004"  # every digit
+    assert cells["roi_p50"] == cells["payback_p50"] == cells["name"] == ""
+    assert cells["seed"] == "7"
+    doc = json.loads((tmp_path / "out" / "batch_summary.json").read_text())
+    assert doc["root_seed"] == 1
+    assert doc["rows"][0]["roi_p50"] is None and doc["rows"][0]["payback_p50"] is None
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        "batch_summary.csv", "batch_summary.json",
+    ]  # fmt: skip
+
+
+def test_run_item_reports_a_bad_config_without_raising():
+    item = BatchItem(3, "broken.yaml", BROKEN.encode(), None, 1, "Broken")
+    got = run_item(item, RunOptions(figures=False))
+    assert (got.index, got.status, got.kind, got.files) == (3, "error", "invalid", {})
+    assert "broken.yaml:4: benefits[0].amount.mode" in got.error
 
 
 # -- what runs, and seeds --------------------------------------------------------------------

@@ -1,0 +1,109 @@
+"""simulate.runner: one run as ``simulate run`` makes it, and the files of its folder."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from simulate import load_config
+from simulate.files import dumps
+from simulate.plotting.figures import STANDARD
+from simulate.runner import RunOptions, run_warnings, simulate_model, write_run
+
+CASE = """\
+name: Runner case
+horizon_months: 24
+simulation: {trials: 300, seed: 8, sampling: random}
+priors:
+  cut: {dist: pert, min: 0.05, mode: 0.10, max: 0.20}
+benefits:
+  - type: retention
+    name: Churn avoided
+    customers: 20000
+    arpu: 40
+    margin: 0.6
+    base_churn: 0.02
+    churn_reduction: cut
+costs:
+  - type: one_time
+    name: Set-up
+    amount: 50000
+"""
+
+
+@pytest.fixture(scope="module")
+def model(tmp_path_factory):
+    path = tmp_path_factory.mktemp("runner") / "case.yaml"
+    path.write_text(CASE, encoding="utf-8")
+    return load_config(path)
+
+
+def _files(folder: Path) -> set[str]:
+    return {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
+
+
+# -- simulate_model -----------------------------------------------------------------------------
+
+
+def test_the_config_sets_what_the_options_leave_unset(model):
+    result = simulate_model(model, RunOptions())
+    assert (result.trials, result.seed, result.sampling) == (300, 8, "random")
+    assert result.inputs is None  # no samples saved, so no inputs kept
+
+
+def test_options_and_seed_override_the_config(model):
+    options = RunOptions(trials=256, seed=3, sampling="sobol", save_samples=True)
+    result = simulate_model(model, options)
+    assert (result.trials, result.seed, result.sampling) == (256, 3, "sobol")
+    assert result.inputs is not None and result.inputs.shape == (len(model.inputs), 256)
+    again = simulate_model(model, options, seed=4, keep_inputs=False)
+    assert again.seed == 4 and again.inputs is None
+    assert not np.array_equal(again.npv, result.npv)
+
+
+def test_run_warnings_add_sobol_balance_to_the_config_warnings(model):
+    assert run_warnings(model, RunOptions()) == list(model.warnings)
+    assert run_warnings(model, RunOptions(sampling="sobol", trials=1024)) == list(model.warnings)
+    warned = run_warnings(model, RunOptions(sampling="sobol", trials=1000))
+    assert warned[: len(model.warnings)] == list(model.warnings)
+    assert len(warned) == len(model.warnings) + 1
+    assert "1,000 is not" in warned[-1] and "512" in warned[-1] and "1,024" in warned[-1]
+
+
+# -- write_run ----------------------------------------------------------------------------------
+
+
+def test_write_run_without_charts_writes_only_the_summary(model, tmp_path):
+    options = RunOptions(figures=False)
+    result = simulate_model(model, options)
+    write_run(tmp_path, result, options)
+    assert _files(tmp_path) == {"summary.json"}
+    text = (tmp_path / "summary.json").read_text(encoding="utf-8")
+    assert text == dumps(result.summary())
+    assert json.loads(text)["seed"] == 8
+
+
+def test_write_run_saves_samples_only_when_asked(model, tmp_path):
+    options = RunOptions(figures=False, save_samples=True)
+    result = simulate_model(model, options)
+    write_run(tmp_path, result, options)
+    assert _files(tmp_path) == {"summary.json", "samples.npz"}
+    expected = result.sample_arrays()
+    assert "input__cut" in expected
+    with np.load(tmp_path / "samples.npz") as saved:
+        assert sorted(saved.files) == sorted(expected)
+        for name, values in expected.items():
+            np.testing.assert_array_equal(saved[name], values)
+
+
+def test_write_run_draws_the_standard_charts_in_each_format(model, tmp_path):
+    options = RunOptions(formats=("svg", "pdf"))
+    result = simulate_model(model, options)
+    write_run(tmp_path, result, options)
+    charts = {f"figures/{name}.{fmt}" for name in STANDARD for fmt in ("svg", "pdf")}
+    assert len(charts) == 12
+    assert _files(tmp_path) == {"summary.json"} | charts
+    assert all((tmp_path / c).stat().st_size > 1000 for c in charts)
