@@ -1,12 +1,12 @@
 """Layout and annotation helpers that more than one chart uses.
 
-The charts of a run (:mod:`simulate.plotting`) and the comparison charts
-(:mod:`simulate.compare_plots`) are drawn with these: the house style around
-each chart function (:func:`styled`), a new figure or a caller's Axes
-(:func:`start`), the title block, notes and footer stamp (:func:`frame`),
-text that wraps, spreads apart or gets distinct digits instead of colliding,
-axis limits widened to hold their labels, and the value axis, break-even and
-loss region as every chart draws them. A helper that serves one kind of chart
+The charts of a run and the comparison charts (:mod:`.compare`) are drawn
+with these: the house style around each chart function (:func:`styled`), a
+new figure or a caller's Axes (:func:`start`), the title block, notes and
+footer stamp (:func:`frame`), text that wraps, spreads apart or gets
+distinct digits instead of colliding, axis limits widened to hold their
+labels, and the value axis, break-even and loss region as every chart draws
+them. A helper that serves one kind of chart
 stays with that chart.
 """
 
@@ -226,6 +226,7 @@ def frame(
     meta: FrameMeta,
     subtitle: str,
     head: str = "",
+    *,
     aside: str = "",
     aside_color: str = st.MUTED,
     notes: Sequence[str] = (),
@@ -237,12 +238,17 @@ def frame(
     just above the plot, left and right; an aside that would collide with the
     key figure joins the notes. On a figure of its own, the title block sits
     at the top-left and the notes and stamp at the bottom-left. On a caller's
-    Axes, the title and subtitle stack above the key figure, notes join the
-    aside, and the stamp becomes the figure's x super-label, once per figure.
+    Axes, the title and subtitle stack above the key figure (and ``above``,
+    the artists a chart puts over its plot, such as a legend), notes join
+    the aside, and the stamp becomes the figure's x super-label, once per
+    figure. Returns the :class:`Frame` of an owned figure, else None.
     """
     lead = ax.set_title(head, loc="left", fontweight="bold", color=st.INK, fontsize=st.BASE_SIZE)
     if not owned:
-        _caller_frame(fig, ax, meta, subtitle, lead, aside, aside_color, notes, above)
+        right = None
+        if aside:
+            right = ax.set_title(aside, loc="right", fontsize=st.NOTE_SIZE, color=aside_color)
+        _caller_frame(ax, meta, subtitle, lead, right, notes=notes, above=above)
         return None
 
     framed = Frame(fig, meta, subtitle, notes)
@@ -261,27 +267,67 @@ def frame(
     return framed
 
 
-def _caller_frame(fig, ax, meta, subtitle, lead, aside, aside_color, notes, above) -> None:
+def _caller_frame(
+    ax: Axes,
+    meta: FrameMeta,
+    subtitle: str,
+    lead,
+    right,
+    *,
+    notes: Sequence[str],
+    above: Sequence,
+) -> None:
     """The frame on a caller's Axes: header stacked above it, notes under its x-axis.
 
-    Texts are wrapped to the Axes' width as laid out, so the layout runs
-    twice: once to find that width, once with the wrapped texts.
+    ``lead`` and ``right`` (None without an aside) are the Axes' left and
+    right titles. Texts are wrapped to the Axes' width as laid out, so the
+    layout runs twice: once to find that width, once with the wrapped texts.
     """
+    fig = root_figure(ax.get_figure())
     renderer = renderer_of(fig)
-    stack = [lead, *above]
-    right = None
-    if aside:
-        right = ax.set_title(aside, loc="right", fontsize=st.NOTE_SIZE, color=aside_color)
+    stack = [lead, *above]  # what the header sits on; the aside joins it if it fits
+    sub, name = _caller_header(ax, stack)
+    _stamp_once(fig, meta)
+    if right is not None:
+        right.set_visible(False)
+    lead_text = lead.get_text()
+    lead.set_text("")
+    execute_layout(fig)  # the Axes' width, before any long text can squeeze it
+    max_px = ax.bbox.x1 - _left_edge(ax, renderer)
+    lead.set_text(lead_text)
+    fit_width(lead, ax.bbox.width, renderer)
+    if right is not None:
+        right.set_visible(True)
+        free = ax.bbox.width - lead.get_window_extent(renderer).width - px(fig, 16)
+        if right.get_window_extent(renderer).width <= free:
+            stack.append(right)
+        else:  # no room beside the key figure: it joins the notes
+            notes = [right.get_text(), *notes]
+            right.set_text("")
+    if notes:
+        _notes_below(ax, "Note: " + "; ".join(notes) + ".", max_px, renderer)
+    sub.set_text(subtitle)
+    fit_width(sub, max_px, renderer)
+    name.set_text(meta.name)
+    fit_width(name, max_px, renderer)
+    execute_layout(fig)
 
-    def header_anchor(renderer, _stack=stack):
-        # the header sits on top of the key figure and whatever else is above the plot,
-        # from the left edge of the y tick labels
-        boxes = [a.get_window_extent(renderer) for a in _stack if a.get_visible()]
+
+def _caller_header(ax: Axes, stack: list) -> tuple:
+    """The (empty) subtitle and title of a caller's Axes, stacked on top of ``stack``.
+
+    They are placed at draw time, on whatever in ``stack`` is visible then:
+    the list may still grow.
+    """
+
+    def header_anchor(renderer):
+        # from the left edge of the y tick labels, on top of the key figure and
+        # whatever else is above the plot
+        boxes = [a.get_window_extent(renderer) for a in stack if a.get_visible()]
         top = max(b.y1 for b in boxes)
         left = _left_edge(ax, renderer)
         return Bbox.from_extents(left, top - 1, left + 1, top)
 
-    texts = {"subtitle": subtitle, "name": meta.name}
     sub = ax.annotate(
         "",
         xy=(0, 1),
@@ -305,36 +351,16 @@ def _caller_frame(fig, ax, meta, subtitle, lead, aside, aside_color, notes, abov
         fontweight="bold",
         color=st.INK,
     )
-    root = root_figure(fig)
-    if not any(t.get_gid() == _STAMP_GID for t in root.texts):
-        label = root.supxlabel(
+    return sub, name
+
+
+def _stamp_once(fig: Figure, meta: FrameMeta) -> None:
+    """The footer stamp as the figure's x super-label, unless a chart on it set one."""
+    if not any(t.get_gid() == _STAMP_GID for t in fig.texts):
+        label = fig.supxlabel(
             meta.stamp(), x=0.99, ha="right", fontsize=st.FOOTER_SIZE, color=st.FAINT
         )
         label.set_gid(_STAMP_GID)
-    if right is not None:
-        right.set_visible(False)
-    lead_text = lead.get_text()
-    lead.set_text("")
-    execute_layout(fig)  # the Axes' width, before any long text can squeeze it
-    left = _left_edge(ax, renderer)
-    max_px = ax.bbox.x1 - left
-    lead.set_text(lead_text)
-    fit_width(lead, ax.bbox.width, renderer)
-    if right is not None:
-        right.set_visible(True)
-        free = ax.bbox.width - lead.get_window_extent(renderer).width - px(fig, 16)
-        if right.get_window_extent(renderer).width <= free:
-            stack.append(right)
-        else:  # no room beside the key figure: it joins the notes
-            right.set_text("")
-            notes = [aside, *notes]
-    if notes:
-        _notes_below(ax, "Note: " + "; ".join(notes) + ".", max_px, renderer)
-    sub.set_text(texts["subtitle"])
-    fit_width(sub, max_px, renderer)
-    name.set_text(texts["name"])
-    fit_width(name, max_px, renderer)
-    execute_layout(fig)
 
 
 def _left_edge(ax: Axes, renderer) -> float:
