@@ -8,8 +8,9 @@ computes a statistic. The charts of one run, a module per kind:
 (tornado and spider). :mod:`.compare` has the comparison charts of
 scenarios and portfolios, :mod:`.output` saves a figure to files, and
 :mod:`.figures` connects a finished run to its standard charts and files.
-The house style (:mod:`._style`) and the shared frame and label placement
-(:mod:`._layout`) are private to the package.
+The house style (:mod:`._style`), the frame around every chart
+(:mod:`._frame`) and the shared label placement (:mod:`._layout`) are
+private to the package.
 """
 
 from .cashflow import cashflow_fan

@@ -16,6 +16,7 @@ from matplotlib.figure import Figure
 from .. import format as fmt
 from . import _layout as lay
 from . import _style as st
+from ._frame import frame, start, styled
 from .meta import ChartMeta
 
 __all__ = ["cashflow_fan"]
@@ -24,7 +25,7 @@ __all__ = ["cashflow_fan"]
 _BANDS = (("p90", "P90"), ("p75", "P75"), ("p50", "Median"), ("p25", "P25"), ("p10", "P10"))
 
 
-@lay.styled
+@styled
 def cashflow_fan(
     months: np.ndarray,
     bands: Mapping[str, np.ndarray],
@@ -42,7 +43,7 @@ def cashflow_fan(
     only changes the wording. Parameters and return as
     :func:`~simulate.plotting.npv_distribution`.
     """
-    fig, ax, owned = lay.start(ax)
+    fig, ax, owned = start(ax)
     cur = meta.currency
     m = np.asarray(months, dtype=float).ravel()
     b = {k: np.asarray(bands[k], dtype=float).ravel() for k, _ in _BANDS}
@@ -58,17 +59,11 @@ def cashflow_fan(
     kind = "discounted" if discounted else "undiscounted"
     # the labels at the right take their room in the layout before it is done
     labels = _end_labels(ax, float(m[-1]), b, cur)
-    lay.frame(
-        fig,
-        ax,
-        owned,
-        meta,
-        subtitle
-        or (
-            f"Cumulative net cash flow by month ({kind}): median, 50% band (P25–P75) "
-            "and 80% band (P10–P90)"
-        ),
+    subtitle = subtitle or (
+        f"Cumulative net cash flow by month ({kind}): median, 50% band (P25–P75) "
+        "and 80% band (P10–P90)"
     )
+    frame(fig, ax, owned, meta, subtitle)
     lay.spread_end_labels(ax, labels)
     return fig
 

@@ -7,7 +7,7 @@ probability of loss. :mod:`simulate.batch` draws them (for a batch, and for
 ``run --scenario all``), and :mod:`simulate.plotting` exports them beside the
 charts of one run. Like those, they take finished numbers, draw into ``ax``
 or a new figure under the house style, and return the Figure; the frame,
-stamp and label placement come from :mod:`._layout`.
+stamp and label placement come from :mod:`._frame` and :mod:`._layout`.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from matplotlib.lines import Line2D
 from .. import format as fmt
 from . import _layout as lay
 from . import _style as st
+from ._frame import frame, start, styled
 from .meta import ChartMeta
 
 __all__ = ["PortfolioMeta", "PortfolioPoint", "risk_return", "scenario_cdfs"]
@@ -39,7 +40,7 @@ def _series_style(i: int) -> tuple[str, object]:
     return _SERIES[i % len(_SERIES)], dash
 
 
-@lay.styled
+@styled
 def scenario_cdfs(
     curves: Sequence[tuple[str, np.ndarray, np.ndarray, float]],
     meta: ChartMeta,
@@ -61,7 +62,7 @@ def scenario_cdfs(
     -------
     matplotlib.figure.Figure
     """
-    fig, ax, owned = lay.start(ax)
+    fig, ax, owned = start(ax)
     cur = meta.currency
     lo = min(float(np.asarray(x)[1]) for _, x, _, _ in curves) if curves else -1.0
     hi = max(float(np.asarray(x)[-2]) for _, x, _, _ in curves) if curves else 1.0
@@ -87,20 +88,13 @@ def scenario_cdfs(
             borderaxespad=0.0,
         )  # fmt: skip
     trials = f"{meta.trials:,} " if meta.trials else ""
-    lay.frame(
-        fig,
-        ax,
-        owned,
-        meta,
-        subtitle
-        or (
-            f"Cumulative distribution of NPV per scenario, on the same {trials}simulated "
-            "trials (common random numbers) · further right is better"
-        ),
-        head="At NPV = 0, each curve's height is its probability of loss" if left < 0 else "",
-        aside="Shaded: loss (NPV < 0)" if left < 0 else "",
-        aside_color=st.MUTED,
+    subtitle = subtitle or (
+        f"Cumulative distribution of NPV per scenario, on the same {trials}simulated "
+        "trials (common random numbers) · further right is better"
     )
+    head = "At NPV = 0, each curve's height is its probability of loss" if left < 0 else ""
+    aside = "Shaded: loss (NPV < 0)" if left < 0 else ""
+    frame(fig, ax, owned, meta, subtitle, head, aside=aside)
     return fig
 
 
@@ -290,7 +284,7 @@ def _label_points(
     return out
 
 
-@lay.styled
+@styled
 def risk_return(
     points: Sequence[PortfolioPoint],
     meta: PortfolioMeta,
@@ -311,7 +305,7 @@ def risk_return(
     -------
     matplotlib.figure.Figure
     """
-    fig, ax, owned = lay.start(ax)
+    fig, ax, owned = start(ax)
     cur = meta.currency
     groups = list(dict.fromkeys(p.group for p in points))
     color_of = {g: _series_style(i)[0] for i, g in enumerate(groups)}
@@ -324,19 +318,12 @@ def risk_return(
     bottom = _risk_axes(ax, xs, ys, cur)
     if len(scenarios) > 1:
         _scenario_key(ax, scenarios, marker_of)
-    lay.frame(
-        fig,
-        ax,
-        owned,
-        meta,
-        subtitle
-        or (
-            "Expected NPV against the probability of losing money, one point per "
-            "initiative and scenario"
-        ),
-        head="Better: up and to the left",
-        aside="Shaded: expected loss (mean NPV < 0)" if bottom < 0 else "",
+    subtitle = subtitle or (
+        "Expected NPV against the probability of losing money, one point per "
+        "initiative and scenario"
     )
+    aside = "Shaded: expected loss (mean NPV < 0)" if bottom < 0 else ""
+    frame(fig, ax, owned, meta, subtitle, "Better: up and to the left", aside=aside)
     anchors = [next(i for i, p in enumerate(points) if p.group == g) for g in groups]
     labels = [
         list(dict.fromkeys((lay.wrap(points[a].label, 24), lay.wrap(points[a].label, 14))))

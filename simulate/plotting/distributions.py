@@ -23,6 +23,7 @@ from matplotlib.transforms import blended_transform_factory
 from .. import format as fmt
 from . import _layout as lay
 from . import _style as st
+from ._frame import frame, start, styled
 from .meta import ChartMeta
 
 __all__ = ["npv_distribution", "roi_distribution"]
@@ -184,7 +185,7 @@ def _distribution(
     lay.value_axis(ax, "x", spec.formatter, grid=False)
     if x.size == 0:
         ax.text(0.5, 0.5, "No finite values to draw", transform=ax.transAxes, ha="center")
-        lay.frame(fig, ax, owned, meta, spec.subtitle, spec.head, notes=spec.notes)
+        frame(fig, ax, owned, meta, spec.subtitle, spec.head, notes=spec.notes)
         return
     lo, hi, cut = _window(x, [m.x for m in spec.markers])
     pad = 0.03 * (hi - lo)
@@ -192,7 +193,7 @@ def _distribution(
     lay.shade_loss(ax, left, right, gid="loss-region")
     peak = _histogram(ax, x, lo, hi)
     ax.set_xlim(left, right)
-    lay.frame(
+    frame(
         fig,
         ax,
         owned,
@@ -217,7 +218,7 @@ def _percentile_markers(stats: Mapping, label_of: Callable[[float, int], str]) -
     ]
 
 
-@lay.styled
+@styled
 def npv_distribution(
     npv: np.ndarray,
     summary: Mapping,
@@ -246,7 +247,7 @@ def npv_distribution(
     -------
     matplotlib.figure.Figure
     """
-    fig, ax, owned = lay.start(ax)
+    fig, ax, owned = start(ax)
     cur = meta.currency
     markers = _percentile_markers(
         summary["metrics"]["npv"], lambda v, sig: fmt.format_money(v, cur, sig=sig, minus=fmt.MINUS)
@@ -277,7 +278,7 @@ def _roi_head(probs: Mapping, target: float | None) -> str:
     return f"P(ROI ≥ {_percent(target)} target) = {fmt.format_probability(p_t)}"
 
 
-@lay.styled
+@styled
 def roi_distribution(
     roi: np.ndarray,
     summary: Mapping,
@@ -295,7 +296,7 @@ def roi_distribution(
     (P(NPV > 0) without a target). Parameters and return as
     :func:`npv_distribution`.
     """
-    fig, ax, owned = lay.start(ax)
+    fig, ax, owned = start(ax)
     roi = np.asarray(roi, dtype=float).ravel()
     undefined = int(np.count_nonzero(~np.isfinite(roi)))
     markers = _percentile_markers(summary["metrics"]["roi"], _percent)

@@ -10,8 +10,8 @@ from matplotlib.figure import Figure
 
 from ..errors import ConfigError
 from ..files import replacing
-from . import _layout as lay
 from . import _style as st
+from ._frame import RC_LOCK
 
 __all__ = ["FORMATS", "save"]
 
@@ -66,7 +66,7 @@ def save(
     base = Path(path_without_suffix)
     base.parent.mkdir(parents=True, exist_ok=True)
     written = []
-    with lay.RC_LOCK, mpl.rc_context(st.RC):
+    with RC_LOCK, mpl.rc_context(st.RC):
         for fmt in wanted:
             target = base.with_name(f"{base.name}.{fmt}")
             with replacing(target) as tmp:

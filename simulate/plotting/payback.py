@@ -20,6 +20,7 @@ from matplotlib.ticker import MultipleLocator
 from .. import format as fmt
 from . import _layout as lay
 from . import _style as st
+from ._frame import frame, start, styled
 from .meta import ChartMeta
 
 __all__ = ["payback_curve"]
@@ -40,7 +41,7 @@ def _fmt_month(m: float) -> str:
     return f"{m:g}" if float(m).is_integer() else f"{m:.1f}"
 
 
-@lay.styled
+@styled
 def payback_curve(
     months: np.ndarray,
     prob_paid_back: np.ndarray,
@@ -61,7 +62,7 @@ def payback_curve(
     Parameters and return as
     :func:`~simulate.plotting.npv_distribution`.
     """
-    fig, ax, owned = lay.start(ax)
+    fig, ax, owned = start(ax)
     months = np.asarray(months, dtype=float).ravel()
     prob = np.asarray(prob_paid_back, dtype=float).ravel()
     probs = summary["probabilities"]
@@ -74,20 +75,13 @@ def payback_curve(
 
     step = _draw_curve(ax, months, prob)
     _payback_axes(ax, months, horizon, target)
-    lay.frame(
-        fig,
-        ax,
-        owned,
-        meta,
-        subtitle
-        or (
-            "Share of trials that have recovered the investment by each month "
-            f"(undiscounted) · {horizon}-month horizon"
-        ),
-        _payback_head(summary, p_target, target, horizon),
-        aside=_never_aside(p_horizon, horizon),
-        aside_color=st.LOSS,
+    subtitle = subtitle or (
+        "Share of trials that have recovered the investment by each month "
+        f"(undiscounted) · {horizon}-month horizon"
     )
+    head = _payback_head(summary, p_target, target, horizon)
+    aside = _never_aside(p_horizon, horizon)
+    frame(fig, ax, owned, meta, subtitle, head, aside=aside, aside_color=st.LOSS)
     if p_horizon is not None and 1.0 - float(p_horizon) >= 0.04:
         _never_bracket(ax, months, float(p_horizon), horizon)
     if p_target is not None:

@@ -22,6 +22,7 @@ from matplotlib.transforms import blended_transform_factory
 from .. import format as fmt
 from . import _layout as lay
 from . import _style as st
+from ._frame import Frame, frame, start, styled
 from .meta import ChartMeta
 
 __all__ = ["spider", "tornado"]
@@ -88,7 +89,7 @@ class _BarEnd(NamedTuple):
     input_value: float  # the input at the quantile, written at the bar's end
 
 
-@lay.styled
+@styled
 def tornado(
     rows: Sequence[Mapping],
     base_metric: float,
@@ -119,7 +120,7 @@ def tornado(
     value_fmt, axis_fmt, xlabel = _metric_format(metric, meta.currency, meta.horizon_months)
     shown = list(rows[: max(int(max_rows), 0)])
     hidden = len(rows) - len(shown)
-    fig, ax, owned = lay.start(ax)
+    fig, ax, owned = start(ax)
     q_lo = float(shown[0]["low_q"]) if shown else 0.1
     q_hi = float(shown[0]["high_q"]) if shown else 0.9
     low_name, high_name = fmt.format_quantile(q_lo), fmt.format_quantile(q_hi)
@@ -139,18 +140,12 @@ def tornado(
         if beyond
         else []
     )
-    frame = lay.frame(
-        fig,
-        ax,
-        owned,
-        meta,
-        subtitle
-        or f"{_METRICS[metric]} with one input at its {low_name} or {high_name}, "
-        "all others at their median",
-        notes=notes,
-        above=(legend, base_text),
+    subtitle = subtitle or (
+        f"{_METRICS[metric]} with one input at its {low_name} or {high_name}, "
+        "all others at their median"
     )
-    _fit_rows(ax, bottom - top, frame)
+    framed = frame(fig, ax, owned, meta, subtitle, notes=notes, above=(legend, base_text))
+    _fit_rows(ax, bottom - top, framed)
     lay.fit_limits(ax, labels, "x", margin_pt=4)
     _place_legend(ax, legend, base_text)
     return fig
@@ -286,7 +281,7 @@ def _quantile_legend(ax: Axes, low_name: str, high_name: str):
     )
 
 
-def _fit_rows(ax: Axes, rows: float, frame: lay.Frame | None) -> None:
+def _fit_rows(ax: Axes, rows: float, framed: Frame | None) -> None:
     """Give each input name room: shrink the font, then (own figure) grow it taller."""
     ticks = ax.get_yticklabels()
     if not ticks:
@@ -297,12 +292,12 @@ def _fit_rows(ax: Axes, rows: float, frame: lay.Frame | None) -> None:
     pitch_pt = ax.get_window_extent(renderer).height / rows * 72.0 / fig.dpi
     size = float(st.BASE_SIZE if lines == 1 else st.NOTE_SIZE)
     grown = False
-    if frame is None:
+    if framed is None:
         size = max(min(size, (pitch_pt - 3) / (lines * 1.2)), 7.0)
     else:
         needed = lines * size * 1.15 + 4
         if needed > pitch_pt:
-            frame.set_height(fig.get_size_inches()[1] + (needed - pitch_pt) * rows / 72.0)
+            framed.set_height(fig.get_size_inches()[1] + (needed - pitch_pt) * rows / 72.0)
             grown = True
     if size == st.BASE_SIZE and not grown:
         return  # as laid out already
@@ -355,7 +350,7 @@ def _spider_style(i: int) -> tuple[str, object]:
     return _SPIDER_STYLES[(i - len(_SPIDER_STYLES)) % 6][0], dash
 
 
-@lay.styled
+@styled
 def spider(
     spider_data: Mapping,
     base_metric: float,
@@ -388,7 +383,7 @@ def spider(
     lines = list(spider_data["lines"])
     shown = lines[: max(int(max_lines), 0)]
     hidden = len(lines) - len(shown)
-    fig, ax, owned = lay.start(ax)
+    fig, ax, owned = start(ax)
     labels, capped = _draw_lines(ax, pct, shown, metric, horizon)
     base = float(base_metric) if base_metric is not None else math.nan
     _spider_axes(ax, pct, base, axis_fmt, ylabel)
@@ -401,18 +396,12 @@ def spider(
         )
     if capped:
         notes.append(f"no payback within {horizon} months is drawn at the horizon")
-    lay.frame(
-        fig,
-        ax,
-        owned,
-        meta,
-        subtitle
-        or f"{_METRICS[metric]} as one input moves from its P5 to its P95, "
-        "all others at their median",
-        head=_spider_head(base, metric, horizon, value_fmt),
-        aside="labels: input, its P5–P95 values",
-        notes=notes,
+    subtitle = subtitle or (
+        f"{_METRICS[metric]} as one input moves from its P5 to its P95, all others at their median"
     )
+    head = _spider_head(base, metric, horizon, value_fmt)
+    aside = "labels: input, its P5–P95 values"
+    frame(fig, ax, owned, meta, subtitle, head, aside=aside, notes=notes)
     if labels:
         lay.spread_end_labels(ax, labels)
     return fig

@@ -15,6 +15,7 @@ from matplotlib.figure import Figure
 from .. import format as fmt
 from . import _layout as lay
 from . import _style as st
+from ._frame import frame, start, styled
 from .meta import ChartMeta
 
 __all__ = ["waterfall"]
@@ -30,7 +31,7 @@ class _Bar(NamedTuple):
     kind: str  # "step" or "total"
 
 
-@lay.styled
+@styled
 def waterfall(
     items: Sequence[tuple[str, float]],
     meta: ChartMeta,
@@ -51,7 +52,7 @@ def waterfall(
     -------
     matplotlib.figure.Figure
     """
-    fig, ax, owned = lay.start(ax)
+    fig, ax, owned = start(ax)
     cur = meta.currency
     bars = _bars(items, total_label=total_label, subtotal=subtotal)
     labels = _draw_bars(ax, bars, cur)
@@ -65,7 +66,7 @@ def waterfall(
     span = hi - lo or 1.0
     ax.set_ylim(lo - 0.02 * span if lo < 0 else 0, hi + 0.02 * span)
     ax.set_xticks(range(len(bars)), [b.name for b in bars])
-    lay.frame(fig, ax, owned, meta, subtitle or _default_subtitle(meta))
+    frame(fig, ax, owned, meta, subtitle or _default_subtitle(meta))
     _fit_categories(ax, [b.name for b in bars], labels)
     lay.fit_limits(ax, labels, "y", margin_pt=3)
     return fig
