@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import json
+import sys
 import xml.etree.ElementTree as ET
+from collections import Counter
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 import simulate
+from simulate import plotting
 from simulate.cli import main
 from simulate.plotting.figures import STANDARD, standard_figures, waterfall_items
+from simulate.runner import RunOptions, write_run
 from simulate.sensitivity import tornado
 
 
@@ -63,3 +68,49 @@ def test_charts_are_drawn_from_the_run(result):
     s = result.summary()["metrics"]["npv"]
     for q in ("p10", "p50", "p90"):
         assert any(x == pytest.approx(s[q]) for x in xs), q
+
+
+def _count_calls(monkeypatch, func, count) -> None:
+    """Wrap ``func`` wherever a loaded ``simulate`` module holds it; ``count(args)`` per call."""
+
+    def counting(*args, **kwargs):
+        count(args)
+        return func(*args, **kwargs)
+
+    held = 0
+    for module in list(sys.modules.values()):
+        if not getattr(module, "__name__", "").startswith("simulate"):
+            continue
+        for name, value in list(vars(module).items()):
+            if value is func:
+                monkeypatch.setattr(module, name, counting)
+                held += 1
+    assert held, f"no simulate module holds {func.__qualname__}"
+
+
+def test_a_run_draws_and_saves_each_chart_once(result, tmp_path, monkeypatch):
+    # write_run once drew and saved every chart twice; each must happen once
+    charts = {
+        "npv": plotting.npv_distribution,
+        "roi": plotting.roi_distribution,
+        "payback": plotting.payback_curve,
+        "cashflow": plotting.cashflow_fan,
+        "tornado": plotting.tornado,
+        "waterfall": plotting.waterfall,
+    }
+    assert set(charts) == set(STANDARD)
+    drawn: Counter = Counter()
+    saved: Counter = Counter()
+    for name, func in charts.items():
+        _count_calls(monkeypatch, func, lambda args, name=name: drawn.update([name]))
+    _count_calls(monkeypatch, plotting.save, lambda args: saved.update([Path(args[1]).name]))
+
+    folder = tmp_path / "run"
+    folder.mkdir()  # write_run fills a folder its caller made
+    write_run(folder, result, RunOptions(formats=("svg",)))
+
+    once = dict.fromkeys(STANDARD, 1)
+    assert dict(drawn) == once
+    assert dict(saved) == once
+    files = sorted(p.name for p in (folder / "figures").iterdir())
+    assert files == sorted(f"{name}.svg" for name in STANDARD)

@@ -2,26 +2,25 @@
 
 Every chart function takes finished numbers (per-trial arrays, the summary
 dict, sensitivity rows) and a :class:`ChartMeta`, and returns a Figure; none
-computes a statistic. :mod:`.charts` has the charts of one run,
-:mod:`.compare` the comparison charts of scenarios and portfolios,
+computes a statistic. The charts of one run, a module per kind:
+:mod:`.distributions` (NPV and ROI histograms), :mod:`.payback`,
+:mod:`.cashflow` (the fan), :mod:`.waterfalls` and :mod:`.sensitivity`
+(tornado and spider). :mod:`.compare` has the comparison charts of
+scenarios and portfolios, :mod:`.output` saves a figure to files, and
 :mod:`.figures` connects a finished run to its standard charts and files.
-The house style (:mod:`._style`) and the shared frame and label placement
-(:mod:`._layout`) are private to the package.
+The house style (:mod:`._style`), the frame around every chart
+(:mod:`._frame`) and the shared label placement (:mod:`._layout`) are
+private to the package.
 """
 
-from .charts import (
-    FORMATS,
-    cashflow_fan,
-    npv_distribution,
-    payback_curve,
-    roi_distribution,
-    save,
-    spider,
-    tornado,
-    waterfall,
-)
+from .cashflow import cashflow_fan
 from .compare import PortfolioMeta, PortfolioPoint, risk_return, scenario_cdfs
+from .distributions import npv_distribution, roi_distribution
 from .meta import ChartMeta
+from .output import FORMATS, save
+from .payback import payback_curve
+from .sensitivity import spider, tornado
+from .waterfalls import waterfall
 
 __all__ = [
     "FORMATS",

@@ -7,13 +7,13 @@ probability of loss. :mod:`simulate.batch` draws them (for a batch, and for
 ``run --scenario all``), and :mod:`simulate.plotting` exports them beside the
 charts of one run. Like those, they take finished numbers, draw into ``ax``
 or a new figure under the house style, and return the Figure; the frame,
-stamp and label placement come from :mod:`simulate._layout`.
+stamp and label placement come from :mod:`._frame` and :mod:`._layout`.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,6 +25,7 @@ from matplotlib.lines import Line2D
 from .. import format as fmt
 from . import _layout as lay
 from . import _style as st
+from ._frame import frame, start, styled
 from .meta import ChartMeta
 
 __all__ = ["PortfolioMeta", "PortfolioPoint", "risk_return", "scenario_cdfs"]
@@ -39,7 +40,7 @@ def _series_style(i: int) -> tuple[str, object]:
     return _SERIES[i % len(_SERIES)], dash
 
 
-@lay.styled
+@styled
 def scenario_cdfs(
     curves: Sequence[tuple[str, np.ndarray, np.ndarray, float]],
     meta: ChartMeta,
@@ -61,7 +62,7 @@ def scenario_cdfs(
     -------
     matplotlib.figure.Figure
     """
-    fig, ax, owned = lay.start(ax)
+    fig, ax, owned = start(ax)
     cur = meta.currency
     lo = min(float(np.asarray(x)[1]) for _, x, _, _ in curves) if curves else -1.0
     hi = max(float(np.asarray(x)[-2]) for _, x, _, _ in curves) if curves else 1.0
@@ -71,18 +72,7 @@ def scenario_cdfs(
     lay.shade_loss(ax, left, right, gid="loss")
     if left < 0 < right:
         ax.axvline(0.0, color=st.INK, lw=1.0, zorder=3, gid="zero")
-    for i, (label, x, f, p_pos) in enumerate(curves):
-        color, dash = _series_style(i)
-        x = np.asarray(x, dtype=float)
-        f = np.asarray(f, dtype=float)
-        keep = (x >= left) & (x <= right)
-        text = f"{lay.wrap(str(label), 26)}\nP(NPV > 0) {fmt.format_probability(p_pos)}"
-        ax.plot(x[keep], f[keep], color=color, ls=dash, lw=2.4, zorder=4, label=text,
-                gid=f"curve-{i}")  # fmt: skip
-        # the crossing with NPV = 0, where the curve has one
-        if left < 0 < right and p_pos is not None and x[0] <= 0.0 <= x[-1]:
-            ax.plot([0.0], [1.0 - float(p_pos)], "o", ms=7, color=color, mec="white", mew=1.2,
-                    zorder=6, gid=f"loss-point-{i}")  # fmt: skip
+    _draw_curves(ax, curves, left, right)
     ax.set_xlim(left, right)
     ax.set_ylim(0, 1)
     ax.margins(0)
@@ -98,21 +88,35 @@ def scenario_cdfs(
             borderaxespad=0.0,
         )  # fmt: skip
     trials = f"{meta.trials:,} " if meta.trials else ""
-    lay.frame(
-        fig,
-        ax,
-        owned,
-        meta,
-        subtitle
-        or (
-            f"Cumulative distribution of NPV per scenario, on the same {trials}simulated "
-            "trials (common random numbers) · further right is better"
-        ),
-        head="At NPV = 0, each curve's height is its probability of loss" if left < 0 else "",
-        aside="Shaded: loss (NPV < 0)" if left < 0 else "",
-        aside_color=st.MUTED,
+    subtitle = subtitle or (
+        f"Cumulative distribution of NPV per scenario, on the same {trials}simulated "
+        "trials (common random numbers) · further right is better"
     )
+    head = "At NPV = 0, each curve's height is its probability of loss" if left < 0 else ""
+    aside = "Shaded: loss (NPV < 0)" if left < 0 else ""
+    frame(fig, ax, owned, meta, subtitle, head, aside=aside)
     return fig
+
+
+def _draw_curves(
+    ax: Axes,
+    curves: Sequence[tuple[str, np.ndarray, np.ndarray, float]],
+    left: float,
+    right: float,
+) -> None:
+    """Each curve within ``left``..``right``, and the point where it crosses NPV = 0."""
+    for i, (label, x, f, p_pos) in enumerate(curves):
+        color, dash = _series_style(i)
+        x = np.asarray(x, dtype=float)
+        f = np.asarray(f, dtype=float)
+        keep = (x >= left) & (x <= right)
+        text = f"{lay.wrap(str(label), 26)}\nP(NPV > 0) {fmt.format_probability(p_pos)}"
+        ax.plot(x[keep], f[keep], color=color, ls=dash, lw=2.4, zorder=4, label=text,
+                gid=f"curve-{i}")  # fmt: skip
+        # the crossing with NPV = 0, where the curve has one
+        if left < 0 < right and p_pos is not None and x[0] <= 0.0 <= x[-1]:
+            ax.plot([0.0], [1.0 - float(p_pos)], "o", ms=7, color=color, mec="white", mew=1.2,
+                    zorder=6, gid=f"loss-point-{i}")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -156,6 +160,98 @@ _SCENARIO_MARKERS = {None: "o", "base": "o", "conservative": "v", "pessimistic":
 _MORE_MARKERS = ("s", "D", "P", "X", "h", "<", ">")
 
 
+# Where a label may go around its point: directions (degrees), tried in turn at
+# each distance (pt) from the point; beyond the first ring a leader line joins them.
+_ANGLES = np.deg2rad([0, 180, 30, 150, -30, -150, 60, 120, -60, -120, 90, -90])
+_RINGS = (9, 18, 30, 46, 64, 86)
+
+
+class _Placer:
+    """Tries places for the labels of points, and remembers the labels placed.
+
+    Works in pixels of the figure as laid out when it is made.
+    """
+
+    def __init__(self, ax: Axes, xy: np.ndarray) -> None:
+        fig = lay.root_figure(ax.get_figure())
+        self.ax = ax
+        self.xy = xy
+        self.renderer = lay.renderer_of(fig)
+        lay.execute_layout(fig)
+        self.axbb = ax.get_window_extent(self.renderer)
+        self.pts = ax.transData.transform(np.asarray(xy, dtype=float).reshape(-1, 2))
+        self.r = lay.px(fig, 6.0)  # a marker's radius and a little air, px
+        # between two labels: a word space, a line gap
+        self.gap_x, self.gap_y = lay.px(fig, 7.0), lay.px(fig, 2.0)
+        self.crowd_px = lay.px(fig, 50)
+        self.placed: list = []
+
+    def crowding(self, a: int) -> int:
+        """How many points lie near point ``a`` (itself included)."""
+        return int(np.count_nonzero(np.hypot(*(self.pts - self.pts[a]).T) < self.crowd_px))
+
+    def place(self, k: int, a: int, forms: Sequence[str]) -> tuple:
+        """The best label ``k`` of point ``a``: (text, box, ring, dx, dy); the text is kept.
+
+        The first form and place that is free and inside the axes wins, else
+        the one with the fewest hits.
+        """
+        best = None
+        for ring, dist in enumerate(_RINGS):
+            for ang in _ANGLES:
+                dx, dy = dist * math.cos(ang), dist * math.sin(ang) * 0.75
+                for form, text in enumerate(forms):
+                    t, bb = self._candidate(k, a, text, dx, dy)
+                    score = (*self._hits(a, bb), ring, form)
+                    if best is None or score < best[0]:
+                        if best is not None:
+                            best[1].remove()
+                        best = (score, t, bb, ring, dx, dy)
+                    else:
+                        t.remove()
+                    if score[:3] == (False, 0, 0):
+                        break
+                if best[0][:3] == (False, 0, 0):
+                    break
+            if best[0][:3] == (False, 0, 0):
+                break
+        self.placed.append(best[2])
+        return best[1:]
+
+    def _candidate(self, k: int, a: int, text: str, dx: float, dy: float):
+        ha = "left" if dx > 1 else "right" if dx < -1 else "center"
+        va = "bottom" if dy > 1 else "top" if dy < -1 else "center"
+        t = self.ax.annotate(
+            text, xy=tuple(self.xy[a]), xytext=(dx, dy), textcoords="offset points",
+            ha=ha, va=va, fontsize=st.LABEL_SIZE - 1, color=st.INK, linespacing=1.05,
+            zorder=5.5, annotation_clip=False, gid=f"label-{k}",
+        )  # fmt: skip
+        t.set_in_layout(False)
+        return t, t.get_window_extent(self.renderer)
+
+    def _hits(self, a: int, bb) -> tuple[bool, int, int]:
+        """(outside the axes, labels hit, points hit) of a label of point ``a`` in box ``bb``.
+
+        A label on a label counts worse than a label on a point.
+        """
+        axbb, pts, r = self.axbb, self.pts, self.r
+        pad = mtransforms.Bbox.from_extents(
+            bb.x0 - self.gap_x, bb.y0 - self.gap_y, bb.x1 + self.gap_x, bb.y1 + self.gap_y
+        )
+        inside = (
+            bb.x0 >= axbb.x0 + 1 and bb.x1 <= axbb.x1 - 1
+            and bb.y0 >= axbb.y0 + 1 and bb.y1 <= axbb.y1 - 1
+        )  # fmt: skip
+        near = (
+            (pts[:, 0] >= pad.x0 - r) & (pts[:, 0] <= pad.x1 + r)
+            & (pts[:, 1] >= pad.y0 - r) & (pts[:, 1] <= pad.y1 + r)
+        )  # fmt: skip
+        # its own point only counts when the text itself covers it
+        near[a] = bb.x0 - r < pts[a, 0] < bb.x1 + r and bb.y0 - r < pts[a, 1] < bb.y1 + r
+        labels = sum(lay.overlaps(pad, other) for other in self.placed)
+        return (not inside, labels, int(np.count_nonzero(near)))
+
+
 def _label_points(
     ax: Axes, anchors: Sequence[int], xy: np.ndarray, texts: Sequence[Sequence[str]], colors
 ) -> list:
@@ -169,71 +265,13 @@ def _label_points(
     points are labelled first, so that they get the nearest places. Labels
     are kept out of the layout engine, so that what was measured is drawn.
     """
-    fig = lay.root_figure(ax.get_figure())
-    renderer = lay.renderer_of(fig)
-    lay.execute_layout(fig)
-    axbb = ax.get_window_extent(renderer)
-    pts = ax.transData.transform(np.asarray(xy, dtype=float).reshape(-1, 2))
-    r = lay.px(fig, 6.0)  # a marker's radius and a little air, px
-    # between two labels: a word space, a line gap
-    gap_x, gap_y = lay.px(fig, 7.0), lay.px(fig, 2.0)
-    angles = np.deg2rad([0, 180, 30, 150, -30, -150, 60, 120, -60, -120, 90, -90])
-    placed: list = []
-    crowd = [-int(np.count_nonzero(np.hypot(*(pts - pts[a]).T) < lay.px(fig, 50))) for a in anchors]
+    placer = _Placer(ax, xy)
+    crowd = [-placer.crowding(a) for a in anchors]
     order = sorted(range(len(anchors)), key=lambda k: (crowd[k], k))
     out: list = [None] * len(anchors)
-
-    def candidate(k, text, dx, dy):
-        ha = "left" if dx > 1 else "right" if dx < -1 else "center"
-        va = "bottom" if dy > 1 else "top" if dy < -1 else "center"
-        t = ax.annotate(
-            text, xy=tuple(xy[anchors[k]]), xytext=(dx, dy), textcoords="offset points",
-            ha=ha, va=va, fontsize=st.LABEL_SIZE - 1, color=st.INK, linespacing=1.05,
-            zorder=5.5, annotation_clip=False, gid=f"label-{k}",
-        )  # fmt: skip
-        t.set_in_layout(False)
-        return t, t.get_window_extent(renderer)
-
-    def hits(a, bb):
-        pad = mtransforms.Bbox.from_extents(
-            bb.x0 - gap_x, bb.y0 - gap_y, bb.x1 + gap_x, bb.y1 + gap_y
-        )
-        inside = (
-            bb.x0 >= axbb.x0 + 1 and bb.x1 <= axbb.x1 - 1
-            and bb.y0 >= axbb.y0 + 1 and bb.y1 <= axbb.y1 - 1
-        )  # fmt: skip
-        near = (
-            (pts[:, 0] >= pad.x0 - r) & (pts[:, 0] <= pad.x1 + r)
-            & (pts[:, 1] >= pad.y0 - r) & (pts[:, 1] <= pad.y1 + r)
-        )  # fmt: skip
-        # its own point only counts when the text itself covers it
-        near[a] = bb.x0 - r < pts[a, 0] < bb.x1 + r and bb.y0 - r < pts[a, 1] < bb.y1 + r
-        labels = sum(lay.overlaps(pad, other) for other in placed)
-        return (not inside, labels, int(np.count_nonzero(near)))
-
     for k in order:
         a = anchors[k]
-        best = None
-        for ring, dist in enumerate((9, 18, 30, 46, 64, 86)):
-            for ang in angles:
-                dx, dy = dist * math.cos(ang), dist * math.sin(ang) * 0.75
-                for form, text in enumerate(texts[k]):
-                    t, bb = candidate(k, text, dx, dy)
-                    score = (*hits(a, bb), ring, form)
-                    if best is None or score < best[0]:
-                        if best is not None:
-                            best[1].remove()
-                        best = (score, t, bb, ring, dx, dy)
-                    else:
-                        t.remove()
-                    if score[:3] == (False, 0, 0):
-                        break
-                if best[0][:3] == (False, 0, 0):
-                    break
-            if best[0][:3] == (False, 0, 0):
-                break
-        _, t, bb, ring, dx, dy = best
-        placed.append(bb)
+        t, _, ring, dx, dy = placer.place(k, a, texts[k])
         out[k] = t
         if ring > 0:  # moved away from its point: a leader line
             lead = ax.annotate(
@@ -246,7 +284,7 @@ def _label_points(
     return out
 
 
-@lay.styled
+@styled
 def risk_return(
     points: Sequence[PortfolioPoint],
     meta: PortfolioMeta,
@@ -267,7 +305,7 @@ def risk_return(
     -------
     matplotlib.figure.Figure
     """
-    fig, ax, owned = lay.start(ax)
+    fig, ax, owned = start(ax)
     cur = meta.currency
     groups = list(dict.fromkeys(p.group for p in points))
     color_of = {g: _series_style(i)[0] for i, g in enumerate(groups)}
@@ -276,7 +314,33 @@ def risk_return(
     marker_of = {s: _SCENARIO_MARKERS.get(s) or next(extra) for s in scenarios}
     xs = np.array([p.prob_loss for p in points], dtype=float)
     ys = np.array([p.npv_mean for p in points], dtype=float)
-    for g in groups:
+    _draw_points(ax, points, color_of, marker_of)
+    bottom = _risk_axes(ax, xs, ys, cur)
+    if len(scenarios) > 1:
+        _scenario_key(ax, scenarios, marker_of)
+    subtitle = subtitle or (
+        "Expected NPV against the probability of losing money, one point per "
+        "initiative and scenario"
+    )
+    aside = "Shaded: expected loss (mean NPV < 0)" if bottom < 0 else ""
+    frame(fig, ax, owned, meta, subtitle, "Better: up and to the left", aside=aside)
+    anchors = [next(i for i, p in enumerate(points) if p.group == g) for g in groups]
+    labels = [
+        list(dict.fromkeys((lay.wrap(points[a].label, 24), lay.wrap(points[a].label, 14))))
+        for a in anchors
+    ]
+    _label_points(ax, anchors, np.column_stack([xs, ys]), labels, [color_of[g] for g in groups])
+    return fig
+
+
+def _draw_points(
+    ax: Axes,
+    points: Sequence[PortfolioPoint],
+    color_of: Mapping[str, str],
+    marker_of: Mapping[str | None, str],
+) -> None:
+    """Each run as a point; the runs of one initiative joined by a thin line."""
+    for g in color_of:  # the initiatives, in order
         mine = sorted((p for p in points if p.group == g), key=lambda p: p.prob_loss)
         if len(mine) > 1:
             ax.plot([p.prob_loss for p in mine], [p.npv_mean for p in mine], color=color_of[g],
@@ -284,7 +348,14 @@ def risk_return(
     for i, p in enumerate(points):
         ax.plot([p.prob_loss], [p.npv_mean], marker=marker_of[p.scenario], ls="none", ms=10,
                 color=color_of[p.group], mec="white", mew=1.2, zorder=6, gid=f"point-{i}")  # fmt: skip
-    # room for labels around the points; break-even and zero risk in view
+
+
+def _risk_axes(ax: Axes, xs: np.ndarray, ys: np.ndarray, currency: str) -> float:
+    """Probability of loss across, expected NPV up, the loss region shaded; return the y floor.
+
+    The limits leave room for labels around the points and keep break-even
+    and zero risk in view.
+    """
     x_hi = max(float(xs.max()) if xs.size else 0.0, 0.05)
     x_pad = 0.1 * x_hi
     y_lo, y_hi = (float(ys.min()), float(ys.max())) if ys.size else (-1.0, 1.0)
@@ -299,36 +370,22 @@ def risk_return(
     ticks = lay.nice_locator(6).tick_values(0.0, min(right, 1.0))
     ax.set_xticks([t for t in ticks if -1e-12 <= t <= min(right, 1.0) + 1e-12])
     ax.xaxis.set_major_formatter(st.PercentFormatter())
-    lay.value_axis(ax, "y", st.MoneyFormatter(cur), grid=False)
+    lay.value_axis(ax, "y", st.MoneyFormatter(currency), grid=False)
     ax.grid(axis="both")
     ax.set_xlabel("Probability of loss, P(NPV ≤ 0)")
-    ax.set_ylabel(f"Expected NPV ({cur})")
-    if len(scenarios) > 1:
-        handles = [
-            Line2D([], [], marker=marker_of[s], ls="none", ms=9, color=st.MUTED, mec="white")
-            for s in scenarios
-        ]
-        names = [lay.wrap(s or "as written", 18) for s in scenarios]
-        ax.legend(handles, names, loc="upper left", bbox_to_anchor=(1.01, 1.0),
-                  title="Scenario", alignment="left", borderaxespad=0.0,
-                  title_fontsize=st.LABEL_SIZE)  # fmt: skip
-    lay.frame(
-        fig,
-        ax,
-        owned,
-        meta,
-        subtitle
-        or (
-            "Expected NPV against the probability of losing money, one point per "
-            "initiative and scenario"
-        ),
-        head="Better: up and to the left",
-        aside="Shaded: expected loss (mean NPV < 0)" if bottom < 0 else "",
-    )
-    anchors = [next(i for i, p in enumerate(points) if p.group == g) for g in groups]
-    labels = [
-        list(dict.fromkeys((lay.wrap(points[a].label, 24), lay.wrap(points[a].label, 14))))
-        for a in anchors
+    ax.set_ylabel(f"Expected NPV ({currency})")
+    return bottom
+
+
+def _scenario_key(
+    ax: Axes, scenarios: Sequence[str | None], marker_of: Mapping[str | None, str]
+) -> None:
+    """A legend, right of the plot, that names the scenario of each marker shape."""
+    handles = [
+        Line2D([], [], marker=marker_of[s], ls="none", ms=9, color=st.MUTED, mec="white")
+        for s in scenarios
     ]
-    _label_points(ax, anchors, np.column_stack([xs, ys]), labels, [color_of[g] for g in groups])
-    return fig
+    names = [lay.wrap(s or "as written", 18) for s in scenarios]
+    ax.legend(handles, names, loc="upper left", bbox_to_anchor=(1.01, 1.0),
+              title="Scenario", alignment="left", borderaxespad=0.0,
+              title_fontsize=st.LABEL_SIZE)  # fmt: skip

@@ -11,17 +11,24 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from .. import metrics
 from ..config import Model
 from ..engine import Result
-from ..metrics import fan_bands, payback_curve
 from ..version import __version__
-from . import charts as draw
+from .cashflow import cashflow_fan
+from .distributions import npv_distribution, roi_distribution
 from .meta import ChartMeta
+from .output import save
+from .payback import payback_curve
+from .sensitivity import spider
+from .sensitivity import tornado as tornado_chart  # `tornado` names the rows in this module
+from .waterfalls import waterfall
 
 __all__ = [
     "STANDARD",
     "chart_meta",
     "standard_figures",
+    "waterfall_items",
     "write_sensitivity_charts",
     "write_standard",
 ]
@@ -37,7 +44,7 @@ def chart_meta(
     trials: int | None = None,
     seed: int | None = None,
     sampling: str | None = None,
-):
+) -> ChartMeta:
     """The title, subtitle facts and footer stamp of a chart of ``model``."""
     return ChartMeta(
         name=model.name,
@@ -73,27 +80,27 @@ def standard_figures(result: Result, tornado: Mapping[str, Any] | None = None) -
     model = result.model
     summary = result.summary()
     meta = chart_meta(model, result)
-    months, prob = payback_curve(result.payback_months, model.horizon_months)
+    months, prob = metrics.payback_curve(result.payback_months, model.horizon_months)
     paths = result.paths
     figs = {
-        "npv": draw.npv_distribution(result.npv, summary, meta),
-        "roi": draw.roi_distribution(result.roi, summary, meta),
-        "payback": draw.payback_curve(months, prob, summary, meta),
-        "cashflow": draw.cashflow_fan(
+        "npv": npv_distribution(result.npv, summary, meta),
+        "roi": roi_distribution(result.roi, summary, meta),
+        "payback": payback_curve(months, prob, summary, meta),
+        "cashflow": cashflow_fan(
             months,
-            fan_bands(paths),
+            metrics.fan_bands(paths),
             meta,
             subtitle=f"Cumulative net cash flow by month, P10-P90 and P25-P75 bands "
             f"over {paths.shape[0]:,} trials",
         ),
-        "waterfall": draw.waterfall(
+        "waterfall": waterfall(
             waterfall_items(result),
             meta,
             subtitle="Mean present value of each benefit and cost line, from gross benefits to NPV",
         ),
     }
     if tornado is not None and tornado.get("rows"):
-        figs["tornado"] = draw.tornado(tornado["rows"], tornado["base"]["metric"], meta)
+        figs["tornado"] = tornado_chart(tornado["rows"], tornado["base"]["metric"], meta)
     return {name: figs[name] for name in STANDARD if name in figs}
 
 
@@ -106,14 +113,14 @@ def write_standard(
     """Draw the standard charts and save each in ``formats`` under ``folder``."""
     written = []
     for name, fig in standard_figures(result, tornado).items():
-        written += draw.save(fig, Path(folder) / name, formats)
+        written += save(fig, Path(folder) / name, formats)
     return written
 
 
 def write_sensitivity_charts(
     folder: Path,
     sens: Mapping[str, Any],
-    meta,
+    meta: ChartMeta,
     formats: Sequence[str],
     charts: Sequence[str] = ("tornado", "spider"),
 ) -> list[Path]:
@@ -123,9 +130,9 @@ def write_sensitivity_charts(
     base = sens["base"]["metric"]
     written = []
     if "tornado" in charts and sens.get("tornado"):
-        fig = draw.tornado(sens["tornado"], base, meta, metric)
-        written += draw.save(fig, Path(folder) / f"tornado{suffix}", formats)
+        fig = tornado_chart(sens["tornado"], base, meta, metric)
+        written += save(fig, Path(folder) / f"tornado{suffix}", formats)
     if "spider" in charts and sens.get("spider"):
-        fig = draw.spider(sens["spider"], base, meta, metric)
-        written += draw.save(fig, Path(folder) / f"spider{suffix}", formats)
+        fig = spider(sens["spider"], base, meta, metric)
+        written += save(fig, Path(folder) / f"spider{suffix}", formats)
     return written
