@@ -8,10 +8,12 @@ NPV, ROI and payback distributions, with sensitivity analysis.
 >>> result = simulate.run(model, trials=10_000, seed=1)
 >>> result.summary()["probabilities"]["npv_positive"]  # doctest: +SKIP
 
-The layout follows the pipeline, each stage importing only those below it
-(``docs/architecture`` in the README): ``config`` -> ``sampling`` ->
-``kernel`` -> ``metrics`` / ``engine`` -> ``sensitivity`` / ``compare`` ->
-``text`` / ``plotting`` -> ``runner`` / ``overlay`` / ``batch`` -> ``cli``.
+The layout follows the pipeline, each stage importing only the stages before
+it (README, "How the code is laid out"): ``config`` -> ``sampling`` ->
+``kernel`` -> ``metrics`` -> ``engine`` -> ``sensitivity`` / ``compare`` ->
+``text`` / ``plotting`` -> ``runner`` -> ``overlay`` / ``batch`` -> ``cli``.
+The equations are in ``docs/model.md``, the files and commands in
+``docs/interface.md``.
 """
 
 from __future__ import annotations
