@@ -1,9 +1,9 @@
 """Wall time of ``simulate batch`` against the same runs made one by one.
 
-    python bench/batch.py                      # configs/, 2 workers, figures on
-    python bench/batch.py configs/portfolio --workers 2 --repeat 3 --no-figures
+    python -m bench.batch                      # configs/, 2 workers, figures on
+    python -m bench.batch configs/portfolio --workers 2 --repeat 3 --no-figures
 
-For PATH (default ``configs/``) it times, as separate commands (each a fresh
+Run from the repository root. For PATH (default ``configs/``) it times, as separate commands (each a fresh
 Python, as a user would type them):
 
 1. ``simulate batch PATH --workers 1``;
@@ -31,14 +31,14 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from . import _common
 
 
 def _simulate(*argv: str) -> float:
     start = time.perf_counter()
     done = subprocess.run(
         [sys.executable, "-m", "simulate", *argv],
-        cwd=ROOT,
+        cwd=_common.ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
@@ -69,7 +69,7 @@ def main() -> None:
         # compile the kernel once, outside the timings
         _simulate("run", "configs/lead_conversion.yaml", "--trials", "100", "--out",
                   str(tmp / "warm"), "--quiet", "--no-figures")  # fmt: skip
-        load_before = os.getloadavg()[0]
+        load_before = _common.load_average()
         modes = list(dict.fromkeys((1, args.workers)))
         walls = {w: math.inf for w in modes}
         singles_each: dict[str, float] = {}
@@ -99,7 +99,7 @@ def main() -> None:
 
     print(f"simulate batch {args.path}: {len(rows)} runs ({doc['failed']} failed config rows), "
           f"{os.cpu_count()} cores, 1-minute load average {load_before:.1f} before and "
-          f"{os.getloadavg()[0]:.1f} after; fastest of {args.repeat}")  # fmt: skip
+          f"{_common.load_average():.1f} after; fastest of {args.repeat}")  # fmt: skip
     print(f"  sum of {len(rows)} single 'simulate run' commands   {singles:8.1f} s")
     print(f"  sum of the runs' own times (inside the batch) {inside:8.1f} s")
     for w, wall in walls.items():

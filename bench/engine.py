@@ -1,16 +1,17 @@
 """Time the simulation engine, stage by stage, against a plain numpy baseline.
 
-    python bench/engine.py                       # omnichannel, 60 months, 1M trials
-    python bench/engine.py --trials 200000 --repeat 5 --json /tmp/bench.json
-    python bench/engine.py --memory              # also 10M trials in a subprocess (peak RSS)
+    python -m bench.engine                       # omnichannel, 60 months, 1M trials
+    python -m bench.engine --trials 200000 --repeat 5 --json /tmp/bench.json
+    python -m bench.engine --memory              # also 10M trials in a subprocess (peak RSS)
 
-What it reports (best of ``--repeat`` wall-clock times, ``time.perf_counter``;
-the JIT is warmed first, so no compilation is timed):
+Run from the repository root. What it reports (best of ``--repeat``
+wall-clock times, ``time.perf_counter``; the JIT is warmed first, so no
+compilation is timed):
 
 a. end to end: ``engine.run(model, trials, seed, keep_inputs=False)`` plus
    ``result.summary()``;
-b. the numpy baseline (``bench/numpy_model.py``) end to end on the same
-   draws (sampling + numpy model + summary), and the ratio to (a);
+b. the numpy baseline (``tests/oracles/numpy_model.py``) end to end on the
+   same draws (sampling + numpy model + summary), and the ratio to (a);
 c. stages: sampling without correlations, the Iman-Conover step, the kernel
    without IRR, IRR (kernel with IRR minus without), summary;
 d. the floor: ``rng.standard_normal((k, n))`` for k = number of inputs;
@@ -32,7 +33,6 @@ import dataclasses
 import json
 import os
 import platform
-import resource
 import subprocess
 import sys
 import time
@@ -41,62 +41,25 @@ from pathlib import Path
 import numba
 import numpy as np
 
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
+from . import _common
 
-
-def _source_dir() -> Path:
-    """The folder holding the ``simulate`` package to time: ``--src DIR``, else this checkout.
-
-    Read before ``simulate`` is imported, so a scratch copy with a proposed
-    change can be timed with the same script and the same configs.
-    """
-    pre = argparse.ArgumentParser(add_help=False)
-    pre.add_argument("--src", type=Path, default=ROOT)
-    return pre.parse_known_args()[0].src.resolve()
-
-
-SRC = _source_dir()
-sys.path.insert(0, str(SRC))
-sys.path.insert(0, str(HERE))
-
-from numpy_model import numpy_simulate  # noqa: E402
+# --src DIR: time the simulate package in DIR; it must be chosen before the imports below.
+SRC = _common.source_dir()
+_common.import_simulate_from(SRC)
 
 from simulate import engine, metrics, sampling  # noqa: E402
-from simulate.config import load_config, model_from_dict  # noqa: E402
-from simulate.config.loader import load_yaml  # noqa: E402
-
-SEED = 20240601
-
-
-def load_model(path: str, horizon: int | None):
-    """The config at ``path``, with ``horizon_months`` replaced when given."""
-    model = load_config(path)
-    if horizon is None or horizon == model.horizon_months:
-        return model
-    raw, lines = load_yaml(Path(path).read_text(encoding="utf-8"), path)
-    raw["horizon_months"] = horizon
-    return model_from_dict(raw, file=path, lines=lines)
-
+from simulate.config.correlation import correlation_matrices  # noqa: E402
+from tests.oracles.numpy_model import numpy_simulate  # noqa: E402
 
 CPU: dict[str, float] = {}  # best process CPU time of each figure (all threads)
 
 
 def best_of(repeat: int, fn, name: str | None = None):
-    """(best wall time in seconds, the last return value) over ``repeat`` calls.
-
-    With ``name``, the best process CPU time is kept in ``CPU[name]``: on a
-    shared machine it shows how much of a wall time was waiting for a core.
-    """
-    best, best_cpu, value = float("inf"), float("inf"), None
-    for _ in range(repeat):
-        c0, t0 = time.process_time(), time.perf_counter()
-        value = fn()
-        best = min(best, time.perf_counter() - t0)
-        best_cpu = min(best_cpu, time.process_time() - c0)
+    """(best wall time in seconds, the last return value); the best CPU time kept as ``CPU[name]``."""
+    timing = _common.best_of(repeat, fn)
     if name:
-        CPU[name] = best_cpu
-    return best, value
+        CPU[name] = timing.cpu
+    return timing.wall, timing.value
 
 
 def max_rel_diff(a: np.ndarray, b: np.ndarray) -> float:
@@ -150,7 +113,7 @@ def iman_conover_all(model, chunks, seed):
     if not model.correlations:
         return
     idx = sorted({i for r in model.correlations for i in r[:2]})
-    _, target = sampling.correlation_matrices(model.correlations)
+    _, target = correlation_matrices(model.correlations)
     children = np.random.SeedSequence(seed).spawn(len(chunks))
     for x, child in zip(chunks, children, strict=True):
         sampling.iman_conover(x[idx], target, np.random.default_rng(child))
@@ -164,104 +127,13 @@ def kernel_all(model, chunks, with_irr, tables):
     return outs
 
 
-def _vm_hwm_mib() -> float | None:
-    """This process's own peak RSS (VmHWM; unlike ru_maxrss it is reset by exec)."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return None
-
-
-def memory_child(args) -> None:
-    """Run in a fresh process: report peak RSS of a large run as JSON on stdout."""
-    model = load_model(args.config, args.horizon)
-    engine.run(model, 1000, 1, keep_inputs=False).summary()  # load the cached JIT
-    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    c0, t0 = time.process_time(), time.perf_counter()
-    result = engine.run(model, args.trials, args.seed, keep_inputs=False, chunk_size=args.chunk)
-    summary = result.summary()
-    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
-    print(json.dumps({
-        "trials": args.trials,
-        "chunk_size": args.chunk,
-        "wall_s": wall,
-        "cpu_s": cpu,
-        "peak_rss_mib": rss / 1024,
-        "vm_hwm_mib": _vm_hwm_mib(),
-        "rss_after_warmup_mib": rss_before / 1024,
-        "npv_mean": summary["metrics"]["npv"]["mean"],
-    }))  # fmt: skip
-
-
-def memory_run(args, trials: int) -> dict:
-    cmd = [
-        sys.executable, str(Path(__file__).resolve()), "--memory-child",
-        "--config", args.config, "--trials", str(trials), "--seed", str(args.seed),
-        "--chunk", str(args.chunk), "--src", str(SRC),
-    ]  # fmt: skip
-    if args.horizon is not None:
-        cmd += ["--horizon", str(args.horizon)]
-    t0 = time.perf_counter()
-    done = subprocess.run(cmd, capture_output=True, text=True, check=True)
-    report = json.loads(done.stdout.strip().splitlines()[-1])
-    report["process_wall_s"] = time.perf_counter() - t0
-    return report
-
-
-# ---------------------------------------------------------------------------
-# Main
-# ---------------------------------------------------------------------------
-
-
-def parse_args(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--trials", type=int, default=1_000_000)
-    p.add_argument("--config", default=str(ROOT / "configs" / "omnichannel.yaml"))
-    p.add_argument("--horizon", type=int, default=60, help="horizon_months (default 60)")
-    p.add_argument("--repeat", type=int, default=3, help="best of this many (default 3)")
-    p.add_argument("--numpy-repeat", type=int, default=None,
-                   help="repeats of the (slow) numpy baseline (default: --repeat)")  # fmt: skip
-    p.add_argument("--seed", type=int, default=SEED)
-    p.add_argument("--chunk", type=int, default=sampling.DEFAULT_CHUNK, help="trials per chunk")
-    p.add_argument("--no-numpy", action="store_true", help="skip the numpy baseline")
-    p.add_argument("--memory", action="store_true", help="also 10M trials in a subprocess")
-    p.add_argument("--memory-trials", type=int, default=10_000_000)
-    p.add_argument("--json", type=Path, metavar="PATH", help="also write the figures as JSON")
-    p.add_argument("--src", type=Path, default=ROOT, metavar="DIR",
-                   help="folder holding the simulate package to time (default: this checkout)")  # fmt: skip
-    p.add_argument("--memory-child", action="store_true", help=argparse.SUPPRESS)
-    return p.parse_args(argv)
-
-
-def main(argv=None) -> int:
-    args = parse_args(argv)
-    if args.memory_child:
-        memory_child(args)
-        return 0
-    # First, while this process is small: a child's ru_maxrss starts from its
-    # parent's peak at fork time (Linux keeps it across exec).
-    memory = memory_run(args, args.memory_trials) if args.memory else None
-    model = load_model(args.config, args.horizon)
+def stages(model, args, tables):
+    """End to end, then each stage: (seconds by figure, the run's result, the drawn chunks)."""
     n, seed, chunk, rep = args.trials, args.seed, args.chunk, args.repeat
-    k = len(model.inputs)
-    tables = engine.kernel_tables(model)
-    load_before = os.getloadavg()
-
-    # Warm up: load the cached JIT (or compile it) and touch every code path once.
-    warm = engine.run(model, 2000, seed, keep_inputs=False)
-    warm.summary()
-    numpy_simulate(tables, draw_all(model, 2000, seed, chunk)[0])
-
     fig: dict[str, float] = {}
     fig["engine_end_to_end"], result = best_of(
         rep, lambda: engine_end_to_end(model, n, seed, chunk), "engine_end_to_end"
     )
-
-    # Stages.
     no_corr = dataclasses.replace(model, correlations=())
     fig["sampling_no_correlation"], plain = best_of(
         rep, lambda: draw_all(no_corr, n, seed, chunk), "sampling_no_correlation"
@@ -282,106 +154,163 @@ def main(argv=None) -> int:
     fig["irr"] = fig["kernel_with_irr"] - fig["kernel_no_irr"]
     summary_input = result_from(model, result.outputs(), seed, chunk)
     fig["summary"], _ = best_of(rep, lambda: metrics.summarize(summary_input), "summary")
+    k = len(model.inputs)
     fig["floor_standard_normal"], _ = best_of(
         rep, lambda: np.random.default_rng(seed).standard_normal((k, n)), "floor_standard_normal"
     )
+    return fig, result, chunks
 
-    # Threads: the kernel (with IRR) at 1..N threads, and the same answer at each.
+
+def by_threads(model, chunks, tables, rep) -> dict:
+    """The kernel (with IRR) at 1..N threads, and whether each gives the same answer."""
     threads = numba.get_num_threads()
-    by_threads, answers = {}, []
+    seconds, answers = {}, []
     for t in range(1, numba.config.NUMBA_NUM_THREADS + 1):
         numba.set_num_threads(t)
-        by_threads[t], outs = best_of(rep, lambda: kernel_all(model, chunks, True, tables))
+        seconds[t], outs = best_of(rep, lambda: kernel_all(model, chunks, True, tables))
         answers.append(np.concatenate([o.npv for o in outs]))
     numba.set_num_threads(threads)
-    identical = all(np.array_equal(a, answers[0]) for a in answers)
+    return {
+        "numba_num_threads": threads,
+        "threading_layer": numba.threading_layer(),
+        "kernel_with_irr_by_threads": seconds,
+        "identical_across_threads": all(np.array_equal(a, answers[0]) for a in answers),
+    }
 
-    # The numpy baseline, end to end on the same draws.
-    numpy_fig = {}
-    if not args.no_numpy:
-        nrep = args.numpy_repeat or rep
-        t_np, np_result = best_of(
-            nrep, lambda: numpy_end_to_end(model, n, seed, chunk), "numpy_end_to_end"
-        )
-        t_np_model, _ = best_of(
-            nrep, lambda: [numpy_simulate(tables, x) for x in chunks], "numpy_model"
-        )
-        same = {
-            name: max_rel_diff(np_result.outputs()[name], result.outputs()[name])
-            for name in engine.OUTPUT_NAMES
-        }
-        numpy_fig = {
-            "numpy_end_to_end": t_np,
-            "numpy_model": t_np_model,
-            "speedup_end_to_end": t_np / fig["engine_end_to_end"],
-            "speedup_model": t_np_model / fig["kernel_with_irr"],
-            "max_rel_diff": same,
-        }
-    load_after = os.getloadavg()
 
+def numpy_baseline(model, args, tables, chunks, fig, result) -> dict:
+    """The numpy model end to end on the same draws, and alone; the speed-ups and differences."""
+    nrep = args.numpy_repeat or args.repeat
+    t_np, np_result = best_of(
+        nrep,
+        lambda: numpy_end_to_end(model, args.trials, args.seed, args.chunk),
+        "numpy_end_to_end",
+    )
+    t_np_model, _ = best_of(
+        nrep, lambda: [numpy_simulate(tables, x) for x in chunks], "numpy_model"
+    )
+    same = {
+        name: max_rel_diff(np_result.outputs()[name], result.outputs()[name])
+        for name in engine.OUTPUT_NAMES
+    }
+    return {
+        "numpy_end_to_end": t_np,
+        "numpy_model": t_np_model,
+        "speedup_end_to_end": t_np / fig["engine_end_to_end"],
+        "speedup_model": t_np_model / fig["kernel_with_irr"],
+        "max_rel_diff": same,
+    }
+
+
+def memory_child(args) -> None:
+    """Run in a fresh process: report peak RSS of a large run as JSON on stdout."""
+    model = _common.load_model(args.config, args.horizon)
+    engine.run(model, 1000, 1, keep_inputs=False).summary()  # load the cached JIT
+    rss_before = _common.peak_rss_mib()
+    c0, t0 = time.process_time(), time.perf_counter()
+    result = engine.run(model, args.trials, args.seed, keep_inputs=False, chunk_size=args.chunk)
+    summary = result.summary()
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    print(json.dumps({
+        "trials": args.trials,
+        "chunk_size": args.chunk,
+        "wall_s": wall,
+        "cpu_s": cpu,
+        "peak_rss_mib": _common.peak_rss_mib(),
+        "vm_hwm_mib": _common.vm_hwm_mib(),
+        "rss_after_warmup_mib": rss_before,
+        "npv_mean": summary["metrics"]["npv"]["mean"],
+    }))  # fmt: skip
+
+
+def memory_run(args, trials: int) -> dict:
+    cmd = [
+        sys.executable, "-m", "bench.engine", "--memory-child",
+        "--config", args.config, "--trials", str(trials), "--seed", str(args.seed),
+        "--chunk", str(args.chunk), "--src", str(SRC),
+    ]  # fmt: skip
+    if args.horizon is not None:
+        cmd += ["--horizon", str(args.horizon)]
+    t0 = time.perf_counter()
+    done = subprocess.run(cmd, cwd=_common.ROOT, capture_output=True, text=True, check=True)
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    report["process_wall_s"] = time.perf_counter() - t0
+    return report
+
+
+# ---------------------------------------------------------------------------
+# Main
+# ---------------------------------------------------------------------------
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--trials", type=int, default=1_000_000)
+    p.add_argument("--config", default=str(_common.CONFIGS / "omnichannel.yaml"))
+    p.add_argument("--horizon", type=int, default=60, help="horizon_months (default 60)")
+    p.add_argument("--repeat", type=int, default=3, help="best of this many (default 3)")
+    p.add_argument("--numpy-repeat", type=int, default=None,
+                   help="repeats of the (slow) numpy baseline (default: --repeat)")  # fmt: skip
+    p.add_argument("--seed", type=int, default=_common.SEED)
+    p.add_argument("--chunk", type=int, default=sampling.DEFAULT_CHUNK, help="trials per chunk")
+    p.add_argument("--no-numpy", action="store_true", help="skip the numpy baseline")
+    p.add_argument("--memory", action="store_true", help="also 10M trials in a subprocess")
+    p.add_argument("--memory-trials", type=int, default=10_000_000)
+    p.add_argument("--json", type=Path, metavar="PATH", help="also write the figures as JSON")
+    p.add_argument("--src", type=Path, default=_common.ROOT, metavar="DIR",
+                   help="folder holding the simulate package to time (default: this checkout)")  # fmt: skip
+    p.add_argument("--memory-child", action="store_true", help=argparse.SUPPRESS)
+    return p.parse_args(argv)
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    if args.memory_child:
+        memory_child(args)
+        return 0
+    # First, while this process is small: a child's ru_maxrss starts from its
+    # parent's peak at fork time (Linux keeps it across exec).
+    memory = memory_run(args, args.memory_trials) if args.memory else None
+    model = _common.load_model(args.config, args.horizon)
+    tables = engine.kernel_tables(model)
+    load_before = os.getloadavg()
+
+    # Warm up: load the cached JIT (or compile it) and touch every code path once.
+    engine.run(model, 2000, args.seed, keep_inputs=False).summary()
+    numpy_simulate(tables, draw_all(model, 2000, args.seed, args.chunk)[0])
+
+    fig, result, chunks = stages(model, args, tables)
+    threads = by_threads(model, chunks, tables, args.repeat)
+    numpy_fig = {} if args.no_numpy else numpy_baseline(model, args, tables, chunks, fig, result)
     report = {
         "date": time.strftime("%Y-%m-%d %H:%M"),
         "config": args.config,
         "horizon_months": model.horizon_months,
-        "trials": n,
-        "inputs": k,
+        "trials": args.trials,
+        "inputs": len(model.inputs),
         "lines": len(model.lines),
-        "seed": seed,
-        "chunk_size": chunk,
-        "repeat": rep,
+        "seed": args.seed,
+        "chunk_size": args.chunk,
+        "repeat": args.repeat,
         "seconds": fig,
         "cpu_seconds": dict(CPU),
         "numpy": numpy_fig,
-        "threads": {
-            "numba_num_threads": threads,
-            "threading_layer": numba.threading_layer(),
-            "kernel_with_irr_by_threads": by_threads,
-            "identical_across_threads": identical,
-        },
+        "threads": threads,
         "memory": memory,
-        "source": _source_state(),
+        "source": _common.source_state(SRC, engine.__file__),
         "machine": {
             "nproc": os.cpu_count(),
-            "processor": _cpu_name(),
+            "processor": _common.cpu_name(),
             "python": platform.python_version(),
             "numpy": np.__version__,
             "numba": numba.__version__,
             "loadavg_before": load_before,
-            "loadavg_after": load_after,
+            "loadavg_after": os.getloadavg(),
         },
     }
     print_report(report)
-    if args.json:
-        args.json.write_text(json.dumps(report, indent=2))
+    _common.write_json(args.json, report)
     return 0
-
-
-def _source_state() -> dict:
-    """Where the timed ``simulate`` came from: folder, commit, and whether it had edits."""
-    state = {"dir": str(SRC), "module": engine.__file__}
-    try:
-
-        def git(*a):
-            return subprocess.run(["git", "-C", str(SRC), *a], capture_output=True, text=True,
-                                  check=True).stdout.strip()  # fmt: skip
-
-        state["commit"] = git("rev-parse", "--short", "HEAD")
-        state["edited"] = git(
-            "status", "--porcelain", "--untracked-files=no", "--", "simulate"
-        ).splitlines()
-    except (OSError, subprocess.CalledProcessError):
-        pass
-    return state
-
-
-def _cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor()
 
 
 def print_report(r: dict) -> None:
@@ -419,8 +348,8 @@ def print_report(r: dict) -> None:
 
     for label, key in rows:
         row(label, s[key], cpu.get(key))
-    stages = s["sampling_total"] + s["kernel_with_irr"] + s["summary"]
-    row("  (sum of stages)", stages, None)
+    stage_sum = s["sampling_total"] + s["kernel_with_irr"] + s["summary"]
+    row("  (sum of stages)", stage_sum, None)
     if r["numpy"]:
         q = r["numpy"]
         print()
@@ -430,6 +359,10 @@ def print_report(r: dict) -> None:
               f"model alone {q['speedup_model']:.2f}x (requirement: >= 5x end to end)")  # fmt: skip
         worst = max(q["max_rel_diff"].values())
         print(f"numpy vs engine, same draws: max relative difference {worst:.1e}")
+    print_threads_and_memory(r)
+
+
+def print_threads_and_memory(r: dict) -> None:
     th = r["threads"]
     print()
     for t, sec in th["kernel_with_irr_by_threads"].items():

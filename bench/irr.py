@@ -1,12 +1,14 @@
-"""Time ``simulate._irr.irr`` against an older version of the same file.
+"""Time ``simulate.kernel.irr.irr`` against an older version of the same file.
 
-    python bench/irr.py                       # 200k flows of 60 months, old = HEAD
-    python bench/irr.py --old d7b54de --trials 200000 --horizon 60 --repeat 7
+    python -m bench.irr                       # 200k flows of 60 months, old = HEAD
+    python -m bench.irr --old d7b54de --trials 200000 --horizon 60 --repeat 7
 
-The old version is ``git show REV:simulate/_irr.py`` written to a file under
-the temp dir (named by its hash, so numba's cache is reused across runs) and
-imported as a module. Both versions are called once per row from the same
-small njit driver, so the figures are per-trial costs as the kernel sees them.
+Run from the repository root. The old version is ``git show
+REV:simulate/kernel/irr.py`` (``simulate/_irr.py`` for revisions before the
+package was laid out by stage) written to a file under the temp dir (named
+by its hash, so numba's cache is reused across runs) and imported as a
+module. Both versions are called once per row from the same small njit
+driver, so the figures are per-trial costs as the kernel sees them.
 
 Printed: µs per trial for old and new (one thread; the two take turns), as
 the sum over batches of 1000 rows of each batch's best of ``--repeat`` (the
@@ -15,7 +17,8 @@ the number of rows NaN in one but not the other (must be 0); and the largest
 difference in annualised IRR, absolute and relative to max(|irr|, 1).
 
 Once the fast solver is committed, HEAD is the new one: time against the
-bracketed-Newton solver with ``--old d7b54de``.
+bracketed-Newton solver with ``--old d7b54de`` (the tests hold the new one
+to that solver too, ``tests/oracles/old_irr.py``).
 
 The flows: an up-front cost (spread over 1-3 months), a benefit that starts
 after a lag and ramps (s-curve) to a level, recurring costs, multiplicative
@@ -39,28 +42,39 @@ from pathlib import Path
 import numba
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from simulate.kernel import irr as new_irr
 
-from simulate import _irr as new_irr  # noqa: E402
+from . import _common
+
+# Where the solver has lived: first the path of today's layout.
+SOLVER_PATHS = ("simulate/kernel/irr.py", "simulate/_irr.py")
+# Lines that key numba's cache on the package's files (jitcache): only
+# meaningful inside the package, so dropped from a copy loaded on its own.
+_PACKAGE_ONLY = (
+    "from .jitcache import key_on_sources",
+    "from ._jitcache import key_on_sources",
+    "key_on_sources(globals())",
+)
+
+
+def _git_show(rev: str) -> str:
+    """The solver's source at revision ``rev``, wherever it was then."""
+    for path in SOLVER_PATHS:
+        done = subprocess.run(
+            ["git", "show", f"{rev}:{path}"], cwd=_common.ROOT, capture_output=True, text=True
+        )
+        if done.returncode == 0:
+            return done.stdout
+    raise SystemExit(f"no IRR solver at {rev} (looked for {', '.join(SOLVER_PATHS)})")
+
+
+def _standalone(source: str) -> str:
+    return "\n".join(line for line in source.splitlines() if line not in _PACKAGE_ONLY)
 
 
 def load_old(rev: str):
-    """Import ``simulate/_irr.py`` as of git revision ``rev`` as a module."""
-    text = subprocess.run(
-        ["git", "show", f"{rev}:simulate/_irr.py"],
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    # Loaded as a lone module, so drop the package-relative cache keying
-    # (simulate/_jitcache.py), which only matters inside the package.
-    text = "\n".join(
-        line
-        for line in text.splitlines()
-        if line not in ("from ._jitcache import key_on_sources", "key_on_sources(globals())")
-    )
+    """Import the IRR solver as of git revision ``rev`` as a module."""
+    text = _standalone(_git_show(rev))
     digest = hashlib.sha256(text.encode()).hexdigest()[:16]
     folder = Path(tempfile.gettempdir()) / "simulate_bench_irr" / digest
     folder.mkdir(parents=True, exist_ok=True)
@@ -140,17 +154,17 @@ def best_times(drives, cf, cum, outs, repeat: int, batch: int) -> tuple[np.ndarr
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--old", default="HEAD", help="git revision of the old _irr.py")
+    parser.add_argument("--old", default="HEAD", help="git revision of the old solver")
     parser.add_argument("--trials", type=int, default=200_000)
     parser.add_argument("--horizon", type=int, default=60)
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--batch", type=int, default=1000, help="rows per timed batch")
-    parser.add_argument("--seed", type=int, default=20240601)
+    parser.add_argument("--seed", type=int, default=_common.SEED)
     args = parser.parse_args(argv)
 
     old_module, old_text = load_old(args.old)
-    if old_text == (ROOT / "simulate" / "_irr.py").read_text(encoding="utf-8"):
-        print(f"note: simulate/_irr.py is the same as at {args.old}; try --old d7b54de")
+    if old_text == _standalone(Path(new_irr.__file__).read_text(encoding="utf-8")):
+        print(f"note: {SOLVER_PATHS[0]} is the same as at {args.old}; try --old d7b54de")
     global _old_irr, _new_irr
     _old_irr, _new_irr = old_module.irr, new_irr.irr
 

@@ -1,10 +1,10 @@
 """Time Sobol' sensitivity analysis (Saltelli design, Jansen estimators, bootstrap).
 
-    python bench/sobol.py                                  # omnichannel, 2^14 base samples
-    python bench/sobol.py --n-base 65536 --repeat 3 --json /tmp/sobol.json
-    python bench/sobol.py configs/contact_center_aht.yaml
+    python -m bench.sobol                                  # omnichannel, 2^14 base samples
+    python -m bench.sobol --n-base 65536 --repeat 3 --json /tmp/sobol.json
+    python -m bench.sobol configs/contact_center_aht.yaml
 
-What it reports (best of ``--repeat`` wall-clock times, ``time.perf_counter``;
+Run from the repository root. What it reports (best of ``--repeat`` wall-clock times, ``time.perf_counter``;
 the JIT is warmed first, so no compilation is timed):
 
 a. end to end: ``sensitivity.sobol(model, n_base=N, seed=...)``: the scrambled
@@ -22,10 +22,6 @@ compare figures only from quiet runs.
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import sys
-import time
 import warnings
 from pathlib import Path
 
@@ -33,67 +29,60 @@ import numba
 import numpy as np
 from scipy.stats import qmc
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))  # the checkout's simulate, as the tests use it
+from simulate import sensitivity
+from simulate.engine import evaluate, kernel_tables
+from simulate.sampling import ppf_matrix
 
-from simulate import sensitivity  # noqa: E402
-from simulate.config import load_config  # noqa: E402
-from simulate.engine import evaluate, kernel_tables  # noqa: E402
-from simulate.sampling import ppf_matrix  # noqa: E402
-
-SEED = 20240601
+from . import _common
 
 
-def best_of(repeat: int, func) -> tuple[float, object]:
-    times, out = [], None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        out = func()
-        times.append(time.perf_counter() - t0)
-    return min(times), out
-
-
-def main(argv=None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("config", nargs="?", default=str(ROOT / "configs" / "omnichannel.yaml"))
-    p.add_argument("--n-base", type=int, default=1 << 14, help="base samples (default 2^14)")
-    p.add_argument("--repeat", type=int, default=3)
-    p.add_argument("--json", type=Path, help="also write the figures here")
-    args = p.parse_args(argv)
-
-    model = load_config(args.config)
+def measure(model, n: int, repeat: int) -> tuple[float, dict, float, float]:
+    """Best wall seconds of the analysis (with its result), of the kernel alone and of the design."""
     k = len(model.inputs)
-    n = args.n_base
-    evaluations = n * (k + 2)
     tables = kernel_tables(model)
-    load_before = os.getloadavg()
 
     def full():
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", sensitivity.SensitivityWarning)  # correlations note
-            return sensitivity.sobol(model, n_base=n, seed=SEED, tables=tables)
+            return sensitivity.sobol(model, n_base=n, seed=_common.SEED, tables=tables)
 
     with warnings.catch_warnings():  # warm-up: JIT cache, first qmc call
         warnings.simplefilter("ignore", sensitivity.SensitivityWarning)
-        sensitivity.sobol(model, n_base=1024, seed=SEED, tables=tables)
-    t_full, result = best_of(args.repeat, full)
+        sensitivity.sobol(model, n_base=1024, seed=_common.SEED, tables=tables)
+    analysis = _common.best_of(repeat, full)
 
-    x = ppf_matrix(model, np.random.default_rng(SEED).random((k, n)))
+    x = ppf_matrix(model, np.random.default_rng(_common.SEED).random((k, n)))
 
     def kernel():
         for _ in range(k + 2):
             evaluate(model, x, with_irr=False, tables=tables)
 
-    t_kernel, _ = best_of(args.repeat, kernel)
-
     def design():
-        u = qmc.Sobol(d=2 * k, scramble=True, rng=np.random.default_rng(SEED)).random(n)
+        u = qmc.Sobol(d=2 * k, scramble=True, rng=np.random.default_rng(_common.SEED)).random(n)
         return ppf_matrix(model, u[:, :k].T), ppf_matrix(model, u[:, k:].T)
 
+    t_kernel = _common.best_of(repeat, kernel).wall
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # a non-power-of-two n
-        t_design, _ = best_of(args.repeat, design)
-    load_after = os.getloadavg()
+        t_design = _common.best_of(repeat, design).wall
+    return analysis.wall, analysis.value, t_kernel, t_design
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("config", nargs="?", default=str(_common.CONFIGS / "omnichannel.yaml"))
+    p.add_argument("--n-base", type=int, default=1 << 14, help="base samples (default 2^14)")
+    p.add_argument("--repeat", type=int, default=3)
+    p.add_argument("--json", type=Path, help="also write the figures here")
+    args = p.parse_args(argv)
+
+    model = _common.load_model(args.config)
+    k = len(model.inputs)
+    n = args.n_base
+    evaluations = n * (k + 2)
+    load_before = _common.load_average()
+    t_full, result, t_kernel, t_design = measure(model, n, args.repeat)
+    load_after = _common.load_average()
 
     figures = {
         "config": str(args.config),
@@ -107,8 +96,8 @@ def main(argv=None) -> int:
         "kernel_seconds": round(t_kernel, 3),
         "kernel_evaluations_per_second": round(evaluations / t_kernel),
         "design_seconds": round(t_design, 3),
-        "load_average_before": load_before[0],
-        "load_average_after": load_after[0],
+        "load_average_before": load_before,
+        "load_average_after": load_after,
     }
     print(f"Sobol' indices of {model.name} ({args.config})")
     print(f"  {k} inputs, {n:,} base samples -> {evaluations:,} kernel evaluations, "
@@ -116,11 +105,10 @@ def main(argv=None) -> int:
     print(f"  end to end     {t_full:7.2f} s   {evaluations / t_full:12,.0f} evaluations/s")
     print(f"  kernel only    {t_kernel:7.2f} s   {evaluations / t_kernel:12,.0f} evaluations/s")
     print(f"  design only    {t_design:7.2f} s   (qmc.Sobol + quantile transforms)")
-    print(f"  load average   {load_before[0]:.2f} before, {load_after[0]:.2f} after")
+    print(f"  load average   {load_before:.2f} before, {load_after:.2f} after")
     top = result["indices"][:3]
     print("  top by ST      " + ", ".join(f"{r['input']} {r['ST']:.2f}" for r in top))
-    if args.json:
-        args.json.write_text(json.dumps(figures, indent=2) + "\n")
+    _common.write_json(args.json, figures)
     return 0
 
 

@@ -1,25 +1,23 @@
 """Regenerate the charts in figures/ that the README shows, from configs/.
 
-    python scripts/readme_figures.py
+    python -m scripts.readme_figures
 
-Runs the omnichannel example (its standard charts, plus the sensitivity
-spider), the scenarios of the churn example, and the portfolio batch, each
-with the seeds written in the configs (and --seed 1 for the batch), then
-copies the PNGs into figures/. Deterministic: the same code gives the same
+Run from the repository root. Runs the omnichannel example (its standard
+charts, plus the sensitivity spider), the scenarios of the churn example,
+and the portfolio batch, each with the seeds written in the configs (and
+--seed 1 for the batch), then copies the PNGs into figures/. Deterministic: the same code gives the same
 numbers, and the same SVGs byte for byte.
 """
 
 from __future__ import annotations
 
 import shutil
-import sys
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from simulate.cli import main
 
-from simulate.cli import main  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def run(argv: list[str]) -> None:

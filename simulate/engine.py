@@ -14,30 +14,24 @@ from typing import Any
 import numpy as np
 
 from .config import Model
-from .kernel import cashflow as _core
-from .kernel.tables import Tables, kernel_tables
+from .kernel import cashflow
+from .kernel.tables import OUTPUT_NAMES, Tables, kernel_tables
 from .metrics import summarize
 from .sampling import DEFAULT_CHUNK, iter_chunks
 from .seeds import resolve_seed
 
 __all__ = ["DEFAULT_PATHS", "OUTPUT_NAMES", "Outputs", "Result", "evaluate", "kernel_tables", "run"]
 
-OUTPUT_NAMES = (
-    "npv",
-    "roi",
-    "pv_benefits",
-    "pv_costs",
-    "payback_months",
-    "discounted_payback_months",
-    "irr",
-)
 # Trials whose cumulative cash-flow paths are kept (for fan charts).
 DEFAULT_PATHS = 2000
 
 
 @dataclass(frozen=True)
 class Outputs:
-    """Per-trial outputs of the kernel for one matrix of inputs (MODEL.md 6)."""
+    """Per-trial outputs of the kernel for one matrix of inputs (docs/model.md section 6).
+
+    The first fields are :data:`OUTPUT_NAMES`, in order.
+    """
 
     npv: np.ndarray
     roi: np.ndarray
@@ -85,14 +79,10 @@ def evaluate(
     n_paths = min(n_paths, n)
     paths = np.empty((n_paths, T1))
     dpaths = np.empty((n_paths, T1))
-    n_blocks = -(-n // _core.BLOCK)
+    n_blocks = -(-n // cashflow.BLOCK)
     block_pv = np.zeros((n_blocks, len(model.lines)))
-    _core.simulate(
-        inputs, *tables, with_irr,
-        out["npv"], out["roi"], out["pv_benefits"], out["pv_costs"],
-        out["payback_months"], out["discounted_payback_months"], out["irr"],
-        paths, dpaths, block_pv,
-    )  # fmt: skip
+    outputs = [out[name] for name in OUTPUT_NAMES]  # the kernel's order
+    cashflow.simulate(inputs, *tables, with_irr, *outputs, paths, dpaths, block_pv)
     return Outputs(**out, paths=paths, discounted_paths=dpaths, line_pv_sum=block_pv.sum(axis=0))
 
 
@@ -122,7 +112,7 @@ class Result:
     inputs: np.ndarray | None = field(default=None, repr=False)
 
     def outputs(self) -> dict[str, np.ndarray]:
-        """The per-trial outputs of MODEL.md section 6, by name."""
+        """The per-trial outputs of docs/model.md section 6, by name."""
         return {name: getattr(self, name) for name in OUTPUT_NAMES}
 
     def sample_arrays(self) -> dict[str, np.ndarray]:
@@ -138,7 +128,7 @@ class Result:
         return summarize(self)
 
     def summary(self) -> dict[str, Any]:
-        """The dict written as ``summary.json`` (INTERFACE.md)."""
+        """The dict written as ``summary.json`` (docs/interface.md)."""
         return self._summary
 
 

@@ -1,4 +1,4 @@
-"""Summaries of per-trial outputs (MODEL.md section 7).
+"""Summaries of per-trial outputs (docs/model.md section 7).
 
 Every number here is computed from arrays handed in; nothing draws or plots.
 """
@@ -14,6 +14,7 @@ import numpy as np
 from . import _pool
 from .config import Model
 from .files import finite_or_none
+from .kernel.tables import OUTPUT_NAMES
 from .version import __version__
 
 __all__ = [
@@ -27,6 +28,12 @@ __all__ = [
 ]
 
 PERCENTILES = (5, 10, 25, 50, 75, 90, 95)
+# How each output is summarised (docs/model.md section 7): paybacks' moments
+# over the trials that pay back, ROI and IRR over the trials where they are
+# defined, the rest over all trials. The summary lists them in this order.
+_PAYBACKS = ("payback_months", "discounted_payback_months")
+_WHERE_DEFINED = ("roi", "irr")
+_OVER_ALL = tuple(name for name in OUTPUT_NAMES if name not in _PAYBACKS + _WHERE_DEFINED)
 
 
 class RunOutputs(Protocol):
@@ -116,38 +123,19 @@ def cvar(x: np.ndarray, alpha: float = 0.05) -> float:
 
 
 def summarize(result: RunOutputs) -> dict[str, Any]:
-    """The ``summary.json`` dict of INTERFACE.md for a run."""
+    """The ``summary.json`` dict of docs/interface.md for a run."""
     model = result.model
     n = result.trials
-    npv = result.npv
     # The outputs are independent: summarise them in the thread pool, slowest first.
     pool = _pool.executor(n, 8)
-    paybacks = {
-        name: pool.submit(_describe, getattr(result, name), True)
-        for name in ("payback_months", "discounted_payback_months")
-    }
+    paybacks = {name: pool.submit(_describe, getattr(result, name), True) for name in _PAYBACKS}
     defined = {
-        name: pool.submit(_describe_defined, getattr(result, name)) for name in ("roi", "irr")
+        name: pool.submit(_describe_defined, getattr(result, name)) for name in _WHERE_DEFINED
     }
-    plain = {
-        name: pool.submit(_describe, getattr(result, name))
-        for name in ("npv", "pv_benefits", "pv_costs")
-    }
-    worst = pool.submit(cvar, npv)
-
+    plain = {name: pool.submit(_describe, getattr(result, name)) for name in _OVER_ALL}
+    worst = pool.submit(cvar, result.npv)
     # Meanwhile, on this thread: the probabilities.
-    p_pos = _fraction(npv > 0)
-    payback = result.payback_months
-    target_p = model.target_payback_months
-    target_roi = model.target_roi
-    probabilities = {
-        "npv_positive": p_pos,
-        "npv_positive_se": math.sqrt(p_pos * (1 - p_pos) / (n - 1)) if n > 1 else None,
-        "payback_within_horizon": None,  # below, from the count of finite paybacks
-        "payback_within_target": None if target_p is None else _fraction(payback <= target_p),
-        # NaN >= target is False: an undefined ROI does not reach the target.
-        "roi_at_least_target": None if target_roi is None else _fraction(result.roi >= target_roi),
-    }
+    probabilities = _probabilities(result)
 
     metrics: dict[str, dict[str, Any]] = {}
     for name, job in plain.items():
@@ -162,7 +150,8 @@ def summarize(result: RunOutputs) -> dict[str, Any]:
         metrics[name]["defined_fraction"] = size / n
     for name, job in paybacks.items():
         metrics[name] = job.result()[0]
-    probabilities["payback_within_horizon"] = paybacks["payback_months"].result()[2] / payback.size
+    paid_back = paybacks["payback_months"].result()[2]
+    probabilities["payback_within_horizon"] = paid_back / result.payback_months.size
     return {
         "name": model.name,
         "config": model.file,
@@ -176,6 +165,24 @@ def summarize(result: RunOutputs) -> dict[str, Any]:
         "metrics": metrics,
         "probabilities": probabilities,
         "version": __version__,
+    }
+
+
+def _probabilities(result: RunOutputs) -> dict[str, float | None]:
+    """The ``probabilities`` of the summary; ``payback_within_horizon`` is left for the caller."""
+    n = result.trials
+    p_pos = _fraction(result.npv > 0)
+    target_p = result.model.target_payback_months
+    target_roi = result.model.target_roi
+    return {
+        "npv_positive": p_pos,
+        "npv_positive_se": math.sqrt(p_pos * (1 - p_pos) / (n - 1)) if n > 1 else None,
+        "payback_within_horizon": None,  # from the count of finite paybacks
+        "payback_within_target": (
+            None if target_p is None else _fraction(result.payback_months <= target_p)
+        ),
+        # NaN >= target is False: an undefined ROI does not reach the target.
+        "roi_at_least_target": None if target_roi is None else _fraction(result.roi >= target_roi),
     }
 
 

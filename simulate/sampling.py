@@ -1,4 +1,4 @@
-"""Draws: one matrix of input values per chunk of trials (MODEL.md section 2).
+"""Draws: one matrix of input values per chunk of trials (docs/model.md section 2).
 
 Layout: ``inputs[j, t]`` is input ``j`` (``model.inputs[j]``) in trial ``t``;
 each input's draws are contiguous.
@@ -27,7 +27,7 @@ writes its own row, so the inputs are drawn in the thread pool of ``_pool`` (num
 generators and ufuncs release the GIL); the Iman-Conover permutations share
 one stream and are drawn in order by one task, overlapping the draws. Which
 thread does what changes the timing only: the draws are bitwise the same
-with any number of threads (``tests/test_metrics_sampling.py`` checks this).
+with any number of threads (``tests/test_sampling.py`` checks this).
 """
 
 from __future__ import annotations
@@ -58,7 +58,13 @@ DEFAULT_CHUNK = 1 << 18
 _U_EPS = 2.0**-53
 # Distributions drawn with the Generator's own method rather than ppf(u).
 _DIRECT = frozenset({"beta", "pert"})
-_CORRELATION_KEY = 0  # spawn key of the Iman-Conover permutation stream
+# Spawn keys of the streams that are not an input's: the Iman-Conover
+# permutations (a child of the chunk, where the inputs' keys are odd) and the
+# Sobol' scramble (a child of the run's root, far past any chunk's index).
+_CORRELATION_KEY = 0
+_SOBOL_KEY = 1 << 62
+
+
 # -- correlations ------------------------------------------------------------------------
 
 
@@ -241,10 +247,10 @@ def iter_chunks(
     children = root.spawn(n_chunks)
     sobol = None
     if sampling == "sobol" and model.inputs:
-        from scipy.stats import qmc
-
-        sobol_seed = seeds.child(root, 1 << 62)
-        sobol = qmc.Sobol(d=len(model.inputs), scramble=True, rng=np.random.default_rng(sobol_seed))
+        sobol_seed = seeds.child(root, _SOBOL_KEY)
+        sobol = _qmc().Sobol(
+            d=len(model.inputs), scramble=True, rng=np.random.default_rng(sobol_seed)
+        )
     for c, child in enumerate(children):
         start = c * chunk_size
         n = min(chunk_size, trials - start)

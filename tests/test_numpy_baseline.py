@@ -1,6 +1,6 @@
 """The numpy baseline of bench/ computes the same model as the kernel.
 
-``bench/engine.py`` times the numba engine against ``bench/numpy_model.py``;
+``bench/engine.py`` times the numba engine against ``oracles.numpy_model``;
 the comparison means something only if both give the same per-trial outputs.
 Every example config is checked on a few thousand trials drawn the way
 ``run`` draws them, plus a synthetic config that reaches the branches the
@@ -10,30 +10,16 @@ escalation, flows with several sign changes for each IRR rule).
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 import numpy as np
 import pytest
+from conftest import CONFIGS
+from oracles import numpy_model
 
 from simulate import engine, load_config, sampling
 from simulate.config import model_from_dict
 
-ROOT = Path(__file__).resolve().parent.parent
-CONFIGS = sorted((ROOT / "configs").glob("*.yaml"))
 TRIALS = 3000
 CHUNK = 1024  # several chunks, as in a real run
-
-
-def _load_baseline():
-    # bench/ is a folder of scripts, not a package.
-    spec = importlib.util.spec_from_file_location("numpy_model", ROOT / "bench" / "numpy_model.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-numpy_model = _load_baseline()
 
 SYNTHETIC = {
     "name": "Every branch",
@@ -73,7 +59,9 @@ SYNTHETIC = {
     ],
 }  # fmt: skip
 
-CASES = [pytest.param(lambda p=p: load_config(p), id=p.stem) for p in CONFIGS]
+CASES = [
+    pytest.param(lambda p=p: load_config(p), id=p.stem) for p in sorted(CONFIGS.glob("*.yaml"))
+]
 CASES.append(pytest.param(lambda: model_from_dict(SYNTHETIC), id="synthetic"))
 
 

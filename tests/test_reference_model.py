@@ -1,7 +1,8 @@
 """Tests of the plain-Python reference model against hand-worked numbers and numpy-financial.
 
-The hand-worked cases (with their arithmetic) live in ``reference_model.HANDWORKED_CASES``
-so that the fast engine's tests can be parametrized over the same cases.
+The oracle is ``oracles.reference_model``. The hand-worked cases (with their
+arithmetic) live in ``oracles.handworked`` so that the engine's tests can be
+parametrized over the same cases.
 """
 
 import math
@@ -10,23 +11,8 @@ from itertools import accumulate, pairwise
 
 import numpy_financial as npf
 import pytest
-
-try:
-    from tests.reference_model import (
-        HANDWORKED_CASES,
-        effect_multiplier,
-        irr_annual,
-        payback,
-        reference_trial,
-    )
-except ModuleNotFoundError:  # tests/ itself on sys.path (plain `pytest`, no package)
-    from reference_model import (
-        HANDWORKED_CASES,
-        effect_multiplier,
-        irr_annual,
-        payback,
-        reference_trial,
-    )
+from oracles.handworked import HANDWORKED_CASES
+from oracles.reference_model import effect_multiplier, irr_annual, payback, reference_trial
 
 REL = 1e-12
 ABS = 1e-9  # only matters for expected values at or near zero

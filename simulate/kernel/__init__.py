@@ -1,8 +1,8 @@
 """The numerical core: the model as tables, the numba cash-flow kernel and its IRR solver.
 
-:mod:`.tables` turns a validated model into the small arrays the kernel walks;
-:mod:`.cashflow` runs every trial's monthly cash flows (MODEL.md sections 3-6
-in ``docs/model.md``); :mod:`.irr` solves each trial's IRR; :mod:`.jitcache`
+:mod:`.tables` turns a validated model into the small arrays the kernel walks
+and names its outputs; :mod:`.cashflow` runs every trial's monthly cash flows
+(docs/model.md sections 3-6); :mod:`.irr` solves each trial's IRR; :mod:`.jitcache`
 keys numba's on-disk cache on every file a kernel is compiled from. Only
 :mod:`simulate.engine` calls the kernel.
 """

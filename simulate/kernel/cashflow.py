@@ -1,8 +1,9 @@
-"""Numba kernels: a matrix of draws in, per-trial outputs out (MODEL.md 3-6).
+"""Numba kernels: a matrix of draws in, per-trial outputs out (docs/model.md sections 3-6).
 
-The model arrives as small tables, one row per benefit or cost line:
+The model arrives as small tables (:mod:`.tables`), one row per benefit or
+cost line:
 
-- ``code[l]``: the line type (see ``_schema``), ``is_cost[l]``;
+- ``code[l]``: the line type (see ``config/schema``), ``is_cost[l]``;
 - ``mode[l]`` (1 = absolute), ``scurve[l]`` (1 = s_curve ramp);
 - ``src[l, s]``: the input column feeding parameter slot ``s``, or -1 for the
   constant ``const[l, s]``;
@@ -13,7 +14,7 @@ Layout: ``prange`` runs over fixed-size blocks of ``BLOCK`` trials, and
 inside a block the trials are the innermost loop (``cf[m, i]`` is month ``m``
 of the block's trial ``i``). Every formula is then the same arithmetic on
 ``BLOCK`` independent lanes, which LLVM turns into SIMD code; the serial
-recurrences of MODEL.md (retention, conversion, cumulative sums, payback)
+recurrences of docs/model.md (retention, conversion, cumulative sums, payback)
 run along the months of each lane, never across trials, so no sum is
 reassociated and the results do not depend on the SIMD width.
 
@@ -22,6 +23,13 @@ results would depend on scheduling). Every trial writes only its own output
 slots, and per-line PV sums are kept per block and added up afterwards in
 block order, so the results are bitwise identical for any number of threads.
 No ``fastmath``: its reassociation would make the last bits machine-dependent.
+
+The kernels take the tables' arrays, scratch and output buffers as plain
+positional arguments, so they are exempt from the six-parameter rule: the
+engine's one call passes them in the order of ``Tables`` and of
+``OUTPUT_NAMES``, and the helpers' are their callers' arrays. Helpers marked
+``inline="always"`` are inlined into their caller by numba before it is
+compiled: splitting a kernel into them costs no speed.
 """
 
 from __future__ import annotations
@@ -44,7 +52,7 @@ from ..config.schema import (  # line type codes and parameter slots (frozen int
     SLOT_SCALE,
     SPEND,
 )
-from .irr import irr
+from .irr import irr as annual_irr
 from .jitcache import key_on_sources
 
 # Trials per block: the SIMD lanes of every loop. Outputs do not depend on it,
@@ -80,7 +88,7 @@ def _load(P, inputs, src, const, line, t0, nb):
 
 @njit(cache=True, inline="always")
 def _timing(P, W, nb, decays):
-    """Per-lane constants of e(m) (MODEL.md section 3); returns the first month any lane has effect.
+    """Per-lane constants of e(m) (docs/model.md section 3); returns the first month any lane has effect.
 
     After full effect (``tau > ramp``) the decay factor is
     ``(1 - decay) ** ((tau - ramp) / 12)``: computed at the first decayed month
@@ -136,91 +144,90 @@ def _effect(W, i, m, scurve):
     return e * W[_SCALE, i] if tau > 0.0 else 0.0
 
 
-@njit(cache=True, error_model="numpy")
-def _line_block(c, absolute, scurve, decays, P, W, S, profile, disc, out, lpv, nb):
-    """Add a line's amounts (all >= 0) to ``out[:, :nb]`` and their PV to ``lpv``.
-
-    ``c`` is the line's type code and ``P`` its parameters per lane
-    (``_load``); ``W`` and ``S`` are scratch. ``out`` is the block's benefits
-    or its costs.
-    """
-    T1 = out.shape[0]
+@njit(cache=True, inline="always")
+def _profile_line(P, S, profile, disc, out, lpv, nb):
+    """A scheduled or one_time line: its fixed per-period amounts times amount and scale."""
     for i in range(nb):
-        lpv[i] = 0.0
-    if c == PROFILE:
+        S[0, i] = P[0, i] * P[SLOT_SCALE, i]
+    for m in range(out.shape[0]):
+        a = profile[m]
+        d = disc[m]
         for i in range(nb):
-            S[0, i] = P[0, i] * P[SLOT_SCALE, i]
-        for m in range(T1):
-            a = profile[m]
-            d = disc[m]
-            for i in range(nb):
-                v = S[0, i] * a
-                out[m, i] += v
-                lpv[i] += v * d
-        return
-    if c == RECURRING_COST:
+            v = S[0, i] * a
+            out[m, i] += v
+            lpv[i] += v * d
+
+
+@njit(cache=True, inline="always")
+def _recurring_cost_line(P, S, disc, out, lpv, nb):
+    """A recurring cost between start_month and end_month, escalated once a year."""
+    for i in range(nb):
+        S[0, i] = P[0, i] * P[SLOT_SCALE, i]  # amount * scale
+        S[1, i] = 12.0  # months after start_month of the next escalation
+        S[2, i] = 1.0  # (1 + escalation) ** floor(max(m - start_month, 0) / 12)
+    for m in range(1, out.shape[0]):
+        d = disc[m]
         for i in range(nb):
-            S[0, i] = P[0, i] * P[SLOT_SCALE, i]  # amount * scale
-            S[1, i] = 12.0  # months after start_month of the next escalation
-            S[2, i] = 1.0  # (1 + escalation) ** floor(max(m - start_month, 0) / 12)
-        for m in range(1, T1):
-            d = disc[m]
-            for i in range(nb):
-                start = P[1, i]
-                w = _clip01(m - start + 1.0) * _clip01(P[2, i] - m + 1.0)
-                # A year passes when m - start reaches the next multiple of 12
-                # (at most one a month); compared, not divided, so it is exact.
-                # No escalating once the cost has ended (w = 0), where an
-                # overflow to inf would give 0 * inf.
-                step = m - start >= S[1, i] and w > 0.0
-                g = S[2, i] * (1.0 + P[3, i]) if step else S[2, i]
-                S[1, i] = S[1, i] + 12.0 if step else S[1, i]
-                S[2, i] = g
-                v = w * S[0, i] * g
-                out[m, i] += v
-                lpv[i] += v * d
-        return
-    first = _timing(P, W, nb, decays)
-    if c == RETENTION:
+            start = P[1, i]
+            w = _clip01(m - start + 1.0) * _clip01(P[2, i] - m + 1.0)
+            # A year passes when m - start reaches the next multiple of 12
+            # (at most one a month); compared, not divided, so it is exact.
+            # No escalating once the cost has ended (w = 0), where an
+            # overflow to inf would give 0 * inf.
+            step = m - start >= S[1, i] and w > 0.0
+            g = S[2, i] * (1.0 + P[3, i]) if step else S[2, i]
+            S[1, i] = S[1, i] + 12.0 if step else S[1, i]
+            S[2, i] = g
+            v = w * S[0, i] * g
+            out[m, i] += v
+            lpv[i] += v * d
+
+
+@njit(cache=True, inline="always")
+def _retention_line(absolute, scurve, P, W, S, disc, out, lpv, nb):
+    """Retention: the margin of the customers the lower churn keeps (docs/model.md 4)."""
+    for i in range(nb):
+        S[0, i] = P[0, i]  # B_m, customers without the programme
+        S[1, i] = P[0, i]  # I_m, with it
+    for m in range(1, out.shape[0]):
+        d = disc[m]
         for i in range(nb):
-            S[0, i] = P[0, i]  # B_m, customers without the programme
-            S[1, i] = P[0, i]  # I_m, with it
-        for m in range(1, T1):
-            d = disc[m]
-            for i in range(nb):
-                e = _effect(W, i, m, scurve)
-                c0 = P[3, i]
-                dd = P[4, i]
-                cm = c0 - dd * e if absolute else c0 * (1.0 - dd * e)
-                cm = cm if cm > 0.0 else 0.0
-                a = P[5, i]
-                base = S[0, i] * (1.0 - c0) + a
-                treated = S[1, i] * (1.0 - cm) + a
-                S[0, i] = base
-                S[1, i] = treated
-                v = (treated - base) * P[1, i] * P[2, i]
-                out[m, i] += v
-                lpv[i] += v * d
-        return
-    # Before `first` every lane has e(m) = 0: nothing to add (conversion's X_m
-    # stays 0 there too).
-    first = max(first, 1)
-    if c == CONVERSION:
+            e = _effect(W, i, m, scurve)
+            c0 = P[3, i]
+            dd = P[4, i]
+            cm = c0 - dd * e if absolute else c0 * (1.0 - dd * e)
+            cm = cm if cm > 0.0 else 0.0
+            a = P[5, i]
+            base = S[0, i] * (1.0 - c0) + a
+            treated = S[1, i] * (1.0 - cm) + a
+            S[0, i] = base
+            S[1, i] = treated
+            v = (treated - base) * P[1, i] * P[2, i]
+            out[m, i] += v
+            lpv[i] += v * d
+
+
+@njit(cache=True, inline="always")
+def _conversion_line(first, absolute, scurve, P, W, S, disc, out, lpv, nb):
+    """Conversion: value per extra conversion plus the margin of converts still paying."""
+    for i in range(nb):
+        S[0, i] = 0.0  # X_m, converted customers still paying
+    for m in range(first, out.shape[0]):
+        d = disc[m]
         for i in range(nb):
-            S[0, i] = 0.0  # X_m, converted customers still paying
-        for m in range(first, T1):
-            d = disc[m]
-            for i in range(nb):
-                e = _effect(W, i, m, scurve)
-                leads = P[0, i]
-                dp = P[2, i] * e if absolute else P[1, i] * P[2, i] * e
-                kept = S[0, i] * (1.0 - P[6, i]) + leads * dp
-                S[0, i] = kept
-                v = leads * dp * P[3, i] + kept * P[4, i] * P[5, i]
-                out[m, i] += v
-                lpv[i] += v * d
-        return
-    # The rest are a monthly amount times the effect.
+            e = _effect(W, i, m, scurve)
+            leads = P[0, i]
+            dp = P[2, i] * e if absolute else P[1, i] * P[2, i] * e
+            kept = S[0, i] * (1.0 - P[6, i]) + leads * dp
+            S[0, i] = kept
+            v = leads * dp * P[3, i] + kept * P[4, i] * P[5, i]
+            out[m, i] += v
+            lpv[i] += v * d
+
+
+@njit(cache=True, inline="always")
+def _effect_line(c, first, scurve, P, W, S, disc, out, lpv, nb):
+    """spend_uplift, handle_time, deflection, recurring: a monthly amount times e(m)."""
     for i in range(nb):
         p0 = P[0, i]
         if c == SPEND:
@@ -232,7 +239,7 @@ def _line_block(c, absolute, scurve, decays, P, W, S, profile, disc, out, lpv, n
         else:  # RECURRING_BENEFIT
             k = p0
         S[0, i] = k
-    for m in range(first, T1):
+    for m in range(first, out.shape[0]):
         d = disc[m]
         for i in range(nb):
             v = S[0, i] * _effect(W, i, m, scurve)
@@ -240,9 +247,38 @@ def _line_block(c, absolute, scurve, decays, P, W, S, profile, disc, out, lpv, n
             lpv[i] += v * d
 
 
+@njit(cache=True, error_model="numpy")
+def _line_block(c, absolute, scurve, decays, P, W, S, profile, disc, out, lpv, nb):
+    """Add a line's amounts (all >= 0) to ``out[:, :nb]`` and their PV to ``lpv``.
+
+    ``c`` is the line's type code and ``P`` its parameters per lane
+    (``_load``); ``W`` and ``S`` are scratch. ``out`` is the block's benefits
+    or its costs. A call, not inlined into :func:`simulate`: that cuts a cold
+    compile from 44 s to 19 s for about 3% of warm speed (bench/README.md).
+    """
+    for i in range(nb):
+        lpv[i] = 0.0
+    if c == PROFILE:
+        _profile_line(P, S, profile, disc, out, lpv, nb)
+    elif c == RECURRING_COST:
+        _recurring_cost_line(P, S, disc, out, lpv, nb)
+    else:
+        first = _timing(P, W, nb, decays)
+        if c == RETENTION:
+            _retention_line(absolute, scurve, P, W, S, disc, out, lpv, nb)
+        else:
+            # Before `first` every lane has e(m) = 0: nothing to add
+            # (conversion's X_m stays 0 there too).
+            first = max(first, 1)
+            if c == CONVERSION:
+                _conversion_line(first, absolute, scurve, P, W, S, disc, out, lpv, nb)
+            else:
+                _effect_line(c, first, scurve, P, W, S, disc, out, lpv, nb)
+
+
 @njit(cache=True, inline="always")
 def _payback_step(m, s, dipped, month):
-    """One month of MODEL.md section 6's payback on one lane: the new (dipped, crossing month).
+    """One month of docs/model.md section 6's payback on one lane: the new (dipped, crossing month).
 
     With ``s`` the cumulative flow: once it has been below 0 (dipped), the
     first month it is back at or above 0 is the crossing; a later dip does
@@ -268,35 +304,127 @@ def _payback_result(dipped, month, flows, lane):
     return (k - 1) + (-s) / flows[k, lane]
 
 
+@njit(cache=True, inline="always")
+def _block_lines(
+    b, t0, nb, inputs, code, is_cost, mode, scurve, src, const, prof_row, profiles,
+    no_profile, disc, P, W, S, ben, cost, lpv, block_line_pv,
+):  # fmt: skip
+    """Block ``b``'s benefits and costs by month, each line's PV summed into ``block_line_pv[b]``."""
+    ben[:] = 0.0
+    cost[:] = 0.0
+    for line in range(code.shape[0]):
+        _load(P, inputs, src, const, line, t0, nb)
+        c = code[line]
+        decays = src[line, SLOT_DECAY] >= 0 or const[line, SLOT_DECAY] > 0.0
+        profile = profiles[prof_row[line]] if c == PROFILE else no_profile
+        _line_block(
+            c, mode[line] == 1, scurve[line] == 1, decays,
+            P, W, S, profile, disc, cost if is_cost[line] else ben, lpv, nb,
+        )  # fmt: skip
+        total = 0.0
+        for i in range(nb):
+            total += lpv[i]
+        block_line_pv[b, line] = total
+
+
+@njit(cache=True, inline="always")
+def _block_totals(disc, ben, cost, cf, dcf, pvb, pvc, s, ds, dip, ddip, pb, dpb, nb):
+    """PVs, net flows, cumulative flows and both paybacks' states, month by month on every lane.
+
+    Net flows are benefits_m - costs_m, as docs/model.md section 6 has them:
+    exact ties stay exactly 0.
+    """
+    pvb[:] = 0.0
+    pvc[:] = 0.0
+    s[:] = 0.0
+    ds[:] = 0.0
+    dip[:] = False
+    ddip[:] = False
+    pb[:] = _NOT_YET
+    dpb[:] = _NOT_YET
+    for m in range(disc.shape[0]):
+        d = disc[m]
+        for i in range(nb):
+            pvb[i] += ben[m, i] * d
+            pvc[i] += cost[m, i] * d
+            x = ben[m, i] - cost[m, i]
+            cf[m, i] = x
+            s[i] += x
+            dip[i], pb[i] = _payback_step(m, s[i], dip[i], pb[i])
+            dcf[m, i] = x * d
+            ds[i] += dcf[m, i]
+            ddip[i], dpb[i] = _payback_step(m, ds[i], ddip[i], dpb[i])
+
+
+@njit(cache=True, inline="always")
+def _store_outputs(
+    t0, nb, pvb, pvc, dip, pb, ddip, dpb, cf, dcf,
+    npv, roi, pv_benefits, pv_costs, payback_months, discounted_payback_months, irr,
+):  # fmt: skip
+    """Write the block's per-trial outputs (IRR NaN until it is solved)."""
+    for i in range(nb):
+        t = t0 + i
+        pv_benefits[t] = pvb[i]
+        pv_costs[t] = pvc[i]
+        npv[t] = pvb[i] - pvc[i]
+        roi[t] = (pvb[i] - pvc[i]) / pvc[i] if pvc[i] != 0.0 else math.nan
+        payback_months[t] = _payback_result(dip[i], pb[i], cf, i)
+        discounted_payback_months[t] = _payback_result(ddip[i], dpb[i], dcf, i)
+        irr[t] = math.nan
+
+
+@njit(cache=True, inline="always")
+def _irr_and_paths(t0, nb, with_irr, cf, dcf, flow, cum, irr, paths, discounted_paths):
+    """Each trial's IRR and, for the first ``paths.shape[0]`` trials, its cumulative paths.
+
+    Per trial, on a contiguous copy of its flows.
+    """
+    n_paths = paths.shape[0]
+    for i in range(nb):
+        t = t0 + i
+        total = 0.0
+        for m in range(cf.shape[0]):
+            flow[m] = cf[m, i]
+            total += flow[m]
+            cum[m] = total
+        if with_irr:
+            irr[t] = annual_irr(flow, cum)
+        if t < n_paths:
+            dtotal = 0.0
+            for m in range(cf.shape[0]):
+                dtotal += dcf[m, i]
+                paths[t, m] = cum[m]
+                discounted_paths[t, m] = dtotal
+
+
 @njit(cache=True, parallel=True, error_model="numpy")
 def simulate(
-    inputs,  # (k, n) float64 draws, one row per uncertain input
-    code,
-    is_cost,
-    mode,
-    scurve,
-    src,
-    const,
-    prof_row,
-    profiles,
-    disc,  # (T+1,) discount factors
-    with_irr,
-    npv,
-    roi,
-    pv_benefits,
-    pv_costs,
-    payback_months,
-    discounted_payback_months,
-    irr_out,
-    paths,  # (n_paths, T+1) cumulative net cash flow of the first n_paths trials
-    discounted_paths,
-    block_line_pv,  # (n_blocks, L) per-block sums of each line's PV
-):
-    """Fill the per-trial outputs for every trial (one column of ``inputs`` each)."""
+    inputs, code, is_cost, mode, scurve, src, const, prof_row, profiles, disc, with_irr,
+    npv, roi, pv_benefits, pv_costs, payback_months, discounted_payback_months, irr,
+    paths, discounted_paths, block_line_pv,
+):  # fmt: skip
+    """Fill the per-trial outputs for every trial (one column of ``inputs`` each).
+
+    Parameters
+    ----------
+    inputs
+        ``(k, n)`` float64 draws, one row per uncertain input.
+    code, is_cost, mode, scurve, src, const, prof_row, profiles, disc
+        The model as :class:`.tables.Tables` (``disc``: the ``(T+1,)``
+        discount factors).
+    with_irr
+        Solve each trial's IRR (else it is NaN).
+    npv, roi, pv_benefits, pv_costs, payback_months, discounted_payback_months, irr
+        The ``(n,)`` outputs, written in place, in the order of
+        :data:`.tables.OUTPUT_NAMES`.
+    paths, discounted_paths
+        ``(n_paths, T+1)``: the cumulative (discounted) net cash flow of the
+        first ``n_paths`` trials, written in place.
+    block_line_pv
+        ``(n_blocks, L)``: each block's sum of each line's PV, written in place.
+    """
     n = npv.shape[0]
-    n_lines = code.shape[0]
     T1 = disc.shape[0]
-    n_paths = paths.shape[0]
     n_blocks = (n + BLOCK - 1) // BLOCK
     n_groups = (n_blocks + GROUP - 1) // GROUP
     for g in prange(n_groups):
@@ -327,71 +455,18 @@ def simulate(
         for b in range(g * GROUP, min((g + 1) * GROUP, n_blocks)):
             t0 = b * BLOCK
             nb = min(BLOCK, n - t0)
-            ben[:] = 0.0
-            cost[:] = 0.0
-            for line in range(n_lines):
-                _load(P, inputs, src, const, line, t0, nb)
-                c = code[line]
-                decays = src[line, SLOT_DECAY] >= 0 or const[line, SLOT_DECAY] > 0.0
-                profile = local_profiles[prof_row[line]] if c == PROFILE else no_profile
-                _line_block(
-                    c, mode[line] == 1, scurve[line] == 1, decays,
-                    P, W, S, profile, local_disc, cost if is_cost[line] else ben, lpv, nb,
-                )  # fmt: skip
-                total = 0.0
-                for i in range(nb):
-                    total += lpv[i]
-                block_line_pv[b, line] = total
-            # PVs, net flows (benefits_m - costs_m, as MODEL.md section 6 has
-            # them: exact ties stay exactly 0), cumulative flows and both
-            # paybacks, month by month on every lane.
-            pvb[:] = 0.0
-            pvc[:] = 0.0
-            s[:] = 0.0
-            ds[:] = 0.0
-            dip[:] = False
-            ddip[:] = False
-            pb[:] = _NOT_YET
-            dpb[:] = _NOT_YET
-            for m in range(T1):
-                d = disc[m]
-                for i in range(nb):
-                    pvb[i] += ben[m, i] * d
-                    pvc[i] += cost[m, i] * d
-                    x = ben[m, i] - cost[m, i]
-                    cf[m, i] = x
-                    s[i] += x
-                    dip[i], pb[i] = _payback_step(m, s[i], dip[i], pb[i])
-                    dcf[m, i] = x * d
-                    ds[i] += dcf[m, i]
-                    ddip[i], dpb[i] = _payback_step(m, ds[i], ddip[i], dpb[i])
-            for i in range(nb):
-                t = t0 + i
-                pv_benefits[t] = pvb[i]
-                pv_costs[t] = pvc[i]
-                npv[t] = pvb[i] - pvc[i]
-                roi[t] = (pvb[i] - pvc[i]) / pvc[i] if pvc[i] != 0.0 else math.nan
-                payback_months[t] = _payback_result(dip[i], pb[i], cf, i)
-                discounted_payback_months[t] = _payback_result(ddip[i], dpb[i], dcf, i)
-                irr_out[t] = math.nan
-            if with_irr or t0 < n_paths:
-                # Per trial, on a contiguous copy of its flows.
-                for i in range(nb):
-                    t = t0 + i
-                    total = 0.0
-                    for m in range(T1):
-                        flow[m] = cf[m, i]
-                        total += flow[m]
-                        cum[m] = total
-                    if with_irr:
-                        irr_out[t] = irr(flow, cum)
-                    if t < n_paths:
-                        dtotal = 0.0
-                        for m in range(T1):
-                            dtotal += dcf[m, i]
-                            paths[t, m] = cum[m]
-                            discounted_paths[t, m] = dtotal
+            _block_lines(
+                b, t0, nb, inputs, code, is_cost, mode, scurve, src, const, prof_row,
+                local_profiles, no_profile, local_disc, P, W, S, ben, cost, lpv, block_line_pv,
+            )  # fmt: skip
+            _block_totals(disc, ben, cost, cf, dcf, pvb, pvc, s, ds, dip, ddip, pb, dpb, nb)
+            _store_outputs(
+                t0, nb, pvb, pvc, dip, pb, ddip, dpb, cf, dcf,
+                npv, roi, pv_benefits, pv_costs, payback_months, discounted_payback_months, irr,
+            )  # fmt: skip
+            if with_irr or t0 < paths.shape[0]:
+                _irr_and_paths(t0, nb, with_irr, cf, dcf, flow, cum, irr, paths, discounted_paths)
 
 
-# A change to any file the kernels are built from recompiles them (see _jitcache).
+# A change to any file the kernels are built from recompiles them (see jitcache).
 key_on_sources(globals())

@@ -1,4 +1,11 @@
-"""The model as the kernel sees it: lines turned into small integer and float tables."""
+"""The kernel's interface: the model in as small tables, the per-trial outputs out by name.
+
+:func:`kernel_tables` turns a validated model's lines into the small integer
+and float arrays the kernel walks; :data:`OUTPUT_NAMES` names the per-trial
+outputs (docs/model.md section 6) in the order the kernel writes them. That
+order is the one definition the engine's results, the summary and the
+oracles follow.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +16,18 @@ import numpy as np
 from ..config import Model
 from ..config.schema import BENEFIT_TYPES, COST_TYPES, N_SLOTS, SLOT_SCALE
 
-__all__ = ["Tables", "discount_factors", "kernel_tables"]
+__all__ = ["OUTPUT_NAMES", "Tables", "discount_factors", "kernel_tables"]
+
+# The per-trial outputs, in the order of the kernel's output arguments.
+OUTPUT_NAMES = (
+    "npv",
+    "roi",
+    "pv_benefits",
+    "pv_costs",
+    "payback_months",
+    "discounted_payback_months",
+    "irr",
+)
 
 
 class Tables(NamedTuple):
@@ -27,7 +45,7 @@ class Tables(NamedTuple):
 
 
 def discount_factors(horizon_months: int, rate: float) -> np.ndarray:
-    """``d_m = (1 + r) ** (-m / 12)`` for m = 0..T (MODEL.md section 1)."""
+    """``d_m = (1 + r) ** (-m / 12)`` for m = 0..T (docs/model.md section 1)."""
     return (1.0 + rate) ** (-np.arange(horizon_months + 1) / 12.0)
 
 

@@ -1,7 +1,7 @@
 """A plain vectorised numpy implementation of the cash-flow model (baseline).
 
 This is the yardstick ``bench/engine.py`` holds the numba kernel against: the
-same model (MODEL.md sections 3-6), read from the same ``engine.Tables`` and
+same model (docs/model.md sections 3-6), read from the same ``Tables`` and
 the same ``(k, n)`` matrix of draws, written the way a careful numpy user
 would write it without a compiler:
 
@@ -27,13 +27,24 @@ from __future__ import annotations
 
 import numpy as np
 
-from simulate.engine import OUTPUT_NAMES
+# The tables' encoding (line type codes, parameter slots) and the output
+# names are the kernel's interface, not its arithmetic: shared, not copied.
+from simulate.config.schema import (
+    CONVERSION,
+    DEFLECT,
+    HANDLE,
+    PROFILE,
+    RECURRING_COST,
+    RETENTION,
+    SLOT_DECAY,
+    SLOT_LAG,
+    SLOT_RAMP,
+    SLOT_SCALE,
+    SPEND,
+)
+from simulate.kernel.tables import OUTPUT_NAMES
 
 __all__ = ["DEFAULT_BLOCK", "OUTPUT_NAMES", "numpy_simulate"]
-
-# Line type codes and parameter slots, as in simulate._schema / simulate._core.
-RETENTION, CONVERSION, SPEND, HANDLE, DEFLECT, RECURRING_BENEFIT, PROFILE, RECURRING_COST = range(8)
-SLOT_LAG, SLOT_RAMP, SLOT_DECAY, SLOT_SCALE = 8, 9, 10, 11
 
 # Trials per block: the fastest of 4k..256k on a 2-core x86 machine (see README).
 DEFAULT_BLOCK = 1 << 14
@@ -47,12 +58,12 @@ _MAX_BISECT = 100
 def numpy_simulate(
     tables, inputs: np.ndarray, *, with_irr: bool = True, block: int = DEFAULT_BLOCK
 ) -> dict[str, np.ndarray]:
-    """Per-trial outputs of MODEL.md section 6 for each column of ``inputs``.
+    """Per-trial outputs of docs/model.md section 6 for each column of ``inputs``.
 
     Parameters
     ----------
     tables
-        ``simulate.engine.Tables`` (``kernel_tables(model)``).
+        ``simulate.kernel.tables.Tables`` (``kernel_tables(model)``).
     inputs
         ``(k, n)`` draws, one row per uncertain input.
     with_irr
@@ -168,7 +179,7 @@ def _add_line_flows(out, c, p, absolute, s_curve, profile) -> None:
 
 
 class _Effect:
-    """``e(m)`` of MODEL.md section 3 for all trials of a block.
+    """``e(m)`` of docs/model.md section 3 for all trials of a block.
 
     Lag, ramp, decay and scale are each a scalar or an array over trials. The
     phases are folded into clip/maximum arithmetic rather than ``np.where``,
@@ -311,7 +322,7 @@ def _root(cf: np.ndarray, direction: float, want: np.ndarray, f0: np.ndarray) ->
 
 
 def irr(cf: np.ndarray, cum: np.ndarray) -> np.ndarray:
-    """Annualised IRR under MODEL.md section 6's uniqueness rules, else nan."""
+    """Annualised IRR under docs/model.md section 6's uniqueness rules, else nan."""
     nb = cf.shape[1]
     out = np.full(nb, np.nan)
     changes, first, last = _signs(cf)

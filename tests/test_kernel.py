@@ -1,0 +1,148 @@
+"""The kernel's interface and build: ``simulate.kernel`` (tables, cashflow, jitcache).
+
+What the kernel computes is checked against the oracles in ``test_engine.py``
+(the reference model, hand-worked cases) and ``test_numpy_baseline.py``; the
+IRR solver in ``test_irr.py``. Here: the tables the model becomes, the one
+order of the outputs, lanes that do not see each other, and numba's on-disk
+cache.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+
+import numpy as np
+import pytest
+from numba.core.dispatcher import Dispatcher
+from oracles import numpy_model
+
+from simulate import sampling
+from simulate.config import model_from_dict
+from simulate.config.schema import (
+    PROFILE,
+    RECURRING_BENEFIT,
+    RECURRING_COST,
+    SLOT_LAG,
+    SLOT_SCALE,
+)
+from simulate.engine import Outputs, Result, evaluate
+from simulate.kernel import cashflow, irr, jitcache
+from simulate.kernel.tables import OUTPUT_NAMES, Tables, discount_factors, kernel_tables
+
+TABLED = {
+    "name": "tables",
+    "horizon_months": 4,
+    "discount_rate": 0.1,
+    "priors": {"esc": {"dist": "uniform", "min": 0, "max": 0.1}},
+    "benefits": [
+        {"type": "recurring", "amount": {"dist": "uniform", "min": 1, "max": 2}, "lag": 2},
+        {"type": "scheduled", "monthly": [1, 2, 3]},
+    ],
+    "costs": [
+        {"type": "one_time", "amount": 100, "month": 1, "scale": 0.5},
+        {"type": "recurring", "amount": 5, "escalation": "esc"},
+    ],
+}
+
+
+# -- tables -----------------------------------------------------------------------------
+
+
+def test_discount_factors_are_tei_style_yearly():
+    d = discount_factors(36, 0.10)
+    assert d[0] == 1.0
+    for k in (1, 2, 3):
+        assert d[12 * k] == pytest.approx(1.1**-k, rel=1e-15)
+
+
+def test_tables_encode_each_line():
+    model = model_from_dict(TABLED)
+    t = kernel_tables(model)
+    assert isinstance(t, Tables) and t._fields[-1] == "disc"
+    np.testing.assert_array_equal(t.code, [RECURRING_BENEFIT, PROFILE, PROFILE, RECURRING_COST])
+    np.testing.assert_array_equal(t.is_cost, [False, False, True, True])
+    # An uncertain field reads its input's row; a fixed one is a constant.
+    amount = model.input_names.index("benefits[0].amount")
+    assert t.src[0, 0] == amount and t.src[0, SLOT_LAG] == -1 and t.const[0, SLOT_LAG] == 2.0
+    assert t.src[3, 3] == model.input_names.index("esc")
+    # The recurring cost's amount, start_month and end_month (default: the horizon).
+    np.testing.assert_array_equal(t.const[3, :3], [5.0, 1.0, 4.0])
+    # Scheduled and one_time lines walk a row of per-period amounts (times
+    # slot 0 and the scale); the other lines have none.
+    np.testing.assert_array_equal(t.prof_row, [-1, 0, 1, -1])
+    np.testing.assert_array_equal(t.profiles[0], [0, 1, 2, 3, 0])
+    np.testing.assert_array_equal(t.profiles[1], [0, 1, 0, 0, 0])
+    assert t.const[1, 0] == 1.0 and t.const[2, 0] == 100.0
+    assert t.const[2, SLOT_SCALE] == 0.5 and t.src[2, SLOT_SCALE] == -1
+    np.testing.assert_array_equal(t.disc, discount_factors(4, 0.1))
+
+
+# -- the outputs: one order ---------------------------------------------------------------
+
+
+def test_the_kernel_writes_the_outputs_in_output_names_order():
+    params = list(inspect.signature(cashflow.simulate.py_func).parameters)
+    start = params.index("with_irr") + 1
+    assert tuple(params[start : start + len(OUTPUT_NAMES)]) == OUTPUT_NAMES
+    assert params[1 : start - 1] == list(Tables._fields)
+
+
+def test_results_and_oracles_list_the_outputs_in_that_order():
+    assert [f.name for f in dataclasses.fields(Outputs)][: len(OUTPUT_NAMES)] == list(OUTPUT_NAMES)
+    names = [f.name for f in dataclasses.fields(Result)]
+    assert names[names.index("npv") : names.index("npv") + len(OUTPUT_NAMES)] == list(OUTPUT_NAMES)
+    model = model_from_dict(TABLED)
+    out = numpy_model.numpy_simulate(kernel_tables(model), np.full((len(model.inputs), 3), 0.05))
+    assert tuple(out) == OUTPUT_NAMES
+
+
+# -- lanes ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("start", "stop"), [(0, 1), (37, 1000), (64, 128), (1023, 1100)])
+def test_a_trial_sees_only_its_own_column(start, stop):
+    # Blocks of 64 lanes and groups of 16 blocks: a trial's outputs must not
+    # depend on which trials share its block, group or call.
+    model = model_from_dict(TABLED)
+    x = next(sampling.iter_chunks(model, 1100, 3))[1]
+    whole = evaluate(model, x, n_paths=1100)
+    part = evaluate(model, x[:, start:stop], n_paths=stop - start)
+    for name in OUTPUT_NAMES:
+        assert getattr(part, name).tobytes() == getattr(whole, name)[start:stop].tobytes(), name
+    assert part.paths.tobytes() == whole.paths[start:stop].tobytes()
+    assert part.discounted_paths.tobytes() == whole.discounted_paths[start:stop].tobytes()
+
+
+# -- numba's on-disk cache ------------------------------------------------------------------
+
+
+def _dispatchers(module) -> list[Dispatcher]:
+    return [d for d in vars(module).values() if isinstance(d, Dispatcher)]
+
+
+def test_kernel_functions_are_cached_on_disk():
+    # cache=True on every kernel, so a second process loads instead of compiling.
+    kernels = _dispatchers(cashflow) + _dispatchers(irr)
+    names = {k.__name__ for k in kernels}
+    assert {"simulate", "_line_block", "_load", "_effect", "irr", "_solve", "_npv3"} <= names
+    for kernel in kernels:
+        assert type(kernel._cache).__name__ == "FunctionCache", kernel.__name__
+
+
+def test_kernel_cache_is_keyed_on_every_kernel_source(tmp_path):
+    """Editing kernel/irr.py or config/schema.py alone must not load a stale cached kernel."""
+    digest = jitcache.sources_digest()
+    for kernel in _dispatchers(cashflow) + _dispatchers(irr):
+        # numba compares this stamp with the one saved beside the cached code.
+        assert kernel._cache._cache_file._source_stamp[-1] == digest, kernel.__name__
+    # The digest covers each file: a copy with one byte of irr.py changed differs.
+    copy = tmp_path / "simulate"
+    copy.mkdir()
+    for name in jitcache.KERNEL_SOURCES:
+        (copy / name).parent.mkdir(exist_ok=True)
+        (copy / name).write_bytes((jitcache._PACKAGE / name).read_bytes())
+    assert jitcache.sources_digest(copy) == digest
+    edited = copy / "kernel" / "irr.py"
+    edited.write_text(edited.read_text() + "\n# edited\n")
+    assert jitcache.sources_digest(copy) != digest
