@@ -8,6 +8,7 @@ month 0 its amount, so NPV is a linear function of the inputs.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 from pathlib import Path
@@ -19,13 +20,17 @@ from hypothesis import strategies as hst
 from matplotlib.image import imread
 from scipy import stats
 
+from simulate import load_config
 from simulate import sensitivity as sa
 from simulate.cli import main
 from simulate.config import model_from_dict
 from simulate.engine import run
+from simulate.errors import ConfigError
+from simulate.files import dumps
 from simulate.plotting import ChartMeta
 from simulate.plotting import spider as spider_chart
 from simulate.plotting import tornado as tornado_chart
+from simulate.sensitivity.saltelli import saltelli_design
 
 A_MAX, B_MAX = 1000.0, 2000.0  # a ~ U(0, 1000), b ~ U(0, 2000)
 
@@ -159,7 +164,7 @@ def test_spider_passes_through_the_base_case_at_the_median():
 )
 def test_bad_tornado_options_are_config_errors(kwargs, match):
     model = model_from_dict(linear_config())
-    with pytest.raises(sa.ConfigError, match=match):
+    with pytest.raises(ConfigError, match=match):
         sa.tornado(model, **kwargs)
 
 
@@ -221,6 +226,25 @@ def test_sobol_warns_that_correlations_are_ignored():
     assert any("independent" in n for n in out["sobol"]["notes"])
 
 
+# sha256 of the design's A then B (omnichannel, seed 20240601), as the design
+# was built before sensitivity became a package: it must stay bit-identical.
+PINNED_DESIGNS = {
+    1024: "933ca13fbecbc81fcc3d0e1a04f858fe2e016af5689ad0ed50432c2a5e5ee060",
+    1000: "89c6da731d0559d71a3b60c36b55513ff22ae1a009709977a0a3ed3052c812a3",
+}
+
+
+@pytest.mark.parametrize("n_base", sorted(PINNED_DESIGNS))
+def test_saltelli_design_matches_its_pinned_digest(configs_dir, n_base):
+    model = load_config(configs_dir / "omnichannel.yaml")
+    design_seed, _ = np.random.SeedSequence(20240601).spawn(2)
+    a, b, balanced = saltelli_design(model, n_base, design_seed)
+    assert a.shape == b.shape == (len(model.inputs), n_base)
+    assert balanced == (n_base == 1024)
+    digest = hashlib.sha256(np.ascontiguousarray(a).tobytes() + np.ascontiguousarray(b).tobytes())
+    assert digest.hexdigest() == PINNED_DESIGNS[n_base]
+
+
 @pytest.mark.slow
 def test_sobol_interval_coverage_over_many_seeds():
     model = model_from_dict(linear_config(discount=0.1))
@@ -237,8 +261,6 @@ def test_sobol_interval_coverage_over_many_seeds():
 
 @pytest.mark.slow
 def test_sobol_on_the_omnichannel_example(configs_dir):
-    from simulate import load_config
-
     model = load_config(configs_dir / "omnichannel.yaml")
     with pytest.warns(sa.SensitivityWarning, match="independent inputs"):
         out = sa.analyze(model, methods=["sobol"], n_base=1 << 14, seed=1)
@@ -311,10 +333,10 @@ def test_goal_seek_not_reachable_and_bad_names():
     g = sa.goal_seek(model, "a", 0.9, inputs=inputs)  # at best P(b > 666.7) = 2/3
     assert g["value"] is None
     assert g["note"].startswith("not reachable within range")
-    with pytest.raises(sa.ConfigError, match="did you mean 'a'"):
+    with pytest.raises(ConfigError, match="did you mean 'a'"):
         sa.goal_seek(model, "aa", 0.5, inputs=inputs)
     assert sa.parse_goal_seek("churn_cut:80%") == ("churn_cut", 0.8)
-    with pytest.raises(sa.ConfigError, match="INPUT:TARGET"):
+    with pytest.raises(ConfigError, match="INPUT:TARGET"):
         sa.parse_goal_seek("churn_cut")
 
 
@@ -417,9 +439,21 @@ def test_analyze_sections_follow_the_interface():
         assert {"input", "value"} <= set(r)
     only = sa.analyze(model, methods=["tornado"])
     assert set(only) == {"metric", "base", "tornado", "seed", "notes", "warnings"}
-    with pytest.raises(sa.ConfigError, match="did you mean 'sobol'"):
+    with pytest.raises(ConfigError, match="did you mean 'sobol'"):
         sa.analyze(model, methods=["sobl"])
     json.dumps(out)  # plain lists, dicts and numbers
+
+
+def test_analyze_output_matches_its_pinned_digest(configs_dir):
+    # every method, with goal seek, on a run's samples: sensitivity.json as
+    # written before sensitivity became a package, byte for byte
+    model = load_config(configs_dir / "omnichannel.yaml")
+    result = run(model, trials=3000, seed=2)
+    out = sa.analyze(model, result, n_base=256, n_bootstrap=50,
+                     goal_seek_targets=[("churn_cut", 0.7)], warn=False)  # fmt: skip
+    assert len(out["warnings"]) == 2  # correlations ignored; few base samples
+    digest = hashlib.sha256(dumps(out).encode()).hexdigest()
+    assert digest == "f5db90286a112a70dee7057a8b86df39340b60aefd3aaacca1bc6d90060d8655"
 
 
 # --------------------------------------------------------------------------
