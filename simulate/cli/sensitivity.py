@@ -41,6 +41,7 @@ def _write(folder: Path, sens: dict[str, Any], meta, args: argparse.Namespace,
 
 
 def _print(sens: dict[str, Any], model: Model, target: Path | None = None) -> None:
+    """The ranked table on stdout, and where the results are (``target``)."""
     print(sensitivity_text(sens, name=model.name, currency=model.currency,
                            horizon_months=model.horizon_months, result_dir=target))  # fmt: skip
     print()
@@ -70,6 +71,7 @@ class RunSensitivity:
         _write(folder, sens, chart_meta(model, result), args, charts=("spider",))
 
     def show(self, sens: dict[str, Any], model: Model) -> None:
+        """The ranked table on stdout."""
         _print(sens, model)
 
 

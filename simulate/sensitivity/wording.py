@@ -11,7 +11,29 @@ from collections.abc import Sequence
 
 from ..format import format_number, format_probability
 
-__all__ = ["SensitivityWarning"]
+__all__ = [
+    "BREAKEVEN_ALL_POSITIVE",
+    "BREAKEVEN_NONE_POSITIVE",
+    "GOAL_SEEK",
+    "ONE_AT_A_TIME",
+    "RANK",
+    "SOBOL",
+    "SOBOL_CORRELATIONS_IGNORED",
+    "VOI",
+    "SensitivityWarning",
+    "breakeven_none",
+    "breakeven_positive_only_at",
+    "breakeven_root",
+    "goal_everywhere",
+    "goal_reached",
+    "goal_unreachable",
+    "sobol_beyond_horizon",
+    "sobol_constant",
+    "sobol_dropped",
+    "sobol_few_samples",
+    "sobol_unbalanced",
+    "sobol_wide",
+]
 
 
 class SensitivityWarning(UserWarning):
