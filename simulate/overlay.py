@@ -8,6 +8,7 @@ change to each overridden item one at a time and in sequence.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -31,6 +32,98 @@ SEQUENTIAL = (
     "overlay, on the same draws; a row is the effect of adding that change to those above "
     "it. The rows add up to the total change exactly; how it is split depends on the order."
 )
+
+
+class _Variants:
+    """The config with some of the overlay's changes applied, each run once on the same draws.
+
+    A variant is named by the set of indices of the changes it applies. The
+    changes that move no cash flow (``fixed``: targets, a description) are
+    in every variant the attribution asks for.
+    """
+
+    def __init__(
+        self,
+        overlay: Overlay,
+        model_of: Callable[[frozenset], Model],
+        npv_of: Callable[[Model], np.ndarray],
+        overlaid: np.ndarray,
+    ) -> None:
+        self.overlay = overlay
+        self._model_of = model_of  # ConfigError when a variant is not valid on its own
+        self._npv_of = npv_of  # per-trial NPV on the shared draws
+        self.all = frozenset(range(len(overlay.changes)))
+        self.moving = [i for i, c in enumerate(overlay.changes) if c.affects_npv]
+        self.fixed = self.all.difference(self.moving)
+        self.npv: dict[frozenset, np.ndarray] = {self.all: overlaid}
+        self._figures: dict[frozenset, tuple[dict | None, str]] = {}
+
+    def label(self, i: int) -> str:
+        return self.overlay.changes[i].label
+
+    def figures(self, subset: frozenset) -> tuple[dict | None, str]:
+        """The variant's key figures, or None and why it is not valid on its own."""
+        if subset not in self._figures:
+            if subset not in self.npv:
+                try:
+                    model = self._model_of(subset)
+                except ConfigError as exc:
+                    why = f"not valid on its own: {exc.problems[0].message}"
+                    self._figures[subset] = (None, why)
+                    return self._figures[subset]
+                self.npv[subset] = self._npv_of(model)
+            self._figures[subset] = (key_figures(self.npv[subset]), "")
+        return self._figures[subset]
+
+
+def _one_at_a_time(variants: _Variants, base: dict, total: dict) -> dict[str, Any]:
+    """Each change applied alone: its effect, their sum, and the interaction left over."""
+    rows = []
+    for i in variants.moving:
+        figs, note = variants.figures(frozenset({i}) | variants.fixed)
+        change = key_figure_change(figs, base) if figs else dict.fromkeys(KEY_METRICS)
+        rows.append({"path": variants.label(i), **change, "note": note})
+    valid = [r for r in rows if r["note"] == ""]
+    one_sum = {k: float(sum(r[k] for r in valid)) for k in KEY_METRICS} if valid else None
+    interaction = (
+        {k: total[k] - one_sum[k] for k in KEY_METRICS}
+        if one_sum is not None and len(valid) == len(rows)
+        else None
+    )
+    return {"method": ONE_AT_A_TIME, "rows": rows, "sum": one_sum, "interaction": interaction}
+
+
+def _sequential(variants: _Variants, base: dict) -> dict[str, Any]:
+    """The changes applied cumulatively in file order: what each adds to those above it."""
+    rows = []
+    previous = base
+    for k, i in enumerate(variants.moving):
+        figs, note = variants.figures(frozenset(variants.moving[: k + 1]) | variants.fixed)
+        if figs is None or previous is None:
+            rows.append({"path": variants.label(i), **dict.fromkeys(KEY_METRICS),
+                         "note": note or "follows a step that is not valid"})  # fmt: skip
+        else:
+            rows.append(
+                {"path": variants.label(i), **key_figure_change(figs, previous), "note": ""}
+            )
+        previous = figs
+    return {"method": SEQUENTIAL, "order": [r["path"] for r in rows], "rows": rows}
+
+
+def _changes(overlay: Overlay, base: Model, full: Model) -> list[dict[str, Any]]:
+    """Each overridden item: what the change is, the item before and after, where it is written."""
+    return [
+        {
+            "path": c.label,
+            "change": c.describe(),
+            "from": _current(base, full, c, before=True),
+            "to": _current(base, full, c, before=False),
+            "file": c.file,
+            "line": c.line,
+            "affects_npv": c.affects_npv,
+        }
+        for c in overlay.changes
+    ]
 
 
 def overlay_analysis(
@@ -59,74 +152,26 @@ def overlay_analysis(
         their change, P(overlaid NPV > the config's) and the attribution of
         the change to each overridden item, one at a time and sequentially.
     """
-    base_model = load_config(config, scenario=scenario, data=data)
-    full_model = load_config(config, scenario=scenario, overlay=overlay, data=data)
+
+    def load(with_overlay: Overlay | None = None) -> Model:
+        return load_config(config, scenario=scenario, overlay=with_overlay, data=data)
+
+    base_model, full_model = load(), load(overlay)
     seed = resolve_seed(options.seed, base_model.seed)
     result = simulate_model(full_model, options, seed=seed, keep_inputs=keep_inputs)
-    fast = {"keep_inputs": False, "n_paths": 0, "with_irr": False}
-    cache: dict[frozenset, tuple[dict | None, str]] = {}
-    npv_of: dict[frozenset, np.ndarray] = {}
 
-    def figures_for(subset: frozenset) -> tuple[dict | None, str]:
-        if subset not in cache:
-            if subset == frozenset(range(len(overlay.changes))):
-                npv = result.npv
-            else:
-                try:
-                    if subset:
-                        model = load_config(
-                            config, scenario=scenario, overlay=overlay.subset(subset), data=data
-                        )
-                    else:
-                        model = base_model
-                except ConfigError as exc:
-                    cache[subset] = (None, f"not valid on its own: {exc.problems[0].message}")
-                    return cache[subset]
-                npv = simulate_model(model, options, seed=seed, **fast).npv
-            npv_of[subset] = npv
-            cache[subset] = (key_figures(npv), "")
-        return cache[subset]
+    def model_of(subset: frozenset) -> Model:
+        return load(overlay.subset(subset)) if subset else base_model
 
-    moving = [i for i, c in enumerate(overlay.changes) if c.affects_npv]
-    fixed = frozenset(i for i, c in enumerate(overlay.changes) if not c.affects_npv)
-    base, _ = figures_for(frozenset())
-    overlaid, _ = figures_for(frozenset(range(len(overlay.changes))))
+    def npv_of(model: Model) -> np.ndarray:
+        return simulate_model(model, options, seed=seed, keep_inputs=False, n_paths=0,
+                              with_irr=False).npv  # fmt: skip
+
+    variants = _Variants(overlay, model_of, npv_of, result.npv)
+    base, _ = variants.figures(frozenset())
+    overlaid, _ = variants.figures(variants.all)
     total = key_figure_change(overlaid, base)
-
-    one = []
-    for i in moving:
-        figs, note = figures_for(frozenset({i}) | fixed)
-        row = {
-            "path": overlay.changes[i].label,
-            **(key_figure_change(figs, base) if figs else dict.fromkeys(KEY_METRICS)),
-        }
-        one.append({**row, "note": note})
-    valid = [r for r in one if r["note"] == ""]
-    one_sum = {k: float(sum(r[k] for r in valid)) for k in KEY_METRICS} if valid else None
-    interaction = (
-        {k: total[k] - one_sum[k] for k in KEY_METRICS}
-        if one_sum is not None and len(valid) == len(one)
-        else None
-    )
-
-    seq = []
-    previous = base
-    for k, i in enumerate(moving):
-        figs, note = figures_for(frozenset(moving[: k + 1]) | fixed)
-        if figs is None or previous is None:
-            seq.append(
-                {
-                    "path": overlay.changes[i].label,
-                    **dict.fromkeys(KEY_METRICS),
-                    "note": note or "follows a step that is not valid",
-                }
-            )
-        else:
-            seq.append(
-                {"path": overlay.changes[i].label, **key_figure_change(figs, previous), "note": ""}
-            )
-        previous = figs
-
+    one, seq = _one_at_a_time(variants, base, total), _sequential(variants, base)
     report = {
         "config": base_model.file,
         "name": base_model.name,
@@ -139,33 +184,13 @@ def overlay_analysis(
         "sampling": result.sampling,
         "currency": base_model.currency,
         "common_random_numbers": True,
-        "changes": [
-            {
-                "path": c.label,
-                "change": c.describe(),
-                "from": _current(base_model, full_model, c, before=True),
-                "to": _current(base_model, full_model, c, before=False),
-                "file": c.file,
-                "line": c.line,
-                "affects_npv": c.affects_npv,
-            }
-            for c in overlay.changes
-        ],
+        "changes": _changes(overlay, base_model, full_model),
         "notes": [w for w in full_model.warnings if w not in base_model.warnings],
         "base": base,
         "overlaid": overlaid,
         "change": total,
-        "paired": paired_comparison(result.npv, npv_of[frozenset()]),
-        "attribution": {
-            "metrics": list(KEY_METRICS),
-            "one_at_a_time": {
-                "method": ONE_AT_A_TIME,
-                "rows": one,
-                "sum": one_sum,
-                "interaction": interaction,
-            },
-            "sequential": {"method": SEQUENTIAL, "order": [r["path"] for r in seq], "rows": seq},
-        },
+        "paired": paired_comparison(result.npv, variants.npv[frozenset()]),
+        "attribution": {"metrics": list(KEY_METRICS), "one_at_a_time": one, "sequential": seq},
     }
     return result, report
 

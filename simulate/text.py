@@ -8,7 +8,8 @@ words through :mod:`simulate.format` only.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +56,136 @@ def summary_text(summary: dict[str, Any], result_dir: Path | None = None) -> str
     return "\n".join(rows)
 
 
+_METRIC_LABELS = {"npv": "NPV", "roi": "ROI", "payback_months": "Payback"}
+
+
+def _clip(text: str, width: int) -> str:
+    """``text`` cut to ``width`` characters, an ellipsis marking the cut."""
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+@dataclass(frozen=True)
+class _MetricCells:
+    """How the values of a sensitivity metric are written in the table."""
+
+    metric: str
+    currency: str
+    horizon_months: int
+
+    @property
+    def label(self) -> str:
+        return _METRIC_LABELS[self.metric]
+
+    def value(self, v: float | None) -> str:
+        if self.metric == "payback_months":
+            return format_months(v, self.horizon_months).replace(" months", " mo")
+        if v is None:
+            return "n/a"
+        return format_money(v, self.currency) if self.metric == "npv" else format_percent(v)
+
+    def ends(self, row: Mapping[str, Any]) -> str:
+        """A tornado row's metric at the low and at the high quantile."""
+        return f"{self.value(row['metric_low'])} / {self.value(row['metric_high'])}"
+
+    def swing(self, v: float | None) -> str:
+        if v is None:
+            return "n/a"
+        if self.metric == "payback_months":
+            return "∞" if math.isinf(v) else f"{v:.1f} mo"
+        return self.value(v)
+
+
+def _input_order(sens: Mapping[str, Any]) -> list[str]:
+    """Rows by tornado swing, else Sobol' ST, else |rho|, else EVPPI, else the model's order."""
+    for rows in (
+        sens.get("tornado") or [],
+        sens.get("sobol", {}).get("indices", []),
+        sens.get("rank", []),
+        (sens.get("voi") or {}).get("evppi", []),
+    ):
+        if rows:
+            return list(dict.fromkeys(r["input"] for r in rows))
+    return list(sens["base"]["inputs"])
+
+
+def _breakeven_cell(row: Mapping[str, Any]) -> str:
+    if row["value"] is not None:
+        return format_number(row["value"], sig=4)
+    positive = row.get("positive_at")
+    if positive and len(positive) < len(row.get("values", ())):
+        return "> 0 only at " + ", ".join(format_number(v) for v in positive)
+    return "none in range"
+
+
+def _sobol_cell(row: Mapping[str, Any]) -> str:
+    return "n/a" if row["ST"] is None else f"{row['ST']:.2f} ± {row['ST_conf'] or 0:.2f}"
+
+
+def _rank_cell(row: Mapping[str, Any]) -> str:
+    return "n/a" if row["spearman"] is None else f"{row['spearman']:+.2f}"
+
+
+# A column of the sensitivity table: its heading, the section's rows by input,
+# and how a row is written in the cell.
+_Column = tuple[str, dict[str, Mapping[str, Any]], Callable[[Mapping[str, Any]], str]]
+
+
+def _sensitivity_columns(sens: Mapping[str, Any], cells: _MetricCells) -> list[_Column]:
+    """The columns after the input's name: one or two per computed section, left to right."""
+
+    def by_input(rows) -> dict[str, Mapping[str, Any]]:
+        return {r["input"]: r for r in rows}
+
+    columns: list[_Column] = []
+    tornado = by_input(sens.get("tornado") or [])
+    if tornado:
+        first = sens["tornado"][0]
+        q = f"P{first['low_q'] * 100:g} / P{first['high_q'] * 100:g}"
+        columns.append((f"{cells.label} at {q}", tornado, cells.ends))
+        columns.append(("swing", tornado, lambda r: cells.swing(r["swing"])))
+    voi = sens.get("voi")
+    noise = 2.0 * voi["noise_floor"] if voi else 0.0
+
+    def evppi_cell(row: Mapping[str, Any]) -> str:
+        return "~0" if row["value"] <= noise else format_money(row["value"], cells.currency)
+
+    sections: list[_Column] = [
+        ("NPV = 0 at", by_input(sens.get("breakeven", [])), _breakeven_cell),
+        ("Sobol ST", by_input(sens.get("sobol", {}).get("indices", [])), _sobol_cell),
+        ("rank rho", by_input(sens.get("rank", [])), _rank_cell),
+        ("EVPPI", by_input(voi["evppi"] if voi else []), evppi_cell),
+    ]
+    return columns + [column for column in sections if column[1]]
+
+
+def _aligned(table: Sequence[Sequence[str]]) -> list[str]:
+    """A heading row, a rule and the rows: the first column left-aligned, the rest right."""
+    widths = [max(len(r[c]) for r in table) for c in range(len(table[0]))]
+
+    def line(cells: Sequence[str]) -> str:
+        return "  " + "  ".join(
+            c.ljust(w) if i == 0 else c.rjust(w)
+            for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+        )
+
+    return [line(table[0]), "  " + "  ".join("-" * w for w in widths), *map(line, table[1:])]
+
+
+def _voi_lines(voi: Mapping[str, Any] | None, currency: str) -> list[str]:
+    if not voi:
+        return []
+    noise = 2.0 * voi["noise_floor"]
+    floor = f" ({format_money(noise, currency)})" if noise > 0 else ""
+    return [
+        "",
+        f"  EVPI {format_money(voi['evpi'], currency)}: the most that perfect knowledge of "
+        f"every input is worth to the decision (now: {voi['decision_now']}, "
+        f"expected NPV {format_money(voi['expected_npv'], currency)}).",
+        "  EVPPI: the same for one input alone, the most a pilot measuring it is worth; "
+        f"~0 means at or below the noise level{floor}.",
+    ]
+
+
 def sensitivity_text(
     sens: dict[str, Any],
     *,
@@ -71,105 +202,23 @@ def sensitivity_text(
     swing, the break-even value, Sobol' ST, Spearman's rho and EVPPI, for the
     sections that were computed; then EVPI and any goal seeks.
     """
-    metric = sens["metric"]
-    label = {"npv": "NPV", "roi": "ROI", "payback_months": "Payback"}[metric]
-
-    def value(v):
-        if metric == "payback_months":
-            return format_months(v, horizon_months).replace(" months", " mo")
-        if v is None:
-            return "n/a"
-        return format_money(v, currency) if metric == "npv" else format_percent(v)
-
-    def swing(v):
-        if v is None:
-            return "n/a"
-        if metric == "payback_months":
-            return "∞" if math.isinf(v) else f"{v:.1f} mo"
-        return value(v)
-
-    tornado = sens.get("tornado") or []
-    sobol = {r["input"]: r for r in sens.get("sobol", {}).get("indices", [])}
-    rank = {r["input"]: r["spearman"] for r in sens.get("rank", [])}
-    breakeven = {r["input"]: r for r in sens.get("breakeven", [])}
-    voi = sens.get("voi")
-    evppi = {r["input"]: r["value"] for r in voi["evppi"]} if voi else {}
-    if tornado:
-        order = [r["input"] for r in tornado]
-    elif sobol:
-        order = list(sobol)
-    elif rank:
-        order = list(rank)
-    elif evppi:
-        order = list(evppi)
-    else:
-        order = list(sens["base"]["inputs"])
-    by_input = {r["input"]: r for r in tornado}
-
-    head = ["input"]
-    if tornado:
-        q = f"P{tornado[0]['low_q'] * 100:g} / P{tornado[0]['high_q'] * 100:g}"
-        head += [f"{label} at {q}", "swing"]
-    if breakeven:
-        head.append("NPV = 0 at")
-    if sobol:
-        head.append("Sobol ST")
-    if rank:
-        head.append("rank rho")
-    if evppi:
-        head.append("EVPPI")
-    noise = 2.0 * voi["noise_floor"] if voi else 0.0
-    table = [head]
-    for inp in order[:top]:
-        row = [inp if len(inp) <= 32 else inp[:31] + "…"]
-        if tornado:
-            r = by_input[inp]
-            row += [f"{value(r['metric_low'])} / {value(r['metric_high'])}", swing(r["swing"])]
-        if breakeven:
-            b = breakeven[inp]
-            if b["value"] is not None:
-                row.append(format_number(b["value"], sig=4))
-            elif b.get("positive_at") and len(b["positive_at"]) < len(b.get("values", ())):
-                row.append("> 0 only at " + ", ".join(format_number(v) for v in b["positive_at"]))
-            else:
-                row.append("none in range")
-        if sobol:
-            s = sobol[inp]
-            row.append("n/a" if s["ST"] is None else f"{s['ST']:.2f} ± {s['ST_conf'] or 0:.2f}")
-        if rank:
-            row.append("n/a" if rank[inp] is None else f"{rank[inp]:+.2f}")
-        if evppi:
-            v = evppi[inp]
-            row.append("~0" if v <= noise else format_money(v, currency))
-        table.append(row)
-    widths = [max(len(r[c]) for r in table) for c in range(len(head))]
-
-    def line(cells):
-        return "  " + "  ".join(
-            c.ljust(w) if i == 0 else c.rjust(w)
-            for i, (c, w) in enumerate(zip(cells, widths, strict=True))
-        )
-
+    cells = _MetricCells(sens["metric"], currency, horizon_months)
+    order = _input_order(sens)
+    columns = _sensitivity_columns(sens, cells)
+    table = [["input", *(heading for heading, _, _ in columns)]]
+    table += [
+        [_clip(inp, 32), *(cell(rows[inp]) for _, rows, cell in columns)] for inp in order[:top]
+    ]
     out = [
-        f"Sensitivity of {label}: {name}",
-        f"  base case (every input at its median): {label} {value(sens['base']['metric'])}",
+        f"Sensitivity of {cells.label}: {name}",
+        f"  base case (every input at its median): {cells.label} "
+        f"{cells.value(sens['base']['metric'])}",
         "",
-        line(table[0]),
-        "  " + "  ".join("-" * w for w in widths),
-        *(line(r) for r in table[1:]),
+        *_aligned(table),
     ]
     if len(order) > top:
         out.append(f"  ... and {len(order) - top} more input(s) in sensitivity.json")
-    if voi:
-        floor = f" ({format_money(noise, currency)})" if noise > 0 else ""
-        out += [
-            "",
-            f"  EVPI {format_money(voi['evpi'], currency)}: the most that perfect knowledge of "
-            f"every input is worth to the decision (now: {voi['decision_now']}, "
-            f"expected NPV {format_money(voi['expected_npv'], currency)}).",
-            "  EVPPI: the same for one input alone, the most a pilot measuring it is worth; "
-            f"~0 means at or below the noise level{floor}.",
-        ]
+    out += _voi_lines(sens.get("voi"), currency)
     for g in sens.get("goal_seek", []):
         out.append(
             f"  Goal seek: P(NPV > 0) = {format_probability(g['target'])} via {g['input']}: "
@@ -214,6 +263,33 @@ def _money(x: float | None, currency: str, sign: bool = False) -> str:
     return ("+" + text) if sign and x > 0 else text
 
 
+def _attribution_lines(att: Mapping[str, Any], cur: str) -> list[str]:
+    """The overlay's change per overridden item: one at a time, and in file order."""
+    one = {r["path"]: r for r in att["one_at_a_time"]["rows"]}
+    seq = att["sequential"]["rows"]
+    if not seq:
+        return []
+    lines = [
+        f"  {'Attribution of the change':34}{'one at a time':>24}{'sequential (file order)':>28}",
+        f"  {'':34}{'P(NPV > 0)':>12}{'NPV P50':>12}{'P(NPV > 0)':>16}{'NPV P50':>12}",
+    ]
+    for r in seq:
+        a = one.get(r["path"], {})
+        lines.append(
+            f"  {_clip(r['path'], 33):34}{_pts(a.get('prob_npv_positive')):>12}"
+            f"{_money(a.get('npv_p50'), cur, True):>12}"
+            f"{_pts(r['prob_npv_positive']):>16}{_money(r['npv_p50'], cur, True):>12}"
+        )
+    inter = att["one_at_a_time"]["interaction"]
+    if inter is not None:
+        lines.append(
+            f"  {'interaction (total - sum)':34}{_pts(inter['prob_npv_positive']):>12}"
+            f"{_money(inter['npv_p50'], cur, True):>12}"
+        )
+    notes = [f"{r['path']}: {r['note']}" for r in att["one_at_a_time"]["rows"] if r["note"]]
+    return lines + [f"  note: {n}" for n in notes]
+
+
 def overlay_text(report: Mapping[str, Any]) -> str:
     """The overlay's change and its attribution, as a short table for the terminal."""
     cur = report["currency"]
@@ -234,28 +310,5 @@ def overlay_text(report: Mapping[str, Any]) -> str:
         f"{format_probability(report['paired']['prob_a_above_b'])} of trials",
         "",
     ]
-    att = report["attribution"]
-    one = {r["path"]: r for r in att["one_at_a_time"]["rows"]}
-    seq = att["sequential"]["rows"]
-    if seq:
-        lines.append(
-            f"  {'Attribution of the change':34}{'one at a time':>24}{'sequential (file order)':>28}"
-        )
-        lines.append(f"  {'':34}{'P(NPV > 0)':>12}{'NPV P50':>12}{'P(NPV > 0)':>16}{'NPV P50':>12}")
-        for r in seq:
-            a = one.get(r["path"], {})
-            name = r["path"] if len(r["path"]) <= 33 else r["path"][:32] + "…"
-            lines.append(
-                f"  {name:34}{_pts(a.get('prob_npv_positive')):>12}"
-                f"{_money(a.get('npv_p50'), cur, True):>12}"
-                f"{_pts(r['prob_npv_positive']):>16}{_money(r['npv_p50'], cur, True):>12}"
-            )
-        inter = att["one_at_a_time"]["interaction"]
-        if inter is not None:
-            lines.append(
-                f"  {'interaction (total - sum)':34}{_pts(inter['prob_npv_positive']):>12}"
-                f"{_money(inter['npv_p50'], cur, True):>12}"
-            )
-        notes = [f"{r['path']}: {r['note']}" for r in att["one_at_a_time"]["rows"] if r["note"]]
-        lines += [f"  note: {n}" for n in notes]
+    lines += _attribution_lines(report["attribution"], cur)
     return "\n".join(lines)

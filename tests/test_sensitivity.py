@@ -8,9 +8,9 @@ month 0 its amount, so NPV is a linear function of the inputs.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -19,13 +19,17 @@ from hypothesis import strategies as hst
 from matplotlib.image import imread
 from scipy import stats
 
+from simulate import load_config
 from simulate import sensitivity as sa
-from simulate.cli import main
 from simulate.config import model_from_dict
 from simulate.engine import run
+from simulate.errors import ConfigError
+from simulate.files import dumps
 from simulate.plotting import ChartMeta
 from simulate.plotting import spider as spider_chart
 from simulate.plotting import tornado as tornado_chart
+from simulate.sensitivity import options
+from simulate.sensitivity.saltelli import saltelli_design
 
 A_MAX, B_MAX = 1000.0, 2000.0  # a ~ U(0, 1000), b ~ U(0, 2000)
 
@@ -159,8 +163,42 @@ def test_spider_passes_through_the_base_case_at_the_median():
 )
 def test_bad_tornado_options_are_config_errors(kwargs, match):
     model = model_from_dict(linear_config())
-    with pytest.raises(sa.ConfigError, match=match):
+    with pytest.raises(ConfigError, match=match):
         sa.tornado(model, **kwargs)
+
+
+def test_checks_given_a_flag_name_it_in_their_message():
+    model = model_from_dict(linear_config())
+    for check, message in [
+        (lambda: options.parse_methods("tornado,sobl", option="--methods"),
+         "--methods: 'sobl' is not a sensitivity method (did you mean 'sobol'?); use any of: "),
+        (lambda: options.check_metric("npvv", option="--metric"),
+         "--metric: 'npvv' is not a metric (did you mean 'npv'?); use one of: npv, roi, "),
+        (lambda: options.parse_quantile("x", option="--low-q"),
+         "--low-q: 'x' is not a number; write e.g. 0.1 for P10"),
+        (lambda: options.parse_quantile("1", option="--high-q"),
+         "--high-q: 1 is outside (0, 1); a quantile lies strictly between 0 and 1, e.g. 0.05"),
+        (lambda: options.check_quantiles(0.9, 0.2, names=("--low-q", "--high-q")),
+         "--low-q (0.9) must be below --high-q (0.2), e.g. 0.1 and 0.9"),
+        (lambda: options.parse_goal_seek("b", option="--goal-seek"),
+         "--goal-seek: 'b' is not INPUT:TARGET"),
+        (lambda: options.input_index(model, "bb", option="--goal-seek"),
+         "--goal-seek: 'bb' is not an uncertain input (did you mean 'b'?); the uncertain "),
+    ]:  # fmt: skip
+        with pytest.raises(ConfigError) as info:
+            check()
+        (problem,) = info.value.problems
+        assert problem.message.startswith(message), (problem.message, message)
+    # without a flag, the library's own wording
+    with pytest.raises(ConfigError, match="'npvv' is not a sensitivity metric"):
+        options.check_metric("npvv")
+    assert options.parse_quantile("0.05", option="--low-q") == 0.05
+
+
+def test_samples_are_needed_for_rank_voi_and_goal_seek_only():
+    assert not sa.needs_samples(("tornado", "spider", "sobol", "breakeven"))
+    assert sa.needs_samples(("tornado", "rank")) and sa.needs_samples(("voi",))
+    assert sa.needs_samples(("tornado",), [("b", 0.8)])
 
 
 # --------------------------------------------------------------------------
@@ -221,6 +259,25 @@ def test_sobol_warns_that_correlations_are_ignored():
     assert any("independent" in n for n in out["sobol"]["notes"])
 
 
+# sha256 of the design's A then B (omnichannel, seed 20240601), as the design
+# was built before sensitivity became a package: it must stay bit-identical.
+PINNED_DESIGNS = {
+    1024: "933ca13fbecbc81fcc3d0e1a04f858fe2e016af5689ad0ed50432c2a5e5ee060",
+    1000: "89c6da731d0559d71a3b60c36b55513ff22ae1a009709977a0a3ed3052c812a3",
+}
+
+
+@pytest.mark.parametrize("n_base", sorted(PINNED_DESIGNS))
+def test_saltelli_design_matches_its_pinned_digest(configs_dir, n_base):
+    model = load_config(configs_dir / "omnichannel.yaml")
+    design_seed, _ = np.random.SeedSequence(20240601).spawn(2)
+    a, b, balanced = saltelli_design(model, n_base, design_seed)
+    assert a.shape == b.shape == (len(model.inputs), n_base)
+    assert balanced == (n_base == 1024)
+    digest = hashlib.sha256(np.ascontiguousarray(a).tobytes() + np.ascontiguousarray(b).tobytes())
+    assert digest.hexdigest() == PINNED_DESIGNS[n_base]
+
+
 @pytest.mark.slow
 def test_sobol_interval_coverage_over_many_seeds():
     model = model_from_dict(linear_config(discount=0.1))
@@ -237,8 +294,6 @@ def test_sobol_interval_coverage_over_many_seeds():
 
 @pytest.mark.slow
 def test_sobol_on_the_omnichannel_example(configs_dir):
-    from simulate import load_config
-
     model = load_config(configs_dir / "omnichannel.yaml")
     with pytest.warns(sa.SensitivityWarning, match="independent inputs"):
         out = sa.analyze(model, methods=["sobol"], n_base=1 << 14, seed=1)
@@ -311,10 +366,10 @@ def test_goal_seek_not_reachable_and_bad_names():
     g = sa.goal_seek(model, "a", 0.9, inputs=inputs)  # at best P(b > 666.7) = 2/3
     assert g["value"] is None
     assert g["note"].startswith("not reachable within range")
-    with pytest.raises(sa.ConfigError, match="did you mean 'a'"):
+    with pytest.raises(ConfigError, match="did you mean 'a'"):
         sa.goal_seek(model, "aa", 0.5, inputs=inputs)
     assert sa.parse_goal_seek("churn_cut:80%") == ("churn_cut", 0.8)
-    with pytest.raises(sa.ConfigError, match="INPUT:TARGET"):
+    with pytest.raises(ConfigError, match="INPUT:TARGET"):
         sa.parse_goal_seek("churn_cut")
 
 
@@ -417,9 +472,21 @@ def test_analyze_sections_follow_the_interface():
         assert {"input", "value"} <= set(r)
     only = sa.analyze(model, methods=["tornado"])
     assert set(only) == {"metric", "base", "tornado", "seed", "notes", "warnings"}
-    with pytest.raises(sa.ConfigError, match="did you mean 'sobol'"):
+    with pytest.raises(ConfigError, match="did you mean 'sobol'"):
         sa.analyze(model, methods=["sobl"])
     json.dumps(out)  # plain lists, dicts and numbers
+
+
+def test_analyze_output_matches_its_pinned_digest(configs_dir):
+    # every method, with goal seek, on a run's samples: sensitivity.json as
+    # written before sensitivity became a package, byte for byte
+    model = load_config(configs_dir / "omnichannel.yaml")
+    result = run(model, trials=3000, seed=2)
+    out = sa.analyze(model, result, n_base=256, n_bootstrap=50,
+                     goal_seek_targets=[("churn_cut", 0.7)], warn=False)  # fmt: skip
+    assert len(out["warnings"]) == 2  # correlations ignored; few base samples
+    digest = hashlib.sha256(dumps(out).encode()).hexdigest()
+    assert digest == "f5db90286a112a70dee7057a8b86df39340b60aefd3aaacca1bc6d90060d8655"
 
 
 # --------------------------------------------------------------------------
@@ -442,97 +509,3 @@ def test_spider_and_tornado_charts(tmp_path):
         (path,) = save(f, tmp_path / name, ["png"])
         assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
         assert imread(path).shape[2] in (3, 4)
-
-
-# --------------------------------------------------------------------------
-# Command line
-# --------------------------------------------------------------------------
-@pytest.fixture
-def linear_yaml(write_config) -> Path:
-    return write_config(
-        """\
-name: Two uniform benefits
-horizon_months: 12
-discount_rate: 0
-simulation: {trials: 2000, seed: 3}
-priors:
-  a: {dist: uniform, min: 0, max: 1000}
-  b: {dist: uniform, min: 0, max: 2000}
-benefits:
-  - {type: recurring, amount: a}
-  - {type: recurring, amount: b}
-costs:
-  - {type: one_time, amount: 10000}
-""",
-        name="linear.yaml",
-    )
-
-
-def test_cli_sensitivity_writes_json_and_charts_and_keeps_a_runs_files(
-    linear_yaml, tmp_path, capsys
-):
-    out = tmp_path / "results"
-    assert main(["run", str(linear_yaml), "--out", str(out), "--quiet", "--no-figures"]) == 0
-    argv = ["sensitivity", str(linear_yaml), "--out", str(out), "--sobol-n", "1024",
-            "--goal-seek", "b:0.8"]  # fmt: skip
-    assert main(argv) == 0
-    folder = out / "linear"
-    assert (folder / "summary.json").exists()  # the run's results are kept
-    sens = json.loads((folder / "sensitivity.json").read_text())
-    assert {"metric", "base", "tornado", "rank", "sobol", "breakeven", "voi", "goal_seek"} <= set(
-        sens
-    )
-    assert (folder / "figures" / "tornado.png").exists()
-    assert (folder / "figures" / "spider.png").exists()
-    text = capsys.readouterr().out
-    assert "Sensitivity of NPV" in text and "EVPI" in text and "b" in text
-    assert not list(out.glob(".*"))  # no temporary folders left behind
-
-
-def test_cli_run_with_sensitivity(linear_yaml, tmp_path, capsys):
-    out = tmp_path / "results"
-    argv = ["run", str(linear_yaml), "--out", str(out), "--sensitivity=tornado,voi", "--no-figures"]
-    assert main(argv) == 0
-    folder = out / "linear"
-    sens = json.loads((folder / "sensitivity.json").read_text())
-    assert {"tornado", "voi"} <= set(sens) and "sobol" not in set(sens)
-    assert (folder / "summary.json").exists()
-    assert "Sensitivity of NPV" in capsys.readouterr().out
-
-
-def test_cli_metric_and_quantiles(linear_yaml, tmp_path):
-    out = tmp_path / "r"
-    argv = ["sensitivity", str(linear_yaml), "--out", str(out), "--methods", "tornado",
-            "--metric", "roi", "--low-q", "0.05", "--high-q", "0.95", "--quiet"]  # fmt: skip
-    assert main(argv) == 0
-    sens = json.loads((out / "linear" / "sensitivity.json").read_text())
-    assert sens["metric"] == "roi"
-    assert sens["tornado"][0]["low_q"] == 0.05
-    assert (out / "linear" / "figures" / "tornado_roi.png").exists()
-
-
-@pytest.mark.parametrize(
-    ("extra", "message"),
-    [
-        (["--methods", "tornado,sobl"], "did you mean 'sobol'"),
-        (["--goal-seek", "bb:0.8"], "did you mean 'b'"),
-        (["--goal-seek", "b"], "INPUT:TARGET"),
-        (["--low-q", "0"], "strictly between 0 and 1"),
-        (["--low-q", "0.9", "--high-q", "0.2"], "must be below"),
-        (["--metric", "npvv"], "did you mean 'npv'"),
-    ],
-)
-def test_cli_bad_options_exit_2_with_one_line(linear_yaml, tmp_path, capsys, extra, message):
-    out = tmp_path / "r"
-    assert main(["sensitivity", str(linear_yaml), "--out", str(out), *extra]) == 2
-    err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and message in err[0] and err[0].startswith("error:")
-    assert "Traceback" not in err[0]
-    assert not out.exists()
-
-
-def test_cli_run_rejects_a_config_taken_as_methods(linear_yaml, capsys):
-    with pytest.raises(SystemExit) as info:
-        main(["run", "--sensitivity", str(linear_yaml)])
-    assert info.value.code == 2
-    assert "put --sensitivity after the CONFIGs" in capsys.readouterr().err

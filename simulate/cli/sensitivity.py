@@ -1,0 +1,137 @@
+"""``simulate sensitivity``, and the sensitivity step of ``simulate run --sensitivity``.
+
+Every value on the command line is checked by :mod:`simulate.sensitivity.options`,
+the same checks :func:`simulate.sensitivity.analyze` makes, worded for the flag.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..config import Model, load_config
+from ..engine import Result, run
+from ..errors import ConfigError
+from ..files import atomic_dir, write_json
+from ..plotting.figures import chart_meta, write_sensitivity_charts
+from ..sensitivity import DEFAULT_SOBOL_N, analyze, needs_samples
+from ..sensitivity.options import (
+    check_metric,
+    check_quantiles,
+    input_index,
+    parse_goal_seek,
+    parse_methods,
+    parse_quantile,
+)
+from ..text import sensitivity_text
+from .status import EXIT_OK, usage_error, warn
+
+__all__ = ["RunSensitivity", "cmd_sensitivity"]
+
+
+def _write(folder: Path, sens: dict[str, Any], meta, args: argparse.Namespace,
+           charts: tuple[str, ...]) -> None:  # fmt: skip
+    """sensitivity.json and the charts in ``charts`` (tornado, spider) into ``folder``."""
+    write_json(folder / "sensitivity.json", sens)
+    if not args.no_figures:
+        write_sensitivity_charts(folder / "figures", sens, meta, args.format, charts)
+
+
+def _print(sens: dict[str, Any], model: Model, target: Path | None = None) -> None:
+    """The ranked table on stdout, and where the results are (``target``)."""
+    print(sensitivity_text(sens, name=model.name, currency=model.currency,
+                           horizon_months=model.horizon_months, result_dir=target))  # fmt: skip
+    print()
+
+
+@dataclass(frozen=True)
+class RunSensitivity:
+    """``run --sensitivity``: analyse each finished run, write and print what it found."""
+
+    methods: tuple[str, ...]
+
+    @classmethod
+    def parse(cls, text: str) -> RunSensitivity:
+        """From the flag's value (``all`` or a comma-separated list); ConfigError if bad."""
+        return cls(parse_methods(text, option="--sensitivity"))
+
+    def analyze(self, model: Model, result: Result) -> dict[str, Any]:
+        """The sensitivity.json dict of ``result``; its warnings go to stderr."""
+        sens = analyze(model, result, methods=self.methods, warn=False)
+        for w in sens["warnings"]:
+            warn(f"{model.file}: {w}")
+        return sens
+
+    def write(self, folder: Path, sens: dict[str, Any], model: Model, result: Result,
+              args: argparse.Namespace) -> None:  # fmt: skip
+        """sensitivity.json and the spider chart (the run draws its own tornado)."""
+        _write(folder, sens, chart_meta(model, result), args, charts=("spider",))
+
+    def show(self, sens: dict[str, Any], model: Model) -> None:
+        """The ranked table on stdout."""
+        _print(sens, model)
+
+
+@dataclass(frozen=True)
+class _Request:
+    """What ``simulate sensitivity`` was asked for, each value checked."""
+
+    methods: tuple[str, ...]
+    low_q: float
+    high_q: float
+    goals: tuple[tuple[str, float], ...]
+
+
+def _request(args: argparse.Namespace) -> _Request:
+    """The flags as analyze takes them; a ConfigError names the flag at fault."""
+    methods = parse_methods(args.methods, option="--methods")
+    check_metric(args.metric, option="--metric")
+    low_q = parse_quantile(args.low_q, option="--low-q")
+    high_q = parse_quantile(args.high_q, option="--high-q")
+    check_quantiles(low_q, high_q, names=("--low-q", "--high-q"))
+    goals = tuple(parse_goal_seek(text, option="--goal-seek") for text in args.goal_seek)
+    return _Request(methods, low_q, high_q, goals)
+
+
+def cmd_sensitivity(args: argparse.Namespace) -> int:
+    """``simulate sensitivity``: sensitivity.json, tornado and spider charts, a ranked table.
+
+    The result folder may already hold a run's results: it is rebuilt in a
+    temporary folder from a copy of what is there plus the new files, then
+    swapped in whole (:func:`simulate.files.atomic_dir`), so a failure leaves
+    it untouched.
+    """
+    try:
+        request = _request(args)
+    except ConfigError as exc:
+        return usage_error(exc)
+    model = load_config(args.config, scenario=args.scenario)
+    for w in model.warnings:
+        warn(f"{args.config}: {w}")
+    try:
+        for name, _ in request.goals:
+            input_index(model, name, option="--goal-seek")
+    except ConfigError as exc:
+        return usage_error(exc)
+    result = None
+    if needs_samples(request.methods, request.goals):
+        result = run(model, trials=args.trials, seed=args.seed, sampling=args.sampling,
+                     keep_inputs=True, n_paths=0, with_irr=False)  # fmt: skip
+    sens = analyze(model, result, methods=request.methods, metric=args.metric,
+                   low_q=request.low_q, high_q=request.high_q,
+                   n_base=args.sobol_n or DEFAULT_SOBOL_N, goal_seek_targets=request.goals,
+                   seed=args.seed, warn=False)  # fmt: skip
+    for w in sens["warnings"]:
+        warn(f"{args.config}: {w}")
+    meta = chart_meta(model, result, trials=args.trials, seed=sens["seed"], sampling=args.sampling)
+    target = args.out / model.stem
+    with atomic_dir(target) as tmp:
+        if target.is_dir():
+            shutil.copytree(target, tmp, dirs_exist_ok=True)
+        _write(tmp, sens, meta, args, charts=("tornado", "spider"))
+    if not args.quiet:
+        _print(sens, model, target)
+    return EXIT_OK

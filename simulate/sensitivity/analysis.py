@@ -1,0 +1,155 @@
+"""Every requested method at once: the dict written as ``sensitivity.json``.
+
+:func:`analyze` checks the request once, picks the seed of every random
+stream, runs the model when a method needs Monte Carlo samples and none were
+given (:func:`needs_samples`), and gathers each method's section with the
+notes and warnings that go with it.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from typing import Any
+
+from ..config import Model
+from ..engine import Result, run
+from ..kernel.tables import kernel_tables
+from ..seeds import as_seed_sequence, child, resolve_seed
+from . import wording
+from .oat import spider, tornado
+from .options import DEFAULT_METHODS, check_methods, check_metric, check_quantiles, check_targets
+from .rank import rank_correlation
+from .saltelli import DEFAULT_BOOTSTRAP, DEFAULT_SOBOL_N, sobol
+from .thresholds import DEFAULT_GOAL_SEEK_TRIALS, breakeven, goal_seek
+from .voi import DEFAULT_BINS, value_of_information
+
+__all__ = ["analyze", "needs_samples"]
+
+# Spawn key of sensitivity's random streams under the run's seed: far from
+# the chunk indices (0, 1, ...) and the sobol-sampling key (1 << 62) that
+# sampling.py uses, so a run's draws and a sensitivity design never coincide.
+_STREAM_KEY = (1 << 62) + 0x5E45
+
+
+def needs_samples(methods: Sequence[str], goal_seek_targets: Sequence[Any] = ()) -> bool:
+    """Whether ``methods`` or any goal seek use a run's Monte Carlo samples."""
+    return bool({"rank", "voi"} & set(methods) or goal_seek_targets)
+
+
+def _check_result(model: Model, result: Result | None) -> None:
+    if result is not None and (
+        result.inputs is None or result.inputs.shape[0] != len(model.inputs)
+    ):
+        raise ValueError(
+            "result has no draws for this model's inputs; run it with keep_inputs=True"
+        )
+
+
+def analyze(
+    model: Model,
+    result: Result | None = None,
+    *,
+    methods: Sequence[str] = DEFAULT_METHODS,
+    metric: str = "npv",
+    low_q: float = 0.10,
+    high_q: float = 0.90,
+    n_base: int = DEFAULT_SOBOL_N,
+    n_bootstrap: int = DEFAULT_BOOTSTRAP,
+    trials: int | None = None,
+    goal_seek_targets: Sequence[tuple[str, float]] = (),
+    goal_seek_trials: int = DEFAULT_GOAL_SEEK_TRIALS,
+    bins: int = DEFAULT_BINS,
+    seed: int | None = None,
+    warn: bool = True,
+) -> dict[str, Any]:
+    """Run the chosen sensitivity methods; return the sensitivity.json dict.
+
+    Parameters
+    ----------
+    model
+        From :func:`simulate.load_config`.
+    result
+        A finished run with its draws (``run(..., keep_inputs=True)``): rank
+        correlation, value of information and goal seek use its samples.
+        Without it, they run the model (``trials``, ``seed``) first.
+    methods
+        Any of ``tornado``, ``spider``, ``rank``, ``sobol``, ``breakeven``,
+        ``voi``.
+    metric
+        ``npv``, ``roi`` or ``payback_months`` for tornado, spider, rank and
+        Sobol. Break-even, goal seek and value of information are about NPV.
+    low_q, high_q
+        The tornado's quantiles.
+    n_base, n_bootstrap
+        Sobol' base samples (``n_base * (k + 2)`` evaluations) and bootstrap
+        resamples.
+    trials
+        Trials of the run made when ``result`` is not given.
+    goal_seek_targets
+        ``(input, target)`` pairs: where P(NPV > 0) reaches ``target``.
+    goal_seek_trials
+        How many of the samples each goal seek uses.
+    bins
+        Bins per input for EVPPI.
+    seed
+        Root of every random stream here (default: the result's seed, then
+        the config's, then OS entropy); recorded in the output.
+    warn
+        Also emit each warning as a :class:`SensitivityWarning`.
+
+    Returns
+    -------
+    dict
+        ``metric``, ``base`` and one key per computed section (docs/interface.md),
+        plus ``spider``, ``goal_seek``, ``notes`` and ``warnings``.
+    """
+    methods = check_methods(methods)
+    check_metric(metric)
+    check_quantiles(low_q, high_q)
+    targets = check_targets(model, goal_seek_targets)
+    _check_result(model, result)
+    seed = resolve_seed(seed, None if result is None else result.seed, model.seed)
+    sobol_seed, voi_seed = child(as_seed_sequence(seed), _STREAM_KEY).spawn(2)
+    tables = kernel_tables(model)
+
+    base = tornado(model, metric=metric, low_q=low_q, high_q=high_q, tables=tables)
+    out: dict[str, Any] = {"metric": metric, "base": base["base"]}
+    notes: list[str] = []
+    warns: list[str] = []
+    if "tornado" in methods:
+        out["tornado"] = base["rows"]
+        notes.append(wording.ONE_AT_A_TIME)
+    if "spider" in methods:
+        out["spider"] = spider(model, metric=metric, tables=tables)
+    if needs_samples(methods, targets):
+        if result is None:
+            result = run(model, trials=trials, seed=seed, keep_inputs=True, n_paths=0,
+                         with_irr=False)  # fmt: skip
+        out["trials"] = result.trials
+        out["sampling"] = result.sampling
+    if "rank" in methods:
+        out["rank"] = rank_correlation(model, result.inputs, getattr(result, metric))
+        notes.append(wording.RANK)
+    if "sobol" in methods:
+        s = sobol(model, metric=metric, n_base=n_base, n_bootstrap=n_bootstrap,
+                  seed=sobol_seed, tables=tables)  # fmt: skip
+        warns += s.pop("warnings")
+        out["sobol"] = s
+    if "breakeven" in methods:
+        out["breakeven"] = breakeven(model, tables=tables)
+    if targets:
+        out["goal_seek"] = [
+            goal_seek(model, name, t, inputs=result.inputs[:, :goal_seek_trials], tables=tables)
+            for name, t in targets
+        ]
+        notes.append(wording.GOAL_SEEK)
+    if "voi" in methods:
+        out["voi"] = value_of_information(model, result.inputs, result.npv, bins=bins,
+                                          seed=voi_seed)  # fmt: skip
+        notes.append(wording.VOI)
+    out.update(seed=seed, notes=notes, warnings=warns)
+    if warn:
+        for w in warns:
+            warnings.warn(w, wording.SensitivityWarning, stacklevel=2)
+    return out

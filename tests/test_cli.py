@@ -1,0 +1,171 @@
+"""The ``simulate`` command: its commands end to end, its value types, what each loads.
+
+Other CLI tests live next to what they exercise (test_config: validate,
+test_batch: batch and overlays, test_figures: charts).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from simulate.cli import build_parser, main
+from simulate.cli.options import formats, positive_int, seed_value, sensitivity_methods
+from simulate.config import SAMPLING_METHODS
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def linear_yaml(write_config) -> Path:
+    return write_config(
+        """\
+name: Two uniform benefits
+horizon_months: 12
+discount_rate: 0
+simulation: {trials: 2000, seed: 3}
+priors:
+  a: {dist: uniform, min: 0, max: 1000}
+  b: {dist: uniform, min: 0, max: 2000}
+benefits:
+  - {type: recurring, amount: a}
+  - {type: recurring, amount: b}
+costs:
+  - {type: one_time, amount: 10000}
+""",
+        name="linear.yaml",
+    )
+
+
+# --------------------------------------------------------------------------
+# Value types and the parser
+# --------------------------------------------------------------------------
+def test_value_types_accept_and_refuse():
+    assert positive_int("10_000") == positive_int("10,000") == 10_000
+    assert seed_value("0") == 0  # 0 is a seed
+    assert formats(" SVG, png ") == ("svg", "png")
+    assert sensitivity_methods("tornado,voi") == "tornado,voi"
+    for parse, text, message in [
+        (positive_int, "0", "must be at least 1"),
+        (positive_int, "ten", "is not a whole number"),
+        (seed_value, "-1", "must be 0 or more"),
+        (seed_value, "1.5", "is not a whole number"),
+        (formats, "gif", "formats are a comma-separated list of png, svg, pdf"),
+        (formats, ",", "formats are a comma-separated list"),
+        (sensitivity_methods, "configs/x.yaml", "looks like a config"),
+        (sensitivity_methods, "x.yml", "looks like a config"),
+    ]:
+        with pytest.raises(argparse.ArgumentTypeError, match=message):
+            parse(text)
+
+
+def test_sampling_choices_are_the_configs():
+    parser = build_parser()
+    for argv in (["run", "c.yaml"], ["sensitivity", "c.yaml"], ["batch", "c.yaml"]):
+        for method in SAMPLING_METHODS:
+            assert parser.parse_args([*argv, "--sampling", method]).sampling == method
+
+
+@pytest.mark.parametrize(
+    ("flags", "heavy"),
+    [
+        (["run", "--no-figures"], ["numba"]),
+        (["batch", "--no-figures"], ["numba"]),
+        (["run", "--no-figures", "--sensitivity=tornado"], ["matplotlib", "numba", "scipy.stats"]),
+    ],
+)
+def test_each_command_loads_only_the_libraries_it_uses(flags, heavy, tmp_path):
+    # matplotlib and scipy.stats take a second to import: a run without charts
+    # or --sensitivity needs neither (validate: see test_layout)
+    command, *rest = flags
+    argv = [command, "configs/lead_conversion.yaml", *rest, "--trials", "500", "--quiet"]
+    argv += ["--out", str(tmp_path)]
+    code = (
+        "import sys\n"
+        "from simulate.cli import main\n"
+        f"status = main({argv!r})\n"
+        "heavy = sorted(m for m in ('numba', 'matplotlib', 'scipy.stats') if m in sys.modules)\n"
+        "print('HEAVY', heavy, status)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout
+    assert f"HEAVY {heavy} 0" in out, out
+
+
+# --------------------------------------------------------------------------
+# simulate sensitivity and run --sensitivity
+# --------------------------------------------------------------------------
+def test_cli_sensitivity_writes_json_and_charts_and_keeps_a_runs_files(
+    linear_yaml, tmp_path, capsys
+):
+    out = tmp_path / "results"
+    assert main(["run", str(linear_yaml), "--out", str(out), "--quiet", "--no-figures"]) == 0
+    argv = ["sensitivity", str(linear_yaml), "--out", str(out), "--sobol-n", "1024",
+            "--goal-seek", "b:0.8"]  # fmt: skip
+    assert main(argv) == 0
+    folder = out / "linear"
+    assert (folder / "summary.json").exists()  # the run's results are kept
+    sens = json.loads((folder / "sensitivity.json").read_text())
+    assert {"metric", "base", "tornado", "rank", "sobol", "breakeven", "voi", "goal_seek"} <= set(
+        sens
+    )
+    assert (folder / "figures" / "tornado.png").exists()
+    assert (folder / "figures" / "spider.png").exists()
+    text = capsys.readouterr().out
+    assert "Sensitivity of NPV" in text and "EVPI" in text and "b" in text
+    assert not list(out.glob(".*"))  # no temporary folders left behind
+
+
+def test_cli_run_with_sensitivity(linear_yaml, tmp_path, capsys):
+    out = tmp_path / "results"
+    argv = ["run", str(linear_yaml), "--out", str(out), "--sensitivity=tornado,voi", "--no-figures"]
+    assert main(argv) == 0
+    folder = out / "linear"
+    sens = json.loads((folder / "sensitivity.json").read_text())
+    assert {"tornado", "voi"} <= set(sens) and "sobol" not in set(sens)
+    assert (folder / "summary.json").exists()
+    assert "Sensitivity of NPV" in capsys.readouterr().out
+
+
+def test_cli_metric_and_quantiles(linear_yaml, tmp_path):
+    out = tmp_path / "r"
+    argv = ["sensitivity", str(linear_yaml), "--out", str(out), "--methods", "tornado",
+            "--metric", "roi", "--low-q", "0.05", "--high-q", "0.95", "--quiet"]  # fmt: skip
+    assert main(argv) == 0
+    sens = json.loads((out / "linear" / "sensitivity.json").read_text())
+    assert sens["metric"] == "roi"
+    assert sens["tornado"][0]["low_q"] == 0.05
+    assert (out / "linear" / "figures" / "tornado_roi.png").exists()
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--methods", "tornado,sobl"], "did you mean 'sobol'"),
+        (["--goal-seek", "bb:0.8"], "did you mean 'b'"),
+        (["--goal-seek", "b"], "INPUT:TARGET"),
+        (["--low-q", "0"], "strictly between 0 and 1"),
+        (["--low-q", "0.9", "--high-q", "0.2"], "must be below"),
+        (["--metric", "npvv"], "did you mean 'npv'"),
+    ],
+)
+def test_cli_bad_options_exit_2_with_one_line(linear_yaml, tmp_path, capsys, extra, message):
+    out = tmp_path / "r"
+    assert main(["sensitivity", str(linear_yaml), "--out", str(out), *extra]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and message in err[0] and err[0].startswith("error:")
+    assert "Traceback" not in err[0]
+    assert not out.exists()
+
+
+def test_cli_run_rejects_a_config_taken_as_methods(linear_yaml, capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["run", "--sensitivity", str(linear_yaml)])
+    assert info.value.code == 2
+    assert "put --sensitivity after the CONFIGs" in capsys.readouterr().err
