@@ -251,28 +251,22 @@ def test_no_import_cycle():
     assert cycle is None, " -> ".join(cycle)
 
 
-@pytest.mark.xfail(reason="cli/ and batch/ split under way", strict=True)
 def test_function_level_imports_of_siblings_say_why():
     """A sibling imported inside a function keeps a slow library off start-up: say which."""
     unexplained = unexplained_sibling_imports(PACKAGE)
     assert not unexplained, "give each a one-line reason:\n" + "\n".join(unexplained)
 
 
-@pytest.mark.xfail(reason="cli/ split under way (shutil, dataclasses in functions)", strict=True)
 def test_function_level_imports_of_libraries_are_slow_ones_or_say_why():
     unexplained = unexplained_library_imports(PACKAGE)
     assert not unexplained, "import at module top, or give a reason:\n" + "\n".join(unexplained)
 
 
-@pytest.mark.xfail(reason="module splits under way", strict=True)
 def test_no_module_is_too_long_to_read():
     long = long_modules(PACKAGE)
     assert not long, long
 
 
-@pytest.mark.xfail(
-    reason="function splits in config/, sensitivity/, plotting/ and others under way", strict=True
-)
 def test_no_function_is_too_long_to_read():
     long = long_functions(PACKAGE)
     assert not long, "\n".join(f"{where}: {n} lines" for where, n in long.items())
