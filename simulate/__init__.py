@@ -25,7 +25,7 @@ from .errors import ConfigError
 from .version import __version__
 
 if TYPE_CHECKING:  # for type checkers only: the engine loads numba
-    from .engine import Result, run
+    from .engine import Result, run  # for type checkers only: the engine loads numba
 
 __all__ = ["ConfigError", "Model", "Result", "__version__", "load_config", "run"]
 
