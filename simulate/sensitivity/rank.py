@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats
 
 from ..config import Model
 from ..files import finite_or_none
@@ -27,6 +26,8 @@ def rank_correlation(model: Model, inputs: np.ndarray, values: np.ndarray) -> li
     x, y = x[:, keep], y[keep]
     rho = np.full(len(model.inputs), np.nan)
     if y.size > 2:
+        from scipy import stats  # 0.3-0.5 s to import: only when ranks are asked for
+
         ry = stats.rankdata(y)
         rx = stats.rankdata(x, axis=1)
         ry = ry - ry.mean()

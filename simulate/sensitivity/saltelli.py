@@ -15,7 +15,6 @@ from typing import Any
 
 import numpy as np
 from scipy import special
-from scipy.stats import qmc
 
 from ..config import Model
 from ..engine import evaluate
@@ -48,6 +47,8 @@ def saltelli_design(
     power-of-two ``n_base``.
     """
     k = len(model.inputs)
+    from scipy.stats import qmc  # loads scipy.stats (0.3-0.5 s): only for Sobol' indices
+
     engine = qmc.Sobol(d=2 * k, scramble=True, rng=np.random.default_rng(seed))
     balanced = n_base & (n_base - 1) == 0
     if balanced:

@@ -13,7 +13,6 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from scipy import optimize
 
 from ..config import Model
 from ..engine import evaluate
@@ -87,6 +86,8 @@ def _roots(f: Callable[[float], float], grid: np.ndarray, g: np.ndarray) -> list
         elif g[i + 1] == 0.0:
             roots.append(b)
         else:
+            from scipy import optimize  # 0.2 s to import: only for break-even and goal seek
+
             roots.append(optimize.brentq(f, a, b, xtol=1e-12 * max(abs(hi - lo), 1e-300)))
     return sorted(set(roots))
 
