@@ -15,7 +15,8 @@ import numpy as np
 from ..errors import describe_value, did_you_mean
 from .checks import Checks
 from .inputs import Inputs
-from .loader import is_number, join_path
+from .loader import join_path
+from .numbers import is_number
 
 __all__ = ["correlation_matrices", "read_correlations"]
 
