@@ -101,7 +101,7 @@ def test_wrong_types(write_config):
 def test_support_outside_domain_is_an_error_not_a_clip(write_config):
     text = BASE.replace(
         "costs:\n",
-        "  - type: retention\n    customers: 100\n    arpu: 10\n"
+        "  - type: retention\n    customers: 100\n    arpu: 10\n    margin: 0.4\n"
         "    base_churn: {dist: normal, mean: 0.02, sd: 0.01}\n    churn_reduction: churn_cut\n"
         "costs:\n",
     )
@@ -259,6 +259,9 @@ def test_public_api():
 def test_a_type_that_is_a_list_or_mapping_is_a_problem(write_config, value):
     msg = one_problem(write_config, BASE.replace("type: handle_time", f"type: {value}"))
     assert "benefits[0].type" in msg and "is not a benefit type" in msg
+    text = BASE.replace("type: one_time", f"type: {value.replace('handle_time', 'one_time')}")
+    found = problems_of(write_config, text)
+    assert any("costs[0].type" in p and "is not a cost type" in p for p in found), found
 
 
 @pytest.mark.parametrize("priors", ["5", "true", "ahtx"])
@@ -270,8 +273,17 @@ def test_a_field_naming_a_prior_when_priors_is_not_a_mapping(write_config, prior
     assert named and "'aht' is not a prior; defined priors: none" in named[0], found
 
 
-def test_a_recurring_cost_without_amount_is_one_problem(write_config):
-    msg = one_problem(
-        write_config, BASE.replace("  - type: one_time\n    amount: 5000", "  - type: recurring")
-    )
+@pytest.mark.parametrize("cost", ["  - type: recurring", "  - type: one_time\n    month: 2"])
+def test_a_cost_without_amount_is_one_problem(write_config, cost):
+    msg = one_problem(write_config, BASE.replace("  - type: one_time\n    amount: 5000", cost))
     assert "costs[0].amount" in msg and "needs amount" in msg
+
+
+def test_a_correlation_naming_a_prior_when_priors_is_not_a_mapping(write_config):
+    text = (
+        BASE.split("priors:")[0]
+        + "priors: 5\ncorrelations: [[aht, churn_cut, 0.3]]\nbenefits:"
+        + BASE.split("benefits:")[1]
+    )
+    found = problems_of(write_config, text)
+    assert any("correlations[0]" in p and "not a named prior" in p for p in found), found
