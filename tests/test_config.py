@@ -287,3 +287,23 @@ def test_a_correlation_naming_a_prior_when_priors_is_not_a_mapping(write_config)
     )
     found = problems_of(write_config, text)
     assert any("correlations[0]" in p and "not a named prior" in p for p in found), found
+
+
+@pytest.mark.parametrize("key", ["2025", "null", "true"])
+def test_cli_a_scenario_name_that_is_not_text_exits_2_in_validate_run_and_batch(
+    write_config, tmp_path, capsys, key
+):
+    path = write_config(BASE + f"scenarios:\n  {key}: {{discount_rate: 0.2}}\n")
+    out = tmp_path / "results"
+    for argv in (
+        ["validate", str(path)],
+        ["run", str(path), "--scenario", "all", "--no-figures", "--trials", "100"],
+        ["run", str(path), "--scenario", key, "--no-figures", "--trials", "100"],
+        ["batch", str(path), "--no-figures", "--trials", "100"],
+    ):
+        assert main([*argv, "--out", str(out)] if argv[0] != "validate" else argv) == 2
+        err = capsys.readouterr().err
+        shown = {"2025": "2025", "null": "None", "true": "True"}[key]  # the key as Python reads it
+        assert "Traceback" not in err and f"{path}:19: scenarios.{shown}" in err
+        assert "scenario names are text" in err
+    assert not (out / "case").exists()
