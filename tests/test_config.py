@@ -307,3 +307,12 @@ def test_cli_a_scenario_name_that_is_not_text_exits_2_in_validate_run_and_batch(
         assert "Traceback" not in err and f"{path}:19: scenarios.{shown}" in err
         assert "scenario names are text" in err
     assert not (out / "case").exists()
+
+
+@pytest.mark.parametrize(
+    ("rho", "expect"), [("'30%'", "write 0.30"), ("9" * 400, "strictly between -1 and 1")]
+)
+def test_a_correlation_rho_that_is_no_usable_number_is_a_problem(write_config, rho, expect):
+    text = BASE.replace("benefits:", f"correlations: [[aht, churn_cut, {rho}]]\nbenefits:")
+    msg = one_problem(write_config, text)
+    assert "correlations[0]" in msg and expect in msg and len(msg) < 400

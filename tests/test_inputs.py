@@ -153,3 +153,26 @@ def test_the_bound_is_checked_at_the_uniforms_the_sampler_uses():
     from simulate.sampling import _U_EPS
 
     assert U_TAIL == _U_EPS
+
+
+@pytest.mark.parametrize("value", ["[0.1]", ".nan", "true"])
+def test_a_fraction_field_is_shown_fractions_in_its_examples(write_config, value):
+    msg = one(write_config, "cost_per_hour: 40", f"cost_per_hour: 40\n    decay: {value}")
+    assert "benefits[0].decay" in msg and "0.05" in msg
+    assert "e.g. 12" not in msg and "min: 1, mode: 2" not in msg
+
+
+@pytest.mark.parametrize("where", ["named and unused", "inline"])
+def test_a_prior_that_cannot_be_computed_is_an_error_even_unused(write_config, where):
+    prior = "{dist: lognormal, mean: 5.0e-324, sd: 1}"  # its quantiles are NaN
+    if where == "inline":
+        text = BASE.replace("amount: 5000", f"amount: {prior}")
+        expect = "costs[0].amount"
+    else:
+        text = BASE.replace("  aht: {", f"  tiny: {prior}\n  aht: {{")
+        expect = "priors.tiny"
+    path = write_config(text)
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    (problem,) = info.value.problems
+    assert problem.path == expect and "not numbers" in problem.message

@@ -40,7 +40,11 @@ from .support import Support
 __all__ = ["U_TAIL", "Inputs"]
 
 _NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_VALUE_EXAMPLE = "{dist: triangular, min: 1, mode: 2, max: 4}"
+# Examples in messages: a rate or fraction gets fractions, never a whole-number percentage.
+_EXAMPLES = {
+    "amount": ("12", "{dist: triangular, min: 1, mode: 2, max: 4}"),
+    "fraction": ("0.05", PRIOR_EXAMPLE),
+}
 # The sampler draws every prior at uniforms within [U_TAIL, 1 - U_TAIL] (sampling.py's
 # _U_EPS), so an unbounded prior's draws lie between its quantiles there.
 U_TAIL = 2.0**-53
@@ -77,7 +81,7 @@ class Inputs:
             if not isinstance(name, str) or not _NAME_RE.match(name):
                 self.checks.error(
                     path,
-                    f"{name!r} is not a usable prior name; use letters, digits and _ "
+                    f"{describe_value(name)} is not a usable prior name; use letters, digits and _ "
                     "(starting with a letter), e.g. churn_cut",
                 )
                 continue
@@ -125,12 +129,13 @@ class Inputs:
         if isinstance(value, Mapping):
             return self._inline(value, path, spec, allowed)
         if isinstance(value, (int, float)) and not isinstance(value, bool):
-            self.checks.error(path, number_problem(value))  # nan, inf, or too long for a float
+            # nan, inf, or too long for a float
+            self.checks.error(path, number_problem(value, example=_examples(spec)[0]))
             return _constant(0.0)
         self.checks.error(
             path,
             f"{describe_value(value)} is not a value; write a number, the name of a prior, "
-            f"or an inline prior such as {_VALUE_EXAMPLE}",
+            f"or an inline prior such as {_examples(spec)[1]}",
         )
         return _constant(0.0)
 
@@ -209,10 +214,19 @@ class Inputs:
             )
             return None
         try:
-            return parse_prior(spec, path)
+            prior = parse_prior(spec, path)
         except ConfigError as exc:
             self.checks.problems.extend(exc.problems)
             return None
+        if any(map(math.isnan, _reach(prior))):
+            self.checks.error(
+                path,
+                f"this prior ({prior.describe()}) gives values that are not numbers at its "
+                "extremes: its parameters are beyond what can be computed; check them for a "
+                "unit slip",
+            )
+            return None
+        return prior
 
     def _fits(self, prior: Prior, path: str, spec: FieldSpec, allowed: Support, what: str) -> bool:
         """Whether every value of ``prior`` is allowed in the field at ``path`` (else a problem).
@@ -233,15 +247,8 @@ class Inputs:
                 f"support fits.{hint}",
             )
             return False
-        lo, hi = _reach(prior)
+        lo, hi = _reach(prior)  # numbers: _parse turned away a prior whose are not
         limit = spec.bound.limit
-        if math.isnan(lo) or math.isnan(hi):
-            self.checks.error(
-                path,
-                f"{what} ({prior.describe()}) gives values that are not numbers at its extremes: "
-                "its parameters are beyond what can be computed; check them for a unit slip",
-            )
-            return False
         if max(abs(lo), abs(hi)) > limit:
             far = hi if abs(hi) >= abs(lo) else lo
             self.checks.error(
@@ -281,3 +288,8 @@ def _is_mistyped_number(text: str) -> bool:
     number (``USD 6``) is one too.
     """
     return looks_numeric(text) or (not _NAME_RE.match(text) and mistyped_number(text) is not None)
+
+
+def _examples(spec: FieldSpec) -> tuple[str, str]:
+    """A number and an inline prior to show in a message about ``spec``'s field."""
+    return _EXAMPLES["fraction" if spec.per is not None else "amount"]
