@@ -16,6 +16,9 @@ from typing import Any
 
 __all__ = ["ConfigError", "Problem", "describe_value", "did_you_mean"]
 
+# Text longer than this is shortened in messages, so that each stays one readable line.
+_MAX_SHOWN = 80
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -57,9 +60,15 @@ class ConfigError(ValueError):
         return ConfigError(out)
 
 
-def did_you_mean(word: str, choices: Iterable[str]) -> str:
-    """``" (did you mean 'x'?)"`` for the closest of ``choices``, or ``""``."""
-    close = difflib.get_close_matches(str(word), list(choices), n=1, cutoff=0.6)
+def did_you_mean(word: Any, choices: Iterable[Any]) -> str:
+    """``" (did you mean 'x'?)"`` for the closest of ``choices``, or ``""``.
+
+    Words and choices are compared as text, so a key that YAML read as a
+    number, a yes/no value or ``null`` is matched like any other.
+    """
+    close = difflib.get_close_matches(
+        str(word)[:_MAX_SHOWN], [str(c) for c in choices], n=1, cutoff=0.6
+    )
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
@@ -67,11 +76,16 @@ def describe_value(value: Any) -> str:
     """A YAML value as an error message names it: ``'abc'``, ``12``, ``a list``, ``empty``.
 
     A mapping or list is named by its kind (its text can be long); ``yes`` or
-    ``true`` is flagged as the yes/no value YAML reads it as.
+    ``true`` is flagged as the yes/no value YAML reads it as; a long text is
+    shortened, and a whole number of more than ~77 digits is named by its size.
 
     >>> describe_value(True), describe_value([1, 2]), describe_value(None), describe_value("x")
     ('True (a yes/no value)', 'a list', 'empty', "'x'")
     """
+    if isinstance(value, str) and len(value) > _MAX_SHOWN:
+        return f"{value[: _MAX_SHOWN - 20]!r}... (a text of {len(value)} characters)"
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 256:
+        return f"a whole number of about {int(value.bit_length() * 0.30103)} digits"
     if isinstance(value, bool):
         return f"{value!r} (a yes/no value)"
     if isinstance(value, Mapping):

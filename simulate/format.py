@@ -70,6 +70,8 @@ def format_as_written(value: Any) -> str:
     """
     if isinstance(value, (tuple, list)):
         return "[" + ", ".join(format_as_written(v) for v in value) + "]"
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) < 10**30:
+        return str(value)  # exactly: a seed's limit is 9223372036854775807, not 9.2e+18
     value = float(value)
     if math.isinf(value):
         return "inf" if value > 0 else "-inf"

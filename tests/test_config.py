@@ -101,7 +101,7 @@ def test_wrong_types(write_config):
 def test_support_outside_domain_is_an_error_not_a_clip(write_config):
     text = BASE.replace(
         "costs:\n",
-        "  - type: retention\n    customers: 100\n    arpu: 10\n"
+        "  - type: retention\n    customers: 100\n    arpu: 10\n    margin: 0.4\n"
         "    base_churn: {dist: normal, mean: 0.02, sd: 0.01}\n    churn_reduction: churn_cut\n"
         "costs:\n",
     )
@@ -259,6 +259,9 @@ def test_public_api():
 def test_a_type_that_is_a_list_or_mapping_is_a_problem(write_config, value):
     msg = one_problem(write_config, BASE.replace("type: handle_time", f"type: {value}"))
     assert "benefits[0].type" in msg and "is not a benefit type" in msg
+    text = BASE.replace("type: one_time", f"type: {value.replace('handle_time', 'one_time')}")
+    found = problems_of(write_config, text)
+    assert any("costs[0].type" in p and "is not a cost type" in p for p in found), found
 
 
 @pytest.mark.parametrize("priors", ["5", "true", "ahtx"])
@@ -270,8 +273,46 @@ def test_a_field_naming_a_prior_when_priors_is_not_a_mapping(write_config, prior
     assert named and "'aht' is not a prior; defined priors: none" in named[0], found
 
 
-def test_a_recurring_cost_without_amount_is_one_problem(write_config):
-    msg = one_problem(
-        write_config, BASE.replace("  - type: one_time\n    amount: 5000", "  - type: recurring")
-    )
+@pytest.mark.parametrize("cost", ["  - type: recurring", "  - type: one_time\n    month: 2"])
+def test_a_cost_without_amount_is_one_problem(write_config, cost):
+    msg = one_problem(write_config, BASE.replace("  - type: one_time\n    amount: 5000", cost))
     assert "costs[0].amount" in msg and "needs amount" in msg
+
+
+def test_a_correlation_naming_a_prior_when_priors_is_not_a_mapping(write_config):
+    text = (
+        BASE.split("priors:")[0]
+        + "priors: 5\ncorrelations: [[aht, churn_cut, 0.3]]\nbenefits:"
+        + BASE.split("benefits:")[1]
+    )
+    found = problems_of(write_config, text)
+    assert any("correlations[0]" in p and "not a named prior" in p for p in found), found
+
+
+@pytest.mark.parametrize("key", ["2025", "null", "true"])
+def test_cli_a_scenario_name_that_is_not_text_exits_2_in_validate_run_and_batch(
+    write_config, tmp_path, capsys, key
+):
+    path = write_config(BASE + f"scenarios:\n  {key}: {{discount_rate: 0.2}}\n")
+    out = tmp_path / "results"
+    for argv in (
+        ["validate", str(path)],
+        ["run", str(path), "--scenario", "all", "--no-figures", "--trials", "100"],
+        ["run", str(path), "--scenario", key, "--no-figures", "--trials", "100"],
+        ["batch", str(path), "--no-figures", "--trials", "100"],
+    ):
+        assert main([*argv, "--out", str(out)] if argv[0] != "validate" else argv) == 2
+        err = capsys.readouterr().err
+        shown = {"2025": "2025", "null": "None", "true": "True"}[key]  # the key as Python reads it
+        assert "Traceback" not in err and f"{path}:19: scenarios.{shown}" in err
+        assert "scenario names are text" in err
+    assert not (out / "case").exists()
+
+
+@pytest.mark.parametrize(
+    ("rho", "expect"), [("'30%'", "write 0.30"), ("9" * 400, "strictly between -1 and 1")]
+)
+def test_a_correlation_rho_that_is_no_usable_number_is_a_problem(write_config, rho, expect):
+    text = BASE.replace("benefits:", f"correlations: [[aht, churn_cut, {rho}]]\nbenefits:")
+    msg = one_problem(write_config, text)
+    assert "correlations[0]" in msg and expect in msg and len(msg) < 400

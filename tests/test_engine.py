@@ -22,7 +22,7 @@ from oracles.handworked import HANDWORKED_CASES
 from oracles.reference_model import reference_trial
 
 import simulate
-from simulate.config import model_from_dict
+from simulate.config import Ref, model_from_dict
 from simulate.engine import OUTPUT_NAMES as OUTPUTS
 from simulate.engine import evaluate, run
 from simulate.kernel.tables import discount_factors
@@ -364,8 +364,8 @@ def test_sampling_override_is_recorded(omnichannel):
 # -- exact ties and extreme inputs (found in review of the trials-innermost kernel) --
 
 
-def _one_trial(config):
-    model = model_from_dict(config)
+def _one_trial(config, model=None):
+    model = model or model_from_dict(config)
     out = evaluate(model, np.zeros((0, 1)), n_paths=1)
     return {name: getattr(out, name)[0] for name in OUTPUTS}, out.paths[0]
 
@@ -433,6 +433,7 @@ def test_pv_benefits_sum_month_totals_so_break_even_npv_is_zero():
 
 def test_an_ended_recurring_cost_stops_escalating():
     # Escalating after end_month would overflow to inf and give 0 * inf = NaN.
+    # Validation caps escalation at 1 (100% a year), so the kernel gets 1e7 directly.
     config = {
         "name": "esc",
         "horizon_months": 600,
@@ -440,10 +441,13 @@ def test_an_ended_recurring_cost_stops_escalating():
         "benefits": [{"type": "recurring", "amount": 1000}],
         "costs": [
             {"type": "one_time", "amount": 100},
-            {"type": "recurring", "amount": 10, "end_month": 24, "escalation": 1e7},
+            {"type": "recurring", "amount": 10, "end_month": 24, "escalation": 1},
         ],
     }
-    got, path = _one_trial(config)
+    model = model_from_dict(config)
+    line = model.costs[1]
+    line = replace(line, fields={**line.fields, "escalation": Ref(1e7)})
+    got, path = _one_trial(config, replace(model, costs=(model.costs[0], line)))
     d = discount_factors(600, 0.1)
     m = np.arange(601)
     # 10 a month in months 1-12, 10 * (1 + 1e7) in months 13-24, nothing after.

@@ -55,3 +55,17 @@ def test_did_you_mean():
         " (did you mean 'horizon_months'?)"
     )
     assert did_you_mean("zzz", ["horizon_months"]) == ""
+
+
+def test_did_you_mean_takes_choices_that_yaml_read_as_numbers_or_null():
+    # A scenario key `2025:` or `null:` reaches did_you_mean as an int or None.
+    assert did_you_mean("2024", [2025, None, True]) == " (did you mean '2025'?)"
+    assert did_you_mean(2025, ["2025"]) == " (did you mean '2025'?)"
+    assert did_you_mean("x", [None]) == ""
+
+
+def test_describe_value_keeps_long_values_short():
+    assert describe_value("x" * 5000).endswith("... (a text of 5000 characters)")
+    assert len(describe_value("x" * 5000)) < 100
+    assert describe_value(10**400) == "a whole number of about 400 digits"
+    assert describe_value(12345) == "12345"

@@ -23,6 +23,9 @@ from simulate.format import format_as_written
         (-math.inf, "-inf"),
         ([1, 2.5], "[1, 2.5]"),
         ((0.05,), "[0.05]"),
+        (2**63 - 1, "9223372036854775807"),  # a whole number exactly (a seed's limit)
+        (10**12, "1000000000000"),
+        (1e12, "1e+12"),
     ],
 )
 def test_format_as_written(value, text):

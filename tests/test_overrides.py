@@ -178,3 +178,80 @@ def test_an_override_of_a_line_whose_type_is_a_list_is_a_problem():
     changes = parse_changes({"lines": {"Saved": {"lag": {"add": 3}}}}, "", {}, "o.yaml")
     with pytest.raises(ConfigError, match="lag is None, which add:/multiply: cannot transform"):
         apply_changes(raw, changes)
+
+
+# -- numbers too large for a float in add:/multiply: ------------------------------------
+
+
+@pytest.mark.parametrize(
+    "override",
+    [
+        "{multiply: " + "9" * 400 + "}",
+        "{add: " + "9" * 400 + "}",
+        "{add: -" + "9" * 400 + "}",
+        "{add: .nan}",
+        "{multiply: '80,000'}",
+    ],
+)
+def test_an_add_or_multiply_that_is_no_usable_number_is_a_problem(write_config, override):
+    text = BASE + f"scenarios:\n  big:\n    priors:\n      aht: {override}\n"
+    path = write_config(text)
+    with pytest.raises(ConfigError) as info:
+        load_config(path, scenario="big")
+    (problem,) = info.value.problems
+    assert problem.path.startswith("scenarios.big.priors.aht.") and problem.line == 21
+    assert len(problem.message) < 300
+
+
+def test_a_transform_that_overflows_is_a_problem_not_an_infinity(write_config):
+    text = BASE + "scenarios:\n  big:\n    priors:\n      aht: {multiply: 1.0e+307}\n"
+    with pytest.raises(ConfigError) as info:
+        load_config(write_config(text), scenario="big")
+    assert any(p.path.startswith("scenarios.big.priors.aht") for p in info.value.problems)
+
+
+# -- scenario names: text that can name a result folder ---------------------------------
+
+
+@pytest.mark.parametrize(
+    ("key", "text"),
+    [("2025", "'2025'"), ("null", "'null'"), ("true", "'true'"), ("1.5", "'1.5'")],
+)
+def test_a_scenario_name_that_is_not_text_is_a_problem(write_config, key, text):
+    path = write_config(BASE + f"scenarios:\n  {key}: {{discount_rate: 0.2}}\n")
+    for scenario in (None, key, "other"):
+        with pytest.raises(ConfigError) as info:
+            load_config(path, scenario=scenario)
+        (problem,) = info.value.problems
+        assert problem.line == 19 and problem.path.startswith("scenarios.")
+        assert "scenario names are text" in problem.message and f"write {text}" in problem.message
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "x/../../escaped_dir",
+        "a\\0b",
+        "x" * 65,
+        "..",
+        ".",
+        " lead",
+        "trail.",
+        "back\\\\slash",
+        "a:b",
+    ],
+)
+def test_a_scenario_name_that_cannot_name_a_folder_is_a_problem(write_config, name):
+    path = write_config(BASE + f'scenarios:\n  "{name}": {{discount_rate: 0.2}}\n')
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    (problem,) = info.value.problems
+    assert problem.line == 19 and "cannot name a result folder" in problem.message
+    assert "1 to 64 letters" in problem.message
+
+
+@pytest.mark.parametrize("name", ["optimistic", "bear-case", "Q3 2025", "v1.2_final", "x" * 64])
+def test_ordinary_scenario_names_are_accepted(write_config, name):
+    path = write_config(BASE + f"scenarios:\n  '{name}': {{discount_rate: 0.2}}\n")
+    assert load_config(path).scenarios == (name,)
+    assert load_config(path, scenario=name).discount_rate == 0.2

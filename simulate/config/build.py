@@ -26,7 +26,7 @@ from .lines import read_lines
 from .loader import join_path, read_yaml_file
 from .merge import apply_changes, relocate
 from .model import Model
-from .overrides import Change, Overlay, parse_changes
+from .overrides import Change, Overlay, parse_changes, scenario_name_problems
 from .settings import read_settings
 
 __all__ = ["load_config", "model_from_dict"]
@@ -132,6 +132,8 @@ def _build(
     scenarios = tuple(str(k) for k in scen) if isinstance(scen, Mapping) else ()
     if scen is not None and not isinstance(scen, Mapping):
         checks.error("scenarios", "scenarios: must be a mapping of scenario name to overrides")
+    for path, message in scenario_name_problems(scen if isinstance(scen, Mapping) else {}):
+        checks.error(path, message)
     model = Model(
         **asdict(settings),
         priors=dict(inputs.priors),
@@ -166,6 +168,12 @@ def _apply_scenario(
 ) -> tuple[dict, dict[str, Change], list[str]]:
     """``raw`` with the named scenario's overrides applied (see :func:`.apply_changes`)."""
     scenarios = raw.get("scenarios")
+    bad_names = scenario_name_problems(scenarios if isinstance(scenarios, Mapping) else {})
+    if bad_names:
+        raise ConfigError(
+            Problem(message, path=path, file=file, line=lines.get(path))
+            for path, message in bad_names
+        )
     if not isinstance(scenarios, Mapping) or scenario not in scenarios:
         names = list(scenarios) if isinstance(scenarios, Mapping) else []
         known = ", ".join(map(str, names)) or "none: the config has no scenarios: block"

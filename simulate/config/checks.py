@@ -7,7 +7,8 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ..errors import Problem, describe_value, did_you_mean
-from .loader import is_number, join_path
+from .loader import join_path
+from .numbers import is_number, number_problem, percent_hint
 from .support import Support
 
 __all__ = ["Checks"]
@@ -43,7 +44,8 @@ class Checks:
             if key not in allowed:
                 self.error(
                     join_path(path, str(key)),
-                    f"unknown key {key!r} in {what}{did_you_mean(str(key), allowed)}; "
+                    f"unknown key {describe_value(key)} in {what}"
+                    f"{did_you_mean(str(key), allowed)}; "
                     f"allowed keys: {', '.join(allowed)}",
                 )
 
@@ -55,16 +57,26 @@ class Checks:
         *,
         whole: bool = False,
         what: str = "a number",
+        example: str = "12",
+        per: str | None = None,
     ) -> float | int | None:
-        """A plain number (or whole number) in ``allowed``, or None after an error."""
+        """A plain number (or whole number) in ``allowed``, or None after an error.
+
+        ``example`` is shown in the fix for a value that is not a number;
+        ``per`` marks a rate or fraction (``"a year"``, or ``""``): a value
+        above 1 gets its fraction suggested (``12`` -> "did you mean 0.12?").
+        """
         if not is_number(value):
-            self.error(path, f"{describe_value(value)} is not {what}; write {what}, e.g. 12")
+            self.error(path, number_problem(value, what, example))
             return None
         if whole and not float(value).is_integer():
             self.error(path, f"{value!r} is not a whole number; write e.g. {math.floor(value)}")
             return None
-        if allowed is not None and not allowed.contains_value(float(value)):
-            self.error(path, f"{value!r} is outside the allowed range {allowed}")
+        # A whole number is compared as it is: 2**63 - 1 is not 2**63, as its float would be.
+        exact = value if isinstance(value, int) else float(value)
+        if allowed is not None and not allowed.contains_value(exact):
+            hint = percent_hint(value, allowed, per) if per is not None else ""
+            self.error(path, f"{value!r}{hint or f' is outside the allowed range {allowed}'}")
             return None
         return int(value) if whole else float(value)
 

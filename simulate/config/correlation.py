@@ -15,7 +15,8 @@ import numpy as np
 from ..errors import describe_value, did_you_mean
 from .checks import Checks
 from .inputs import Inputs
-from .loader import is_number, join_path
+from .loader import join_path
+from .numbers import is_number, looks_numeric, not_a_number
 
 __all__ = ["correlation_matrices", "read_correlations"]
 
@@ -96,8 +97,10 @@ def _row_is_valid(row: Any, path: str, checks: Checks, inputs: Inputs) -> bool:
         checks.error(path, f"a prior cannot be correlated with itself ({a!r})")
         ok = False
     if not is_number(rho) or not -1 < rho < 1:
+        typed = f"; {not_a_number(rho)}" if isinstance(rho, str) and looks_numeric(rho) else ""
         checks.error(
-            path, f"rho must be a number strictly between -1 and 1, not {describe_value(rho)}"
+            path,
+            f"rho must be a number strictly between -1 and 1, not {describe_value(rho)}{typed}",
         )
         ok = False
     return ok

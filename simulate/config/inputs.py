@@ -2,29 +2,52 @@
 
 A numeric field of a line is a number, the name of a prior under
 ``priors:`` (shared by every field that names it) or an inline prior (its
-own input, named by the field's path). Each prior must fit the field: a
-normal without bounds cannot be a churn rate.
+own input, named by the field's path). A text that begins like a number
+(``80,000``, ``$6``, ``2 months``) is a mistyped number, never a prior's
+name. Each value must fit the field: a normal without bounds cannot be a
+churn rate (the field's domain), and no value, constant or drawn, may be
+larger than the field's bound (a trillion a month for an amount), so that
+every sum the model takes stays finite.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
+
 from ..errors import ConfigError, describe_value, did_you_mean
+from ..format import format_as_written
 from .checks import Checks
-from .loader import is_number, join_path
+from .loader import join_path
 from .model import Input, Ref
+from .numbers import (
+    is_number,
+    looks_numeric,
+    mistyped_number,
+    not_a_number,
+    number_problem,
+    percent_hint,
+)
 from .priors import Prior, parse_prior
 from .priors.parse import PRIOR_EXAMPLE
 from .schema import FieldSpec
 from .support import Support
 
-__all__ = ["Inputs"]
+__all__ = ["U_TAIL", "Inputs"]
 
 _NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_VALUE_EXAMPLE = "{dist: triangular, min: 1, mode: 2, max: 4}"
+# Examples in messages: a rate or fraction gets fractions, never a whole-number percentage.
+_EXAMPLES = {
+    "amount": ("12", "{dist: triangular, min: 1, mode: 2, max: 4}"),
+    "fraction": ("0.05", PRIOR_EXAMPLE),
+}
+# The sampler draws every prior at uniforms within [U_TAIL, 1 - U_TAIL] (sampling.py's
+# _U_EPS), so an unbounded prior's draws lie between its quantiles there.
+U_TAIL = 2.0**-53
 
 
 def _constant(value: float) -> tuple[Ref, Support]:
@@ -58,7 +81,7 @@ class Inputs:
             if not isinstance(name, str) or not _NAME_RE.match(name):
                 self.checks.error(
                     path,
-                    f"{name!r} is not a usable prior name; use letters, digits and _ "
+                    f"{describe_value(name)} is not a usable prior name; use letters, digits and _ "
                     "(starting with a letter), e.g. churn_cut",
                 )
                 continue
@@ -92,25 +115,51 @@ class Inputs:
         After a problem the field is a constant 0, so that checking can go on.
         """
         if spec.whole:
-            v = self.checks.number(value, path, allowed, whole=True, what="a whole number")
+            v = self.checks.number(
+                value, path, allowed.clipped(spec.bound.limit), whole=True, what="a whole number"
+            )
             return _constant(0.0) if v is None else (Ref(float(v)), Support(v, v))
         if is_number(value):
-            if not allowed.contains_value(float(value)):
-                self.checks.error(path, f"{value!r} is outside the allowed range {allowed}")
-                return _constant(0.0)
-            return _constant(float(value))
+            return self._number(value, path, spec, allowed)
+        if isinstance(value, str) and _is_mistyped_number(value):
+            self.checks.error(path, not_a_number(value))
+            return _constant(0.0)
         if isinstance(value, str):
-            return self._named(value, path, allowed)
+            return self._named(value, path, spec, allowed)
         if isinstance(value, Mapping):
-            return self._inline(value, path, allowed)
+            return self._inline(value, path, spec, allowed)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            # nan, inf, or too long for a float
+            self.checks.error(path, number_problem(value, example=_examples(spec)[0]))
+            return _constant(0.0)
         self.checks.error(
             path,
             f"{describe_value(value)} is not a value; write a number, the name of a prior, "
-            f"or an inline prior such as {_VALUE_EXAMPLE}",
+            f"or an inline prior such as {_examples(spec)[1]}",
         )
         return _constant(0.0)
 
-    def _named(self, name: str, path: str, allowed: Support) -> tuple[Ref, Support]:
+    def _number(
+        self, value: float, path: str, spec: FieldSpec, allowed: Support
+    ) -> tuple[Ref, Support]:
+        if not allowed.contains_value(float(value)):
+            hint = percent_hint(value, allowed, spec.per) if spec.per is not None else ""
+            self.checks.error(
+                path, f"{value!r}{hint or f' is outside the allowed range {allowed}'}"
+            )
+            return _constant(0.0)
+        if abs(value) > spec.bound.limit:
+            self.checks.error(
+                path,
+                f"{value!r} is more than {spec.bound.words} may be "
+                f"(at most {format_as_written(spec.bound.limit)}); check the units",
+            )
+            return _constant(0.0)
+        return _constant(float(value))
+
+    def _named(
+        self, name: str, path: str, spec: FieldSpec, allowed: Support
+    ) -> tuple[Ref, Support]:
         if name not in self.priors:
             defined = ", ".join(self.priors) or "none"
             declared = (
@@ -120,21 +169,23 @@ class Inputs:
             )
             self.checks.error(
                 path,
-                f"{name!r} is not a prior{declared}{did_you_mean(name, self.priors)}; "
+                f"{describe_value(name)} is not a prior{declared}{did_you_mean(name, self.priors)}; "
                 f"defined priors: {defined}",
             )
             return _constant(0.0)
         prior = self.priors[name]
         self.used_by.setdefault(name, []).append(path)
-        if not self._fits(prior, path, allowed, f"prior {name!r}"):
+        if not self._fits(prior, path, spec, allowed, f"prior {name!r}"):
             return _constant(0.0)
         if prior.is_fixed:
             return _constant(float(prior.median()))
         return Ref(input=self.index[name]), prior.support()
 
-    def _inline(self, spec: Mapping, path: str, allowed: Support) -> tuple[Ref, Support]:
-        prior = self._parse(spec, path)
-        if prior is None or not self._fits(prior, path, allowed, "this prior"):
+    def _inline(
+        self, value: Mapping, path: str, spec: FieldSpec, allowed: Support
+    ) -> tuple[Ref, Support]:
+        prior = self._parse(value, path)
+        if prior is None or not self._fits(prior, path, spec, allowed, "this prior"):
             return _constant(0.0)
         if prior.is_fixed:
             return _constant(float(prior.median()))
@@ -149,6 +200,12 @@ class Inputs:
     def _parse(self, spec: Any, path: str) -> Prior | None:
         if is_number(spec):
             spec = {"dist": "fixed", "value": spec}
+        if isinstance(spec, str) and _is_mistyped_number(spec):
+            self.checks.error(path, not_a_number(spec))
+            return None
+        if isinstance(spec, (int, float)) and not isinstance(spec, bool):
+            self.checks.error(path, number_problem(spec))
+            return None
         if not isinstance(spec, Mapping):
             self.checks.error(
                 path,
@@ -157,20 +214,82 @@ class Inputs:
             )
             return None
         try:
-            return parse_prior(spec, path)
+            prior = parse_prior(spec, path)
         except ConfigError as exc:
             self.checks.problems.extend(exc.problems)
             return None
+        if any(map(math.isnan, _reach(prior))):
+            self.checks.error(
+                path,
+                f"this prior ({prior.describe()}) gives values that are not numbers at its "
+                "extremes: its parameters are beyond what can be computed; check them for a "
+                "unit slip",
+            )
+            return None
+        return prior
 
-    def _fits(self, prior: Prior, path: str, allowed: Support, what: str) -> bool:
-        """Whether every value of ``prior`` is allowed in the field at ``path`` (else a problem)."""
+    def _fits(self, prior: Prior, path: str, spec: FieldSpec, allowed: Support, what: str) -> bool:
+        """Whether every value of ``prior`` is allowed in the field at ``path`` (else a problem).
+
+        Its support must lie in the field's domain, and the values it can be
+        drawn at within the field's bound.
+        """
         support = prior.support()
-        if allowed.contains(support):
-            return True
-        self.checks.error(
-            path,
-            f"{what} ({prior.describe()}) can take values in {support}, but this field must lie in "
-            f"{allowed}; bound the prior to the field's range (e.g. a normal with min:/max:, "
-            "a pert or beta within the range) or pick a distribution whose support fits",
-        )
-        return False
+        if not allowed.contains(support):
+            hint = ""
+            if spec.per is not None and 1 < support.hi <= 100:
+                hint = " If these are percentages, divide them by 100: 12% is written 0.12."
+            self.checks.error(
+                path,
+                f"{what} ({prior.describe()}) can take values in {support}, but this field must "
+                f"lie in {allowed}; bound the prior to the field's range (e.g. a normal with "
+                "min:/max:, a pert or beta within the range) or pick a distribution whose "
+                f"support fits.{hint}",
+            )
+            return False
+        lo, hi = _reach(prior)  # numbers: _parse turned away a prior whose are not
+        limit = spec.bound.limit
+        if max(abs(lo), abs(hi)) > limit:
+            far = hi if abs(hi) >= abs(lo) else lo
+            self.checks.error(
+                path,
+                f"{what} ({prior.describe()}) can be drawn as far as {format_as_written(far)}, "
+                f"but {spec.bound.words} is at most {format_as_written(limit)} here; "
+                "check its units, or narrow its tails",
+            )
+            return False
+        return True
+
+
+def _reach(prior: Prior) -> tuple[float, float]:
+    """The smallest and largest values ``prior`` can be drawn at (NaN where it cannot be computed).
+
+    A bounded end is the support's own; an unbounded one is the quantile at
+    the sampler's most extreme uniform.
+    """
+    support = prior.support()
+    try:
+        with np.errstate(all="ignore"):
+            q = np.asarray(prior.ppf(np.array([U_TAIL, 1.0 - U_TAIL])), dtype=float)
+    except (ArithmeticError, ValueError):
+        return math.nan, math.nan
+    if q.shape != (2,) or np.isnan(q).any():
+        return math.nan, math.nan
+    lo = support.lo if math.isfinite(support.lo) else float(q[0])
+    hi = support.hi if math.isfinite(support.hi) else float(q[1])
+    return lo, hi
+
+
+def _is_mistyped_number(text: str) -> bool:
+    """Whether a text in a number's place is a number written as people write them.
+
+    Anything that begins as a number does (a digit, sign, currency symbol or
+    point) can be no prior's name; a text that is no name but reads as a
+    number (``USD 6``) is one too.
+    """
+    return looks_numeric(text) or (not _NAME_RE.match(text) and mistyped_number(text) is not None)
+
+
+def _examples(spec: FieldSpec) -> tuple[str, str]:
+    """A number and an inline prior to show in a message about ``spec``'s field."""
+    return _EXAMPLES["fraction" if spec.per is not None else "amount"]

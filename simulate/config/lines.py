@@ -18,12 +18,14 @@ from .checks import Checks
 from .inputs import Inputs
 from .loader import join_path
 from .model import Line, Ref
-from .schema import BENEFIT_TYPES, COST_TYPES, NONNEG, UNIT, FieldSpec, LineSpec
+from .schema import AMOUNT, BENEFIT_TYPES, COST_TYPES, MARGIN_WHY, NONNEG, UNIT, FieldSpec, LineSpec
 from .support import Support
 
 __all__ = ["read_lines"]
 
 TIMINGS = ("end_of_year", "spread")
+# A scheduled line's amounts (initial, monthly, annual): fixed, each at most AMOUNT's bound.
+SCHEDULED_AMOUNTS = NONNEG.clipped(AMOUNT.limit)
 
 
 def read_lines(
@@ -39,7 +41,7 @@ def read_lines(
             "the config has no costs, so ROI (NPV / PV of costs) is undefined; "
             "add at least one line under costs:",
         )
-    elif costs and not any(reader.can_cost(line) for line in costs):
+    elif costs and not checks.any_under("costs") and not any(map(reader.can_cost, costs)):
         checks.error(
             "costs",
             "every cost is zero (or falls beyond the horizon), so ROI (NPV / PV of costs) "
@@ -172,7 +174,16 @@ class _LineReader:
         options: Mapping[str, str],
         supports: Mapping[str, Support],
     ) -> None:
-        """Rules across fields: a relative conversion's base, a recurring cost's months."""
+        """Rules across fields: a conversion's base and margin, a recurring cost's months."""
+        if (
+            spec.type == "conversion"
+            and "margin" not in item
+            and _may_be_positive(supports, "arpu")
+        ):
+            self.checks.error(
+                join_path(path, "margin"),
+                f"a conversion with arpu: needs margin: (the margin on arpu): {MARGIN_WHY}",
+            )
         if (
             spec.type == "conversion"
             and options.get("mode") == "relative"
@@ -218,7 +229,9 @@ class _LineReader:
         """A scheduled line's ``initial`` amount and its ``monthly:`` or ``annual:`` amounts."""
         profile = np.zeros(self.horizon + 1)
         if "initial" in item:
-            v = self.checks.number(item["initial"], join_path(path, "initial"), NONNEG)
+            v = self.checks.number(
+                item["initial"], join_path(path, "initial"), SCHEDULED_AMOUNTS, example="100000"
+            )
             profile[0] = v or 0.0
         has_m, has_a = "monthly" in item, "annual" in item
         if has_m and has_a:
@@ -252,7 +265,10 @@ class _LineReader:
                 kpath, f"{key}: must be a non-empty list of amounts, e.g. [100000, 120000]"
             )
             return
-        values = [self.checks.number(a, join_path(kpath, j), NONNEG) for j, a in enumerate(amounts)]
+        values = [
+            self.checks.number(a, join_path(kpath, j), SCHEDULED_AMOUNTS, example="100000")
+            for j, a in enumerate(amounts)
+        ]
         if any(v is None for v in values):
             return
         dropped = 0
@@ -291,6 +307,11 @@ class _LineReader:
         if ref.is_constant:
             return ref.value > 0
         return self.inputs.prior_of(ref).support().hi > 0
+
+
+def _may_be_positive(supports: Mapping[str, Support], name: str) -> bool:
+    """Whether the field ``name`` was read and can be above 0."""
+    return name in supports and supports[name].hi > 0
 
 
 def _allowed(spec: LineSpec, fspec: FieldSpec, options: Mapping[str, str]) -> Support:

@@ -27,13 +27,15 @@ What a change can say (the same in scenarios and overlays):
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from ..errors import ConfigError, Problem, did_you_mean
-from .loader import is_number, join_path, read_yaml_file
+from ..errors import ConfigError, Problem, describe_value, did_you_mean
+from .loader import join_path, read_yaml_file
+from .numbers import is_number, number_problem
 from .transform import TRANSFORM_KEYS, is_transform
 
 __all__ = [
@@ -44,6 +46,7 @@ __all__ = [
     "flow_mapping",
     "load_overlay",
     "parse_changes",
+    "scenario_name_problems",
 ]
 
 # What a scenario may override (docs/model.md section 0 plus the `scenarios:` block).
@@ -67,6 +70,8 @@ OVERLAY_KEYS = (
     "lines",
 )
 _NESTED = ("targets", "simulation")
+# A scenario's name becomes part of a result folder's name (`<config>--<scenario>`).
+SCENARIO_NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9 ._-]{0,62}[A-Za-z0-9_-])?")
 
 
 @dataclass(frozen=True)
@@ -158,6 +163,49 @@ def _within(path: str, lines: Mapping[str, int]) -> dict[str, int]:
     return out
 
 
+def scenario_name_problems(scenarios: Mapping) -> list[tuple[str, str]]:
+    """``(path, message)`` for each key of ``scenarios:`` that cannot name a scenario.
+
+    A name is text (``2025:``, ``null:`` and ``true:`` are a number, nothing
+    and a yes/no value to YAML) of 1 to 64 letters, digits, spaces, ``.``,
+    ``-`` and ``_``, beginning with a letter or digit and ending with no
+    space or point: it names a result folder on every file system.
+    """
+    out = []
+    for name in scenarios:
+        path = join_path("scenarios", str(name))
+        if not isinstance(name, str):
+            text = {None: "null", True: "true", False: "false"}.get(name, str(name))
+            kind = (
+                "nothing (null)"
+                if name is None
+                else "a yes/no value"
+                if isinstance(name, bool)
+                else "a number"
+                if isinstance(name, (int, float))
+                else f"a {type(name).__name__}"
+            )
+            out.append(
+                (
+                    path,
+                    f"scenario names are text, but YAML reads {text}: as {kind}; "
+                    f"write '{text}': in quotes, or a name such as optimistic",
+                )
+            )
+        elif not SCENARIO_NAME.fullmatch(name):
+            size = f" (it has {len(name)} characters)" if len(name) > 64 else ""
+            out.append(
+                (
+                    path,
+                    f"scenario name {describe_value(name)} cannot name a result folder{size}; "
+                    "use 1 to 64 letters (A-Z, a-z), digits, spaces, '.', '-' or '_', beginning "
+                    "with a letter or digit and not ending with a space or '.', "
+                    "e.g. optimistic or bear-case",
+                )
+            )
+    return out
+
+
 # --------------------------------------------------------------------------
 # Reading overrides
 # --------------------------------------------------------------------------
@@ -215,7 +263,7 @@ class _ChangeReader:
             if not isinstance(fields, Mapping) or not fields:
                 self.problem(
                     lpath,
-                    f"give the fields of line {str(line_key)!r} to override as a mapping, "
+                    f"give the fields of line {describe_value(str(line_key))} to override as a mapping, "
                     "e.g. {lag: {add: 3}, ramp: 9}",
                 )
                 continue
@@ -262,7 +310,7 @@ def parse_changes(
                 )
             reader.problem(
                 kpath,
-                f"{what} cannot override {str(key)!r}{did_you_mean(str(key), allowed)}; "
+                f"{what} cannot override {describe_value(str(key))}{did_you_mean(str(key), allowed)}; "
                 f"it may override: {', '.join(k for k in allowed if k not in ('name',))}{hint}",
             )
         elif what == "an overlay" and key in ("name", "description"):
@@ -313,7 +361,12 @@ def _check_transform(c: Change, problems: list[Problem]) -> None:
         kline = c.lines.get("." + key, c.line)
         if not is_number(x):
             problems.append(
-                Problem(f"{key} must be a number, not {x!r}", path=kpath, file=c.file, line=kline)
+                Problem(
+                    f"{key}: {number_problem(x, 'a number', '0.5' if key == 'multiply' else '3')}",
+                    path=kpath,
+                    file=c.file,
+                    line=kline,
+                )
             )
         elif key == "multiply" and x <= 0:
             problems.append(

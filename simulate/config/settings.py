@@ -11,11 +11,30 @@ from .checks import Checks
 from .model import Settings
 from .support import Support
 
-__all__ = ["DEFAULT_TRIALS", "MAX_HORIZON", "SAMPLING_METHODS", "read_settings"]
+__all__ = [
+    "DEFAULT_TRIALS",
+    "DISCOUNT_RATES",
+    "MAX_DISCOUNT_GROWTH",
+    "MAX_HORIZON",
+    "MAX_SEED",
+    "MAX_TRIALS",
+    "SAMPLING_METHODS",
+    "TARGET_ROIS",
+    "read_settings",
+]
 
 SAMPLING_METHODS = ("random", "lhs", "sobol")
 DEFAULT_TRIALS = 100_000
+MAX_TRIALS = 100_000_000
+MAX_SEED = 2**63 - 1  # seeds are 63-bit, as drawn from OS entropy (seeds.py)
 MAX_HORIZON = 600
+# An annual rate is a fraction: 0.10 is 10%; above 1 (100% a year) it is a percentage mistyped.
+DISCOUNT_RATES = Support(-0.99, 1.0)
+# A negative rate makes late flows worth more than today's; beyond this factor the
+# discounted sums lose every digit of the early months (and soon overflow).
+MAX_DISCOUNT_GROWTH = 1e12
+# ROI is a fraction too (0.5 = 50%); it cannot fall below -1 (every unit spent lost).
+TARGET_ROIS = Support(-1.0, 10.0)
 TOP_KEYS = (
     "name",
     "description",
@@ -50,8 +69,15 @@ def read_settings(raw: Mapping, checks: Checks) -> Settings:
         what=f"a whole number of months from 1 to {MAX_HORIZON}",
     )
     rate = checks.number(
-        raw.get("discount_rate", 0.10), "discount_rate", Support(-1, math.inf, False)
+        raw.get("discount_rate", 0.10),
+        "discount_rate",
+        DISCOUNT_RATES,
+        what="an annual rate as a fraction",
+        example="0.10 for 10%",
+        per="a year",
     )
+    if rate is not None and horizon is not None:
+        _check_discount_growth(rate, int(horizon), checks)
     trials, seed, sampling = _simulation(raw, checks)
     target_payback, target_roi = _targets(raw, checks)
     return Settings(
@@ -66,6 +92,21 @@ def read_settings(raw: Mapping, checks: Checks) -> Settings:
         target_payback_months=target_payback,
         target_roi=target_roi,
     )
+
+
+def _check_discount_growth(rate: float, horizon: int, checks: Checks) -> None:
+    """A negative rate compounds: ``(1 + r) ** (-T / 12)`` must stay below MAX_DISCOUNT_GROWTH."""
+    if rate >= 0:
+        return
+    log_growth = -horizon / 12 * math.log1p(rate)
+    if log_growth > math.log(MAX_DISCOUNT_GROWTH):
+        checks.error(
+            "discount_rate",
+            f"a discount rate of {rate!r} over {horizon} months makes the last month's money "
+            f"worth {math.exp(log_growth):.3g} times today's ((1 + r)^(T/12)), more than the "
+            f"{MAX_DISCOUNT_GROWTH:.0e} the sums can hold accurately; use a rate closer to 0 "
+            "or a shorter horizon",
+        )
 
 
 def _labels(raw: Mapping, checks: Checks) -> tuple[str, str, str]:
@@ -96,14 +137,20 @@ def _simulation(raw: Mapping, checks: Checks) -> tuple[int | None, int | None, s
     trials = checks.number(
         sim.get("trials", DEFAULT_TRIALS),
         "simulation.trials",
-        Support(1, math.inf),
+        Support(1, MAX_TRIALS),
         whole=True,
-        what="a whole number of trials >= 1",
+        what=f"a whole number of trials from 1 to {MAX_TRIALS}",
+        example="100000",
     )
     seed = sim.get("seed")
     if seed is not None:
         seed = checks.number(
-            seed, "simulation.seed", Support(0, math.inf), whole=True, what="a whole number >= 0"
+            seed,
+            "simulation.seed",
+            Support(0, MAX_SEED),
+            whole=True,
+            what="a whole number from 0 to 2^63 - 1",
+            example="7",
         )
     sampling = sim.get("sampling", "random")
     if sampling not in SAMPLING_METHODS:
@@ -123,8 +170,19 @@ def _targets(raw: Mapping, checks: Checks) -> tuple[float | None, float | None]:
     target_payback = target_roi = None
     if targets.get("payback_months") is not None:
         target_payback = checks.number(
-            targets["payback_months"], "targets.payback_months", Support(0, math.inf, False)
+            targets["payback_months"],
+            "targets.payback_months",
+            Support(0, math.inf, False),
+            what="a number of months",
+            example="18",
         )
     if targets.get("roi") is not None:
-        target_roi = checks.number(targets["roi"], "targets.roi")
+        target_roi = checks.number(
+            targets["roi"],
+            "targets.roi",
+            TARGET_ROIS,
+            what="an ROI as a fraction",
+            example="0.5 for 50%",
+            per="",
+        )
     return target_payback, target_roi

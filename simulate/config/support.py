@@ -58,3 +58,8 @@ class Support:
             other.hi == self.hi and (self.hi_closed or not other.hi_closed)
         )
         return ok_lo and ok_hi
+
+    def clipped(self, limit: float) -> Support:
+        """This interval within ``[-limit, limit]`` (an end moved in becomes closed)."""
+        lo, hi = max(self.lo, -limit), min(self.hi, limit)
+        return Support(lo, hi, self.lo_closed or lo > self.lo, self.hi_closed or hi < self.hi)

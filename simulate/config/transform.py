@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .loader import is_number
+from .numbers import is_number
 
 __all__ = ["TRANSFORM_KEYS", "Unfit", "is_transform", "transform"]
 

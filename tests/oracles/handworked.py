@@ -173,8 +173,8 @@ HANDWORKED_CASES = [
             "payback_months": 0.5,
         },
     },
-    # Retention, absolute mode: 1,000 customers, $10 arpu (margin defaults to
-    # 1), base churn 5%, churn reduction 2 points: c_m = 0.05 - 0.02 = 0.03.
+    # Retention, absolute mode: 1,000 customers, $10 arpu (margin 1: revenue
+    # counted as value), base churn 5%, churn reduction 2 points: c_m = 0.05 - 0.02 = 0.03.
     #   B: 950, 902.5, 857.375   I: 970, 940.9, 912.673
     #   I - B = 20, 38.4, 55.298; * 10 = 200, 384, 552.98; total 1,136.98.
     #   Cost $100 up front: npv = 1,036.98; roi = 10.3698.
@@ -190,6 +190,7 @@ HANDWORKED_CASES = [
                     "mode": "absolute",
                     "customers": 1_000,
                     "arpu": 10,
+                    "margin": 1,
                     "base_churn": 0.05,
                     "churn_reduction": 0.02,
                 }
@@ -222,6 +223,7 @@ HANDWORKED_CASES = [
                     "mode": "absolute",
                     "customers": 1_000,
                     "arpu": 10,
+                    "margin": 1,
                     "base_churn": 0.05,
                     "churn_reduction": 0.08,
                 }
