@@ -24,6 +24,7 @@ __all__ = [
     "fan_bands",
     "payback_curve",
     "percentiles",
+    "plain_numbers",
     "summarize",
 ]
 
@@ -40,6 +41,7 @@ class RunOutputs(Protocol):
     """What :func:`summarize` reads of a run (a :class:`simulate.engine.Result`)."""
 
     model: Model
+    overlay: dict[str, str | None] | None
     trials: int
     seed: int
     sampling: str
@@ -113,7 +115,22 @@ def _describe_defined(x: np.ndarray) -> tuple[dict[str, float | None], int]:
 
 def _fraction(mask: np.ndarray) -> float:
     """``np.mean(mask)`` for a boolean array, counted rather than summed (same value)."""
-    return np.count_nonzero(mask) / mask.size
+    return int(np.count_nonzero(mask)) / mask.size
+
+
+def plain_numbers(obj: Any) -> Any:
+    """``obj`` with every numpy scalar made a plain Python float, int or bool (recursively)."""
+    if isinstance(obj, dict):
+        return {k: plain_numbers(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [plain_numbers(v) for v in obj]
+    if isinstance(obj, np.bool_):
+        return bool(obj)
+    if isinstance(obj, np.integer):
+        return int(obj)
+    if isinstance(obj, np.floating):
+        return float(obj)
+    return obj
 
 
 def cvar(x: np.ndarray, alpha: float = 0.05) -> float:
@@ -152,20 +169,25 @@ def summarize(result: RunOutputs) -> dict[str, Any]:
         metrics[name] = job.result()[0]
     paid_back = paybacks["payback_months"].result()[2]
     probabilities["payback_within_horizon"] = paid_back / result.payback_months.size
-    return {
-        "name": model.name,
-        "config": model.file,
-        "scenario": model.scenario,
-        "trials": n,
-        "seed": result.seed,
-        "sampling": result.sampling,
-        "horizon_months": model.horizon_months,
-        "discount_rate": model.discount_rate,
-        "currency": model.currency,
-        "metrics": metrics,
-        "probabilities": probabilities,
-        "version": __version__,
-    }
+    return plain_numbers(
+        {
+            "name": model.name,
+            "config": model.file,
+            "scenario": model.scenario,
+            "overlay": getattr(result, "overlay", None),
+            "config_hash": model.config_hash or None,
+            "trials": n,
+            "seed": result.seed,
+            "sampling": result.sampling,
+            "horizon_months": model.horizon_months,
+            "discount_rate": model.discount_rate,
+            "currency": model.currency,
+            "targets": {"payback_months": model.target_payback_months, "roi": model.target_roi},
+            "metrics": metrics,
+            "probabilities": probabilities,
+            "version": __version__,
+        }
+    )
 
 
 def _probabilities(result: RunOutputs) -> dict[str, float | None]:

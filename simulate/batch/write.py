@@ -89,9 +89,15 @@ def write_files(target: Path, files: Mapping[str, bytes]) -> None:
 
 
 def _csv_value(v: Any) -> str:
+    """A CSV cell: a plain number with every digit (never a numpy repr), or the text."""
     if v is None:
         return ""
-    if isinstance(v, float):
+    if isinstance(v, (bool, np.bool_)):
+        return str(bool(v))
+    if isinstance(v, (int, np.integer)):
+        return str(int(v))
+    if isinstance(v, (float, np.floating)):
+        v = float(v)
         return repr(v) if math.isfinite(v) else ""
     return str(v)
 

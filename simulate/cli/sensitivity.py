@@ -68,7 +68,7 @@ class RunSensitivity:
     def write(self, folder: Path, sens: dict[str, Any], model: Model, result: Result,
               args: argparse.Namespace) -> None:  # fmt: skip
         """sensitivity.json and the spider chart (the run draws its own tornado)."""
-        _write(folder, sens, chart_meta(model, result), args, charts=("spider",))
+        _write(folder, sens, chart_meta(result.model, result), args, charts=("spider",))
 
     def show(self, sens: dict[str, Any], model: Model) -> None:
         """The ranked table on stdout."""
