@@ -16,12 +16,11 @@ import numpy as np
 import pytest
 
 import simulate
-from simulate import engine
+from simulate import engine, runner
 from simulate.batch import ItemOutcome, RowSpec, row_for, write_summary
 from simulate.cli import main
 from simulate.config import load_overlay
 from simulate.config.build import model_from_dict
-from simulate import runner
 from simulate.runner import RunOptions, simulate_model
 
 CASE = """\
@@ -255,3 +254,177 @@ def test_the_cli_reports_an_uncomputable_run_with_exit_2_and_writes_nothing(
     assert "not finite" in err or "too large" in err
     assert "Traceback" not in err and "RuntimeWarning" not in err
     assert not out.exists() or not any(out.rglob("*"))
+
+
+# -- issue 11 items 1, 11, 17, 19 and 15: result folders ----------------------------------------
+
+ESCAPING = """\
+name: Escaping
+horizon_months: 12
+simulation: {trials: 200, seed: 1}
+benefits: [{type: recurring, amount: 1000}]
+costs: [{type: one_time, amount: 5000}]
+scenarios:
+  ok: {discount_rate: 0.05}
+  "NAME": {discount_rate: 0.2}
+"""
+
+
+@pytest.mark.parametrize(
+    ("written", "name"),
+    [
+        ("x/../../escaped", "x/../../escaped"),
+        ("a" * 300, "a" * 300),
+        ("a\\0b", "a\0b"),
+        ("a\\\\b", "a\\b"),
+    ],
+)
+def test_a_scenario_name_never_makes_a_folder_outside_out(tmp_path, capsys, written, name):
+    path = tmp_path / "cfg" / "esc.yaml"
+    path.parent.mkdir()
+    path.write_text(ESCAPING.replace("NAME", written), encoding="utf-8")
+    out = tmp_path / "deep" / "out"
+    for args in (["--scenario", "all"], ["--scenario", name]):
+        status = main(["run", str(path), "--out", str(out), "--no-figures", "--quiet", *args])
+        assert status == 2
+        err = capsys.readouterr().err
+        assert "Traceback" not in err and "esc.yaml" in err
+    assert not (tmp_path / "escaped").exists() and not (tmp_path / "deep" / "escaped").exists()
+    assert not out.exists() or not any(out.rglob("*"))  # nothing written, not even the base
+
+
+def test_a_batch_never_writes_a_scenarios_folder_outside_out(tmp_path):
+    from simulate.batch import run_batch
+
+    path = tmp_path / "cfg" / "esc.yaml"
+    path.parent.mkdir()
+    path.write_text(ESCAPING.replace("NAME", "x/../../escaped"), encoding="utf-8")
+    out = tmp_path / "deep" / "out"
+    report = run_batch([str(path)], out, RunOptions(figures=False), seed=1, note=lambda _: None)
+    assert report.status == 2
+    assert not (tmp_path / "escaped").exists() and not (tmp_path / "deep" / "escaped").exists()
+    bad = [r for r in report.rows if r["status"] == "error"]
+    assert bad and all("esc.yaml" in r["error"] for r in bad)
+
+
+def test_out_that_is_a_file_or_under_one_is_refused_before_simulating(tmp_path, case, capsys):
+    a_file = tmp_path / "file.txt"
+    a_file.write_text("x", encoding="utf-8")
+    for out in (a_file, a_file / "sub"):
+        with pytest.raises(SystemExit) as exit_:
+            main(["run", str(case), "--out", str(out), "--quiet"])
+        assert exit_.value.code == 2
+        err = capsys.readouterr().err
+        assert "--out" in err and str(a_file) in err and "Traceback" not in err
+    assert a_file.read_text() == "x"
+
+
+def test_a_full_disk_while_writing_is_one_clean_line_and_leaves_the_old_folder(
+    tmp_path, case, capsys, monkeypatch
+):
+    import errno
+
+    from simulate import runner as runner_module
+
+    out = tmp_path / "out"
+    assert main(["run", str(case), "--out", str(out), "--no-figures", "--quiet"]) == 0
+    before = (out / "case" / "summary.json").read_bytes()
+
+    def full(path, obj):
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+
+    monkeypatch.setattr(runner_module, "write_json", full)
+    status = main(["run", str(case), "--out", str(out), "--no-figures", "--quiet", "--seed", "9"])
+    assert status == 1
+    err = capsys.readouterr().err
+    assert "No space left on device" in err and "Traceback" not in err
+    assert err.count("\n") == 1
+    assert (out / "case" / "summary.json").read_bytes() == before
+    assert sorted(p.name for p in out.iterdir()) == ["case"]  # no temporary folder left
+
+
+def test_two_configs_with_one_result_folder_are_refused(tmp_path, capsys):
+    for sub in ("a", "b"):
+        (tmp_path / sub).mkdir()
+        (tmp_path / sub / "x.yaml").write_text(CASE, encoding="utf-8")
+    out = tmp_path / "out"
+    status = main(["run", str(tmp_path / "a" / "x.yaml"), str(tmp_path / "b" / "x.yaml"),
+                   "--out", str(out), "--no-figures", "--quiet"])  # fmt: skip
+    assert status == 2
+    assert "would both write the result folder 'x'" in capsys.readouterr().err
+    assert not out.exists() or not any(out.iterdir())
+
+
+def test_a_run_replaces_only_the_files_it_writes(tmp_path, case):
+    out = tmp_path / "out"
+    folder = out / "case"
+    folder.mkdir(parents=True)
+    (folder / "sensitivity.json").write_text("{}", encoding="utf-8")
+    (folder / "figures").mkdir()
+    (folder / "figures" / "npv.png").write_bytes(b"an earlier chart")
+    assert main(["run", str(case), "--out", str(out), "--no-figures", "--quiet"]) == 0
+    assert sorted(p.name for p in folder.iterdir()) == ["figures", "sensitivity.json",
+                                                        "summary.json"]  # fmt: skip
+    assert (folder / "figures" / "npv.png").read_bytes() == b"an earlier chart"
+
+
+def test_scenario_all_writes_its_folders_and_comparison_as_a_set(tmp_path, case, monkeypatch):
+    import simulate.cli.run as run_cli
+
+    out = tmp_path / "out"
+    base = ["run", str(case), "--out", str(out), "--no-figures", "--quiet", "--scenario", "all"]
+    assert main([*base, "--seed", "1"]) == 0
+    names = ["case", "case--high", "comparisons"]
+    assert sorted(p.name for p in out.iterdir()) == names
+    old = {p: p.read_bytes() for p in out.rglob("*.json")}
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt  # after the base and the scenario, before the comparison
+
+    monkeypatch.setattr(run_cli, "write_config_comparison", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        run_cli.cmd_run(simulate.cli.build_parser().parse_args([*base, "--seed", "2"]))
+    assert {p: p.read_bytes() for p in out.rglob("*.json")} == old  # the old set, whole
+    assert sorted(p.name for p in out.iterdir()) == names  # no staging folder left
+    monkeypatch.undo()
+    assert main([*base, "--seed", "2"]) == 0
+    seeds = {json.loads((out / n / "summary.json").read_text())["seed"] for n in names[:2]}
+    assert seeds == {2}
+    assert json.loads((out / "comparisons" / "case.json").read_text())["runs"][0]["seed"] == 2
+
+
+def test_result_folders_respect_the_umask(tmp_path, case):
+    import os
+
+    old = os.umask(0o022)
+    try:
+        assert main(["run", str(case), "--out", str(tmp_path / "o"), "--no-figures",
+                     "--quiet"]) == 0  # fmt: skip
+    finally:
+        os.umask(old)
+    assert (tmp_path / "o" / "case").stat().st_mode & 0o777 == 0o755
+
+
+def test_dask_addresses_are_checked_for_their_form_at_once():
+    import argparse
+    import time
+
+    from simulate.cli.options import check_dask_reachable, dask_address
+
+    assert dask_address("tcp://scheduler:8786") == "tcp://scheduler:8786"
+    assert dask_address("10.0.0.5:8786") == "10.0.0.5:8786"
+    for bad in ("not-an-address", "tcp://host", "host:0", "host:70000", "http://h:1", ""):
+        with pytest.raises(argparse.ArgumentTypeError, match="tcp://HOST:PORT"):
+            dask_address(bad)
+    start = time.perf_counter()
+    with pytest.raises(simulate.ConfigError, match="--dask: cannot reach"):
+        check_dask_reachable("tcp://127.0.0.1:1", timeout=1.0)  # nothing listens on port 1
+    assert time.perf_counter() - start < 3
+
+
+def test_sobol_n_below_two_is_a_usage_error_naming_the_flag(case, tmp_path, capsys):
+    status = main(["sensitivity", str(case), "--methods", "sobol", "--sobol-n", "1",
+                   "--out", str(tmp_path / "o"), "--no-figures", "--quiet"])  # fmt: skip
+    assert status == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: --sobol-n: ") and "<config>" not in err
