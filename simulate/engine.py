@@ -193,8 +193,7 @@ def run(
         raise ValueError(f"seed must be a whole number >= 0, not {seed}")
     sampling = sampling or model.sampling
     tables = kernel_tables(model)
-    arrays = {name: np.empty(trials) for name in OUTPUT_NAMES}
-    kept = np.empty((len(model.inputs), trials)) if keep_inputs else None
+    arrays, kept = _allocate(model, trials, keep_inputs)
     T1 = model.horizon_months + 1
     paths = np.empty((min(n_paths, trials), T1))
     dpaths = np.empty_like(paths)
@@ -230,6 +229,27 @@ def run(
         inputs=kept,
         overlay=overlay,
     )
+
+
+def _allocate(
+    model: Model, trials: int, keep_inputs: bool
+) -> tuple[dict[str, np.ndarray], np.ndarray | None]:
+    """The per-trial output arrays (and the kept draws), or a ConfigError if memory is short."""
+    rows = len(OUTPUT_NAMES) + (len(model.inputs) if keep_inputs else 0)
+    try:
+        arrays = {name: np.empty(trials) for name in OUTPUT_NAMES}
+        kept = np.empty((len(model.inputs), trials)) if keep_inputs else None
+    except MemoryError:
+        need = rows * trials * 8 / 2**30
+        raise ConfigError(
+            Problem(
+                f"{trials:,} trials need {need:,.1f} GiB of memory for the per-trial results, "
+                "more than this machine can give; use fewer trials (--trials)",
+                path="simulation.trials",
+                file=model.file,
+            )
+        ) from None
+    return arrays, kept
 
 
 def _quietly(chunks):

@@ -38,6 +38,7 @@ __all__ = [
     "dumps",
     "finite_or_none",
     "folder_name_problem",
+    "plain_numbers",
     "replace_text",
     "replacing",
     "result_folder",
@@ -89,20 +90,26 @@ def replace_text(path: Path, text: str) -> None:
 
 def dumps(obj: Any) -> str:
     """JSON text with NaN and infinities written as null (JSON has neither)."""
-    return json.dumps(_clean(obj), indent=2, allow_nan=False) + "\n"
+    return json.dumps(plain_numbers(obj, for_json=True), indent=2, allow_nan=False) + "\n"
 
 
-def _clean(obj: Any) -> Any:
+def plain_numbers(obj: Any, *, for_json: bool = False) -> Any:
+    """``obj`` with every numpy scalar a plain Python float, int or bool (recursively).
+
+    ``for_json`` also makes keys strings and NaN and infinities None.
+    """
     if isinstance(obj, dict):
-        return {str(k): _clean(v) for k, v in obj.items()}
+        return {
+            (str(k) if for_json else k): plain_numbers(v, for_json=for_json) for k, v in obj.items()
+        }
     if isinstance(obj, (list, tuple)):
-        return [_clean(v) for v in obj]
-    if isinstance(obj, (np.floating, float)):
-        return finite_or_none(obj)
-    if isinstance(obj, np.integer):
-        return int(obj)
+        return [plain_numbers(v, for_json=for_json) for v in obj]
     if isinstance(obj, np.bool_):
         return bool(obj)
+    if isinstance(obj, np.integer):
+        return int(obj)
+    if isinstance(obj, (np.floating, float)):
+        return finite_or_none(obj) if for_json else float(obj)
     return obj
 
 

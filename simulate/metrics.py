@@ -13,7 +13,7 @@ import numpy as np
 
 from . import _pool
 from .config import Model
-from .files import finite_or_none
+from .files import finite_or_none, plain_numbers
 from .kernel.tables import OUTPUT_NAMES
 from .version import __version__
 
@@ -24,7 +24,6 @@ __all__ = [
     "fan_bands",
     "payback_curve",
     "percentiles",
-    "plain_numbers",
     "summarize",
 ]
 
@@ -116,21 +115,6 @@ def _describe_defined(x: np.ndarray) -> tuple[dict[str, float | None], int]:
 def _fraction(mask: np.ndarray) -> float:
     """``np.mean(mask)`` for a boolean array, counted rather than summed (same value)."""
     return int(np.count_nonzero(mask)) / mask.size
-
-
-def plain_numbers(obj: Any) -> Any:
-    """``obj`` with every numpy scalar made a plain Python float, int or bool (recursively)."""
-    if isinstance(obj, dict):
-        return {k: plain_numbers(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [plain_numbers(v) for v in obj]
-    if isinstance(obj, np.bool_):
-        return bool(obj)
-    if isinstance(obj, np.integer):
-        return int(obj)
-    if isinstance(obj, np.floating):
-        return float(obj)
-    return obj
 
 
 def cvar(x: np.ndarray, alpha: float = 0.05) -> float:

@@ -428,3 +428,22 @@ def test_sobol_n_below_two_is_a_usage_error_naming_the_flag(case, tmp_path, caps
     assert status == 2
     err = capsys.readouterr().err
     assert err.startswith("error: --sobol-n: ") and "<config>" not in err
+
+
+def test_more_trials_than_memory_allows_is_a_clean_error(case):
+    with pytest.raises(simulate.ConfigError, match=r"trials need .* GiB of memory"):
+        simulate.run(simulate.load_config(case), trials=10**13, seed=1)
+
+
+def test_scenario_all_with_an_overlay_runs_every_scenario_overlaid(case, tmp_path):
+    overlay_path = tmp_path / "sceptic.yaml"
+    overlay_path.write_text(OVERLAY, encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["run", str(case), "--out", str(out), "--no-figures", "--quiet", "--scenario",
+                 "all", "--overlay", str(overlay_path)]) == 0  # fmt: skip
+    assert sorted(p.name for p in out.iterdir()) == [
+        "case--high--sceptic", "case--sceptic", "comparisons"]  # fmt: skip
+    hashes = {json.loads((out / n / "summary.json").read_text())["config_hash"]
+              for n in ("case--high--sceptic", "case--sceptic")}  # fmt: skip
+    assert len(hashes) == 2
+    assert (out / "comparisons" / "case--sceptic.json").exists()

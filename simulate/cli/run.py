@@ -60,9 +60,13 @@ def _models_for(path: str, scenario: str | None, overlay: Overlay | None) -> lis
     if scenario != "all":
         return [load_config(path, scenario=scenario, overlay=overlay)]
     base = load_config(path, overlay=overlay)
-    if not base.scenarios:
-        raise ConfigError(f"{path}: --scenario all, but the config has no scenarios: block")
-    return [base] + [load_config(path, scenario=s, overlay=overlay) for s in base.scenarios]
+    # the overlaid model may not list the config's scenarios: take them from the config
+    names = base.scenarios if overlay is None else load_config(path).scenarios
+    if not names:
+        raise ConfigError(
+            Problem("--scenario all, but the config has no scenarios: block", file=path)
+        )
+    return [base] + [load_config(path, scenario=s, overlay=overlay) for s in names]
 
 
 def _folder_of(path: str, model: Model, out: Path) -> Path:
