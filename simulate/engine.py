@@ -192,29 +192,30 @@ def run(
     if seed < 0:
         raise ValueError(f"seed must be a whole number >= 0, not {seed}")
     sampling = sampling or model.sampling
-    tables = kernel_tables(model)
     arrays, kept = _allocate(model, trials, keep_inputs)
     T1 = model.horizon_months + 1
     paths = np.empty((min(n_paths, trials), T1))
     dpaths = np.empty_like(paths)
     line_pv = np.zeros(len(model.lines))
-    # An extreme prior may overflow to inf/NaN while drawing: no numpy warning, the draws
-    # are checked below and the run stops with an error naming the input.
-    chunks = iter_chunks(model, trials, int(seed), sampling, chunk_size)
-    for start, inputs in _quietly(chunks):
-        _check_draws(model, inputs)
-        n = inputs.shape[1]
-        want_paths = max(0, min(paths.shape[0] - start, n))
-        views = {name: arrays[name][start : start + n] for name in OUTPUT_NAMES}
-        out = evaluate(
-            model, inputs, with_irr=with_irr, n_paths=want_paths, tables=tables, out=views
-        )
-        if want_paths:
-            paths[start : start + want_paths] = out.paths
-            dpaths[start : start + want_paths] = out.discounted_paths
-        line_pv += out.line_pv_sum
-        if kept is not None:
-            kept[:, start : start + n] = inputs
+    # Extreme inputs may overflow to inf or NaN (the discount table, a prior's draws, the
+    # sums over trials): no numpy warning, for the draws and the outputs are checked and
+    # the run stops with an error that names the cause.
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        tables = kernel_tables(model)
+        for start, inputs in iter_chunks(model, trials, int(seed), sampling, chunk_size):
+            _check_draws(model, inputs)
+            n = inputs.shape[1]
+            want_paths = max(0, min(paths.shape[0] - start, n))
+            views = {name: arrays[name][start : start + n] for name in OUTPUT_NAMES}
+            out = evaluate(
+                model, inputs, with_irr=with_irr, n_paths=want_paths, tables=tables, out=views
+            )
+            if want_paths:
+                paths[start : start + want_paths] = out.paths
+                dpaths[start : start + want_paths] = out.discounted_paths
+            line_pv += out.line_pv_sum
+            if kept is not None:
+                kept[:, start : start + n] = inputs
     _check_outputs(model, arrays, line_pv)
     return Result(
         model=model,
@@ -250,16 +251,6 @@ def _allocate(
             )
         ) from None
     return arrays, kept
-
-
-def _quietly(chunks):
-    """Iterate ``chunks`` with numpy's floating-point warnings off (the caller checks)."""
-    while True:
-        with np.errstate(all="ignore"):
-            item = next(chunks, None)
-        if item is None:
-            return
-        yield item
 
 
 def _check_draws(model: Model, inputs: np.ndarray) -> None:
