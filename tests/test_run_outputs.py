@@ -463,3 +463,16 @@ def test_an_extreme_discount_rate_is_an_error_without_numpy_warnings():
         warnings.simplefilter("error")
         with pytest.raises(simulate.ConfigError, match=r"rate.yaml: NPV is not finite in 100 of"):
             simulate.run(model, trials=100, seed=1)
+
+
+def test_sensitivity_refuses_a_scenario_name_that_leaves_out_before_any_work(tmp_path, capsys):
+    path = tmp_path / "cfg" / "esc.yaml"
+    path.parent.mkdir()
+    path.write_text(ESCAPING.replace("NAME", "x/../../escaped"), encoding="utf-8")
+    out = tmp_path / "deep" / "out"
+    status = main(["sensitivity", str(path), "--scenario", "x/../../escaped", "--methods",
+                   "tornado", "--out", str(out), "--no-figures", "--quiet"])  # fmt: skip
+    assert status == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {path}: scenarios.x/../../escaped: scenario ")
+    assert not (tmp_path / "escaped").exists() and not out.exists()

@@ -13,7 +13,7 @@ from typing import Any
 
 from ..config import Model, load_config
 from ..engine import Result, run
-from ..errors import ConfigError
+from ..errors import ConfigError, Problem
 from ..files import atomic_dir, result_folder, write_json
 from ..plotting.figures import chart_meta, write_sensitivity_charts
 from ..runner import identify
@@ -98,6 +98,16 @@ def _request(args: argparse.Namespace) -> _Request:
     return _Request(methods, low_q, high_q, goals)
 
 
+def _target(args: argparse.Namespace, model: Model) -> Path:
+    """``OUT/<stem>``, or a ConfigError naming the file and the scenario that cannot name it."""
+    what = f"scenario {args.scenario!r}" if args.scenario else f"config {Path(args.config).name!r}"
+    try:
+        return result_folder(args.out, model.stem, what=what)
+    except ConfigError as exc:
+        where = f"scenarios.{args.scenario}" if args.scenario else ""
+        raise ConfigError(Problem(exc.problems[0].message, path=where, file=args.config)) from None
+
+
 def cmd_sensitivity(args: argparse.Namespace) -> int:
     """``simulate sensitivity``: sensitivity.json, tornado and spider charts, a ranked table.
 
@@ -111,6 +121,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         return usage_error(exc)
     model = load_config(args.config, scenario=args.scenario)
+    target = _target(args, model)  # checked before any work
     for w in model.warnings:
         warn(f"{args.config}: {w}")
     try:
@@ -131,7 +142,6 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     labelled, _ = identify(model)  # the stamp's hash covers the scenario, as a run's does
     meta = chart_meta(labelled, result, trials=args.trials, seed=sens["seed"],
                       sampling=args.sampling)  # fmt: skip
-    target = result_folder(args.out, model.stem, what=f"scenario {args.scenario!r}")
     with atomic_dir(target, root=args.out) as tmp:  # keeps the folder's other files
         _write(tmp, sens, meta, args, charts=("tornado", "spider"))
     if not args.quiet:
