@@ -7,6 +7,7 @@ per-trial outputs. Sensitivity and batch reuse :func:`run` and
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -14,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from .config import Model
+from .errors import ConfigError, Problem
 from .kernel import cashflow
 from .kernel.tables import OUTPUT_NAMES, Tables, kernel_tables
 from .metrics import summarize
@@ -110,17 +112,26 @@ class Result:
     discounted_paths: np.ndarray
     line_pv_mean: np.ndarray
     inputs: np.ndarray | None = field(default=None, repr=False)
+    # The overlay applied ({"file", "name"}), as summary.json records it; None without one.
+    overlay: dict[str, str | None] | None = None
 
     def outputs(self) -> dict[str, np.ndarray]:
         """The per-trial outputs of docs/model.md section 6, by name."""
         return {name: getattr(self, name) for name in OUTPUT_NAMES}
 
     def sample_arrays(self) -> dict[str, np.ndarray]:
-        """What ``samples.npz`` holds: each output, and each input as ``input__<name>``."""
+        """What ``samples.npz`` holds: each output, and each input as ``input__<name>``.
+
+        With the inputs kept: every uncertain input in the model's order, then
+        every other named prior (a ``fixed`` one) as a constant array.
+        """
         arrays = self.outputs()
         if self.inputs is not None:
             for j, inp in enumerate(self.model.inputs):
                 arrays[f"input__{inp.name}"] = self.inputs[j]
+            for name, prior in self.model.priors.items():
+                if prior.is_fixed and f"input__{name}" not in arrays:
+                    arrays[f"input__{name}"] = np.full(self.trials, prior.median())
         return arrays
 
     @cached_property
@@ -142,6 +153,7 @@ def run(
     n_paths: int = DEFAULT_PATHS,
     chunk_size: int = DEFAULT_CHUNK,
     with_irr: bool = True,
+    overlay: dict[str, str | None] | None = None,
 ) -> Result:
     """Simulate ``trials`` trials of ``model``.
 
@@ -160,6 +172,18 @@ def run(
     chunk_size
         Trials drawn at a time; bounds memory. Results depend on it (each
         chunk has its own child seed), never on the machine or thread count.
+    overlay
+        The overlay applied to ``model`` (``{"file", "name"}``), recorded in the
+        summary; ``model.config_hash`` should already cover it
+        (:func:`simulate.runner.identify` does both).
+
+    Raises
+    ------
+    ConfigError
+        When a prior draws values that are not finite, or an output that must be
+        finite (NPV, the PVs; ROI where there are costs) is not: the inputs are
+        too extreme to compute. The message names the output, the number of
+        trials and the likely inputs.
     """
     trials = model.trials if trials is None else int(trials)
     if trials < 1:
@@ -168,26 +192,31 @@ def run(
     if seed < 0:
         raise ValueError(f"seed must be a whole number >= 0, not {seed}")
     sampling = sampling or model.sampling
-    tables = kernel_tables(model)
-    arrays = {name: np.empty(trials) for name in OUTPUT_NAMES}
-    kept = np.empty((len(model.inputs), trials)) if keep_inputs else None
+    arrays, kept = _allocate(model, trials, keep_inputs)
     T1 = model.horizon_months + 1
     paths = np.empty((min(n_paths, trials), T1))
     dpaths = np.empty_like(paths)
     line_pv = np.zeros(len(model.lines))
-    for start, inputs in iter_chunks(model, trials, int(seed), sampling, chunk_size):
-        n = inputs.shape[1]
-        want_paths = max(0, min(paths.shape[0] - start, n))
-        views = {name: arrays[name][start : start + n] for name in OUTPUT_NAMES}
-        out = evaluate(
-            model, inputs, with_irr=with_irr, n_paths=want_paths, tables=tables, out=views
-        )
-        if want_paths:
-            paths[start : start + want_paths] = out.paths
-            dpaths[start : start + want_paths] = out.discounted_paths
-        line_pv += out.line_pv_sum
-        if kept is not None:
-            kept[:, start : start + n] = inputs
+    # Extreme inputs may overflow to inf or NaN (the discount table, a prior's draws, the
+    # sums over trials): no numpy warning, for the draws and the outputs are checked and
+    # the run stops with an error that names the cause.
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        tables = kernel_tables(model)
+        for start, inputs in iter_chunks(model, trials, int(seed), sampling, chunk_size):
+            _check_draws(model, inputs)
+            n = inputs.shape[1]
+            want_paths = max(0, min(paths.shape[0] - start, n))
+            views = {name: arrays[name][start : start + n] for name in OUTPUT_NAMES}
+            out = evaluate(
+                model, inputs, with_irr=with_irr, n_paths=want_paths, tables=tables, out=views
+            )
+            if want_paths:
+                paths[start : start + want_paths] = out.paths
+                dpaths[start : start + want_paths] = out.discounted_paths
+            line_pv += out.line_pv_sum
+            if kept is not None:
+                kept[:, start : start + n] = inputs
+    _check_outputs(model, arrays, line_pv)
     return Result(
         model=model,
         trials=trials,
@@ -199,4 +228,97 @@ def run(
         discounted_paths=dpaths,
         line_pv_mean=line_pv / trials,
         inputs=kept,
+        overlay=overlay,
+    )
+
+
+def _allocate(
+    model: Model, trials: int, keep_inputs: bool
+) -> tuple[dict[str, np.ndarray], np.ndarray | None]:
+    """The per-trial output arrays (and the kept draws), or a ConfigError if memory is short."""
+    rows = len(OUTPUT_NAMES) + (len(model.inputs) if keep_inputs else 0)
+    try:
+        arrays = {name: np.empty(trials) for name in OUTPUT_NAMES}
+        kept = np.empty((len(model.inputs), trials)) if keep_inputs else None
+    except MemoryError:
+        need = rows * trials * 8 / 2**30
+        raise ConfigError(
+            Problem(
+                f"{trials:,} trials need {need:,.1f} GiB of memory for the per-trial results, "
+                "more than this machine can give; use fewer trials (--trials)",
+                path="simulation.trials",
+                file=model.file,
+            )
+        ) from None
+    return arrays, kept
+
+
+def _check_draws(model: Model, inputs: np.ndarray) -> None:
+    """A ConfigError naming each input whose draws are not all finite."""
+    bad = ~np.isfinite(inputs)
+    if not bad.any():
+        return
+    problems = []
+    for j in np.flatnonzero(bad.any(axis=1)):
+        inp = model.inputs[j]
+        count = int(bad[j].sum())
+        problems.append(
+            Problem(
+                f"the prior {inp.prior.describe()} drew {count:,} values that are not finite "
+                "numbers (its parameters are too extreme to compute); narrow it",
+                path=inp.name if inp.inline else f"priors.{inp.name}",
+                file=model.file,
+            )
+        )
+    raise ConfigError(problems)
+
+
+# Outputs that must be finite in every trial (docs/model.md section 6).
+_MUST_BE_FINITE = (("npv", "NPV"), ("pv_benefits", "PV of benefits"), ("pv_costs", "PV of costs"))
+
+
+def _check_outputs(model: Model, arrays: dict[str, np.ndarray], line_pv: np.ndarray) -> None:
+    """A ConfigError when an output is not finite where it must be, naming the likely cause.
+
+    NPV and the PVs must be finite in every trial; ROI may be undefined (NaN)
+    only where the PV of costs is 0; a payback is never NaN.
+    """
+    n = arrays["npv"].size
+    found = []
+    for key, label in _MUST_BE_FINITE:
+        x = arrays[key]
+        count = n - int(np.count_nonzero(np.isfinite(x)))
+        if count:
+            found.append(f"{label} is not finite in {count:,} of {n:,} trials")
+            continue
+        with np.errstate(all="ignore"):  # the summary's mean and sd must exist too
+            spread = float(np.std(x)) if n > 1 else 0.0
+            mean = float(np.mean(x))
+        if not (math.isfinite(mean) and math.isfinite(spread)):
+            found.append(f"{label} is too large to summarise (its mean or sd overflows)")
+    with np.errstate(invalid="ignore"):
+        roi_nan = np.isnan(arrays["roi"]) & (arrays["pv_costs"] != 0)
+    count = int(np.count_nonzero(roi_nan | np.isinf(arrays["roi"])))
+    if count and not found:
+        found.append(f"ROI is not finite in {count:,} of {n:,} trials with costs")
+    for key in ("payback_months", "discounted_payback_months"):
+        count = int(np.count_nonzero(np.isnan(arrays[key])))
+        if count and not found:
+            found.append(f"{key.replace('_', ' ')} is undefined in {count:,} of {n:,} trials")
+    if not found:
+        return
+    lines = [line for line, pv in zip(model.lines, line_pv, strict=True) if not np.isfinite(pv)]
+    if not lines and model.lines:  # no line overflowed on its own: name the largest
+        lines = [model.lines[int(np.argmax(np.abs(line_pv)))]]
+    where = ", ".join(
+        line.name if line.path in line.name else f"{line.path} ({line.name})" for line in lines
+    )
+    check = f"check {where} and the discount rate" if where else "check the discount rate"
+    raise ConfigError(
+        Problem(
+            f"{'; '.join(found)}: the amounts or rates are too large to compute with; "
+            f"{check}, and write smaller numbers",
+            path=lines[0].path if len(lines) == 1 else "",
+            file=model.file,
+        )
     )

@@ -13,7 +13,7 @@ import numpy as np
 
 from . import _pool
 from .config import Model
-from .files import finite_or_none
+from .files import finite_or_none, plain_numbers
 from .kernel.tables import OUTPUT_NAMES
 from .version import __version__
 
@@ -40,6 +40,7 @@ class RunOutputs(Protocol):
     """What :func:`summarize` reads of a run (a :class:`simulate.engine.Result`)."""
 
     model: Model
+    overlay: dict[str, str | None] | None
     trials: int
     seed: int
     sampling: str
@@ -113,7 +114,7 @@ def _describe_defined(x: np.ndarray) -> tuple[dict[str, float | None], int]:
 
 def _fraction(mask: np.ndarray) -> float:
     """``np.mean(mask)`` for a boolean array, counted rather than summed (same value)."""
-    return np.count_nonzero(mask) / mask.size
+    return int(np.count_nonzero(mask)) / mask.size
 
 
 def cvar(x: np.ndarray, alpha: float = 0.05) -> float:
@@ -152,20 +153,25 @@ def summarize(result: RunOutputs) -> dict[str, Any]:
         metrics[name] = job.result()[0]
     paid_back = paybacks["payback_months"].result()[2]
     probabilities["payback_within_horizon"] = paid_back / result.payback_months.size
-    return {
-        "name": model.name,
-        "config": model.file,
-        "scenario": model.scenario,
-        "trials": n,
-        "seed": result.seed,
-        "sampling": result.sampling,
-        "horizon_months": model.horizon_months,
-        "discount_rate": model.discount_rate,
-        "currency": model.currency,
-        "metrics": metrics,
-        "probabilities": probabilities,
-        "version": __version__,
-    }
+    return plain_numbers(
+        {
+            "name": model.name,
+            "config": model.file,
+            "scenario": model.scenario,
+            "overlay": getattr(result, "overlay", None),
+            "config_hash": model.config_hash or None,
+            "trials": n,
+            "seed": result.seed,
+            "sampling": result.sampling,
+            "horizon_months": model.horizon_months,
+            "discount_rate": model.discount_rate,
+            "currency": model.currency,
+            "targets": {"payback_months": model.target_payback_months, "roi": model.target_roi},
+            "metrics": metrics,
+            "probabilities": probabilities,
+            "version": __version__,
+        }
+    )
 
 
 def _probabilities(result: RunOutputs) -> dict[str, float | None]:

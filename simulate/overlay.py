@@ -158,7 +158,9 @@ def overlay_analysis(
 
     base_model, full_model = load(), load(overlay)
     seed = resolve_seed(options.seed, base_model.seed)
-    result = simulate_model(full_model, options, seed=seed, keep_inputs=keep_inputs)
+    result = simulate_model(
+        full_model, options, seed=seed, keep_inputs=keep_inputs, overlay=overlay
+    )
 
     def model_of(subset: frozenset) -> Model:
         return load(overlay.subset(subset)) if subset else base_model

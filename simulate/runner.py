@@ -8,15 +8,16 @@ item's seed, file for file.
 
 from __future__ import annotations
 
+import hashlib
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from .config import Model
+from .config import Model, Overlay
 from .engine import Result, run
 from .files import write_json, write_samples
 
-__all__ = ["RunOptions", "run_warnings", "simulate_model", "write_run"]
+__all__ = ["RunOptions", "identify", "run_warnings", "simulate_model", "write_run"]
 
 # The numba kernel runs in parallel over trials on its own thread pool; two
 # runs started from two threads of one process (Dask workers with several
@@ -51,23 +52,60 @@ def run_warnings(model: Model, options: RunOptions) -> list[str]:
     return out
 
 
+def _overlay_digest(overlay: Overlay) -> bytes:
+    """What identifies an overlay's content: its file's bytes, else its changes."""
+    try:
+        return Path(overlay.file).read_bytes()
+    except OSError:
+        return repr((overlay.name, overlay.description, overlay.changes)).encode()
+
+
+def identify(model: Model, overlay: Overlay | None = None) -> tuple[Model, dict | None]:
+    """The model with a ``config_hash`` over the config, its scenario and its overlay.
+
+    The config as written keeps the hash of its file; with a scenario or an
+    overlay the hash is the first 8 hex digits of SHA-256 over that hash, the
+    scenario's name and the overlay file's bytes, so an overlaid or scenario
+    run's summary.json and chart stamps differ from the base case's. Also
+    returns the overlay as summary.json records it (``{"file", "name"}``),
+    or None.
+    """
+    if model.scenario is None and model.overlay is None and overlay is None:
+        return model, None
+    h = hashlib.sha256(model.config_hash.encode())
+    h.update(b"\0scenario\0" + (model.scenario or "").encode("utf-8", "surrogatepass"))
+    h.update(b"\0overlay\0" + (model.overlay or "").encode("utf-8", "surrogatepass"))
+    if overlay is not None:
+        h.update(b"\0" + _overlay_digest(overlay))
+    record = None
+    if overlay is not None:
+        record = {"file": overlay.file, "name": overlay.name}
+    elif model.overlay is not None:
+        record = {"file": None, "name": model.overlay}
+    return replace(model, config_hash=h.hexdigest()[:8]), record
+
+
 def simulate_model(
     model: Model,
     options: RunOptions,
     *,
     seed: int | None = None,
     keep_inputs: bool | None = None,
+    overlay: Overlay | None = None,
     **engine_options,
 ) -> Result:
     """:func:`simulate.engine.run` with the command line's trials, seed and sampling.
 
     ``seed`` replaces ``options.seed``; ``keep_inputs`` defaults to whether
-    samples are saved. Other keywords go to the engine (``n_paths``,
-    ``with_irr``).
+    samples are saved; ``overlay`` is the overlay ``model`` was loaded with.
+    The run's model carries the hash of :func:`identify`. Other keywords go
+    to the engine (``n_paths``, ``with_irr``).
     """
+    model, record = identify(model, overlay)
     with ENGINE_LOCK:
         return run(
             model,
+            overlay=record,
             trials=options.trials or model.trials,
             seed=options.seed if seed is None else seed,
             sampling=options.sampling or model.sampling,

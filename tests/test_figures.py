@@ -38,7 +38,10 @@ def test_run_writes_the_standard_charts(configs_dir, tmp_path, capsys):
         ET.parse(folder / f"{name}.svg")
     assert capsys.readouterr().out == ""
     assert main([*argv, "--no-figures", "--quiet"]) == 0
-    assert not (out / "lead_conversion" / "figures").exists()
+    # a run replaces only what it writes (issue 11 item 19): the earlier charts stay
+    assert sorted(p.name for p in folder.iterdir()) == sorted(
+        f"{name}.{fmt}" for name in STANDARD for fmt in ("png", "svg")
+    )
     summary = json.loads((out / "lead_conversion" / "summary.json").read_text())
     assert summary["trials"] == 2000
 

@@ -167,15 +167,22 @@ def test_write_samples_round_trip(tmp_path):
 # -- one folder --------------------------------------------------------------------------------
 
 
-def test_atomic_dir_replaces_the_whole_folder(tmp_path):
+def test_atomic_dir_replaces_what_it_writes_and_keeps_the_rest(tmp_path):
     target = tmp_path / "results" / "case"
-    target.mkdir(parents=True)
-    (target / "stale.txt").write_text("from the last run", encoding="utf-8")
+    (target / "figures").mkdir(parents=True)
+    (target / "summary.json").write_text("old", encoding="utf-8")
+    (target / "sensitivity.json").write_text("kept", encoding="utf-8")
+    (target / "figures" / "spider.png").write_bytes(b"kept")
     with atomic_dir(target) as tmp:
         assert tmp.parent == target.parent and tmp.name.startswith(".")
-        (tmp / "summary.json").write_text("{}", encoding="utf-8")
-        assert _entries(target) == ["stale.txt"]  # the old folder until the block ends
-    assert _entries(target) == ["summary.json"]
+        (tmp / "summary.json").write_text("new", encoding="utf-8")
+        (tmp / "figures").mkdir()
+        (tmp / "figures" / "npv.png").write_bytes(b"new")
+        assert (target / "summary.json").read_text() == "old"  # until the block ends
+    assert _entries(target) == ["figures", "sensitivity.json", "summary.json"]
+    assert (target / "summary.json").read_text() == "new"
+    assert (target / "sensitivity.json").read_text() == "kept"
+    assert _entries(target / "figures") == ["npv.png", "spider.png"]
     assert _entries(tmp_path / "results") == ["case"]  # no temporary or old folder left
 
 
@@ -196,3 +203,126 @@ def test_atomic_dir_keeps_the_old_folder_when_the_block_fails(tmp_path, error):
         raise error
     assert (target / "summary.json").read_text(encoding="utf-8") == "old"
     assert _entries(tmp_path) == ["case"]
+
+
+def test_atomic_dir_respects_the_umask(tmp_path):
+    old = os.umask(0o022)
+    try:
+        with atomic_dir(tmp_path / "case") as tmp:
+            (tmp / "summary.json").write_text("{}", encoding="utf-8")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "case").stat().st_mode & 0o777 == 0o755  # not mkdtemp's 0700
+
+
+def test_two_writers_racing_into_one_folder_never_fail_or_leave_a_temporary(tmp_path):
+    import threading
+
+    target = tmp_path / "out" / "case"
+    errors: list[BaseException] = []
+    start = threading.Barrier(2)
+
+    def writer(tag: str) -> None:
+        try:
+            for i in range(40):
+                if i == 0:
+                    start.wait()
+                with atomic_dir(target) as tmp:
+                    (tmp / "summary.json").write_text(f"{tag}{i}", encoding="utf-8")
+                    (tmp / f"only-{tag}.txt").write_text(str(i), encoding="utf-8")
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=writer, args=(t,)) for t in "ab"]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert _entries(tmp_path / "out") == ["case"]  # no .tmp or .old left
+    assert (target / "summary.json").read_text() in {"a39", "b39"}
+    assert _entries(target) == ["only-a.txt", "only-b.txt", "summary.json"]
+
+
+@pytest.mark.parametrize(
+    "name", ["x/../../escaped", "../escaped", "a" * 300, "a\0b", "..", ".hidden", "a\\b", ""]
+)
+def test_a_folder_name_never_leads_outside_its_root(tmp_path, name):
+    from simulate.errors import ConfigError
+    from simulate.files import result_folder
+
+    root = tmp_path / "out"
+    with pytest.raises(ConfigError, match="cannot"):
+        result_folder(root, name, what="scenario 'x'")
+    with (
+        pytest.raises(ConfigError, match="cannot be a result folder"),
+        atomic_dir(root / name, root=root),
+    ):
+        pass
+    assert not list(tmp_path.rglob("*")) or _entries(tmp_path) == ["out"]
+    assert not any(p.is_file() for p in tmp_path.rglob("*"))
+
+
+def test_atomic_dir_refuses_a_target_outside_its_root(tmp_path):
+    from simulate.errors import ConfigError
+
+    with (
+        pytest.raises(ConfigError, match="outside"),
+        atomic_dir(tmp_path / "out" / "x" / ".." / ".." / "escaped", root=tmp_path / "out"),
+    ):
+        pass
+    assert not (tmp_path / "escaped").exists()
+
+
+def test_atomic_set_replaces_folders_and_files_together(tmp_path):
+    from simulate.files import atomic_set
+
+    out = tmp_path / "out"
+    for name in ("case", "case--high"):
+        (out / name).mkdir(parents=True)
+        (out / name / "summary.json").write_text("old", encoding="utf-8")
+    (out / "comparisons").mkdir()
+    (out / "comparisons" / "case.json").write_text("old", encoding="utf-8")
+    with pytest.raises(KeyboardInterrupt), atomic_set(out, ["case", "case--high"]) as stage:
+        (stage / "case").mkdir()
+        (stage / "case" / "summary.json").write_text("new", encoding="utf-8")
+        raise KeyboardInterrupt  # before the scenario and the comparison are written
+    assert {p.read_text() for p in out.rglob("*.json")} == {"old"}
+    assert _entries(out) == ["case", "case--high", "comparisons"]
+    with atomic_set(out, ["case", "case--high"]) as stage:
+        for name in ("case", "case--high", "comparisons"):
+            (stage / name).mkdir()
+        for path in ("case/summary.json", "case--high/summary.json", "comparisons/case.json"):
+            (stage / path).write_text("new", encoding="utf-8")
+    assert {p.read_text() for p in out.rglob("*.json")} == {"new"}
+    assert _entries(out) == ["case", "case--high", "comparisons"]
+
+
+def test_writable_problem_names_files_and_full_disks(tmp_path, monkeypatch):
+    from simulate import files
+
+    a_file = tmp_path / "file.txt"
+    a_file.write_text("x", encoding="utf-8")
+    assert files.writable_problem(tmp_path / "new" / "deeper") is None
+    assert files.writable_problem(a_file) == "it is a file, not a folder"
+    assert files.writable_problem(a_file / "sub") == f"{a_file} is a file"
+    assert _entries(tmp_path) == ["file.txt"]  # the probe leaves nothing
+
+    class Full:
+        f_bavail, f_frsize = 10, 4096
+
+    monkeypatch.setattr(files.os, "statvfs", lambda _: Full)
+    assert "40,960 bytes are free" in files.writable_problem(tmp_path)
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root can write into a read-only folder")
+def test_writable_problem_names_a_read_only_folder(tmp_path):
+    from simulate.files import writable_problem
+
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    folder.chmod(0o555)
+    try:
+        assert "cannot create files" in writable_problem(folder / "out")
+    finally:
+        folder.chmod(0o755)

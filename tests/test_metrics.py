@@ -111,8 +111,9 @@ def test_summary_against_closed_forms():
     assert s["metrics"]["roi"]["defined_fraction"] == 1.0
     assert m["cvar5"] == pytest.approx(np.sort(result.npv)[:2000].mean())
     assert set(s) == {
-        "name", "config", "scenario", "trials", "seed", "sampling", "horizon_months",
-        "discount_rate", "currency", "metrics", "probabilities", "version",
+        "name", "config", "scenario", "overlay", "config_hash", "trials", "seed", "sampling",
+        "horizon_months", "discount_rate", "currency", "targets", "metrics", "probabilities",
+        "version",
     }  # fmt: skip
 
 
@@ -184,7 +185,8 @@ def _synthetic_result(n: int, seed: int) -> SimpleNamespace:
 
 def _summary_digest(result) -> str:
     s = summarize(result)
-    s.pop("version")
+    for key in ("version", "overlay", "config_hash", "targets"):  # labels, pinned elsewhere
+        s.pop(key)
     return hashlib.sha256(json.dumps(s, sort_keys=True).encode()).hexdigest()
 
 

@@ -16,6 +16,7 @@ import numpy as np
 
 from ..config import Model, load_config
 from ..errors import ConfigError, Problem
+from ..files import folder_name_problem
 from ..seeds import seed_of
 from .records import BatchItem, ItemOutcome, RowSpec
 
@@ -35,6 +36,19 @@ def _load(config: str) -> tuple[bytes, Model] | list[str]:
         return [str(Problem(f"cannot read the config: {exc.strerror}", file=config))]
     except ConfigError as exc:
         return [str(p) for p in exc.problems]
+
+
+def _bad_folder(config: str, scenario: str | None, folder: str, why: str) -> str:
+    """The error row of a config or scenario whose name cannot name its result folder."""
+    what = f"scenario {scenario!r}" if scenario else f"config {Path(config).name!r}"
+    return str(
+        Problem(
+            f"{what} cannot name a result folder ({folder!r}): {why}; use letters, digits, "
+            "'-', '_', '.' and spaces, at most 200 bytes",
+            path=f"scenarios.{scenario}" if scenario else "",
+            file=config,
+        )
+    )
 
 
 def _refuse_clashes(specs: Iterable[RowSpec]) -> None:
@@ -88,6 +102,10 @@ def plan(
             folder = f"{stem}--{scenario}" if scenario else stem
             index = len(specs)
             specs.append(RowSpec(index, config, scenario, folder, model.name, seed))
+            why = folder_name_problem(folder)
+            if why is not None:  # never a folder outside --out, nor a failure after writing
+                failed.append(ItemOutcome(index, "error", "invalid", [_bad_folder(config, scenario, folder, why)]))  # fmt: skip
+                continue
             items.append(BatchItem(index, config, data, scenario, seed, model.name, cost))
     _refuse_clashes(specs)
     return specs, items, failed

@@ -79,9 +79,12 @@ def row_for(spec: RowSpec, outcome: ItemOutcome, out: Path) -> dict[str, Any]:
     return row
 
 
-def write_files(target: Path, files: Mapping[str, bytes]) -> None:
-    """Write a result folder from a worker's files, atomically (see ``files.atomic_dir``)."""
-    with atomic_dir(target) as tmp:
+def write_files(target: Path, files: Mapping[str, bytes], *, root: Path | None = None) -> None:
+    """Write a result folder from a worker's files, atomically (see ``files.atomic_dir``).
+
+    ``root`` (the batch's ``--out``), if given, must contain ``target``.
+    """
+    with atomic_dir(target, root=root) as tmp:
         for rel, blob in files.items():
             path = tmp / rel
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -89,9 +92,15 @@ def write_files(target: Path, files: Mapping[str, bytes]) -> None:
 
 
 def _csv_value(v: Any) -> str:
+    """A CSV cell: a plain number with every digit (never a numpy repr), or the text."""
     if v is None:
         return ""
-    if isinstance(v, float):
+    if isinstance(v, (bool, np.bool_)):
+        return str(bool(v))
+    if isinstance(v, (int, np.integer)):
+        return str(int(v))
+    if isinstance(v, (float, np.floating)):
+        v = float(v)
         return repr(v) if math.isfinite(v) else ""
     return str(v)
 
@@ -150,6 +159,7 @@ def write_config_comparison(
     formats: Sequence[str] = ("png",),
     config_hash: str = "",
     stem: str | None = None,
+    write_to: Path | None = None,
 ) -> tuple[list[dict[str, Any]], list[Path]]:
     """Paired comparisons of one config's runs: ``OUT/comparisons/<stem>.json`` and a chart.
 
@@ -157,8 +167,10 @@ def write_config_comparison(
     to compare (the config as written first, then its scenarios). Writes the
     comparison file, and with ``figures`` the overlaid NPV CDFs as
     ``OUT/figures/scenarios--<stem>``; ``stem`` defaults to the config's
-    (``run --overlay`` adds ``--<overlay>``). Returns the comparison rows and
-    the chart files.
+    (``run --overlay`` adds ``--<overlay>``). ``write_to`` writes the files
+    there instead of ``out`` (a staging folder that replaces its places in
+    ``out`` later; the paths recorded still name ``out``). Returns the
+    comparison rows and the chart files (as they will be under ``out``).
     """
     paired = [
         PairedRun(s["scenario"], s["seed"], s["trials"], s["sampling"], npv) for _, s, npv in runs
@@ -166,10 +178,12 @@ def write_config_comparison(
     name = runs[0][1]["name"]
     rows = [{"config": config, "name": name, **r} for r in scenario_comparisons(paired)]
     stem = stem or Path(config).stem
-    (out / "comparisons").mkdir(parents=True, exist_ok=True)
-    write_json(out / "comparisons" / f"{stem}.json", _comparison_doc(out, config, runs, rows))
+    dest = out if write_to is None else Path(write_to)
+    (dest / "comparisons").mkdir(parents=True, exist_ok=True)
+    write_json(dest / "comparisons" / f"{stem}.json", _comparison_doc(out, config, runs, rows))
     written: list[Path] = []
     if figures and len(runs) >= 2:
-        path = out / "figures" / f"scenarios--{stem}"
+        path = dest / "figures" / f"scenarios--{stem}"
         written = draw_scenarios(path, runs, formats, config_hash=config_hash)
+        written = [out / p.relative_to(dest) for p in written]
     return rows, written

@@ -6,15 +6,23 @@ Loaded with the parser, so it stays light: no engine, no numba, no matplotlib.
 from __future__ import annotations
 
 import argparse
+import re
+import socket
 from pathlib import Path
 
 from ..config import SAMPLING_METHODS
+from ..errors import ConfigError
+from ..files import writable_problem
 
 __all__ = [
     "FORMATS",
     "add_output_options",
     "add_simulation_options",
+    "check_dask_reachable",
+    "check_sobol_n",
+    "dask_address",
     "formats",
+    "out_dir",
     "positive_int",
     "seed_value",
     "sensitivity_methods",
@@ -71,9 +79,77 @@ def sensitivity_methods(text: str) -> str:
     return text
 
 
+MAX_SOBOL_N = 1 << 22
+
+
+def check_sobol_n(value: int | None) -> None:
+    """``--sobol-n``: at least 2 base samples (Sobol' needs two), at most 2^22."""
+    if value is None:
+        return
+    if value < 2:
+        raise ConfigError(
+            f"--sobol-n: {value} is too few; Sobol' indices need at least 2 base samples "
+            "(best a power of two, e.g. 8192)"
+        )
+    if value > MAX_SOBOL_N:
+        raise ConfigError(
+            f"--sobol-n: {value:,} is more than {MAX_SOBOL_N:,} base samples; "
+            "use a power of two up to that"
+        )
+
+
+def out_dir(text: str) -> Path:
+    """``--out``: a folder that results can be written into (made if missing), checked now.
+
+    A path that is a file or lies under a file, a folder this process cannot
+    create files in, or a disk with less than a few MB free is refused
+    before anything runs.
+    """
+    path = Path(text)
+    why = writable_problem(path)
+    if why is not None:
+        raise argparse.ArgumentTypeError(f"{text}: {why}")
+    return path
+
+
+_HOST = r"(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]{0,253}[A-Za-z0-9])?)"
+_DASK_ADDRESS = re.compile(rf"^(?:(tcp|tls|ws|wss|ucx)://)?({_HOST}):([0-9]{{1,5}})/?$")
+
+
+def dask_address(text: str) -> str:
+    """``--dask``: ``tcp://host:port`` or ``host:port`` (also tls://, ws://, wss://, ucx://).
+
+    Checked for its form only (a typo fails at once, not after a timeout);
+    :func:`check_dask_reachable` tries to connect.
+    """
+    m = _DASK_ADDRESS.match(text.strip())
+    if m is None or not 1 <= int(m.group(3)) <= 65535:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a scheduler address; write tcp://HOST:PORT or HOST:PORT, "
+            "e.g. tcp://scheduler:8786"
+        )
+    return text.strip()
+
+
+def check_dask_reachable(address: str, timeout: float = 3.0) -> None:
+    """A ConfigError unless a TCP connection to ``address``'s host and port opens within ``timeout``."""
+    m = _DASK_ADDRESS.match(dask_address(address))
+    host, port = m.group(2).strip("[]"), int(m.group(3))
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            pass
+    except OSError as exc:
+        reason = "timed out" if isinstance(exc, TimeoutError) else (exc.strerror or str(exc))
+        raise ConfigError(
+            f"--dask: cannot reach the Dask scheduler at {address} ({reason} within "
+            f"{timeout:g} s); start one with 'dask scheduler' (and workers with "
+            "'dask worker ADDRESS'), or check the address"
+        ) from None
+
+
 def add_output_options(p: argparse.ArgumentParser, quiet: str = "print nothing on success") -> None:
     """--out, --no-figures, --format and --quiet, as every writing command has them."""
-    p.add_argument("--out", type=Path, default=Path("results"), metavar="DIR",
+    p.add_argument("--out", type=out_dir, default="results", metavar="DIR",
                    help="where result folders go (default: results/)")  # fmt: skip
     p.add_argument("--no-figures", action="store_true", help="do not draw the charts")
     p.add_argument("--format", type=formats, default=("png",), metavar="FMT[,FMT]",

@@ -9,18 +9,20 @@ analysed (:mod:`simulate.cli.sensitivity`).
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..batch import write_config_comparison
 from ..config import Model, Overlay, load_config, load_overlay
 from ..engine import Result
-from ..errors import ConfigError
-from ..files import atomic_dir, write_json
+from ..errors import ConfigError, Problem
+from ..files import atomic_dir, atomic_set, result_folder, write_json
 from ..overlay import overlay_analysis
 from ..runner import RunOptions, run_warnings, simulate_model, write_run
 from ..text import comparisons_text, overlay_text, summary_text
-from .status import EXIT_INVALID, EXIT_OK, report_invalid, usage_error, warn
+from .status import EXIT_FAILED, EXIT_INVALID, EXIT_OK, report_invalid, usage_error, warn
 
 if TYPE_CHECKING:
     from .sensitivity import RunSensitivity  # for type checkers only: it loads scipy.stats
@@ -58,9 +60,55 @@ def _models_for(path: str, scenario: str | None, overlay: Overlay | None) -> lis
     if scenario != "all":
         return [load_config(path, scenario=scenario, overlay=overlay)]
     base = load_config(path, overlay=overlay)
-    if not base.scenarios:
-        raise ConfigError(f"{path}: --scenario all, but the config has no scenarios: block")
-    return [base] + [load_config(path, scenario=s, overlay=overlay) for s in base.scenarios]
+    # the overlaid model may not list the config's scenarios: take them from the config
+    names = base.scenarios if overlay is None else load_config(path).scenarios
+    if not names:
+        raise ConfigError(
+            Problem("--scenario all, but the config has no scenarios: block", file=path)
+        )
+    return [base] + [load_config(path, scenario=s, overlay=overlay) for s in names]
+
+
+def _folder_of(path: str, model: Model, out: Path) -> Path:
+    """``OUT/<stem>``, or a ConfigError naming the scenario (or overlay) that cannot name it."""
+    if model.scenario is not None:
+        what, where = f"scenario {model.scenario!r}", f"scenarios.{model.scenario}"
+    elif model.overlay is not None:
+        what, where = f"overlay {model.overlay!r}", ""
+    else:
+        what, where = f"config {Path(path).name!r}", ""
+    try:
+        return result_folder(out, model.stem, what=what)
+    except ConfigError as exc:
+        raise ConfigError(Problem(exc.problems[0].message, path=where, file=path)) from None
+
+
+def _check_folders(plans: list[tuple[str, list[Model]]], out: Path) -> None:
+    """Every result folder is a safe name inside OUT, and no two configs share one.
+
+    Checked before anything runs, as ``simulate batch`` does.
+    """
+    owner: dict[str, str] = {}
+    problems = []
+    for path, models in plans:
+        for model in models:
+            try:
+                _folder_of(path, model, out)
+            except ConfigError as exc:
+                problems += exc.problems
+                continue
+            key = model.stem.lower()  # a clash on case-insensitive file systems too
+            first = owner.setdefault(key, path)
+            if os.path.realpath(first) != os.path.realpath(path):
+                problems.append(
+                    Problem(
+                        f"{first} and {path} would both write the result folder "
+                        f"{model.stem!r}; rename one, or run them with different --out",
+                        file=path,
+                    )
+                )
+    if problems:
+        raise ConfigError(problems)
 
 
 def _print_run(summary: dict[str, Any], target: Path, overlay_report: dict | None) -> None:
@@ -71,7 +119,28 @@ def _print_run(summary: dict[str, Any], target: Path, overlay_report: dict | Non
         print()
 
 
-def _run_model(
+class _Done:
+    """A simulated run of one model, ready to be written and printed."""
+
+    def __init__(self, model: Model, result: Result, overlay_report, sens) -> None:
+        self.model, self.result = model, result
+        self.overlay_report, self.sens = overlay_report, sens
+
+    def write(self, folder: Path, options: RunOptions, sensitivity, args) -> None:
+        """The run's files into ``folder`` (a temporary folder, moved into place after)."""
+        write_run(folder, self.result, options)
+        if self.overlay_report is not None:
+            write_json(folder / "overlay.json", self.overlay_report)
+        if self.sens is not None:
+            sensitivity.write(folder, self.sens, self.model, self.result, args)
+
+    def show(self, target: Path, sensitivity) -> None:
+        _print_run(self.result.summary(), target, self.overlay_report)
+        if self.sens is not None:
+            sensitivity.show(self.sens, self.model)
+
+
+def _simulate(
     args: argparse.Namespace,
     path: str,
     model: Model,
@@ -79,8 +148,8 @@ def _run_model(
     options: RunOptions,
     overlay: Overlay | None,
     sensitivity: RunSensitivity | None,
-) -> Result:
-    """Simulate one model of ``path`` (with its overlay and sensitivity), write and print it."""
+) -> _Done:
+    """Simulate one model of ``path`` (with its overlay and sensitivity); nothing written yet."""
     for w in run_warnings(model, options):
         warn(f"{path}: {w}")
     keep = args.save_samples or sensitivity is not None
@@ -91,26 +160,18 @@ def _run_model(
         result, overlay_report = overlay_analysis(
             path, overlay, options, scenario=model.scenario, keep_inputs=keep
         )
-    summary = result.summary()
-    target = args.out / model.stem
+    result.summary()
     sens = sensitivity.analyze(model, result) if sensitivity is not None else None
-    with atomic_dir(target) as tmp:
-        write_run(tmp, result, options)
-        if overlay_report is not None:
-            write_json(tmp / "overlay.json", overlay_report)
-        if sens is not None:
-            sensitivity.write(tmp, sens, model, result, args)
-    if not args.quiet:
-        _print_run(summary, target, overlay_report)
-        if sens is not None:
-            sensitivity.show(sens, model)
-    return result
+    return _Done(model, result, overlay_report, sens)
 
 
 def _write_scenario_comparison(
-    args: argparse.Namespace, path: str, runs: list[tuple[str, Result]]
-) -> None:
-    """``run --scenario all``: P(A's NPV > B's) between the scenarios of one config."""
+    args: argparse.Namespace, path: str, runs: list[tuple[str, Result]], staging: Path
+) -> tuple[list[dict], str]:
+    """``run --scenario all``: P(A's NPV > B's) between the scenarios of one config.
+
+    Written into ``staging`` (the set's staging folder); returns the rows and the stem.
+    """
     model = runs[0][1].model
     stem = Path(path).stem + (f"--{model.overlay}" if model.overlay else "")
     rows, _ = write_config_comparison(
@@ -121,15 +182,47 @@ def _write_scenario_comparison(
         formats=args.format,
         config_hash=model.config_hash,
         stem=stem,
+        write_to=staging,
     )
-    if not args.quiet:
+    return rows, stem
+
+
+def _run_config(args, path: str, models: list[Model], **kw) -> None:
+    """Simulate every model of ``path``, then write their folders (and comparison) as a set."""
+    options, sensitivity = kw["options"], kw["sensitivity"]
+    done = [_simulate(args, path, model, **kw) for model in models]
+    stems = [d.model.stem for d in done]
+    if args.scenario == "all" and len(done) > 1:
+        with atomic_set(args.out, stems) as staging:
+            for d in done:
+                (staging / d.model.stem).mkdir()
+                d.write(staging / d.model.stem, options, sensitivity, args)
+            runs = [(d.model.stem, d.result) for d in done]
+            rows, stem = _write_scenario_comparison(args, path, runs, staging)
+    else:
+        for d in done:
+            with atomic_dir(args.out / d.model.stem, root=args.out) as tmp:
+                d.write(tmp, options, sensitivity, args)
+        rows = None
+    if args.quiet:
+        return
+    for d in done:
+        d.show(args.out / d.model.stem, sensitivity)
+    if rows is not None:
+        model = done[0].model
         print(comparisons_text(model.name, rows, model.currency))
         print(f"  Comparison: {args.out / 'comparisons' / (stem + '.json')}")
         print()
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    """Simulate each config (and scenario); exit status 2 if any config is invalid."""
+    """Simulate each config (and scenario); exit status 2 if any config is invalid.
+
+    Every config is loaded, and every result folder checked (a safe name
+    inside ``--out``, no two configs sharing one), before anything runs. A
+    failure to write (a full disk) is one ``error:`` line, exit status 1;
+    the result folder is then left as it was.
+    """
     try:
         sensitivity = _sensitivity_step(args.sensitivity)
     except ConfigError as exc:
@@ -137,19 +230,24 @@ def cmd_run(args: argparse.Namespace) -> int:
     options = run_options(args)
     overlay = load_overlay(args.overlay) if args.overlay else None
     status = EXIT_OK
+    plans = []
     for path in args.configs:
         try:
-            models = _models_for(path, args.scenario, overlay)
+            plans.append((path, _models_for(path, args.scenario, overlay)))
         except ConfigError as exc:
             report_invalid(exc)
             status = EXIT_INVALID
-            continue
-        done = []  # (folder, result) for --scenario all's paired comparison
-        for model in models:
-            result = _run_model(
-                args, path, model, options=options, overlay=overlay, sensitivity=sensitivity
-            )
-            done.append((model.stem, result))
-        if args.scenario == "all" and len(done) > 1:
-            _write_scenario_comparison(args, path, done)
+    _check_folders(plans, args.out)
+    for path, models in plans:
+        try:
+            _run_config(args, path, models, options=options, overlay=overlay,
+                        sensitivity=sensitivity)  # fmt: skip
+        except ConfigError as exc:  # outputs that cannot be computed: nothing written
+            report_invalid(exc)
+            status = status if status == EXIT_FAILED else EXIT_INVALID
+        except OSError as exc:  # writing failed: the old results are kept
+            where = exc.filename or args.out
+            print(f"error: {path}: cannot write the results to {where}: {exc.strerror or exc}; "
+                  "nothing was written", file=sys.stderr)  # fmt: skip
+            status = EXIT_FAILED
     return status

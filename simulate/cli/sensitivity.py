@@ -7,16 +7,16 @@ the same checks :func:`simulate.sensitivity.analyze` makes, worded for the flag.
 from __future__ import annotations
 
 import argparse
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ..config import Model, load_config
 from ..engine import Result, run
-from ..errors import ConfigError
-from ..files import atomic_dir, write_json
+from ..errors import ConfigError, Problem
+from ..files import atomic_dir, result_folder, write_json
 from ..plotting.figures import chart_meta, write_sensitivity_charts
+from ..runner import identify
 from ..sensitivity import DEFAULT_SOBOL_N, analyze, needs_samples
 from ..sensitivity.options import (
     check_metric,
@@ -27,6 +27,7 @@ from ..sensitivity.options import (
     parse_quantile,
 )
 from ..text import sensitivity_text
+from .options import check_sobol_n
 from .status import EXIT_OK, usage_error, warn
 
 __all__ = ["RunSensitivity", "cmd_sensitivity"]
@@ -68,7 +69,7 @@ class RunSensitivity:
     def write(self, folder: Path, sens: dict[str, Any], model: Model, result: Result,
               args: argparse.Namespace) -> None:  # fmt: skip
         """sensitivity.json and the spider chart (the run draws its own tornado)."""
-        _write(folder, sens, chart_meta(model, result), args, charts=("spider",))
+        _write(folder, sens, chart_meta(result.model, result), args, charts=("spider",))
 
     def show(self, sens: dict[str, Any], model: Model) -> None:
         """The ranked table on stdout."""
@@ -93,22 +94,34 @@ def _request(args: argparse.Namespace) -> _Request:
     high_q = parse_quantile(args.high_q, option="--high-q")
     check_quantiles(low_q, high_q, names=("--low-q", "--high-q"))
     goals = tuple(parse_goal_seek(text, option="--goal-seek") for text in args.goal_seek)
+    check_sobol_n(args.sobol_n)
     return _Request(methods, low_q, high_q, goals)
+
+
+def _target(args: argparse.Namespace, model: Model) -> Path:
+    """``OUT/<stem>``, or a ConfigError naming the file and the scenario that cannot name it."""
+    what = f"scenario {args.scenario!r}" if args.scenario else f"config {Path(args.config).name!r}"
+    try:
+        return result_folder(args.out, model.stem, what=what)
+    except ConfigError as exc:
+        where = f"scenarios.{args.scenario}" if args.scenario else ""
+        raise ConfigError(Problem(exc.problems[0].message, path=where, file=args.config)) from None
 
 
 def cmd_sensitivity(args: argparse.Namespace) -> int:
     """``simulate sensitivity``: sensitivity.json, tornado and spider charts, a ranked table.
 
-    The result folder may already hold a run's results: it is rebuilt in a
-    temporary folder from a copy of what is there plus the new files, then
-    swapped in whole (:func:`simulate.files.atomic_dir`), so a failure leaves
-    it untouched.
+    The result folder may already hold a run's results: the new files are
+    written into a temporary folder that then replaces it, keeping every
+    other file (:func:`simulate.files.atomic_dir`), so a failure leaves it
+    untouched.
     """
     try:
         request = _request(args)
     except ConfigError as exc:
         return usage_error(exc)
     model = load_config(args.config, scenario=args.scenario)
+    target = _target(args, model)  # checked before any work
     for w in model.warnings:
         warn(f"{args.config}: {w}")
     try:
@@ -126,11 +139,10 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
                    seed=args.seed, warn=False)  # fmt: skip
     for w in sens["warnings"]:
         warn(f"{args.config}: {w}")
-    meta = chart_meta(model, result, trials=args.trials, seed=sens["seed"], sampling=args.sampling)
-    target = args.out / model.stem
-    with atomic_dir(target) as tmp:
-        if target.is_dir():
-            shutil.copytree(target, tmp, dirs_exist_ok=True)
+    labelled, _ = identify(model)  # the stamp's hash covers the scenario, as a run's does
+    meta = chart_meta(labelled, result, trials=args.trials, seed=sens["seed"],
+                      sampling=args.sampling)  # fmt: skip
+    with atomic_dir(target, root=args.out) as tmp:  # keeps the folder's other files
         _write(tmp, sens, meta, args, charts=("tornado", "spider"))
     if not args.quiet:
         _print(sens, model, target)
