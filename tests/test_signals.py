@@ -22,6 +22,8 @@ from pathlib import Path
 import pytest
 from conftest import CONFIGS, ROOT
 
+from simulate.cli.status import Interrupted, catch_signals, restore_signals
+
 pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
 
 
@@ -147,6 +149,20 @@ def test_signal_stops_a_two_worker_batch_at_once(tmp_path, sig, status):
     assert csv_rows[0].startswith("config,") and len(csv_rows) == len(doc["rows"]) + 1
 
 
+def test_signal_while_the_workers_start(tmp_path):
+    # the forkserver imports the package before it forks the workers: a
+    # worker asked for before the signal must not start after it (it died
+    # with a traceback, its semaphores already gone)
+    out = tmp_path / "out"
+    argv = ["batch", str(CONFIGS / "portfolio"), "--workers", "2", "--trials", "20000"]
+    proc = start([*argv, "--seed", "1", "--no-figures", "--out", str(out)], tmp_path)
+    wait_for(lambda: len(session(proc.pid)) >= 3, proc)  # the batch, the tracker, the forkserver
+    code, err, _ = interrupt(proc, signal.SIGTERM)
+    assert (code, err) == (143, "interrupted\n")
+    assert no_process_left(proc.pid) == []
+    assert list((tmp_path / "tmp").iterdir()) == []
+
+
 def test_workers_end_when_the_batch_is_killed(tmp_path):
     # SIGKILL gives the batch no chance to clean up: the workers see their
     # lifeline close and end themselves (and their temporary folders)
@@ -159,3 +175,27 @@ def test_workers_end_when_the_batch_is_killed(tmp_path):
     assert code == -signal.SIGKILL
     assert no_process_left(proc.pid) == []
     assert list((tmp_path / "tmp").iterdir()) == []
+
+
+class _Finalized:
+    """Sends SIGTERM from its ``__del__``, where Python drops any exception raised."""
+
+    def __del__(self):
+        os.kill(os.getpid(), signal.SIGTERM)
+        for _ in range(100_000):  # the handler runs here, inside __del__
+            pass
+
+
+def test_an_interrupt_inside_a_finalizer_is_delivered_after_it():
+    # a run once finished (exit 0, 30 s later) after a SIGTERM that landed in
+    # a __del__: the interrupt was printed and dropped
+    saved = catch_signals()
+    try:
+        with pytest.raises(Interrupted) as caught:
+            _Finalized()  # made and deleted at once
+            deadline = time.monotonic() + 5
+            while time.monotonic() < deadline:
+                time.sleep(0.01)
+        assert caught.value.signum == signal.SIGTERM
+    finally:
+        restore_signals(saved)

@@ -88,26 +88,47 @@ def _watch(lifeline: Connection, leftovers: list[str]) -> None:
     os._exit(1)
 
 
-def _forkserver_children() -> list[int]:
-    """The processes this batch's forkserver has forked: its workers, started or starting.
-
-    An interrupt while a worker starts (the forkserver may take seconds to
-    import the package first) leaves a worker the pool has not recorded yet.
-    """
-    server = getattr(forkserver._forkserver, "_forkserver_pid", None)
+def _children(parent: int) -> list[int]:
+    """The processes whose parent is ``parent`` (from /proc; none where there is no /proc)."""
     found = []
-    for entry in Path("/proc").glob("[0-9]*") if server else ():
+    for entry in Path("/proc").glob("[0-9]*"):
         try:
             fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:  # gone, or not Linux
+        except OSError:  # gone meanwhile
             continue
-        if int(fields[1]) == server:
+        if int(fields[1]) == parent:
             found.append(int(entry.name))
     return found
 
 
-def _quiet_tracker() -> None:
-    """Start multiprocessing's resource tracker without its warning about killed workers.
+def _stop_forkserver() -> None:
+    """Stop this batch's forkserver and kill every worker it forked, started or starting.
+
+    An interrupt while a worker starts (the forkserver may take seconds to
+    import the package first) leaves workers the pool has not recorded yet,
+    or a fork still to come: the server is frozen first, so that it forks
+    nothing more, then its children are killed (they write only to the
+    batch's temporary folder), then the server. A later batch starts a new one.
+    """
+    server = getattr(forkserver._forkserver, "_forkserver_pid", None)
+    if not server:
+        return
+    with contextlib.suppress(OSError):
+        os.kill(server, signal.SIGSTOP)
+        for pid in _children(server):
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+        os.kill(server, signal.SIGKILL)
+
+
+def _start_helpers() -> None:
+    """Start multiprocessing's resource tracker and forkserver, deaf to Ctrl-C and quiet.
+
+    Both are started with SIGINT blocked: the forkserver imports the package
+    before it ignores SIGINT itself, and Ctrl-C in those seconds gave a
+    KeyboardInterrupt traceback from it. The block is inherited by them and
+    by the workers (which ignore SIGINT anyway); a SIGINT meant for the
+    batch waits the few milliseconds of the start.
 
     numba makes a named semaphore in each worker; a worker killed on an
     interrupt cannot remove it, and the tracker removes it for the worker,
@@ -118,9 +139,14 @@ def _quiet_tracker() -> None:
     saved = os.environ.get("PYTHONWARNINGS")
     quiet = "ignore:resource_tracker:UserWarning"
     os.environ["PYTHONWARNINGS"] = f"{saved},{quiet}" if saved else quiet
+    context = _context()  # the forkserver's preload list, before it starts
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
         resource_tracker.ensure_running()
+        if context.get_start_method() == "forkserver":
+            forkserver.ensure_running()
     finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
         if saved is None:
             del os.environ["PYTHONWARNINGS"]
         else:
@@ -130,9 +156,7 @@ def _quiet_tracker() -> None:
 def _stop(pool: ProcessPoolExecutor, futures: Sequence[Future]) -> None:
     """Cancel what has not started and end every worker now (terminate, then kill)."""
     processes = list((getattr(pool, "_processes", None) or {}).values())
-    for pid in _forkserver_children():  # also those the pool has not recorded yet
-        with contextlib.suppress(OSError):
-            os.kill(pid, signal.SIGKILL)  # they write only to the batch's temporary folder
+    _stop_forkserver()  # also the workers the pool has not recorded yet
     for f in futures:
         f.cancel()
     pool.shutdown(wait=False, cancel_futures=True)
@@ -161,7 +185,7 @@ def worker_pool(
     temporary folder is removed in every case.
     """
     threads = max(1, cores() // workers)
-    _quiet_tracker()
+    _start_helpers()
     tmp = tempfile.mkdtemp(prefix="simulate-batch-")
     keep, lifeline = multiprocessing.Pipe(duplex=False)  # workers hold only `keep`
     leftovers = [tmp, multiprocessing.util.get_temp_dir()]  # the latter: the forkserver's

@@ -16,7 +16,14 @@ from collections.abc import Callable, Sequence
 # catch SIGINT and SIGTERM, so the config layer (numpy, scipy) loads in main().
 from ..errors import ConfigError
 from ..version import __version__
-from .status import EXIT_INVALID, catch_signals, exit_interrupted, report_invalid, restore_signals
+from .status import (
+    EXIT_INVALID,
+    catch_signals,
+    exit_interrupted,
+    interrupted_anyway,
+    report_invalid,
+    restore_signals,
+)
 
 __all__ = ["build_parser", "main"]
 
@@ -223,7 +230,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     saved = catch_signals()
     try:
         args = build_parser().parse_args(argv)
-        return _command(args.command)(args)
+        return interrupted_anyway(_command(args.command)(args))
     except ConfigError as exc:
         report_invalid(exc)
         return EXIT_INVALID

@@ -7,10 +7,12 @@ interrupted by SIGINT (Ctrl-C), 143 by SIGTERM (``interrupted`` on stderr).
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 import threading
 from collections.abc import Callable
+from types import FrameType
 
 from ..errors import ConfigError
 
@@ -21,6 +23,7 @@ __all__ = [
     "Interrupted",
     "catch_signals",
     "exit_interrupted",
+    "interrupted_anyway",
     "report_invalid",
     "restore_signals",
     "usage_error",
@@ -50,9 +53,30 @@ def _ignore(signum: int, frame: object) -> None:
     """A second signal while the first one's clean-up runs: the clean-up must finish."""
 
 
-def _raise(signum: int, frame: object) -> None:
+received: list[int] = []  # the signal that interrupted the command, once it has
+
+
+def _swallowed_here(frame: FrameType | None) -> bool:
+    """Whether an exception raised in ``frame`` would be printed and dropped, not unwound.
+
+    Python ignores an exception raised in a ``__del__`` method or in a
+    weakref finalizer (after printing it): an interrupt landing there would
+    be lost, and the command would run on.
+    """
+    while frame is not None:
+        if frame.f_code.co_name == "__del__" or frame.f_globals.get("__name__") == "weakref":
+            return True
+        frame = frame.f_back
+    return False
+
+
+def _raise(signum: int, frame: FrameType | None) -> None:
+    if _swallowed_here(frame):  # deliver it again in a moment, outside the finalizer
+        threading.Timer(0.01, os.kill, (os.getpid(), signum)).start()
+        return
     for sig in SIGNALS:
         signal.signal(sig, _ignore)  # once only; a Python handler (SIG_IGN would be inherited)
+    received.append(signum)
     raise Interrupted(signum)
 
 
@@ -63,6 +87,7 @@ def catch_signals() -> Handlers:
     """
     if threading.current_thread() is not threading.main_thread():
         return {}
+    received.clear()
     return {sig: signal.signal(sig, _raise) for sig in SIGNALS}
 
 
@@ -76,6 +101,18 @@ def exit_interrupted(exc: KeyboardInterrupt) -> int:
     """``interrupted`` on stderr; 128 + the signal: 130 for SIGINT, 143 for SIGTERM."""
     print("interrupted", file=sys.stderr)
     return 128 + getattr(exc, "signum", signal.SIGINT)
+
+
+def interrupted_anyway(status: int) -> int:
+    """The status of a command that returned although a signal interrupted it.
+
+    Some library caught the interrupt and carried on (the command finished:
+    its files are whole); the exit status still says it was interrupted.
+    """
+    if not received:
+        return status
+    print("interrupted", file=sys.stderr)
+    return 128 + received[0]
 
 
 def warn(message: str) -> None:
