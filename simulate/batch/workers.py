@@ -124,11 +124,13 @@ def _stop_forkserver() -> None:
 def _start_helpers() -> None:
     """Start multiprocessing's resource tracker and forkserver, deaf to Ctrl-C and quiet.
 
-    Both are started with SIGINT blocked: the forkserver imports the package
-    before it ignores SIGINT itself, and Ctrl-C in those seconds gave a
-    KeyboardInterrupt traceback from it. The block is inherited by them and
-    by the workers (which ignore SIGINT anyway); a SIGINT meant for the
-    batch waits the few milliseconds of the start.
+    Both are started with SIGINT ignored, which they and the workers inherit
+    (Python then installs no KeyboardInterrupt handler): the forkserver
+    imports the package before it ignores SIGINT itself, and Ctrl-C to the
+    process group in those seconds gave a KeyboardInterrupt traceback from
+    it. (Blocking alone was not enough: a library it imports unblocks
+    signals.) A SIGINT to the batch in the few milliseconds of the start is
+    lost (another of its threads takes it while it is ignored): Ctrl-C again.
 
     numba makes a named semaphore in each worker; a worker killed on an
     interrupt cannot remove it, and the tracker removes it for the worker,
@@ -140,13 +142,15 @@ def _start_helpers() -> None:
     quiet = "ignore:resource_tracker:UserWarning"
     os.environ["PYTHONWARNINGS"] = f"{saved},{quiet}" if saved else quiet
     context = _context()  # the forkserver's preload list, before it starts
-    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    main = threading.current_thread() is threading.main_thread()  # only it may set handlers
+    handler = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
     try:
         resource_tracker.ensure_running()
         if context.get_start_method() == "forkserver":
             forkserver.ensure_running()
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+        if main:
+            signal.signal(signal.SIGINT, handler)
         if saved is None:
             del os.environ["PYTHONWARNINGS"]
         else:
@@ -187,14 +191,31 @@ def worker_pool(
     threads = max(1, cores() // workers)
     _start_helpers()
     tmp = tempfile.mkdtemp(prefix="simulate-batch-")
-    keep, lifeline = multiprocessing.Pipe(duplex=False)  # workers hold only `keep`
-    leftovers = [tmp, multiprocessing.util.get_temp_dir()]  # the latter: the forkserver's
-    pool = ProcessPoolExecutor(
-        workers,
-        mp_context=_context(),
-        initializer=_init_worker,
-        initargs=(threads, tmp, keep, leftovers),
-    )
+    ends: list[Connection] = []
+    try:
+        # the batch holds the only write end: it closes when the batch ends, however
+        ends[:] = multiprocessing.Pipe(duplex=False)
+        keep = ends[0]  # the read end, for the workers
+        leftovers = [tmp, multiprocessing.util.get_temp_dir()]  # the latter: the forkserver's
+        pool = ProcessPoolExecutor(
+            workers,
+            mp_context=_context(),
+            initializer=_init_worker,
+            initargs=(threads, tmp, keep, leftovers),
+        )
+        yield from _collect(pool, tasks, failed)
+    finally:
+        for end in ends:
+            end.close()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _collect(
+    pool: ProcessPoolExecutor,
+    tasks: Sequence[tuple[Callable[..., Any], tuple]],
+    failed: Callable[[int, BaseException], Any],
+) -> Iterator[Any]:
+    """Submit the tasks, yield their results as they come; stop the workers on any interrupt."""
     futures: dict[Future, int] = {}
     try:
         futures = {pool.submit(fn, *args): i for i, (fn, args) in enumerate(tasks)}
@@ -208,7 +229,3 @@ def worker_pool(
         raise
     else:
         pool.shutdown(wait=True)
-    finally:
-        lifeline.close()
-        keep.close()
-        shutil.rmtree(tmp, ignore_errors=True)

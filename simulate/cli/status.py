@@ -60,9 +60,13 @@ def _swallowed_here(frame: FrameType | None) -> bool:
     """Whether an exception raised in ``frame`` would be printed and dropped, not unwound.
 
     Python ignores an exception raised in a ``__del__`` method or in a
-    weakref finalizer (after printing it): an interrupt landing there would
-    be lost, and the command would run on.
+    weakref callback (after printing it): an interrupt landing there would
+    be lost, and the command would run on. Measured: the import system's
+    module-lock callback (``importlib._bootstrap``'s ``cb``) and ``__del__``.
     """
+    if frame is not None and frame.f_code.co_name == "cb":
+        if frame.f_globals.get("__name__") == "importlib._bootstrap":
+            return True
     while frame is not None:
         if frame.f_code.co_name == "__del__" or frame.f_globals.get("__name__") == "weakref":
             return True
