@@ -6,9 +6,11 @@ not the batch. Three things tie the workers to the batch:
 
 - **Interrupts.** Workers ignore SIGINT (Ctrl-C reaches the whole process
   group; the batch decides). When the batch stops early (SIGINT, SIGTERM,
-  an error), :func:`_stop` cancels what has not started, terminates the
-  workers, kills any still alive after :data:`GRACE_SECONDS` and waits for
-  them, so none computes on.
+  an error), :func:`_stop` freezes the forkserver, kills every worker it
+  forked (they write only to the batch's temporary folder) and the server,
+  cancels what has not started and waits for the workers (a recorded one
+  still alive after :data:`GRACE_SECONDS` is killed again), so none
+  computes on.
 - **The batch's death.** Each worker holds the read end of a pipe whose only
   write end is the batch's. A thread in the worker waits on it; when the
   batch dies in any way (even SIGKILL) the pipe reaches end-of-file and the
