@@ -20,11 +20,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .config import Model, load_config
 from .errors import ConfigError
 from .version import __version__
 
-if TYPE_CHECKING:  # for type checkers only: the engine loads numba
+if TYPE_CHECKING:  # for type checkers only: the config layer loads scipy, the engine numba
+    from .config import Model, load_config  # for type checkers only: loads numpy and scipy
     from .engine import Result, run  # for type checkers only: the engine loads numba
 
 __all__ = ["ConfigError", "Model", "Result", "__version__", "load_config", "run"]
@@ -33,6 +33,13 @@ __all__ = ["ConfigError", "Model", "Result", "__version__", "load_config", "run"
 def __getattr__(name: str):
     # The engine compiles or loads numba kernels: loading a config (``simulate
     # validate``) must not pay for it, so ``run`` and ``Result`` load on first use.
+    # The config layer loads numpy and scipy (most of a second): the console
+    # script imports this package before it can catch SIGINT and SIGTERM, so
+    # ``load_config`` and ``Model`` load on first use too.
+    if name in ("load_config", "Model"):
+        from . import config  # numpy, scipy: only when a config is loaded
+
+        return getattr(config, name)
     if name in ("run", "Result"):
         from . import engine  # loads numba: only when a run is asked for
 

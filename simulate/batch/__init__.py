@@ -12,13 +12,17 @@ The stages, in order, one module each:
    configs that would write the same result folder stop the batch.
 3. Each item runs through :func:`run_item` (:mod:`.execute`), the same code
    as ``simulate run`` (``runner.simulate_model`` and ``runner.write_run``),
-   in this process, in local worker processes, or on a Dask cluster. A
-   worker gets the config's bytes and returns the result folder's files as
-   bytes, so a cluster's workers need no shared file system.
+   in this process, in local worker processes (:mod:`.workers`: they never
+   outlive the batch), or on a Dask cluster. A worker gets the config's
+   bytes and returns the result folder's files as bytes, so a cluster's
+   workers need no shared file system. Any failure of an item is its error
+   row. With ``--resume``, :mod:`.resume` first takes out the items an
+   earlier batch finished.
 4. :func:`run_batch` (here) writes each folder atomically as it arrives, then
    the paired comparisons of each config's scenarios (:mod:`.write`), the
    comparison charts (:mod:`.charts`) and the batch summary
-   (:func:`write_summary`). :mod:`.progress` shows how far it is on stderr,
+   (:func:`write_summary`); interrupted, it writes the summary of what
+   finished. :mod:`.progress` shows how far it is on stderr,
    :func:`batch_text` (:mod:`.text`) is the table printed at the end.
 
 Seeds. A config whose ``simulation:`` sets a seed keeps it (a scenario's own
@@ -38,9 +42,10 @@ the machine.
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -50,14 +55,16 @@ from ..runner import RunOptions
 from ..version import __version__
 from .charts import draw_portfolio
 from .discover import YAML_SUFFIXES, discover
-from .execute import dask_client, run_item, run_items
+from .execute import DASK_TIMEOUT, dask_client, run_item, run_items
 from .plan import ConfigRuns, group_by_config, item_seed, plan
 from .progress import Progress
 from .records import BatchItem, BatchReport, ItemOutcome, RowSpec, exit_status
+from .resume import resume as resume_batch
 from .text import batch_text
 from .write import ROW_COLUMNS, row_for, write_config_comparison, write_files, write_summary
 
 __all__ = [
+    "DASK_TIMEOUT",
     "ROW_COLUMNS",
     "YAML_SUFFIXES",
     "BatchItem",
@@ -97,8 +104,10 @@ def run_batch(
     *,
     workers: int = 1,
     dask: str | None = None,
+    dask_timeout: float = DASK_TIMEOUT,
     seed: int | None = None,
     figures: bool = True,
+    resume: bool = False,
     note: Callable[[str], None] | None = None,
     progress: Progress | None = None,
 ) -> BatchReport:
@@ -109,7 +118,15 @@ def run_batch(
     folder is written at once; a failed item is reported through ``note``
     (one line per problem; default: stderr) and the others go on. Writes
     ``out/batch_summary.csv``, ``out/batch_summary.json`` and, with
-    ``figures``, the comparison charts in ``out/figures/``.
+    ``figures``, the comparison charts in ``out/figures/``. With ``resume``,
+    items whose folder an earlier batch completed are not run again
+    (:mod:`.resume`). On Dask, ``dask_timeout`` seconds without a worker end
+    the batch, the items not done reported as not run.
+
+    An earlier summary in ``out`` is removed before the first item runs. If
+    the batch is interrupted (Ctrl-C, SIGTERM, an error), the workers are
+    stopped and the summary of what finished is written, the other rows with
+    status ``interrupted``, before the interrupt goes on.
 
     Raises
     ------
@@ -119,45 +136,104 @@ def run_batch(
     """
     if options.seed is not None:
         raise ValueError("a batch's seed is its root seed: pass seed=, not options.seed")
-    note = note or _to_stderr
     started = time.perf_counter()
     configs = discover(paths)
     root = np.random.SeedSequence(seed)
     specs, items, failed = plan(configs, root, trials=options.trials)
-    outcomes: dict[int, ItemOutcome] = {}
+    batch = _Batch(out, specs, items, options, figures, note or _to_stderr)
     for o in failed:
-        outcomes[o.index] = o
-        _report_failure(specs[o.index], o, note)
-    groups = group_by_config(items)
-    comparisons: list[dict[str, Any]] = []
-    written: list[Path] = []
+        batch.outcomes[o.index] = o
+        _report_failure(specs[o.index], o, batch.note)
+    todo = batch.resume() if resume else list(items)
+    meta = _meta(root, seed_given=seed is not None, trials=options.trials,
+                 workers=workers, dask=dask, configs=len(configs))  # fmt: skip
+    for name in SUMMARY_FILES:  # never an earlier batch's summary beside this one's folders
+        (out / name).unlink(missing_ok=True)
     if progress is not None:
-        progress.total = len(items)
-    for o in run_items(items, options, workers=workers, dask=dask):
-        spec = specs[o.index]
-        _file_outcome(out / spec.stem, spec, o, note)
-        outcomes[o.index] = o
+        progress.total = len(todo)
+    stream = run_items(todo, options, workers=workers, dask=dask, dask_timeout=dask_timeout)
+    try:
+        with contextlib.closing(stream):  # stops local workers at once on any interrupt
+            for o in stream:
+                batch.take(o, progress)
+    except BaseException as exc:
+        batch.write_summary(meta, configs, started, interrupted=exc)
+        raise
+    return batch.write_summary(meta, configs, started)
+
+
+SUMMARY_FILES = ("batch_summary.csv", "batch_summary.json")
+
+
+class _Batch:
+    """A running batch's outcomes, comparisons and charts, and how to write its summary."""
+
+    def __init__(self, out, specs, items, options, figures, note):
+        self.out, self.specs, self.items, self.options = out, specs, items, options
+        self.figures, self.note = figures, note
+        self.groups = group_by_config(items)
+        self.outcomes: dict[int, ItemOutcome] = {}
+        self.comparisons: list[dict[str, Any]] = []
+        self.written: list[Path] = []
+        self.resumed = 0
+        self.draws_only: set[int] = set()  # rows run again for their draws, not their folder
+
+    def resume(self) -> list[BatchItem]:
+        """The items still to run; what an earlier batch did is taken as done."""
+        left = resume_batch(self.out, self.specs, self.items, self.options)
+        self.outcomes.update(left.done)
+        self.comparisons += left.comparisons
+        self.written += left.charts
+        self.resumed = len(left.done)
+        self.draws_only = {it.index for it in left.items if not it.write}
+        return left.items
+
+    def take(self, o: ItemOutcome, progress: Progress | None) -> None:
+        """File one finished item; compare its config's runs once they are all done."""
+        spec = self.specs[o.index]
+        if o.index not in self.draws_only:
+            _file_outcome(self.out / spec.stem, spec, o, self.note)
+        self.outcomes[o.index] = o
         if progress is not None:
             progress.advance(f"{'ok' if o.status == 'ok' else 'FAILED'} {spec.stem}")
-        group = groups[spec.config]
+        group = self.groups[spec.config]
         group.done[o.index] = o
         if group.complete:
-            rows, charts = _compare_config(out, group, specs, figures, options.formats)
-            comparisons += rows
-            written += charts
-    rows = [row_for(spec, outcomes[spec.index], out) for spec in specs]
-    position = {c: i for i, c in enumerate(configs)}
-    comparisons.sort(key=lambda c: position[c["config"]])  # stable: pairs keep their order
-    meta = _meta(root, rows, comparisons, seed_given=seed is not None, trials=options.trials,
-                 workers=workers, dask=dask, configs=len(configs))  # fmt: skip
-    if figures:
-        written += draw_portfolio(out, rows, meta, options.formats)
-    meta["figures"] = [str(p) for p in written]
-    meta["wall_seconds"] = round(time.perf_counter() - started, 3)
-    write_summary(out, rows, meta)
-    stems = [s.stem for s in specs]
-    status = exit_status(outcomes.values())
-    return BatchReport(rows, stems, comparisons, meta["figures"], meta, status)
+            rows, charts = _compare_config(self.out, group, self.specs, self.figures,
+                                           self.options.formats)  # fmt: skip
+            self.comparisons += rows
+            self.written += charts
+
+    def write_summary(
+        self,
+        meta: dict[str, Any],
+        configs: Sequence[str],
+        started: float,
+        interrupted: BaseException | None = None,
+    ) -> BatchReport:
+        """Write batch_summary.csv/.json (and, when complete, the portfolio charts)."""
+        stop = "interrupted" if isinstance(interrupted, KeyboardInterrupt) else "not run"
+        missing = ItemOutcome(-1, stop, problems=[f"{stop}: the batch stopped before this run"])
+        rows = [row_for(s, self.outcomes.get(s.index, missing), self.out) for s in self.specs]
+        position = {c: i for i, c in enumerate(configs)}
+        self.comparisons.sort(key=lambda c: position[c["config"]])  # stable: pairs keep order
+        meta.update(items=len(rows), ok=sum(r["status"] == "ok" for r in rows),
+                    failed=sum(r["status"] == "error" for r in rows),
+                    interrupted=sum(r["status"] == stop for r in rows) if interrupted else 0,
+                    resumed=self.resumed, comparisons=self.comparisons)  # fmt: skip
+        if self.figures and interrupted is None:
+            self.written += draw_portfolio(self.out, rows, meta, self.options.formats)
+        meta["figures"] = [str(p) for p in self.written]
+        meta["wall_seconds"] = round(time.perf_counter() - started, 3)
+        try:
+            write_summary(self.out, rows, meta)
+        except OSError as exc:
+            if interrupted is None:
+                raise
+            self.note(f"error: could not write the batch summary: {exc}")
+        stems = [s.stem for s in self.specs]
+        status = exit_status([self.outcomes.get(s.index, missing) for s in self.specs])
+        return BatchReport(rows, stems, self.comparisons, meta["figures"], meta, status)
 
 
 def _to_stderr(text: str) -> None:
@@ -212,8 +288,6 @@ def _compare_config(
 
 def _meta(
     root: np.random.SeedSequence,
-    rows: Sequence[Mapping[str, Any]],
-    comparisons: list[dict[str, Any]],
     *,
     seed_given: bool,
     trials: int | None,
@@ -221,7 +295,7 @@ def _meta(
     dask: str | None,
     configs: int,
 ) -> dict[str, Any]:
-    """``batch_summary.json`` but its rows; ``wall_seconds`` and ``figures`` are filled in last."""
+    """``batch_summary.json`` but its rows; the counts, comparisons, figures and time come last."""
     return {
         "version": __version__,
         "root_seed": int(root.entropy),
@@ -231,10 +305,12 @@ def _meta(
         "workers": None if dask else workers,
         "dask": dask,
         "configs": configs,
-        "items": len(rows),
-        "ok": sum(r["status"] == "ok" for r in rows),
-        "failed": sum(r["status"] != "ok" for r in rows),
+        "items": 0,
+        "ok": 0,
+        "failed": 0,
+        "interrupted": 0,
+        "resumed": 0,
         "wall_seconds": None,
-        "comparisons": comparisons,
+        "comparisons": [],
         "figures": [],
     }

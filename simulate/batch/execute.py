@@ -12,52 +12,40 @@ the machine.
 
 from __future__ import annotations
 
-import multiprocessing
-import os
 import tempfile
 import time
 import traceback
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
-
-import numba
 
 from ..config import load_config
 from ..errors import ConfigError
 from ..runner import RunOptions, run_warnings, simulate_model, write_run
 from .records import BatchItem, ItemOutcome
+from .workers import WORKER_PRELOAD, worker_pool
 
-__all__ = ["dask_client", "run_item", "run_items"]
+__all__ = ["DASK_TIMEOUT", "WORKER_PRELOAD", "dask_client", "run_item", "run_items"]
 
-# Imported by the forkserver before it forks any worker, so that no worker
-# pays for the import (the charts' modules bring in matplotlib).
-WORKER_PRELOAD = ("simulate.batch", "simulate.runner", "simulate.plotting.figures")
+# How often a Dask batch looks for finished items and for workers.
+POLL_SECONDS = 0.25
+# Seconds a Dask batch waits with no worker before it reports the rest as not run.
+DASK_TIMEOUT = 60.0
 
 
 def run_item(item: BatchItem, options: RunOptions) -> ItemOutcome:
     """Run one item as ``simulate run`` would and return its files as bytes.
 
-    Never raises for a bad config (``kind="invalid"``) or a failed run
+    Never raises for a bad config (``kind="invalid"``) or any other failure
     (``kind="internal"``, with the traceback): one item's failure must not
-    stop the batch.
+    stop the batch. With ``item.write`` false (``--resume`` needs only the
+    draws, to compare a config's runs) no files are made.
     """
     start = time.perf_counter()
     try:
         model = load_config(item.config, scenario=item.scenario, data=item.data)
-    except ConfigError as exc:
-        problems = [str(p) for p in exc.problems]
-        return ItemOutcome(item.index, "error", "invalid", problems, seconds=_since(start))
-    try:
         seed = options.seed if options.seed is not None else model.seed
         result = simulate_model(model, options, seed=item.seed if seed is None else seed)
-        with tempfile.TemporaryDirectory(prefix="simulate-item-") as tmp:
-            write_run(Path(tmp), result, options)
-            files = {
-                p.relative_to(tmp).as_posix(): p.read_bytes()
-                for p in sorted(Path(tmp).rglob("*"))
-                if p.is_file()
-            }
+        files = _files(result, options) if item.write else {}
         return ItemOutcome(
             item.index,
             "ok",
@@ -69,28 +57,47 @@ def run_item(item: BatchItem, options: RunOptions) -> ItemOutcome:
             config_hash=model.config_hash,
             seconds=_since(start),
         )
+    except ConfigError as exc:
+        problems = [str(p) for p in exc.problems]
+        return ItemOutcome(item.index, "error", "invalid", problems, seconds=_since(start))
     except Exception as exc:
         return ItemOutcome(
             item.index,
             "error",
             "internal",
-            [f"internal error: {type(exc).__name__}: {exc}"],
+            [_one_line(f"internal error: {type(exc).__name__}: {exc}")],
             traceback=traceback.format_exc(),
             seconds=_since(start),
         )
+
+
+def _files(result, options: RunOptions) -> dict[str, bytes]:
+    """The result folder's files, by relative path, written by ``write_run`` to a temporary folder."""
+    with tempfile.TemporaryDirectory(prefix="simulate-item-") as tmp:
+        write_run(Path(tmp), result, options)
+        return {
+            p.relative_to(tmp).as_posix(): p.read_bytes()
+            for p in sorted(Path(tmp).rglob("*"))
+            if p.is_file()
+        }
 
 
 def _since(start: float) -> float:
     return time.perf_counter() - start
 
 
-def _failed(item: BatchItem, exc: BaseException) -> ItemOutcome:
-    """The outcome of an item whose worker died or whose task was lost."""
+def _one_line(text: str) -> str:
+    """A message on one line (an exception's text may hold newlines)."""
+    return " ".join(text.split())
+
+
+def failed(item: BatchItem, exc: BaseException, what: str = "the worker failed") -> ItemOutcome:
+    """The outcome of an item whose run raised, whose worker died or whose task was lost."""
     return ItemOutcome(
         item.index,
         "error",
         "internal",
-        [f"internal error: the worker failed: {type(exc).__name__}: {exc}"],
+        [_one_line(f"internal error: {what}: {type(exc).__name__}: {exc}")],
         traceback="".join(traceback.format_exception(exc)),
     )
 
@@ -101,70 +108,35 @@ def run_items(
     *,
     workers: int = 1,
     dask: str | None = None,
+    dask_timeout: float = DASK_TIMEOUT,
 ) -> Iterator[ItemOutcome]:
     """Run ``items`` and yield each outcome as it completes (largest items start first).
 
     ``workers == 1`` runs them in this process; more start that many worker
-    processes (never by a plain ``fork``: numba's threading layers and
-    ``fork`` do not mix; see :func:`_context`);
-    ``dask`` is the address of a running Dask scheduler.
+    processes (:mod:`.workers`); ``dask`` is the address of a running Dask
+    scheduler, and ``dask_timeout`` how long to wait with no worker there
+    before the items not yet done are reported as not run. Every item yields
+    one outcome, whatever goes wrong with it. Close the iterator to stop
+    early: local workers are stopped at once.
     """
     order = sorted(items, key=lambda it: -it.cost)
     if dask is not None:
-        yield from _run_dask(order, options, dask)
+        yield from _run_dask(order, options, dask, dask_timeout)
     elif workers <= 1 or len(order) <= 1:
         for item in order:
-            yield run_item(item, options)
+            yield _run_here(item, options)
     else:
-        yield from _run_processes(order, options, min(workers, len(order)))
+        tasks = [(run_item, (item, options)) for item in order]
+        workers = min(workers, len(order))
+        yield from worker_pool(tasks, workers, lambda i, exc: failed(order[i], exc))
 
 
-# -- local worker processes --------------------------------------------------------------------
-
-
-def _init_worker(threads: int) -> None:
-    """Give a worker process its share of the cores for numba's parallel kernel."""
-    numba.set_num_threads(max(1, min(threads, numba.config.NUMBA_NUM_THREADS)))
-
-
-def _context():
-    """Worker processes that never fork a process with numba's threads running.
-
-    ``forkserver`` where there is one: a server process imports the package
-    once (no kernel has run in it, so no threads exist) and forks each worker
-    from it, which saves every worker the import. Elsewhere ``spawn``.
-    """
-    if "forkserver" in multiprocessing.get_all_start_methods():
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(list(WORKER_PRELOAD))
-        return context
-    return multiprocessing.get_context("spawn")  # pragma: no cover - Windows
-
-
-def _cores() -> int:
+def _run_here(item: BatchItem, options: RunOptions) -> ItemOutcome:
+    """``run_item`` in this process; anything it lets escape is the item's error, not the batch's."""
     try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not Linux
-        return os.cpu_count() or 1
-
-
-def _run_processes(
-    items: Sequence[BatchItem], options: RunOptions, workers: int
-) -> Iterator[ItemOutcome]:
-    threads = max(1, _cores() // workers)
-    with ProcessPoolExecutor(
-        workers, mp_context=_context(), initializer=_init_worker, initargs=(threads,)
-    ) as pool:
-        futures = {pool.submit(run_item, item, options): item for item in items}
-        try:
-            for future in as_completed(futures):
-                try:
-                    yield future.result()
-                except Exception as exc:
-                    yield _failed(futures[future], exc)
-        except BaseException:
-            pool.shutdown(wait=False, cancel_futures=True)
-            raise
+        return run_item(item, options)
+    except Exception as exc:
+        return failed(item, exc, "the run failed")
 
 
 # -- a Dask cluster ----------------------------------------------------------------------------
@@ -189,8 +161,15 @@ def dask_client(address: str):
 
 
 def _run_dask(
-    items: Sequence[BatchItem], options: RunOptions, address: str
+    items: Sequence[BatchItem], options: RunOptions, address: str, timeout: float
 ) -> Iterator[ItemOutcome]:
+    """Each item's outcome from the cluster, as they complete.
+
+    Every second or so the scheduler is asked how many workers it has; after
+    ``timeout`` seconds in a row with none, the items not yet done are
+    cancelled and yield an error each ("no Dask workers"), instead of waiting
+    forever for a worker that may never come.
+    """
     from distributed import as_completed as dask_completed  # an optional extra, slow to import
 
     client = dask_client(address)
@@ -199,12 +178,49 @@ def _run_dask(
             client.submit(run_item, item, options, pure=False, priority=-i): item
             for i, item in enumerate(items)
         }
-        for future in dask_completed(futures, loop=client.loop):
-            item = futures.pop(future)  # the cluster may drop the result once it is here
-            try:
-                outcome = future.result()
-            except Exception as exc:  # a worker died or the task was lost
-                outcome = _failed(item, exc)
-            yield outcome
+        arrived, idle_since = dask_completed(futures, loop=client.loop), None
+        while futures:
+            done = arrived.next_batch(block=False) if arrived.has_ready() else []
+            for future in done:
+                yield _dask_outcome(futures.pop(future), future)
+            if done or _has_workers(client):
+                idle_since = None
+            elif idle_since is None:
+                idle_since = time.monotonic()
+            elif time.monotonic() - idle_since >= timeout:
+                client.cancel(list(futures))
+                yield from (_no_workers(item, address, timeout) for item in futures.values())
+                return
+            if not done:
+                time.sleep(min(POLL_SECONDS, timeout / 4))
     finally:
         client.close()
+
+
+def _dask_outcome(item: BatchItem, future) -> ItemOutcome:
+    """A finished future's outcome (the cluster may drop the result once it is here)."""
+    try:
+        return future.result()
+    except Exception as exc:  # a worker died or the task was lost
+        return failed(item, exc)
+
+
+def _has_workers(client) -> bool:
+    """Whether the scheduler has a worker now (a scheduler that does not answer has none)."""
+    try:
+        return bool(client.nthreads())
+    except Exception:  # the scheduler is gone or does not answer: no worker either way
+        return False
+
+
+def _no_workers(item: BatchItem, address: str, timeout: float) -> ItemOutcome:
+    return ItemOutcome(
+        item.index,
+        "error",
+        "internal",
+        [
+            f"no workers: the Dask scheduler at {address} had no worker for {timeout:g} s, "
+            "so this run was not done; start workers ('dask worker ADDRESS') and rerun with "
+            "--resume, or set --dask-timeout"
+        ],
+    )

@@ -36,6 +36,8 @@ def _load(config: str) -> tuple[bytes, Model] | list[str]:
         return [str(Problem(f"cannot read the config: {exc.strerror}", file=config))]
     except ConfigError as exc:
         return [str(p) for p in exc.problems]
+    except Exception as exc:  # a bug in loading: this config's error row, not the batch's end
+        return [" ".join(f"{config}: internal error: {type(exc).__name__}: {exc}".split())]
 
 
 def _bad_folder(config: str, scenario: str | None, folder: str, why: str) -> str:
@@ -93,7 +95,8 @@ def plan(
         stem = Path(config).stem
         loaded = _load(config)
         if isinstance(loaded, list):
-            failed.append(ItemOutcome(len(specs), "error", "invalid", loaded))
+            kind = "internal" if "internal error:" in loaded[0] else "invalid"
+            failed.append(ItemOutcome(len(specs), "error", kind, loaded))
             specs.append(RowSpec(len(specs), config, None, stem, "", seed))
             continue
         data, model = loaded

@@ -22,6 +22,7 @@ class BatchItem:
     seed: int  # the config's batch seed; the config's own simulation.seed wins
     name: str = ""
     cost: float = 0.0  # a rough size, to start the largest items first
+    write: bool = True  # False: only the draws are wanted (``--resume`` comparing a config)
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,7 @@ class ItemOutcome:
     """
 
     index: int
-    status: str  # "ok" or "error"
+    status: str  # "ok", "error", or "interrupted" (the batch stopped before it finished)
     kind: str = ""  # for errors: "invalid" (a ConfigError) or "internal"
     problems: list[str] = field(default_factory=list)
     traceback: str = ""

@@ -10,22 +10,22 @@ unexpected internal error (loud, with traceback).
 from __future__ import annotations
 
 import argparse
-import sys
 from collections.abc import Callable, Sequence
 
-from ..config import SAMPLING_METHODS
+# Light on purpose: the console script imports this module before main() can
+# catch SIGINT and SIGTERM, so the config layer (numpy, scipy) loads in main().
 from ..errors import ConfigError
 from ..version import __version__
-from .options import (
-    add_output_options,
-    add_simulation_options,
-    positive_int,
-    seed_value,
-    sensitivity_methods,
+from .status import (
+    EXIT_INVALID,
+    catch_signals,
+    exit_interrupted,
+    interrupted_anyway,
+    report_invalid,
+    restore_signals,
 )
-from .status import EXIT_INVALID, report_invalid
 
-__all__ = ["main"]
+__all__ = ["build_parser", "main"]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -54,6 +54,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _add_run_parser(sub) -> None:
+    from .options import add_output_options, add_simulation_options, sensitivity_methods  # config
+
     run = sub.add_parser(
         "run",
         help="simulate configs and write summary.json, figures and more",
@@ -99,6 +101,8 @@ def _add_run_parser(sub) -> None:
 
 
 def _add_sensitivity_parser(sub) -> None:
+    from .options import add_output_options, add_simulation_options, positive_int  # config
+
     p = sub.add_parser(
         "sensitivity",
         help="which inputs drive the result, break-even values, value of information",
@@ -139,6 +143,9 @@ def _add_sensitivity_parser(sub) -> None:
 
 
 def _add_batch_parser(sub) -> None:
+    from ..config import SAMPLING_METHODS  # numpy, scipy: after main() catches signals
+    from .options import add_output_options, positive_int, seed_value  # the config layer
+
     p = sub.add_parser(
         "batch",
         help="run many configs and all their scenarios, locally or on a Dask cluster",
@@ -151,7 +158,10 @@ def _add_batch_parser(sub) -> None:
             "OUT/figures/. A config that sets simulation.seed keeps it; the others get a "
             "child of the batch's root seed (--seed, or OS entropy), recorded in each row. "
             "A config that fails is reported and skipped; the exit status is then 2 if "
-            "every failure is an invalid config, 1 if any run failed otherwise."
+            "every failure is an invalid config, 1 if any run failed otherwise. "
+            "Interrupted (Ctrl-C, SIGTERM), it stops its workers, writes the summary of "
+            "the runs that finished (the others marked interrupted) and exits 130 / 143; "
+            "--resume then runs only what is left."
         ),
     )
     p.add_argument("paths", nargs="+", metavar="PATH", help="config files, folders or globs")
@@ -161,6 +171,14 @@ def _add_batch_parser(sub) -> None:
     where.add_argument("--dask", metavar="ADDRESS",
                        help="send the runs to a running Dask scheduler, e.g. "
                        "tcp://scheduler:8786 (needs pip install -e '.[distributed]')")  # fmt: skip
+    p.add_argument("--dask-timeout", type=_seconds, default=60.0, metavar="SECONDS",
+                   help="with --dask: how long to wait while the scheduler has no worker "
+                   "before the runs not done are reported as not run (default: 60)")  # fmt: skip
+    p.add_argument("--resume", action="store_true",
+                   help="skip the runs whose result folder in OUT is complete and matches "
+                   "(config hash, scenario, seed, trials, sampling, version): finish a batch "
+                   "that was interrupted (with its --seed and --trials, from OUT/batch_summary.json, "
+                   "unless given)")  # fmt: skip
     p.add_argument("--trials", type=positive_int, metavar="N",
                    help="trials for every run (default: each config's)")  # fmt: skip
     p.add_argument("--seed", type=seed_value, metavar="S",
@@ -169,6 +187,17 @@ def _add_batch_parser(sub) -> None:
     p.add_argument("--sampling", choices=SAMPLING_METHODS,
                    help="sampling for every run (default: each config's)")  # fmt: skip
     add_output_options(p, quiet="no progress and no table; problems are still reported")
+
+
+def _seconds(text: str) -> float:
+    """A number of seconds greater than 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r} must be a number of seconds above 0")
+    return value
 
 
 def _command(name: str) -> Callable[[argparse.Namespace], int]:
@@ -189,14 +218,24 @@ def _command(name: str) -> Callable[[argparse.Namespace], int]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``simulate`` console script; returns the exit status."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    """Entry point of the ``simulate`` console script; returns the exit status.
+
+    SIGINT and SIGTERM are caught first, before anything heavy is imported:
+    either one unwinds the command like Ctrl-C (every temporary file and
+    folder is removed, a batch stops its workers), prints ``interrupted`` and
+    returns 130 (SIGINT) or 143 (SIGTERM). Called with ``argv`` (from Python,
+    as the tests do), the previous handlers are put back on return; the
+    console script keeps them until the process exits.
+    """
+    saved = catch_signals()
     try:
-        return _command(args.command)(args)
+        args = build_parser().parse_args(argv)
+        return interrupted_anyway(_command(args.command)(args))
     except ConfigError as exc:
         report_invalid(exc)
         return EXIT_INVALID
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:  # Ctrl-C, or status.Interrupted (SIGINT, SIGTERM)
+        return exit_interrupted(exc)
+    finally:
+        if argv is not None:
+            restore_signals(saved)

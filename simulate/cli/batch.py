@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from dataclasses import replace
 
@@ -12,8 +13,24 @@ from .run import run_options
 __all__ = ["cmd_batch"]
 
 
+def _resumed(args: argparse.Namespace) -> None:
+    """``--resume`` without --seed or --trials: those of the batch it resumes, if recorded."""
+    try:
+        meta = json.loads((args.out / "batch_summary.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return
+    if not isinstance(meta, dict):
+        return
+    if args.seed is None and isinstance(meta.get("root_seed"), int):
+        args.seed = meta["root_seed"]
+    if args.trials is None and isinstance(meta.get("trials"), int):
+        args.trials = meta["trials"]
+
+
 def cmd_batch(args: argparse.Namespace) -> int:
     """Run the batch with progress on stderr and a table on stdout; its exit status."""
+    if args.resume:
+        _resumed(args)
     options = replace(run_options(args), seed=None)
     tty = sys.stderr.isatty()
     progress = Progress(0, sys.stderr, enabled=tty and not args.quiet, log=not args.quiet)
@@ -24,7 +41,9 @@ def cmd_batch(args: argparse.Namespace) -> int:
             options,
             workers=args.workers,
             dask=args.dask,
+            dask_timeout=args.dask_timeout,
             seed=args.seed,
+            resume=args.resume,
             figures=not args.no_figures,
             note=progress.note,
             progress=progress,

@@ -1,18 +1,122 @@
-"""Exit status and how the ``simulate`` command reports problems on stderr.
+"""Exit status, interrupts, and how the ``simulate`` command reports problems on stderr.
 
 0 success; 2 an invalid config or usage (one line per problem, no
-traceback); 1 an unexpected internal error (loud, with traceback).
+traceback); 1 an unexpected internal error (loud, with traceback); 130
+interrupted by SIGINT (Ctrl-C), 143 by SIGTERM (``interrupted`` on stderr).
 """
 
 from __future__ import annotations
 
+import os
+import signal
 import sys
+import threading
+from collections.abc import Callable
+from types import FrameType
 
 from ..errors import ConfigError
 
-__all__ = ["EXIT_FAILED", "EXIT_INVALID", "EXIT_OK", "report_invalid", "usage_error", "warn"]
+__all__ = [
+    "EXIT_FAILED",
+    "EXIT_INVALID",
+    "EXIT_OK",
+    "Interrupted",
+    "catch_signals",
+    "exit_interrupted",
+    "interrupted_anyway",
+    "report_invalid",
+    "restore_signals",
+    "usage_error",
+    "warn",
+]
 
 EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
+SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+Handlers = dict[int, Callable | int | None]
+
+
+class Interrupted(KeyboardInterrupt):
+    """SIGINT or SIGTERM, raised in the main thread.
+
+    A ``KeyboardInterrupt``, so it unwinds as Ctrl-C does: past every ``except
+    Exception``, through every ``finally`` and context manager that removes a
+    temporary file or folder, and through the batch, which stops its workers.
+    """
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _ignore(signum: int, frame: object) -> None:
+    """A second signal while the first one's clean-up runs: the clean-up must finish."""
+
+
+received: list[int] = []  # the signal that interrupted the command, once it has
+
+
+def _swallowed_here(frame: FrameType | None) -> bool:
+    """Whether an exception raised in ``frame`` would be printed and dropped, not unwound.
+
+    Python ignores an exception raised in a ``__del__`` method or in a
+    weakref callback (after printing it): an interrupt landing there would
+    be lost, and the command would run on. Measured: the import system's
+    module-lock callback (``importlib._bootstrap``'s ``cb``) and ``__del__``.
+    """
+    if frame is not None and frame.f_code.co_name == "cb":
+        if frame.f_globals.get("__name__") == "importlib._bootstrap":
+            return True
+    while frame is not None:
+        if frame.f_code.co_name == "__del__" or frame.f_globals.get("__name__") == "weakref":
+            return True
+        frame = frame.f_back
+    return False
+
+
+def _raise(signum: int, frame: FrameType | None) -> None:
+    if _swallowed_here(frame):  # deliver it again in a moment, outside the finalizer
+        threading.Timer(0.01, os.kill, (os.getpid(), signum)).start()
+        return
+    for sig in SIGNALS:
+        signal.signal(sig, _ignore)  # once only; a Python handler (SIG_IGN would be inherited)
+    received.append(signum)
+    raise Interrupted(signum)
+
+
+def catch_signals() -> Handlers:
+    """Turn SIGINT and SIGTERM into :class:`Interrupted`; return the handlers they had.
+
+    Does nothing off the main thread (only the main thread may set handlers).
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return {}
+    received.clear()
+    return {sig: signal.signal(sig, _raise) for sig in SIGNALS}
+
+
+def restore_signals(saved: Handlers) -> None:
+    """Put back the handlers :func:`catch_signals` replaced."""
+    for sig, handler in saved.items():
+        signal.signal(sig, handler)
+
+
+def exit_interrupted(exc: KeyboardInterrupt) -> int:
+    """``interrupted`` on stderr; 128 + the signal: 130 for SIGINT, 143 for SIGTERM."""
+    print("interrupted", file=sys.stderr)
+    return 128 + getattr(exc, "signum", signal.SIGINT)
+
+
+def interrupted_anyway(status: int) -> int:
+    """The status of a command that returned although a signal interrupted it.
+
+    Some library caught the interrupt and carried on (the command finished:
+    its files are whole); the exit status still says it was interrupted.
+    """
+    if not received:
+        return status
+    print("interrupted", file=sys.stderr)
+    return 128 + received[0]
 
 
 def warn(message: str) -> None:

@@ -1,0 +1,120 @@
+"""``simulate batch --resume``: which items an earlier, unfinished batch already did.
+
+An item is done when its result folder holds a ``summary.json`` (folders are
+swapped in whole, so one that exists is complete) that matches what this
+batch would write: the same config hash, scenario, seed, trials, sampling and
+version, and charts in ``figures/`` when charts are asked for. A summary
+without ``config_hash`` (written before it was recorded) never matches.
+
+A config's paired comparisons need every run's draws, which no result folder
+keeps. So a config whose runs are all done keeps its comparison file when
+that file names the same runs (and its chart, when charts are asked for);
+otherwise each done run of the config is simulated again for its draws only
+(its folder is left as it is), beside the runs that are not done yet.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from ..config import load_config
+from ..runner import RunOptions, identify
+from ..version import __version__
+from .plan import group_by_config
+from .records import BatchItem, ItemOutcome, RowSpec
+
+__all__ = ["Resumed", "resume"]
+
+
+@dataclass
+class Resumed:
+    """What an earlier batch already did, and what is left to run."""
+
+    items: list[BatchItem]  # to run (``write=False``: for the draws only)
+    done: dict[int, ItemOutcome] = field(default_factory=dict)  # by row index
+    comparisons: list[dict[str, Any]] = field(default_factory=list)  # kept from the files
+    charts: list[Path] = field(default_factory=list)  # comparison charts kept
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def _charts_present(folder: Path, formats: Sequence[str]) -> bool:
+    names = [p.name for p in folder.iterdir()] if folder.is_dir() else []
+    return all(any(n.endswith(f".{fmt}") for n in names) for fmt in formats)
+
+
+def finished(folder: Path, item: BatchItem, options: RunOptions) -> ItemOutcome | None:
+    """The outcome of ``item`` read back from ``folder``, or None if it must run."""
+    summary = _read_json(folder / "summary.json")
+    if not isinstance(summary, dict):
+        return None
+    try:
+        # the hash a run records: over the config and, for a scenario, its name
+        model, _ = identify(load_config(item.config, scenario=item.scenario, data=item.data))
+    except Exception:  # it runs again, and the run reports why
+        return None
+    want = {
+        "config_hash": model.config_hash,
+        "scenario": item.scenario,
+        "seed": item.seed if model.seed is None else model.seed,
+        "trials": options.trials or model.trials,
+        "sampling": options.sampling or model.sampling,
+        "version": __version__,
+    }
+    if not model.config_hash or any(summary.get(k) != v for k, v in want.items()):
+        return None
+    if options.figures and not _charts_present(folder / "figures", options.formats):
+        return None
+    return ItemOutcome(item.index, "ok", summary=summary, stem=model.stem,
+                       config_hash=model.config_hash)  # fmt: skip
+
+
+def _kept_comparisons(
+    out: Path, config: str, done: Sequence[ItemOutcome], options: RunOptions
+) -> tuple[list[dict[str, Any]], list[Path]] | None:
+    """A done config's comparison rows and chart from its files, if they match its runs."""
+    stem = Path(config).stem
+    doc = _read_json(out / "comparisons" / f"{stem}.json")
+    if not isinstance(doc, dict) or not isinstance(doc.get("runs"), list):
+        return None
+    key = ("scenario", "seed", "trials")
+    try:
+        runs = [tuple(r[k] for k in key) for r in doc["runs"]]
+    except (KeyError, TypeError):
+        return None
+    if runs != [tuple(o.summary[k] for k in key) for o in done if o.summary]:
+        return None
+    charts = [out / "figures" / f"scenarios--{stem}.{fmt}" for fmt in options.formats]
+    if options.figures and not all(c.is_file() for c in charts):
+        return None
+    return list(doc.get("comparisons", [])), charts if options.figures else []
+
+
+def resume(
+    out: Path, specs: Sequence[RowSpec], items: Sequence[BatchItem], options: RunOptions
+) -> Resumed:
+    """Split ``items`` into those an earlier batch in ``out`` did and those still to run."""
+    left = Resumed([])
+    for group in group_by_config(items).values():
+        mine = [it for it in items if it.index in group.indices]
+        done = {it.index: finished(out / specs[it.index].stem, it, options) for it in mine}
+        if all(done.values()):
+            kept = _kept_comparisons(out, group.config, list(done.values()), options)
+            if len(mine) < 2 or kept is not None:
+                left.done.update(done)  # type: ignore[arg-type]  # all are outcomes here
+                if kept is not None:
+                    left.comparisons += kept[0]
+                    left.charts += kept[1]
+                continue
+        for it in mine:  # run what is not done; the done ones for their draws only
+            left.items.append(replace(it, write=False) if done[it.index] and len(mine) > 1 else it)
+    return left

@@ -1,0 +1,258 @@
+"""Faults in a batch (issue 11, items 15, 16, 18): every failure is its item's row.
+
+One item that fails in any way (a ConfigError, a KeyError while planning,
+any exception escaping ``run_item``) becomes that item's error row, with a
+one-line message, in every execution mode; a Dask cluster that loses its
+last worker ends the batch after ``dask_timeout``; ``--resume`` runs only
+what an earlier batch did not finish.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from simulate.batch import BatchItem, execute, run_batch, run_item, run_items
+from simulate.cli import main
+from simulate.engine import Result
+from simulate.runner import RunOptions
+
+TRIALS = 500
+plan = importlib.import_module(
+    "simulate.batch.plan"
+)  # the module: the package exports its function
+
+GOOD = """\
+name: {name}
+priors:
+  cut: {{dist: pert, min: 0.05, mode: 0.10, max: 0.20}}
+benefits:
+  - type: retention
+    customers: 20000
+    arpu: 30
+    margin: 0.5
+    base_churn: 0.02
+    churn_reduction: cut
+costs:
+  - type: one_time
+    amount: 50000
+scenarios:
+  low:
+    priors:
+      cut: {{multiply: 0.5}}
+"""
+
+
+@pytest.fixture
+def configs(tmp_path) -> Path:
+    folder = tmp_path / "configs"
+    folder.mkdir()
+    for name in ("alpha", "beta", "gamma"):
+        (folder / f"{name}.yaml").write_text(GOOD.format(name=name), encoding="utf-8")
+    return folder
+
+
+def _batch(configs: Path, out: Path, *extra: str) -> int:
+    argv = ["batch", str(configs), "--out", str(out), "--seed", "3", "--trials", str(TRIALS)]
+    return main([*argv, "--no-figures", "--quiet", *extra])
+
+
+def _rows(out: Path) -> dict[str, dict]:
+    rows = json.loads((out / "batch_summary.json").read_text())["rows"]
+    return {
+        Path(r["config"]).stem + (f"--{r['scenario']}" if r["scenario"] else ""): r for r in rows
+    }
+
+
+def _raising_for(stem: str, exc: Exception):
+    real = execute.run_item
+
+    def run(item, options):
+        if Path(item.config).stem == stem:
+            raise exc
+        return real(item, options)
+
+    return run
+
+
+def test_an_exception_escaping_run_item_is_that_items_row_in_this_process(
+    configs, tmp_path, monkeypatch, capsys
+):
+    monkeypatch.setattr(execute, "run_item", _raising_for("beta", TypeError("bad\noperand")))
+    assert _batch(configs, tmp_path / "out") == 1  # an internal failure
+    rows = _rows(tmp_path / "out")
+    assert [rows[s]["status"] for s in ("alpha", "beta", "beta--low", "gamma")] == [
+        "ok", "error", "error", "ok",
+    ]  # fmt: skip
+    assert rows["beta"]["error"] == (
+        "internal error: the run failed: TypeError: bad operand"  # one line
+    )
+    assert (tmp_path / "out" / "gamma--low" / "summary.json").is_file()
+    assert "Traceback" in capsys.readouterr().err  # an internal error is loud
+
+
+def test_an_exception_while_planning_is_that_configs_row(configs, tmp_path, monkeypatch):
+    real = plan.load_config
+
+    def load(path, **kwargs):
+        if Path(path).stem == "alpha":
+            raise KeyError("amount")
+        return real(path, **kwargs)
+
+    monkeypatch.setattr(plan, "load_config", load)
+    assert _batch(configs, tmp_path / "out") == 1
+    rows = _rows(tmp_path / "out")
+    assert rows["alpha"]["status"] == "error"
+    assert rows["alpha"]["error"].endswith("alpha.yaml: internal error: KeyError: 'amount'")
+    assert rows["beta"]["status"] == rows["gamma--low"]["status"] == "ok"
+
+
+def test_run_item_turns_any_failure_into_the_items_row():
+    # bytes of the wrong type reach load_config, which fails with AttributeError
+    item = BatchItem(4, "broken.yaml", 12345, None, 1, "Broken")  # type: ignore[arg-type]
+    got = run_item(item, RunOptions(figures=False))
+    assert (got.index, got.status, got.kind) == (4, "error", "internal")
+    assert got.error.startswith("internal error: AttributeError:") and "\n" not in got.error
+    assert "Traceback" in got.traceback
+
+
+def test_a_failure_in_a_worker_process_is_that_items_row(configs):
+    good = (configs / "alpha.yaml").read_bytes()
+    items = [
+        BatchItem(0, "alpha.yaml", good, None, 1, "alpha", cost=2),
+        BatchItem(1, "broken.yaml", 12345, None, 1, "Broken", cost=1),  # type: ignore[arg-type]
+    ]
+    got = {
+        o.index: o for o in run_items(items, RunOptions(trials=TRIALS, figures=False), workers=2)
+    }
+    assert got[0].status == "ok"
+    assert (got[1].status, got[1].kind) == ("error", "internal")
+    assert got[1].error.startswith("internal error: AttributeError:")
+
+
+def test_a_failure_on_dask_is_that_items_row(configs, tmp_path, monkeypatch):
+    distributed = pytest.importorskip("distributed")
+    monkeypatch.setattr(execute, "run_item", _raising_for("gamma", ValueError("no")))
+    with distributed.LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None
+    ) as cluster:
+        assert _batch(configs, tmp_path / "out", "--dask", cluster.scheduler_address) == 1
+    rows = _rows(tmp_path / "out")
+    assert rows["gamma"]["status"] == rows["gamma--low"]["status"] == "error"
+    assert rows["gamma"]["error"] == "internal error: the worker failed: ValueError: no"
+    assert rows["alpha"]["status"] == rows["beta--low"]["status"] == "ok"
+
+
+def test_dask_without_workers_reports_no_workers_after_the_timeout(configs, tmp_path, monkeypatch):
+    distributed = pytest.importorskip("distributed")
+    _SLOW["first_done"] = False
+    monkeypatch.setattr(execute, "run_item", _slow_after_the_first)
+    out = tmp_path / "out"
+    with distributed.LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None
+    ) as cluster:
+
+        def close_the_worker(label: str) -> None:
+            for worker in list(cluster.workers.values()):
+                cluster.sync(worker.close)
+
+        progress = type("P", (), {"total": 0, "advance": staticmethod(close_the_worker)})()
+        started = time.monotonic()
+        report = run_batch([configs], out, RunOptions(trials=TRIALS, figures=False), seed=3,
+                           dask=cluster.scheduler_address, dask_timeout=2.0, figures=False,
+                           progress=progress, note=lambda text: None)  # fmt: skip
+        took = time.monotonic() - started
+    assert took < 30  # not forever
+    statuses = [r["status"] for r in report.rows]
+    assert statuses.count("ok") >= 1 and report.status == 1
+    errors = [r["error"] for r in report.rows if r["status"] == "error"]
+    assert errors and all(e.startswith("no workers: the Dask scheduler at ") for e in errors)
+    assert "had no worker for 2 s" in errors[0]
+    assert json.loads((out / "batch_summary.json").read_text())["rows"] == json.loads(
+        json.dumps(report.rows)
+    )
+
+
+_SLOW = {"first_done": False}
+_REAL_RUN_ITEM = execute.run_item
+
+
+def _slow_after_the_first(item, options):
+    """run_item, half a second slower after the first (Dask pickles it: module level)."""
+    if _SLOW["first_done"]:
+        time.sleep(0.5)
+    outcome = _REAL_RUN_ITEM(item, options)
+    _SLOW["first_done"] = True
+    return outcome
+
+
+# -- --resume ------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def hashed_summaries(monkeypatch):
+    """summary.json with ``config_hash`` (issue 10 adds it; this stands in until then)."""
+    real = Result.summary
+
+    def summary(self):
+        return {**real(self), "config_hash": self.model.config_hash}
+
+    monkeypatch.setattr(Result, "summary", summary)
+
+
+def test_resume_runs_only_what_is_not_done(configs, tmp_path, hashed_summaries):
+    out = tmp_path / "out"
+    assert _batch(configs, out) == 0
+    first = _rows(out)
+    comparisons = json.loads((out / "batch_summary.json").read_text())["comparisons"]
+    mtimes = {p: p.stat().st_mtime_ns for p in out.glob("*/summary.json")}
+    for gone in ("beta--low", "gamma"):  # as if the batch was interrupted before these
+        for f in (out / gone).iterdir():
+            f.unlink()
+        (out / gone).rmdir()
+    time.sleep(0.01)
+    # no --seed, no --trials: those of the batch it resumes, from its batch_summary.json
+    assert (
+        main(["batch", str(configs), "--out", str(out), "--resume", "--no-figures", "--quiet"]) == 0
+    )
+    doc = json.loads((out / "batch_summary.json").read_text())
+    assert (doc["root_seed"], doc["trials"]) == (3, TRIALS)
+    again = _rows(out)
+    skip = {"seconds", "result_dir"}
+    assert {k: {c: v for c, v in r.items() if c not in skip} for k, r in again.items()} == {
+        k: {c: v for c, v in r.items() if c not in skip} for k, r in first.items()
+    }
+    # alpha's two runs are taken as done; beta is simulated again for its draws
+    # only (its comparison needs them), its folder left as it is
+    assert doc["comparisons"] == comparisons and doc["resumed"] == 2
+    for path, mtime in mtimes.items():
+        if path.parent.name in ("alpha", "alpha--low", "beta"):
+            assert path.stat().st_mtime_ns == mtime  # not written again
+        else:
+            assert path.is_file()
+
+
+def test_resume_runs_again_what_does_not_match(configs, tmp_path, hashed_summaries):
+    out = tmp_path / "out"
+    assert _batch(configs, out) == 0
+    mtimes = {p.parent.name: p.stat().st_mtime_ns for p in out.glob("*/summary.json")}
+    time.sleep(0.01)
+    assert _batch(configs, out, "--resume", "--trials", str(TRIALS + 1)) == 0  # other trials
+    assert all(p.stat().st_mtime_ns != mtimes[p.parent.name] for p in out.glob("*/summary.json"))
+    assert {r["trials"] for r in _rows(out).values()} == {TRIALS + 1}
+
+
+def test_resume_runs_again_a_folder_without_config_hash(configs, tmp_path):
+    out = tmp_path / "out"
+    assert _batch(configs, out) == 0
+    mtime = (out / "alpha" / "summary.json").stat().st_mtime_ns
+    time.sleep(0.01)
+    assert _batch(configs, out, "--resume") == 0
+    summary = json.loads((out / "alpha" / "summary.json").read_text())
+    resumed = json.loads((out / "batch_summary.json").read_text())["resumed"]
+    assert (resumed == 0) == ("config_hash" not in summary)
+    assert ((out / "alpha" / "summary.json").stat().st_mtime_ns != mtime) == (resumed == 0)
