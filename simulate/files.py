@@ -213,6 +213,22 @@ def _keep_others(old: Path, new: Path) -> None:
                 continue  # gone meanwhile (another run's swap), or a folder here now
 
 
+def _restore_or_drop(old: Path, target: Path) -> None:
+    """Put ``old`` back at ``target`` if the swap did not happen; else remove it.
+
+    If another run's folder took ``target`` meanwhile, that folder wins and
+    ``old`` is removed.
+    """
+    if not os.path.lexists(target):
+        try:
+            os.rename(old, target)
+            return
+        except OSError as exc:
+            if exc.errno not in (errno.ENOTEMPTY, errno.EEXIST):
+                raise
+    shutil.rmtree(old, ignore_errors=True)
+
+
 def _swap_in(tmp: Path, target: Path) -> None:
     """Move the complete folder ``tmp`` to ``target``, keeping the old folder's other files.
 
@@ -234,10 +250,8 @@ def _swap_in(tmp: Path, target: Path) -> None:
             if exc.errno not in (errno.ENOTEMPTY, errno.EEXIST):
                 raise
         finally:  # also on an interrupt between the two renames
-            if old is not None and not os.path.lexists(target):
-                os.rename(old, target)  # the swap did not happen: put the old folder back
-            elif old is not None:
-                shutil.rmtree(old, ignore_errors=True)
+            if old is not None:
+                _restore_or_drop(old, target)
     raise OSError(errno.EBUSY, "the result folder kept changing; try again", str(target))
 
 
