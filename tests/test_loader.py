@@ -20,7 +20,7 @@ import yaml
 from test_config import BASE, one_problem
 
 from simulate import ConfigError, load_config
-from simulate.config import limits, load_overlay
+from simulate.config import limits, load_overlay, loader
 from simulate.config.loader import (
     is_number,
     join_path,
@@ -74,6 +74,24 @@ def test_bytes_given_are_read_instead_of_the_file():
         "not-there.yaml:2: the file is not UTF-8 text (byte 0xff on this line cannot be "
         "read); save it as UTF-8"
     )
+
+
+def test_a_file_read_again_is_parsed_once_and_never_shared(monkeypatch):
+    data = b"a: {b: [1, 2]}\n"
+    monkeypatch.setattr(loader, "_last_read", (None, None, {}))
+    calls = []
+    monkeypatch.setattr(loader, "load_yaml", lambda *a: calls.append(a) or load_yaml(*a))
+    first, lines, _ = read_yaml_file("c.yaml", "config", data)
+    first["a"]["b"].append(3)
+    lines.clear()
+    assert read_yaml_file("c.yaml", "config", data)[:2] == (
+        {"a": {"b": [1, 2]}},
+        {"a": 1, "a.b": 1, "a.b[0]": 1, "a.b[1]": 1},
+    )
+    assert len(calls) == 1
+    monkeypatch.setattr(limits, "MAX_NODES", 3)  # read within other limits: parsed again
+    with pytest.raises(ConfigError, match="more than 3 values"):
+        read_yaml_file("c.yaml", "config", data)
 
 
 @pytest.mark.parametrize(
@@ -152,6 +170,19 @@ def test_an_overlay_alias_bomb_fails_at_once(tmp_path):
         load_overlay(path)
 
 
+def test_the_text_aliases_expand_to_is_limited(monkeypatch):
+    """A long text aliased many times would be quoted by every error message about it."""
+    big = "x" * (limits.MAX_TEXT // 4)
+    text = f"big: &b {big}\nuses: [*b, *b, *b, *b]\n"
+    assert problem_of(text).startswith(
+        f"f.yaml:2: uses[2]: the document expands to more than {limits.MAX_TEXT:,} characters "
+        "of text (each alias counts the text it names again)"
+    )
+    monkeypatch.setattr(limits, "MAX_TEXT", 32)  # a, 10 x's, b, 2 x 10 x's
+    assert load_yaml("a: &a xxxxxxxxxx\nb: [*a, *a]\n")[0]["b"] == ["x" * 10] * 2
+    assert problem_of("a: &a xxxxxxxxxx\nb: [*a, *a, *a]\n").startswith("f.yaml:2: b[2]: ")
+
+
 @pytest.mark.parametrize(
     ("text", "line", "path"),
     [
@@ -211,6 +242,21 @@ def test_entries_of_one_mapping_or_list_are_limited(monkeypatch):
     )
     merged = "a: &a {w: 1, x: 2}\nb: &b {y: 1, z: 2}\nc: {<<: [*a, *b]}\n"
     assert problem_of(merged).startswith("f.yaml:3: c: more than 3 entries in one mapping")
+
+
+def test_scenarios_are_limited_where_they_end_up(monkeypatch):
+    many = "".join(f"  s{i}: {{}}\n" for i in range(limits.MAX_SCENARIOS + 1))
+    assert problem_of("name: x\nscenarios:\n" + many) == (
+        f"f.yaml:{limits.MAX_SCENARIOS + 3}: scenarios: more than {limits.MAX_SCENARIOS} "
+        "scenarios: each is validated "
+        "and run as a config of its own; split them over several configs"
+    )
+    monkeypatch.setattr(limits, "MAX_SCENARIOS", 2)
+    assert load_yaml("scenarios: {a: {}, b: {}}\nx: {scenarios: {a: 1, b: 2, c: 3}}\n")
+    aliased = "s: &s {a: {}, b: {}, c: {}}\nscenarios: *s\n"
+    assert problem_of(aliased).startswith("f.yaml:2: scenarios: more than 2 scenarios")
+    merged = "s: &s {a: {}, b: {}}\nscenarios:\n  <<: *s\n  c: {}\n"
+    assert problem_of(merged).startswith("f.yaml:2: scenarios: more than 2 scenarios")
 
 
 def test_the_default_entry_limit():

@@ -46,7 +46,7 @@ try:
 except ImportError:  # PyYAML built without libyaml
     CParser = None
 
-__all__ = ["TAG", "Refused", "compose", "show_tag"]
+__all__ = ["TAG", "Refused", "compose", "show_tag", "too_many"]
 
 TAG = "tag:yaml.org,2002:"
 _TAGS_OF = {
@@ -83,6 +83,20 @@ class Refused(Exception):
     path: str
 
 
+def too_many(cap: tuple[int, str], kind: str) -> str:
+    """The message for a mapping or list with more than ``cap`` entries (limits.entries_limit)."""
+    most, what = cap
+    if what == "scenarios":
+        return (
+            f"more than {most:,} scenarios: each is validated and run as a config of its "
+            "own; split them over several configs"
+        )
+    return (
+        f"more than {most:,} {what} in one {kind}: a config has at most a few hundred; "
+        "split it or shorten it"
+    )
+
+
 def show_tag(tag: str) -> str:
     """``tag:yaml.org,2002:python/name:os.system`` as written: ``!!python/name:os.system``."""
     return "!!" + tag[len(TAG) :] if tag.startswith(TAG) else tag
@@ -116,9 +130,11 @@ class _Composer:
     def __init__(self, parser) -> None:
         self.parser = parser
         self.anchors: dict[str, yaml.Node] = {}
-        self.measure: dict[int, tuple[int, int]] = {}  # id(collection) -> (values, depth)
+        # id(collection) -> (values, depth, characters of scalar text) as expanded
+        self.measure: dict[int, tuple[int, int, int]] = {}
         self.open: set[int] = set()  # collections being composed
         self.nodes = 0
+        self.text = 0
         self.depth = 0
         self.where: list[str | int] = []  # the path to the node being composed
 
@@ -148,9 +164,17 @@ class _Composer:
             path = f"{head} ...({len(parts) - 6} more)... {tail}"
         raise Refused(message, event.start_mark.line + 1, path)
 
-    def count(self, values: int, depth: int, event) -> None:
-        """Add ``values`` nodes nesting ``depth`` levels below the current one."""
+    def count(self, values: int, depth: int, text: int, event) -> None:
+        """Add ``values`` nodes nesting ``depth`` levels below the current one, with ``text``."""
         self.nodes += values
+        self.text += text
+        if self.text > limits.MAX_TEXT:
+            self.stop(
+                f"the document expands to more than {limits.MAX_TEXT:,} characters of text "
+                "(each alias counts the text it names again): write the text once, "
+                "or use fewer aliases",
+                event,
+            )
         if self.nodes > limits.MAX_NODES:
             self.stop(
                 f"the document expands to more than {limits.MAX_NODES:,} values (each "
@@ -201,8 +225,10 @@ class _Composer:
                 "alias), which never ends: remove the alias",
                 event,
             )
-        values, depth = self.measure.get(id(node), (1, 0))
-        self.count(values, depth, event)
+        if type(node) is ScalarNode:
+            self.count(1, 0, len(node.value), event)
+        else:
+            self.count(*self.measure[id(node)], event)
         return node
 
     def tag(self, kind, event, value) -> str:
@@ -225,47 +251,49 @@ class _Composer:
 
     def scalar(self, event):
         self.nodes += 1
-        if self.nodes > limits.MAX_NODES:
-            self.count(0, 0, event)
+        self.text += len(event.value)
+        if self.nodes > limits.MAX_NODES or self.text > limits.MAX_TEXT:
+            self.count(0, 0, 0, event)
         tag = self.tag(ScalarNode, event, event.value)
         return ScalarNode(tag, event.value, event.start_mark, event.end_mark, style=event.style)
 
     def collection(self, kind, start):
-        self.count(1, 1, start)
+        self.count(1, 1, 0, start)
         tag = self.tag(kind, start, None)
         node = kind(tag, [], start.start_mark, None, flow_style=start.flow_style)
         if start.anchor is not None:
             self.anchors[start.anchor] = node  # for an alias inside it: recursive
-        before = self.nodes  # this node included
+        before, text = self.nodes, self.text  # this node included
         self.depth += 1
         self.open.add(id(node))
+        cap = limits.entries_limit(self.where[0] if len(self.where) == 1 else "")
         self.where.append(0)
-        deepest = self.fill(node, SequenceEndEvent if kind is SequenceNode else MappingEndEvent)
+        end = SequenceEndEvent if kind is SequenceNode else MappingEndEvent
+        deepest = self.fill(node, end, cap)
         self.where.pop()
         self.open.discard(id(node))
         self.depth -= 1
-        self.measure[id(node)] = (self.nodes - before + 1, deepest + 1)
+        self.measure[id(node)] = (self.nodes - before + 1, deepest + 1, self.text - text)
         node.end_mark = self.parser.get_event().end_mark
         return node
 
-    def fill(self, node, end) -> int:
-        """Compose the entries of ``node`` up to the ``end`` event; their deepest nesting."""
+    def fill(self, node, end, cap: tuple[int, str]) -> int:
+        """Compose the entries of ``node`` up to the ``end`` event; their deepest nesting.
+
+        ``cap`` is the most entries allowed and what they are called (limits.py).
+        """
         p, items, where, measure = self.parser, node.value, self.where, self.measure
         deepest = 0
         while not p.check_event(end):
-            if len(items) >= limits.MAX_ENTRIES:
+            if len(items) >= cap[0]:
                 del where[-1]  # the path of the mapping or list
-                self.stop(
-                    f"more than {limits.MAX_ENTRIES:,} entries in one "
-                    f"{'list' if end is SequenceEndEvent else 'mapping'}: a config has "
-                    "at most a few hundred; split it or shorten it",
-                    p.peek_event(),
-                )
+                kind = "list" if end is SequenceEndEvent else "mapping"
+                self.stop(too_many(cap, kind), p.peek_event())
             if end is SequenceEndEvent:
                 where[-1] = len(items)
                 item = self.node()
                 items.append(item)
-                depth = measure.get(id(item), (1, 0))[1]
+                depth = measure[id(item)][1] if id(item) in measure else 0
             else:
                 where[-1] = "?"
                 event = p.peek_event()

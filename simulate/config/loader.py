@@ -16,6 +16,7 @@ YAML 1.1 readings that silently change a number (``1:30`` is 90, ``010`` is
 from __future__ import annotations
 
 import codecs
+import hashlib
 import math
 import os
 import re
@@ -29,7 +30,7 @@ from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from ..errors import ConfigError, Problem
 from . import limits
-from .compose import TAG, Refused, compose, show_tag
+from .compose import TAG, Refused, compose, show_tag, too_many
 
 __all__ = ["decode", "is_number", "join_path", "load_yaml", "read_file_bytes", "read_yaml_file"]
 
@@ -173,6 +174,11 @@ def read_yaml_file(
     file = str(path)
     if data is None:
         data = read_file_bytes(path, what)
+    global _last_read
+    key = (hashlib.sha256(data).digest(), _limits_now())
+    last_key, raw, lines = _last_read
+    if last_key == key:  # a config is read once per scenario (validate, run --scenario all)
+        return _copy(raw), dict(lines), data
     raw, lines = load_yaml(decode(data, file, what), file)
     if raw is None:
         example = _EXAMPLE.get(what, "the docs")
@@ -184,7 +190,26 @@ def read_yaml_file(
                 line=1,
             )
         )
-    return raw, lines, data
+    _last_read = (key, raw, lines)
+    return _copy(raw), dict(lines), data
+
+
+# The last document read_yaml_file parsed, never handed out itself (callers get
+# copies), with its key: its bytes' digest and the limits it was read within.
+_last_read: tuple[Any, Any, dict[str, int]] = (None, None, {})
+
+
+def _limits_now() -> tuple:
+    return tuple(getattr(limits, name) for name in limits.__all__ if name.isupper())
+
+
+def _copy(value: Any) -> Any:
+    """A copy of a parsed document (mappings, lists and immutable scalars)."""
+    if type(value) is dict:
+        return {k: _copy(v) for k, v in value.items()}
+    if type(value) is list:
+        return [_copy(v) for v in value]
+    return value
 
 
 def _check_kind(mode: int, file: str, what: str) -> None:
@@ -279,13 +304,10 @@ class _Builder:
                 explicit.add(key)
             self.lines[child] = key_node.start_mark.line + 1
             out[key] = self.value(value_node, child)
-        if len(out) > limits.MAX_ENTRIES:  # merges can add entries
-            self.problem(
-                f"more than {limits.MAX_ENTRIES:,} entries in one mapping: a config has "
-                "at most a few hundred; split it or shorten it",
-                path,
-                node,
-            )
+        cap = limits.entries_limit(path)  # again: merges add entries, aliases move them
+        if len(out) > cap[0]:
+            line = self.lines.get(path, node.start_mark.line + 1)  # the key, not the anchor
+            self.problems.append(Problem(too_many(cap, "mapping"), path, self.file, line))
         return out
 
     def pairs(self, node, path: str) -> list[tuple[Any, Any, bool]]:
