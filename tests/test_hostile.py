@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from simulate import ConfigError, load_config
-from simulate.config import load_overlay
+from simulate.config import compose, load_overlay, loader
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = Path(__file__).resolve().parent / "hostile"
@@ -170,3 +170,24 @@ def test_run_with_a_hostile_overlay_writes_nothing(tmp_path):
     assert done.returncode == 2
     _one_line_each(done.stderr, [overlay])
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.skipif(compose.CParser is None, reason="PyYAML has no libyaml here")
+def test_the_pure_python_parser_gives_the_same_problems(monkeypatch):
+    """Without libyaml the events come from PyYAML's own parser: same limits, same lines."""
+
+    def problems() -> list[str]:
+        found = []
+        for name in sorted(EXPECTED):
+            if (CORPUS / name).stat().st_size > 10_000:  # the pure-Python parser is slow
+                continue
+            monkeypatch.setattr(loader, "_last_read", (None, None, {}))
+            load = load_overlay if name.startswith("overlay_") else load_config
+            with pytest.raises(ConfigError) as info:
+                load(CORPUS / name)
+            found.append(str(info.value))
+        return found
+
+    with_libyaml = problems()
+    monkeypatch.setattr(compose, "CParser", None)
+    assert problems() == with_libyaml

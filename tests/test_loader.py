@@ -566,6 +566,23 @@ def test_anchors_aliases_and_documents(text, message):
     assert problem_of(text) == message
 
 
+def test_a_key_with_a_line_break_cannot_add_a_line_to_a_problem(write_config):
+    path = write_config(BASE + '"x\\nerror: other.yaml:1: injected": 1\n\u202eyek: 2\n"": 3\n')
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    found = [str(p) for p in info.value.problems]
+    assert all("\n" not in p and "\u202e" not in p for p in found), found
+    assert f"{path}:18: 'x\\nerror: other.yaml:1: injected': unknown key" in found[0]
+    assert f"{path}:19: '\\u202eyek': unknown key" in found[1]
+    assert f"{path}:20: '': unknown key ''" in found[2]
+
+
+def test_keys_equal_in_python_are_given_twice_with_the_first_line():
+    assert problem_of("a: 1\n1.0: x\n1: y\n").startswith(
+        "f.yaml:3: 1: 1 is given twice in this mapping (first on line 2)"
+    )
+
+
 # Numbers: what YAML 1.1 would silently read as another number is an error.
 
 

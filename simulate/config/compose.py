@@ -46,7 +46,7 @@ try:
 except ImportError:  # PyYAML built without libyaml
     CParser = None
 
-__all__ = ["TAG", "Refused", "compose", "show_tag", "too_many"]
+__all__ = ["TAG", "Refused", "compose", "show_key", "show_tag", "too_many"]
 
 TAG = "tag:yaml.org,2002:"
 _TAGS_OF = {
@@ -95,6 +95,18 @@ def too_many(cap: tuple[int, str], kind: str) -> str:
         f"more than {most:,} {what} in one {kind}: a config has at most a few hundred; "
         "split it or shorten it"
     )
+
+
+def show_key(key: str) -> str:
+    """A key as a path shows it: quoted, with escapes, if empty or not printable.
+
+    A line break or a bidirectional override in a key must not break, or
+    reorder, the one line a problem is printed on.
+
+    >>> show_key("lag"), show_key(""), show_key("a\\nb")
+    ('lag', "''", "'a\\\\nb'")
+    """
+    return key if key.isprintable() and key else repr(key)
 
 
 def show_tag(tag: str) -> str:
@@ -157,7 +169,7 @@ class _Composer:
         return node
 
     def stop(self, message: str, event) -> None:
-        parts = [f"[{p}]" if isinstance(p, int) else f".{p}" for p in self.where]
+        parts = [f"[{p}]" if isinstance(p, int) else f".{show_key(p)}" for p in self.where]
         path = "".join(parts).lstrip(".")
         if len(parts) > 8:  # a path 64 levels deep is too long to read
             head, tail = "".join(parts[:3]).lstrip("."), "".join(parts[-3:]).lstrip(".")

@@ -30,7 +30,7 @@ from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from ..errors import ConfigError, Problem
 from . import limits
-from .compose import TAG, Refused, compose, show_tag, too_many
+from .compose import TAG, Refused, compose, show_key, show_tag, too_many
 
 __all__ = ["decode", "is_number", "join_path", "load_yaml", "read_file_bytes", "read_yaml_file"]
 
@@ -66,10 +66,16 @@ def is_number(value: Any) -> bool:
 
 
 def join_path(parent: str, key: str | int) -> str:
-    """``join_path("benefits", 1) == "benefits[1]"``; ``join_path("a", "b") == "a.b"``."""
+    """``join_path("benefits", 1) == "benefits[1]"``; ``join_path("a", "b") == "a.b"``.
+
+    A key that is empty or holds a line break or another unprintable
+    character is shown quoted with escapes (``a.'x\\ny'``), so that a problem
+    stays on one line.
+    """
     if isinstance(key, int):
         return f"{parent}[{key}]"
-    return f"{parent}.{key}" if parent else str(key)
+    key = show_key(str(key))
+    return f"{parent}.{key}" if parent else key
 
 
 def load_yaml(text: str, file: str | None = None) -> tuple[Any, dict[str, int]]:
@@ -284,7 +290,7 @@ class _Builder:
 
     def mapping(self, node, path: str) -> dict:
         out: dict[Any, Any] = {}
-        explicit: set = set()
+        explicit: dict[Any, int] = {}  # key -> its line, for the mapping's own keys
         for key_node, value_node, merged in self.pairs(node, path):
             if not isinstance(key_node, ScalarNode):
                 self.problem("a key must be a plain name", path, key_node)
@@ -294,14 +300,14 @@ class _Builder:
             if key in explicit:
                 self.problem(
                     f"{key!r} is given twice in this mapping (first on line "
-                    f"{self.lines.get(child, '?')}); YAML would silently keep the last "
-                    "one. Delete one of them.",
+                    f"{explicit[key]}); YAML would silently keep the last one. Delete "
+                    "one of them.",
                     child,
                     key_node,
                 )
                 continue
             if not merged:
-                explicit.add(key)
+                explicit[key] = key_node.start_mark.line + 1
             self.lines[child] = key_node.start_mark.line + 1
             out[key] = self.value(value_node, child)
         cap = limits.entries_limit(path)  # again: merges add entries, aliases move them
