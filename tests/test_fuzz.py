@@ -58,14 +58,14 @@ import simulate
 from simulate.errors import ConfigError, Problem
 
 CORPUS = Path(__file__).parent / "fuzz_corpus"
-HARD_LIMIT = 20.0  # seconds for one case, whatever happens inside (the deadline is 5 s)
+HARD_LIMIT = 30.0  # seconds for one case, whatever happens inside (the deadline is 10 s)
 CLI_TIMEOUT = 120.0  # seconds for one command (it loads numba's cached kernels first)
 # No shrinking: each failure is reported with the case's YAML and mutations (short
 # already), and shrinking a slow case took hypothesis its full five minutes.
 FUZZ = settings(
     derandomize=True,
     database=None,
-    deadline=timedelta(seconds=5),
+    deadline=timedelta(seconds=10),
     phases=(Phase.explicit, Phase.generate),
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
@@ -110,7 +110,7 @@ def test_mutated_configs_are_refused_clearly_or_run_finite(data, folder):
 
 
 @pytest.mark.slow
-@settings(FUZZ, max_examples=3000)
+@settings(FUZZ, max_examples=2000)
 @given(data=st.data())
 def test_thousands_of_mutated_configs_are_refused_clearly_or_run_finite(data, folder):
     _fuzz_one(data, folder)
@@ -231,6 +231,7 @@ def test_cli_on_a_mutated_config_exits_0_finite_or_2_clearly(seed, cli_outcomes)
         written = list(o.out.rglob("*")) if o.out.exists() else []
         assert written == [], f"exit 2, yet written: {written}"
         return
+    assert sorted(p.name for p in o.out.iterdir()) == ["config"], "a stray file or temp folder"
     summary = json.loads((o.out / "config" / "summary.json").read_text())
     for name in CHECKED_OUTPUTS:
         stats = summary["metrics"][name]
