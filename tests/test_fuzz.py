@@ -14,7 +14,9 @@ line per problem naming the file, no traceback and nothing written.
 The default run checks a few hundred cases; ``-m slow`` checks thousands.
 ``tests/fuzz_corpus/`` keeps semantic cases the fuzz found, each with one
 mistake that loading must report as one located problem (``validate``: exit 2,
-one line naming the file).
+one line naming the file); ``tests/fuzz_corpus/run/`` those whose overflow only
+the numbers show, which loading or running must refuse (``run``: exit 2, one
+line naming the file, nothing written), never with a non-finite result.
 ``python tests/fuzzing.py --cases N`` sweeps N random cases and groups the
 failures by exception and raising line.
 """
@@ -244,8 +246,11 @@ def test_cli_on_a_mutated_config_exits_0_finite_or_2_clearly(seed, cli_outcomes)
 CORPUS_CASES = sorted(CORPUS.glob("*.yaml"))
 
 
+RUN_CORPUS_CASES = sorted((CORPUS / "run").glob("*.yaml"))
+
+
 def test_the_corpus_is_there():
-    assert len(CORPUS_CASES) >= 10, CORPUS
+    assert len(CORPUS_CASES) >= 10 and len(RUN_CORPUS_CASES) >= 4, CORPUS
 
 
 @pytest.mark.parametrize("case", CORPUS_CASES, ids=lambda p: p.stem)
@@ -266,3 +271,25 @@ def test_corpus_through_validate_exits_2_one_line_per_file():
     assert [line.split(":", 2)[:2] for line in lines] == [
         ["error", f" {case}"] for case in CORPUS_CASES
     ], proc.stderr
+
+
+@pytest.mark.parametrize("case", RUN_CORPUS_CASES, ids=lambda p: p.stem)
+def test_run_corpus_case_is_refused_never_non_finite(case):
+    """Overflow that only the numbers show: loading or running refuses it in one problem."""
+    with warnings.catch_warnings(), time_limit(10), pytest.raises(ConfigError) as caught:
+        warnings.simplefilter("error")
+        simulate.run(simulate.load_config(case), trials=64, seed=0)
+    assert len(caught.value.problems) == 1, str(caught.value)
+    assert_names_files(caught.value, {str(case)})
+
+
+def test_run_corpus_through_run_exits_2_one_line_per_file_nothing_written(tmp_path):
+    out = tmp_path / "out"
+    proc = _simulate("run", *RUN_CORPUS_CASES, "--trials", "64", "--no-figures", "--out", out)
+    assert proc.returncode == 2, proc.stderr[-3000:]
+    assert "Traceback" not in proc.stderr, proc.stderr[-3000:]
+    lines = [line for line in proc.stderr.splitlines() if line.startswith("error: ")]
+    assert [line.split(":", 2)[:2] for line in lines] == [
+        ["error", f" {case}"] for case in RUN_CORPUS_CASES
+    ], proc.stderr
+    assert not out.exists() or not any(out.rglob("*")), sorted(out.rglob("*"))
