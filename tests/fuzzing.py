@@ -293,6 +293,16 @@ def m_extreme(ch: Chooser, tree: Any, spot: Spot) -> str:
     return f"{spot.path} = {new!r}"[:200]
 
 
+def m_nudge(ch: Chooser, tree: Any, spot: Spot) -> str:
+    """A number halved, doubled, ten times, zeroed or negated: often still a valid config."""
+    old = spot.parent[spot.key]
+    if not isinstance(old, (int, float)) or isinstance(old, bool):
+        return m_extreme(ch, tree, spot)
+    new = old * pick(ch, [2, 0.5, 10, 0, -1])
+    _set(spot, new)
+    return f"{spot.path} = {new!r}"
+
+
 def m_non_finite(ch: Chooser, tree: Any, spot: Spot) -> str:
     _set(spot, pick(ch, NON_FINITE))
     return f"{spot.path} = non-finite"
@@ -397,7 +407,7 @@ def m_prior(ch: Chooser, tree: Any, spot: Spot) -> str:
 
 # Mutations of what the config says, and of how YAML writes it (tags, aliases, merge keys).
 SEMANTIC = [m_delete, m_rename, m_swap_type, m_extreme, m_non_finite, m_string, m_reference,
-            m_add_key, m_prior]  # fmt: skip
+            m_add_key, m_prior, m_nudge]  # fmt: skip
 YAML_LEVEL = [m_tag, m_alias, m_merge]
 MUTATIONS = SEMANTIC + YAML_LEVEL
 
@@ -428,7 +438,7 @@ def _base_tree(path: Path) -> Any:
     return copy.deepcopy(_BASE_TREES[path])
 
 
-NUMERIC_MUTATIONS = ("m_extreme", "m_non_finite", "m_prior")
+NUMERIC_MUTATIONS = ("m_extreme", "m_non_finite", "m_prior", "m_nudge")
 
 
 def _preferred(ch: Chooser, mutation: Callable, places: list[Spot]) -> list[Spot]:
@@ -441,13 +451,13 @@ def _preferred(ch: Chooser, mutation: Callable, places: list[Spot]) -> list[Spot
     return numbers or places
 
 
-def make_case(ch: Chooser, mutations: list[Callable] = MUTATIONS) -> Case:
-    """One to three ``mutations`` of one example config or overlay."""
+def make_case(ch: Chooser, mutations: list[Callable] = MUTATIONS, most: int = 3) -> Case:
+    """One to ``most`` ``mutations`` of one example config or overlay."""
     sources = [(p, False) for p in BASE_CONFIGS] + [(p, True) for p in OVERLAYS]
     base, overlay = pick(ch, sources)
     tree = _base_tree(base)
     steps = []
-    for _ in range(ch.integer(1, 3)):
+    for _ in range(ch.integer(1, most)):
         places = list(spots(tree))
         if not places:
             break

@@ -41,6 +41,7 @@ from fuzzing import (
     BASE_CONFIGS,
     CHECKED_OUTPUTS,
     MERGE,
+    MUTATIONS,
     OVERLAYS,
     ROOT,
     Case,
@@ -49,6 +50,7 @@ from fuzzing import (
     Tagged,
     assert_names_files,
     check_case,
+    m_nudge,
     make_case,
     time_limit,
     to_yaml,
@@ -166,7 +168,10 @@ def test_a_problem_without_the_file_or_a_place_breaks_the_contract():
 
 # --- Through the command line ----------------------------------------------------
 
+# Six cases of any mutation (mostly refused) and four of one nudged number
+# (mostly valid: exit 0 and a summary.json), so both ways out are exercised.
 CLI_SEEDS = range(10)
+GENTLE_FROM = 6
 
 
 @dataclass
@@ -191,9 +196,11 @@ def _simulate(*args: str | Path) -> subprocess.CompletedProcess:
 
 def _cli_case(seed: int, tmp: Path) -> CliOutcome:
     """Mutated config number ``seed`` through ``validate`` and ``run``."""
-    case = make_case(RandomChooser(random.Random(seed)))
+    rng = random.Random(seed)
+    mutations, most = ([m_nudge], 1) if seed >= GENTLE_FROM else (MUTATIONS, 3)
+    case = make_case(RandomChooser(rng), mutations, most)
     while case.overlay:  # the command line gets configs here
-        case = make_case(RandomChooser(random.Random(seed + 1000)))
+        case = make_case(RandomChooser(rng), mutations, most)
     file = tmp / f"case{seed}" / "config.yaml"
     file.parent.mkdir()
     file.write_text(case.text, encoding="utf-8")
