@@ -13,10 +13,8 @@ them.
 
 Every choice goes through a :class:`Chooser`: hypothesis drives it in
 ``tests/test_fuzz.py`` (and shrinks a failure to a small case), a seeded
-``random.Random`` drives it here when run as a script to sweep thousands of
-cases and group the failures by exception type and raising line::
-
-    PYTHONPATH=. python tests/fuzzing.py --cases 5000 --seed 1
+``random.Random`` drives it in ``tests/fuzz_sweep.py``, a script that sweeps
+thousands of cases and groups the failures by exception type and raising line.
 
 The contract (:func:`check_case`): ``load_config`` gives a ``Model`` or a
 ``ConfigError`` each of whose problems names the file, a place in it (a key
@@ -31,8 +29,6 @@ import copy
 import math
 import random
 import signal
-import sys
-import traceback
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -552,68 +548,3 @@ def check_case(case: Case, folder: Path) -> str:
             assert_names_files(exc, files)
             return "invalid"
     return "ran" if all(o == "ran" for o in outcomes) else "run refused"
-
-
-# --- The sweep (a script) ------------------------------------------------------------
-
-
-def raising_place(exc: BaseException) -> str:
-    """``file:line in function`` of the innermost frame in the simulate package, else the last."""
-    frames = traceback.extract_tb(exc.__traceback__)
-    ours = [f for f in frames if "/simulate/" in f.filename]
-    f = (ours or frames)[-1]
-    name = f.filename.split("/simulate/")[-1] if "/simulate/" in f.filename else f.filename
-    where = f"simulate/{name}" if ours else name
-    return f"{where}:{f.lineno} in {f.name}"
-
-
-def sweep(
-    cases: int, seed: int, folder: Path, mutations: list[Callable], limit: float = 20.0
-) -> dict[tuple, list[Case]]:
-    """Run ``cases`` random cases; failures by (exception type, raising place)."""
-    rng = random.Random(seed)
-    failures: dict[tuple, list[Case]] = {}
-    for i in range(cases):
-        case = make_case(RandomChooser(rng), mutations)
-        try:
-            with time_limit(limit):
-                check_case(case, folder)
-        except (Exception, Hang) as exc:
-            first = str(exc).splitlines()[0][:160] if str(exc) else ""
-            if isinstance(exc, AssertionError):
-                key = ("AssertionError", first.split(" (first")[0][:90], raising_place(exc))
-            else:
-                key = (type(exc).__name__, raising_place(exc), "")
-            failures.setdefault(key, []).append(case)
-        if (i + 1) % 500 == 0:
-            print(f"{i + 1} cases, {sum(map(len, failures.values()))} failing", file=sys.stderr)
-    return failures
-
-
-def main(argv: list[str]) -> int:
-    import argparse
-    import tempfile
-
-    parser = argparse.ArgumentParser(description="Sweep mutated configs; group the failures.")
-    parser.add_argument("--cases", type=int, default=2000)
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--semantic", action="store_true", help="no tags, aliases or merge keys")
-    parser.add_argument("--save", type=Path, help="write the smallest case of each class here")
-    args = parser.parse_args(argv)
-    with tempfile.TemporaryDirectory() as tmp:
-        failures = sweep(args.cases, args.seed, Path(tmp), SEMANTIC if args.semantic else MUTATIONS)
-    bad = sum(map(len, failures.values()))
-    print(f"{args.cases} cases: {args.cases - bad} kept the contract, {bad} did not")
-    for key, found in sorted(failures.items(), key=lambda kv: -len(kv[1])):
-        smallest = min(found, key=lambda c: len(c.text))
-        print(f"\n== {len(found)} x {' | '.join(k for k in key if k)}")
-        print(f"   smallest: {smallest.describe().splitlines()[0][:400]}")
-        if args.save:
-            name = "_".join(k for k in key if k)[:80].replace("/", "_").replace(" ", "_")
-            (args.save / f"{name}.yaml").write_text(smallest.describe(), encoding="utf-8")
-    return 1 if failures else 0
-
-
-if __name__ == "__main__":
-    sys.path.insert(0, str(ROOT))
-    sys.exit(main(sys.argv[1:]))
