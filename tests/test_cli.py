@@ -171,3 +171,17 @@ def test_cli_run_rejects_a_config_taken_as_methods(linear_yaml, capsys):
         main(["run", "--sensitivity", str(linear_yaml)])
     assert info.value.code == 2
     assert "put --sensitivity after the CONFIGs" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("address", "says"),
+    [("not-an-address", "is not a scheduler address"), ("127.0.0.1:1", "cannot reach")],
+)
+def test_batch_with_a_bad_dask_address_fails_at_once_in_one_line(address, says, tmp_path, capsys):
+    out = tmp_path / "out"
+    status = main(["batch", str(ROOT / "configs" / "omnichannel.yaml"), "--dask", address,
+                   "--out", str(out), "--quiet"])  # fmt: skip
+    err = capsys.readouterr().err
+    assert status == 2
+    assert err.startswith("error: --dask: ") and says in err and err.count("\n") == 1
+    assert not out.exists()

@@ -8,7 +8,10 @@ import sys
 from dataclasses import replace
 
 from ..batch import Progress, batch_text, run_batch
+from ..errors import ConfigError
+from .options import check_dask_reachable
 from .run import run_options
+from .status import EXIT_INVALID, usage_error
 
 __all__ = ["cmd_batch"]
 
@@ -29,6 +32,16 @@ def _resumed(args: argparse.Namespace) -> None:
 
 def cmd_batch(args: argparse.Namespace) -> int:
     """Run the batch with progress on stderr and a table on stdout; its exit status."""
+    if args.dask:
+        # A typo or a scheduler that is not there fails now, in one line, not
+        # after the client's connection timeout.
+        try:
+            check_dask_reachable(args.dask)
+        except argparse.ArgumentTypeError as exc:
+            print(f"error: --dask: {exc}", file=sys.stderr)
+            return EXIT_INVALID
+        except ConfigError as exc:
+            return usage_error(exc)
     if args.resume:
         _resumed(args)
     options = replace(run_options(args), seed=None)
