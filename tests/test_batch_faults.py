@@ -112,11 +112,12 @@ def test_an_exception_while_planning_is_that_configs_row(configs, tmp_path, monk
 
 
 def test_run_item_turns_any_failure_into_the_items_row():
-    # bytes of the wrong type reach load_config, which fails with AttributeError
+    # bytes of the wrong type reach load_config, which fails with a bug-type error
     item = BatchItem(4, "broken.yaml", 12345, None, 1, "Broken")  # type: ignore[arg-type]
     got = run_item(item, RunOptions(figures=False))
     assert (got.index, got.status, got.kind) == (4, "error", "internal")
-    assert got.error.startswith("internal error: AttributeError:") and "\n" not in got.error
+    assert got.error.startswith(("internal error: AttributeError:", "internal error: TypeError:"))
+    assert "\n" not in got.error
     assert "Traceback" in got.traceback
 
 
@@ -131,7 +132,9 @@ def test_a_failure_in_a_worker_process_is_that_items_row(configs):
     }
     assert got[0].status == "ok"
     assert (got[1].status, got[1].kind) == ("error", "internal")
-    assert got[1].error.startswith("internal error: AttributeError:")
+    assert got[1].error.startswith(
+        ("internal error: AttributeError:", "internal error: TypeError:")
+    )
 
 
 def test_a_failure_on_dask_is_that_items_row(configs, tmp_path, monkeypatch):

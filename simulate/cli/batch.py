@@ -32,7 +32,7 @@ def _resumed(args: argparse.Namespace) -> None:
 
 def cmd_batch(args: argparse.Namespace) -> int:
     """Run the batch with progress on stderr and a table on stdout; its exit status."""
-    if args.dask:
+    if args.dask and not args.dask.startswith("inproc://"):  # in-process: nothing to reach
         # A typo or a scheduler that is not there fails now, in one line, not
         # after the client's connection timeout.
         try:

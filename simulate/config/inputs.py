@@ -160,16 +160,14 @@ class Inputs:
     def _named(
         self, name: str, path: str, spec: FieldSpec, allowed: Support
     ) -> tuple[Ref, Support]:
+        if name in self.declared and name not in self.priors:
+            # The prior's own error is reported where it is declared: one mistake, one line.
+            return _constant(0.0)
         if name not in self.priors:
             defined = ", ".join(self.priors) or "none"
-            declared = (
-                " (it is declared under priors: but has an error, reported above)"
-                if name in self.declared
-                else ""
-            )
             self.checks.error(
                 path,
-                f"{describe_value(name)} is not a prior{declared}{did_you_mean(name, self.priors)}; "
+                f"{describe_value(name)} is not a prior{did_you_mean(name, self.priors)}; "
                 f"defined priors: {defined}",
             )
             return _constant(0.0)

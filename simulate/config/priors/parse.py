@@ -13,7 +13,10 @@ from collections.abc import Mapping
 from numbers import Real
 from typing import Any
 
+import numpy as np
+
 from ...errors import ConfigError, Problem, did_you_mean
+from ...format import format_as_written
 from ..loader import join_path
 from .base import Prior
 from .params import REGISTRY, SYNTAX
@@ -70,11 +73,44 @@ def parse_prior(spec: Mapping, path: str) -> Prior:
     # they make up one form, even if a stray key or a bad note was reported.
     if not form_messages and len(params) == len(given):
         found: list[Problem] = []
-        arguments = syntax.read(params, found)
+        arguments = _fitted(syntax, params, found)
         problems += [Problem(p.message, _within(path, p.path)) for p in found]
     if problems:
         raise ConfigError(problems)
     return syntax.cls(**arguments, **meta, params=syntax.as_written(params))
+
+
+# The ends of a support may be infinite; every other fitted number must be finite.
+_MAY_BE_INFINITE = frozenset({"lo", "hi"})
+
+
+def _fitted(syntax: Syntax, params: dict[str, float], found: list[Problem]) -> dict[str, Any]:
+    """The distribution's arguments fitted from ``params``, or a problem if they cannot be computed.
+
+    Values at the edge of floating point (an sd of 1e-300 against a mean near
+    1, a p90 of 5e-324, an sd of 1e160) make the fits divide by zero or
+    overflow: that is the user's units going wrong, and it is reported as such.
+    """
+    try:
+        with np.errstate(all="raise"):
+            arguments = syntax.read(params, found)
+    except (ArithmeticError, FloatingPointError, ValueError):
+        arguments = None
+    if arguments is not None and all(
+        k in _MAY_BE_INFINITE or not isinstance(v, float) or math.isfinite(v)
+        for k, v in arguments.items()
+    ):
+        return arguments
+    given = ", ".join(f"{k}={format_as_written(v)}" for k, v in params.items())
+    found.append(
+        Problem(
+            f"these parameters ({given}) are too extreme to compute the distribution "
+            "with (a division by zero or an overflow); check their units and write "
+            "values of a sensible size",
+            "",
+        )
+    )
+    return {}
 
 
 def _within(path: str, key: str) -> str:
