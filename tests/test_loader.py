@@ -310,6 +310,12 @@ def test_a_folder_a_device_and_a_socket_are_refused(tmp_path):
             assert str(info.value) == f"{path}: cannot read the overlay: it is {kind}, not a file"
 
 
+def test_a_path_with_a_nul_character_is_a_problem():
+    with pytest.raises(ConfigError) as info:
+        load_config("a\0b.yaml")
+    assert str(info.value) == "'a\\x00b.yaml': cannot read the config: its path has a NUL character"
+
+
 def test_the_file_size_is_limited(tmp_path, monkeypatch):
     path = tmp_path / "big.yaml"
     path.write_bytes(b"#" * limits.MAX_FILE_BYTES + b"\n")
@@ -318,6 +324,10 @@ def test_the_file_size_is_limited(tmp_path, monkeypatch):
     )
     with pytest.raises(ConfigError, match=re.escape(message)):
         load_config(path)
+    with open(path, "wb") as sparse:
+        sparse.truncate(1 << 40)  # 1 TiB that says so: refused before reading
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        read_file_bytes(path)
     monkeypatch.setattr(limits, "MAX_FILE_BYTES", 10)
     path.write_bytes(b"a: 1234567")  # 10 bytes
     assert read_yaml_file(path, "config")[0] == {"a": 1234567}

@@ -136,6 +136,12 @@ def read_file_bytes(path: str | Path, what: str = "config") -> bytes:
         raise ConfigError(
             Problem(f"cannot read the {what}: {exc.strerror or exc}", file=file)
         ) from None
+    except ConfigError:
+        raise
+    except ValueError:  # os.stat: a NUL in the path
+        raise ConfigError(
+            Problem(f"cannot read the {what}: its path has a NUL character", file=repr(file))
+        ) from None
     data = b"".join(chunks)
     _check_size(len(data), file, what)
     return data
