@@ -43,6 +43,24 @@ def test_yaml_syntax_error_names_the_line(write_config):
     assert "not valid YAML" in msg
 
 
+CHECK = "check the indentation, colons and quotes"
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "column", "hint"),
+    [
+        ("a: [1, 2\n", 2, 1, CHECK),
+        ("a:\n\tb: 1\n", 2, 1, "this is a tab: YAML indents with spaces"),
+        ("a: b: c\n", 1, 5, CHECK),
+    ],
+)
+def test_a_syntax_error_names_line_column_and_what_to_check(text, line, column, hint):
+    with pytest.raises(ConfigError) as info:
+        load_yaml(text, "f.yaml")
+    assert str(info.value).startswith(f"f.yaml:{line}: this is not valid YAML: ")
+    assert str(info.value).endswith(f" (column {column}); {hint}")
+
+
 def test_missing_file(tmp_path):
     with pytest.raises(ConfigError, match="cannot read"):
         load_config(tmp_path / "nope.yaml")
@@ -290,7 +308,8 @@ def test_a_named_pipe_is_refused_without_blocking(tmp_path):
     with pytest.raises(ConfigError) as info:
         load_config(fifo)
     assert (
-        str(info.value) == f"{fifo}: cannot read the config: it is a named pipe (FIFO), not a file"
+        str(info.value)
+        == f"{fifo}: cannot read the config: it is a named pipe (FIFO), not a file: give the path of a YAML file"
     )
     assert time.perf_counter() - start < 1.0
 
@@ -307,7 +326,16 @@ def test_a_folder_a_device_and_a_socket_are_refused(tmp_path):
         for path, kind in cases.items():
             with pytest.raises(ConfigError) as info:
                 read_yaml_file(path, "overlay")
-            assert str(info.value) == f"{path}: cannot read the overlay: it is {kind}, not a file"
+            assert (
+                str(info.value)
+                == f"{path}: cannot read the overlay: it is {kind}, not a file: give the path of a YAML file"
+            )
+
+
+def test_a_path_with_a_nul_character_is_a_problem():
+    with pytest.raises(ConfigError) as info:
+        load_config("a\0b.yaml")
+    assert str(info.value) == "'a\\x00b.yaml': cannot read the config: its path has a NUL character"
 
 
 def test_the_file_size_is_limited(tmp_path, monkeypatch):
@@ -318,6 +346,10 @@ def test_the_file_size_is_limited(tmp_path, monkeypatch):
     )
     with pytest.raises(ConfigError, match=re.escape(message)):
         load_config(path)
+    with open(path, "wb") as sparse:
+        sparse.truncate(1 << 40)  # 1 TiB that says so: refused before reading
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        read_file_bytes(path)
     monkeypatch.setattr(limits, "MAX_FILE_BYTES", 10)
     path.write_bytes(b"a: 1234567")  # 10 bytes
     assert read_yaml_file(path, "config")[0] == {"a": 1234567}

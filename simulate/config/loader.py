@@ -98,6 +98,8 @@ def load_yaml(text: str, file: str | None = None) -> tuple[Any, dict[str, int]]:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
         what = getattr(exc, "problem", None) or str(exc)
+        if mark is not None:
+            what += f" (column {mark.column + 1}); " + _syntax_hint(text, mark)
         raise ConfigError(
             Problem(f"this is not valid YAML: {what}", file=file, line=line)
         ) from None
@@ -108,6 +110,15 @@ def load_yaml(text: str, file: str | None = None) -> tuple[Any, dict[str, int]]:
     if builder.problems:
         raise ConfigError(dict.fromkeys(builder.problems))  # a merged mistake once
     return value, builder.lines
+
+
+def _syntax_hint(text: str, mark) -> str:
+    """What to check at a syntax error: a tab where YAML wants spaces, or the usual suspects."""
+    lines = text.split("\n")
+    here = lines[mark.line][mark.column : mark.column + 1] if mark.line < len(lines) else ""
+    if here == "\t":
+        return "this is a tab: YAML indents with spaces"
+    return "check the indentation, colons and quotes"
 
 
 def read_file_bytes(path: str | Path, what: str = "config") -> bytes:
@@ -135,6 +146,12 @@ def read_file_bytes(path: str | Path, what: str = "config") -> bytes:
     except OSError as exc:
         raise ConfigError(
             Problem(f"cannot read the {what}: {exc.strerror or exc}", file=file)
+        ) from None
+    except ConfigError:
+        raise
+    except ValueError:  # os.stat: a NUL in the path
+        raise ConfigError(
+            Problem(f"cannot read the {what}: its path has a NUL character", file=repr(file))
         ) from None
     data = b"".join(chunks)
     _check_size(len(data), file, what)
@@ -222,10 +239,18 @@ def _check_kind(mode: int, file: str, what: str) -> None:
     for test, kind in _KINDS:
         if test(mode):
             raise ConfigError(
-                Problem(f"cannot read the {what}: it is {kind}, not a file", file=file)
+                Problem(
+                    f"cannot read the {what}: it is {kind}, not a file: give the path of a YAML file",
+                    file=file,
+                )
             )
     if not stat.S_ISREG(mode):
-        raise ConfigError(Problem(f"cannot read the {what}: it is not a regular file", file=file))
+        raise ConfigError(
+            Problem(
+                f"cannot read the {what}: it is not a regular file: give the path of a YAML file",
+                file=file,
+            )
+        )
 
 
 def _check_size(size: int, file: str | None, what: str) -> None:
