@@ -31,6 +31,8 @@ class Problem:
 
     def __str__(self) -> str:
         where = self.file or "<config>"
+        if not where.isprintable():  # a line break in a file name must not forge a line
+            where = repr(where)
         if self.line is not None:
             where += f":{self.line}"
         if self.path:

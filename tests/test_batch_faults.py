@@ -259,3 +259,14 @@ def test_resume_runs_again_a_folder_without_config_hash(configs, tmp_path):
     resumed = json.loads((out / "batch_summary.json").read_text())["resumed"]
     assert (resumed == 0) == ("config_hash" not in summary)
     assert ((out / "alpha" / "summary.json").stat().st_mtime_ns != mtime) == (resumed == 0)
+
+
+def test_a_fifo_among_the_configs_is_its_error_row_never_a_hang(tmp_path):
+    import os
+
+    from simulate.batch.plan import _load
+
+    fifo = tmp_path / "pipe.yaml"
+    os.mkfifo(fifo)
+    got = _load(str(fifo))  # reading a FIFO would block forever
+    assert isinstance(got, list) and len(got) == 1 and str(fifo) in got[0]

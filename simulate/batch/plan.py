@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from ..config import Model, load_config
+from ..config.loader import read_file_bytes
 from ..errors import ConfigError, Problem
 from ..files import folder_name_problem
 from ..seeds import seed_of
@@ -30,7 +31,8 @@ item_seed = seed_of
 def _load(config: str) -> tuple[bytes, Model] | list[str]:
     """The config's bytes and model, or the problems that stop it loading."""
     try:
-        data = Path(config).read_bytes()
+        # regular files only, within the size limit: never a FIFO or /dev/zero
+        data = read_file_bytes(config, "config")
         return data, load_config(config, data=data)
     except OSError as exc:
         return [str(Problem(f"cannot read the config: {exc.strerror}", file=config))]
