@@ -176,3 +176,41 @@ def test_a_prior_that_cannot_be_computed_is_an_error_even_unused(write_config, w
         load_config(path)
     (problem,) = info.value.problems
     assert problem.path == expect and "not numbers" in problem.message
+
+
+def test_every_field_at_its_bound_still_gives_finite_results():
+    # The bounds are what the arithmetic can carry: every line at its largest
+    # values, for 600 months, at the most negative rate that compounds to 1e12.
+    from simulate.config import model_from_dict
+
+    amount, count, big = 1e12, 1e10, 1e6
+    raw = {
+        "name": "At the bounds",
+        "horizon_months": 600,
+        "discount_rate": -0.42,
+        "benefits": [
+            {"type": "retention", "customers": count, "arpu": amount, "margin": 1,
+             "base_churn": 1, "churn_reduction": 1, "new_customers_per_month": count},
+            {"type": "conversion", "mode": "relative", "leads_per_month": count,
+             "base_conversion": 1, "conversion_lift": big, "value_per_conversion": amount,
+             "arpu": amount, "margin": 1},
+            {"type": "spend_uplift", "customers": count, "spend_per_customer": amount,
+             "uplift": 1, "margin": 1},
+            {"type": "handle_time", "contacts_per_month": count, "seconds_saved": big,
+             "cost_per_hour": amount},
+            {"type": "deflection", "contacts_per_month": count, "deflection_rate": 1,
+             "cost_per_contact": amount},
+            {"type": "recurring", "amount": amount, "ramp": big},
+            {"type": "scheduled", "initial": amount, "monthly": [amount] * 600},
+        ],
+        "costs": [
+            {"type": "one_time", "amount": amount},
+            {"type": "recurring", "amount": amount, "escalation": 1},
+            {"type": "scheduled", "annual": [amount] * 50, "timing": "spread"},
+        ],
+    }  # fmt: skip
+    for line in raw["benefits"] + raw["costs"]:
+        line["scale"] = big
+    result = run(model_from_dict(raw), trials=10, seed=1)
+    for name in ("npv", "pv_benefits", "pv_costs", "roi"):
+        assert np.isfinite(getattr(result, name)).all(), name
