@@ -119,7 +119,7 @@ def test_constants_beyond_their_bound_are_errors(write_config, old, new, where):
 @pytest.mark.parametrize(
     "prior",
     [
-        "{dist: triangular, min: 0, mode: 1, max: 1.0e+200}",
+        "{dist: triangular, min: 0, mode: 1, max: 1.0e+20}",
         "{dist: uniform, min: 0, max: 1.0e+13}",
         "{dist: lognormal, median: 1000, p90: 1.0e+9}",  # its extreme draws pass 1e12
         "{dist: discrete, values: [1, 1.0e+14], probs: [0.5, 0.5]}",
@@ -162,9 +162,17 @@ def test_a_fraction_field_is_shown_fractions_in_its_examples(write_config, value
     assert "e.g. 12" not in msg and "min: 1, mode: 2" not in msg
 
 
+@pytest.mark.parametrize(
+    "prior",
+    [
+        "{dist: lognormal, mean: 5.0e-324, sd: 1}",  # its quantiles are NaN
+        "{dist: triangular, min: 0, mode: 1, max: 1.0e+200}",  # its quantiles overflow to inf
+        "{dist: uniform, min: -1.0e+308, max: 1.0e+308}",  # its width is inf
+        "{dist: lognormal, median: 1, p90: 1.0e+100}",  # drawn at inf
+    ],
+)
 @pytest.mark.parametrize("where", ["named and unused", "inline"])
-def test_a_prior_that_cannot_be_computed_is_an_error_even_unused(write_config, where):
-    prior = "{dist: lognormal, mean: 5.0e-324, sd: 1}"  # its quantiles are NaN
+def test_a_prior_that_cannot_be_drawn_is_an_error_even_unused(write_config, where, prior):
     if where == "inline":
         text = BASE.replace("amount: 5000", f"amount: {prior}")
         expect = "costs[0].amount"
@@ -175,7 +183,7 @@ def test_a_prior_that_cannot_be_computed_is_an_error_even_unused(write_config, w
     with pytest.raises(ConfigError) as info:
         load_config(path)
     (problem,) = info.value.problems
-    assert problem.path == expect and "not numbers" in problem.message
+    assert problem.path == expect and "cannot be drawn" in problem.message
 
 
 def test_every_field_at_its_bound_still_gives_finite_results():
