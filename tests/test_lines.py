@@ -80,6 +80,13 @@ def test_a_conversion_without_recurring_revenue_needs_no_margin(write_config, ex
     assert loads(write_config, CONVERSION + extra).benefits[0].type == "conversion"
 
 
+def test_an_absolute_conversion_lift_in_points_suggests_the_fraction(write_config):
+    msg = one(write_config, CONVERSION.replace("conversion_lift: 0.01", "conversion_lift: 2"))
+    assert "benefits[0].conversion_lift" in msg and "did you mean 0.02?" in msg
+    relative = CONVERSION.replace("conversion_lift: 0.01", "conversion_lift: 2\n    mode: relative")
+    assert loads(write_config, relative + "    base_conversion: 0.05\n")  # a multiple: 2 is fine
+
+
 # -- rates and fractions written as percentages -----------------------------------------
 
 

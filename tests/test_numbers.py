@@ -127,3 +127,24 @@ def test_percent_hint_suggests_the_fraction_only_when_it_fits():
     assert "did you mean 0.5?" in percent_hint(50, Support(-1, 10), "")
     assert percent_hint(0.5, rates, "a year") == ""  # a fraction already
     assert percent_hint(150, rates, "a year") == ""  # 1.5 would not fit either
+
+
+@pytest.mark.parametrize(
+    "text", ["9" + " " * 3000 + "%9", "$" + " " * 5000 + "1 " + " " * 5000 + "z9"]
+)
+def test_a_long_text_is_read_in_linear_time(text):
+    # A run of spaces that the number, its unit and the end could share made the
+    # pattern backtrack for minutes: a config value could hang validation.
+    import signal
+
+    def too_slow(*_):
+        raise TimeoutError("mistyped_number backtracks")
+
+    old = signal.signal(signal.SIGALRM, too_slow)
+    signal.alarm(5)
+    try:
+        assert mistyped_number(text) is None
+        assert "is not a number" in not_a_number(text)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)

@@ -45,3 +45,20 @@ def test_allowed_keys_are_the_fields_and_options(spec):
     assert len(set(keys)) == len(keys)
     assert set(keys) >= {"type", "name", *spec.field_names, *spec.options}
     assert ("monthly" in keys) is spec.scheduled
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.type)
+def test_every_field_is_bounded_and_rates_are_fractions(spec):
+    for f in spec.fields:
+        assert 0 < f.bound.limit <= 1e12, f.name  # what the arithmetic can carry
+        # A rate or fraction: above 1 is a percentage mistyped. (A conversion lift is
+        # one only in absolute mode; lines.py narrows its range to [0, 1] there.)
+        if f.per is not None and f.name != "conversion_lift":
+            assert f.domain.hi <= 1 and f.domain.lo >= -1, f.name
+    names = {f.name for f in spec.fields}
+    if spec.type in ("retention", "spend_uplift"):
+        margin = next(f for f in spec.fields if f.name == "margin")
+        assert margin.default is None  # required: revenue is not profit
+    if "escalation" in names:
+        escalation = next(f for f in spec.fields if f.name == "escalation")
+        assert escalation.domain.hi == 1 and escalation.per == "a year"

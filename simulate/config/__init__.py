@@ -7,7 +7,8 @@ it. :mod:`.build` then checks each part with its own module:
 distributions are in :mod:`.priors`) and the fields that use them,
 :mod:`.lines` the benefits and costs against :mod:`.schema`, and
 :mod:`.correlation` the rank-correlation target; every problem is collected
-by :mod:`.checks`. :mod:`.model` holds the result. Nothing here imports numba
+by :mod:`.checks`, and :mod:`.numbers` says what is a number and what to
+write instead of a mistyped one. :mod:`.model` holds the result. Nothing here imports numba
 or matplotlib: ``simulate validate`` loads only this package.
 """
 

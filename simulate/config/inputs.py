@@ -219,9 +219,9 @@ class Inputs:
         if any(map(math.isnan, _reach(prior))):
             self.checks.error(
                 path,
-                f"this prior ({prior.describe()}) gives values that are not numbers at its "
-                "extremes: its parameters are beyond what can be computed; check them for a "
-                "unit slip",
+                f"this prior ({prior.describe()}) cannot be drawn: at its extremes its quantile "
+                "function gives values that are not finite or fall outside its own range, as "
+                "its parameters are beyond what can be computed; check them for a unit slip",
             )
             return None
         return prior
@@ -245,7 +245,7 @@ class Inputs:
                 f"support fits.{hint}",
             )
             return False
-        lo, hi = _reach(prior)  # numbers: _parse turned away a prior whose are not
+        lo, hi = _reach(prior)  # numbers: _parse turned away a prior that cannot be drawn
         limit = spec.bound.limit
         if max(abs(lo), abs(hi)) > limit:
             far = hi if abs(hi) >= abs(lo) else lo
@@ -260,21 +260,25 @@ class Inputs:
 
 
 def _reach(prior: Prior) -> tuple[float, float]:
-    """The smallest and largest values ``prior`` can be drawn at (NaN where it cannot be computed).
+    """The smallest and largest values ``prior`` can be drawn at; NaN where it cannot be drawn.
 
     A bounded end is the support's own; an unbounded one is the quantile at
-    the sampler's most extreme uniform.
+    the sampler's most extreme uniform. A prior cannot be drawn when its
+    quantiles there are not finite or fall outside its own support (its
+    parameters are beyond the float arithmetic of its quantile function).
     """
     support = prior.support()
     try:
         with np.errstate(all="ignore"):
-            q = np.asarray(prior.ppf(np.array([U_TAIL, 1.0 - U_TAIL])), dtype=float)
+            q = np.asarray(prior.ppf(np.array([U_TAIL, 0.5, 1.0 - U_TAIL])), dtype=float)
     except (ArithmeticError, ValueError):
         return math.nan, math.nan
-    if q.shape != (2,) or np.isnan(q).any():
+    if q.shape != (3,) or not np.isfinite(q).all():
+        return math.nan, math.nan
+    if q.min() < support.lo or q.max() > support.hi:
         return math.nan, math.nan
     lo = support.lo if math.isfinite(support.lo) else float(q[0])
-    hi = support.hi if math.isfinite(support.hi) else float(q[1])
+    hi = support.hi if math.isfinite(support.hi) else float(q[2])
     return lo, hi
 
 

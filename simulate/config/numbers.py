@@ -36,61 +36,27 @@ __all__ = [
 CURRENCY_SIGNS = "$€£¥₹₩₪"
 
 # Units that leave the number as it is: `2 months` is 2 in a field counted in months.
-_PLAIN_UNITS = {
-    "month",
-    "months",
-    "mo",
-    "mos",
-    "mth",
-    "mths",
-    "a month",
-    "per month",
-    "/month",
-    "/mo",
-    "pm",
-    "s",
-    "sec",
-    "secs",
-    "second",
-    "seconds",
-    "per hour",
-    "/hour",
-    "/h",
-    "/hr",
-    "an hour",
-    "a year",
-    "per year",
-    "/year",
-    "/yr",
-    "pa",
-    "p.a.",
-    "customers",
-    "contacts",
-    "leads",
-}
+_UNITS = "month|months|mo|mos|mth|mths|a month|per month|/month|/mo|pm|s|sec|secs|second|seconds"
+_UNITS += (
+    "|per hour|/hour|/h|/hr|an hour|a year|per year|/year|/yr|pa|p.a.|customers|contacts|leads"
+)
+_PLAIN_UNITS = frozenset(_UNITS.split("|"))
 # Multipliers people append to amounts. A lone "m" is left out: million or months?
-_MULTIPLIERS = {
-    "k": 3,
-    "K": 3,
-    "thousand": 3,
-    "M": 6,
-    "MM": 6,
-    "mn": 6,
-    "mm": 6,
-    "million": 6,
-    "B": 9,
-    "bn": 9,
-    "billion": 9,
-}
+_MULTIPLIERS = {"k": 3, "K": 3, "thousand": 3, "M": 6, "MM": 6, "mn": 6, "mm": 6, "million": 6}
+_MULTIPLIERS |= {"B": 9, "bn": 9, "billion": 9}
 _CODE = r"(?:[A-Z]{3})"
 _WRITTEN = re.compile(
     r"^(?P<sign>[-+\u2212]?)\s*"
     rf"(?:{_CODE}\s*|[A-Z]{{0,2}}[{CURRENCY_SIGNS}]\s*)?"  # USD 6, $6, US$6
     r"(?P<sign2>[-+\u2212]?)"
-    r"(?P<body>[0-9][0-9,.' _\u00a0\u202f]*|\.[0-9]+)"
+    # A space inside a number only between digits (80 000), so that no run of
+    # spaces can be split between the number, the unit and the end in many ways.
+    r"(?P<body>[0-9](?:[0-9,.'_\u00a0\u202f]| (?=[0-9]))*|\.[0-9]+)"
     r"(?P<exp>[eE][-+]?[0-9]+)?"
-    r"\s*(?P<tail>[^0-9]*?)\s*$"
+    r"\s*(?P<tail>[^0-9\s](?:[^0-9]*[^0-9\s])?)?\s*$"
 )
+# Longer texts are no number anyone meant (and a regular expression need not read them).
+_MAX_WRITTEN = 64
 _THOUSANDS = re.compile(r"^[0-9]{1,3}([,' \u00a0\u202f])[0-9]{3}(\1[0-9]{3})*(\.[0-9]+)?$")
 _PLAIN = re.compile(r"^([0-9]+(\.[0-9]*)?|\.[0-9]+)$")
 _YAML_WHOLE_LIMIT = Decimal(10) ** 15
@@ -155,7 +121,7 @@ def mistyped_number(text: str) -> str | None:
     ``"2m"``: million or months?) or the text is no number at all.
     """
     text = text.strip()
-    m = _WRITTEN.match(text)
+    m = _WRITTEN.match(text) if len(text) <= _MAX_WRITTEN else None
     if m is None:
         return None
     signs = (m.group("sign") or "") + (m.group("sign2") or "")
@@ -163,7 +129,7 @@ def mistyped_number(text: str) -> str | None:
         return None
     negative = signs in ("-", "\u2212")
     body = m.group("body").strip()
-    tail = m.group("tail")
+    tail = m.group("tail") or ""
     percent = tail.startswith("%")
     if percent:
         tail = tail[1:].strip()
@@ -217,7 +183,7 @@ def not_a_number(text: str) -> str:
 
 
 def percent_hint(value: float, allowed: Support, per: str = "") -> str:
-    """``" is 1200% a year; write it as a fraction: did you mean 0.12?"``, or ``""``.
+    """``" is 1200% a year, outside ...; write it as a fraction: did you mean 0.12?"``, or ``""``.
 
     For a rate or fraction above 1 whose value divided by 100 is allowed (a
     percentage written as a whole number); ``per`` is the period (``"a year"``).
