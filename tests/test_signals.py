@@ -138,7 +138,7 @@ def test_signal_stops_a_two_worker_batch_at_once(tmp_path, sig, status):
     code, err, seconds = interrupt(proc, sig, group=sig == signal.SIGINT)
     assert code == status, err
     assert err.splitlines()[-1] == "interrupted" and "Traceback" not in err, err
-    assert seconds < 15  # not the minutes the items would take
+    assert seconds < 40  # not the minutes the items would take (generous: a loaded CI machine)
     assert no_process_left(proc.pid) == []  # workers, forkserver, resource tracker
     assert list((tmp_path / "tmp").iterdir()) == []  # no simulate-batch-*, simulate-item-*
     assert hidden(out) == []
