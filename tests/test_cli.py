@@ -185,3 +185,11 @@ def test_batch_with_a_bad_dask_address_fails_at_once_in_one_line(address, says, 
     assert status == 2
     assert err.startswith("error: --dask: ") and says in err and err.count("\n") == 1
     assert not out.exists()
+
+
+def test_a_seed_beyond_63_bits_is_refused_as_the_config_refuses_it(tmp_path, capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["run", str(ROOT / "configs" / "lead_conversion.yaml"), "--seed", str(2**64),
+              "--out", str(tmp_path / "out")])  # fmt: skip
+    assert info.value.code == 2 and "--seed" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()

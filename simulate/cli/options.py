@@ -11,6 +11,7 @@ import socket
 from pathlib import Path
 
 from ..config import SAMPLING_METHODS
+from ..config.settings import MAX_SEED
 from ..errors import ConfigError
 from ..files import writable_problem
 
@@ -43,13 +44,15 @@ def positive_int(text: str) -> int:
 
 
 def seed_value(text: str) -> int:
-    """A random seed: a whole number >= 0."""
+    """A random seed: a whole number from 0 to 2^63 - 1, as ``simulation.seed`` allows."""
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{text!r} must be 0 or more")
+    if not 0 <= value <= MAX_SEED:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} must be from 0 to {MAX_SEED} (a 63-bit seed, as the config's seed:)"
+        )
     return value
 
 
