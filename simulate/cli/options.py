@@ -49,9 +49,11 @@ def seed_value(text: str) -> int:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if not 0 <= value <= MAX_SEED:
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be 0 or more")
+    if value > MAX_SEED:
         raise argparse.ArgumentTypeError(
-            f"{text!r} must be from 0 to {MAX_SEED} (a 63-bit seed, as the config's seed:)"
+            f"{text!r} is too large: a seed is at most {MAX_SEED} (63 bits, as the config's seed:)"
         )
     return value
 
