@@ -31,6 +31,7 @@ import numpy as np
 from .errors import ConfigError
 
 __all__ = [
+    "FIGURE_FORMATS",
     "MAX_NAME_BYTES",
     "MIN_FREE_BYTES",
     "atomic_dir",
@@ -53,6 +54,11 @@ MAX_NAME_BYTES = 200
 # Free space a destination must have before a run starts (a run with charts
 # writes about 1 MB).
 MIN_FREE_BYTES = 4 << 20
+
+
+# The file formats a chart can be saved in (the CLI checks --format against it
+# without loading matplotlib; plotting saves them).
+FIGURE_FORMATS = ("png", "svg", "pdf")
 
 
 def finite_or_none(x: Any) -> float | None:

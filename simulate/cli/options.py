@@ -13,6 +13,7 @@ from pathlib import Path
 from ..config import SAMPLING_METHODS
 from ..config.settings import MAX_SEED
 from ..errors import ConfigError
+from ..files import FIGURE_FORMATS as FORMATS
 from ..files import writable_problem
 
 __all__ = [
@@ -28,8 +29,6 @@ __all__ = [
     "seed_value",
     "sensitivity_methods",
 ]
-
-FORMATS = ("png", "svg", "pdf")
 
 
 def positive_int(text: str) -> int:

@@ -9,13 +9,13 @@ import matplotlib as mpl
 from matplotlib.figure import Figure
 
 from ..errors import ConfigError
+from ..files import FIGURE_FORMATS as FORMATS
 from ..files import replacing
 from . import _style as st
 from ._frame import RC_LOCK
 
 __all__ = ["FORMATS", "save"]
 
-FORMATS = ("png", "svg", "pdf")
 
 _SAVE_OPTIONS = {
     # No dates and no software versions in the files: the same figure gives
