@@ -36,6 +36,7 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"engine"}),
     frozenset({"sensitivity", "compare"}),
     frozenset({"text", "plotting"}),
+    frozenset({"report"}),
     frozenset({"runner"}),
     frozenset({"overlay", "batch"}),
     frozenset({"cli"}),
