@@ -1,7 +1,7 @@
 """The ``simulate`` command: the only place that parses argv and writes to disk.
 
 This module holds the parser and :func:`main`; each command lives in its own
-module (:mod:`.run`, :mod:`.validate`, :mod:`.sensitivity`, :mod:`.batch`),
+module (:mod:`.run`, :mod:`.validate`, :mod:`.sensitivity`, :mod:`.report`, :mod:`.batch`),
 imported only when chosen. Exit status (:mod:`.status`): 0 success; 2
 invalid config or usage (one line per problem on stderr, no traceback); 1 an
 unexpected internal error (loud, with traceback).
@@ -29,7 +29,7 @@ __all__ = ["build_parser", "main"]
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The ``simulate`` parser and its four commands."""
+    """The ``simulate`` parser and its commands."""
     parser = argparse.ArgumentParser(
         prog="simulate",
         description=(
@@ -49,6 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     validate.add_argument("configs", nargs="+", metavar="CONFIG")
     _add_sensitivity_parser(sub)
+    _add_report_parser(sub)
     _add_batch_parser(sub)
     return parser
 
@@ -98,6 +99,12 @@ def _add_run_parser(sub) -> None:
         "tornado, spider, rank, sobol, breakeven, voi; put it after the CONFIGs or "
         "write --sensitivity=METHODS",
     )
+    run.add_argument(
+        "--report",
+        action="store_true",
+        help="also write the review pack into each result folder: report.html (one page, "
+        "prints on two) and report.xlsx (see 'simulate report --help')",
+    )
 
 
 def _add_sensitivity_parser(sub) -> None:
@@ -139,6 +146,52 @@ def _add_sensitivity_parser(sub) -> None:
     add_simulation_options(p)
     p.add_argument("--scenario", metavar="NAME",
                    help="apply the overrides of scenarios: NAME from the config")  # fmt: skip
+    add_output_options(p)
+
+
+def _add_report_parser(sub) -> None:
+    from .options import (  # config
+        add_output_options,
+        add_simulation_options,
+        positive_int,
+        sensitivity_methods,
+    )
+
+    p = sub.add_parser(
+        "report",
+        help="the CFO review pack: report.html, report.xlsx (and report.pdf)",
+        description=(
+            "Write the review pack of a run: report.html (one self-contained page: the "
+            "headline, the TEI-style financial table with a distribution in every cell, the "
+            "charts, the assumptions register with sources, the drivers and the provenance) "
+            "and report.xlsx (the same numbers in sheets a finance team can audit). Given a "
+            "CONFIG, it runs it first, as 'simulate run CONFIG --report' does (with "
+            "sensitivity tornado,rank,breakeven,voi for the drivers). Given a RESULT_DIR "
+            "written earlier by 'simulate run', it renders the pack from the run's saved "
+            "numbers without simulating again, changing no other file."
+        ),
+        epilog="examples:  simulate report configs/omnichannel.yaml\n"
+        "           simulate report results/omnichannel/ --pdf\n"
+        "           simulate report configs/contact_center_aht.yaml --scenario all",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("target", metavar="CONFIG|RESULT_DIR",
+                   help="a YAML config, or a result folder written by 'simulate run'")  # fmt: skip
+    add_simulation_options(p)
+    p.add_argument("--scenario", metavar="NAME",
+                   help="a scenario of the config ('all': one pack per scenario, each with the "
+                   "paired comparison)")  # fmt: skip
+    p.add_argument("--overlay", metavar="FILE",
+                   help="a reviewer's overrides on top; the pack shows the change and its "
+                   "attribution")  # fmt: skip
+    p.add_argument("--sensitivity", type=sensitivity_methods, metavar="METHODS",
+                   help="the methods behind the drivers section (default: "
+                   "tornado,rank,breakeven,voi; add sobol for Sobol' indices)")  # fmt: skip
+    p.add_argument("--pdf", action="store_true",
+                   help="also print report.html to report.pdf with a headless Chromium")  # fmt: skip
+    p.add_argument("--samples", type=positive_int, metavar="N",
+                   help="add a Trials sheet to report.xlsx with the first N trials' inputs and "
+                   "outputs (at most 1,048,575, a worksheet's limit)")  # fmt: skip
     add_output_options(p)
 
 
@@ -212,6 +265,8 @@ def _command(name: str) -> Callable[[argparse.Namespace], int]:
         from .run import cmd_run as command  # numba (and charts): only this command
     elif name == "sensitivity":
         from .sensitivity import cmd_sensitivity as command  # numba, matplotlib, scipy.stats
+    elif name == "report":
+        from .report import cmd_report as command  # numba, matplotlib, jinja2, xlsxwriter
     else:
         from .batch import cmd_batch as command  # numba: only this command
     return command

@@ -152,7 +152,7 @@ def _simulate(
     """Simulate one model of ``path`` (with its overlay and sensitivity); nothing written yet."""
     for w in run_warnings(model, options):
         warn(f"{path}: {w}")
-    keep = args.save_samples or sensitivity is not None
+    keep = args.save_samples or sensitivity is not None or _trials_sheet(args) is not None
     overlay_report = None
     if overlay is None:
         result = simulate_model(model, options, keep_inputs=keep)
@@ -163,6 +163,21 @@ def _simulate(
     result.summary()
     sens = sensitivity.analyze(model, result) if sensitivity is not None else None
     return _Done(model, result, overlay_report, sens)
+
+
+def _trials_sheet(args: argparse.Namespace) -> int | None:
+    """How many trials the pack's Trials sheet asks for (``report --samples``), or None."""
+    return getattr(args, "samples", None) if getattr(args, "report", False) else None
+
+
+def _write_packs(args: argparse.Namespace, folders: list[tuple[Path, Result]]) -> None:
+    """``--report``: render each written folder's review pack (report.html, report.xlsx)."""
+    from .pack import render_pack, trial_rows  # jinja2, xlsxwriter: only with --report
+
+    for folder, result in folders:
+        n = _trials_sheet(args)
+        rows = None if n is None else trial_rows(result.sample_arrays(), n)
+        render_pack(folder, pdf=getattr(args, "pdf", False), trials=rows)
 
 
 def _write_scenario_comparison(
@@ -199,10 +214,14 @@ def _run_config(args, path: str, models: list[Model], **kw) -> None:
                 d.write(staging / d.model.stem, options, sensitivity, args)
             runs = [(d.model.stem, d.result) for d in done]
             rows, stem = _write_scenario_comparison(args, path, runs, staging)
+            if args.report:
+                _write_packs(args, [(staging / d.model.stem, d.result) for d in done])
     else:
         for d in done:
             with atomic_dir(args.out / d.model.stem, root=args.out) as tmp:
                 d.write(tmp, options, sensitivity, args)
+                if args.report:
+                    _write_packs(args, [(tmp, d.result)])
         rows = None
     if args.quiet:
         return
@@ -227,6 +246,13 @@ def cmd_run(args: argparse.Namespace) -> int:
         sensitivity = _sensitivity_step(args.sensitivity)
     except ConfigError as exc:
         return usage_error(exc)
+    if getattr(args, "pdf", False):
+        from .pack import check_pdf_engine  # a browser check: only with --pdf
+
+        try:
+            check_pdf_engine()
+        except ConfigError as exc:
+            return usage_error(exc)
     options = run_options(args)
     overlay = load_overlay(args.overlay) if args.overlay else None
     status = EXIT_OK
