@@ -126,7 +126,7 @@ def _per_trial_cells(result: Result, n: int, tables: Tables) -> np.ndarray:
     with np.errstate(over="ignore", invalid="ignore"):
         for start, inputs in _draws(result, n):
             for a in range(0, inputs.shape[1], step):
-                x = inputs[:, a : a + step]
+                x = np.ascontiguousarray(inputs[:, a : a + step])
                 t = slice(start + a, start + a + x.shape[1])
                 for i, line in enumerate(model.lines):
                     cells[i, :, t] = _line_cells(model, x, line_tables[i], line.kind == "cost")
