@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import hashlib
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from .config import Model, Overlay
 from .engine import Result, run
 from .files import write_json, write_samples
+from .report.data import pack_data, write_pack_data
+from .sensitivity.oat import tornado
 
 __all__ = ["RunOptions", "identify", "run_warnings", "simulate_model", "write_run"]
 
@@ -114,23 +118,38 @@ def simulate_model(
         )
 
 
-def write_run(folder: Path, result: Result, options: RunOptions) -> None:
+def write_run(
+    folder: Path,
+    result: Result,
+    options: RunOptions,
+    *,
+    sensitivity: Mapping[str, Any] | None = None,
+    comparison: Any = None,
+    command: str | None = None,
+) -> None:
     """Write a run's files into ``folder`` (a temporary folder moved into place after).
 
-    ``summary.json`` always; ``samples.npz`` with ``save_samples``; with
-    ``figures``, the run's standard charts
-    (:func:`simulate.plotting.figures.write_standard`, the tornado from
-    :func:`simulate.sensitivity.tornado`) in ``figures/``, each drawn once.
-    ``run`` and ``batch`` both write a run's folder here, so they agree.
+    ``summary.json`` and ``report_data.json`` (:func:`simulate.report.data.pack_data`:
+    what ``simulate report`` renders the review pack from) always;
+    ``samples.npz`` with ``save_samples``; with ``figures``, the run's standard
+    charts (:func:`simulate.plotting.figures.write_standard`) in ``figures/``,
+    each drawn once. The NPV tornado (:func:`simulate.sensitivity.tornado`) is
+    computed once for both. ``sensitivity`` (sensitivity.json's dict),
+    ``comparison`` (scenario comparison rows or overlay.json's dict) and
+    ``command`` go into report_data.json. ``run`` and ``batch`` both write a
+    run's folder here, so they agree.
     """
     folder = Path(folder)
     write_json(folder / "summary.json", result.summary())
     if options.save_samples:
         write_samples(folder / "samples.npz", result.sample_arrays())
+    with ENGINE_LOCK:  # the tornado's and the TEI table's kernel calls
+        rows = tornado(result.model)
+        data = pack_data(
+            result, tornado=rows, sensitivity=sensitivity, comparison=comparison, command=command
+        )
     if options.figures:
         from .plotting.figures import write_standard  # matplotlib: only with charts
-        from .sensitivity import tornado  # scipy.stats: only with charts
 
-        with ENGINE_LOCK:  # the tornado's few kernel calls
-            rows = tornado(result.model)
         write_standard(folder / "figures", result, options.formats, rows)
+    write_pack_data(folder, data)

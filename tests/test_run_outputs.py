@@ -363,8 +363,8 @@ def test_a_run_replaces_only_the_files_it_writes(tmp_path, case):
     (folder / "figures").mkdir()
     (folder / "figures" / "npv.png").write_bytes(b"an earlier chart")
     assert main(["run", str(case), "--out", str(out), "--no-figures", "--quiet"]) == 0
-    assert sorted(p.name for p in folder.iterdir()) == ["figures", "sensitivity.json",
-                                                        "summary.json"]  # fmt: skip
+    assert sorted(p.name for p in folder.iterdir()) == ["figures", "report_data.json",
+                                                        "sensitivity.json", "summary.json"]  # fmt: skip
     assert (folder / "figures" / "npv.png").read_bytes() == b"an earlier chart"
 
 

@@ -76,11 +76,11 @@ def test_run_warnings_add_sobol_balance_to_the_config_warnings(model):
 # -- write_run ----------------------------------------------------------------------------------
 
 
-def test_write_run_without_charts_writes_only_the_summary(model, tmp_path):
+def test_write_run_without_charts_writes_the_summary_and_the_report_data(model, tmp_path):
     options = RunOptions(figures=False)
     result = simulate_model(model, options)
     write_run(tmp_path, result, options)
-    assert _files(tmp_path) == {"summary.json"}
+    assert _files(tmp_path) == {"summary.json", "report_data.json"}
     text = (tmp_path / "summary.json").read_text(encoding="utf-8")
     assert text == dumps(result.summary())
     assert json.loads(text)["seed"] == 8
@@ -90,7 +90,7 @@ def test_write_run_saves_samples_only_when_asked(model, tmp_path):
     options = RunOptions(figures=False, save_samples=True)
     result = simulate_model(model, options)
     write_run(tmp_path, result, options)
-    assert _files(tmp_path) == {"summary.json", "samples.npz"}
+    assert _files(tmp_path) == {"summary.json", "report_data.json", "samples.npz"}
     expected = result.sample_arrays()
     assert "input__cut" in expected
     with np.load(tmp_path / "samples.npz") as saved:
@@ -105,5 +105,5 @@ def test_write_run_draws_the_standard_charts_in_each_format(model, tmp_path):
     write_run(tmp_path, result, options)
     charts = {f"figures/{name}.{fmt}" for name in STANDARD for fmt in ("svg", "pdf")}
     assert len(charts) == 12
-    assert _files(tmp_path) == {"summary.json"} | charts
+    assert _files(tmp_path) == {"summary.json", "report_data.json"} | charts
     assert all((tmp_path / c).stat().st_size > 1000 for c in charts)

@@ -1,0 +1,166 @@
+"""The review pack's charts as inline SVG, drawn by :mod:`simulate.plotting` from the data.
+
+Each chart is drawn by the same chart function as the run's PNGs, from the
+``charts`` and ``drivers`` blocks of ``report_data.json``: the NPV and ROI
+histograms from their 2,001-point quantile grids (an even quantile summary
+of the trials, so a histogram of it has the trials' shape), the payback
+curve, the cash-flow fan and the waterfall as saved, the tornado from the
+sensitivity rows. Each is drawn on a figure sized for its place on a
+printed page, so its text prints at a readable size, and inlined by
+:func:`simulate.plotting.inline.inline_svg` (text as text, no font fetched,
+ids prefixed with the chart's name).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping
+from functools import partial
+from typing import Any
+
+import numpy as np
+
+from .. import plotting
+from ..plotting import ChartMeta
+from ..plotting.inline import inline_svg
+
+__all__ = ["CHARTS", "FIGSIZE", "FIGSIZES", "WIDE", "report_svgs"]
+
+# The charts of the page, in the order it shows them, and their titles.
+CHARTS = {
+    "npv": "Net present value",
+    "roi": "Return on investment",
+    "payback": "Payback",
+    "cashflow": "Cumulative cash flow",
+    "tornado": "What moves the NPV",
+    "waterfall": "From benefits to NPV",
+    "comparison": "Compared",
+}
+# Inches. Printed, the page is 7.3 in wide between its margins: the three
+# small charts share a row, the tornado and the waterfall (a bar per input or
+# line) two a row, so each is printed at about half its drawn width and the
+# house's 13 pt text prints at 6-7 pt.
+FIGSIZE = (5.0, 3.1)
+FIGSIZES = {"tornado": (6.4, 3.8), "waterfall": (6.4, 3.8), "comparison": (6.4, 3.8)}
+WIDE = frozenset(FIGSIZES)  # the charts the page shows two a row
+_TORNADO_ROWS = 8
+
+
+def _meta(summary: Mapping[str, Any]) -> ChartMeta:
+    targets = summary.get("targets") or {}
+    return ChartMeta.from_summary(
+        summary,
+        config_hash=str(summary.get("config_hash", "")),
+        target_payback_months=targets.get("payback_months"),
+        target_roi=targets.get("roi"),
+    )
+
+
+def _grid(values: Any) -> np.ndarray:
+    """A quantile grid as floats; a null (an undefined ROI) is left out."""
+    return np.array([v for v in values or () if v is not None], dtype=float)
+
+
+def _comparison_curves(rows: Any) -> list[tuple[str, np.ndarray, np.ndarray, float]]:
+    """``charts.comparison`` (when the data has it): a CDF per run from its quantile grid."""
+    curves = []
+    for row in rows or ():
+        x = _grid(row.get("npv_quantiles"))
+        if x.size:
+            levels = (np.arange(x.size) + 0.5) / x.size
+            curves.append((str(row["label"]), x, levels, row.get("npv_positive")))
+    return curves
+
+
+def _fan(data: Mapping[str, Any]) -> Callable[[ChartMeta, Any], Any]:
+    fan = data["charts"]["fan"]
+    months = np.asarray(fan["months"], float)
+    bands = {k: np.asarray(v, float) for k, v in fan["bands"].items()}
+    text = (
+        "Cumulative net cash flow by month: median, P25-P75 and P10-P90 bands "
+        f"over {int(fan['n_paths']):,} trials"
+    )
+
+    def draw(meta: ChartMeta, ax: Any) -> None:
+        plotting.cashflow_fan(months, bands, meta, ax, subtitle=text)
+        _short_ylabel(ax, meta.currency)
+
+    return draw
+
+
+def _payback(data: Mapping[str, Any]) -> Callable[[ChartMeta, Any], Any]:
+    payback = data["charts"]["payback"]
+    months, prob = np.asarray(payback["months"], float), np.asarray(payback["prob"], float)
+
+    def draw(meta: ChartMeta, ax: Any) -> None:
+        plotting.payback_curve(months, prob, data["summary"], meta, ax)
+        _short_ylabel(ax, "")
+
+    return draw
+
+
+def _short_ylabel(ax: Any, text: str) -> None:
+    """Replace a y label taller than a small chart's plot, which would run into its subtitle.
+
+    The subtitle says what the axis is ("Cumulative net cash flow ...",
+    "Share of trials that have recovered the investment ...").
+    """
+    ax.set_ylabel(text)
+
+
+def _drawers(data: Mapping[str, Any]) -> dict[str, Callable[[ChartMeta, Any], Any]]:
+    """How to draw each chart the data has, by name."""
+    summary, charts = data["summary"], data["charts"]
+    drivers = data.get("drivers") or {}
+    draw: dict[str, Callable[[ChartMeta, Any], Any]] = {}
+    npv, roi = _grid(charts.get("npv_quantiles")), _grid(charts.get("roi_quantiles"))
+    if npv.size:
+        draw["npv"] = partial(_call, plotting.npv_distribution, npv, summary)
+    if roi.size:
+        draw["roi"] = partial(_call, plotting.roi_distribution, roi, summary)
+    if (charts.get("payback") or {}).get("months"):
+        draw["payback"] = _payback(data)
+    if (charts.get("fan") or {}).get("months"):
+        draw["cashflow"] = _fan(data)
+    rows = drivers.get("tornado") or []
+    if rows:
+        base, metric = drivers.get("base"), drivers.get("metric", "npv")
+        draw["tornado"] = partial(
+            _call, plotting.tornado, rows, base, metric=metric, max_rows=_TORNADO_ROWS
+        )
+    items = [(str(n), float(v)) for n, v in charts.get("waterfall") or ()]
+    if items:
+        text = "Mean present value of each benefit (+) and cost (-) line, then the NPV"
+        draw["waterfall"] = partial(_call, plotting.waterfall, items, subtitle=text)
+    curves = _comparison_curves(charts.get("comparison"))
+    if curves:
+        draw["comparison"] = partial(_call, plotting.scenario_cdfs, curves)
+    return draw
+
+
+def _call(chart: Callable[..., Any], *args: Any, meta: ChartMeta, ax: Any, **kwargs: Any) -> None:
+    """``chart(*args, meta, ax=ax, **kwargs)``: every chart function takes meta after its numbers."""
+    chart(*args, meta, ax=ax, **kwargs)
+
+
+def _on_axes(drawer: Callable[..., Any], meta: ChartMeta, ax: Any) -> None:
+    drawer(meta=meta, ax=ax)
+
+
+def report_svgs(data: Mapping[str, Any]) -> dict[str, str]:
+    """Each chart of the review pack that ``data`` (report_data.json) can draw, as inline SVG.
+
+    Keys are those of :data:`CHARTS` in that order; a chart whose numbers the
+    data lacks (no tornado without sensitivity rows, no comparison without
+    ``charts.comparison``) is left out.
+    """
+    meta = _meta(data["summary"])
+    svgs = {}
+    drawers = _drawers(data)
+    for key in CHARTS:
+        if key in drawers:
+            chart_meta = dataclasses.replace(meta, name=CHARTS[key])
+            draw = partial(_on_axes, drawers[key], chart_meta)
+            size = FIGSIZES.get(key, FIGSIZE)
+            svgs[key] = inline_svg(draw, size, prefix=key, label=CHARTS[key])
+    return svgs

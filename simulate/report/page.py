@@ -1,0 +1,468 @@
+"""What report.html says, as text: the data's numbers put into words and table cells.
+
+:func:`page_view` turns ``report_data.json`` into plain strings and lists
+that the template (``templates/report.html.j2``) lays out and escapes; it
+decides nothing about markup. Numbers become text through
+:mod:`simulate.format` only, so the page and the terminal agree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from ..format import (
+    format_discount_rate,
+    format_money,
+    format_months,
+    format_number,
+    format_percent,
+    format_probability,
+)
+
+__all__ = ["MAX_YEAR_COLUMNS", "page_view", "tei_view"]
+
+# A table of more year columns than this does not fit a printed page: the
+# first years are shown one by one, the middle ones as one column of summed
+# means, the last year on its own (see tei_view).
+MAX_YEAR_COLUMNS = 8
+Z95 = 1.959963984540054  # two-sided 95% normal quantile
+# A mean is shown beside a median when they differ by more than this share of the P10-P90 width.
+MATERIAL = 0.10
+
+
+def _money(value: float | None, currency: str) -> str:
+    return "n/a" if value is None else format_money(value, currency)
+
+
+def _accounting(value: float | None, currency: str) -> str:
+    """Money as a financial statement prints it: a negative amount in parentheses."""
+    if value is None:
+        return "n/a"
+    text = format_money(abs(value), currency)
+    return f"({text})" if value < 0 and text != format_money(0, currency) else text
+
+
+def _percent(value: float | None) -> str:
+    return "n/a" if value is None else format_percent(value)
+
+
+def _interval(fig: Mapping[str, Any] | None, fmt) -> str:
+    """A precision figure of summary.json (issue 13) as ``95%: a to b``."""
+    if not fig or fig.get("low") is None or fig.get("high") is None:
+        return ""
+    return f"95% interval {fmt(fig['low'])} to {fmt(fig['high'])}"
+
+
+def _pp(value: float) -> str:
+    """A half-width of a probability, in percentage points."""
+    pts = value * 100
+    return f"{pts:.2g} pp" if pts < 1 else f"{pts:.1f} pp"
+
+
+def _figure(key: str, label: str, value: str, detail: str, precision: str = "") -> dict:
+    return {"key": key, "label": label, "value": value, "detail": detail, "precision": precision}
+
+
+class _Precision:
+    """Each decision figure's 95% Monte Carlo interval, as the summary gives it.
+
+    ``summary.precision.figures`` (issue 13) where present; else the standard
+    errors summary.json has always had: of the mean NPV and of P(NPV > 0).
+    """
+
+    def __init__(self, summary: Mapping[str, Any]):
+        self.figures = (summary.get("precision") or {}).get("figures") or {}
+        self.npv_se = summary["metrics"]["npv"].get("se_mean")
+        self.p_se = summary["probabilities"].get("npv_positive_se")
+        self.currency = summary["currency"]
+
+    def of(self, fig: str, fmt) -> str:
+        return _interval(self.figures.get(fig), fmt)
+
+    def p_npv_positive(self) -> str:
+        text = self.of("npv_positive", format_probability)
+        if not text and self.p_se is not None:
+            text = f"± {_pp(Z95 * self.p_se)} (95%)"
+        return text
+
+    def npv(self) -> str:
+        def money(v):
+            return _money(v, self.currency)
+
+        mean = self.of("npv_mean", money)
+        if not mean and self.npv_se is not None:
+            mean = f"± {money(Z95 * self.npv_se)} (95%)"
+        parts = [f"mean {mean}" if mean else ""]
+        parts += [
+            f"{q.upper()} {t}" for q in ("p50", "p10", "p90") if (t := self.of(f"npv_{q}", money))
+        ]
+        return "; ".join(p for p in parts if p)
+
+
+def _figures(summary: Mapping[str, Any]) -> list[dict[str, str]]:
+    """The decision figures, each with its Monte Carlo precision where the summary has one."""
+    cur, horizon = summary["currency"], summary["horizon_months"]
+    m, p = summary["metrics"], summary["probabilities"]
+    prec = _Precision(summary)
+    targets = summary.get("targets") or {}
+
+    def money(v):
+        return _money(v, cur)
+
+    def months(v):
+        return format_months(v, horizon)
+
+    npv, roi, p_pos = m["npv"], m["roi"], p["npv_positive"]
+    loss = format_probability(None if p_pos is None else 1 - p_pos)
+    within = format_probability(p["payback_within_horizon"])
+    figures = [
+        _figure("npv_positive", "P(NPV > 0)", format_probability(p_pos),
+                f"chance of losing money {loss}", prec.p_npv_positive()),
+        _figure("npv", "NPV, median", money(npv["p50"]),
+                f"P10 {money(npv['p10'])} · P90 {money(npv['p90'])} · mean {money(npv['mean'])}",
+                prec.npv()),
+        _figure("roi", "ROI, median", _percent(roi["p50"]),
+                f"P10 {_percent(roi['p10'])} · P90 {_percent(roi['p90'])}",
+                prec.of("roi_p50", _percent)),
+        _figure("payback", "Payback, median", months(m["payback_months"]["p50"]),
+                f"paid back within {horizon} months: {within}", prec.of("payback_p50", months)),
+    ]  # fmt: skip
+    if targets.get("payback_months") is not None:
+        label = f"P(payback by month {format_number(targets['payback_months'])})"
+        figures.append(_figure("payback_within_target", label,
+                               format_probability(p.get("payback_within_target")),
+                               "the payback target",
+                               prec.of("payback_within_target", format_probability)))  # fmt: skip
+    if targets.get("roi") is not None:
+        label = f"P(ROI ≥ {_percent(targets['roi'])})"
+        figures.append(_figure("roi_at_least_target", label,
+                               format_probability(p.get("roi_at_least_target")), "the ROI target",
+                               prec.of("roi_at_least_target", format_probability)))  # fmt: skip
+    cvar = money(npv.get("cvar5"))
+    figures.append(_figure("cvar5", "CVaR 5%", cvar, "mean NPV of the worst 5% of trials"))
+    return figures
+
+
+# --- the TEI table ----------------------------------------------------------------------------
+
+
+def _cell(cell: Mapping[str, Any] | None, currency: str, sign: float) -> dict[str, str]:
+    """A TEI cell: the median; the P10-P90 range beneath; the mean where it differs materially."""
+    if not cell or cell.get("p50") is None:
+        return {"median": "n/a", "range": "", "mean": ""}
+    p10, p50, p90 = (cell[k] for k in ("p10", "p50", "p90"))
+    width = abs(p90 - p10)
+    out = {"median": _accounting(sign * p50, currency), "range": "", "mean": ""}
+    if width > 0:  # P10 first: for a cost, the smaller cost
+        out["range"] = f"{_accounting(sign * p10, currency)} to {_accounting(sign * p90, currency)}"
+    mean = cell.get("mean")
+    if mean is not None and width > 0 and abs(mean - p50) > MATERIAL * width:
+        out["mean"] = f"mean {_accounting(sign * mean, currency)}"
+    return out
+
+
+def _year_plan(columns: Sequence[str]) -> list[tuple[str, list[int]]]:
+    """The columns to show: (heading, indices of the data's columns it stands for)."""
+    n = len(columns)
+    years = list(range(1, n - 2))
+    if len(years) <= MAX_YEAR_COLUMNS:
+        shown = [(columns[i], [i]) for i in years]
+    else:
+        first = years[: MAX_YEAR_COLUMNS - 2]
+        middle = years[MAX_YEAR_COLUMNS - 2 : -1]
+        shown = [(columns[i], [i]) for i in first]
+        shown.append((f"Years {middle[0]}-{middle[-1]}", middle))
+        shown.append((columns[years[-1]], [years[-1]]))
+    return [(columns[0], [0]), *shown, (columns[n - 2], [n - 2]), (columns[n - 1], [n - 1])]
+
+
+def _grouped_cell(row: Mapping[str, Any], idx: list[int], currency: str, sign: float) -> dict:
+    """Several years in one cell: the sum of their means (a sum of medians means nothing)."""
+    means = [row["cells"][i].get("mean") for i in idx]
+    if any(v is None for v in means):
+        return {"median": "n/a", "range": "", "mean": ""}
+    return {"median": _accounting(sign * sum(means), currency), "range": "sum of means", "mean": ""}
+
+
+_ROW_CLASS = {
+    "benefit": "line",
+    "cost": "line cost",
+    "total_benefits": "total",
+    "total_costs": "total cost",
+    "net_benefits": "net",
+}
+
+
+def _adjustment(row: Mapping[str, Any]) -> str:
+    """The implied risk adjustment, where the deterministic present value makes it meaningful."""
+    value = row.get("risk_adjustment")
+    det = row["deterministic"][-1] if row.get("deterministic") else None
+    if value is None or det is None or det <= 0:
+        return "n/a"
+    return format_percent(value, sig=2)
+
+
+def tei_view(tei: Mapping[str, Any], currency: str, horizon_months: int) -> dict[str, Any]:
+    """The TEI-style table as the page shows it: headings, and rows of cell texts."""
+    plan = _year_plan(tei["columns"])
+    rows = []
+    for row in tei["rows"]:
+        sign = -1.0 if row["kind"] in ("cost", "total_costs") else 1.0
+        cells = [
+            _cell(row["cells"][idx[0]], currency, sign)
+            if len(idx) == 1
+            else _grouped_cell(row, idx, currency, sign)
+            for _, idx in plan
+        ]
+        det = row.get("deterministic") or []
+        rows.append(
+            {
+                "name": row["name"],
+                "kind": row["kind"],
+                "css": _ROW_CLASS.get(row["kind"], "line"),
+                "cells": cells,
+                "deterministic": _accounting(sign * det[-1], currency) if det else "n/a",
+                "adjustment": _adjustment(row),
+            }
+        )
+    used, trials = tei.get("trials_used"), tei.get("trials")
+    return {
+        "headings": [h for h, _ in plan],
+        "grouped": any(len(idx) > 1 for _, idx in plan),
+        "rows": rows,
+        "subset": f"from the first {used:,} of {trials:,} trials"
+        if used and trials and used < trials
+        else "",
+        "returns": _returns(tei, currency, horizon_months),
+    }
+
+
+def _returns(tei: Mapping[str, Any], currency: str, horizon: int) -> list[dict[str, str]]:
+    """The ROI and payback rows below the table."""
+    out = []
+    roi = tei.get("roi") or {}
+    if roi:
+        out.append(
+            {
+                "name": "ROI",
+                "median": _percent(roi.get("p50")),
+                "range": f"{_percent(roi.get('p10'))} to {_percent(roi.get('p90'))}",
+                "mean": _percent(roi.get("mean")),
+                "deterministic": _percent(roi.get("deterministic")),
+            }
+        )
+    pay = tei.get("payback_months") or {}
+    if pay:
+
+        def months(v):
+            return format_months(v, horizon)
+
+        out.append(
+            {
+                "name": "Payback",
+                "median": months(pay.get("p50")),
+                "range": f"{months(pay.get('p10'))} to {months(pay.get('p90'))}",
+                "mean": "",
+                "deterministic": months(pay.get("deterministic")),
+            }
+        )
+    return out
+
+
+# --- assumptions, drivers, comparison, provenance ------------------------------------------
+
+
+def _assumptions(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """The register, largest tornado swing first, then the unranked in config order."""
+    ordered = sorted(rows, key=lambda r: (r.get("rank") is None, r.get("rank") or 0))
+    out = []
+    for r in ordered:
+        out.append(
+            {
+                "rank": "" if r.get("rank") is None else str(r["rank"]),
+                "name": r["name"],
+                "distribution": r.get("distribution") or "",
+                "p10": _num(r.get("p10")),
+                "p50": _num(r.get("p50")),
+                "p90": _num(r.get("p90")),
+                "source": r.get("source") or "",
+                "note": r.get("note") or "",
+                "unused": not r.get("used_by"),
+                "fixed": bool(r.get("fixed")),
+            }
+        )
+    missing = sum(1 for r in out if not r["source"] and not r["unused"])
+    return {"rows": out, "missing": missing, "count": len(out)}
+
+
+def _num(v: float | None) -> str:
+    return "n/a" if v is None else format_number(v, sig=3)
+
+
+def _drivers(drivers: Mapping[str, Any] | None, currency: str, top: int = 8) -> dict[str, Any]:
+    drivers = drivers or {}
+    rank = {r["input"]: r for r in drivers.get("rank") or ()}
+    rows = []
+    for i, r in enumerate((drivers.get("tornado") or [])[:top]):
+        rho = rank.get(r["input"], {}).get("spearman")
+        rows.append(
+            {
+                "rank": str(i + 1),
+                "input": r["input"],
+                "low": _money(r.get("metric_low"), currency),
+                "high": _money(r.get("metric_high"), currency),
+                "swing": _money(r.get("swing"), currency),
+                "rho": "" if rho is None else f"{rho:+.2f}",
+            }
+        )
+    return {
+        "rows": rows,
+        "has_rank": bool(rank),
+        "more": max(len(drivers.get("tornado") or ()) - top, 0),
+        "base": _money(drivers.get("base"), currency),
+        "breakeven": _breakeven(drivers.get("breakeven") or ()),
+        "voi": _voi(drivers.get("voi"), currency),
+    }
+
+
+def _breakeven(rows: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Each input's break-even in words; the inputs with none in range, grouped."""
+    found = [
+        f"{r['input']}: {r['note']} (base case {format_number(r['base_value'], sig=4)})."
+        for r in rows
+        if r.get("value") is not None
+    ]
+    none: dict[str, list[str]] = {}
+    for r in rows:
+        if r.get("value") is None:
+            none.setdefault(r.get("note") or "no break-even in range", []).append(r["input"])
+    return found + [f"{', '.join(names)}: {note}." for note, names in none.items()]
+
+
+def _voi(voi: Mapping[str, Any] | None, currency: str) -> dict[str, Any] | None:
+    """EVPI and the EVPPI of each input: what a pilot measuring it is worth."""
+    if not voi:
+        return None
+    noise = 2.0 * (voi.get("noise_floor") or 0.0)
+    pilots = []
+    for r in voi.get("evppi") or ():
+        worth = r["value"] > noise and r.get("above_noise", True)
+        pilots.append(
+            {
+                "input": r["input"],
+                "value": format_money(r["value"], currency) if worth else "~0 (noise)",
+                "share": format_percent(r["share_of_evpi"], sig=2)
+                if worth and r.get("share_of_evpi") is not None
+                else "",
+            }
+        )
+    return {
+        "evpi": format_money(voi["evpi"], currency),
+        "decision": voi.get("decision_now") or "",
+        "expected": _money(voi.get("expected_npv"), currency),
+        "pilots": pilots,
+    }
+
+
+def _pts(x: float | None) -> str:
+    return "n/a" if x is None else f"{x * 100:+.1f} pp"
+
+
+def _signed(x: float | None, currency: str) -> str:
+    if x is None:
+        return "n/a"
+    text = format_money(x, currency)
+    return "+" + text if x > 0 else text
+
+
+def _attribution(rows: Any, currency: str) -> list[dict[str, str]]:
+    """overlay.json's attribution, as a list of rows or its one-at-a-time block."""
+    if isinstance(rows, Mapping):
+        rows = (rows.get("one_at_a_time") or {}).get("rows") or []
+    return [
+        {
+            "path": r.get("path", ""),
+            "p": _pts(r.get("prob_npv_positive")),
+            "p50": _signed(r.get("npv_p50"), currency),
+            "mean": _signed(r.get("npv_mean"), currency),
+            "note": r.get("note") or "",
+        }
+        for r in rows or ()
+    ]
+
+
+def _comparison(comp: Mapping[str, Any] | None, currency: str) -> dict[str, Any] | None:
+    if not comp:
+        return None
+    rows = []
+    for r in comp.get("rows") or ():
+        diff = r.get("diff") or {}
+        rows.append(
+            {
+                "a": r.get("a") or comp.get("baseline") or "as written",
+                "b": r.get("b") or comp.get("baseline") or "as written",
+                "p": format_probability(r.get("p_a_beats_b")),
+                "p10": _money(diff.get("p10"), currency),
+                "p50": _money(diff.get("p50"), currency),
+                "p90": _money(diff.get("p90"), currency),
+                "mean": _money(diff.get("mean"), currency),
+            }
+        )
+    return {
+        "kind": comp.get("kind", ""),
+        "rows": rows,
+        "attribution": _attribution(comp.get("attribution"), currency),
+    }
+
+
+def _provenance(data: Mapping[str, Any]) -> list[tuple[str, str]]:
+    s = data["summary"]
+    overlay = s.get("overlay") or {}
+    items = [
+        ("Tool", f"simulate {s.get('version', '')}"),
+        ("Config", str(data.get("config_file") or s.get("config") or "")),
+        ("Config hash", str(s.get("config_hash", ""))),
+        ("Scenario", s.get("scenario") or "as written"),
+        ("Overlay", f"{overlay.get('name') or ''} ({overlay.get('file')})" if overlay else "none"),
+        ("Seed", str(s.get("seed"))),
+        ("Trials", f"{s['trials']:,}"),
+        ("Sampling", str(s.get("sampling"))),
+        (
+            "Horizon",
+            f"{s['horizon_months']} months at {format_discount_rate(s['discount_rate'])} a year",
+        ),
+        ("Currency", str(s.get("currency"))),
+        ("Run on", str(data.get("created") or "")),
+    ]
+    return items
+
+
+def page_view(data: Mapping[str, Any]) -> dict[str, Any]:
+    """Everything the template shows, as text (the charts aside)."""
+    s = data["summary"]
+    cur = s["currency"]
+    overlay = s.get("overlay") or {}
+    tags = [
+        t
+        for t in (
+            s.get("scenario") and f"scenario {s['scenario']}",
+            overlay and f"overlay {overlay.get('name') or overlay.get('file')}",
+        )
+        if t
+    ]
+    return {
+        "name": s["name"],
+        "tags": tags,
+        "description": data.get("description") or "",
+        "sentence": (data.get("headline") or {}).get("sentence") or "",
+        "run": f"{s['trials']:,} trials · {s['horizon_months']}-month horizon · "
+        f"{format_discount_rate(s['discount_rate'])} discount rate · {cur}",
+        "figures": _figures(s),
+        "tei": tei_view(data["tei"], cur, s["horizon_months"]),
+        "assumptions": _assumptions(data.get("assumptions") or ()),
+        "drivers": _drivers(data.get("drivers"), cur),
+        "comparison": _comparison(data.get("comparison"), cur),
+        "provenance": _provenance(data),
+        "command": data.get("command") or "",
+    }

@@ -1,0 +1,255 @@
+"""The TEI-style financial table: each line's cash flow by year, every cell a distribution.
+
+A Forrester TEI study prints one row per benefit and cost line and one
+column per year (Initial, Year 1..N, Total, Present value), each cell a
+single number with a hand-set risk haircut. Here each cell is the
+distribution of that line's flow over the run's trials (P10, P50, P90,
+mean), beside the deterministic case (every input at its median), so the
+haircut is derived from the priors (docs/model.md section 10).
+
+The kernel's maths is not touched: each line is evaluated alone (its slice
+of :func:`simulate.kernel.tables.kernel_tables`, a one-line model) through
+:func:`simulate.engine.evaluate` on the run's own draws, which keeps the
+cumulative net path of every trial. Differences of that path at months 0,
+12, 24, ... are the annual flows; the line's PV is the kernel's PV of the
+one-line model.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+
+from .. import _pool
+from ..engine import Result, evaluate
+from ..files import finite_or_none
+from ..kernel.tables import Tables, kernel_tables
+from ..metrics import percentiles
+from ..sampling import iter_chunks
+from ..sensitivity.oat import base_case
+
+__all__ = ["CELL_BUDGET", "QUANTILES", "tei_columns", "tei_table", "trials_for_table", "year_edges"]
+
+# At most this many float64 values are held at once (200 MB): the per-trial
+# cells of the table, or the cumulative paths of the trials evaluated at once.
+CELL_BUDGET = 25_000_000
+# Trials evaluated at once: their paths (2 x 8 bytes x months each) stay in the
+# cache; ~16k trials for five years (the fastest of 4k..400k, bench in the commit).
+PATH_CELLS = 1 << 20
+# The quantiles each cell reports (besides its mean).
+QUANTILES = (10, 50, 90)
+_ROW_KINDS = ("benefit", "total_benefits", "cost", "total_costs", "net_benefits")
+
+
+def year_edges(horizon_months: int) -> np.ndarray:
+    """The months closing each column of the table: 0, 12, 24, ..., and the horizon."""
+    return np.unique(np.r_[np.arange(0, horizon_months, 12), horizon_months])
+
+
+def tei_columns(horizon_months: int) -> list[str]:
+    """``Initial``, ``Year 1`` .. ``Year N``, ``Total``, ``Present value``.
+
+    A last year shorter than 12 months says which months it covers:
+    ``Year 6 (months 61-66)``.
+    """
+    edges = year_edges(horizon_months)
+    names = ["Initial"]
+    for k in range(1, edges.size):
+        first, last = int(edges[k - 1]) + 1, int(edges[k])
+        partial = last - first + 1 < 12
+        names.append(f"Year {k} (months {first}-{last})" if partial else f"Year {k}")
+    return [*names, "Total", "Present value"]
+
+
+def trials_for_table(trials: int, horizon_months: int, n_lines: int) -> int:
+    """How many of the run's first trials the table uses: all, unless that passes
+    :data:`CELL_BUDGET` (trials x months, or trials x rows x columns)."""
+    n_cols = len(tei_columns(horizon_months))
+    per_trial = max(horizon_months + 1, (n_lines + 3) * n_cols)
+    return max(1, min(trials, CELL_BUDGET // per_trial))
+
+
+def _line_tables(tables: Tables, i: int) -> Tables:
+    """Line ``i`` alone: the one-line model the kernel evaluates (profiles stay shared)."""
+    one = slice(i, i + 1)
+    return tables._replace(
+        code=tables.code[one],
+        is_cost=tables.is_cost[one],
+        mode=tables.mode[one],
+        scurve=tables.scurve[one],
+        src=tables.src[one],
+        const=tables.const[one],
+        prof_row=tables.prof_row[one],
+    )
+
+
+def _line_cells(model, inputs: np.ndarray, tables: Tables, cost: bool) -> np.ndarray:
+    """``(columns, n)``: one line's flow per column for each trial (costs positive)."""
+    n = inputs.shape[1]
+    out = evaluate(model, inputs, with_irr=False, n_paths=n, tables=tables)
+    edges = year_edges(model.horizon_months)
+    cum = out.paths[:, edges].T  # (years + 1, n): cumulative net flow at 0, 12, ...
+    cells = np.empty((edges.size + 2, n))
+    cells[0] = cum[0]
+    np.subtract(cum[1:], cum[:-1], out=cells[1 : edges.size])
+    cells[edges.size] = cum[-1]
+    if cost:  # the net path of a cost line is minus the cost
+        cells[: edges.size + 1] *= -1.0
+    cells[-1] = out.pv_costs if cost else out.pv_benefits
+    return cells + 0.0  # no -0.0
+
+
+def _draws(result: Result, n: int) -> Iterator[tuple[int, np.ndarray]]:
+    """The run's draws of its first ``n`` trials, chunk by chunk: kept, or drawn again."""
+    if result.inputs is not None:
+        yield 0, result.inputs[:, :n]
+        return
+    model = result.model
+    chunks = iter_chunks(model, result.trials, result.seed, result.sampling, result.chunk_size)
+    for start, inputs in chunks:
+        if start >= n:
+            break
+        yield start, inputs[:, : n - start]
+
+
+def _per_trial_cells(result: Result, n: int, tables: Tables) -> np.ndarray:
+    """``(lines, columns, n)``: each line's flows of the first ``n`` trials."""
+    model = result.model
+    n_cols = len(tei_columns(model.horizon_months))
+    cells = np.empty((len(model.lines), n_cols, n))
+    # A slice of trials at a time, so their paths stay small (in the cache).
+    step = max(1024, PATH_CELLS // (model.horizon_months + 1))
+    line_tables = [_line_tables(tables, i) for i in range(len(model.lines))]
+    with np.errstate(over="ignore", invalid="ignore"):
+        for start, inputs in _draws(result, n):
+            for a in range(0, inputs.shape[1], step):
+                x = np.ascontiguousarray(inputs[:, a : a + step])
+                t = slice(start + a, start + a + x.shape[1])
+                for i, line in enumerate(model.lines):
+                    cells[i, :, t] = _line_cells(model, x, line_tables[i], line.kind == "cost")
+    return cells
+
+
+def _summaries(values: np.ndarray) -> list[dict[str, float | None]]:
+    """P10, P50, P90 and mean of each row of ``(cells, n)`` values."""
+
+    def one(x: np.ndarray) -> dict[str, float | None]:
+        lo, hi = x.min(), x.max()
+        if lo == hi:  # a fixed flow (often 0): exactly its value, with no sort
+            p10 = p50 = p90 = mean = lo
+        else:
+            p10, p50, p90 = percentiles(x, QUANTILES)
+            mean = x.mean()
+        return {
+            "p10": finite_or_none(p10),
+            "p50": finite_or_none(p50),
+            "p90": finite_or_none(p90),
+            "mean": finite_or_none(mean),
+        }
+
+    pool = _pool.executor(values.shape[1], values.shape[0])
+    return _pool.results([pool.submit(one, row) for row in values])
+
+
+def _risk_adjustment(kind: str, mean_pv: float | None, det_pv: float) -> float | None:
+    """The haircut the priors imply (docs/model.md section 10); None without a base."""
+    if mean_pv is None or det_pv == 0 or not math.isfinite(det_pv):
+        return None
+    if kind in ("cost", "total_costs"):
+        return mean_pv / det_pv - 1.0  # > 0: costs run higher than the plan
+    return (det_pv - mean_pv) / abs(det_pv)  # > 0: benefits come in lower than the plan
+
+
+def _deterministic(model, tables: Tables) -> tuple[np.ndarray, Any]:
+    """``(lines, columns)`` flows of one trial with every input at its median, and the
+    whole model's outputs there."""
+    x = base_case(model)[:, None]
+    with np.errstate(over="ignore", invalid="ignore"):
+        cells = np.stack(
+            [
+                _line_cells(model, x, _line_tables(tables, i), line.kind == "cost")[:, 0]
+                for i, line in enumerate(model.lines)
+            ]
+        )
+        whole = evaluate(model, x, with_irr=False, tables=tables)
+    return cells, whole
+
+
+def _totals(lines: np.ndarray, kinds: list[str]) -> dict[str, np.ndarray]:
+    """Total benefits, total costs and net benefits over the first axis of ``lines``."""
+    shape = lines.shape[1:]
+    ben = [i for i, k in enumerate(kinds) if k == "benefit"]
+    cost = [i for i, k in enumerate(kinds) if k == "cost"]
+    tb = lines[ben].sum(axis=0) if ben else np.zeros(shape)
+    tc = lines[cost].sum(axis=0) if cost else np.zeros(shape)
+    return {"total_benefits": tb, "total_costs": tc, "net_benefits": tb - tc}
+
+
+def tei_table(result: Result) -> dict[str, Any]:
+    """The ``tei`` block of report_data.json (docs/report-data.md) for a run.
+
+    Rows: each benefit line, total benefits, each cost line, total costs, net
+    benefits. Columns: :func:`tei_columns`. Each cell holds the P10, P50, P90
+    and mean over the trials used (the first :func:`trials_for_table` of the
+    run; all of them unless the run is huge), costs as positive amounts; each
+    row also has its deterministic flows and implied risk adjustment. The
+    totals' present values are the run's own ``pv_benefits``, ``pv_costs``
+    and ``npv``, so they match summary.json. ``roi`` and ``payback_months``
+    are over all the run's trials, as in summary.json.
+    """
+    model = result.model
+    tables = kernel_tables(model)
+    n = trials_for_table(result.trials, model.horizon_months, len(model.lines))
+    per_trial = _per_trial_cells(result, n, tables)
+    kinds = [line.kind for line in model.lines]
+    totals = _totals(per_trial, kinds)
+    totals["total_benefits"][-1] = result.pv_benefits[:n]
+    totals["total_costs"][-1] = result.pv_costs[:n]
+    totals["net_benefits"][-1] = result.npv[:n]
+    det_lines, whole = _deterministic(model, tables)
+    det_totals = _totals(det_lines, kinds)
+    det_totals["total_benefits"][-1] = whole.pv_benefits[0]
+    det_totals["total_costs"][-1] = whole.pv_costs[0]
+    det_totals["net_benefits"][-1] = whole.npv[0]
+
+    rows = []
+    for i, line in enumerate(model.lines):
+        rows.append(_row(line.name, line.kind, line.type, line.path, per_trial[i], det_lines[i]))
+    for kind, name in (
+        ("total_benefits", "Total benefits"),
+        ("total_costs", "Total costs"),
+        ("net_benefits", "Net benefits"),
+    ):
+        rows.append(_row(name, kind, None, None, totals[kind], det_totals[kind]))
+    rows.sort(key=lambda r: _ROW_KINDS.index(r["kind"]))  # stable: lines keep config order
+    summary = result.summary()["metrics"]
+    return {
+        "columns": tei_columns(model.horizon_months),
+        "trials_used": n,
+        "trials": result.trials,
+        "rows": rows,
+        "roi": {
+            **{k: summary["roi"][k] for k in ("p10", "p50", "p90", "mean")},
+            "deterministic": finite_or_none(whole.roi[0]),
+        },
+        "payback_months": {
+            **{k: summary["payback_months"][k] for k in ("p10", "p50", "p90")},
+            "deterministic": finite_or_none(whole.payback_months[0]),
+        },
+    }
+
+
+def _row(name, kind, line_type, path, values: np.ndarray, det: np.ndarray) -> dict[str, Any]:
+    cells = _summaries(values)
+    return {
+        "name": name,
+        "kind": kind,
+        "type": line_type,
+        "path": path,
+        "cells": cells,
+        "deterministic": [finite_or_none(v + 0.0) for v in det],
+        "risk_adjustment": _risk_adjustment(kind, cells[-1]["mean"], float(det[-1])),
+    }

@@ -1,0 +1,325 @@
+"""The workbook's cells: number formats in the run's currency, a cell buffer per sheet.
+
+``report.xlsx`` is written in XlsxWriter's constant-memory mode (a Trials
+sheet can hold a million rows), which streams each sheet's cells row by row:
+a cell written above the last row written is lost. :class:`Sheet` therefore
+collects a sheet's cells in any order and writes them sorted
+(:meth:`Sheet.flush`), setting each column's width to fit what it holds.
+
+Every text goes in as a string (``write_string``), never through
+XlsxWriter's guessing ``write``: a config's name that starts with ``=`` stays
+text, not a formula. Every number goes in as a number; ``None``, NaN and the
+infinities (an undefined ROI, a payback beyond the horizon) leave the cell
+empty, as XlsxWriter cannot write them and an error cell would be worse.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import textwrap
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from xlsxwriter.format import Format
+from xlsxwriter.workbook import Workbook
+from xlsxwriter.worksheet import Worksheet
+
+__all__ = [
+    "MAX_TEXT",
+    "Sheet",
+    "Style",
+    "Styles",
+    "clean_text",
+    "currency_prefix",
+    "finite",
+    "open_workbook",
+    "write_text",
+]
+
+MAX_TEXT = 32_767  # characters in one cell (Excel's limit)
+_MIN_WIDTH, _MAX_WIDTH = 6, 60  # column widths, in characters
+_WRAP_AT = 40  # a wrapped text's column is made this wide before it wraps
+_LINE_POINTS = 15  # the height of a line of 11-point text
+_PRINT_WIDTH = 300  # characters of columns that still print legibly on one landscape page
+_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£"}  # others are written as their ISO code
+
+
+def open_workbook(path: str, tmpdir: str) -> Workbook:
+    """A write-only workbook at ``path`` whose temporary files stay in ``tmpdir``."""
+    workbook = Workbook(
+        path,
+        {
+            "constant_memory": True,  # a Trials sheet of a million rows in little memory
+            "tmpdir": tmpdir,  # XlsxWriter's scratch files: never outside the result folder
+            "strings_to_formulas": False,
+            "strings_to_numbers": False,
+            "strings_to_urls": False,
+        },
+    )
+    workbook.use_zip64()  # only used when a part exceeds 4 GB (a huge Trials sheet)
+    return workbook
+
+
+# Characters that XML 1.0 cannot hold or Excel shows as escapes: C0 controls (but tab and
+# line breaks), DEL, lone surrogates and the non-characters U+FFFE / U+FFFF.
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+
+
+def clean_text(value: Any) -> str:
+    """``value`` as cell text: at most 32,767 characters, unprintable ones as U+FFFD."""
+    text = _UNPRINTABLE.sub("\ufffd", str(value))
+    return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 1] + "…"
+
+
+def write_text(ws: Worksheet, row: int, col: int, text: str, fmt: Format | None = None) -> None:
+    """Write ``text`` as a string, whatever it looks like.
+
+    In constant-memory mode XlsxWriter copies a string that starts with
+    ``<r>`` and ends with ``</r>`` into the XML unescaped, as rich text
+    markup: a config named ``<r>1 < 2</r>`` would corrupt the workbook. Such
+    a string is written as rich text of plain runs, which Excel shows as the
+    same text.
+    """
+    if text.startswith("<r>") and text.endswith("</r>"):
+        ws.write_rich_string(row, col, text[:1], text[1:3], text[3:], fmt)
+    else:
+        ws.write_string(row, col, text, fmt)
+
+
+def finite(value: Any) -> float | None:
+    """``value`` as a float, or None for None, NaN and the infinities."""
+    if value is None or isinstance(value, str):
+        return None
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+def currency_prefix(currency: str) -> str:
+    """``$``, ``€`` or ``£`` for USD, EUR and GBP; otherwise the ISO code and a space."""
+    code = re.sub(r"[^A-Z]", "", str(currency or "").upper())[:3]
+    return _SYMBOLS.get(code, f"{code} " if code else "")
+
+
+@dataclass(frozen=True)
+class Style:
+    """A cell format and the text Excel shows through it (for the column widths)."""
+
+    format: Format | None
+    render: Callable[[float], str]
+
+
+def _plain(value: float) -> str:
+    return f"{value:.10g}"
+
+
+class Styles:
+    """The workbook's formats: money in the run's currency, percentages, months, text."""
+
+    def __init__(self, workbook: Workbook, currency: str):
+        self._book = workbook
+        self._cache: dict[Any, Style] = {}
+        self.prefix = currency_prefix(currency)
+        quoted = '"' + self.prefix + '"'
+        self._money = f"{quoted}#,##0;-{quoted}#,##0"
+        # Costs are positive amounts that TEI tables print in parentheses.
+        self._cost = f"({quoted}#,##0);-({quoted}#,##0);{quoted}0"
+        self.title = workbook.add_format({"bold": True, "font_size": 14})
+        self.subtitle = workbook.add_format({"bold": True, "font_size": 11})
+        self.header = workbook.add_format(
+            {
+                "bold": True,
+                "text_wrap": True,
+                "valign": "bottom",
+                "bottom": 1,
+                "bg_color": "#E8EDF3",
+            }
+        )
+        self.note = workbook.add_format({"italic": True, "font_color": "#555555"})
+        self.wrap = workbook.add_format({"text_wrap": True})
+        self.bold = workbook.add_format({"bold": True})
+        self.flag = workbook.add_format(
+            {"bold": True, "font_color": "#9C0006", "bg_color": "#FFC7CE"}
+        )
+
+    def _style(self, key: Any, spec: dict, render: Callable[[float], str]) -> Style:
+        if key not in self._cache:
+            self._cache[key] = Style(self._book.add_format(spec), render)
+        return self._cache[key]
+
+    def money(self, *, cost: bool = False, bold: bool = False) -> Style:
+        """Whole units of the currency; a cost in parentheses."""
+        prefix = self.prefix
+
+        def render(x: float) -> str:
+            text = f"{prefix}{abs(x):,.0f}"
+            return f"({text})" if cost else ("-" if x < 0 else "") + text
+
+        spec = {"num_format": self._cost if cost else self._money, "bold": bold}
+        return self._style(("money", cost, bold), spec, render)
+
+    def percent(self, decimals: int = 1, *, bold: bool = False) -> Style:
+        """A fraction shown as a percentage (0.253 -> 25.3%)."""
+        fmt = "0" + ("." + "0" * decimals if decimals else "") + "%"
+        spec = {"num_format": fmt, "bold": bold}
+        return self._style(("percent", decimals, bold), spec, lambda x: f"{x * 100:,.{decimals}f}%")
+
+    def months(self, *, bold: bool = False) -> Style:
+        """Months with one decimal."""
+        spec = {"num_format": "0.0", "bold": bold}
+        return self._style(("months", bold), spec, lambda x: f"{x:,.1f}")
+
+    def count(self) -> Style:
+        """A whole number with thousands separators."""
+        return self._style(("count",), {"num_format": "#,##0"}, lambda x: f"{x:,.0f}")
+
+    def decimals(self, decimals: int) -> Style:
+        """A plain number with ``decimals`` decimals and thousands separators."""
+        decimals = max(0, min(int(decimals), 9))
+        fmt = "#,##0" + ("." + "0" * decimals if decimals else "")
+        return self._style(
+            ("decimals", decimals), {"num_format": fmt}, lambda x: f"{x:,.{decimals}f}"
+        )
+
+    def value(self, *values: Any) -> Style:
+        """A plain number, with enough decimals for about four significant digits of ``values``."""
+        sizes = [abs(v) for v in map(finite, values) if v is not None and v != 0]
+        if not sizes:
+            return self.decimals(0)
+        return self.decimals(3 - math.floor(math.log10(max(sizes))))
+
+    def axis_money(self, largest: float) -> str:
+        """A chart axis's number format: amounts in thousands or millions (``$1.5M``)."""
+        quoted = '"' + self.prefix + '"'
+        if largest >= 1e6:
+            return f'{quoted}#,##0.0,,"M";-{quoted}#,##0.0,,"M";0'
+        if largest >= 1e3:
+            return f'{quoted}#,##0,"k";-{quoted}#,##0,"k";0'
+        return self._money
+
+    def left(self, style: Style) -> Style:
+        """``style`` aligned left (a number among texts)."""
+        spec = {
+            "num_format": style.format.num_format if style.format else "General",
+            "align": "left",
+        }
+        return self._style(("left", spec["num_format"]), spec, style.render)
+
+    def general(self) -> Style:
+        """Excel's General format (up to 11 significant digits)."""
+        return self._style(("general",), {}, _plain)
+
+
+def _text_width(text: str, wrap: bool, header: bool) -> int:
+    """Characters a column needs for ``text``.
+
+    Its longest line; when wrapped, its longest word and up to a line of
+    :data:`_WRAP_AT` characters (a header: half its length, so it wraps on two lines).
+    """
+    if not wrap:
+        return max((len(p) for p in text.splitlines()), default=0)
+    longest = max((len(p) for p in text.split()), default=0)
+    return max(longest, -(-len(text) // 2) if header else min(len(text), _WRAP_AT))
+
+
+class Sheet:
+    """One worksheet's cells, written sorted by row when :meth:`flush` is called."""
+
+    def __init__(self, workbook: Workbook, name: str, *, max_width: int = _MAX_WIDTH):
+        self.ws: Worksheet = workbook.add_worksheet(name)
+        self._cells: dict[tuple[int, int], tuple[str, Any, Format | None]] = {}
+        self._widths: dict[int, int] = {}
+        self._max_width = max_width
+        self._fit_pages = False
+
+    def _fit(self, col: int, width: int) -> None:
+        self._widths[col] = max(self._widths.get(col, 0), width)
+
+    def text(
+        self,
+        row: int,
+        col: int,
+        value: Any,
+        fmt: Format | None = None,
+        *,
+        fit: bool = True,
+        header: bool = False,
+    ) -> None:
+        """A text cell (never a formula, a number or a link); None leaves the cell empty.
+
+        ``fit=False``: the column is not widened for it (a title, or a note at
+        the end of a row, which runs on over the empty cells to its right).
+        """
+        if value is None or value == "":
+            return
+        text = clean_text(value)
+        self._cells[(row, col)] = ("text", text, fmt)
+        if fit:
+            wrap = fmt is not None and bool(fmt.text_wrap)
+            self._fit(col, _text_width(text, wrap, header))
+
+    def number(self, row: int, col: int, value: Any, style: Style, *, fit: bool = True):
+        """A number cell in ``style``; None, NaN and the infinities leave it empty."""
+        value = finite(value)
+        if value is None:
+            return
+        self._cells[(row, col)] = ("number", value, style.format)
+        if fit:
+            self._fit(col, len(style.render(value)))
+
+    def row(self, row: int, col: int, values: list[Any], style: Style) -> None:
+        """Numbers side by side from (row, col)."""
+        for i, value in enumerate(values):
+            self.number(row, col + i, value, style)
+
+    def headers(self, row: int, col: int, labels: list[str], fmt: Format) -> None:
+        """A header row (wrapped: the column need only fit the longest word)."""
+        for i, label in enumerate(labels):
+            self.text(row, col + i, label, fmt, header=True)
+
+    def width(self, col: int, width: int) -> None:
+        """At least ``width`` characters for column ``col``."""
+        self._fit(col, width)
+
+    def freeze(self, rows: int, cols: int = 0) -> None:
+        """Freeze the top ``rows`` and left ``cols``; print them on every page, one page wide."""
+        self.ws.freeze_panes(rows, cols)
+        if rows:
+            self.ws.repeat_rows(rows - 1)
+        if cols:
+            self.ws.repeat_columns(0, cols - 1)
+        self.ws.set_landscape()
+        self._fit_pages = True
+
+    def _heights(self, widths: dict[int, int]) -> dict[int, float]:
+        """Row heights (points) that show every wrapped text whole, for the rows that need more."""
+        lines: dict[int, int] = {}
+        for (row, col), (kind, value, fmt) in self._cells.items():
+            if kind == "text" and fmt is not None and fmt.text_wrap:
+                # Text in a proportional font is narrower than the digits a width counts.
+                width = max(int((widths.get(col, _MIN_WIDTH) - 1) * 1.15), 1)
+                n = sum(len(textwrap.wrap(part, width)) or 1 for part in value.splitlines() or [""])
+                lines[row] = max(lines.get(row, 1), n)
+        return {row: _LINE_POINTS * n + 3 for row, n in lines.items() if n > 1}
+
+    def flush(self) -> None:
+        """Write the cells in row order, size the columns and rows; the sheet is then complete."""
+        widths = {
+            col: min(max(w + 2, _MIN_WIDTH), self._max_width) for col, w in self._widths.items()
+        }
+        for col, width in widths.items():
+            self.ws.set_column(col, col, width)
+        heights = self._heights(widths)
+        written = -1
+        for (row, col), (kind, value, fmt) in sorted(self._cells.items()):
+            if row != written and row in heights:
+                self.ws.set_row(row, heights[row])  # before the row's cells: they stream out
+            written = row
+            if kind == "text":
+                write_text(self.ws, row, col, value, fmt)
+            else:
+                self.ws.write_number(row, col, value, fmt)
+        if self._fit_pages and sum(widths.values()) <= _PRINT_WIDTH:
+            self.ws.fit_to_pages(1, 0)  # printed one page wide (a wider sheet keeps its size)
+        self._cells.clear()

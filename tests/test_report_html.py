@@ -1,0 +1,713 @@
+"""report.html and report.pdf: the page's content, its escaping, and how a real browser shows it.
+
+The fast tests render the hand-made data of :mod:`report_fixture_html` and
+read the page with :mod:`html.parser`. The browser tests drive a headless
+Chromium over its DevTools pipe: they load the page, record every request
+and console message, read the headline figure off the page, take a
+screenshot and print it on A4 and Letter. Without a browser they skip,
+unless ``SIMULATE_REQUIRE_BROWSER=1`` (CI), which makes that a failure.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import re
+import select
+import stat
+import subprocess
+import sys
+import time
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from report_fixture_html import make_data
+
+from simulate.errors import ConfigError
+from simulate.format import format_money, format_probability
+from simulate.report import pdf as report_pdf
+from simulate.report.charts import CHARTS, report_svgs
+from simulate.report.html import render_html, write_html
+from simulate.report.page import MAX_YEAR_COLUMNS
+
+MARKUP = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+LINES_12 = {
+    "benefits": [
+        "Churn avoided",
+        "Sales conversion",
+        "Personalised offers",
+        "Agent assist",
+        "Self-service deflection",
+        "Legacy systems retired",
+        "Office space released",
+    ],
+    "costs": ["Platform build", "Change management", "Licences", "Platform team", "Hardware"],
+}
+
+
+@pytest.fixture(scope="module")
+def svgs():
+    """The charts of the standard fixture, drawn once (the slow part of a page)."""
+    return report_svgs(make_data())
+
+
+class _Page(HTMLParser):
+    """The parts of a page the tests read: texts by element id, table cells, every attribute."""
+
+    def __init__(self, text: str):
+        super().__init__(convert_charrefs=True)
+        self.stack: list[tuple[str, str | None]] = []
+        self.ids: list[str] = []
+        self.attrs: list[tuple[str, str, str]] = []  # (tag, name, value)
+        self.text_by_id: dict[str, list[str]] = {}
+        self.tags: list[str] = []
+        self.rows: list[list[str]] = []  # the TEI table's rows, a text per cell
+        self._row: list[str] | None = None
+        self._cell: list[str] | None = None
+        self.feed(text)
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        a = dict(attrs)
+        for name, value in attrs:
+            self.attrs.append((tag, name, value or ""))
+        if "id" in a:
+            self.ids.append(a["id"])
+        if tag in ("meta", "br", "img", "input", "link"):
+            return
+        self.stack.append((tag, a.get("id")))
+        if tag == "tr" and self._in("tei"):
+            self._row = []
+        if tag in ("td", "th") and self._row is not None:
+            self._cell = []
+
+    def handle_startendtag(self, tag, attrs):
+        self.handle_starttag(tag, attrs)
+        if tag not in ("meta", "br", "img", "input", "link"):
+            self.handle_endtag(tag)
+
+    def handle_endtag(self, tag):
+        if tag in ("td", "th") and self._cell is not None and self._row is not None:
+            self._row.append(" | ".join(t for t in self._cell if t.strip()))
+            self._cell = None
+        if tag == "tr" and self._row is not None:
+            self.rows.append(self._row)
+            self._row = None
+        while self.stack:
+            if self.stack.pop()[0] == tag:
+                break
+
+    def handle_data(self, data):
+        for _, ident in self.stack:
+            if ident:
+                self.text_by_id.setdefault(ident, []).append(data)
+        if self._cell is not None:
+            self._cell.append(data.strip())
+
+    def _in(self, ident: str) -> bool:
+        return any(i == ident for _, i in self.stack)
+
+    def text(self, ident: str) -> str:
+        return re.sub(r"\s+", " ", " ".join(self.text_by_id.get(ident, []))).strip()
+
+
+def page_of(data, svgs=None) -> tuple[str, _Page]:
+    text = render_html(data, svgs if svgs is not None else report_svgs(data))
+    return text, _Page(text)
+
+
+# -- what the page says ------------------------------------------------------------------------
+
+
+def test_every_section_is_there_in_order(svgs):
+    text, page = page_of(make_data(comparison="overlay"), svgs)
+    order = [
+        "headline",
+        "figure-npv_positive",
+        "tei",
+        "charts",
+        "assumptions",
+        "drivers",
+        "comparison",
+        "provenance",
+    ]
+    positions = [text.index(f'id="{ident}"') for ident in order]
+    assert positions == sorted(positions)
+    for key in ("npv", "payback", "cashflow", "tornado", "waterfall"):
+        assert f"chart-{key}" in page.ids
+    assert "what a pilot is worth" in page.text("drivers").lower()
+    assert "Break-even values" in page.text("drivers")
+
+
+def test_the_headline_figures_are_the_summary_s(svgs):
+    data = make_data()
+    _, page = page_of(data, svgs)
+    s = data["summary"]
+    p = s["probabilities"]["npv_positive"]
+    assert page.text("figure-npv_positive").startswith(f"P(NPV > 0) {format_probability(p)}")
+    # without summary.precision: P(NPV > 0) and mean NPV carry 1.96 standard errors
+    half = 1.959963984540054 * s["probabilities"]["npv_positive_se"]
+    assert f"± {half * 100:.2g} pp (95%)" in page.text("figure-npv_positive")
+    se = s["metrics"]["npv"]["se_mean"]
+    assert f"mean ± {format_money(1.959963984540054 * se, 'USD')}" in page.text("figure-npv")
+    assert data["headline"]["sentence"] in page.text("headline")
+    assert format_money(s["metrics"]["npv"]["cvar5"], "USD") in page.text("figure-cvar5")
+
+
+def test_precision_figures_replace_the_standard_errors(svgs):
+    _, page = page_of(make_data(precision=True), svgs)
+    assert "95% interval 88.5% to 88.9%" in page.text("figure-npv_positive")
+    assert "95% interval $4.56M to $4.61M" in page.text("figure-npv")
+    assert "pp (95%)" not in page.text("figure-npv_positive")
+
+
+def _tei_rows(page: _Page) -> dict[str, list[str]]:
+    return {r[0]: r[1:] for r in page.rows if r and r[0]}
+
+
+def accounting(value: float, sign: float = 1.0) -> str:
+    """An amount as a statement prints it: an outflow or a loss in parentheses."""
+    value *= sign
+    text = format_money(abs(value), "USD")
+    return f"({text})" if value < 0 else text
+
+
+def test_tei_cells_show_the_data_s_numbers(svgs):
+    data = make_data()
+    _, page = page_of(data, svgs)
+    rows = _tei_rows(page)
+    headings = next(r for r in page.rows if r and r[0] == "")
+    assert headings[1:] == [*data["tei"]["columns"], "Deterministic PV", "Implied risk adjustment"]
+    seen_negative = False
+    for row in data["tei"]["rows"]:
+        shown = rows[row["name"]]
+        sign = -1.0 if row["kind"] in ("cost", "total_costs") else 1.0
+        assert len(shown) == len(row["cells"]) + 2
+        for cell, text in zip(row["cells"], shown, strict=False):
+            parts = text.split(" | ")
+            assert parts[0] == accounting(cell["p50"], sign), (row["name"], text)
+            seen_negative |= cell["p50"] * sign < 0
+            if cell["p10"] == cell["p90"]:  # no range to show
+                assert len(parts) == 1, (row["name"], text)
+            else:
+                expected = f"{accounting(cell['p10'], sign)} to {accounting(cell['p90'], sign)}"
+                assert parts[1] == expected, (row["name"], text)
+        assert shown[-2] == accounting(row["deterministic"][-1], sign)
+    assert seen_negative  # costs and the initial net outflow, in parentheses
+    assert rows["Platform build"][0].startswith("($")
+
+
+def test_a_mean_is_shown_only_where_it_differs_materially(svgs):
+    data = make_data()
+    _, page = page_of(data, svgs)
+    rows = _tei_rows(page)
+    churn = data["tei"]["rows"][0]  # made skewed: mean 1.32 x median
+    pv = churn["cells"][-1]
+    assert rows["Churn avoided"][len(churn["cells"]) - 1].endswith(
+        f"mean {format_money(pv['mean'], 'USD')}"
+    )
+    plain = data["tei"]["rows"][1]  # mean 1.02 x median, P10-P90 0.46 x: not material
+    assert "mean" not in rows[plain["name"]][len(plain["cells"]) - 1]
+
+
+def test_a_long_horizon_keeps_the_table_to_a_page_s_width():
+    data = make_data(horizon_months=606)  # 50 years and a half
+    _, page = page_of(data, svgs={})
+    headings = next(r for r in page.rows if r and r[0] == "")[1:]
+    years = [h for h in headings if h.startswith("Year")]
+    assert len(years) == MAX_YEAR_COLUMNS
+    assert headings[0] == "Initial" and headings[-4:-2] == ["Total", "Present value"]
+    assert f"Years {MAX_YEAR_COLUMNS - 1}-50" in headings
+    assert headings[MAX_YEAR_COLUMNS] == "Year 51 (months 601-606)"
+    # the grouped column is the sum of the years' means: a sum of medians would mean nothing
+    net = data["tei"]["rows"][-1]
+    group = slice(MAX_YEAR_COLUMNS - 1, 51)
+    total = sum(c["mean"] for c in net["cells"][group])
+    cell = _tei_rows(page)["Net benefits"][MAX_YEAR_COLUMNS - 1]
+    assert cell == f"{format_money(total, 'USD')} | sum of means"
+
+
+def test_a_subset_of_the_trials_is_said():
+    _, page = page_of(make_data(trials=2_000_000, trials_used=500_000), svgs={})
+    assert "from the first 500,000 of 2,000,000 trials" in page.text("tei")
+    _, page = page_of(make_data(), svgs={})
+    assert "from the first" not in page.text("tei")
+
+
+def test_the_register_flags_inputs_without_a_source(svgs):
+    data = make_data(n_inputs=9)
+    _, page = page_of(data, svgs)
+    missing = [a for a in data["assumptions"] if not a["source"] and a["used_by"]]
+    assert missing
+    assert f"{len(missing)} without a source" in page.text("assumptions")
+    assert page.text("assumptions").count("no source") == len(missing)
+    assert "not used" in page.text("assumptions")  # the last input is used by no line
+    assert "PERT 30 / 60 / 80 seconds" in page.text("assumptions")
+
+
+def test_a_project_that_never_pays_back(svgs):
+    _, page = page_of(make_data(never_pays_back=True), svgs={})
+    assert "> 60 months" in page.text("figure-payback")
+    assert page.text("figure-npv_positive").startswith("P(NPV > 0) 0%")
+
+
+def test_the_overlay_comparison_and_its_attribution(svgs):
+    data = make_data(comparison="overlay")
+    _, page = page_of(data, svgs)
+    text = page.text("comparison")
+    row = data["comparison"]["rows"][0]
+    assert format_probability(row["p_a_beats_b"]) in text
+    for k in ("p10", "p50", "p90"):
+        assert format_money(row["diff"][k], "USD") in text
+    assert "priors.overrun -6.2 pp -$1.1M -$1.05M" in text
+    _, page = page_of(make_data(), svgs)
+    assert "comparison" not in page.ids
+
+
+def test_markup_in_any_text_of_the_config_is_shown_as_text():
+    data = make_data(
+        name=MARKUP, description=MARKUP, note=MARKUP, benefits=[MARKUP], costs=["Build"]
+    )
+    data["assumptions"][1]["source"] = MARKUP
+    data["drivers"]["tornado"][0]["input"] = MARKUP
+    data["command"] = f"simulate run '{MARKUP}.yaml'"
+    text, page = page_of(data)
+    assert "<script" not in text.lower() and "<img" not in text.lower()
+    assert "script" not in page.tags and "img" not in page.tags
+    assert page.text("tei").count(MARKUP) >= 1  # the line's name, as text
+    assert MARKUP in page.text("assumptions") and MARKUP in page.text("provenance")
+    h1 = re.search(r"<h1>(.*?)</h1>", text, re.S).group(1)
+    assert "&lt;script&gt;" in h1
+
+
+def test_the_page_refers_to_nothing_outside_itself(svgs):
+    text, page = page_of(make_data(comparison="scenarios"), svgs)
+    assert external_references(text) == []
+    assert not {"script", "link", "iframe", "object", "embed", "img"} & set(page.tags)
+
+
+def external_references(text: str) -> list[str]:
+    """Every src=, href=, url(...) or @import that is not a fragment or a data: URL."""
+    found = re.findall(r"""(?:src|href)\s*=\s*["']?([^"'\s>]+)""", text, re.I)
+    found += re.findall(r"""url\(\s*["']?([^"')]+)""", text, re.I)
+    found += re.findall(r"""@import\s+["']?([^"';\s]+)""", text, re.I)
+    return [u for u in found if not u.startswith(("#", "data:"))]
+
+
+def test_the_reference_check_catches_each_kind():
+    page = (
+        '<img src="http://x/a.png"><a href=//x/b>b</a><div style="background:url(c.png)">'
+        "<style>@import 'd.css';</style><svg><use href='#ok'/></svg><i style='x:url(#ok)'>"
+    )
+    assert external_references(page) == ["http://x/a.png", "//x/b", "c.png", "d.css"]
+
+
+def test_the_charts_are_svg_with_text_as_text_and_ids_of_their_own(svgs):
+    text, page = page_of(make_data(), svgs)
+    assert len(page.ids) == len(set(page.ids)), "an id is used twice"
+    for key, svg in svgs.items():
+        assert svg.startswith("<svg") and "<?xml" not in svg and "<metadata" not in svg
+        assert f'aria-label="{CHARTS[key]}"' in svg
+        assert f">{CHARTS[key]}</text>" in svg  # the title, as text
+        families = re.findall(r"font-family:\s*([^;\"]+)", svg)
+        assert families and all(f.rstrip().endswith("sans-serif") for f in families)
+        refs = re.findall(r"url\(#([^)]+)\)|href=\"#([^\"]+)\"", svg)
+        assert all((a or b).startswith(f"{key}-") for a, b in refs)
+    assert "<text" in text
+
+
+def test_the_charts_are_drawn_from_the_data_s_numbers(svgs):
+    data = make_data()
+    npv = data["summary"]["metrics"]["npv"]
+    # the histogram's markers are the summary's P10 / P50 / P90
+    for k in ("p10", "p50", "p90"):
+        label = format_money(npv[k], "USD", minus="\u2212")
+        assert label in svgs["npv"], k
+    # a line of the waterfall and an input of the tornado
+    assert ">Licences</text>" in svgs["waterfall"]
+    assert data["drivers"]["tornado"][0]["input"] in svgs["tornado"]
+
+
+def test_no_tornado_without_rows_and_a_comparison_chart_when_the_data_has_one():
+    data = make_data(n_inputs=0, comparison="scenarios")
+    data["charts"]["comparison"] = [
+        {
+            "label": "as written",
+            "npv_quantiles": data["charts"]["npv_quantiles"],
+            "npv_positive": 0.8873,
+        },
+        {
+            "label": "optimistic",
+            "npv_quantiles": [v + 1e6 for v in data["charts"]["npv_quantiles"]],
+            "npv_positive": 0.95,
+        },
+    ]
+    svgs = report_svgs(data)
+    assert "tornado" not in svgs
+    assert "optimistic" in svgs["comparison"]
+
+
+def test_write_html_writes_report_html_and_nothing_else(tmp_path, svgs, monkeypatch):
+    from simulate.report import html as report_html
+
+    monkeypatch.setattr(report_html, "report_svgs", lambda data: svgs)
+    path = write_html(tmp_path, make_data())
+    assert path == tmp_path / "report.html"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.html"]
+    assert path.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+
+
+def test_a_failed_render_leaves_no_file(tmp_path, monkeypatch):
+    from simulate.report import html as report_html
+
+    def broken(data):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(report_html, "report_svgs", broken)
+    with pytest.raises(RuntimeError):
+        write_html(tmp_path, make_data())
+    assert list(tmp_path.iterdir()) == []
+
+
+# -- report.pdf without a real browser -----------------------------------------------------------
+
+
+def _fake_browser(folder: Path, name: str, body: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_text("#!/bin/sh\n" + body, encoding="utf-8")
+    path.chmod(path.stat().st_mode | stat.S_IEXEC)
+    return path
+
+
+def test_without_a_browser_the_error_says_how_to_get_one(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    assert report_pdf.find_browser() is None
+    (tmp_path / "report.html").write_text("<p>x</p>", encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        report_pdf.write_pdf(tmp_path / "report.html", tmp_path / "report.pdf")
+    message = str(err.value)
+    assert "\n" not in message
+    assert "apt-get install chromium" in message and "print it to PDF" in message
+    assert str(tmp_path / "report.pdf") in message
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.html"]
+
+
+def test_the_browser_is_looked_for_by_its_usual_names_in_order(tmp_path, monkeypatch):
+    bin_dir = tmp_path / "bin"
+    _fake_browser(bin_dir, "google-chrome", "exit 0\n")
+    monkeypatch.setenv("PATH", str(bin_dir))
+    assert report_pdf.find_browser() == str(bin_dir / "google-chrome")
+    _fake_browser(bin_dir, "chromium-browser", "exit 0\n")
+    assert report_pdf.find_browser() == str(bin_dir / "chromium-browser")
+
+
+PRINTS = r"""
+for a in "$@"; do
+  case "$a" in
+    --print-to-pdf=*) out="${a#--print-to-pdf=}";;
+    --user-data-dir=*) profile="${a#--user-data-dir=}";;
+  esac
+done
+printf '%s\n' "$@" > "$ARGS_FILE"
+echo "$HOME" >> "$ARGS_FILE"
+mkdir -p "$profile/Default" && echo x > "$profile/Default/Preferences"
+printf '%%PDF-1.4 fake' > "$out"
+"""
+
+
+def test_write_pdf_prints_with_the_browser_inside_the_folder(tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "report.html").write_text("<p>x</p>", encoding="utf-8")
+    browser = _fake_browser(tmp_path / "bin", "chromium", PRINTS)
+    monkeypatch.setenv("ARGS_FILE", str(tmp_path / "args"))
+    path = report_pdf.write_pdf(out / "report.html", out / "report.pdf", browser=str(browser))
+    assert path == out / "report.pdf" and path.read_bytes().startswith(b"%PDF-")
+    assert sorted(p.name for p in out.iterdir()) == ["report.html", "report.pdf"]
+    args = (tmp_path / "args").read_text(encoding="utf-8").splitlines()
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--no-pdf-header-footer"):
+        assert flag in args
+    assert args[-2] == (out / "report.html").resolve().as_uri()
+    profile = next(a.split("=", 1)[1] for a in args if a.startswith("--user-data-dir="))
+    assert Path(profile).parent == out and args[-1] == profile  # HOME too
+    printed = next(a.split("=", 1)[1] for a in args if a.startswith("--print-to-pdf="))
+    assert Path(printed).parent == out.resolve()
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ("echo 'cannot open display' >&2\nexit 3\n", "exit status 3: cannot open display"),
+        ("exit 0\n", "exit status 0"),  # said it printed, wrote nothing
+        ("sleep 30 &\nwait\n", "did not print within 0.5 s"),
+    ],
+)
+def test_a_failed_print_leaves_no_file_and_says_what_to_do(tmp_path, body, expected):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "report.html").write_text("<p>x</p>", encoding="utf-8")
+    browser = _fake_browser(tmp_path / "bin", "chromium", body)
+    started = time.monotonic()
+    with pytest.raises(ConfigError) as err:
+        report_pdf.write_pdf(
+            out / "report.html", out / "report.pdf", browser=str(browser), timeout=0.5
+        )
+    assert time.monotonic() - started < 10
+    assert expected in str(err.value) and "print it to PDF" in str(err.value)
+    assert sorted(p.name for p in out.iterdir()) == ["report.html"]
+
+
+# -- a real browser ----------------------------------------------------------------------------
+
+
+def browser_or_skip() -> str:
+    path = report_pdf.find_browser()
+    if path is None:
+        reason = (
+            "no headless Chromium on PATH (apt-get install chromium): the browser tests of "
+            "report.html did not run"
+        )
+        if os.environ.get("SIMULATE_REQUIRE_BROWSER") == "1":
+            pytest.fail(reason + ", and SIMULATE_REQUIRE_BROWSER=1 requires them")
+        pytest.skip(reason)
+    return path
+
+
+class Chromium:
+    """A headless Chromium driven over its DevTools pipe (``--remote-debugging-pipe``).
+
+    Commands go in on the browser's fd 3 and answers and events come out on
+    its fd 4, as NUL-terminated JSON. Every event is kept in :attr:`events`.
+    """
+
+    def __init__(self, exe: str, profile: Path):
+        to_browser_r, self._w = os.pipe()
+        self._r, from_browser_w = os.pipe()
+        # The browser reads fd 3 and writes fd 4: a small Python moves the pipes there.
+        fds = (
+            "import os, sys; r, w = os.dup(int(sys.argv[1])), os.dup(int(sys.argv[2])); "
+            "os.dup2(r, 3); os.dup2(w, 4); os.set_inheritable(3, True); os.set_inheritable(4, True); "
+            "os.execv(sys.argv[3], sys.argv[3:])"
+        )
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                fds,
+                str(to_browser_r),
+                str(from_browser_w),
+                exe,
+                "--remote-debugging-pipe",
+                *report_pdf._QUIET,
+                f"--user-data-dir={profile}",
+                "about:blank",
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            pass_fds=(to_browser_r, from_browser_w),
+            start_new_session=True,
+            env={**os.environ, "HOME": str(profile)},
+        )
+        os.close(to_browser_r)
+        os.close(from_browser_w)
+        self._buf = b""
+        self._id = 0
+        self.events: list[dict] = []
+
+    def _read(self, deadline: float) -> dict:
+        while b"\0" not in self._buf:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError("the browser did not answer in time")
+            if select.select([self._r], [], [], left)[0]:
+                chunk = os.read(self._r, 1 << 20)
+                if not chunk:
+                    raise EOFError("the browser closed its pipe")
+                self._buf += chunk
+        message, self._buf = self._buf.split(b"\0", 1)
+        return json.loads(message)
+
+    def send(
+        self,
+        method: str,
+        params: dict | None = None,
+        session: str | None = None,
+        timeout: float = 60.0,
+    ) -> dict:
+        self._id += 1
+        message = {"id": self._id, "method": method, "params": params or {}}
+        if session:
+            message["sessionId"] = session
+        os.write(self._w, json.dumps(message).encode() + b"\0")
+        deadline = time.monotonic() + timeout
+        while True:
+            answer = self._read(deadline)
+            if answer.get("id") == self._id:
+                if "error" in answer:
+                    raise RuntimeError(f"{method}: {answer['error']}")
+                return answer["result"]
+            self.events.append(answer)
+
+    def wait_for(self, method: str, session: str, timeout: float = 60.0) -> dict:
+        deadline = time.monotonic() + timeout
+        seen = len(self.events)
+        for event in self.events[:seen]:
+            if event.get("method") == method and event.get("sessionId") == session:
+                return event
+        while True:
+            event = self._read(deadline)
+            self.events.append(event)
+            if event.get("method") == method and event.get("sessionId") == session:
+                return event
+
+    def open(self, url: str) -> str:
+        """A new tab showing ``url`` (loaded); its session id."""
+        target = self.send("Target.createTarget", {"url": "about:blank"})["targetId"]
+        session = self.send("Target.attachToTarget", {"targetId": target, "flatten": True})[
+            "sessionId"
+        ]
+        for domain in ("Page", "Network", "Runtime", "Log"):
+            self.send(f"{domain}.enable", session=session)
+        self.send(
+            "Emulation.setDeviceMetricsOverride",
+            {"width": 1200, "height": 900, "deviceScaleFactor": 1, "mobile": False},
+            session=session,
+        )
+        self.send("Page.navigate", {"url": url}, session=session)
+        self.wait_for("Page.loadEventFired", session)
+        return session
+
+    def close(self) -> None:
+        try:
+            self.send("Browser.close", timeout=10)
+            self.proc.wait(10)
+        except Exception:  # a browser that does not close is stopped
+            os.killpg(self.proc.pid, 9)
+            self.proc.wait()
+        finally:
+            os.close(self._w)
+            os.close(self._r)
+
+
+def page_problems(browser: Chromium, session: str, url: str) -> list[str]:
+    """Console errors, uncaught exceptions, and requests for anything but the page itself."""
+    problems = []
+    for e in browser.events:
+        if e.get("sessionId") != session:
+            continue
+        method, params = e.get("method"), e.get("params", {})
+        if method == "Network.requestWillBeSent":
+            requested = params["request"]["url"]
+            if requested != url and not requested.startswith("data:"):
+                problems.append(f"request: {requested}")
+        elif method == "Runtime.exceptionThrown":
+            problems.append(f"exception: {params['exceptionDetails'].get('text')}")
+        elif method == "Runtime.consoleAPICalled" and params.get("type") in ("error", "warning"):
+            problems.append(f"console {params['type']}: {params.get('args')}")
+        elif method == "Log.entryAdded" and params["entry"].get("level") in ("error", "warning"):
+            problems.append(f"log: {params['entry'].get('text')}")
+    return problems
+
+
+def pdf_pages(pdf: bytes) -> int:
+    """Pages of a PDF: its page objects, which must agree with its page tree's count."""
+    objects = len(re.findall(rb"/Type\s*/Page(?![a-zA-Z])", pdf))
+    counts = [int(c) for c in re.findall(rb"/Type\s*/Pages\b[^>]*?/Count\s+(\d+)", pdf)]
+    counts += [int(c) for c in re.findall(rb"/Count\s+(\d+)[^>]*?/Type\s*/Pages\b", pdf)]
+    assert counts and max(counts) == objects, (objects, counts)
+    return objects
+
+
+PAPER = {"A4": (8.27, 11.69), "Letter": (8.5, 11.0)}
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    exe = browser_or_skip()
+    chromium = Chromium(exe, tmp_path_factory.mktemp("browser-profile"))
+    yield chromium
+    chromium.close()
+
+
+def _look(browser: Chromium, folder: Path, data: dict, svgs=None) -> dict:
+    """Load the page of ``data`` in the browser: its problems, headline, screenshot and pages."""
+    path = folder / "report.html"
+    path.write_text(render_html(data, svgs), encoding="utf-8")
+    url = path.as_uri()
+    session = browser.open(url)
+    shown = browser.send(
+        "Runtime.evaluate",
+        {
+            "expression": "document.querySelector('#figure-npv_positive .value').textContent",
+            "returnByValue": True,
+        },
+        session=session,
+    )["result"]["value"]
+    shot = browser.send(
+        "Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True}, session=session
+    )["data"]
+    (folder / "screenshot.png").write_bytes(base64.b64decode(shot))
+    pages = {}
+    for paper, (width, height) in PAPER.items():
+        printed = browser.send(
+            "Page.printToPDF",
+            {"paperWidth": width, "paperHeight": height, "printBackground": True},
+            session=session,
+        )["data"]
+        pdf = base64.b64decode(printed)
+        (folder / f"report-{paper}.pdf").write_bytes(pdf)
+        pages[paper] = pdf_pages(pdf)
+    return {"problems": page_problems(browser, session, url), "headline": shown, "pages": pages}
+
+
+def test_the_problem_check_sees_a_request_and_a_console_error(browser, tmp_path):
+    bad = tmp_path / "bad.html"
+    bad.write_text(
+        '<!DOCTYPE html><p>x</p><img src="http://127.0.0.1:9/none.png">'
+        "<script>console.error('broken')</script>",
+        encoding="utf-8",
+    )
+    session = browser.open(bad.as_uri())
+    problems = page_problems(browser, session, bad.as_uri())
+    assert any(p.startswith("request: http://127.0.0.1:9/none.png") for p in problems), problems
+    assert any("broken" in p for p in problems), problems
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        {},
+        {
+            **LINES_12,
+            "n_inputs": 20,
+            "horizon_months": 606,
+            "comparison": "overlay",
+            "name": "A very long programme name: " + "omnichannel platform " * 6 + MARKUP,
+            "currency": "EUR",
+        },
+    ],
+    ids=["example", "awkward"],
+)
+def test_a_browser_shows_the_page_on_at_most_two_pages(browser, tmp_path, case, svgs):
+    data = make_data(**case)
+    seen = _look(browser, tmp_path, data, svgs if not case else None)
+    assert seen["problems"] == []
+    expected = format_probability(data["summary"]["probabilities"]["npv_positive"])
+    assert seen["headline"] == expected
+    assert seen["pages"]["A4"] <= 2 and seen["pages"]["Letter"] <= 2, seen["pages"]
+    assert (tmp_path / "screenshot.png").stat().st_size > 10_000
+
+
+def test_write_pdf_prints_the_page_with_the_real_browser(tmp_path, svgs, monkeypatch):
+    browser_or_skip()
+    from simulate.report import html as report_html
+
+    monkeypatch.setattr(report_html, "report_svgs", lambda data: svgs)
+    html = write_html(tmp_path, make_data())
+    pdf = report_pdf.write_pdf(html, tmp_path / "report.pdf")
+    assert 1 <= pdf_pages(pdf.read_bytes()) <= 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.html", "report.pdf"]
