@@ -20,6 +20,7 @@ from ..engine import Result
 from ..errors import ConfigError, Problem
 from ..files import atomic_dir, atomic_set, result_folder, write_json
 from ..overlay import overlay_analysis
+from ..report.data import comparison_block, read_pack_data, write_pack_data
 from ..runner import RunOptions, run_warnings, simulate_model, write_run
 from ..text import comparisons_text, overlay_text, summary_text
 from .status import EXIT_FAILED, EXIT_INVALID, EXIT_OK, report_invalid, usage_error, warn
@@ -128,7 +129,9 @@ class _Done:
 
     def write(self, folder: Path, options: RunOptions, sensitivity, args) -> None:
         """The run's files into ``folder`` (a temporary folder, moved into place after)."""
-        write_run(folder, self.result, options)
+        write_run(
+            folder, self.result, options, sensitivity=self.sens, comparison=self.overlay_report
+        )
         if self.overlay_report is not None:
             write_json(folder / "overlay.json", self.overlay_report)
         if self.sens is not None:
@@ -168,6 +171,13 @@ def _simulate(
 def _trials_sheet(args: argparse.Namespace) -> int | None:
     """How many trials the pack's Trials sheet asks for (``report --samples``), or None."""
     return getattr(args, "samples", None) if getattr(args, "report", False) else None
+
+
+def add_comparison(folder: Path, rows: list[dict]) -> None:
+    """Put a scenario set's paired comparison into a folder's report_data.json."""
+    data = read_pack_data(folder)
+    data["comparison"] = comparison_block(rows)
+    write_pack_data(folder, data)
 
 
 def _write_packs(args: argparse.Namespace, folders: list[tuple[Path, Result]]) -> None:
@@ -215,7 +225,10 @@ def _run_config(args, path: str, models: list[Model], **kw) -> None:
             runs = [(d.model.stem, d.result) for d in done]
             rows, stem = _write_scenario_comparison(args, path, runs, staging)
             if args.report:
-                _write_packs(args, [(staging / d.model.stem, d.result) for d in done])
+                folders = [(staging / d.model.stem, d.result) for d in done]
+                for folder, _ in folders:
+                    add_comparison(folder, rows)
+                _write_packs(args, folders)
     else:
         for d in done:
             with atomic_dir(args.out / d.model.stem, root=args.out) as tmp:
