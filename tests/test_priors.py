@@ -498,6 +498,68 @@ def test_discrete_ppf_is_smallest_value_reaching_u():
     assert prior.ppf(u).tolist() == [1, 1, 2, 2, 3, 3]
 
 
+@pytest.mark.parametrize("p", [0.9, 0.7, 0.3, 0.999, 0.1])
+def test_bernoulli_quantile_at_its_step_is_failure(p):
+    # F(0) = 1 - p; the decimal level 1 - p (0.1 for p = 0.9) reaches the step,
+    # although in floating point 1 - 0.9 = 0.09999999999999998 < 0.1.
+    prior = make(dist="bernoulli", p=p)
+    step = float(f"{1 - p:.12g}")  # 1 - p as a person writes it
+    assert prior.ppf(np.array([step, step + 1e-9])).tolist() == [0.0, 1.0]
+
+
+@pytest.mark.parametrize(
+    "values, probs, level, want",
+    [
+        ([0, 1], [0.1, 0.9], 0.1, 0),
+        ([0, 1, 2], [0.7, 0.2, 0.1], 0.9, 1),  # 0.7 + 0.2 is 0.8999999999999999
+        ([5, 6, 7, 8], [0.1, 0.2, 0.3, 0.4], 0.6, 7),
+        (list(range(10)), [0.1] * 10, 0.7, 6),
+        ([0, 1, 2], [0.01, 0.09, 0.9], 0.1, 1),  # 0.01 + 0.09 sums exactly to just below 0.1
+        ([0, 1, 2], [0.01, 0.19, 0.8], 0.2, 1),
+    ],
+)
+def test_discrete_quantile_at_a_step_is_the_value_below(values, probs, level, want):
+    prior = make(dist="discrete", values=values, probs=probs)
+    assert prior.ppf(np.array([level])).tolist() == [want]
+    assert prior.ppf(np.array([level + 1e-9])).tolist() == [values[values.index(want) + 1]]
+
+
+@pytest.mark.parametrize("p", [0.0, 1.0, 1e-13, 1 - 1e-13])
+def test_bernoulli_never_draws_a_value_it_cannot_take(p):
+    # The tolerance at a step never gives a value with no probability any.
+    prior = make(dist="bernoulli", p=p)
+    u = np.array([2.0**-53, 1e-14, 1e-12, 0.5, 1 - 1e-12, 1 - 2.0**-53])
+    x = prior.ppf(u)
+    if p == 0.0:
+        assert x.tolist() == [0.0] * u.size
+    elif p == 1.0:
+        assert x.tolist() == [1.0] * u.size
+    else:  # each value keeps at least half its probability
+        assert (x[0], x[-1]) == (0.0, 1.0)
+
+
+def test_a_success_flag_gets_a_tornado_bar():
+    from simulate.config import model_from_dict
+    from simulate.sensitivity import tornado
+
+    model = model_from_dict(
+        {
+            "name": "flag",
+            "horizon_months": 12,
+            "priors": {"success": {"dist": "bernoulli", "p": 0.9}},
+            "benefits": [
+                {"type": "recurring", "amount": 100, "scale": "success"},
+                {"type": "recurring", "amount": {"dist": "uniform", "min": 1, "max": 2}},
+            ],
+            "costs": [{"type": "one_time", "amount": 500}],
+        }
+    )
+    rows = {r["input"]: r for r in tornado(model)["rows"]}
+    flag = rows["success"]
+    assert (flag["low_value"], flag["high_value"]) == (0.0, 1.0)
+    assert flag["metric_low"] < flag["metric_high"] and flag["swing"] > 0
+
+
 def test_discrete_zero_probability_values_are_never_drawn():
     prior = make(dist="discrete", values=[0, 1, 2], probs=[0, 1, 0])
     assert prior.ppf(U_GRID).tolist() == [1.0] * U_GRID.size

@@ -52,7 +52,9 @@ class Prior(ABC):
 
         ``ppf(0)`` and ``ppf(1)`` are the support's ends (``-inf``/``inf`` when
         unbounded). For a discrete prior, the smallest value ``x`` with
-        ``cdf(x) >= u``.
+        ``cdf(x) >= u`` up to rounding at the steps: ``cdf(x) >= u - tol``,
+        ``tol`` = :data:`~.discrete.STEP_TOLERANCE` (1e-12, at most half the
+        smallest probability).
         """
 
     @abstractmethod
