@@ -19,9 +19,12 @@ import numpy as np
 from ...format import format_as_written
 from ..support import Support
 
-__all__ = ["FloatArray", "Prior", "rescale", "standardise"]
+__all__ = ["U_EPS", "FloatArray", "Prior", "rescale", "standardise"]
 
 FloatArray = np.ndarray
+
+# A run's uniforms are kept in [U_EPS, 1 - U_EPS], so unbounded quantiles stay finite.
+U_EPS = 2.0**-53
 
 
 @dataclass(frozen=True)
@@ -62,8 +65,12 @@ class Prior(ABC):
         """Cumulative distribution function ``P(X <= x)``, elementwise."""
 
     def sample(self, rng: np.random.Generator, n: int) -> FloatArray:
-        """``n`` independent draws (float64), determined by the state of ``rng``."""
-        return self.ppf(rng.random(n))
+        """``n`` independent draws (float64), determined by the state of ``rng``.
+
+        Drawn as a run draws them: the inverse CDF of ``rng``'s uniforms, kept in
+        ``[U_EPS, 1 - U_EPS]``.
+        """
+        return self.ppf(np.clip(rng.random(n), U_EPS, 1.0 - U_EPS))
 
     def median(self) -> float:
         """``ppf(0.5)``; for a discrete prior the smallest value with ``cdf >= 0.5``."""

@@ -9,7 +9,8 @@ import numpy as np
 from scipy import special
 
 from ..support import Support
-from .base import FloatArray, Prior, rescale, standardise
+from .base import FloatArray, Prior, standardise
+from .betainv import unit_quantile
 
 __all__ = ["Beta", "Pert", "beta_sd_limit", "beta_shapes_from_moments"]
 
@@ -26,15 +27,15 @@ class _ScaledBeta:
         return Support(self.lo, self.hi, True, True)
 
     def ppf(self, u: FloatArray) -> FloatArray:
-        t = special.betaincinv(self.alpha, self.beta, np.asarray(u, dtype=float))
-        return rescale(t, self.lo, self.hi)
+        # Each value is measured from the nearer end (see unit_quantile): exact
+        # at both ends, and full precision next to each.
+        d, upper = unit_quantile(self.alpha, self.beta, u)
+        d = d * (self.hi - self.lo)
+        return np.clip(np.where(upper, self.hi - d, self.lo + d), self.lo, self.hi)
 
     def cdf(self, x: FloatArray) -> FloatArray:
         t = np.clip(standardise(x, self.lo, self.hi - self.lo), 0.0, 1.0)
         return special.betainc(self.alpha, self.beta, t)
-
-    def sample(self, rng: np.random.Generator, n: int) -> FloatArray:
-        return rescale(rng.beta(self.alpha, self.beta, n), self.lo, self.hi)
 
     def mean(self) -> float:
         return self.lo + (self.hi - self.lo) * self.alpha / (self.alpha + self.beta)

@@ -120,11 +120,6 @@ class Normal(Prior):
         above = normal_mass(z, self._b) / self._mass
         return np.where(below <= 0.5, below, 1.0 - above)
 
-    def sample(self, rng: np.random.Generator, n: int) -> FloatArray:
-        if not self.truncated:
-            return rng.normal(self.mu, self.sigma, n)
-        return self.ppf(rng.random(n))
-
     def mean(self) -> float:
         if not self.truncated:
             return self.mu
@@ -155,9 +150,6 @@ class Lognormal(Prior):
         with np.errstate(divide="ignore", invalid="ignore"):  # log of x <= 0 is masked below
             z = (np.log(x) - self.mu) / self.sigma
         return np.where(x > 0, special.ndtr(z), 0.0)
-
-    def sample(self, rng: np.random.Generator, n: int) -> FloatArray:
-        return rng.lognormal(self.mu, self.sigma, n)
 
     def median(self) -> float:
         return math.exp(self.mu)

@@ -30,9 +30,6 @@ class Uniform(Prior):
     def cdf(self, x: FloatArray) -> FloatArray:
         return np.clip(standardise(x, self.lo, self.hi - self.lo), 0.0, 1.0)
 
-    def sample(self, rng: np.random.Generator, n: int) -> FloatArray:
-        return rng.uniform(self.lo, self.hi, n)
-
     def mean(self) -> float:
         return 0.5 * (self.lo + self.hi)
 
@@ -69,9 +66,6 @@ class Triangular(Prior):
             right = 1.0 - (hi - x) ** 2 / (span * (hi - mode))
         inside = np.where(x <= mode, left, right)
         return np.where(x <= lo, 0.0, np.where(x >= hi, 1.0, inside))
-
-    def sample(self, rng: np.random.Generator, n: int) -> FloatArray:
-        return rng.triangular(self.lo, self.mode, self.hi, n)
 
     def mean(self) -> float:
         return (self.lo + self.mode + self.hi) / 3.0
