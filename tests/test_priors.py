@@ -1136,3 +1136,114 @@ def test_metalog_constructed_directly_is_the_parsed_one():
     direct = Metalog(1.0, 2.0, 5.0, lo=0.0)
     assert direct == make(dist="metalog", p10=1, p50=2, p90=5, min=0)
     assert direct.describe() == "metalog(p10=1, p50=2, p90=5, lo=0, hi=inf)"
+
+
+# --------------------------------------------------------------------------
+# Tier 4: every accepted prior samples inside its support (issue 11 item 10)
+# --------------------------------------------------------------------------
+# Numbers a config can hold, weighted toward the ends of the float range and
+# the awkward values in between.
+_EXTREME = [0.0, -0.0, 5e-324, -5e-324, 2.2250738585072014e-308, 1e-300, 1e-160, 1e-20,
+            1e-9, 0.1, 0.5, 0.9, 1.0, 3.0, 1e9, 1e20, 1e160, 1e200, 1e300, 1.7e308,
+            1.7976931348623157e308, -1e-300, -1.0, -1e9, -1e160, -1e300, -1.7976931348623157e308]  # fmt: skip
+any_number = st.one_of(
+    st.sampled_from(_EXTREME),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.floats(-1e3, 1e3),
+)
+# Levels a run's draws can reach (uniforms are kept in [2^-53, 1 - 2^-53]).
+_EDGE_LEVELS = np.array([2.0**-53, 1e-9, 0.5, 1 - 1e-9, 1 - 2.0**-53])
+
+
+@st.composite
+def any_prior_spec(draw):
+    """Any form of any registered distribution, with numbers from anywhere.
+
+    Numbers that one form lists in order (min, mode, max; p10, p50, p90) are
+    usually drawn sorted and spreads usually positive, so that a good share
+    of the specs make a distribution at all.
+    """
+    from simulate.config.priors.params import SYNTAX
+
+    dist = draw(st.sampled_from(sorted(SYNTAX)))
+    syntax = SYNTAX[dist]
+    keys = list(draw(st.sampled_from(syntax.forms)))
+    keys += [k for k in syntax.optional if draw(st.booleans())]
+    spec: dict = {"dist": dist}
+    if syntax.list_keys:
+        n = draw(st.integers(1, 4))
+        spec["values"] = draw(st.lists(any_number, min_size=n, max_size=n))
+        weights = draw(st.lists(st.floats(0.0, 1e3), min_size=n, max_size=n))
+        total = math.fsum(weights)
+        spec["probs"] = [w / total for w in weights] if total > 0 else weights
+        return spec
+    numbers = [draw(any_number) for _ in keys]
+    ordered = [
+        k for k in ("min", "p10", "median", "mode", "mean", "p50", "p90", "max") if k in keys
+    ]
+    if draw(st.integers(0, 4)):  # mostly in the order the form wants
+        for k, v in zip(ordered, sorted(numbers[: len(ordered)]), strict=False):
+            spec[k] = v
+    for k, v in zip(keys, numbers, strict=True):
+        spec.setdefault(
+            k,
+            abs(v)
+            if k in ("sd", "alpha", "beta", "lambda", "p") and draw(st.integers(0, 4))
+            else v,
+        )
+    if dist == "bernoulli":
+        spec["p"] = min(abs(spec["p"]), 1.0) if draw(st.integers(0, 4)) else spec["p"]
+    return spec
+
+
+def _check_samples_inside_support(spec) -> bool:
+    """True if ``spec`` makes a prior (then checked), False if it is rejected cleanly."""
+    try:
+        prior = make(**spec)
+    except ConfigError:
+        return False
+    support = prior.support()
+    # A numpy RuntimeWarning (overflow, invalid value) fails the test: pytest turns
+    # warnings into errors.
+    x = prior.ppf(_EDGE_LEVELS)
+    draws = prior.sample(np.random.default_rng(SEED), 1000)
+    for values in (x, draws):
+        assert np.all(np.isfinite(values)), (spec, values)
+        outside = [v for v in values if not support.contains_value(float(v))]
+        assert not outside, (spec, str(support), outside[:3])
+    return True
+
+
+@settings(max_examples=400, deadline=None, derandomize=True, database=None)
+@given(any_prior_spec())
+def test_every_accepted_prior_samples_inside_its_support(spec):
+    _check_samples_inside_support(spec)
+
+
+@pytest.mark.slow
+@settings(max_examples=5000, deadline=None, derandomize=True, database=None)
+@given(any_prior_spec())
+def test_every_accepted_prior_samples_inside_its_support_long(spec):
+    _check_samples_inside_support(spec)
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        {"dist": "lognormal", "mean": 1, "sd": 1e160},
+        {"dist": "lognormal", "mean": 5e-324, "sd": 1},
+        {"dist": "beta", "alpha": 2, "beta": 3, "min": 0, "max": 1.7e308},
+        {"dist": "beta", "mean": 1, "sd": 0.1, "min": -1.7e308, "max": 1.7e308},
+        {"dist": "normal", "p10": 0, "p90": 5e-324},
+        {"dist": "normal", "mean": 0, "sd": 1e308},
+        {"dist": "metalog", "p10": 1e-300, "p50": 1, "p90": 1e300},
+        {"dist": "metalog", "p10": -1e300, "p50": 0, "p90": 1e300},
+        {"dist": "triangular", "min": 0, "mode": 1, "max": 1e200},
+        {"dist": "uniform", "min": -1.7e308, "max": 1.7e308},
+        {"dist": "pert", "min": -1e308, "mode": 0, "max": 1e308},
+    ],
+)
+def test_extreme_parameters_are_rejected_or_sampled_inside_the_support(spec):
+    # From issue 11 item 10: each overflowed or divided by zero inside a fit,
+    # or drew values outside its own support.
+    _check_samples_inside_support(spec)

@@ -42,8 +42,14 @@ def normal_from_quantiles(p10: float, p90: float) -> tuple[float, float]:
 
 
 def lognormal_from_moments(mean: float, sd: float) -> tuple[float, float]:
-    """``mu, sigma`` of the logarithm of a lognormal with this mean and sd (both > 0)."""
-    s2 = math.log1p((sd / mean) ** 2)
+    """``mu, sigma`` of the logarithm of a lognormal with this mean and sd (both > 0).
+
+    A coefficient of variation beyond 1e150 (whose square overflows) uses
+    ``ln(1 + r^2) = 2 ln r`` to within 1e-300; an infinite one gives infinite
+    ``sigma``.
+    """
+    r = sd / mean
+    s2 = math.log1p(r * r) if r < 1e150 else 2.0 * math.log(r)
     return math.log(mean) - 0.5 * s2, math.sqrt(s2)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -51,9 +52,14 @@ class Triangular(Prior):
         u = np.asarray(u, dtype=float)
         lo, mode, hi = self.lo, self.mode, self.hi
         span = hi - lo
-        left = lo + np.sqrt(u * span * (mode - lo))
-        right = hi - np.sqrt((1.0 - u) * span * (hi - mode))
-        return np.where(u <= (mode - lo) / span, left, right)
+        if math.isfinite(span * max(mode - lo, hi - mode)):
+            left = lo + np.sqrt(u * span * (mode - lo))
+            right = hi - np.sqrt((1.0 - u) * span * (hi - mode))
+        else:  # a range so wide that its square overflows: take the roots apart
+            left = lo + np.sqrt(u * span) * math.sqrt(mode - lo)
+            right = hi - np.sqrt((1.0 - u) * span) * math.sqrt(hi - mode)
+        # Inside [lo, hi] exactly: the clip only catches rounding at the ends.
+        return np.clip(np.where(u <= (mode - lo) / span, left, right), lo, hi)
 
     def cdf(self, x: FloatArray) -> FloatArray:
         x = np.asarray(x, dtype=float)
