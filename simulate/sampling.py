@@ -11,10 +11,10 @@ input's draws unchanged: scenarios of one config are compared on common
 random numbers. Every input is drawn by the inverse of its CDF from its
 stream's uniforms, so a changed prior maps the same uniforms monotonically
 (the strongest pairing): a scenario that raises a prior raises it in every
-trial. Beta and PERT quantiles come from an interpolant built once per pair of
-shapes (``config.priors.betainv``); :func:`iter_chunks` evaluates every
-quantile function once on the calling thread first, so any such setup happens
-there and not in the pool.
+trial. Beta and PERT draws come from an interpolant of the quantile function
+built once per pair of shapes (``config.priors.betainv``; ``Prior.draw``);
+:func:`iter_chunks` draws every input once on the calling thread first, so any
+such setup happens there and not in the pool.
 
 Quasi-random designs come from ``scipy.stats.qmc``: ``lhs`` is a Latin
 hypercube per input stream (so it keeps the same pairing), ``sobol`` one
@@ -150,25 +150,25 @@ def _place(
 
 
 def prepare(model: Model) -> None:
-    """Evaluate each input's quantile function once, on this thread.
+    """Draw each input once, on this thread.
 
-    A quantile function may build something on first use (the interpolant of
-    a beta or PERT): doing it here keeps that work, and its process-wide
+    A prior's draws may build something on first use (the interpolant of a
+    beta or PERT): doing it here keeps that work, and its process-wide
     handling of scipy's warnings, out of the pool's threads.
     """
     for inp in model.inputs:
-        inp.prior.ppf(np.array([0.5]))
+        inp.prior.draw(np.array([0.5]))
 
 
 def ppf_matrix(model: Model, u: np.ndarray) -> np.ndarray:
-    """Map ``(k, n)`` uniforms through each input's quantile function."""
+    """Map ``(k, n)`` uniforms through each input's quantile function, as drawn (``draw``)."""
     u = np.clip(u, _U_EPS, 1.0 - _U_EPS)
     if not model.inputs:
         return np.empty((0, u.shape[1]))
     prepare(model)
     pool = _pool.executor(u.shape[1], len(model.inputs))
     return np.stack(
-        _pool.results([pool.submit(inp.prior.ppf, u[j]) for j, inp in enumerate(model.inputs)])
+        _pool.results([pool.submit(inp.prior.draw, u[j]) for j, inp in enumerate(model.inputs)])
     )
 
 
@@ -196,7 +196,7 @@ def _draw_input(
         u = _qmc().LatinHypercube(d=1, rng=rng).random(n)[:, 0]
     else:
         u = rng.random(n)
-    out[:] = inp.prior.ppf(np.clip(u, _U_EPS, 1.0 - _U_EPS, out=u))
+    out[:] = inp.prior.draw(np.clip(u, _U_EPS, 1.0 - _U_EPS, out=u))
     return np.sort(out) if sort else None
 
 

@@ -302,6 +302,33 @@ def test_beta_interpolant_is_used_where_it_passes_its_check():
         assert betainv._interpolant(a, b) is None, (a, b)
 
 
+@pytest.mark.parametrize(
+    "spec",
+    [
+        dict(dist="pert", min=10, mode=30, max=100),
+        dict(dist="beta", alpha=0.5, beta=0.5),
+        dict(dist="beta", alpha=400, beta=600, min=-3, max=7),
+    ],
+)
+def test_beta_ppf_is_betaincinv_and_only_draws_build_the_interpolant(spec, monkeypatch):
+    # ppf answers validation, the tornado and the base case at a few levels:
+    # betaincinv there, with no interpolant built (nor scipy.stats imported for
+    # one). Draws use the interpolant, within its 1e-15 in u of those values.
+    from simulate.config.priors import betainv
+
+    monkeypatch.setattr(betainv, "_cache", {})
+    prior = make(**spec)
+    x = prior.ppf(BETA_LEVELS)
+    assert betainv._cache == {}
+    span = prior.hi - prior.lo
+    exact = prior.lo + span * special.betaincinv(prior.alpha, prior.beta, BETA_LEVELS)
+    assert_allclose(x, exact, rtol=0, atol=4e-16 * span)
+    drawn = prior.draw(BETA_LEVELS)
+    assert list(betainv._cache) == [(prior.alpha, prior.beta)]
+    assert betainv._cache[prior.alpha, prior.beta] is not None
+    assert_allclose(drawn, x, rtol=0, atol=1e-13 * span)
+
+
 @pytest.mark.parametrize("a, b", [(1e-3, 5.0), (5.0, 1e-3), (1e-8, 1e-8), (1e9, 7.0)])
 def test_beta_quantiles_of_extreme_shapes_stay_in_0_1_and_agree_with_betaincinv(a, b):
     # Where betaincinv serves every level: each value from the end it is near.

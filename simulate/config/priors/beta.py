@@ -10,7 +10,7 @@ from scipy import special
 
 from ..support import Support
 from .base import FloatArray, Prior, standardise
-from .betainv import unit_quantile
+from .betainv import exact_unit_quantile, unit_quantile
 
 __all__ = ["MAX_SHAPE", "MIN_SHAPE", "Beta", "Pert", "beta_sd_limit", "beta_shapes_from_moments"]
 
@@ -34,9 +34,17 @@ class _ScaledBeta:
         return Support(self.lo, self.hi, True, True)
 
     def ppf(self, u: FloatArray) -> FloatArray:
+        # betaincinv at every level: cheap at the few levels ppf is asked for, and
+        # no interpolant (nor scipy.stats, which holds it) is built to validate.
+        return self._from_ends(*exact_unit_quantile(self.alpha, self.beta, u))
+
+    def draw(self, u: FloatArray) -> FloatArray:
+        # The interpolant, built on the first draw of these shapes (see betainv).
+        return self._from_ends(*unit_quantile(self.alpha, self.beta, u))
+
+    def _from_ends(self, d: FloatArray, upper: FloatArray) -> FloatArray:
         # Each value is measured from the nearer end (see unit_quantile): exact
         # at both ends, and full precision next to each.
-        d, upper = unit_quantile(self.alpha, self.beta, u)
         d = d * (self.hi - self.lo)
         return np.clip(np.where(upper, self.hi - d, self.lo + d), self.lo, self.hi)
 

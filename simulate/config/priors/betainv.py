@@ -4,7 +4,8 @@ Every prior is drawn by its inverse CDF (docs/model.md section 2), so that a
 scenario that changes a beta or PERT maps the same uniforms monotonically.
 ``scipy.special.betaincinv`` is exact to a few ulps but costs 1.4 to 4.5 s
 per million values, ten to forty times the rest of a prior's sampling. So
-the quantile function is computed in two parts:
+the quantile function that draws (:func:`unit_quantile`) is computed in two
+parts:
 
 - the **body**, ``TAIL <= u <= 1 - TAIL``: UNU.RAN's polynomial interpolation
   of the inverse CDF (PINV, Derflinger, Hörmann and Leydold 2010, through
@@ -16,6 +17,10 @@ the quantile function is computed in two parts:
   value next to 1 as its distance from 1, at full precision;
 - the **tails**: ``betaincinv`` itself, on the complement for the upper tail
   (``1 - Q(u) = Q'(1 - u)`` for the beta with its shapes swapped).
+
+Quantiles at a few chosen levels (:func:`exact_unit_quantile`, a prior's
+``ppf``) take ``betaincinv`` everywhere: validating a config or drawing a
+tornado builds no interpolant and does not import ``scipy.stats``.
 
 An interpolant is only used once it has passed a check on a fixed grid of the
 body (``|I_x(a, b) - u| <= 1e-14`` everywhere on it, plus what rounding the
@@ -47,7 +52,7 @@ from typing import Any
 import numpy as np
 from scipy import special
 
-__all__ = ["TAIL", "unit_quantile"]
+__all__ = ["TAIL", "exact_unit_quantile", "unit_quantile"]
 
 # Levels below TAIL or above 1 - TAIL are inverted exactly with betaincinv.
 TAIL = 1e-3
@@ -215,12 +220,26 @@ def _exact(a: float, b: float, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.where(flip, 1.0 - d, d), upper != flip
 
 
+def exact_unit_quantile(a: float, b: float, u: Any) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`unit_quantile` by ``betaincinv`` at every level, never the interpolant.
+
+    For quantiles at a few chosen levels (a prior's ``ppf``: validation, the
+    tornado, the base case), where building an interpolant, and importing
+    ``scipy.stats`` for it, would cost far more than it saves.
+    """
+    u = np.asarray(u, dtype=float)
+    d, upper = _exact(a, b, u.ravel())
+    return d.reshape(u.shape), upper.reshape(u.shape)
+
+
 def unit_quantile(a: float, b: float, u: Any) -> tuple[np.ndarray, np.ndarray]:
     """Beta(a, b) quantiles as ``(d, upper)``: ``Q(u) = 1 - d`` where ``upper``, else ``d``.
 
-    Each quantile is given as its distance ``d`` (in [0, 1/2] up to rounding)
-    from the nearer end of [0, 1], so a value close to 1 keeps its precision;
-    :meth:`~.beta._ScaledBeta.ppf` measures it from ``max`` or ``min``. ``u``
+    The draws' quantile function: the interpolant in the body, ``betaincinv``
+    in the tails and for shapes it does not serve. Each quantile is given as
+    its distance ``d`` (in [0, 1/2] up to rounding) from the nearer end of
+    [0, 1], so a value close to 1 keeps its precision;
+    :meth:`~.beta._ScaledBeta.draw` measures it from ``max`` or ``min``. ``u``
     lies in [0, 1]; ``d`` is 0 at ``u = 0`` and ``u = 1``.
     """
     u = np.asarray(u, dtype=float)
