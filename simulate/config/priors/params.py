@@ -89,10 +89,10 @@ def _range_ok(problems: list[Problem], lo: float, hi: float, lo_key: str, hi_key
     )
 
 
-def _check_computes(problems: list[Problem], prior: Prior, key: str, fix: str) -> None:
+def _check_computes(problems: list[Problem], prior: Prior, key: str, fix: str) -> bool:
     """Append a problem unless the quantiles a run can reach are finite and in the support."""
     if computes(prior):
-        return
+        return True
     with np.errstate(all="ignore"):
         low, high = (float(v) for v in prior.ppf(np.array([U_EPS, 1.0 - U_EPS])))
     problems.append(
@@ -103,6 +103,7 @@ def _check_computes(problems: list[Problem], prior: Prior, key: str, fix: str) -
             key,
         )
     )
+    return False
 
 
 def _check_mode(problems: list[Problem], p: dict[str, Any]) -> None:
@@ -292,13 +293,14 @@ def _read_lognormal(p: dict[str, Any], problems: list[Problem]) -> dict[str, Any
             return {}
         mu, sigma = lognormal_from_quantiles(low, p90, median=low_key == "median")
         key = "p90"
-    _check_computes(
+    if not _check_computes(
         problems,
         Lognormal(mu, sigma),
         key,
         "a lognormal's values must stay between about 1e-308 and 1e308: write them in "
         "other units, or narrow the spread",
-    )
+    ):
+        return {}  # mu and sigma may be infinite: nothing more to report about them
     return {"mu": mu, "sigma": sigma}
 
 
