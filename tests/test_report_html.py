@@ -38,7 +38,7 @@ from simulate.files import dumps
 from simulate.format import format_money, format_probability
 from simulate.overlay import overlay_analysis
 from simulate.report import pdf as report_pdf
-from simulate.report.charts import CHARTS, report_svgs
+from simulate.report.charts import CHARTS, LABEL_CHARS, report_svgs
 from simulate.report.data import pack_data
 from simulate.report.html import render_html, write_html
 from simulate.report.page import MAX_YEAR_COLUMNS
@@ -360,6 +360,18 @@ def test_no_tornado_without_rows_and_a_comparison_chart_when_the_data_has_one():
     svgs = report_svgs(data)
     assert "tornado" not in svgs
     assert "optimistic" in svgs["comparison"]
+
+
+def test_a_long_name_without_spaces_keeps_the_charts_and_tables_whole():
+    long = "Customer" + "x" * 150  # cannot wrap: at full length it squeezed a plot to nothing
+    data = make_data(benefits=[long, "Agent assist"], n_inputs=3)
+    data["drivers"]["tornado"][0]["input"] = long
+    data["assumptions"][0]["name"] = long
+    svgs = report_svgs(data)  # a collapsed layout warns, and warnings are errors here
+    label = long[: LABEL_CHARS - 1] + "…"
+    assert f">{label}</text>" in svgs["tornado"] and f">{label}</text>" in svgs["waterfall"]
+    _, page = page_of(data, svgs)
+    assert long in page.text("tei") and long in page.text("assumptions")
 
 
 def test_write_html_writes_report_html_and_nothing_else(tmp_path, svgs, monkeypatch):

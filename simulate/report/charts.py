@@ -50,6 +50,7 @@ FIGSIZES = {
     "payback": (5.6, 5.6 * 3.1 / 5.0),
 }
 _TORNADO_ROWS = 8
+LABEL_CHARS = 32
 
 
 def _meta(summary: Mapping[str, Any]) -> ChartMeta:
@@ -60,6 +61,16 @@ def _meta(summary: Mapping[str, Any]) -> ChartMeta:
         target_payback_months=targets.get("payback_months"),
         target_roi=targets.get("roi"),
     )
+
+
+def _label(name: Any) -> str:
+    """A name as a chart labels it: at most :data:`LABEL_CHARS` characters.
+
+    A long name without spaces cannot wrap, and would squeeze the plot to
+    nothing; the page's tables give it whole.
+    """
+    name = str(name)
+    return name if len(name) <= LABEL_CHARS else name[: LABEL_CHARS - 1] + "…"
 
 
 def _grid(values: Any) -> np.ndarray:
@@ -126,13 +137,13 @@ def _drawers(data: Mapping[str, Any]) -> dict[str, Callable[[ChartMeta, Any], An
         draw["payback"] = _payback(data)
     if (charts.get("fan") or {}).get("months"):
         draw["cashflow"] = _fan(data)
-    rows = drivers.get("tornado") or []
+    rows = [{**r, "input": _label(r["input"])} for r in drivers.get("tornado") or ()]
     if rows:
         base, metric = drivers.get("base"), drivers.get("metric", "npv")
         draw["tornado"] = partial(
             _call, plotting.tornado, rows, base, metric=metric, max_rows=_TORNADO_ROWS
         )
-    items = [(str(n), float(v)) for n, v in charts.get("waterfall") or ()]
+    items = [(_label(n), float(v)) for n, v in charts.get("waterfall") or ()]
     if items:
         text = "Mean present value of each benefit (+) and cost (-) line, then the NPV"
         draw["waterfall"] = partial(_call, plotting.waterfall, items, subtitle=text)
