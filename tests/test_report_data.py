@@ -45,14 +45,8 @@ priors:
   spare: {dist: normal, mean: 0.1, sd: 0.02}
   flag: {dist: bernoulli, p: 0.7}
 benefits:
-  - type: retention
-    name: Churn avoided
-    customers: 20000
-    arpu: 40
-    margin: 0.6
-    base_churn: 0.02
-    churn_reduction: cut
-    lag: {dist: uniform, min: 1, max: 4}
+  - {type: retention, name: Churn avoided, customers: 20000, arpu: 40, margin: 0.6,
+     base_churn: 0.02, churn_reduction: cut, lag: {dist: uniform, min: 1, max: 4}}
 costs:
   - {type: one_time, name: Set-up, amount: 50000, scale: flag}
   - {type: recurring, name: Fees, amount: fee, scale: flag}
@@ -91,6 +85,20 @@ def test_pack_data_has_the_contracts_blocks_and_is_plain_json(run):
     json.loads(dumps(data))  # no NaN, no numpy scalar: dumps refuses what JSON cannot hold
 
 
+def _plain(obj) -> bool:
+    if isinstance(obj, dict):
+        return all(isinstance(k, str) and _plain(v) for k, v in obj.items())
+    if isinstance(obj, list):
+        return all(_plain(v) for v in obj)
+    return obj is None or type(obj) in (str, int, float, bool)
+
+
+def test_pack_data_holds_only_plain_python_values(run, case):
+    assert _plain(run[1])
+    result = simulate.run(simulate.load_config(case), trials=50, seed=2, keep_inputs=True)
+    assert _plain(pack_data(result, sensitivity={"rank": [], "breakeven": None, "voi": None}))
+
+
 def test_the_headline_is_the_roi_of_cx_sentence_from_the_summary(run):
     result, data = run
     s = result.summary()
@@ -126,6 +134,10 @@ def test_headline_sentence_worked_example():
     )
     summary["metrics"]["roi"]["p50"] = None
     assert "; ROI undefined (no costs);" in headline_sentence({"summary": summary})
+    summary.update(scenario="conservative", overlay={"file": "o.yaml", "name": "CFO review"})
+    assert headline_sentence({"summary": summary}).startswith(
+        "Omnichannel platform (scenario conservative) (with CFO review) brings $12.3M"
+    )
 
 
 # -- the command ---------------------------------------------------------------------------------
