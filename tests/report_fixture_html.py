@@ -90,7 +90,9 @@ def _total_row(name: str, kind: str, rows: list[dict[str, Any]], sign: float = 1
     mean_pv = cells[-1]["mean"]
     adjustment = None
     if det[-1]:
-        adjustment = mean_pv / det[-1] - 1 if kind == "total_costs" else 1 - mean_pv / det[-1]
+        adjustment = (
+            mean_pv / det[-1] - 1 if kind == "total_costs" else (det[-1] - mean_pv) / abs(det[-1])
+        )
     return {
         "name": name,
         "kind": kind,

@@ -35,7 +35,7 @@ from simulate.compare import PairedRun, scenario_comparisons
 from simulate.config import load_overlay
 from simulate.errors import ConfigError
 from simulate.files import dumps
-from simulate.format import format_money, format_probability
+from simulate.format import format_money, format_percent, format_probability
 from simulate.overlay import overlay_analysis
 from simulate.report import pdf as report_pdf
 from simulate.report.charts import CHARTS, LABEL_CHARS, report_svgs
@@ -208,6 +208,8 @@ def test_tei_cells_show_the_data_s_numbers(svgs):
                 expected = f"{accounting(cell['p10'], sign)} to {accounting(cell['p90'], sign)}"
                 assert parts[1] == expected, (row["name"], text)
         assert shown[-2] == accounting(row["deterministic"][-1], sign)
+        adjustment = row["risk_adjustment"]
+        assert shown[-1] == ("n/a" if adjustment is None else format_percent(round(adjustment, 3)))
     assert seen_negative  # costs and the initial net outflow, in parentheses
     assert rows["Platform build"][0].startswith("($")
 

@@ -202,12 +202,13 @@ _ROW_CLASS = {
 
 
 def _adjustment(row: Mapping[str, Any]) -> str:
-    """The implied risk adjustment, where the deterministic present value makes it meaningful."""
+    """The implied risk adjustment (null where the deterministic PV is 0), to a tenth of a percent.
+
+    Above 0 is worse than the plan: benefits and net below it (measured
+    against its size, so a negative plan works too), costs above it.
+    """
     value = row.get("risk_adjustment")
-    det = row["deterministic"][-1] if row.get("deterministic") else None
-    if value is None or det is None or det <= 0:
-        return "n/a"
-    return format_percent(round(value, 3))  # to a tenth of a percent
+    return "n/a" if value is None else format_percent(round(value, 3))
 
 
 def tei_view(tei: Mapping[str, Any], currency: str, horizon_months: int) -> dict[str, Any]:
