@@ -31,6 +31,7 @@ from report_fixture_html import (
 )
 
 import simulate
+from simulate.cli import main
 from simulate.compare import PairedRun, scenario_comparisons
 from simulate.config import load_overlay
 from simulate.errors import ConfigError
@@ -39,7 +40,7 @@ from simulate.format import format_money, format_percent, format_probability
 from simulate.overlay import overlay_analysis
 from simulate.report import pdf as report_pdf
 from simulate.report.charts import CHARTS, LABEL_CHARS, report_svgs
-from simulate.report.data import pack_data
+from simulate.report.data import pack_data, read_pack_data
 from simulate.report.html import render_html, write_html
 from simulate.report.page import MAX_YEAR_COLUMNS
 from simulate.runner import RunOptions
@@ -668,3 +669,23 @@ def test_a_browser_shows_a_real_page_on_at_most_two_pages(browser, tmp_path, rea
     assert seen["headline"] == format_probability(summary["probabilities"]["npv_positive"])
     assert seen["pages"]["A4"] <= 2 and seen["pages"]["Letter"] <= 2, seen["pages"]
     assert (tmp_path / "screenshot.png").stat().st_size > 10_000
+
+
+def test_from_a_result_folder_the_page_s_headline_is_summary_json_s(browser, tmp_path):
+    """The files as a run leaves them: summary.json and report_data.json, read back."""
+    config = CONFIG_DIR / "contact_center_aht.yaml"
+    argv = ["run", str(config), "--trials", "3000", "--seed", "11", "--no-figures", "--quiet",
+            "--out", str(tmp_path)]  # fmt: skip
+    assert main(argv) == 0
+    folder = tmp_path / "contact_center_aht"
+    html = write_html(folder, read_pack_data(folder))
+    session = browser.open(html.as_uri())
+    shown = browser.send(
+        "Runtime.evaluate",
+        {"expression": "document.querySelector('#figure-npv_positive .value').textContent",
+         "returnByValue": True},
+        session=session,
+    )["result"]["value"]  # fmt: skip
+    summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+    assert shown == format_probability(summary["probabilities"]["npv_positive"])
+    assert page_problems(browser, session, html.as_uri()) == []
