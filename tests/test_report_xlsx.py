@@ -524,10 +524,23 @@ def test_unprintable_characters_in_text_become_replacement_characters(tmp_path):
     assert book["Summary"]["A1"].value == "a\ufffdb\ufffdc\ufffdd\ufffde\tf"
 
 
+def test_text_beyond_excel_cell_limit_is_cut_with_an_ellipsis(tmp_path):
+    data = pack()
+    data["assumptions"][0]["note"] = "n" * 40_000
+    ws = _write(tmp_path, data)["Assumptions"]
+    _, cols = _header(ws, "Input")
+    note = ws.cell(_rows(ws)[data["assumptions"][0]["name"]], cols["Note"]).value
+    assert len(note) == 32_767 and note.endswith("…")
+
+
 # -- Trials ----------------------------------------------------------------------------------
 
 
-def test_trials_sheet_holds_every_value_and_empty_cells_for_nan_and_inf(tmp_path):
+@pytest.mark.parametrize("chunk", [8192, 7])  # 7: chunks of rows that end mid-sheet
+def test_trials_sheet_holds_every_value_and_empty_cells_for_nan_and_inf(
+    tmp_path, monkeypatch, chunk
+):
+    monkeypatch.setattr(xlsx_module, "_TRIAL_CHUNK", chunk)
     columns = trials_columns(200)
     ws = _write(tmp_path, pack(), trials=columns)["Trials"]
     names = list(columns)

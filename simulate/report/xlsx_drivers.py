@@ -92,19 +92,16 @@ def _tornado(book, sheet: Sheet, styles: Styles, drivers, row: int, label: str, 
             sheet.row(r, 9, [None if v is None else v - base for v in (low, high)], style)
     last = first + len(rows) - 1
     if base is not None:
-        changes = [
-            abs(v - base)
-            for t in rows
-            for v in map(finite, (t.get("metric_low"), t.get("metric_high")))
-            if v is not None
-        ]
-        axis = (
-            styles.axis_money(max(changes, default=0.0))
-            if style.format is styles.money().format
-            else style.format.num_format
-        )
-        _tornado_chart(book, sheet, first, last, label, axis)
+        _tornado_chart(book, sheet, first, last, label, _axis_format(styles, style, rows, base))
     return last + 2
+
+
+def _axis_format(styles: Styles, style: Style, rows, base: float) -> str:
+    """The tornado's value axis: money in thousands or millions, another metric as in the table."""
+    if style.format is not styles.money().format:
+        return style.format.num_format
+    ends = [finite(t.get(k)) for t in rows for k in ("metric_low", "metric_high")]
+    return styles.axis_money(max((abs(v - base) for v in ends if v is not None), default=0.0))
 
 
 def _tornado_chart(book, sheet: Sheet, first: int, last: int, label: str, axis: str) -> None:
