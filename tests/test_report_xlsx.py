@@ -9,12 +9,14 @@ tail, comparisons, names that Excel or XML would misread.
 from __future__ import annotations
 
 import csv
+import gc
 import itertools
 import math
 import os
 import re
 import shutil
 import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -593,8 +595,12 @@ def test_the_workbook_is_written_atomically_and_nothing_else_is_left(tmp_path, m
         raise RuntimeError("disk on fire")
 
     monkeypatch.setattr(xlsx_module, "scenarios_sheet", broken)
+    unraisable = []
+    monkeypatch.setattr(sys, "unraisablehook", unraisable.append)
     with pytest.raises(RuntimeError):
         write_xlsx(tmp_path, pack(currency="EUR", comparison="scenarios"))
+    gc.collect()  # a scratch file left open would warn now (ResourceWarning, an error here)
+    assert not unraisable, [u.exc_value for u in unraisable]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report.xlsx"]
     assert (tmp_path / "report.xlsx").read_bytes() == before
 
