@@ -27,7 +27,7 @@ from ..config import Model
 from ..config.schema import AMOUNT, BENEFIT_TYPES, COST_TYPES, MONTHS
 from ..engine import Result
 from ..errors import ConfigError, Problem
-from ..files import plain_numbers, write_json
+from ..files import write_json
 from ..sampling import DEFAULT_CHUNK
 from .tei import tei_table
 from .words import distribution_words, headline_sentence
@@ -114,7 +114,7 @@ def pack_data(
         "charts": chart_data(result),
     }
     data["headline"]["sentence"] = headline_sentence(data)
-    return plain_numbers(data)
+    return data
 
 
 def _quartet(stats: Mapping[str, Any]) -> dict[str, Any]:
