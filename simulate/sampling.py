@@ -8,11 +8,13 @@ trials gets child ``c`` (``spawn``), and within a chunk each input gets its own
 stream, a child of the chunk keyed by a hash of the input's *name*. So adding,
 removing or reordering other inputs (a scenario, an overlay) leaves an
 input's draws unchanged: scenarios of one config are compared on common
-random numbers. Where the quantile function is cheap, draws are inverse
-transforms of that stream's uniforms, so a changed prior maps the same
-uniforms monotonically (the strongest pairing); beta and pert use numpy's
-beta generator instead (``scipy.special.betaincinv`` costs about 2.5 s per
-million draws), paired by stream but not monotonically.
+random numbers. Every input is drawn by the inverse of its CDF from its
+stream's uniforms, so a changed prior maps the same uniforms monotonically
+(the strongest pairing): a scenario that raises a prior raises it in every
+trial. Beta and PERT draws come from an interpolant of the quantile function
+built once per pair of shapes (``config.priors.betainv``; ``Prior.draw``);
+:func:`iter_chunks` draws every input once on the calling thread first, so any
+such setup happens there and not in the pool.
 
 Quasi-random designs come from ``scipy.stats.qmc``: ``lhs`` is a Latin
 hypercube per input stream (so it keeps the same pairing), ``sobol`` one
@@ -43,21 +45,21 @@ from scipy import special
 from . import _pool, seeds
 from .config import Model
 from .config.correlation import correlation_matrices
+from .config.priors import U_EPS
 
 __all__ = [
     "DEFAULT_CHUNK",
     "iman_conover",
     "iter_chunks",
     "ppf_matrix",
+    "prepare",
 ]
 
 # Trials per chunk. Results of `random` and `lhs` runs depend on it (each chunk
 # has its own child stream), never on the machine or the thread count.
 DEFAULT_CHUNK = 1 << 18
 # Uniforms are kept this far from 0 and 1 so unbounded quantiles stay finite.
-_U_EPS = 2.0**-53
-# Distributions drawn with the Generator's own method rather than ppf(u).
-_DIRECT = frozenset({"beta", "pert"})
+_U_EPS = U_EPS
 # Spawn keys of the streams that are not an input's: the Iman-Conover
 # permutations (a child of the chunk, where the inputs' keys are odd) and the
 # Sobol' scramble (a child of the run's root, far past any chunk's index).
@@ -147,14 +149,26 @@ def _place(
     _pool.results([pool.submit(place, i) for i in range(len(rows))])
 
 
+def prepare(model: Model) -> None:
+    """Draw each input once, on this thread.
+
+    A prior's draws may build something on first use (the interpolant of a
+    beta or PERT): doing it here keeps that work, and its process-wide
+    handling of scipy's warnings, out of the pool's threads.
+    """
+    for inp in model.inputs:
+        inp.prior.draw(np.array([0.5]))
+
+
 def ppf_matrix(model: Model, u: np.ndarray) -> np.ndarray:
-    """Map ``(k, n)`` uniforms through each input's quantile function."""
+    """Map ``(k, n)`` uniforms through each input's quantile function, as drawn (``draw``)."""
     u = np.clip(u, _U_EPS, 1.0 - _U_EPS)
     if not model.inputs:
         return np.empty((0, u.shape[1]))
+    prepare(model)
     pool = _pool.executor(u.shape[1], len(model.inputs))
     return np.stack(
-        _pool.results([pool.submit(inp.prior.ppf, u[j]) for j, inp in enumerate(model.inputs)])
+        _pool.results([pool.submit(inp.prior.draw, u[j]) for j, inp in enumerate(model.inputs)])
     )
 
 
@@ -180,12 +194,9 @@ def _draw_input(
     n = out.size
     if sampling == "lhs":
         u = _qmc().LatinHypercube(d=1, rng=rng).random(n)[:, 0]
-        out[:] = inp.prior.ppf(np.clip(u, _U_EPS, 1.0 - _U_EPS, out=u))
-    elif inp.prior.dist in _DIRECT:
-        out[:] = inp.prior.sample(rng, n)
     else:
         u = rng.random(n)
-        out[:] = inp.prior.ppf(np.clip(u, _U_EPS, 1.0 - _U_EPS, out=u))
+    out[:] = inp.prior.draw(np.clip(u, _U_EPS, 1.0 - _U_EPS, out=u))
     return np.sort(out) if sort else None
 
 
@@ -215,14 +226,18 @@ def _draw_chunk(
     else:
         if sampling == "lhs":
             _qmc()  # the first import happens here, not in the pool's threads
-        # Slow generators first (beta, pert), so the threads finish together.
-        order = sorted(range(k), key=lambda j: model.inputs[j].prior.dist not in _DIRECT)
-        rng_of = {j: _input_rng(chunk, model.inputs[j].name) for j in order}
         jobs = [
-            pool.submit(_draw_input, out[j], model.inputs[j], rng_of[j], sampling, j in correlated)
-            for j in order
+            pool.submit(
+                _draw_input,
+                out[j],
+                model.inputs[j],
+                _input_rng(chunk, model.inputs[j].name),
+                sampling,
+                j in correlated,
+            )
+            for j in range(k)
         ]
-        drawn = dict(zip(order, _pool.results(jobs), strict=True))
+        drawn = _pool.results(jobs)
         ordered = [drawn[j] for j in correlated]
     if correlated:
         _place(out, correlated, ordered, scores.result(), pool)
@@ -242,6 +257,7 @@ def iter_chunks(
     """
     if sampling not in ("random", "lhs", "sobol"):
         raise ValueError(f"{sampling!r} is not a sampling method; use random, lhs or sobol")
+    prepare(model)
     root = np.random.SeedSequence(seed)
     n_chunks = -(-trials // chunk_size)
     children = root.spawn(n_chunks)

@@ -9,9 +9,19 @@ the data's numbers in the page. :func:`make_data` takes the case's options.
 
 from __future__ import annotations
 
+import json
 import math
+import os
+import re
+import select
+import subprocess
+import sys
+import time
+from pathlib import Path
 from statistics import NormalDist
 from typing import Any
+
+from simulate.report.pdf import QUIET_FLAGS
 
 LEVELS = [(i + 0.5) / 2001 for i in range(2001)]
 QUANTILES = ("p5", "p10", "p25", "p50", "p75", "p90", "p95")
@@ -80,7 +90,9 @@ def _total_row(name: str, kind: str, rows: list[dict[str, Any]], sign: float = 1
     mean_pv = cells[-1]["mean"]
     adjustment = None
     if det[-1]:
-        adjustment = mean_pv / det[-1] - 1 if kind == "total_costs" else 1 - mean_pv / det[-1]
+        adjustment = (
+            mean_pv / det[-1] - 1 if kind == "total_costs" else (det[-1] - mean_pv) / abs(det[-1])
+        )
     return {
         "name": name,
         "kind": kind,
@@ -408,3 +420,206 @@ def make_data(
         "comparison": _comparison(comparison) if comparison else None,
         "charts": _charts(horizon_months, lines, never_pays_back),
     }
+
+
+# -- a real browser -----------------------------------------------------------------------
+
+
+class Chromium:
+    """A headless Chromium driven over its DevTools pipe (``--remote-debugging-pipe``).
+
+    Commands go in on the browser's fd 3 and answers and events come out on
+    its fd 4, as NUL-terminated JSON. Every event is kept in :attr:`events`.
+    """
+
+    def __init__(self, exe: str, profile: Path):
+        to_browser_r, self._w = os.pipe()
+        self._r, from_browser_w = os.pipe()
+        # The browser reads fd 3 and writes fd 4: a small Python moves the pipes there.
+        fds = (
+            "import os, sys; r, w = os.dup(int(sys.argv[1])), os.dup(int(sys.argv[2])); "
+            "os.dup2(r, 3); os.dup2(w, 4); os.set_inheritable(3, True); os.set_inheritable(4, True); "
+            "os.execv(sys.argv[3], sys.argv[3:])"
+        )
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                fds,
+                str(to_browser_r),
+                str(from_browser_w),
+                exe,
+                "--remote-debugging-pipe",
+                *QUIET_FLAGS,
+                f"--user-data-dir={profile}",
+                "about:blank",
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            pass_fds=(to_browser_r, from_browser_w),
+            start_new_session=True,
+            env={**os.environ, "HOME": str(profile)},
+        )
+        os.close(to_browser_r)
+        os.close(from_browser_w)
+        self._buf = b""
+        self._id = 0
+        self.events: list[dict] = []
+
+    def _read(self, deadline: float) -> dict:
+        while b"\0" not in self._buf:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError("the browser did not answer in time")
+            if select.select([self._r], [], [], left)[0]:
+                chunk = os.read(self._r, 1 << 20)
+                if not chunk:
+                    raise EOFError("the browser closed its pipe")
+                self._buf += chunk
+        message, self._buf = self._buf.split(b"\0", 1)
+        return json.loads(message)
+
+    def send(
+        self,
+        method: str,
+        params: dict | None = None,
+        session: str | None = None,
+        timeout: float = 60.0,
+    ) -> dict:
+        self._id += 1
+        message = {"id": self._id, "method": method, "params": params or {}}
+        if session:
+            message["sessionId"] = session
+        os.write(self._w, json.dumps(message).encode() + b"\0")
+        deadline = time.monotonic() + timeout
+        while True:
+            answer = self._read(deadline)
+            if answer.get("id") == self._id:
+                if "error" in answer:
+                    raise RuntimeError(f"{method}: {answer['error']}")
+                return answer["result"]
+            self.events.append(answer)
+
+    def wait_for(self, method: str, session: str, timeout: float = 60.0) -> dict:
+        deadline = time.monotonic() + timeout
+        seen = len(self.events)
+        for event in self.events[:seen]:
+            if event.get("method") == method and event.get("sessionId") == session:
+                return event
+        while True:
+            event = self._read(deadline)
+            self.events.append(event)
+            if event.get("method") == method and event.get("sessionId") == session:
+                return event
+
+    def open(self, url: str) -> str:
+        """A new tab showing ``url`` (loaded); its session id."""
+        target = self.send("Target.createTarget", {"url": "about:blank"})["targetId"]
+        session = self.send("Target.attachToTarget", {"targetId": target, "flatten": True})[
+            "sessionId"
+        ]
+        for domain in ("Page", "Network", "Runtime", "Log"):
+            self.send(f"{domain}.enable", session=session)
+        self.send(
+            "Emulation.setDeviceMetricsOverride",
+            {"width": 1200, "height": 900, "deviceScaleFactor": 1, "mobile": False},
+            session=session,
+        )
+        self.send("Page.navigate", {"url": url}, session=session)
+        self.wait_for("Page.loadEventFired", session)
+        return session
+
+    def close(self) -> None:
+        try:
+            self.send("Browser.close", timeout=10)
+            self.proc.wait(10)
+        except Exception:  # a browser that does not close is stopped
+            os.killpg(self.proc.pid, 9)
+            self.proc.wait()
+        finally:
+            os.close(self._w)
+            os.close(self._r)
+
+
+def page_problems(browser: Chromium, session: str, url: str) -> list[str]:
+    """Console errors, uncaught exceptions, and requests for anything but the page itself."""
+    problems = []
+    for e in browser.events:
+        if e.get("sessionId") != session:
+            continue
+        method, params = e.get("method"), e.get("params", {})
+        if method == "Network.requestWillBeSent":
+            requested = params["request"]["url"]
+            if requested != url and not requested.startswith("data:"):
+                problems.append(f"request: {requested}")
+        elif method == "Runtime.exceptionThrown":
+            problems.append(f"exception: {params['exceptionDetails'].get('text')}")
+        elif method == "Runtime.consoleAPICalled" and params.get("type") in ("error", "warning"):
+            problems.append(f"console {params['type']}: {params.get('args')}")
+        elif method == "Log.entryAdded" and params["entry"].get("level") in ("error", "warning"):
+            problems.append(f"log: {params['entry'].get('text')}")
+    return problems
+
+
+def pdf_pages(pdf: bytes) -> int:
+    """Pages of a PDF: its page objects, which must agree with its page tree's count."""
+    objects = len(re.findall(rb"/Type\s*/Page(?![a-zA-Z])", pdf))
+    counts = [int(c) for c in re.findall(rb"/Type\s*/Pages\b[^>]*?/Count\s+(\d+)", pdf)]
+    counts += [int(c) for c in re.findall(rb"/Count\s+(\d+)[^>]*?/Type\s*/Pages\b", pdf)]
+    assert counts and max(counts) == objects, (objects, counts)
+    return objects
+
+
+# -- awkward configs, for real runs ----------------------------------------------------------------
+
+NEVER_PAYS_BACK = """\
+name: Never pays back
+currency: USD
+horizon_months: 24
+discount_rate: 0.10
+targets: {payback_months: 18}
+priors:
+  saved: {dist: pert, min: 1, mode: 2, max: 4, source: guess}
+benefits:
+  - {type: handle_time, name: Handle time, contacts_per_month: 1000, seconds_saved: saved,
+     cost_per_hour: 40}
+costs:
+  - {type: one_time, name: Build, amount: 2000000}
+"""
+
+NO_BENEFITS = """\
+name: Compliance spend (no benefits)
+currency: GBP
+horizon_months: 36
+discount_rate: 0.08
+priors:
+  overrun: {dist: pert, min: 0.9, mode: 1.0, max: 1.8}
+costs:
+  - {type: one_time, name: Build, amount: 400000, scale: overrun}
+  - {type: recurring, name: Run, amount: 12000}
+"""
+
+
+def many_inputs(n_lines: int = 10, horizon_months: int = 594) -> str:
+    """EUR, a name with markup, a 594-month horizon (49 years and a half), a huge right tail, 2 inputs per line."""
+    priors = []
+    benefits = []
+    for i in range(n_lines):
+        priors.append(
+            f"  amount_{i}: {{dist: lognormal, median: {20_000 + 1_000 * i}, p90: "
+            f"{(150_000 if i == 0 else 40_000) + 1_000 * i}, source: 'Survey <b>{i}</b>'}}"
+        )
+        priors.append(f"  lag_{i}: {{dist: uniform, min: 1, max: {4 + i}}}")
+        benefits.append(
+            f"  - {{type: recurring, name: 'Line {i} <script>x</script>', amount: amount_{i}, "
+            f"lag: lag_{i}}}"
+        )
+    return (
+        "name: 'Twenty inputs <script>alert(1)</script> over fifty years'\n"
+        "description: 'A <i>long</i> programme with a fat tail.'\n"
+        f"currency: EUR\nhorizon_months: {horizon_months}\ndiscount_rate: 0.07\n"
+        "priors:\n" + "\n".join(priors) + "\nbenefits:\n" + "\n".join(benefits) + "\n"
+        "costs:\n  - {type: one_time, name: Build, amount: 3000000}\n"
+        "  - {type: recurring, name: Run, amount: 60000}\n"
+    )

@@ -135,6 +135,7 @@ def _assumptions(n_inputs: int) -> list[dict]:
                 "inline": inline,
                 "used_by": [] if i == 2 else [f"benefits[0].field_{i}"],
                 "distribution": f"PERT {3 * scale:g} / {6 * scale:g} / {8 * scale:g} seconds",
+                "unit": "seconds",
                 "fixed": fixed,
                 "p10": 6 * scale if fixed else 4.5 * scale,
                 "p50": 6 * scale if fixed else 5.87654321 * scale,
@@ -253,7 +254,22 @@ def _comparison(kind: str | None) -> dict | None:
     diff = {"p10": -350_000.0, "p50": 120_000.0, "p90": 640_000.0, "mean": 131_000.5}
     if kind == "scenarios":
         rows = [
-            {"a": "as written", "b": "conservative", "p_a_beats_b": 0.83, "diff": diff},
+            {
+                "a": "as written",
+                "b": "conservative",
+                "p_a_beats_b": 0.83,
+                "diff": diff,
+                "paired": True,
+                "note": "",
+            },
+            {
+                "a": "as written",
+                "b": "own seed",
+                "p_a_beats_b": None,
+                "paired": False,
+                "diff": dict.fromkeys(diff),
+                "note": "different seeds: not paired",
+            },
             {
                 "a": "optimistic",
                 "b": "as written",
@@ -279,7 +295,13 @@ def _comparison(kind: str | None) -> dict | None:
             "note": "not valid on its own",
         },
     ]
-    return {"kind": "overlay", "baseline": "as written", "rows": rows, "attribution": attribution}
+    return {
+        "kind": "overlay",
+        "baseline": "as written",
+        "rows": rows,
+        "attribution": attribution,
+        "attribution_method": "sequential: each override added in the file's order",
+    }
 
 
 def _summary(name, currency, horizon, outputs, n, *, precision):

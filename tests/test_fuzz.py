@@ -16,7 +16,9 @@ The default run checks a few hundred cases; ``-m slow`` checks thousands.
 mistake that loading must report as one located problem (``validate``: exit 2,
 one line naming the file); ``tests/fuzz_corpus/run/`` those whose overflow only
 the numbers show, which loading or running must refuse (``run``: exit 2, one
-line naming the file, nothing written), never with a non-finite result.
+line naming the file, nothing written), never with a non-finite result;
+``tests/fuzz_corpus/accepted/`` cases once refused or broken that are valid
+configs now, which must load and run to finite results.
 ``python tests/fuzzing.py --cases N`` sweeps N random cases and groups the
 failures by exception and raising line.
 """
@@ -50,6 +52,7 @@ from fuzzing import (
     Tagged,
     assert_names_files,
     check_case,
+    check_run,
     m_nudge,
     make_case,
     time_limit,
@@ -256,8 +259,12 @@ CORPUS_CASES = sorted(CORPUS.glob("*.yaml"))
 RUN_CORPUS_CASES = sorted((CORPUS / "run").glob("*.yaml"))
 
 
+ACCEPTED_CORPUS_CASES = sorted((CORPUS / "accepted").glob("*.yaml"))
+
+
 def test_the_corpus_is_there():
     assert len(CORPUS_CASES) >= 10 and len(RUN_CORPUS_CASES) >= 4, CORPUS
+    assert ACCEPTED_CORPUS_CASES, CORPUS
 
 
 @pytest.mark.parametrize("case", CORPUS_CASES, ids=lambda p: p.stem)
@@ -278,6 +285,19 @@ def test_corpus_through_validate_exits_2_one_line_per_file():
     assert [line.split(":", 2)[:2] for line in lines] == [
         ["error", f" {case}"] for case in CORPUS_CASES
     ], proc.stderr
+
+
+@pytest.mark.parametrize("case", ACCEPTED_CORPUS_CASES, ids=lambda p: p.stem)
+def test_accepted_corpus_case_loads_and_runs_finite(case):
+    """Once refused or broken, valid now: finite results, every draw inside its prior's support."""
+    with warnings.catch_warnings(), time_limit(10):
+        warnings.simplefilter("error")
+        model = simulate.load_config(case)
+        assert check_run(model, {str(case)}) == "ran"
+        draws = simulate.run(model, trials=64, seed=0).inputs
+    for inp, row in zip(model.inputs, draws, strict=True):
+        support = inp.prior.support()
+        assert all(support.contains_value(float(v)) for v in row), (inp.name, row[:3])
 
 
 @pytest.mark.parametrize("case", RUN_CORPUS_CASES, ids=lambda p: p.stem)

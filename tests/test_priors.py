@@ -257,6 +257,124 @@ def test_pert_mean_is_the_pert_formula():
 
 
 # --------------------------------------------------------------------------
+# The beta's quantile function (simulate.config.priors.betainv)
+# --------------------------------------------------------------------------
+# Shapes the interpolant serves, then one left to betaincinv (too narrow to fit in budget).
+BETA_SHAPES = [(2.3, 4.1), (1.0, 5.0), (5.0, 1.0), (1.0, 1.0), (3.0, 3.0), (0.5, 0.5), (0.05, 3.0),
+               (1001.0, 1.0), (400.0, 600.0), (1e6, 1e6), (1e9, 1e9)]  # fmt: skip
+BETA_LEVELS = np.concatenate(
+    [
+        [0.0, 2.0**-53, 1e-12, 1e-6, 9.99e-4],
+        np.linspace(1e-3, 1 - 1e-3, 2001),
+        [1 - 9.99e-4, 1 - 1e-6, 1 - 1e-12, 1 - 2.0**-53, 1.0],
+    ]
+)
+
+
+@pytest.mark.parametrize("a, b", BETA_SHAPES, ids=[f"{a:g},{b:g}" for a, b in BETA_SHAPES])
+def test_beta_quantiles_are_betaincinv_to_within_1e14_in_u(a, b):
+    from simulate.config.priors import betainv
+
+    d, upper = betainv.unit_quantile(a, b, BETA_LEVELS)
+    # Each quantile is given as its distance from the nearer end: check it against
+    # the beta's cdf from that end, which keeps the precision of u and of 1 - u.
+    error = np.where(
+        upper, special.betainc(b, a, d) - (1 - BETA_LEVELS), special.betainc(a, b, d) - BETA_LEVELS
+    )
+    x = np.where(upper, 1 - d, d)
+    exact = special.betaincinv(a, b, BETA_LEVELS)
+    # Allowed: 1e-14, or what one ulp of the exact quantile moves the cdf by.
+    with np.errstate(divide="ignore"):
+        grain = stats.beta(a, b).pdf(exact) * np.spacing(np.minimum(exact, 1 - exact))
+    assert np.all(np.abs(error) <= 1e-14 + 4 * grain), BETA_LEVELS[np.argmax(np.abs(error))]
+    assert np.all((d >= 0) & (d <= 0.5 + 1e-15)) and np.all((x >= 0) & (x <= 1))
+    tails = (BETA_LEVELS < betainv.TAIL) | (BETA_LEVELS > 1 - betainv.TAIL)
+    assert_allclose(x[tails], exact[tails], rtol=1e-13, atol=1e-300)  # exact in the tails
+    assert (x[0], x[-1]) == (0.0, 1.0)
+
+
+def test_beta_interpolant_is_used_where_it_passes_its_check():
+    from simulate.config.priors import betainv
+
+    for a, b in [(2.3, 4.1), (1001.0, 1.0), (0.05, 3.0), (1e6, 1e6)]:
+        assert betainv._interpolant(a, b) is not None, (a, b)
+    for a, b in [(1e-3, 5.0), (1e9, 1e9)]:  # too spread on the logit scale; too narrow
+        assert betainv._interpolant(a, b) is None, (a, b)
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        dict(dist="pert", min=10, mode=30, max=100),
+        dict(dist="beta", alpha=0.5, beta=0.5),
+        dict(dist="beta", alpha=400, beta=600, min=-3, max=7),
+    ],
+)
+def test_beta_ppf_is_betaincinv_and_only_draws_build_the_interpolant(spec, monkeypatch):
+    # ppf answers validation, the tornado and the base case at a few levels:
+    # betaincinv there, with no interpolant built (nor scipy.stats imported for
+    # one). Draws use the interpolant, within its 1e-15 in u of those values.
+    from simulate.config.priors import betainv
+
+    monkeypatch.setattr(betainv, "_cache", {})
+    prior = make(**spec)
+    x = prior.ppf(BETA_LEVELS)
+    assert betainv._cache == {}
+    span = prior.hi - prior.lo
+    exact = prior.lo + span * special.betaincinv(prior.alpha, prior.beta, BETA_LEVELS)
+    assert_allclose(x, exact, rtol=0, atol=4e-16 * span)
+    drawn = prior.draw(BETA_LEVELS)
+    assert list(betainv._cache) == [(prior.alpha, prior.beta)]
+    assert betainv._cache[prior.alpha, prior.beta] is not None
+    assert_allclose(drawn, x, rtol=0, atol=1e-13 * span)
+
+
+@pytest.mark.parametrize("a, b", [(1e-3, 5.0), (5.0, 1e-3), (1e-8, 1e-8), (1e9, 7.0)])
+def test_beta_quantiles_of_extreme_shapes_stay_in_0_1_and_agree_with_betaincinv(a, b):
+    # Where betaincinv serves every level: each value from the end it is near.
+    from simulate.config.priors import betainv
+
+    d, upper = betainv.unit_quantile(a, b, BETA_LEVELS)
+    x = np.where(upper, 1 - d, d)
+    assert np.all((d >= 0) & (d <= 0.5 + 1e-15)) and (x[0], x[-1]) == (0.0, 1.0)
+    lower = BETA_LEVELS <= 0.5
+    assert_allclose(x[lower], special.betaincinv(a, b, BETA_LEVELS[lower]), rtol=1e-12, atol=1e-15)
+    assert_allclose(
+        (1 - x)[~lower], special.betaincinv(b, a, 1 - BETA_LEVELS[~lower]), rtol=1e-12, atol=1e-15
+    )
+
+
+def test_beta_quantiles_do_not_depend_on_threads_or_the_cache(monkeypatch):
+    import warnings
+    from concurrent.futures import ThreadPoolExecutor
+
+    from simulate.config.priors import betainv
+
+    u = np.random.default_rng(SEED).random(50_000)
+    shapes = [(2.2, 3.8), (1.5, 4.5), (2.2, 3.8), (1e-3, 5.0), (1.5, 4.5)]
+    want = [betainv.unit_quantile(a, b, u)[0] for a, b in shapes]
+    filters = list(warnings.filters)
+    monkeypatch.setattr(betainv, "_cache", {})  # built again, in two threads at once
+    with ThreadPoolExecutor(2) as pool:
+        got = list(pool.map(lambda ab: betainv.unit_quantile(*ab, u)[0], shapes))
+    for w, g in zip(want, got, strict=True):
+        np.testing.assert_array_equal(w, g)
+    # UNU.RAN's warnings about (1e-3, 5) were kept in, and the filters left as they were.
+    assert warnings.filters == filters
+
+
+def test_beta_interpolant_setup_gives_up_within_its_budget(monkeypatch):
+    import time
+
+    from simulate.config.priors import betainv
+
+    monkeypatch.setattr(betainv, "_cache", {})
+    start = time.perf_counter()
+    assert betainv._interpolant(1e12, 1e12) is None  # UNU.RAN would take minutes
+    assert time.perf_counter() - start < 5.0
+
+
+# --------------------------------------------------------------------------
 # Fitted points and moments are exact
 # --------------------------------------------------------------------------
 @pytest.mark.parametrize(
@@ -1045,3 +1163,114 @@ def test_metalog_constructed_directly_is_the_parsed_one():
     direct = Metalog(1.0, 2.0, 5.0, lo=0.0)
     assert direct == make(dist="metalog", p10=1, p50=2, p90=5, min=0)
     assert direct.describe() == "metalog(p10=1, p50=2, p90=5, lo=0, hi=inf)"
+
+
+# --------------------------------------------------------------------------
+# Tier 4: every accepted prior samples inside its support (issue 11 item 10)
+# --------------------------------------------------------------------------
+# Numbers a config can hold, weighted toward the ends of the float range and
+# the awkward values in between.
+_EXTREME = [0.0, -0.0, 5e-324, -5e-324, 2.2250738585072014e-308, 1e-300, 1e-160, 1e-20,
+            1e-9, 0.1, 0.5, 0.9, 1.0, 3.0, 1e9, 1e20, 1e160, 1e200, 1e300, 1.7e308,
+            1.7976931348623157e308, -1e-300, -1.0, -1e9, -1e160, -1e300, -1.7976931348623157e308]  # fmt: skip
+any_number = st.one_of(
+    st.sampled_from(_EXTREME),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.floats(-1e3, 1e3),
+)
+# Levels a run's draws can reach (uniforms are kept in [2^-53, 1 - 2^-53]).
+_EDGE_LEVELS = np.array([2.0**-53, 1e-9, 0.5, 1 - 1e-9, 1 - 2.0**-53])
+
+
+@st.composite
+def any_prior_spec(draw):
+    """Any form of any registered distribution, with numbers from anywhere.
+
+    Numbers that one form lists in order (min, mode, max; p10, p50, p90) are
+    usually drawn sorted and spreads usually positive, so that a good share
+    of the specs make a distribution at all.
+    """
+    from simulate.config.priors.params import SYNTAX
+
+    dist = draw(st.sampled_from(sorted(SYNTAX)))
+    syntax = SYNTAX[dist]
+    keys = list(draw(st.sampled_from(syntax.forms)))
+    keys += [k for k in syntax.optional if draw(st.booleans())]
+    spec: dict = {"dist": dist}
+    if syntax.list_keys:
+        n = draw(st.integers(1, 4))
+        spec["values"] = draw(st.lists(any_number, min_size=n, max_size=n))
+        weights = draw(st.lists(st.floats(0.0, 1e3), min_size=n, max_size=n))
+        total = math.fsum(weights)
+        spec["probs"] = [w / total for w in weights] if total > 0 else weights
+        return spec
+    numbers = [draw(any_number) for _ in keys]
+    ordered = [
+        k for k in ("min", "p10", "median", "mode", "mean", "p50", "p90", "max") if k in keys
+    ]
+    if draw(st.integers(0, 4)):  # mostly in the order the form wants
+        for k, v in zip(ordered, sorted(numbers[: len(ordered)]), strict=False):
+            spec[k] = v
+    for k, v in zip(keys, numbers, strict=True):
+        spec.setdefault(
+            k,
+            abs(v)
+            if k in ("sd", "alpha", "beta", "lambda", "p") and draw(st.integers(0, 4))
+            else v,
+        )
+    if dist == "bernoulli":
+        spec["p"] = min(abs(spec["p"]), 1.0) if draw(st.integers(0, 4)) else spec["p"]
+    return spec
+
+
+def _check_samples_inside_support(spec) -> bool:
+    """True if ``spec`` makes a prior (then checked), False if it is rejected cleanly."""
+    try:
+        prior = make(**spec)
+    except ConfigError:
+        return False
+    support = prior.support()
+    # A numpy RuntimeWarning (overflow, invalid value) fails the test: pytest turns
+    # warnings into errors.
+    x = prior.ppf(_EDGE_LEVELS)
+    draws = prior.sample(np.random.default_rng(SEED), 1000)
+    for values in (x, draws):
+        assert np.all(np.isfinite(values)), (spec, values)
+        outside = [v for v in values if not support.contains_value(float(v))]
+        assert not outside, (spec, str(support), outside[:3])
+    return True
+
+
+@settings(max_examples=400, deadline=None, derandomize=True, database=None)
+@given(any_prior_spec())
+def test_every_accepted_prior_samples_inside_its_support(spec):
+    _check_samples_inside_support(spec)
+
+
+@pytest.mark.slow
+@settings(max_examples=5000, deadline=None, derandomize=True, database=None)
+@given(any_prior_spec())
+def test_every_accepted_prior_samples_inside_its_support_long(spec):
+    _check_samples_inside_support(spec)
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        {"dist": "lognormal", "mean": 1, "sd": 1e160},
+        {"dist": "lognormal", "mean": 5e-324, "sd": 1},
+        {"dist": "beta", "alpha": 2, "beta": 3, "min": 0, "max": 1.7e308},
+        {"dist": "beta", "mean": 1, "sd": 0.1, "min": -1.7e308, "max": 1.7e308},
+        {"dist": "normal", "p10": 0, "p90": 5e-324},
+        {"dist": "normal", "mean": 0, "sd": 1e308},
+        {"dist": "metalog", "p10": 1e-300, "p50": 1, "p90": 1e300},
+        {"dist": "metalog", "p10": -1e300, "p50": 0, "p90": 1e300},
+        {"dist": "triangular", "min": 0, "mode": 1, "max": 1e200},
+        {"dist": "uniform", "min": -1.7e308, "max": 1.7e308},
+        {"dist": "pert", "min": -1e308, "mode": 0, "max": 1e308},
+    ],
+)
+def test_extreme_parameters_are_rejected_or_sampled_inside_the_support(spec):
+    # From issue 11 item 10: each overflowed or divided by zero inside a fit,
+    # or drew values outside its own support.
+    _check_samples_inside_support(spec)

@@ -45,14 +45,8 @@ priors:
   spare: {dist: normal, mean: 0.1, sd: 0.02}
   flag: {dist: bernoulli, p: 0.7}
 benefits:
-  - type: retention
-    name: Churn avoided
-    customers: 20000
-    arpu: 40
-    margin: 0.6
-    base_churn: 0.02
-    churn_reduction: cut
-    lag: {dist: uniform, min: 1, max: 4}
+  - {type: retention, name: Churn avoided, customers: 20000, arpu: 40, margin: 0.6,
+     base_churn: 0.02, churn_reduction: cut, lag: {dist: uniform, min: 1, max: 4}}
 costs:
   - {type: one_time, name: Set-up, amount: 50000, scale: flag}
   - {type: recurring, name: Fees, amount: fee, scale: flag}
@@ -91,6 +85,20 @@ def test_pack_data_has_the_contracts_blocks_and_is_plain_json(run):
     json.loads(dumps(data))  # no NaN, no numpy scalar: dumps refuses what JSON cannot hold
 
 
+def _plain(obj) -> bool:
+    if isinstance(obj, dict):
+        return all(isinstance(k, str) and _plain(v) for k, v in obj.items())
+    if isinstance(obj, list):
+        return all(_plain(v) for v in obj)
+    return obj is None or type(obj) in (str, int, float, bool)
+
+
+def test_pack_data_holds_only_plain_python_values(run, case):
+    assert _plain(run[1])
+    result = simulate.run(simulate.load_config(case), trials=50, seed=2, keep_inputs=True)
+    assert _plain(pack_data(result, sensitivity={"rank": [], "breakeven": None, "voi": None}))
+
+
 def test_the_headline_is_the_roi_of_cx_sentence_from_the_summary(run):
     result, data = run
     s = result.summary()
@@ -126,6 +134,10 @@ def test_headline_sentence_worked_example():
     )
     summary["metrics"]["roi"]["p50"] = None
     assert "; ROI undefined (no costs);" in headline_sentence({"summary": summary})
+    summary.update(scenario="conservative", overlay={"file": "o.yaml", "name": "CFO review"})
+    assert headline_sentence({"summary": summary}).startswith(
+        "Omnichannel platform (scenario conservative) (with CFO review) brings $12.3M"
+    )
 
 
 # -- the command ---------------------------------------------------------------------------------
@@ -266,12 +278,14 @@ def test_chart_data_is_quantiles_curves_and_bands_of_the_run(run):
 
 
 def test_scenario_rows_become_the_comparison_block():
-    rows = [{"a": None, "b": "low", "paired": True, "prob_a_above_b": 0.8, "npv_diff_mean": 5.0,
+    rows = [{"a": None, "b": "low", "paired": True, "prob_a_above_b": 0.8, "prob_b_above_a": 0.15,
+             "npv_diff_mean": 5.0,
              "npv_diff_p10": 1.0, "npv_diff_p50": 4.0, "npv_diff_p90": 9.0, "note": ""}]  # fmt: skip
     block = comparison_block(rows)
     assert block["kind"] == "scenarios" and block["attribution"] is None
     (row,) = block["rows"]
     assert (row["a"], row["b"], row["p_a_beats_b"]) == ("as written", "low", 0.8)
+    assert row["p_b_beats_a"] == 0.15  # ties count for neither: not 1 - 0.8
     assert row["diff"] == {"p10": 1.0, "p50": 4.0, "p90": 9.0, "mean": 5.0}
     assert comparison_block(block) == block and comparison_block(None) is None
 
@@ -288,6 +302,7 @@ def test_an_overlay_report_becomes_the_comparison_block(tmp_path):
     (row,) = block["rows"]
     assert (row["a"], row["b"]) == ("CFO review", "as written")
     assert row["p_a_beats_b"] == report["paired"]["prob_a_above_b"]
+    assert row["p_b_beats_a"] == report["paired"]["prob_b_above_a"]
     assert row["diff"]["p50"] == report["paired"]["npv_diff_p50"]
     assert block["attribution"] == report["attribution"]["sequential"]["rows"]
 

@@ -14,23 +14,37 @@ import base64
 import json
 import os
 import re
-import select
 import stat
-import subprocess
-import sys
 import time
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from report_fixture_html import make_data
+from report_fixture_html import (
+    NEVER_PAYS_BACK,
+    NO_BENEFITS,
+    Chromium,
+    make_data,
+    many_inputs,
+    page_problems,
+    pdf_pages,
+)
 
+import simulate
+from simulate.cli import main
+from simulate.compare import PairedRun, scenario_comparisons
+from simulate.config import load_overlay
 from simulate.errors import ConfigError
-from simulate.format import format_money, format_probability
+from simulate.files import dumps
+from simulate.format import format_money, format_percent, format_probability
+from simulate.overlay import overlay_analysis
 from simulate.report import pdf as report_pdf
-from simulate.report.charts import CHARTS, report_svgs
+from simulate.report.charts import CHARTS, LABEL_CHARS, report_svgs
+from simulate.report.data import pack_data, read_pack_data
 from simulate.report.html import render_html, write_html
 from simulate.report.page import MAX_YEAR_COLUMNS
+from simulate.runner import RunOptions
+from simulate.sensitivity.analysis import analyze
 
 MARKUP = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 LINES_12 = {
@@ -195,6 +209,8 @@ def test_tei_cells_show_the_data_s_numbers(svgs):
                 expected = f"{accounting(cell['p10'], sign)} to {accounting(cell['p90'], sign)}"
                 assert parts[1] == expected, (row["name"], text)
         assert shown[-2] == accounting(row["deterministic"][-1], sign)
+        adjustment = row["risk_adjustment"]
+        assert shown[-1] == ("n/a" if adjustment is None else format_percent(round(adjustment, 3)))
     assert seen_negative  # costs and the initial net outflow, in parentheses
     assert rows["Platform build"][0].startswith("($")
 
@@ -349,6 +365,18 @@ def test_no_tornado_without_rows_and_a_comparison_chart_when_the_data_has_one():
     assert "optimistic" in svgs["comparison"]
 
 
+def test_a_long_name_without_spaces_keeps_the_charts_and_tables_whole():
+    long = "Customer" + "x" * 150  # cannot wrap: at full length it squeezed a plot to nothing
+    data = make_data(benefits=[long, "Agent assist"], n_inputs=3)
+    data["drivers"]["tornado"][0]["input"] = long
+    data["assumptions"][0]["name"] = long
+    svgs = report_svgs(data)  # a collapsed layout warns, and warnings are errors here
+    label = long[: LABEL_CHARS - 1] + "…"
+    assert f">{label}</text>" in svgs["tornado"] and f">{label}</text>" in svgs["waterfall"]
+    _, page = page_of(data, svgs)
+    assert long in page.text("tei") and long in page.text("assumptions")
+
+
 def test_write_html_writes_report_html_and_nothing_else(tmp_path, svgs, monkeypatch):
     from simulate.report import html as report_html
 
@@ -476,150 +504,14 @@ def browser_or_skip() -> str:
     return path
 
 
-class Chromium:
-    """A headless Chromium driven over its DevTools pipe (``--remote-debugging-pipe``).
-
-    Commands go in on the browser's fd 3 and answers and events come out on
-    its fd 4, as NUL-terminated JSON. Every event is kept in :attr:`events`.
-    """
-
-    def __init__(self, exe: str, profile: Path):
-        to_browser_r, self._w = os.pipe()
-        self._r, from_browser_w = os.pipe()
-        # The browser reads fd 3 and writes fd 4: a small Python moves the pipes there.
-        fds = (
-            "import os, sys; r, w = os.dup(int(sys.argv[1])), os.dup(int(sys.argv[2])); "
-            "os.dup2(r, 3); os.dup2(w, 4); os.set_inheritable(3, True); os.set_inheritable(4, True); "
-            "os.execv(sys.argv[3], sys.argv[3:])"
-        )
-        self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-c",
-                fds,
-                str(to_browser_r),
-                str(from_browser_w),
-                exe,
-                "--remote-debugging-pipe",
-                *report_pdf._QUIET,
-                f"--user-data-dir={profile}",
-                "about:blank",
-            ],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            pass_fds=(to_browser_r, from_browser_w),
-            start_new_session=True,
-            env={**os.environ, "HOME": str(profile)},
-        )
-        os.close(to_browser_r)
-        os.close(from_browser_w)
-        self._buf = b""
-        self._id = 0
-        self.events: list[dict] = []
-
-    def _read(self, deadline: float) -> dict:
-        while b"\0" not in self._buf:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise TimeoutError("the browser did not answer in time")
-            if select.select([self._r], [], [], left)[0]:
-                chunk = os.read(self._r, 1 << 20)
-                if not chunk:
-                    raise EOFError("the browser closed its pipe")
-                self._buf += chunk
-        message, self._buf = self._buf.split(b"\0", 1)
-        return json.loads(message)
-
-    def send(
-        self,
-        method: str,
-        params: dict | None = None,
-        session: str | None = None,
-        timeout: float = 60.0,
-    ) -> dict:
-        self._id += 1
-        message = {"id": self._id, "method": method, "params": params or {}}
-        if session:
-            message["sessionId"] = session
-        os.write(self._w, json.dumps(message).encode() + b"\0")
-        deadline = time.monotonic() + timeout
-        while True:
-            answer = self._read(deadline)
-            if answer.get("id") == self._id:
-                if "error" in answer:
-                    raise RuntimeError(f"{method}: {answer['error']}")
-                return answer["result"]
-            self.events.append(answer)
-
-    def wait_for(self, method: str, session: str, timeout: float = 60.0) -> dict:
-        deadline = time.monotonic() + timeout
-        seen = len(self.events)
-        for event in self.events[:seen]:
-            if event.get("method") == method and event.get("sessionId") == session:
-                return event
-        while True:
-            event = self._read(deadline)
-            self.events.append(event)
-            if event.get("method") == method and event.get("sessionId") == session:
-                return event
-
-    def open(self, url: str) -> str:
-        """A new tab showing ``url`` (loaded); its session id."""
-        target = self.send("Target.createTarget", {"url": "about:blank"})["targetId"]
-        session = self.send("Target.attachToTarget", {"targetId": target, "flatten": True})[
-            "sessionId"
-        ]
-        for domain in ("Page", "Network", "Runtime", "Log"):
-            self.send(f"{domain}.enable", session=session)
-        self.send(
-            "Emulation.setDeviceMetricsOverride",
-            {"width": 1200, "height": 900, "deviceScaleFactor": 1, "mobile": False},
-            session=session,
-        )
-        self.send("Page.navigate", {"url": url}, session=session)
-        self.wait_for("Page.loadEventFired", session)
-        return session
-
-    def close(self) -> None:
-        try:
-            self.send("Browser.close", timeout=10)
-            self.proc.wait(10)
-        except Exception:  # a browser that does not close is stopped
-            os.killpg(self.proc.pid, 9)
-            self.proc.wait()
-        finally:
-            os.close(self._w)
-            os.close(self._r)
-
-
-def page_problems(browser: Chromium, session: str, url: str) -> list[str]:
-    """Console errors, uncaught exceptions, and requests for anything but the page itself."""
-    problems = []
-    for e in browser.events:
-        if e.get("sessionId") != session:
-            continue
-        method, params = e.get("method"), e.get("params", {})
-        if method == "Network.requestWillBeSent":
-            requested = params["request"]["url"]
-            if requested != url and not requested.startswith("data:"):
-                problems.append(f"request: {requested}")
-        elif method == "Runtime.exceptionThrown":
-            problems.append(f"exception: {params['exceptionDetails'].get('text')}")
-        elif method == "Runtime.consoleAPICalled" and params.get("type") in ("error", "warning"):
-            problems.append(f"console {params['type']}: {params.get('args')}")
-        elif method == "Log.entryAdded" and params["entry"].get("level") in ("error", "warning"):
-            problems.append(f"log: {params['entry'].get('text')}")
-    return problems
-
-
-def pdf_pages(pdf: bytes) -> int:
-    """Pages of a PDF: its page objects, which must agree with its page tree's count."""
-    objects = len(re.findall(rb"/Type\s*/Page(?![a-zA-Z])", pdf))
-    counts = [int(c) for c in re.findall(rb"/Type\s*/Pages\b[^>]*?/Count\s+(\d+)", pdf)]
-    counts += [int(c) for c in re.findall(rb"/Count\s+(\d+)[^>]*?/Type\s*/Pages\b", pdf)]
-    assert counts and max(counts) == objects, (objects, counts)
-    return objects
+def test_a_missing_browser_skips_the_browser_tests_unless_ci_requires_them(monkeypatch, tmp_path):
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.delenv("SIMULATE_REQUIRE_BROWSER", raising=False)
+    with pytest.raises(pytest.skip.Exception, match="apt-get install chromium"):
+        browser_or_skip()
+    monkeypatch.setenv("SIMULATE_REQUIRE_BROWSER", "1")
+    with pytest.raises(pytest.fail.Exception, match="SIMULATE_REQUIRE_BROWSER=1 requires"):
+        browser_or_skip()
 
 
 PAPER = {"A4": (8.27, 11.69), "Letter": (8.5, 11.0)}
@@ -677,31 +569,6 @@ def test_the_problem_check_sees_a_request_and_a_console_error(browser, tmp_path)
     assert any("broken" in p for p in problems), problems
 
 
-@pytest.mark.parametrize(
-    "case",
-    [
-        {},
-        {
-            **LINES_12,
-            "n_inputs": 20,
-            "horizon_months": 606,
-            "comparison": "overlay",
-            "name": "A very long programme name: " + "omnichannel platform " * 6 + MARKUP,
-            "currency": "EUR",
-        },
-    ],
-    ids=["example", "awkward"],
-)
-def test_a_browser_shows_the_page_on_at_most_two_pages(browser, tmp_path, case, svgs):
-    data = make_data(**case)
-    seen = _look(browser, tmp_path, data, svgs if not case else None)
-    assert seen["problems"] == []
-    expected = format_probability(data["summary"]["probabilities"]["npv_positive"])
-    assert seen["headline"] == expected
-    assert seen["pages"]["A4"] <= 2 and seen["pages"]["Letter"] <= 2, seen["pages"]
-    assert (tmp_path / "screenshot.png").stat().st_size > 10_000
-
-
 def test_write_pdf_prints_the_page_with_the_real_browser(tmp_path, svgs, monkeypatch):
     browser_or_skip()
     from simulate.report import html as report_html
@@ -711,3 +578,114 @@ def test_write_pdf_prints_the_page_with_the_real_browser(tmp_path, svgs, monkeyp
     pdf = report_pdf.write_pdf(html, tmp_path / "report.pdf")
     assert 1 <= pdf_pages(pdf.read_bytes()) <= 2
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report.html", "report.pdf"]
+
+
+# -- real runs: the example configs and awkward ones ----------------------------------------------
+
+CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
+AWKWARD = {
+    "never_pays_back": NEVER_PAYS_BACK,
+    "no_benefits": NO_BENEFITS,
+    "many_inputs": many_inputs(),  # EUR, 20 inputs, 594 months, a fat tail, markup in names
+}
+REAL = ["omnichannel", "overlay", "scenarios", *AWKWARD]
+
+
+def _real_data(case: str, folder: Path) -> dict:
+    """report_data of a real run of ``case`` (small: the page, not the precision, is tested)."""
+    options = RunOptions(trials=3000, seed=20240601, figures=False)
+    if case == "overlay":
+        overlay = load_overlay(CONFIG_DIR / "overlays" / "cfo_review.yaml")
+        result, report = overlay_analysis(str(CONFIG_DIR / "contact_center_aht.yaml"), overlay,
+                                          options)  # fmt: skip
+        return pack_data(result, comparison=report)
+    if case == "scenarios":
+        path = CONFIG_DIR / "contact_center_aht.yaml"
+        names = [None, *simulate.load_config(path).scenarios]
+        runs = [simulate.run(simulate.load_config(path, scenario=n), trials=3000, seed=7)
+                for n in names]  # fmt: skip
+        rows = scenario_comparisons([PairedRun.of(r) for r in runs])
+        return pack_data(runs[0], comparison=rows)
+    if case in AWKWARD:
+        path = folder / f"{case}.yaml"
+        path.write_text(AWKWARD[case], encoding="utf-8")
+    else:
+        path = CONFIG_DIR / f"{case}.yaml"
+    model = simulate.load_config(path)
+    result = simulate.run(model, trials=3000, seed=20240601, keep_inputs=True)
+    sens = None
+    if case == "omnichannel":  # the drivers' rank correlation, break-even and EVPPI
+        sens = analyze(model, result, methods=("rank", "breakeven", "voi"), warn=False)
+    return pack_data(result, sensitivity=sens)
+
+
+@pytest.fixture(scope="module")
+def real(tmp_path_factory):
+    """The report data of each real case, made once on first use."""
+    made: dict[str, tuple[dict, dict]] = {}
+    folder = tmp_path_factory.mktemp("configs")
+
+    def get(case: str) -> tuple[dict, dict]:
+        if case not in made:
+            data = json.loads(dumps(_real_data(case, folder)))  # as report_data.json holds it
+            made[case] = (data, report_svgs(data))
+        return made[case]
+
+    return get
+
+
+@pytest.mark.parametrize("case", REAL)
+def test_a_real_run_s_page(real, case):
+    data, svgs = real(case)
+    text, page = page_of(data, svgs)
+    s = data["summary"]
+    assert page.text("figure-npv_positive").startswith(
+        f"P(NPV > 0) {format_probability(s['probabilities']['npv_positive'])}"
+    )
+    rows = _tei_rows(page)
+    cur = s["currency"]
+    for row in data["tei"]["rows"]:
+        sign = -1.0 if row["kind"] in ("cost", "total_costs") else 1.0
+        pv = row["cells"][-1]["p50"] * sign
+        text_pv = format_money(abs(pv), cur)
+        assert rows[row["name"]][-3].split(" | ")[0] == (f"({text_pv})" if pv < 0 else text_pv)
+    register = page.text("assumptions")
+    assert all(a["name"] in register for a in data["assumptions"])
+    assert external_references(text) == [] and "<script" not in text.lower()
+    assert len(page.ids) == len(set(page.ids))
+    assert {"npv", "payback", "cashflow", "waterfall"} <= set(svgs)
+    if data["comparison"]:
+        for row in data["comparison"]["rows"]:
+            assert format_probability(row["p_a_beats_b"]) in page.text("comparison")
+
+
+@pytest.mark.parametrize("case", REAL)
+def test_a_browser_shows_a_real_page_on_at_most_two_pages(browser, tmp_path, real, case):
+    data, svgs = real(case)
+    seen = _look(browser, tmp_path, data, svgs)
+    assert seen["problems"] == []
+    # the headline figure on the page is summary.json's, as the terminal writes it
+    summary = json.loads(dumps(data["summary"]))
+    assert seen["headline"] == format_probability(summary["probabilities"]["npv_positive"])
+    assert seen["pages"]["A4"] <= 2 and seen["pages"]["Letter"] <= 2, seen["pages"]
+    assert (tmp_path / "screenshot.png").stat().st_size > 10_000
+
+
+def test_from_a_result_folder_the_page_s_headline_is_summary_json_s(browser, tmp_path):
+    """The files as a run leaves them: summary.json and report_data.json, read back."""
+    config = CONFIG_DIR / "contact_center_aht.yaml"
+    argv = ["run", str(config), "--trials", "3000", "--seed", "11", "--no-figures", "--quiet",
+            "--out", str(tmp_path)]  # fmt: skip
+    assert main(argv) == 0
+    folder = tmp_path / "contact_center_aht"
+    html = write_html(folder, read_pack_data(folder))
+    session = browser.open(html.as_uri())
+    shown = browser.send(
+        "Runtime.evaluate",
+        {"expression": "document.querySelector('#figure-npv_positive .value').textContent",
+         "returnByValue": True},
+        session=session,
+    )["result"]["value"]  # fmt: skip
+    summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+    assert shown == format_probability(summary["probabilities"]["npv_positive"])
+    assert page_problems(browser, session, html.as_uri()) == []

@@ -9,12 +9,14 @@ tail, comparisons, names that Excel or XML would misread.
 from __future__ import annotations
 
 import csv
+import gc
 import itertools
 import math
 import os
 import re
 import shutil
 import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -141,8 +143,7 @@ def test_summary_uses_the_precision_block_when_the_run_has_one(eur):
         assert ws.cell(row, cols["Interval from"]).value == figures[key]["method"]
 
 
-def test_summary_statistics_table_is_every_metric_of_summary_json(usd):
-    data, book = usd
+def _statistics_checks(data, book):
     ws = book["Summary"]
     head, cols = _header(ws, "Output")
     labels = {
@@ -160,6 +161,14 @@ def test_summary_statistics_table_is_every_metric_of_summary_json(usd):
         for stat in ("mean", "sd", "p5", "p10", "p25", "p50", "p75", "p90", "p95"):
             column = cols["Mean" if stat == "mean" else "SD" if stat == "sd" else stat.upper()]
             assert _close(ws.cell(head + offset, column).value, stats[stat]), (label, stat)
+    rows = _rows(ws)
+    probabilities = data["summary"]["probabilities"]
+    assert _close(ws.cell(rows["P(NPV > 0)"], 2).value, probabilities["npv_positive"])
+    assert _close(ws.cell(rows["NPV mean"], 2).value, data["summary"]["metrics"]["npv"]["mean"])
+
+
+def test_summary_statistics_table_is_every_metric_of_summary_json(usd):
+    _statistics_checks(*usd)
 
 
 def _cash_flow_checks(data, book):
@@ -244,8 +253,7 @@ def _levels_interp(grid, percent):
     return None if not np.isfinite(value) else float(value)
 
 
-def test_percentiles_are_summary_json_where_it_has_them_else_the_quantile_grid(usd):
-    data, book = usd
+def _percentile_checks(data, book):
     ws = book["Percentiles"]
     head, cols = _header(ws, "Percentile")
     charts, metrics = data["charts"], data["summary"]["metrics"]
@@ -257,10 +265,15 @@ def test_percentiles_are_summary_json_where_it_has_them_else_the_quantile_grid(u
             if p in (5, 10, 25, 50, 75, 90, 95):
                 expected, source = metrics[key][f"p{p}"], "summary.json"
             else:
-                expected, source = _levels_interp(grid, p), "quantile grid"
+                expected, source = (_levels_interp(grid, p) if grid else None), "quantile grid"
             assert _close(ws.cell(row, cols[label]).value, expected), (key, p)
             if expected is not None:
                 assert ws.cell(row, cols[f"{label} from"]).value == source
+    return ws, head, cols
+
+
+def test_percentiles_are_summary_json_where_it_has_them_else_the_quantile_grid(usd):
+    ws, head, cols = _percentile_checks(*usd)
     # roi_quantiles begins with nulls: P1 of ROI needs them, so it is empty, not invented.
     assert ws.cell(head + 1, cols["ROI"]).value is None
     assert ws.cell(head + 1, cols["ROI from"]).value is None
@@ -350,14 +363,19 @@ def test_scenarios_sheet_is_the_paired_comparison(tmp_path, kind):
         assert _close(ws.cell(row, cols["P(A beats B)"]).value, r["p_a_beats_b"])
         for stat, label in (("p10", "NPV difference A - B: P10"), ("p50", "P50"), ("mean", "Mean")):
             assert _close(ws.cell(row, cols[label]).value, r["diff"][stat])
+        assert ws.cell(row, cols["Note"]).value == (r.get("note") or None)
     texts = [c.value for c in ws["A"]]
     if kind == "overlay":
-        start = texts.index("path") + 1
-        for i, r in enumerate(data["comparison"]["attribution"]):
-            assert ws.cell(start + 1 + i, 1).value == r["path"]
-            assert _close(ws.cell(start + 1 + i, 3).value, r["npv_p50"])
+        start = texts.index("Override") + 1  # the header's row number
+        assert texts[start - 2] == data["comparison"]["attribution_method"]
+        head = {ws.cell(start, c).value: c for c in range(1, 6)}
+        for i, r in enumerate(data["comparison"]["attribution"], start=start + 1):
+            assert ws.cell(i, 1).value == r["path"]
+            assert _close(ws.cell(i, head["Change in NPV P50"]).value, r["npv_p50"])
+            assert _close(ws.cell(i, head["Change in P(NPV > 0)"]).value, r["prob_npv_positive"])
+            assert ws.cell(i, head["Note"]).value == r["note"]
     else:
-        assert "path" not in texts
+        assert "Override" not in texts
 
 
 def test_provenance_keeps_the_seed_exactly_as_text(usd):
@@ -440,20 +458,27 @@ def _all_cells(book):
             yield from row
 
 
+def _clean_cells_checks(path: Path, book) -> None:
+    """Numbers and strings only: no error, formula, NaN or infinity anywhere."""
+    for cell in _all_cells(book):
+        assert cell.data_type in ("n", "s"), (cell.coordinate, cell.data_type)
+        if isinstance(cell.value, str):
+            assert cell.value not in ERRORS
+        if isinstance(cell.value, float):
+            assert math.isfinite(cell.value)
+    with zipfile.ZipFile(path) as z:
+        for name in z.namelist():
+            if name.startswith("xl/worksheets/"):
+                assert not re.search(rb"<f[ >]", z.read(name)), name
+
+
 def test_no_formulas_no_error_cells_no_nan(eur, tmp_path):
-    for data in (eur[0], pack(never_pays_back=True, huge_tail=True, comparison="scenarios")):
-        folder = tmp_path / str(id(data))
+    for i, data in enumerate(
+        (eur[0], pack(never_pays_back=True, huge_tail=True, comparison="scenarios"))
+    ):
+        folder = tmp_path / str(i)
         book = _write(folder, data, trials=trials_columns(30))
-        for cell in _all_cells(book):
-            assert cell.data_type in ("n", "s"), (cell.coordinate, cell.data_type)
-            if isinstance(cell.value, str):
-                assert cell.value not in ERRORS
-            if isinstance(cell.value, float):
-                assert math.isfinite(cell.value)
-        with zipfile.ZipFile(folder / "report.xlsx") as z:
-            for name in z.namelist():
-                if name.startswith("xl/worksheets/"):
-                    assert not re.search(rb"<f[ >]", z.read(name)), name
+        _clean_cells_checks(folder / "report.xlsx", book)
 
 
 def test_a_project_that_never_pays_back_leaves_payback_cells_empty(tmp_path):
@@ -501,10 +526,23 @@ def test_unprintable_characters_in_text_become_replacement_characters(tmp_path):
     assert book["Summary"]["A1"].value == "a\ufffdb\ufffdc\ufffdd\ufffde\tf"
 
 
+def test_text_beyond_excel_cell_limit_is_cut_with_an_ellipsis(tmp_path):
+    data = pack()
+    data["assumptions"][0]["note"] = "n" * 40_000
+    ws = _write(tmp_path, data)["Assumptions"]
+    _, cols = _header(ws, "Input")
+    note = ws.cell(_rows(ws)[data["assumptions"][0]["name"]], cols["Note"]).value
+    assert len(note) == 32_767 and note.endswith("…")
+
+
 # -- Trials ----------------------------------------------------------------------------------
 
 
-def test_trials_sheet_holds_every_value_and_empty_cells_for_nan_and_inf(tmp_path):
+@pytest.mark.parametrize("chunk", [8192, 7])  # 7: chunks of rows that end mid-sheet
+def test_trials_sheet_holds_every_value_and_empty_cells_for_nan_and_inf(
+    tmp_path, monkeypatch, chunk
+):
+    monkeypatch.setattr(xlsx_module, "_TRIAL_CHUNK", chunk)
     columns = trials_columns(200)
     ws = _write(tmp_path, pack(), trials=columns)["Trials"]
     names = list(columns)
@@ -557,8 +595,12 @@ def test_the_workbook_is_written_atomically_and_nothing_else_is_left(tmp_path, m
         raise RuntimeError("disk on fire")
 
     monkeypatch.setattr(xlsx_module, "scenarios_sheet", broken)
+    unraisable = []
+    monkeypatch.setattr(sys, "unraisablehook", unraisable.append)
     with pytest.raises(RuntimeError):
         write_xlsx(tmp_path, pack(currency="EUR", comparison="scenarios"))
+    gc.collect()  # a scratch file left open would warn now (ResourceWarning, an error here)
+    assert not unraisable, [u.exc_value for u in unraisable]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report.xlsx"]
     assert (tmp_path / "report.xlsx").read_bytes() == before
 
@@ -629,6 +671,65 @@ def test_bins_cover_the_grid_once_and_never_straddle_zero(values, scale):
             lo is None and hi is None
         )
     assert len(bins) <= 2 * 30 + 6
+
+
+# -- real runs: pack_data of simulate.run, through report_data.json's JSON -----------------------
+
+_AHT = Path(__file__).resolve().parent.parent / "configs" / "contact_center_aht.yaml"
+_NEVER = """
+name: '=1+2 <script>alert(1)</script> never pays back'
+currency: GBP
+horizon_months: 24
+priors:
+  seconds_saved: {dist: pert, min: 1, mode: 2, max: 4}
+benefits:
+  - {type: handle_time, contacts_per_month: 1000, seconds_saved: seconds_saved, cost_per_hour: 40}
+costs:
+  - {type: one_time, amount: 2000000, scale: {dist: pert, min: 0.95, mode: 1.05, max: 1.6}}
+"""
+
+
+def _real_config(tmp_path: Path, case: str) -> Path:
+    if case == "example":
+        return _AHT
+    text = _AHT.read_text(encoding="utf-8")
+    if case == "eur-600-months":
+        text = text.replace("currency: USD", "currency: EUR").replace(
+            "horizon_months: 36", "horizon_months: 600"
+        )
+    else:
+        text = _NEVER
+    path = tmp_path / f"{case}.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("case", ["example", "eur-600-months", "never-pays-back"])
+def test_a_real_run_audits_against_its_report_data(tmp_path, case):
+    import json
+
+    import simulate
+    from simulate.files import dumps
+    from simulate.report.data import pack_data
+
+    model = simulate.load_config(_real_config(tmp_path, case))
+    result = simulate.run(model, trials=2000, seed=11)
+    data = json.loads(dumps(pack_data(result)))  # as report_data.json holds it
+    folder = tmp_path / "out"
+    book = _write(folder, data)
+    _statistics_checks(data, book)
+    _cash_flow_checks(data, book)
+    _percentile_checks(data, book)
+    _clean_cells_checks(folder / "report.xlsx", book)
+    assert book["Summary"]["A1"].value == model.name
+    prefix = {"example": "$", "eur-600-months": "€", "never-pays-back": "£"}[case]
+    assert (
+        book["Summary"]
+        .cell(_rows(book["Summary"])["NPV mean"], 2)
+        .number_format.startswith(f'"{prefix}"')
+    )
+    registered = [book["Assumptions"].cell(r, 1).value for r in range(1, 40)]
+    assert all(item["name"] in registered for item in data["assumptions"])
 
 
 # -- a second opinion: LibreOffice --------------------------------------------------------------

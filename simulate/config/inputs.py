@@ -32,7 +32,8 @@ from .numbers import (
     number_problem,
     percent_hint,
 )
-from .priors import Prior, parse_prior
+from .priors import U_EPS, Prior, parse_prior
+from .priors.base import EDGE_LEVELS, computes
 from .priors.parse import PRIOR_EXAMPLE
 from .schema import FieldSpec
 from .support import Support
@@ -45,9 +46,9 @@ _EXAMPLES = {
     "amount": ("12", "{dist: triangular, min: 1, mode: 2, max: 4}"),
     "fraction": ("0.05", PRIOR_EXAMPLE),
 }
-# The sampler draws every prior at uniforms within [U_TAIL, 1 - U_TAIL] (sampling.py's
-# _U_EPS), so an unbounded prior's draws lie between its quantiles there.
-U_TAIL = 2.0**-53
+# The sampler draws every prior at uniforms within [U_TAIL, 1 - U_TAIL] (priors.U_EPS,
+# as sampling.py does), so an unbounded prior's draws lie between its quantiles there.
+U_TAIL = U_EPS
 
 
 def _constant(value: float) -> tuple[Ref, Support]:
@@ -264,18 +265,18 @@ def _reach(prior: Prior) -> tuple[float, float]:
 
     A bounded end is the support's own; an unbounded one is the quantile at
     the sampler's most extreme uniform. A prior cannot be drawn when its
-    quantiles there are not finite or fall outside its own support (its
-    parameters are beyond the float arithmetic of its quantile function).
+    quantiles there (and its median) are not finite or fall outside its own
+    support (:func:`~.priors.base.computes`, which the readers of
+    ``priors/params.py`` ask first, naming the parameter; this is the net
+    behind them, for every distribution).
     """
     support = prior.support()
     try:
+        if not computes(prior):
+            return math.nan, math.nan
         with np.errstate(all="ignore"):
-            q = np.asarray(prior.ppf(np.array([U_TAIL, 0.5, 1.0 - U_TAIL])), dtype=float)
+            q = np.asarray(prior.ppf(EDGE_LEVELS), dtype=float)
     except (ArithmeticError, ValueError):
-        return math.nan, math.nan
-    if q.shape != (3,) or not np.isfinite(q).all():
-        return math.nan, math.nan
-    if q.min() < support.lo or q.max() > support.hi:
         return math.nan, math.nan
     lo = support.lo if math.isfinite(support.lo) else float(q[0])
     hi = support.hi if math.isfinite(support.hi) else float(q[2])

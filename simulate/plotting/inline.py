@@ -12,6 +12,7 @@ never share an id.
 from __future__ import annotations
 
 import io
+import itertools
 import re
 from collections.abc import Callable
 
@@ -19,10 +20,12 @@ import matplotlib as mpl
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator, MultipleLocator
 
 from ._frame import RC_LOCK
+from ._layout import renderer_of
 
-__all__ = ["inline_svg", "svg_element"]
+__all__ = ["inline_svg", "svg_element", "thin_crowded_ticks"]
 
 _SVG_RC = {"svg.fonttype": "none", "svg.hashsalt": "simulate-inline"}
 _GENERIC = ("sans-serif", "serif", "monospace", "system-ui")
@@ -34,8 +37,43 @@ def inline_svg(
     """Call ``draw(ax)`` on a new ``size`` (inches) figure; return it as :func:`svg_element`."""
     fig = Figure(figsize=size, layout="constrained")
     FigureCanvasAgg(fig)
-    draw(fig.add_subplot())
+    ax = fig.add_subplot()
+    draw(ax)
+    thin_crowded_ticks(ax)
     return svg_element(fig, prefix, label)
+
+
+_TICK_GAP_PX = 6.0
+
+
+def _crowded(labels, renderer) -> bool:
+    boxes = sorted(
+        (t.get_window_extent(renderer) for t in labels if t.get_text()), key=lambda b: b.x0
+    )
+    return any(b.x0 - a.x1 < _TICK_GAP_PX for a, b in itertools.pairwise(boxes))
+
+
+def thin_crowded_ticks(ax: Axes) -> None:
+    """Fewer x ticks where their labels touch, as wide labels do on a small chart.
+
+    The house charts choose their ticks for a 10-inch figure; drawn smaller,
+    labels such as ``−$1.9995M`` (or months every 3) can run together. A
+    "nice number" locator gets fewer bins, a month locator a step twice as long.
+    """
+    locator = ax.xaxis.get_major_locator()
+    renderer = renderer_of(ax.get_figure(root=True))
+    for nbins in (6, 5, 4, 3, 2):
+        if not _crowded(ax.xaxis.get_majorticklabels(), renderer):
+            return
+        if isinstance(locator, MaxNLocator):
+            locator.set_params(nbins=nbins)
+        elif isinstance(locator, MultipleLocator):
+            ticks = ax.get_xticks()
+            if len(ticks) < 2:
+                return
+            locator.set_params(base=2 * float(ticks[1] - ticks[0]))
+        else:
+            return
 
 
 def _with_generic_font(match: re.Match) -> str:

@@ -27,7 +27,7 @@ from ..config import Model
 from ..config.schema import AMOUNT, BENEFIT_TYPES, COST_TYPES, MONTHS
 from ..engine import Result
 from ..errors import ConfigError, Problem
-from ..files import plain_numbers, write_json
+from ..files import write_json
 from ..sampling import DEFAULT_CHUNK
 from .tei import tei_table
 from .words import distribution_words, headline_sentence
@@ -114,7 +114,7 @@ def pack_data(
         "charts": chart_data(result),
     }
     data["headline"]["sentence"] = headline_sentence(data)
-    return plain_numbers(data)
+    return data
 
 
 def _quartet(stats: Mapping[str, Any]) -> dict[str, Any]:
@@ -245,6 +245,7 @@ def comparison_block(comparison: Any) -> dict[str, Any] | None:
                     "a": name,
                     "b": "as written",
                     "p_a_beats_b": paired["prob_a_above_b"],
+                    "p_b_beats_a": paired["prob_b_above_a"],
                     "diff": _diff(paired),
                     "paired": True,
                     "note": "",
@@ -258,6 +259,7 @@ def comparison_block(comparison: Any) -> dict[str, Any] | None:
             "a": row["a"] or "as written",
             "b": row["b"] or "as written",
             "p_a_beats_b": row.get("prob_a_above_b"),
+            "p_b_beats_a": row.get("prob_b_above_a"),
             "diff": _diff(row),
             "paired": row.get("paired", True),
             "note": row.get("note", ""),

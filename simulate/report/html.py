@@ -23,8 +23,6 @@ from .page import page_view
 __all__ = ["TEMPLATE", "render_html", "write_html"]
 
 TEMPLATE = "report.html.j2"
-# Charts of the page, in order (the ROI histogram says little the NPV one does not).
-PAGE_CHARTS = ("npv", "payback", "cashflow", "tornado", "waterfall", "comparison")
 
 
 def _environment() -> jinja2.Environment:
@@ -46,7 +44,7 @@ def render_html(data: Mapping[str, Any], svgs: Mapping[str, str] | None = None) 
         svgs = report_svgs(data)
     view = page_view(data)
     # The SVG comes from matplotlib, which escapes every text it writes: it is markup.
-    charts = [(key, key in WIDE, Markup(svgs[key])) for key in PAGE_CHARTS if key in svgs]
+    charts = [(key, key in WIDE, Markup(svg)) for key, svg in svgs.items()]
     return _environment().get_template(TEMPLATE).render(**view, charts=charts)
 
 

@@ -9,6 +9,7 @@ decides nothing about markup. Numbers become text through
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import partial
 from typing import Any
 
 from ..format import (
@@ -147,13 +148,17 @@ def _figures(summary: Mapping[str, Any]) -> list[dict[str, str]]:
 # --- the TEI table ----------------------------------------------------------------------------
 
 
-def _cell(cell: Mapping[str, Any] | None, currency: str, sign: float) -> dict[str, str]:
+_NA = {"median": "n/a", "range": "", "mean": "", "zero": False}
+
+
+def _cell(cell: Mapping[str, Any] | None, currency: str, sign: float) -> dict[str, Any]:
     """A TEI cell: the median; the P10-P90 range beneath; the mean where it differs materially."""
     if not cell or cell.get("p50") is None:
-        return {"median": "n/a", "range": "", "mean": ""}
+        return dict(_NA)
     p10, p50, p90 = (cell[k] for k in ("p10", "p50", "p90"))
     width = abs(p90 - p10)
     out = {"median": _accounting(sign * p50, currency), "range": "", "mean": ""}
+    out["zero"] = width == 0 and p50 == 0  # nothing in this cell, in any trial
     if width > 0:  # P10 first: for a cost, the smaller cost
         out["range"] = f"{_accounting(sign * p10, currency)} to {_accounting(sign * p90, currency)}"
     mean = cell.get("mean")
@@ -181,8 +186,10 @@ def _grouped_cell(row: Mapping[str, Any], idx: list[int], currency: str, sign: f
     """Several years in one cell: the sum of their means (a sum of medians means nothing)."""
     means = [row["cells"][i].get("mean") for i in idx]
     if any(v is None for v in means):
-        return {"median": "n/a", "range": "", "mean": ""}
-    return {"median": _accounting(sign * sum(means), currency), "range": "sum of means", "mean": ""}
+        return dict(_NA)
+    total = sign * sum(means)
+    text = _accounting(total, currency)
+    return {"median": text, "range": "sum of means", "mean": "", "zero": total == 0}
 
 
 _ROW_CLASS = {
@@ -195,12 +202,13 @@ _ROW_CLASS = {
 
 
 def _adjustment(row: Mapping[str, Any]) -> str:
-    """The implied risk adjustment, where the deterministic present value makes it meaningful."""
+    """The implied risk adjustment (null where the deterministic PV is 0), to a tenth of a percent.
+
+    Above 0 is worse than the plan: benefits and net below it (measured
+    against its size, so a negative plan works too), costs above it.
+    """
     value = row.get("risk_adjustment")
-    det = row["deterministic"][-1] if row.get("deterministic") else None
-    if value is None or det is None or det <= 0:
-        return "n/a"
-    return format_percent(value, sig=2)
+    return "n/a" if value is None else format_percent(round(value, 3))
 
 
 def tei_view(tei: Mapping[str, Any], currency: str, horizon_months: int) -> dict[str, Any]:
@@ -273,19 +281,24 @@ def _returns(tei: Mapping[str, Any], currency: str, horizon: int) -> list[dict[s
 # --- assumptions, drivers, comparison, provenance ------------------------------------------
 
 
-def _assumptions(rows: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
-    """The register, largest tornado swing first, then the unranked in config order."""
+def _assumptions(rows: Sequence[Mapping[str, Any]], currency: str) -> dict[str, Any]:
+    """The register, largest tornado swing first, then the unranked in config order.
+
+    An input whose unit is the currency (a cost per contact, a licence) is
+    written as money; any other as a number (its unit is in its distribution).
+    """
     ordered = sorted(rows, key=lambda r: (r.get("rank") is None, r.get("rank") or 0))
     out = []
     for r in ordered:
+        value = partial(_money, currency=currency) if r.get("unit") == currency else _num
         out.append(
             {
                 "rank": "" if r.get("rank") is None else str(r["rank"]),
                 "name": r["name"],
                 "distribution": r.get("distribution") or "",
-                "p10": _num(r.get("p10")),
-                "p50": _num(r.get("p50")),
-                "p90": _num(r.get("p90")),
+                "p10": value(r.get("p10")),
+                "p50": value(r.get("p50")),
+                "p90": value(r.get("p90")),
                 "source": r.get("source") or "",
                 "note": r.get("note") or "",
                 "unused": not r.get("used_by"),
@@ -327,7 +340,11 @@ def _drivers(drivers: Mapping[str, Any] | None, currency: str, top: int = 8) -> 
 
 
 def _breakeven(rows: Sequence[Mapping[str, Any]]) -> list[str]:
-    """Each input's break-even in words; the inputs with none in range, grouped."""
+    """Each input's break-even in words; the inputs with none in range, in one line per kind.
+
+    "none within range: NPV stays positive from 0.02 to 0.12" differs only in
+    its range from input to input: they are grouped by the words before it.
+    """
     found = [
         f"{r['input']}: {r['note']} (base case {format_number(r['base_value'], sig=4)})."
         for r in rows
@@ -336,32 +353,39 @@ def _breakeven(rows: Sequence[Mapping[str, Any]]) -> list[str]:
     none: dict[str, list[str]] = {}
     for r in rows:
         if r.get("value") is None:
-            none.setdefault(r.get("note") or "no break-even in range", []).append(r["input"])
-    return found + [f"{', '.join(names)}: {note}." for note, names in none.items()]
+            kind = (r.get("note") or "no break-even in range").split(" from ")[0]
+            none.setdefault(kind, []).append(r["input"])
+    grouped = [f"{kind[:1].upper()}{kind[1:]} for {_names(names)}." for kind, names in none.items()]
+    return found + grouped
+
+
+def _names(names: Sequence[str]) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 def _voi(voi: Mapping[str, Any] | None, currency: str) -> dict[str, Any] | None:
-    """EVPI and the EVPPI of each input: what a pilot measuring it is worth."""
+    """EVPI, and the EVPPI of each input above the noise: what a pilot measuring it is worth."""
     if not voi:
         return None
     noise = 2.0 * (voi.get("noise_floor") or 0.0)
-    pilots = []
-    for r in voi.get("evppi") or ():
-        worth = r["value"] > noise and r.get("above_noise", True)
-        pilots.append(
-            {
+    pilots, idle = [], []
+    for r in sorted(voi.get("evppi") or (), key=lambda r: -r["value"]):
+        if r["value"] > noise and r.get("above_noise", True):
+            share = r.get("share_of_evpi")
+            pilots.append({
                 "input": r["input"],
-                "value": format_money(r["value"], currency) if worth else "~0 (noise)",
-                "share": format_percent(r["share_of_evpi"], sig=2)
-                if worth and r.get("share_of_evpi") is not None
-                else "",
-            }
-        )
+                "value": format_money(r["value"], currency),
+                "share": "" if share is None else format_percent(share, sig=2),
+            })  # fmt: skip
+        else:
+            idle.append(r["input"])
     return {
         "evpi": format_money(voi["evpi"], currency),
         "decision": voi.get("decision_now") or "",
         "expected": _money(voi.get("expected_npv"), currency),
         "pilots": pilots,
+        "idle": _names(idle) if idle else "",
+        "noise": format_money(noise, currency) if noise > 0 else "",
     }
 
 
@@ -407,12 +431,15 @@ def _comparison(comp: Mapping[str, Any] | None, currency: str) -> dict[str, Any]
                 "p50": _money(diff.get("p50"), currency),
                 "p90": _money(diff.get("p90"), currency),
                 "mean": _money(diff.get("mean"), currency),
+                # runs that do not share their draws are not compared
+                "note": "" if r.get("paired", True) else (r.get("note") or "not paired"),
             }
         )
     return {
         "kind": comp.get("kind", ""),
         "rows": rows,
         "attribution": _attribution(comp.get("attribution"), currency),
+        "method": comp.get("attribution_method") or "",
     }
 
 
@@ -460,7 +487,7 @@ def page_view(data: Mapping[str, Any]) -> dict[str, Any]:
         f"{format_discount_rate(s['discount_rate'])} discount rate · {cur}",
         "figures": _figures(s),
         "tei": tei_view(data["tei"], cur, s["horizon_months"]),
-        "assumptions": _assumptions(data.get("assumptions") or ()),
+        "assumptions": _assumptions(data.get("assumptions") or (), cur),
         "drivers": _drivers(data.get("drivers"), cur),
         "comparison": _comparison(data.get("comparison"), cur),
         "provenance": _provenance(data),

@@ -18,7 +18,7 @@ from pathlib import Path
 from ..errors import ConfigError, Problem
 from ..files import replacing
 
-__all__ = ["BROWSERS", "TIMEOUT_S", "ReportError", "find_browser", "write_pdf"]
+__all__ = ["BROWSERS", "QUIET_FLAGS", "TIMEOUT_S", "ReportError", "find_browser", "write_pdf"]
 
 # Names of a Chromium on PATH, in the order they are looked for.
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
@@ -30,7 +30,7 @@ NO_BROWSER = (
     "in a browser and print it to PDF"
 )
 # A page of local content needs no network, sync, extension or first-run screen.
-_QUIET = (
+QUIET_FLAGS = (
     "--headless",
     "--no-sandbox",
     "--disable-gpu",
@@ -121,7 +121,7 @@ def write_pdf(
         with replacing(pdf) as tmp:
             command = [
                 browser,
-                *_QUIET,
+                *QUIET_FLAGS,
                 f"--user-data-dir={profile}",
                 "--no-pdf-header-footer",
                 "--print-to-pdf-no-header",  # the same, for Chromium before 111

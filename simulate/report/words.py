@@ -130,7 +130,8 @@ def headline_sentence(data: Mapping[str, Any]) -> str:
     "Omnichannel platform brings $12.3M of benefit (P10-P90 $8.1M-$17.0M) in
     present value at a cost of $4.2M; median ROI 190%; chance of losing money
     3.1%." Benefit and cost are the medians of their present values; the
-    chance of losing money is P(NPV <= 0).
+    chance of losing money is P(NPV <= 0). A scenario or an overlay is named
+    after the config's name: "... (scenario conservative) (with CFO review)".
     """
     summary = data["summary"]
     cur = summary["currency"]
@@ -144,8 +145,13 @@ def headline_sentence(data: Mapping[str, Any]) -> str:
     roi_text = "ROI undefined (no costs)" if roi is None else f"median ROI {format_percent(roi)}"
     p_pos = summary["probabilities"]["npv_positive"]
     losing = format_probability(None if p_pos is None else 1.0 - p_pos)
+    who = summary["name"]
+    if summary.get("scenario"):
+        who += f" (scenario {summary['scenario']})"
+    if summary.get("overlay"):
+        who += f" (with {summary['overlay'].get('name') or 'an overlay'})"
     return (
-        f"{summary['name']} brings {money(ben['p50'])} of benefit "
+        f"{who} brings {money(ben['p50'])} of benefit "
         f"(P10-P90 {money(ben['p10'])}-{money(ben['p90'])}) in present value "
         f"at a cost of {money(cost['p50'])}; {roi_text}; chance of losing money {losing}."
     )

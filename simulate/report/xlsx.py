@@ -39,6 +39,7 @@ __all__ = ["FILE_NAME", "MAX_TRIAL_COLUMNS", "MAX_TRIAL_ROWS", "trial_columns", 
 FILE_NAME = "report.xlsx"
 MAX_TRIAL_ROWS = 1_048_575  # Excel's 1,048,576 rows, less the header
 MAX_TRIAL_COLUMNS = 16_383  # Excel's 16,384 columns, less the trial number
+_TRIAL_CHUNK = 8192  # rows turned into Python values at a time
 _OUTPUT_STYLES = {
     "npv": "money",
     "pv_benefits": "money",
@@ -96,22 +97,26 @@ def _trials_sheet(book: Workbook, styles: Styles, columns: list[tuple[str, np.nd
     n = len(columns[0][1])
     ws.write_string(0, 0, "Trial", styles.header)
     ws.set_column(0, 0, max(7, len(f"{n:,}") + 2), styles.count().format)
-    lists = [list(range(1, n + 1))]
     for j, (name, values) in enumerate(columns, start=1):
         style = _trial_style(styles, name, values)
         shown = values[np.isfinite(values)]
-        widest = (
-            max((len(style.render(v)) for v in (shown.min(), shown.max())), default=0)
-            if shown.size
-            else 0
-        )
+        ends = (shown.min(), shown.max()) if shown.size else ()
+        widest = max((len(style.render(v)) for v in ends), default=0)
         write_text(ws, 0, j, clean_text(name), styles.header)
         ws.set_column(j, j, min(max(len(name), widest) + 2, 40), style.format)
-        cells = values.astype(object)
-        cells[~np.isfinite(values)] = None  # an empty cell: undefined, or beyond the horizon
-        lists.append(cells.tolist())
-    for i, row in enumerate(zip(*lists, strict=True), start=1):
-        ws.write_row(i, 0, row)  # the column's format applies to each cell
+    number = ws.write_number  # a third faster than write_row's type dispatch
+    for first in range(0, n, _TRIAL_CHUNK):  # Python floats for a chunk at a time
+        last = min(first + _TRIAL_CHUNK, n)
+        lists = [list(range(first + 1, last + 1))]
+        for _, values in columns:
+            chunk = values[first:last]
+            cells = chunk.astype(object)
+            cells[~np.isfinite(chunk)] = None  # an empty cell: undefined, or beyond the horizon
+            lists.append(cells.tolist())
+        for i, row in enumerate(zip(*lists, strict=True), start=first + 1):
+            for j, value in enumerate(row):
+                if value is not None:
+                    number(i, j, value)  # the column's format applies to each cell
     ws.freeze_panes(1, 1)
     ws.autofilter(0, 0, n, len(columns))
 

@@ -110,10 +110,6 @@ class Style:
     render: Callable[[float], str]
 
 
-def _plain(value: float) -> str:
-    return f"{value:.10g}"
-
-
 class Styles:
     """The workbook's formats: money in the run's currency, percentages, months, text."""
 
@@ -205,10 +201,6 @@ class Styles:
             "align": "left",
         }
         return self._style(("left", spec["num_format"]), spec, style.render)
-
-    def general(self) -> Style:
-        """Excel's General format (up to 11 significant digits)."""
-        return self._style(("general",), {}, _plain)
 
 
 def _text_width(text: str, wrap: bool, header: bool) -> int:

@@ -92,19 +92,16 @@ def _tornado(book, sheet: Sheet, styles: Styles, drivers, row: int, label: str, 
             sheet.row(r, 9, [None if v is None else v - base for v in (low, high)], style)
     last = first + len(rows) - 1
     if base is not None:
-        changes = [
-            abs(v - base)
-            for t in rows
-            for v in map(finite, (t.get("metric_low"), t.get("metric_high")))
-            if v is not None
-        ]
-        axis = (
-            styles.axis_money(max(changes, default=0.0))
-            if style.format is styles.money().format
-            else style.format.num_format
-        )
-        _tornado_chart(book, sheet, first, last, label, axis)
+        _tornado_chart(book, sheet, first, last, label, _axis_format(styles, style, rows, base))
     return last + 2
+
+
+def _axis_format(styles: Styles, style: Style, rows, base: float) -> str:
+    """The tornado's value axis: money in thousands or millions, another metric as in the table."""
+    if style.format is not styles.money().format:
+        return style.format.num_format
+    ends = [finite(t.get(k)) for t in rows for k in ("metric_low", "metric_high")]
+    return styles.axis_money(max((abs(v - base) for v in ends if v is not None), default=0.0))
 
 
 def _tornado_chart(book, sheet: Sheet, first: int, last: int, label: str, axis: str) -> None:
@@ -279,15 +276,11 @@ def scenarios_sheet(book: Workbook, styles: Styles, data: Mapping[str, Any]) -> 
     sheet = Sheet(book, "Scenarios")
     lines = [
         "Paired on the same draws, trial by trial: P(A beats B) is the share of trials in which "
-        "A's NPV exceeds B's; the difference is A's NPV minus B's.",
+        "A's NPV exceeds B's; the difference is A's NPV minus B's. Empty: not paired (see the note).",
     ]
     head = title_block(sheet, styles, f"Comparison of {kind}", lines) + 1
-    sheet.headers(
-        head,
-        0,
-        ["A", "B", "P(A beats B)", "NPV difference A - B: P10", "P50", "P90", "Mean"],
-        styles.header,
-    )
+    labels = ["A", "B", "P(A beats B)", "NPV difference A - B: P10", "P50", "P90", "Mean", "Note"]
+    sheet.headers(head, 0, labels, styles.header)
     row = head + 1
     for r in comparison.get("rows") or []:
         diff = r.get("diff") or {}
@@ -295,27 +288,40 @@ def scenarios_sheet(book: Workbook, styles: Styles, data: Mapping[str, Any]) -> 
         sheet.text(row, 1, r.get("b") if r.get("b") is not None else baseline)
         sheet.number(row, 2, r.get("p_a_beats_b"), styles.percent(2))
         sheet.row(row, 3, [diff.get(k) for k in ("p10", "p50", "p90", "mean")], styles.money())
+        sheet.text(row, 7, r.get("note"), fit=False)
         row += 1
-    _attribution(sheet, styles, comparison.get("attribution"), row + 1)
+    _attribution(sheet, styles, comparison, row + 1)
     sheet.freeze(head + 1, 0)
     return sheet
 
 
-def _attribution(sheet: Sheet, styles: Styles, rows, row: int) -> None:
+# overlay.json's attribution columns, as a reader would name them
+_ATTRIBUTION = {
+    "path": "Override",
+    "prob_npv_positive": "Change in P(NPV > 0)",
+    "npv_p50": "Change in NPV P50",
+    "npv_mean": "Change in mean NPV",
+    "note": "Note",
+}
+
+
+def _attribution(sheet: Sheet, styles: Styles, comparison: Mapping[str, Any], row: int) -> None:
+    rows = comparison.get("attribution")
     if not rows:
         return
     keys = list(dict.fromkeys(k for r in rows for k in r))
-    sheet.text(
-        row, 0, "The overlay's change, attributed to each override", styles.subtitle, fit=False
-    )
-    sheet.headers(row + 1, 0, keys, styles.header)
-    for i, r in enumerate(rows):
+    keys.sort(key=lambda k: k == "note")  # the note last: it runs on to the right
+    title = "The overlay's change, attributed to each override"
+    sheet.text(row, 0, title, styles.subtitle, fit=False)
+    if comparison.get("attribution_method"):
+        row += 1
+        sheet.text(row, 0, comparison["attribution_method"], styles.note, fit=False)
+    sheet.headers(row + 1, 0, [_ATTRIBUTION.get(k, k) for k in keys], styles.header)
+    for i, r in enumerate(rows, start=row + 2):
         for j, key in enumerate(keys):
             style = _attribution_style(styles, key)
             value = r.get(key)
             if style is not None and not isinstance(value, str):
-                sheet.number(row + 2 + i, j, value, style)
+                sheet.number(i, j, value, style)
             elif value is not None:
-                sheet.text(
-                    row + 2 + i, j, value if isinstance(value, str) else str(value), styles.wrap
-                )
+                sheet.text(i, j, value if isinstance(value, str) else str(value), fit=key != "note")

@@ -29,7 +29,12 @@ LOSS_COLOUR, GAIN_COLOUR = "#C0504D", "#4F81BD"
 
 
 def _grid(values: Sequence[Any] | None) -> np.ndarray:
-    return np.array([math.nan if finite(v) is None else float(v) for v in values or []], float)
+    """A quantile grid as floats, NaN where missing (null in the JSON, or not finite)."""
+    if isinstance(values, np.ndarray):
+        return values.astype(float)
+    grid = np.array([math.nan if v is None else v for v in values or []], float)
+    grid[~np.isfinite(grid)] = math.nan
+    return grid
 
 
 def grid_percentile(grid: Sequence[Any], percent: float) -> float | None:
@@ -91,7 +96,7 @@ def npv_bins(grid: Sequence[Any]) -> list[tuple[float | None, float | None, floa
 def percentiles_sheet(book: Workbook, styles: Styles, data: Mapping[str, Any]) -> Sheet:
     summary, charts = data["summary"], data.get("charts") or {}
     metrics = summary["metrics"]
-    npv_grid, roi_grid = charts.get("npv_quantiles") or [], charts.get("roi_quantiles") or []
+    npv_grid, roi_grid = _grid(charts.get("npv_quantiles")), _grid(charts.get("roi_quantiles"))
     sheet = Sheet(book, "Percentiles")
     n = len(npv_grid)
     lines = [

@@ -296,21 +296,8 @@ def assumptions_sheet(book: Workbook, styles: Styles, data: Mapping[str, Any]) -
         f"Tornado swing: NPV at the input's P90 minus at its P10, the others at their medians ({currency}).",
     ]
     head = title_block(sheet, styles, "Assumptions register", lines) + 1
-    labels = [
-        "Input",
-        "Inline",
-        "Distribution",
-        "Fixed",
-        "P10",
-        "P50",
-        "P90",
-        "Source",
-        "Note",
-        "Used by",
-        "Sensitivity rank",
-        "Tornado swing",
-        "Flag",
-    ]
+    labels = ["Input", "Inline", "Distribution", "Unit", "Fixed", "P10", "P50", "P90", "Source",
+              "Note", "Used by", "Sensitivity rank", "Tornado swing", "Flag"]  # fmt: skip
     sheet.headers(head, 0, labels, styles.header)
     row = head + 1
     for item in items:
@@ -318,14 +305,15 @@ def assumptions_sheet(book: Workbook, styles: Styles, data: Mapping[str, Any]) -
         sheet.text(row, 0, item["name"])
         sheet.text(row, 1, "yes" if item.get("inline") else "no")
         sheet.text(row, 2, item.get("distribution"), styles.wrap)
-        sheet.text(row, 3, "yes" if item.get("fixed") else "no")
-        sheet.row(row, 4, values, styles.value(*values))
-        sheet.text(row, 7, item.get("source"), styles.wrap)
-        sheet.text(row, 8, item.get("note"), styles.wrap)
-        sheet.text(row, 9, ", ".join(item.get("used_by") or []) or None, styles.wrap)
-        sheet.number(row, 10, item.get("rank"), styles.count())
-        sheet.number(row, 11, item.get("swing"), styles.money())
-        sheet.text(row, 12, _flags(item), styles.flag)
+        sheet.text(row, 3, item.get("unit"))
+        sheet.text(row, 4, "yes" if item.get("fixed") else "no")
+        sheet.row(row, 5, values, styles.value(*values))
+        sheet.text(row, 8, item.get("source"), styles.wrap)
+        sheet.text(row, 9, item.get("note"), styles.wrap)
+        sheet.text(row, 10, ", ".join(item.get("used_by") or []) or None, styles.wrap)
+        sheet.number(row, 11, item.get("rank"), styles.count())
+        sheet.number(row, 12, item.get("swing"), styles.money())
+        sheet.text(row, 13, _flags(item), styles.flag)
         row += 1
     if not items:
         sheet.text(row, 0, "The config has no inputs to list.", styles.note, fit=False)

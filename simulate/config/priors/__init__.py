@@ -10,13 +10,16 @@ forms of parameters, :mod:`.params` checks and fits each one (and holds
 prior, reporting every mistake in it at once as a
 :class:`~simulate.errors.ConfigError`.
 
-The hot paths (``ppf`` and ``sample`` over 1e6-1e7 values) use closed forms,
-``scipy.special`` and the ``Generator``'s own samplers, never frozen
-``scipy.stats`` objects, whose per-call overhead dominates at this scale.
+Every prior is drawn by its inverse CDF (``sample`` is ``ppf`` of uniforms,
+as a run draws), so a changed prior maps the same uniforms monotonically.
+The hot path (``ppf`` over 1e6-1e7 values) uses closed forms,
+``scipy.special`` and, for beta and PERT, an interpolant of the inverse CDF
+built once per pair of shapes (:mod:`.betainv`); never frozen ``scipy.stats``
+objects, whose per-call overhead dominates at this scale.
 """
 
 from ..support import Support
-from .base import Prior
+from .base import U_EPS, Prior
 from .beta import Beta, Pert
 from .discrete import Bernoulli, Discrete, Fixed
 from .metalog import Metalog
@@ -27,6 +30,7 @@ from .uniform import Triangular, Uniform
 
 __all__ = [
     "REGISTRY",
+    "U_EPS",
     "Bernoulli",
     "Beta",
     "Discrete",

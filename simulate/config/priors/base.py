@@ -19,9 +19,14 @@ import numpy as np
 from ...format import format_as_written
 from ..support import Support
 
-__all__ = ["FloatArray", "Prior", "rescale", "standardise"]
+__all__ = ["EDGE_LEVELS", "U_EPS", "FloatArray", "Prior", "computes", "rescale", "standardise"]
 
 FloatArray = np.ndarray
+
+# A run's uniforms are kept in [U_EPS, 1 - U_EPS], so unbounded quantiles stay
+# finite; the draws reach the quantiles at these levels, and no further.
+U_EPS = 2.0**-53
+EDGE_LEVELS = np.array([U_EPS, 0.5, 1.0 - U_EPS])
 
 
 @dataclass(frozen=True)
@@ -61,9 +66,24 @@ class Prior(ABC):
     def cdf(self, x: FloatArray) -> FloatArray:
         """Cumulative distribution function ``P(X <= x)``, elementwise."""
 
+    def draw(self, u: FloatArray) -> FloatArray:
+        """The values a run draws at the uniforms ``u``: the quantile function.
+
+        :meth:`ppf` itself, except for beta and PERT, whose draws come from a
+        fast interpolant of it (within 1e-15 in ``u``, exact in the tails;
+        :mod:`.betainv`), still increasing in ``u`` and in the prior's
+        parameters. Quantiles at a few chosen levels (the tornado, the base
+        case, validation) are taken with :meth:`ppf`.
+        """
+        return self.ppf(u)
+
     def sample(self, rng: np.random.Generator, n: int) -> FloatArray:
-        """``n`` independent draws (float64), determined by the state of ``rng``."""
-        return self.ppf(rng.random(n))
+        """``n`` independent draws (float64), determined by the state of ``rng``.
+
+        Drawn as a run draws them: :meth:`draw` of ``rng``'s uniforms, kept in
+        ``[U_EPS, 1 - U_EPS]``.
+        """
+        return self.draw(np.clip(rng.random(n), U_EPS, 1.0 - U_EPS))
 
     def median(self) -> float:
         """``ppf(0.5)``; for a discrete prior the smallest value with ``cdf >= 0.5``."""
@@ -91,6 +111,19 @@ class Prior(ABC):
             if f.init and f.name not in ("source", "note", "params")
         )
         return f"{self.dist}(" + ", ".join(f"{k}={format_as_written(v)}" for k, v in items) + ")"
+
+
+def computes(prior: Prior) -> bool:
+    """Whether the quantiles a run can reach are finite floats inside the support.
+
+    The readers of :mod:`.params` ask this of a prior whose parameters are
+    valid but extreme (a lognormal with mean 5e-324, a normal with sd 1e308),
+    and report the parameters as a mistake when it does not hold.
+    """
+    with np.errstate(all="ignore"):
+        x = prior.ppf(EDGE_LEVELS)
+    support = prior.support()
+    return bool(np.all(np.isfinite(x))) and all(support.contains_value(float(v)) for v in x)
 
 
 def rescale(t: FloatArray, lo: float, hi: float) -> FloatArray:

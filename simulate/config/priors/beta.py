@@ -9,9 +9,17 @@ import numpy as np
 from scipy import special
 
 from ..support import Support
-from .base import FloatArray, Prior, rescale, standardise
+from .base import FloatArray, Prior, standardise
+from .betainv import exact_unit_quantile, unit_quantile
 
-__all__ = ["Beta", "Pert", "beta_sd_limit", "beta_shapes_from_moments"]
+__all__ = ["MAX_SHAPE", "MIN_SHAPE", "Beta", "Pert", "beta_sd_limit", "beta_shapes_from_moments"]
+
+# The shapes a beta (or PERT) may have: its quantile function is accurate
+# between them (scipy's betaincinv is off by 1e-3 in u at shapes of 1e11,
+# returns NaN near 1e250, and wrong values for subnormal shapes). A beta with
+# both shapes near 1e9 has an sd of 1e-5 of its range: the value is certain.
+MIN_SHAPE = 1e-8
+MAX_SHAPE = 1e9
 
 
 class _ScaledBeta:
@@ -26,15 +34,23 @@ class _ScaledBeta:
         return Support(self.lo, self.hi, True, True)
 
     def ppf(self, u: FloatArray) -> FloatArray:
-        t = special.betaincinv(self.alpha, self.beta, np.asarray(u, dtype=float))
-        return rescale(t, self.lo, self.hi)
+        # betaincinv at every level: cheap at the few levels ppf is asked for, and
+        # no interpolant (nor scipy.stats, which holds it) is built to validate.
+        return self._from_ends(*exact_unit_quantile(self.alpha, self.beta, u))
+
+    def draw(self, u: FloatArray) -> FloatArray:
+        # The interpolant, built on the first draw of these shapes (see betainv).
+        return self._from_ends(*unit_quantile(self.alpha, self.beta, u))
+
+    def _from_ends(self, d: FloatArray, upper: FloatArray) -> FloatArray:
+        # Each value is measured from the nearer end (see unit_quantile): exact
+        # at both ends, and full precision next to each.
+        d = d * (self.hi - self.lo)
+        return np.clip(np.where(upper, self.hi - d, self.lo + d), self.lo, self.hi)
 
     def cdf(self, x: FloatArray) -> FloatArray:
         t = np.clip(standardise(x, self.lo, self.hi - self.lo), 0.0, 1.0)
         return special.betainc(self.alpha, self.beta, t)
-
-    def sample(self, rng: np.random.Generator, n: int) -> FloatArray:
-        return rescale(rng.beta(self.alpha, self.beta, n), self.lo, self.hi)
 
     def mean(self) -> float:
         return self.lo + (self.hi - self.lo) * self.alpha / (self.alpha + self.beta)
@@ -59,9 +75,14 @@ class Pert(_ScaledBeta, Prior):
     dist = "pert"
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "alpha", self._shape(self.mode - self.lo))
+        object.__setattr__(self, "beta", self._shape(self.hi - self.mode))
+
+    def _shape(self, part: float) -> float:
+        """``1 + lam * part / (hi - lo)``; divided first where ``lam * part`` overflows."""
         span = self.hi - self.lo
-        object.__setattr__(self, "alpha", 1.0 + self.lam * (self.mode - self.lo) / span)
-        object.__setattr__(self, "beta", 1.0 + self.lam * (self.hi - self.mode) / span)
+        shape = 1.0 + self.lam * part / span
+        return shape if math.isfinite(shape) else 1.0 + self.lam * (part / span)
 
     def mean(self) -> float:
         return (self.lo + self.lam * self.mode + self.hi) / (self.lam + 2.0)
@@ -87,8 +108,12 @@ def beta_sd_limit(mean: float, lo: float, hi: float) -> float:
 def beta_shapes_from_moments(mean: float, sd: float, lo: float, hi: float) -> tuple[float, float]:
     """``alpha, beta`` of the beta on ``[lo, hi]`` with this mean and sd (method of moments).
 
-    Needs ``lo < mean < hi`` and ``0 < sd <`` :func:`beta_sd_limit`.
+    Needs ``lo < mean < hi`` and ``0 < sd <`` :func:`beta_sd_limit`; an ``sd``
+    too small for its square to be a float gives infinite shapes.
     """
     m = (mean - lo) / (hi - lo)
-    k = m * (1.0 - m) / (sd / (hi - lo)) ** 2 - 1.0
+    relative = (sd / (hi - lo)) ** 2
+    if relative == 0.0:  # sd far below the range's float resolution: no beta to speak of
+        return math.inf, math.inf
+    k = m * (1.0 - m) / relative - 1.0
     return m * k, (1.0 - m) * k

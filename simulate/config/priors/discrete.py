@@ -43,9 +43,6 @@ class Fixed(Prior):
     def cdf(self, x: FloatArray) -> FloatArray:
         return np.where(np.asarray(x, dtype=float) >= self.value, 1.0, 0.0)
 
-    def sample(self, rng: np.random.Generator, n: int) -> FloatArray:
-        return np.full(n, self.value, dtype=float)
-
     def median(self) -> float:
         return self.value
 

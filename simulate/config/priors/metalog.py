@@ -101,7 +101,14 @@ class Metalog(Prior):
             return self.a1 + special.logit(y) * (self.a2 + self.a3 * (y - 0.5))
 
     def ppf(self, u: FloatArray) -> FloatArray:
-        return _from_z(self._quantile_z(np.asarray(u, dtype=float)), self.lo, self.hi)
+        u = np.asarray(u, dtype=float)
+        x = _from_z(self._quantile_z(u), self.lo, self.hi)
+        # The bounds are never reached: a value that rounds onto one (a quantile
+        # far in a tail, next to a bound of large magnitude) becomes the nearest
+        # float inside. ppf(0) and ppf(1) stay the bounds themselves.
+        inner_lo = np.nextafter(self.lo, np.inf) if math.isfinite(self.lo) else -np.inf
+        inner_hi = np.nextafter(self.hi, -np.inf) if math.isfinite(self.hi) else np.inf
+        return np.where((u > 0.0) & (u < 1.0), np.clip(x, inner_lo, inner_hi), x)
 
     def cdf(self, x: FloatArray) -> FloatArray:
         x = np.asarray(x, dtype=float)

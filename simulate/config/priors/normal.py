@@ -42,8 +42,14 @@ def normal_from_quantiles(p10: float, p90: float) -> tuple[float, float]:
 
 
 def lognormal_from_moments(mean: float, sd: float) -> tuple[float, float]:
-    """``mu, sigma`` of the logarithm of a lognormal with this mean and sd (both > 0)."""
-    s2 = math.log1p((sd / mean) ** 2)
+    """``mu, sigma`` of the logarithm of a lognormal with this mean and sd (both > 0).
+
+    A coefficient of variation beyond 1e150 (whose square overflows) uses
+    ``ln(1 + r^2) = 2 ln r`` to within 1e-300; an infinite one gives infinite
+    ``sigma``.
+    """
+    r = sd / mean
+    s2 = math.log1p(r * r) if r < 1e150 else 2.0 * math.log(r)
     return math.log(mean) - 0.5 * s2, math.sqrt(s2)
 
 
@@ -120,11 +126,6 @@ class Normal(Prior):
         above = normal_mass(z, self._b) / self._mass
         return np.where(below <= 0.5, below, 1.0 - above)
 
-    def sample(self, rng: np.random.Generator, n: int) -> FloatArray:
-        if not self.truncated:
-            return rng.normal(self.mu, self.sigma, n)
-        return self.ppf(rng.random(n))
-
     def mean(self) -> float:
         if not self.truncated:
             return self.mu
@@ -155,9 +156,6 @@ class Lognormal(Prior):
         with np.errstate(divide="ignore", invalid="ignore"):  # log of x <= 0 is masked below
             z = (np.log(x) - self.mu) / self.sigma
         return np.where(x > 0, special.ndtr(z), 0.0)
-
-    def sample(self, rng: np.random.Generator, n: int) -> FloatArray:
-        return rng.lognormal(self.mu, self.sigma, n)
 
     def median(self) -> float:
         return math.exp(self.mu)

@@ -18,8 +18,8 @@ from scipy import special
 from ...errors import Problem
 from ...format import format_as_written as _fmt
 from . import metalog
-from .base import Prior
-from .beta import Beta, Pert, beta_sd_limit, beta_shapes_from_moments
+from .base import U_EPS, Prior, computes
+from .beta import MAX_SHAPE, MIN_SHAPE, Beta, Pert, beta_sd_limit, beta_shapes_from_moments
 from .discrete import Bernoulli, Discrete, Fixed
 from .metalog import Metalog
 from .normal import (
@@ -67,10 +67,49 @@ def _check_positive(problems: list[Problem], value: float, key: str, why: str) -
     return False
 
 
+def _check_span(problems: list[Problem], lo: float, hi: float, lo_key: str, hi_key: str) -> bool:
+    """Append a problem unless ``hi - lo`` is a float (the quantiles are scaled by it)."""
+    if math.isfinite(hi - lo):
+        return True
+    problems.append(
+        Problem(
+            f"{lo_key} ({_fmt(lo)}) and {hi_key} ({_fmt(hi)}) are too far apart to compute "
+            f"with: {hi_key} - {lo_key} is beyond the largest float (about 1.8e308); write "
+            "the values in larger units (thousands or millions)",
+            hi_key,
+        )
+    )
+    return False
+
+
+def _range_ok(problems: list[Problem], lo: float, hi: float, lo_key: str, hi_key: str) -> bool:
+    """``lo < hi`` and ``hi - lo`` a float, each reported when it fails."""
+    return _check_order(problems, lo, hi, lo_key, hi_key) and _check_span(
+        problems, lo, hi, lo_key, hi_key
+    )
+
+
+def _check_computes(problems: list[Problem], prior: Prior, key: str, fix: str) -> bool:
+    """Append a problem unless the quantiles a run can reach are finite and in the support."""
+    if computes(prior):
+        return True
+    with np.errstate(all="ignore"):
+        low, high = (float(v) for v in prior.ppf(np.array([U_EPS, 1.0 - U_EPS])))
+    problems.append(
+        Problem(
+            f"with these parameters the {prior.dist}'s draws would reach {low:.3g} and "
+            f"{high:.3g} (its quantiles at 1e-16 and 1 - 1e-16), beyond what floats hold in "
+            f"{prior.support()}; {fix}",
+            key,
+        )
+    )
+    return False
+
+
 def _check_mode(problems: list[Problem], p: dict[str, Any]) -> None:
     """The checks triangular and pert share: min < max and min <= mode <= max."""
     lo, mode, hi = p["min"], p["mode"], p["max"]
-    if _check_order(problems, lo, hi, "min", "max") and not lo <= mode <= hi:
+    if _range_ok(problems, lo, hi, "min", "max") and not lo <= mode <= hi:
         problems.append(
             Problem(
                 f"mode ({_fmt(mode)}) must lie between min ({_fmt(lo)}) and max ({_fmt(hi)}); "
@@ -88,7 +127,7 @@ def _read_fixed(p: dict[str, Any], problems: list[Problem]) -> dict[str, Any]:
 
 
 def _read_uniform(p: dict[str, Any], problems: list[Problem]) -> dict[str, Any]:
-    _check_order(problems, p["min"], p["max"], "min", "max")
+    _range_ok(problems, p["min"], p["max"], "min", "max")
     return {"lo": p["min"], "hi": p["max"]}
 
 
@@ -100,23 +139,28 @@ def _read_triangular(p: dict[str, Any], problems: list[Problem]) -> dict[str, An
 def _read_pert(p: dict[str, Any], problems: list[Problem]) -> dict[str, Any]:
     _check_mode(problems, p)
     lam = p.get("lambda", 4.0)
-    _check_positive(
-        problems,
-        lam,
-        "lambda",
-        "it sets how strongly values gather around the mode (4 is the usual choice)",
-    )
+    why = "it sets how strongly values gather around the mode (4 is the usual choice)"
+    if _check_positive(problems, lam, "lambda", why) and lam >= MAX_SHAPE:
+        problems.append(
+            Problem(
+                f"lambda ({_fmt(lam)}) is too large to compute with (it must be below "
+                f"{MAX_SHAPE:.0e}); the value is then all but certain to be the mode: write "
+                "the mode as a plain number instead",
+                "lambda",
+            )
+        )
     return {"lo": p["min"], "mode": p["mode"], "hi": p["max"], "lam": lam}
 
 
 def _read_beta(p: dict[str, Any], problems: list[Problem]) -> dict[str, Any]:
     """Shapes as given, or the moments of the moved variable (``mean``/``sd`` on min..max)."""
     lo, hi = p.get("min", 0.0), p.get("max", 1.0)
-    range_ok = _check_order(problems, lo, hi, "min", "max")
+    range_ok = _range_ok(problems, lo, hi, "min", "max")
     if "alpha" in p:
         why = "it is a shape parameter of the beta"
-        _check_positive(problems, p["alpha"], "alpha", why)
-        _check_positive(problems, p["beta"], "beta", why)
+        for key in ("alpha", "beta"):
+            if _check_positive(problems, p[key], key, why):
+                _check_shape(problems, p[key], key)
         return {"alpha": p["alpha"], "beta": p["beta"], "lo": lo, "hi": hi}
     mean, sd = p["mean"], p["sd"]
     sd_ok = _check_positive(problems, sd, "sd", _SD_WHY)
@@ -144,7 +188,32 @@ def _read_beta(p: dict[str, Any], problems: list[Problem]) -> dict[str, Any]:
     if problems:
         return {}
     alpha, beta = beta_shapes_from_moments(mean, sd, lo, hi)
+    if not (MIN_SHAPE <= alpha <= MAX_SHAPE and MIN_SHAPE <= beta <= MAX_SHAPE):
+        problems.append(
+            Problem(
+                f"mean {_fmt(mean)} and sd {_fmt(sd)} on {_fmt(lo)}..{_fmt(hi)} make a beta "
+                f"with shapes {alpha:.3g} and {beta:.3g}, outside what can be computed "
+                f"({_fmt(MIN_SHAPE)} to {_fmt(MAX_SHAPE)}): an sd this small makes the value "
+                "all but certain (write a plain number), one this close to its limit puts "
+                "all the probability on min and max (use a discrete or bernoulli)",
+                "sd",
+            )
+        )
+        return {}
     return {"alpha": alpha, "beta": beta, "lo": lo, "hi": hi}
+
+
+def _check_shape(problems: list[Problem], value: float, key: str) -> None:
+    """A beta's shape within what its quantile function computes."""
+    if not MIN_SHAPE <= value <= MAX_SHAPE:
+        problems.append(
+            Problem(
+                f"{key} ({_fmt(value)}) is outside what can be computed: a beta's shapes lie "
+                f"between {_fmt(MIN_SHAPE)} and {_fmt(MAX_SHAPE)} (above that the value is "
+                "all but certain: write a plain number)",
+                key,
+            )
+        )
 
 
 def _read_normal(p: dict[str, Any], problems: list[Problem]) -> dict[str, Any]:
@@ -152,12 +221,31 @@ def _read_normal(p: dict[str, Any], problems: list[Problem]) -> dict[str, Any]:
     if "sd" in p:
         mu, sigma = p["mean"], p["sd"]
         _check_positive(problems, sigma, "sd", _SD_WHY)
+        spread_key = "sd"
     else:
-        mu, sigma = normal_from_quantiles(p["p10"], p["p90"])
-        _check_order(problems, p["p10"], p["p90"], "p10", "p90")
+        spread_key = "p90"
+        if _check_order(problems, p["p10"], p["p90"], "p10", "p90"):
+            mu, sigma = normal_from_quantiles(p["p10"], p["p90"])
+            if not sigma > 0:  # p90 - p10 below the smallest float once divided
+                problems.append(
+                    Problem(
+                        f"p10 ({_fmt(p['p10'])}) and p90 ({_fmt(p['p90'])}) are too close "
+                        "together to compute a spread; for a value that is certain, write a "
+                        "plain number",
+                        "p90",
+                    )
+                )
     lo, hi = p.get("min", -math.inf), p.get("max", math.inf)
     if "min" in p and "max" in p:
         _check_order(problems, lo, hi, "min", "max")
+    if problems:
+        return {}
+    _check_computes(
+        problems,
+        Normal(mu, sigma),
+        spread_key,
+        "use a smaller spread, or write the values in larger units",
+    )
     if problems:
         return {}
     _check_truncated_mass(problems, p, mu, sigma)
@@ -195,14 +283,24 @@ def _read_lognormal(p: dict[str, Any], problems: list[Problem]) -> dict[str, Any
         if not ok:
             return {}
         mu, sigma = lognormal_from_moments(mean, sd)
-        return {"mu": mu, "sigma": sigma}
-    low_key = "p10" if "p10" in p else "median"
-    low, p90 = p[low_key], p["p90"]
-    if not _check_positive(problems, low, low_key, _POSITIVE_WHY) or not _check_order(
-        problems, low, p90, low_key, "p90"
+        key = "sd"
+    else:
+        low_key = "p10" if "p10" in p else "median"
+        low, p90 = p[low_key], p["p90"]
+        if not _check_positive(problems, low, low_key, _POSITIVE_WHY) or not _check_order(
+            problems, low, p90, low_key, "p90"
+        ):
+            return {}
+        mu, sigma = lognormal_from_quantiles(low, p90, median=low_key == "median")
+        key = "p90"
+    if not _check_computes(
+        problems,
+        Lognormal(mu, sigma),
+        key,
+        "a lognormal's values must stay between about 1e-308 and 1e308: write them in "
+        "other units, or narrow the spread",
     ):
-        return {}
-    mu, sigma = lognormal_from_quantiles(low, p90, median=low_key == "median")
+        return {}  # mu and sigma may be infinite: nothing more to report about them
     return {"mu": mu, "sigma": sigma}
 
 
@@ -211,7 +309,7 @@ def _read_metalog(p: dict[str, Any], problems: list[Problem]) -> dict[str, Any]:
     lo, hi = p.get("min", -math.inf), p.get("max", math.inf)
     _check_order(problems, p10, p50, "p10", "p50")
     _check_order(problems, p50, p90, "p50", "p90")
-    if "min" in p and "max" in p and not _check_order(problems, lo, hi, "min", "max"):
+    if "min" in p and "max" in p and not _range_ok(problems, lo, hi, "min", "max"):
         return {}
     open_end = (
         "the bounds of a metalog are never reached, so the quantiles must lie strictly inside them"
@@ -227,6 +325,15 @@ def _read_metalog(p: dict[str, Any], problems: list[Problem]) -> dict[str, Any]:
     if problems:
         return {}
     _check_monotone(problems, p)
+    if problems:
+        return {}
+    prior = Metalog(p10, p50, p90, lo, hi)
+    _check_computes(
+        problems,
+        prior,
+        "",
+        "bring p10 and p90 closer to p50, set a min or max, or write the values in other units",
+    )
     return {"p10": p10, "p50": p50, "p90": p90, "lo": lo, "hi": hi}
 
 
@@ -234,8 +341,21 @@ def _check_monotone(problems: list[Problem], p: dict[str, Any]) -> None:
     """Explain, on the scale the bounds set, why three quantiles make no metalog."""
     p10, p50, p90 = p["p10"], p["p50"], p["p90"]
     lo, hi = p.get("min", -math.inf), p.get("max", math.inf)
-    z10, z50, z90 = (float(v) for v in metalog.to_z(np.array([p10, p50, p90]), lo, hi))
-    _, a2, a3 = metalog.coefficients(z10, z50, z90)
+    with np.errstate(all="ignore"):
+        z10, z50, z90 = (float(v) for v in metalog.to_z(np.array([p10, p50, p90]), lo, hi))
+        _, a2, a3 = metalog.coefficients(z10, z50, z90)
+    if not (math.isfinite(a2) and math.isfinite(a3) and z10 < z50 < z90):
+        # The bounds' log scale squeezed two quantiles into one float, or the
+        # differences overflowed.
+        problems.append(
+            Problem(
+                f"p10 = {_fmt(p10)}, p50 = {_fmt(p50)}, p90 = {_fmt(p90)} are too close together "
+                "(or too far apart) for a metalog to be computed on the scale its bounds set; "
+                "spread them out, move min/max away from them, or use pert or lognormal",
+                "",
+            )
+        )
+        return
     if metalog.is_monotone(a2, a3):
         return
     scale = {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,9 +31,6 @@ class Uniform(Prior):
     def cdf(self, x: FloatArray) -> FloatArray:
         return np.clip(standardise(x, self.lo, self.hi - self.lo), 0.0, 1.0)
 
-    def sample(self, rng: np.random.Generator, n: int) -> FloatArray:
-        return rng.uniform(self.lo, self.hi, n)
-
     def mean(self) -> float:
         return 0.5 * (self.lo + self.hi)
 
@@ -54,9 +52,14 @@ class Triangular(Prior):
         u = np.asarray(u, dtype=float)
         lo, mode, hi = self.lo, self.mode, self.hi
         span = hi - lo
-        left = lo + np.sqrt(u * span * (mode - lo))
-        right = hi - np.sqrt((1.0 - u) * span * (hi - mode))
-        return np.where(u <= (mode - lo) / span, left, right)
+        if math.isfinite(span * max(mode - lo, hi - mode)):
+            left = lo + np.sqrt(u * span * (mode - lo))
+            right = hi - np.sqrt((1.0 - u) * span * (hi - mode))
+        else:  # a range so wide that its square overflows: take the roots apart
+            left = lo + np.sqrt(u * span) * math.sqrt(mode - lo)
+            right = hi - np.sqrt((1.0 - u) * span) * math.sqrt(hi - mode)
+        # Inside [lo, hi] exactly: the clip only catches rounding at the ends.
+        return np.clip(np.where(u <= (mode - lo) / span, left, right), lo, hi)
 
     def cdf(self, x: FloatArray) -> FloatArray:
         x = np.asarray(x, dtype=float)
@@ -69,9 +72,6 @@ class Triangular(Prior):
             right = 1.0 - (hi - x) ** 2 / (span * (hi - mode))
         inside = np.where(x <= mode, left, right)
         return np.where(x <= lo, 0.0, np.where(x >= hi, 1.0, inside))
-
-    def sample(self, rng: np.random.Generator, n: int) -> FloatArray:
-        return rng.triangular(self.lo, self.mode, self.hi, n)
 
     def mean(self) -> float:
         return (self.lo + self.mode + self.hi) / 3.0
