@@ -1,6 +1,7 @@
 """The payback curve: the share of trials that have paid back by each month.
 
-The curve is a step per month; the target month and its probability are
+The curve is the empirical CDF of the paybacks, interpolated within the
+month (:func:`simulate.metrics.payback_curve`), drawn as steps; the target month and its probability are
 marked with guide lines and a label placed clear of them, and the share
 that never pays back within the horizon is bracketed at the curve's end.
 """
@@ -51,10 +52,12 @@ def payback_curve(
     *,
     subtitle: str | None = None,
 ) -> Figure:
-    """Probability of having paid back by month m, as a step curve.
+    """Probability of having paid back by month m: the empirical CDF of the paybacks.
 
     ``prob_paid_back[i]`` is the share of trials paid back (undiscounted) by
-    the end of ``months[i]``. The target month (``meta.target_payback_months``)
+    ``months[i]``, held until ``months[i + 1]`` (steps, as
+    :func:`simulate.metrics.payback_curve` gives them: the paybacks are
+    interpolated within the month, so the steps fall between whole months). The target month (``meta.target_payback_months``)
     is marked with ``summary["probabilities"]["payback_within_target"]``
     (without a target, the median payback from the summary heads the plot),
     and the share that never pays back within the horizon
@@ -90,7 +93,8 @@ def payback_curve(
 
 
 def _draw_curve(ax: Axes, months: np.ndarray, prob: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The step curve over a light fill; return its vertices (x, y)."""
+    """The curve, each share held until the next point, over a light fill; return its
+    vertices (x, y)."""
     sx = np.repeat(months, 2)[1:]
     sy = np.repeat(prob, 2)[:-1]
     ax.fill_between(sx, 0, sy, color=st.MAIN, alpha=0.10, lw=0, zorder=1)
@@ -130,6 +134,8 @@ def _never_aside(p_horizon: float | None, horizon: int) -> str:
     if p_horizon is None:
         return ""
     never = 1.0 - float(p_horizon)
+    if never <= 0:
+        return f"Every trial pays back within {horizon} months"
     return f"{fmt.format_probability(never)} not paid back within {horizon} months"
 
 
