@@ -125,6 +125,20 @@ def test_a_long_tail_goes_into_an_end_bar_that_counts_its_trials(charts):
     assert (p90 - p10) / (hi - lo) > 0.3
 
 
+def test_a_quantile_grid_gives_shares_and_the_reach_only_when_told(charts):
+    # the review pack draws from 2,001 quantiles, not the trials: no trial counts,
+    # and the grid's extremes are not the trials' (it says how far only when told)
+    c = charts["huge_tail"]
+    npv, summary = c["result"].npv, c["summary"]
+    meta = chart_meta(c["result"].model, c["result"])
+    grid = metrics.percentiles(npv, (np.arange(2001) + 0.5) / 2001 * 100)
+    label = _by_gid(npv_distribution(grid, summary, meta).axes[0], "end-above-label").get_text()
+    assert re.fullmatch(r"[\d.]+% of trials\nabove \$[\d.]+M", label), label
+    fig = npv_distribution(grid, summary, meta, reach=(npv.min(), npv.max()))
+    label = _by_gid(fig.axes[0], "end-above-label").get_text()
+    assert label.endswith(f"up to {fmt.format_money(npv.max(), 'USD', minus=fmt.MINUS)}")
+
+
 def test_the_mean_is_marked_where_it_differs_from_the_median(charts, normal_run):
     c = charts["huge_tail"]
     stats = c["summary"]["metrics"]["npv"]

@@ -194,22 +194,34 @@ def _trials(count: int, n: int, per_trial: bool) -> str:
 
 
 def end_bar_labels(
-    drawn: Drawn, bins: Bins, text: Callable[[float, int], str], n: int, per_trial: bool
+    drawn: Drawn,
+    bins: Bins,
+    text: Callable[[float, int], str],
+    n: int,
+    per_trial: bool,
+    reach: tuple[float, float] | None = None,
 ) -> list[BarLabel]:
-    """How many trials each end bar holds, beyond which value, and how far they reach."""
+    """How many trials each end bar holds, beyond which value, and how far they reach.
+
+    The reach is the extreme of the values binned when they are the trials
+    (``per_trial``), else ``reach`` (the lowest and highest trial) if given,
+    else it is not stated: the extremes of a summary are not the trials'.
+    """
+    if reach is None and per_trial:
+        reach = (bins.lowest, bins.highest)
     out = []
-    if drawn.above_x is not None:
-        count = int(bins.above.sum())
-        edge = _exact(float(bins.edges[-1]), text)
-        far = _other(bins.highest, edge, text)
-        label = f"{_trials(count, n, per_trial)}\nabove {edge},\nup to {far}"
-        out.append(BarLabel(drawn.above_x, float(count), label, st.INK, "end-above-label"))
-    if drawn.below_x is not None:
-        count = int(bins.below.sum())
-        edge = _exact(float(bins.edges[0]), text)
-        far = _other(bins.lowest, edge, text)
-        label = f"{_trials(count, n, per_trial)}\nbelow {edge},\ndown to {far}"
-        out.append(BarLabel(drawn.below_x, float(count), label, st.INK, "end-below-label"))
+    for side, x, count, edge_value in (
+        ("above", drawn.above_x, int(bins.above.sum()), float(bins.edges[-1])),
+        ("below", drawn.below_x, int(bins.below.sum()), float(bins.edges[0])),
+    ):
+        if x is None:
+            continue
+        edge = _exact(edge_value, text)
+        label = f"{_trials(count, n, per_trial)}\n{side} {edge}"
+        if reach is not None:
+            far = _other(reach[1] if side == "above" else reach[0], edge, text)
+            label += f",\n{'up' if side == 'above' else 'down'} to {far}"
+        out.append(BarLabel(x, float(count), label, st.INK, f"end-{side}-label"))
     return out
 
 

@@ -13,7 +13,7 @@ two colours and each group is labelled with its share.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 from matplotlib.axes import Axes
@@ -48,7 +48,7 @@ class _Histogram:
     notes: list[str]
     subtitle: str
     groups: Sequence[tuple[str, np.ndarray]] | None = None
-    cut_notes: list[str] = field(default_factory=list)
+    reach: tuple[float, float] | None = None  # the lowest and highest trial, when known
 
 
 def _cut_note(bins: _bins.Bins) -> list[str]:
@@ -87,10 +87,11 @@ def _distribution(
     bins = _bins.bin_values(raw, [m.x for m in spec.markers], masks)
     drawn = draw_bins(ax, bins, grouped=bool(spec.groups))
     per_trial = raw.size == meta.trials  # the values are the trials: counts are trials
-    labels: list[BarLabel] = end_bar_labels(drawn, bins, spec.value_text, finite.sum(), per_trial)
+    n = int(finite.sum())
+    labels: list[BarLabel] = end_bar_labels(drawn, bins, spec.value_text, n, per_trial, spec.reach)
     if spec.groups:
         names = [name for name, _ in spec.groups]
-        labels += group_labels(drawn, bins, names, finite.sum(), per_trial)
+        labels += group_labels(drawn, bins, names, n, per_trial)
     frame(
         fig,
         ax,
@@ -150,6 +151,7 @@ def npv_distribution(
     *,
     subtitle: str | None = None,
     groups: Sequence[tuple[str, np.ndarray]] | None = None,
+    reach: tuple[float, float] | None = None,
 ) -> Figure:
     """Histogram of NPV across trials.
 
@@ -171,6 +173,11 @@ def npv_distribution(
     groups : ``(label, mask)`` pairs, masks over ``npv``, that split the
         trials (:meth:`simulate.metrics.Split.groups`): stacked in two colours,
         each labelled with its share.
+    reach : the lowest and highest value over all trials, for when ``npv``
+        is not the trials themselves but a summary of them (a quantile grid):
+        an end bar then says how far the trials reach. When ``npv`` has one
+        value per trial (``meta.trials`` values) its own extremes are used,
+        and end bars and groups give counts of trials, not only shares.
 
     Returns
     -------
@@ -193,6 +200,7 @@ def npv_distribution(
         notes=[],
         subtitle=subtitle or f"Net present value of {meta.run_description()}",
         groups=groups,
+        reach=reach,
     )
     _distribution(fig, ax, owned, meta, npv, spec)
     return fig
@@ -219,6 +227,7 @@ def roi_distribution(
     *,
     subtitle: str | None = None,
     groups: Sequence[tuple[str, np.ndarray]] | None = None,
+    reach: tuple[float, float] | None = None,
 ) -> Figure:
     """Histogram of ROI (NPV / PV of costs) across trials, in percent.
 
@@ -253,6 +262,7 @@ def roi_distribution(
         notes=notes,
         subtitle=subtitle or f"Return on investment of {meta.run_description()}",
         groups=groups,
+        reach=reach,
     )
     _distribution(fig, ax, owned, meta, roi, spec)
     return fig
