@@ -189,6 +189,25 @@ def test_a_success_flag_splits_the_charts_into_two_groups(charts):
     assert legend[0] == f"works = 1: {share} of trials"
 
 
+def test_a_tall_bar_is_cut_short_only_when_the_others_have_a_shape_to_lose():
+    # two outcomes, one bar each: both read at their true heights, nothing is cut
+    npv = np.repeat([-6e5, 4.88e5], [2000, 18000])
+    summary, meta = _run(npv, npv / 6e5, np.full(npv.size, 10.0))
+    on = npv > 0
+    fig = npv_distribution(npv, summary, meta, groups=[("works = 1", on), ("works = 0", ~on)])
+    ax = fig.axes[0]
+    assert not [a for a in ax.get_children() if a.get_gid() == "cut-bar"]
+    heights = {}
+    for g in (0, 1):
+        values, _, baseline = _by_gid(ax, f"bars-{g}").get_data()
+        heights[g] = float((values - baseline).max())  # the groups are stacked
+    assert heights == {0: 18000, 1: 2000}
+    # the P10 (379k, interpolated into the gap) would put the failures in an end bar;
+    # each group's own P10-P90 stays in view instead
+    assert not [a for a in ax.get_children() if str(a.get_gid()).startswith("end-")]
+    assert not _collisions(fig)
+
+
 def test_the_fan_says_undiscounted_its_sample_and_marks_the_target(charts):
     c = charts["long_horizon"]
     fig = c["cashflow"]
@@ -204,6 +223,25 @@ def test_the_fan_says_undiscounted_its_sample_and_marks_the_target(charts):
     months, bands = np.arange(37.0), metrics.fan_bands(np.zeros((5, 37)))
     meta = _run(np.ones(5), np.ones(5), np.ones(5))[1]
     assert "bands from" not in _all_text(cashflow_fan(months, bands, meta, sample=5))
+
+
+def test_a_group_with_few_paths_gets_its_median_only():
+    months = np.arange(13.0)
+    meta = _run(np.ones(5), np.ones(5), np.ones(5))[1]
+    rng = np.random.default_rng(6)
+    many = np.cumsum(rng.normal(1e4, 5e3, (300, 13)), axis=1)
+    few = np.cumsum(rng.normal(-1e4, 5e3, (5, 13)), axis=1)
+    groups = [
+        FanGroup("works = 1", 0.98, 300, metrics.fan_bands(many)),
+        FanGroup("works = 0", 0.02, 5, metrics.fan_bands(few)),
+    ]
+    fig = cashflow_fan(months, metrics.fan_bands(np.vstack([many, few])), meta, groups=groups)
+    gids = {a.get_gid() for a in fig.axes[0].get_children()}
+    assert {"band-80-0", "band-50-0", "median-0", "median-1"} <= gids
+    assert "band-80-1" not in gids and "end-p10-1" not in gids
+    legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert legend[1] == "works = 0: 2.0% of trials (median of 5 paths)"
+    assert not _collisions(fig)
 
 
 def test_never_paying_back_is_stated(charts):

@@ -1,11 +1,12 @@
 """The bins of a distribution chart: which range to draw, and what lies beyond it.
 
 A drawing decision, made by one stated rule so that a chart stays readable
-for any shape (docs/interface.md, "The charts"): the x-axis covers the
+for any shape (docs/interface.md, "figures/"): the x-axis covers the
 trials from P10 - 1.5 w to P90 + 1.5 w, where w = P90 - P10, whenever the
 trials reach further than P10 - 2.5 w or P90 + 2.5 w; the trials beyond are
 counted in an end bar of their own, which says how many there are and how
-far they reach. The range always holds the values marked on the chart (the
+far they reach. When the trials are split into groups (by a success flag),
+P10 is the lowest of the groups' P10s and P90 the highest of their P90s. The range always holds the values marked on the chart (the
 percentiles, the mean, a target). Bins are a round width (1, 2, 2.5 or 5
 times a power of ten) on a grid through 0, so no bar straddles break-even
 and an end bar's threshold is a round number.
@@ -49,16 +50,22 @@ class Bins:
     def width(self) -> float:
         return float(self.edges[1] - self.edges[0])
 
-    @property
-    def total(self) -> np.ndarray:
-        """The count of each bin over all groups."""
-        return self.counts.sum(axis=0)
 
+def _window(
+    x: np.ndarray, keep: Sequence[float], cores: Sequence[np.ndarray] = ()
+) -> tuple[float, float, bool, bool]:
+    """The range to bin, and whether the left and right tails are cut (the module's rule).
 
-def _window(x: np.ndarray, keep: Sequence[float]) -> tuple[float, float, bool, bool]:
-    """The range to bin, and whether the left and right tails are cut (the module's rule)."""
+    ``x`` is sorted. With ``cores`` (the values of each group), P10 is the
+    lowest of the groups' P10s and P90 the highest of their P90s, so that no
+    group's middle 80% is cut off.
+    """
     lowest, highest = float(x[0]), float(x[-1])
     p10, p90 = (float(v) for v in np.quantile(x, [0.1, 0.9]))
+    for core in cores:
+        if core.size:
+            g10, g90 = np.quantile(core, [0.1, 0.9])
+            p10, p90 = min(p10, float(g10)), max(p90, float(g90))
     w = p90 - p10
     cut_left = w > 0 and lowest < p10 - CUT_WHEN * w
     cut_right = w > 0 and highest > p90 + CUT_WHEN * w
@@ -83,18 +90,25 @@ def round_width(raw: float) -> float:
 
 
 def bin_values(
-    values: np.ndarray, keep: Sequence[float] = (), masks: Sequence[np.ndarray] | None = None
+    values: np.ndarray,
+    keep: Sequence[float] = (),
+    masks: Sequence[np.ndarray] | None = None,
+    *,
+    by_group: bool = False,
 ) -> Bins:
     """Bin the finite ``values`` (``masks`` split them into groups) by the module's rule.
 
     ``keep`` are values the range must hold (the chart's markers). ``masks``
     are boolean arrays over ``values``; without them there is one group.
+    With ``by_group`` the groups are outcomes to show (not merely colours):
+    the range keeps each group's P10 to P90 in view.
     """
     values = np.asarray(values, dtype=float).ravel()
     finite = np.isfinite(values)
     groups = [np.ones(values.size, dtype=bool)] if masks is None else list(masks)
     x = np.sort(values[finite])
-    lo, hi, cut_left, cut_right = _window(x, keep)
+    cores = [values[finite & np.asarray(m, dtype=bool)] for m in groups] if by_group else []
+    lo, hi, cut_left, cut_right = _window(x, keep, cores)
     n_bins = int(np.clip(np.sqrt(x.size), 12, 80))
     width = round_width((hi - lo) / n_bins)
     k0, k1 = math.floor(lo / width), math.ceil(hi / width)

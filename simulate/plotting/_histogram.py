@@ -30,6 +30,7 @@ __all__ = ["BarLabel", "Drawn", "Marker", "draw_bins", "end_bar_labels", "group_
 # mark) to this many times the next tallest, so that the rest stays readable.
 SPIKE = 3.0
 SPIKE_DRAWN = 1.6
+SPIKE_SHAPE = 5
 # Colours of the groups, in order, when the trials are split (by a success flag);
 # without groups, the loss and the gain colours split the bars at 0.
 GROUP_COLORS = (st.MAIN, st.ORANGE)
@@ -66,16 +67,21 @@ class Drawn:
     tops: np.ndarray  # of the regular bins, as drawn (a cut bar at its cut height)
     below_x: float | None
     above_x: float | None
-    colors: tuple[str, ...]
 
 
 def _spike(totals: np.ndarray, ends: Sequence[float]) -> tuple[int, float] | None:
-    """The bar to cut short and its drawn height, if one dwarfs all the others."""
+    """The bar to cut short and its drawn height, if one dwarfs the others.
+
+    Only when the others have a shape to lose (at least :data:`SPIKE_SHAPE`
+    bars): a few bars beside a tall one read well at their true heights.
+    """
     if totals.size < 2:
         return None
     i = int(np.argmax(totals))
-    rest = max(float(np.delete(totals, i).max()), *ends)
-    if rest > 0 and totals[i] > SPIKE * rest:
+    others = np.delete(totals, i)
+    rest = max(float(others.max()), *ends)
+    shape = np.count_nonzero(others) + np.count_nonzero(ends)
+    if rest > 0 and totals[i] > SPIKE * rest and shape >= SPIKE_SHAPE:
         return i, SPIKE_DRAWN * rest
     return None
 
@@ -120,7 +126,7 @@ def draw_bins(ax: Axes, bins: Bins, *, grouped: bool) -> Drawn:
     if below_x is not None or above_x is not None:
         _broken_axis(ax, edges, below_x, above_x, wide)
     peak = max(float(base.max()) if base.size else 0.0, *ends)
-    return Drawn(left, right, peak if peak > 0 else 1.0, base, below_x, above_x, colors)
+    return Drawn(left, right, peak if peak > 0 else 1.0, base, below_x, above_x)
 
 
 def _end_bar(ax: Axes, x: float, width: float, counts: np.ndarray, colors, gid: str) -> None:

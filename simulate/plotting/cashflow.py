@@ -151,7 +151,8 @@ def _draw_groups(ax: Axes, m: np.ndarray, groups: Sequence[FanGroup], currency: 
         handles.append((Patch(color=style[1], alpha=0.75, lw=0),
                         Line2D([], [], color=style[2], lw=2.6)))  # fmt: skip
         share = fmt.format_probability(group.share)
-        names.append(f"{lay.wrap(group.label, 30)}: {share} of trials")
+        few = f" (median of {group.paths} paths)" if group.paths < MIN_GROUP_PATHS else ""
+        names.append(f"{lay.wrap(group.label, 30)}: {share} of trials{few}")
     key = ax.legend(handles, names, loc="lower left", bbox_to_anchor=(0.0, 1.01),
                     ncols=len(names), borderaxespad=0.0, handlelength=2.2,
                     columnspacing=1.6)  # fmt: skip

@@ -51,7 +51,7 @@ class _Histogram:
     reach: tuple[float, float] | None = None  # the lowest and highest trial, when known
 
 
-def _cut_note(bins: _bins.Bins) -> list[str]:
+def _cut_note(bins: _bins.Bins, grouped: bool) -> list[str]:
     """Where the x-axis stops and why, when a tail was gathered into an end bar."""
     left, right = bool(bins.below.sum()), bool(bins.above.sum())
     if not (left or right):
@@ -63,7 +63,8 @@ def _cut_note(bins: _bins.Bins) -> list[str]:
         (False, True): f"stops at P90 + {at}",
     }[(left, right)]
     bars = "the hatched end bars hold" if left and right else "the hatched end bar holds"
-    return [f"the x-axis {stops} (rounded out to a whole bin); {bars} the trials beyond"]
+    which = " (the lowest P10 and highest P90 of the groups)" if grouped else ""
+    return [f"the x-axis {stops}{which}, rounded out to a whole bin; {bars} the trials beyond"]
 
 
 def _distribution(
@@ -84,7 +85,8 @@ def _distribution(
         masks = [np.asarray(m, dtype=bool).ravel() for _, m in spec.groups]
     else:  # the losses and the rest, in their colours
         masks = [raw < 0, raw >= 0]
-    bins = _bins.bin_values(raw, [m.x for m in spec.markers], masks)
+    keep = [m.x for m in spec.markers]
+    bins = _bins.bin_values(raw, keep, masks, by_group=bool(spec.groups))
     drawn = draw_bins(ax, bins, grouped=bool(spec.groups))
     per_trial = raw.size == meta.trials  # the values are the trials: counts are trials
     n = int(finite.sum())
@@ -101,7 +103,7 @@ def _distribution(
         spec.head,
         aside=spec.loss_aside if drawn.left < 0 else "",
         aside_color=st.LOSS,
-        notes=[*_cut_note(bins), *spec.notes],
+        notes=[*_cut_note(bins, bool(spec.groups)), *spec.notes],
     )
     lay.thin_ticks(ax, "x")
     label_row(ax, spec.markers, labels, drawn.peak)
