@@ -8,7 +8,6 @@ that never pays back within the horizon is bracketed at the curve's end.
 
 from __future__ import annotations
 
-import itertools
 import math
 from collections.abc import Mapping, Sequence
 
@@ -226,9 +225,9 @@ def _count_inside(bb, pts: np.ndarray) -> int:
 
 def _densify(pts: np.ndarray, step: float) -> np.ndarray:
     """The polyline through ``pts`` as points at most ``step`` apart."""
-    out = [pts[:1]]
-    for a, b in itertools.pairwise(pts):
-        n = max(int(np.hypot(*(b - a)) / step), 1)
-        t = np.linspace(0, 1, n + 1)[1:, None]
-        out.append(a + (b - a) * t)
-    return np.concatenate(out)
+    seg = np.diff(pts, axis=0)
+    n = np.maximum((np.hypot(seg[:, 0], seg[:, 1]) / step).astype(np.intp), 1)
+    which = np.repeat(np.arange(seg.shape[0]), n)
+    # k / n for k = 1..n along each segment
+    t = (np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n) + 1) / np.repeat(n, n)
+    return np.concatenate([pts[:1], pts[which] + seg[which] * t[:, None]])
