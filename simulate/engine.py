@@ -112,6 +112,9 @@ class Result:
     discounted_paths: np.ndarray
     line_pv_mean: np.ndarray
     inputs: np.ndarray | None = field(default=None, repr=False)
+    # Each bernoulli input's draws (a success flag), by input name: True where it drew 1.
+    # Kept whether or not ``inputs`` is, for charts that split the trials by a flag.
+    flags: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
     # The overlay applied ({"file", "name"}), as summary.json records it; None without one.
     overlay: dict[str, str | None] | None = None
 
@@ -193,6 +196,12 @@ def run(
         raise ValueError(f"seed must be a whole number >= 0, not {seed}")
     sampling = sampling or model.sampling
     arrays, kept = _allocate(model, trials, keep_inputs)
+    flags = {
+        inp.name: np.empty(trials, dtype=bool)
+        for inp in model.inputs
+        if inp.prior.dist == "bernoulli"
+    }
+    flag_rows = [(j, flags[inp.name]) for j, inp in enumerate(model.inputs) if inp.name in flags]
     T1 = model.horizon_months + 1
     paths = np.empty((min(n_paths, trials), T1))
     dpaths = np.empty_like(paths)
@@ -216,6 +225,8 @@ def run(
             line_pv += out.line_pv_sum
             if kept is not None:
                 kept[:, start : start + n] = inputs
+            for j, flag in flag_rows:
+                flag[start : start + n] = inputs[j] > 0.5
     _check_outputs(model, arrays, line_pv)
     return Result(
         model=model,
@@ -228,6 +239,7 @@ def run(
         discounted_paths=dpaths,
         line_pv_mean=line_pv / trials,
         inputs=kept,
+        flags=flags,
         overlay=overlay,
     )
 

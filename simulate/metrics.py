@@ -6,7 +6,8 @@ Every number here is computed from arrays handed in; nothing draws or plots.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 import numpy as np
@@ -19,11 +20,15 @@ from .version import __version__
 
 __all__ = [
     "PERCENTILES",
+    "Split",
     "cvar",
     "describe",
     "fan_bands",
+    "outcome_split",
+    "payback_cdf",
     "payback_curve",
     "percentiles",
+    "split_fan",
     "summarize",
 ]
 
@@ -200,9 +205,109 @@ def payback_curve(payback_months: np.ndarray, horizon_months: int) -> tuple[np.n
     return months, prob
 
 
+def payback_cdf(
+    payback_months: np.ndarray, horizon_months: int, points: int = 2001
+) -> tuple[np.ndarray, np.ndarray]:
+    """The empirical CDF of the (interpolated) paybacks: ``(months, prob)`` to draw as steps.
+
+    Unlike :func:`payback_curve` (whole months), the months are the
+    paybacks themselves: ``prob[i]`` is the share of all trials that have
+    paid back by ``months[i]`` (at or before it), exactly, and it holds
+    until ``months[i + 1]``. With more paybacks than ``points`` it keeps
+    ``points`` of them at evenly spaced ranks, so that between two points
+    the exact curve rises by at most ``ceil(paid back / (points - 1))``
+    trials. The curve starts at month 0 and ends at the horizon, where its
+    height is the share paid back within the horizon; trials that never pay
+    back (+inf) only lower it.
+    """
+    x = np.sort(np.asarray(payback_months, dtype=float).ravel())
+    n = x.size
+    if n == 0:
+        return np.array([0.0, float(horizon_months)]), np.zeros(2)
+    paid = x[: np.searchsorted(x, horizon_months, side="right")]
+    if paid.size > points:  # every k-th payback in order: ranks evenly spaced
+        paid = paid[np.linspace(0, paid.size - 1, points).round().astype(np.intp)]
+    months = np.unique(paid)
+    if not months.size or months[0] > 0:
+        months = np.concatenate([[0.0], months])
+    if months[-1] < horizon_months:
+        months = np.concatenate([months, [float(horizon_months)]])
+    prob = np.searchsorted(x, months, side="right") / n
+    return months, prob
+
+
 def fan_bands(paths: np.ndarray, qs: Sequence[int] = (10, 25, 50, 75, 90)) -> dict[str, np.ndarray]:
     """Percentile bands of cumulative cash flow by month over the kept paths."""
     if paths.shape[0] == 0:
         return {f"p{q}": np.full(paths.shape[1], np.nan) for q in qs}
     values = np.percentile(paths, qs, axis=0)
     return {f"p{q}": values[i] for i, q in enumerate(qs)}
+
+
+# When a success flag splits the outcome (docs/model.md section 7): each state
+# holds at least this share of the trials, and the medians of NPV in the two
+# states lie at least this fraction of the P10-P90 width of NPV apart.
+SPLIT_MIN_SHARE = 0.05
+SPLIT_MIN_GAP = 0.5
+
+
+@dataclass(frozen=True)
+class Split:
+    """The trials of a run in two groups, by the value a success flag drew.
+
+    ``on`` is True for the trials where the flag (the bernoulli input
+    ``flag``) drew 1.
+    """
+
+    flag: str
+    on: np.ndarray
+
+    def groups(self) -> list[tuple[str, np.ndarray]]:
+        """``(label, mask)`` of each group, the flag at 1 first: ``("works = 1", on)``."""
+        return [(f"{self.flag} = 1", self.on), (f"{self.flag} = 0", ~self.on)]
+
+
+def outcome_split(npv: np.ndarray, flags: Mapping[str, np.ndarray]) -> Split | None:
+    """The success flag that splits NPV into two groups, or None.
+
+    ``flags`` are the per-trial draws of the bernoulli inputs (True for 1),
+    as :attr:`simulate.engine.Result.flags` holds them. A flag splits the
+    outcome when each of its values holds at least 5% of the trials and the
+    median NPV of the trials where it drew 1 and of those where it drew 0
+    lie at least half the P10-P90 width of NPV apart; of several, the one
+    whose medians lie furthest apart.
+    """
+    npv = np.asarray(npv, dtype=float)
+    if npv.size < 2 or not flags:
+        return None
+    p10, p90 = percentiles(npv, (10, 90))
+    width = float(p90 - p10)
+    if not (math.isfinite(width) and width > 0):
+        return None
+    best, best_gap = None, SPLIT_MIN_GAP * width
+    for name, on in flags.items():
+        on = np.asarray(on, dtype=bool)
+        share = np.count_nonzero(on) / on.size
+        if min(share, 1.0 - share) < SPLIT_MIN_SHARE:
+            continue
+        gap = abs(float(np.median(npv[on])) - float(np.median(npv[~on])))
+        if gap >= best_gap:
+            best, best_gap = Split(name, on), gap
+    return best
+
+
+def split_fan(
+    paths: np.ndarray, split: Split
+) -> list[tuple[str, float, int, dict[str, np.ndarray]]]:
+    """Fan bands of each group of ``split`` over the kept paths (the first trials).
+
+    Returns ``(label, share of all trials, paths in the group, bands)`` per
+    group, as :func:`Split.groups` orders them.
+    """
+    kept = paths.shape[0]
+    out = []
+    for label, mask in split.groups():
+        share = np.count_nonzero(mask) / mask.size
+        mine = paths[mask[:kept]]
+        out.append((label, share, mine.shape[0], fan_bands(mine)))
+    return out

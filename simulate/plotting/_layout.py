@@ -9,6 +9,7 @@ helper that serves one kind of chart stays with that chart.
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections.abc import Callable, Sequence
@@ -16,6 +17,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.text import Text
 from matplotlib.ticker import MaxNLocator, MultipleLocator
 
 from . import _style as st
@@ -34,6 +36,7 @@ __all__ = [
     "shade_loss",
     "spread",
     "spread_end_labels",
+    "thin_ticks",
     "value_axis",
     "wrap",
 ]
@@ -217,6 +220,38 @@ def value_axis(
     target.set_major_locator(nice_locator(nbins))
     if grid:
         ax.grid(axis=axis, color=st.GRID, lw=0.9)
+
+
+def thin_ticks(ax: Axes, axis: str = "x", gap_pt: float = 6.0) -> None:
+    """Fewer ticks on ``axis`` until no two tick labels come closer than ``gap_pt``.
+
+    For an axis with a :class:`~matplotlib.ticker.MaxNLocator` (round ticks)
+    whose labels are long (``-500,000,000%``). Expects the figure laid out.
+    """
+    target = ax.xaxis if axis == "x" else ax.yaxis
+    locator = target.get_major_locator()
+    if not isinstance(locator, MaxNLocator):
+        return
+    fig = root_figure(ax.get_figure())
+    renderer = renderer_of(fig)
+    gap = px(fig, gap_pt)
+    probe = Text(fontproperties=target.get_major_ticks(1)[0].label1.get_fontproperties())
+    probe.set_figure(fig)
+    along = 0 if axis == "x" else 1
+    for _ in range(12):
+        lo, hi = sorted(target.get_view_interval())
+        locs = [v for v in locator() if lo <= v <= hi]
+        labels = target.major.formatter.format_ticks(locs)
+        spans = []
+        for loc, text in zip(locs, labels, strict=True):
+            probe.set_text(text)
+            size = probe.get_window_extent(renderer).size[along]
+            mid = ax.transData.transform((loc, loc))[along]
+            spans.append((mid - size / 2, mid + size / 2))
+        crowded = any(b[0] - a[1] < gap for a, b in itertools.pairwise(spans))
+        if not crowded or len(locs) <= 2:
+            return
+        locator.set_params(nbins=max(len(locs) - 2, 1))
 
 
 def month_locator(span: float) -> MultipleLocator:

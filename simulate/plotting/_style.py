@@ -86,15 +86,24 @@ _FALLBACK_FONTS = (
 )
 
 
+# What an SVG asks for when DejaVu Sans is missing where it is opened: fonts of
+# about its width (Verdana is the closest), then any sans-serif. Charts are
+# measured and drawn with DejaVu Sans; these names only reach the SVG's text.
+_SVG_FALLBACKS = ("Bitstream Vera Sans", "Verdana", "Arial", "Helvetica")
+
+
 def _font_families() -> list[str]:
     from matplotlib import font_manager
 
     installed = {f.name for f in font_manager.fontManager.ttflist}
-    return [FONT] + [f for f in _FALLBACK_FONTS if f in installed]
+    # "sans-serif" ends the list: matplotlib finds DejaVu Sans first, and an SVG
+    # lists every name of font.sans-serif, then the generic family
+    return [FONT] + [f for f in _FALLBACK_FONTS if f in installed] + ["sans-serif"]
 
 
 RC: dict[str, object] = {
     "font.family": _font_families(),
+    "font.sans-serif": [FONT, *_SVG_FALLBACKS],
     "font.size": BASE_SIZE,
     "text.color": TEXT,
     "axes.labelcolor": TEXT,
@@ -136,10 +145,11 @@ RC: dict[str, object] = {
     "lines.solid_capstyle": "butt",
     "savefig.facecolor": "white",
     "savefig.dpi": PNG_DPI,
-    # Deterministic, portable vector output: glyphs as paths in SVG (no font
-    # needed where the slide is opened), TrueType in PDF (text stays
-    # selectable), and a fixed salt so SVG ids do not change between runs.
-    "svg.fonttype": "path",
+    # Deterministic, editable vector output: text as text in SVG (it can be
+    # edited in PowerPoint or Illustrator; the font stack above names DejaVu
+    # Sans, then fonts of its width, then sans-serif), TrueType in PDF (text
+    # stays selectable), and a fixed salt so SVG ids do not change between runs.
+    "svg.fonttype": "none",
     "svg.hashsalt": "simulate",
     "pdf.fonttype": 42,
 }

@@ -21,6 +21,7 @@ from matplotlib import transforms as mtransforms
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.ticker import MultipleLocator
 
 from .. import format as fmt
 from . import _layout as lay
@@ -54,8 +55,8 @@ def scenario_cdfs(
     cumulative probabilities ``F`` (``compare.cdf_points``), and P(NPV > 0)
     from the run's summary. A curve to the right is better; where it crosses
     NPV = 0 (marked) its height is the probability of loss, and reading
-    across at 10% / 50% / 90% gives each scenario's P10 / P50 / P90. The
-    axis spans the 0.5th to 99.5th percentiles of all curves (the first and
+    across at 10% / 50% / 90% gives each scenario's P10 / P50 / P90 (the
+    probability axis is linear, a tick every 10%). The x-axis spans the 0.5th to 99.5th percentiles of all curves (the first and
     last points of a curve are its extremes and are not drawn).
 
     Returns
@@ -76,7 +77,8 @@ def scenario_cdfs(
     ax.set_xlim(left, right)
     ax.set_ylim(0, 1)
     ax.margins(0)
-    ax.set_yticks([0, 0.1, 0.25, 0.5, 0.75, 0.9, 1.0])
+    # a linear probability axis, a tick every 10%: P10 / P50 / P90 read across
+    ax.yaxis.set_major_locator(MultipleLocator(0.1))
     ax.yaxis.set_major_formatter(st.PercentFormatter())
     lay.value_axis(ax, "x", st.MoneyFormatter(cur), nbins=7, grid=False)
     ax.grid(axis="both")

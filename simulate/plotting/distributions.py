@@ -2,197 +2,98 @@
 
 Both charts share one drawing: a histogram whose bars left of 0 take the
 loss colour over a shaded loss region, a row of labelled marker lines
-(P10 / P50 / P90, the ROI target) at the top, and the key probability from
-``summary`` above the plot. A long tail is cut for readability, and the
-chart says so.
+(P10 / P50 / P90, the mean where it differs from the median, the ROI
+target) at the top, and the key probability from ``summary`` above the plot.
+The range follows one rule for any shape (:mod:`._bins`): a long tail is
+gathered into an end bar that says how many trials lie beyond and how far
+they reach. Trials split into groups (by a success flag) are stacked in
+two colours and each group is labelled with its share.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
 
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import Formatter, NullLocator
-from matplotlib.transforms import blended_transform_factory
 
 from .. import format as fmt
+from . import _bins
 from . import _layout as lay
 from . import _style as st
 from ._frame import frame, start, styled
+from ._histogram import BarLabel, Marker, draw_bins, end_bar_labels, group_labels, label_row
 from .meta import ChartMeta
 
-__all__ = ["npv_distribution", "roi_distribution"]
+__all__ = ["MEAN_APART", "npv_distribution", "roi_distribution"]
 
-
-class _Marker(NamedTuple):
-    """A vertical line across the histogram, labelled in the row at the top."""
-
-    label: str
-    x: float
-    color: str
-    style: str  # matplotlib linestyle
-    gid: str
+# The mean is marked beside the median when they lie further apart than this
+# share of the P10-P90 width.
+MEAN_APART = 0.1
 
 
 @dataclass(frozen=True)
 class _Histogram:
     """What a distribution chart says besides its values."""
 
-    markers: list[_Marker]
+    markers: list[Marker]
     formatter: Formatter  # of the x-axis
+    value_text: Callable[[float, int], str]  # a value in the chart's unit, to sig digits
     xlabel: str
     head: str  # the key probability, above the plot
     loss_aside: str  # what the shading means, shown when the plot reaches below 0
     notes: list[str]
     subtitle: str
+    groups: Sequence[tuple[str, np.ndarray]] | None = None
+    reach: tuple[float, float] | None = None  # the lowest and highest trial, when known
 
 
-def _window(x: np.ndarray, keep: Sequence[float]) -> tuple[float, float, str]:
-    """The x-range to draw, and which tail (if any) it cuts.
-
-    A tail is cut at the 0.5th / 99.5th percentile of the values drawn when
-    it would stretch the axis by more than a quarter of the middle 99%, which
-    leaves the bulk of the distribution readable: a drawing decision, and
-    the chart says so in a note.
-    """
-    lo_q, hi_q = (float(v) for v in np.quantile(x, [0.005, 0.995]))
-    mn, mx = float(x.min()), float(x.max())
-    core = hi_q - lo_q
-    cut_left = core > 0 and (lo_q - mn) > 0.25 * core
-    cut_right = core > 0 and (mx - hi_q) > 0.25 * core
-    lo = lo_q if cut_left else mn
-    hi = hi_q if cut_right else mx
-    for k in keep:
-        if k is not None and math.isfinite(k):
-            lo, hi = min(lo, k), max(hi, k)
-    if hi - lo <= 0:
-        half = abs(lo) * 0.05 or 1.0
-        lo, hi = lo - half, hi + half
-    # show break-even when it is close to the data
-    lo, hi = lay.include_break_even(lo, hi, hi - lo)
-    cut = {
-        (True, True): "both tails",
-        (True, False): "left tail",
-        (False, True): "right tail",
-    }.get((cut_left, cut_right), "")
-    return lo, hi, cut
-
-
-def _cut_notes(cut: str, notes: list[str]) -> list[str]:
-    """``notes``, led by what ``_window`` cut (``cut`` as it returns it)."""
-    if cut == "both tails":
-        return ["the x-axis shows the middle 99% of trials (0.5th to 99.5th percentile)", *notes]
-    if cut:
-        side, q = ("left", "0.5th") if cut == "left tail" else ("right", "99.5th")
-        return [
-            f"the x-axis is cut at the {q} percentile of trials; the long {side} tail "
-            "beyond it is not shown",
-            *notes,
-        ]
-    return notes
-
-
-def _histogram(ax: Axes, x: np.ndarray, lo: float, hi: float) -> float:
-    """Draw the histogram with bars left of 0 in the loss colour; return the tallest bar."""
-    n_bins = int(np.clip(np.sqrt(x.size), 12, 80))
-    width = (hi - lo) / n_bins
-    # bin edges on a grid through 0, so that no bar straddles break-even
-    k0, k1 = math.floor(lo / width), math.ceil(hi / width)
-    edges = np.arange(k0, k1 + 1) * width
-    counts, _ = np.histogram(x, bins=edges)
-    split = int(np.clip(-k0, 0, len(counts)))  # index of the edge at 0
-    if split > 0:
-        ax.stairs(counts[:split], edges[: split + 1], fill=True, color=st.LOSS, lw=0, zorder=2)
-    if split < len(counts):
-        ax.stairs(counts[split:], edges[split:], fill=True, color=st.MAIN, lw=0, zorder=2)
-    return float(counts.max()) if counts.size and counts.max() > 0 else 1.0
-
-
-def _marker_labels(ax: Axes, markers: Sequence[_Marker]) -> list:
-    """The markers' labels, at the top of the plot above each line (placed later)."""
-    blend = blended_transform_factory(ax.transData, ax.transAxes)
-    return [
-        ax.text(
-            m.x,
-            0.985,
-            m.label,
-            transform=blend,
-            ha="center",
-            va="top",
-            fontsize=st.LABEL_SIZE,
-            color=st.TARGET_TEXT if m.color == st.TARGET else st.INK,
-            linespacing=1.2,
-            zorder=6,
-            in_layout=False,
-            gid=f"{m.gid}-label",
-        )
-        for m in markers
-    ]
-
-
-def _marker_row(ax: Axes, markers: Sequence[_Marker], peak: float) -> None:
-    """Vertical marker lines with their labels in one row at the top of the plot.
-
-    Labels that would collide are spread sideways (order kept) and joined to
-    their line by a short leader; the y-range is then set so that the bars
-    stay below the leaders. Expects the figure to be laid out already.
-    """
-    fig = lay.root_figure(ax.get_figure())
-    renderer = lay.renderer_of(fig)
-    axbb = ax.get_window_extent(renderer)
-    texts = _marker_labels(ax, markers)
-    if not texts:
-        ax.set_ylim(0, peak * 1.08)
-        return
-    boxes = [t.get_window_extent(renderer) for t in texts]
-    want = [ax.transData.transform((m.x, 0))[0] for m in markers]
-    centres = lay.spread(want, [b.width for b in boxes], axbb.x0 + 1, axbb.x1 - 1, lay.px(fig, 10))
-    inverse = ax.transData.inverted()
-    for t, c in zip(texts, centres, strict=True):
-        t.set_x(inverse.transform((c, 0))[0])
-    label_bottom = min((b.y0 - axbb.y0) / axbb.height for b in boxes)
-    knee = label_bottom - lay.px(fig, 9) / axbb.height
-    blend = blended_transform_factory(ax.transData, ax.transAxes)
-    for m, t, c, w in zip(markers, texts, centres, want, strict=True):
-        ax.axvline(m.x, 0, knee, color=m.color, ls=m.style, lw=1.5, zorder=5, gid=m.gid)
-        ax.plot(
-            [m.x, t.get_position()[0]],
-            [knee, label_bottom + 0.006],
-            transform=blend,
-            color=m.color,
-            lw=0.9 if abs(c - w) > 1 else 1.5,
-            ls="-",
-            zorder=5,
-            gid=f"{m.gid}-leader",
-        )
-    ax.set_ylim(0, peak / max(knee - 0.04, 0.3))
+def _cut_note(bins: _bins.Bins, grouped: bool) -> list[str]:
+    """Where the x-axis stops and why, when a tail was gathered into an end bar."""
+    left, right = bool(bins.below.sum()), bool(bins.above.sum())
+    if not (left or right):
+        return []
+    at = f"{_bins.CUT_AT:g} × (P90 − P10)"
+    stops = {
+        (True, True): f"runs from P10 − {at} to P90 + {at}",
+        (True, False): f"starts at P10 − {at}",
+        (False, True): f"stops at P90 + {at}",
+    }[(left, right)]
+    bars = "the hatched end bars hold" if left and right else "the hatched end bar holds"
+    which = " (the lowest P10 and highest P90 of the groups)" if grouped else ""
+    return [f"the x-axis {stops}{which}, rounded out to a whole bin; {bars} the trials beyond"]
 
 
 def _distribution(
     fig: Figure, ax: Axes, owned: bool, meta: ChartMeta, values: np.ndarray, spec: _Histogram
 ) -> None:
     """Draw the histogram of the finite ``values``, its markers and its frame."""
-    x = np.asarray(values, dtype=float).ravel()
-    x = x[np.isfinite(x)]
+    raw = np.asarray(values, dtype=float).ravel()
+    finite = np.isfinite(raw)
     ax.yaxis.set_major_locator(NullLocator())
     ax.spines["left"].set_visible(False)
     ax.set_xlabel(spec.xlabel)
     lay.value_axis(ax, "x", spec.formatter, grid=False)
-    if x.size == 0:
+    if not finite.any():
         ax.text(0.5, 0.5, "No finite values to draw", transform=ax.transAxes, ha="center")
         frame(fig, ax, owned, meta, spec.subtitle, spec.head, notes=spec.notes)
         return
-    lo, hi, cut = _window(x, [m.x for m in spec.markers])
-    pad = 0.03 * (hi - lo)
-    left, right = lo - pad, hi + pad
-    lay.shade_loss(ax, left, right, gid="loss-region")
-    peak = _histogram(ax, x, lo, hi)
-    ax.set_xlim(left, right)
+    if spec.groups:
+        masks = [np.asarray(m, dtype=bool).ravel() for _, m in spec.groups]
+    else:  # the losses and the rest, in their colours
+        masks = [raw < 0, raw >= 0]
+    keep = [m.x for m in spec.markers]
+    bins = _bins.bin_values(raw, keep, masks, by_group=bool(spec.groups))
+    drawn = draw_bins(ax, bins, grouped=bool(spec.groups))
+    per_trial = raw.size == meta.trials  # the values are the trials: counts are trials
+    n = int(finite.sum())
+    labels: list[BarLabel] = end_bar_labels(drawn, bins, spec.value_text, n, per_trial, spec.reach)
+    if spec.groups:
+        names = [name for name, _ in spec.groups]
+        labels += group_labels(drawn, bins, names, n, per_trial)
     frame(
         fig,
         ax,
@@ -200,22 +101,47 @@ def _distribution(
         meta,
         spec.subtitle,
         spec.head,
-        aside=spec.loss_aside if left < 0 else "",
+        aside=spec.loss_aside if drawn.left < 0 else "",
         aside_color=st.LOSS,
-        notes=_cut_notes(cut, spec.notes),
+        notes=[*_cut_note(bins, bool(spec.groups)), *spec.notes],
     )
-    _marker_row(ax, spec.markers, peak)
+    lay.thin_ticks(ax, "x")
+    label_row(ax, spec.markers, labels, drawn.peak)
 
 
-def _percentile_markers(stats: Mapping, label_of: Callable[[float, int], str]) -> list[_Marker]:
-    """P10 / P50 / P90 of ``stats`` (a summary's metric), labelled with distinct digits."""
+def _percentile_markers(
+    stats: Mapping, label_of: Callable[[float, int], str], *, mean: bool = True
+) -> list[Marker]:
+    """P10 / P50 / P90 of ``stats`` (a summary's metric), labelled with distinct digits.
+
+    With ``mean``, the mean joins them when it lies further from the median
+    than :data:`MEAN_APART` of the P10-P90 width (a long tail, two groups).
+    """
     keys = [k for k in ("p10", "p50", "p90") if stats.get(k) is not None]
     values = [float(stats[k]) for k in keys]
+    names = [k.upper() for k in keys]
+    styles = ["-" if k == "p50" else "--" for k in keys]
+    avg = stats.get("mean")
+    if mean and avg is not None and _mean_apart(stats):
+        keys.append("mean")
+        values.append(float(avg))
+        names.append("Mean")
+        styles.append(":")
     labels = lay.distinct_labels(values, label_of)
     return [
-        _Marker(f"{k.upper()}\n{label}", v, st.INK, "-" if k == "p50" else "--", f"marker-{k}")
-        for k, v, label in zip(keys, values, labels, strict=True)
+        Marker(f"{name}\n{label}", v, st.INK, style, f"marker-{k}")
+        for k, v, name, style, label in zip(keys, values, names, styles, labels, strict=True)
     ]
+
+
+def _mean_apart(stats: Mapping) -> bool:
+    """Whether the mean lies materially apart from the median (:data:`MEAN_APART`)."""
+    need = ("mean", "p10", "p50", "p90")
+    if any(stats.get(k) is None for k in need):
+        return False
+    width = float(stats["p90"]) - float(stats["p10"])
+    gap = abs(float(stats["mean"]) - float(stats["p50"]))
+    return gap > MEAN_APART * width if width > 0 else gap > 0
 
 
 @styled
@@ -226,14 +152,18 @@ def npv_distribution(
     ax: Axes | None = None,
     *,
     subtitle: str | None = None,
+    groups: Sequence[tuple[str, np.ndarray]] | None = None,
+    reach: tuple[float, float] | None = None,
 ) -> Figure:
     """Histogram of NPV across trials.
 
     The loss region (NPV < 0) is shaded, P10 / P50 / P90 (from
-    ``summary["metrics"]["npv"]``) are marked with their values, and
-    P(NPV > 0) (``summary["probabilities"]["npv_positive"]``) heads the plot.
-    A long tail is cut at the 0.5th / 99.5th percentile of the values drawn,
-    with a note saying so.
+    ``summary["metrics"]["npv"]``) are marked with their values, the mean
+    too where it lies more than a tenth of the P10-P90 width from the
+    median, and P(NPV > 0) (``summary["probabilities"]["npv_positive"]``)
+    heads the plot. A tail beyond P10 / P90 ± 2.5 × (P90 - P10) is gathered
+    from ± 1.5 × that width into a hatched end bar that says how many trials
+    it holds and how far they reach (:mod:`simulate.plotting._bins`).
 
     Parameters
     ----------
@@ -242,6 +172,14 @@ def npv_distribution(
     meta : what the chart says about the run.
     ax : draw here instead of on a new figure.
     subtitle : replaces the default subtitle.
+    groups : ``(label, mask)`` pairs, masks over ``npv``, that split the
+        trials (:meth:`simulate.metrics.Split.groups`): stacked in two colours,
+        each labelled with its share.
+    reach : the lowest and highest value over all trials, for when ``npv``
+        is not the trials themselves but a summary of them (a quantile grid):
+        an end bar then says how far the trials reach. When ``npv`` has one
+        value per trial (``meta.trials`` values) its own extremes are used,
+        and end bars and groups give counts of trials, not only shares.
 
     Returns
     -------
@@ -249,18 +187,22 @@ def npv_distribution(
     """
     fig, ax, owned = start(ax)
     cur = meta.currency
-    markers = _percentile_markers(
-        summary["metrics"]["npv"], lambda v, sig: fmt.format_money(v, cur, sig=sig, minus=fmt.MINUS)
-    )
+
+    def money(v: float, sig: int) -> str:
+        return fmt.format_money(v, cur, sig=sig, minus=fmt.MINUS)
+
     p_pos = summary["probabilities"]["npv_positive"]
     spec = _Histogram(
-        markers=markers,
+        markers=_percentile_markers(summary["metrics"]["npv"], money),
         formatter=st.MoneyFormatter(cur),
+        value_text=money,
         xlabel=f"Net present value ({cur})",
         head=f"P(NPV > 0) = {fmt.format_probability(p_pos)}",
         loss_aside="Shaded: loss (NPV < 0)",
         notes=[],
         subtitle=subtitle or f"Net present value of {meta.run_description()}",
+        groups=groups,
+        reach=reach,
     )
     _distribution(fig, ax, owned, meta, npv, spec)
     return fig
@@ -286,11 +228,14 @@ def roi_distribution(
     ax: Axes | None = None,
     *,
     subtitle: str | None = None,
+    groups: Sequence[tuple[str, np.ndarray]] | None = None,
+    reach: tuple[float, float] | None = None,
 ) -> Figure:
     """Histogram of ROI (NPV / PV of costs) across trials, in percent.
 
     Trials with an undefined ROI (NaN: no cost) are not drawn, and a note
-    says how many. P10 / P50 / P90 come from ``summary["metrics"]["roi"]``;
+    says how many. P10 / P50 / P90 (and the mean, by the rule of
+    :func:`npv_distribution`) come from ``summary["metrics"]["roi"]``;
     ``meta.target_roi`` is drawn where set, and
     ``summary["probabilities"]["roi_at_least_target"]`` heads the plot
     (P(NPV > 0) without a target). Parameters and return as
@@ -303,7 +248,7 @@ def roi_distribution(
     target = meta.target_roi
     if target is not None:
         markers.append(
-            _Marker(f"Target\n{_percent(target)}", float(target), st.TARGET, "-", "marker-target")
+            Marker(f"Target\n{_percent(target)}", float(target), st.TARGET, "-", "marker-target")
         )
     notes = []
     if undefined:
@@ -312,11 +257,14 @@ def roi_distribution(
     spec = _Histogram(
         markers=markers,
         formatter=st.PercentFormatter(),
+        value_text=_percent,
         xlabel="Return on investment (NPV ÷ PV of costs)",
         head=_roi_head(summary["probabilities"], target),
         loss_aside="Shaded: loss (ROI < 0)",
         notes=notes,
         subtitle=subtitle or f"Return on investment of {meta.run_description()}",
+        groups=groups,
+        reach=reach,
     )
     _distribution(fig, ax, owned, meta, roi, spec)
     return fig

@@ -1,13 +1,13 @@
 """The payback curve: the share of trials that have paid back by each month.
 
-The curve is a step per month; the target month and its probability are
+The curve is the empirical CDF of the paybacks, interpolated within the
+month (:func:`simulate.metrics.payback_curve`), drawn as steps; the target month and its probability are
 marked with guide lines and a label placed clear of them, and the share
 that never pays back within the horizon is bracketed at the curve's end.
 """
 
 from __future__ import annotations
 
-import itertools
 import math
 from collections.abc import Mapping, Sequence
 
@@ -51,10 +51,12 @@ def payback_curve(
     *,
     subtitle: str | None = None,
 ) -> Figure:
-    """Probability of having paid back by month m, as a step curve.
+    """Probability of having paid back by month m: the empirical CDF of the paybacks.
 
     ``prob_paid_back[i]`` is the share of trials paid back (undiscounted) by
-    the end of ``months[i]``. The target month (``meta.target_payback_months``)
+    ``months[i]``, held until ``months[i + 1]`` (steps, as
+    :func:`simulate.metrics.payback_curve` gives them: the paybacks are
+    interpolated within the month, so the steps fall between whole months). The target month (``meta.target_payback_months``)
     is marked with ``summary["probabilities"]["payback_within_target"]``
     (without a target, the median payback from the summary heads the plot),
     and the share that never pays back within the horizon
@@ -90,7 +92,8 @@ def payback_curve(
 
 
 def _draw_curve(ax: Axes, months: np.ndarray, prob: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The step curve over a light fill; return its vertices (x, y)."""
+    """The curve, each share held until the next point, over a light fill; return its
+    vertices (x, y)."""
     sx = np.repeat(months, 2)[1:]
     sy = np.repeat(prob, 2)[:-1]
     ax.fill_between(sx, 0, sy, color=st.MAIN, alpha=0.10, lw=0, zorder=1)
@@ -130,6 +133,8 @@ def _never_aside(p_horizon: float | None, horizon: int) -> str:
     if p_horizon is None:
         return ""
     never = 1.0 - float(p_horizon)
+    if never <= 0:
+        return f"Every trial pays back within {horizon} months"
     return f"{fmt.format_probability(never)} not paid back within {horizon} months"
 
 
@@ -220,9 +225,9 @@ def _count_inside(bb, pts: np.ndarray) -> int:
 
 def _densify(pts: np.ndarray, step: float) -> np.ndarray:
     """The polyline through ``pts`` as points at most ``step`` apart."""
-    out = [pts[:1]]
-    for a, b in itertools.pairwise(pts):
-        n = max(int(np.hypot(*(b - a)) / step), 1)
-        t = np.linspace(0, 1, n + 1)[1:, None]
-        out.append(a + (b - a) * t)
-    return np.concatenate(out)
+    seg = np.diff(pts, axis=0)
+    n = np.maximum((np.hypot(seg[:, 0], seg[:, 1]) / step).astype(np.intp), 1)
+    which = np.repeat(np.arange(seg.shape[0]), n)
+    # k / n for k = 1..n along each segment
+    t = (np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n) + 1) / np.repeat(n, n)
+    return np.concatenate([pts[:1], pts[which] + seg[which] * t[:, None]])
