@@ -117,3 +117,19 @@ def test_a_run_draws_and_saves_each_chart_once(result, tmp_path, monkeypatch):
     assert dict(saved) == once
     files = sorted(p.name for p in (folder / "figures").iterdir())
     assert files == sorted(f"{name}.svg" for name in STANDARD)
+
+
+def test_standard_charts_split_by_a_success_flag_and_step_at_the_paybacks():
+    from conftest import TESTS
+
+    model = simulate.load_config(TESTS / "chart_configs" / "failure_flag.yaml")
+    result = simulate.run(model, trials=5000, keep_inputs=False)
+    figs = standard_figures(result)
+    for name in ("npv", "roi"):
+        gids = {a.get_gid() for a in figs[name].axes[0].get_children()}
+        assert {"group-0", "group-1"} <= gids, name
+    fan = figs["cashflow"].axes[0]
+    assert [t.get_text() for t in fan.get_legend().get_texts()][0].startswith("works = 1: ")
+    # the payback curve steps at the interpolated paybacks, not at whole months
+    xs = next(a for a in figs["payback"].axes[0].get_lines() if a.get_gid() == "payback-curve")
+    assert any(not float(x).is_integer() for x in xs.get_xdata())

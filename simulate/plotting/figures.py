@@ -11,11 +11,13 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from .. import metrics
 from ..config import Model
 from ..engine import Result
 from ..version import __version__
-from .cashflow import cashflow_fan
+from .cashflow import FanGroup, cashflow_fan
 from .distributions import npv_distribution, roi_distribution
 from .meta import ChartMeta
 from .output import save
@@ -80,18 +82,25 @@ def standard_figures(result: Result, tornado: Mapping[str, Any] | None = None) -
     model = result.model
     summary = result.summary()
     meta = chart_meta(model, result)
-    months, prob = metrics.payback_curve(result.payback_months, model.horizon_months)
     paths = result.paths
+    # a success flag that drives the outcome splits the charts into its two groups
+    split = metrics.outcome_split(result.npv, result.flags)
+    groups = split.groups() if split is not None else None
+    fan_groups = (
+        [FanGroup(*g) for g in metrics.split_fan(paths, split)] if split is not None else None
+    )
     figs = {
-        "npv": npv_distribution(result.npv, summary, meta),
-        "roi": roi_distribution(result.roi, summary, meta),
-        "payback": payback_curve(months, prob, summary, meta),
+        "npv": npv_distribution(result.npv, summary, meta, groups=groups),
+        "roi": roi_distribution(result.roi, summary, meta, groups=groups),
+        "payback": payback_curve(
+            *metrics.payback_cdf(result.payback_months, model.horizon_months), summary, meta
+        ),
         "cashflow": cashflow_fan(
-            months,
+            np.arange(model.horizon_months + 1, dtype=float),
             metrics.fan_bands(paths),
             meta,
-            subtitle=f"Cumulative net cash flow by month, P10-P90 and P25-P75 bands "
-            f"over {paths.shape[0]:,} trials",
+            groups=fan_groups,
+            sample=paths.shape[0],
         ),
         "waterfall": waterfall(
             waterfall_items(result),
