@@ -291,6 +291,10 @@ def test_the_overlay_comparison_and_its_attribution(svgs):
     for k in ("p10", "p50", "p90"):
         assert format_money(row["diff"][k], "USD") in text
     assert "priors.overrun -6.2 pp -$1.1M -$1.05M" in text
+    assert "P(B beats A)" not in text  # the data has no p_b_beats_a
+    data["comparison"]["rows"][0]["p_b_beats_a"] = 0.75  # ties: 0.1875 + 0.75 < 1
+    text = page_of(data, svgs)[1].text("comparison")
+    assert "P(B beats A)" in text and "18.8% 75.0%" in text
     _, page = page_of(make_data(), svgs)
     assert "comparison" not in page.ids
 

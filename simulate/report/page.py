@@ -436,6 +436,7 @@ def _comparison(comp: Mapping[str, Any] | None, currency: str) -> dict[str, Any]
                 "a": r.get("a") or comp.get("baseline") or "as written",
                 "b": r.get("b") or comp.get("baseline") or "as written",
                 "p": format_probability(r.get("p_a_beats_b")),
+                "p_b": format_probability(r.get("p_b_beats_a")),
                 "p10": _money(diff.get("p10"), currency),
                 "p50": _money(diff.get("p50"), currency),
                 "p90": _money(diff.get("p90"), currency),
@@ -446,6 +447,8 @@ def _comparison(comp: Mapping[str, Any] | None, currency: str) -> dict[str, Any]
         )
     return {
         "kind": comp.get("kind", ""),
+        # P(B beats A) is not 1 - P(A beats B) when trials tie (both runs' flags fail)
+        "reverse": any(r.get("p_b_beats_a") is not None for r in comp.get("rows") or ()),
         "rows": rows,
         "attribution": _attribution(comp.get("attribution"), currency),
         "method": comp.get("attribution_method") or "",
