@@ -278,12 +278,14 @@ def test_chart_data_is_quantiles_curves_and_bands_of_the_run(run):
 
 
 def test_scenario_rows_become_the_comparison_block():
-    rows = [{"a": None, "b": "low", "paired": True, "prob_a_above_b": 0.8, "npv_diff_mean": 5.0,
+    rows = [{"a": None, "b": "low", "paired": True, "prob_a_above_b": 0.8, "prob_b_above_a": 0.15,
+             "npv_diff_mean": 5.0,
              "npv_diff_p10": 1.0, "npv_diff_p50": 4.0, "npv_diff_p90": 9.0, "note": ""}]  # fmt: skip
     block = comparison_block(rows)
     assert block["kind"] == "scenarios" and block["attribution"] is None
     (row,) = block["rows"]
     assert (row["a"], row["b"], row["p_a_beats_b"]) == ("as written", "low", 0.8)
+    assert row["p_b_beats_a"] == 0.15  # ties count for neither: not 1 - 0.8
     assert row["diff"] == {"p10": 1.0, "p50": 4.0, "p90": 9.0, "mean": 5.0}
     assert comparison_block(block) == block and comparison_block(None) is None
 
@@ -300,6 +302,7 @@ def test_an_overlay_report_becomes_the_comparison_block(tmp_path):
     (row,) = block["rows"]
     assert (row["a"], row["b"]) == ("CFO review", "as written")
     assert row["p_a_beats_b"] == report["paired"]["prob_a_above_b"]
+    assert row["p_b_beats_a"] == report["paired"]["prob_b_above_a"]
     assert row["diff"]["p50"] == report["paired"]["npv_diff_p50"]
     assert block["attribution"] == report["attribution"]["sequential"]["rows"]
 

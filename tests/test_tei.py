@@ -343,6 +343,7 @@ def test_a_table_over_the_budget_uses_the_first_trials_and_says_so(uncertain, mo
     result = simulate.run(model, trials=2500, seed=3, keep_inputs=False, chunk_size=1000)
     n_cols = len(tei_columns(model.horizon_months))
     monkeypatch.setattr(tei, "CELL_BUDGET", 1234 * (len(model.lines) + 3) * n_cols)
+    monkeypatch.setattr(tei, "PATH_CELLS", 300 * (model.horizon_months + 1))  # 4 slices a chunk
     table = tei_table(result)
     assert (table["trials_used"], table["trials"]) == (1234, 2500)
     kept = simulate.run(model, trials=2500, seed=3, keep_inputs=True, chunk_size=1000)

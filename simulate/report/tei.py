@@ -36,6 +36,10 @@ __all__ = ["CELL_BUDGET", "QUANTILES", "tei_columns", "tei_table", "trials_for_t
 # At most this many float64 values are held at once (200 MB): the per-trial
 # cells of the table, or the cumulative paths of the trials evaluated at once.
 CELL_BUDGET = 25_000_000
+# Trials evaluated at once hold this many values in each of their two path arrays
+# (8 MB): small enough for the allocator to reuse the memory from one call to the
+# next instead of mapping fresh pages (about 20% less CPU than whole chunks).
+PATH_CELLS = 1 << 20
 # The quantiles each cell reports (besides its mean).
 QUANTILES = (10, 50, 90)
 _ROW_KINDS = ("benefit", "total_benefits", "cost", "total_costs", "net_benefits")
@@ -128,9 +132,7 @@ def _line_flows(result: Result, n: int, tables: Tables) -> tuple[np.ndarray, np.
     costs = [line.kind == "cost" for line in model.lines]
     varied = [i for i in range(len(model.lines)) if (tables.src[i] >= 0).any()]
     base = base_case(model)[:, None]
-    # Trials evaluated at once: their paths and discounted paths hold at most
-    # half the budget (all the trials of a chunk, for horizons up to ~8 years).
-    step = max(256, CELL_BUDGET // (4 * (model.horizon_months + 1)))
+    step = max(256, PATH_CELLS // (model.horizon_months + 1))
     with np.errstate(over="ignore", invalid="ignore"):
         for i in sorted(set(range(len(model.lines))) - set(varied)):
             flows = _line_cells(model, base, line_tables[i], costs[i])
