@@ -258,6 +258,7 @@ def _comparison(kind: str | None) -> dict | None:
                 "a": "as written",
                 "b": "conservative",
                 "p_a_beats_b": 0.83,
+                "p_b_beats_a": 0.16,
                 "diff": diff,
                 "paired": True,
                 "note": "",
@@ -274,11 +275,20 @@ def _comparison(kind: str | None) -> dict | None:
                 "a": "optimistic",
                 "b": "as written",
                 "p_a_beats_b": 0.61,
+                "p_b_beats_a": 0.39,
                 "diff": {**diff, "p50": 50_000.0},
             },
         ]
         return {"kind": "scenarios", "baseline": "as written", "rows": rows, "attribution": None}
-    rows = [{"a": "cfo_review", "b": "as written", "p_a_beats_b": 0.12, "diff": diff}]
+    rows = [
+        {
+            "a": "cfo_review",
+            "b": "as written",
+            "p_a_beats_b": 0.12,
+            "p_b_beats_a": 0.87,
+            "diff": diff,
+        }
+    ]
     attribution = [
         {
             "path": "priors.seconds_saved",

@@ -228,6 +228,19 @@ def test_a_mean_is_shown_only_where_it_differs_materially(svgs):
     assert "mean" not in rows[plain["name"]][len(plain["cells"]) - 1]
 
 
+def test_a_rare_event_shows_its_mean_and_an_invisible_spread_no_range(svgs):
+    data = make_data()
+    rows = data["tei"]["rows"]
+    rare = next(r for r in rows if r["kind"] == "cost")
+    rare["cells"][1] = {"p10": 0.0, "p50": 0.0, "p90": 0.0, "mean": 5_000.0}  # 5% of trials
+    tiny = rows[0]
+    tiny["cells"][2] = {"p10": 171_990.0, "p50": 172_000.0, "p90": 172_010.0, "mean": 172_004.0}
+    _, page = page_of(data, svgs)
+    shown = _tei_rows(page)
+    assert shown[rare["name"]][1] == "$0 | mean ($5k)"
+    assert shown[tiny["name"]][2] == "$172k"  # no "$172k to $172k", no "mean $172k"
+
+
 def test_a_long_horizon_keeps_the_table_to_a_page_s_width():
     data = make_data(horizon_months=606)  # 50 years and a half
     _, page = page_of(data, svgs={})
@@ -278,6 +291,10 @@ def test_the_overlay_comparison_and_its_attribution(svgs):
     for k in ("p10", "p50", "p90"):
         assert format_money(row["diff"][k], "USD") in text
     assert "priors.overrun -6.2 pp -$1.1M -$1.05M" in text
+    assert "P(B beats A)" not in text  # the data has no p_b_beats_a
+    data["comparison"]["rows"][0]["p_b_beats_a"] = 0.75  # ties: 0.1875 + 0.75 < 1
+    text = page_of(data, svgs)[1].text("comparison")
+    assert "P(B beats A)" in text and "18.8% 75.0%" in text
     _, page = page_of(make_data(), svgs)
     assert "comparison" not in page.ids
 

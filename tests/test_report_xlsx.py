@@ -361,6 +361,7 @@ def test_scenarios_sheet_is_the_paired_comparison(tmp_path, kind):
         row = head + i
         assert (ws.cell(row, 1).value, ws.cell(row, 2).value) == (r["a"], r["b"])
         assert _close(ws.cell(row, cols["P(A beats B)"]).value, r["p_a_beats_b"])
+        assert _close(ws.cell(row, cols["P(B beats A)"]).value, r.get("p_b_beats_a"))
         for stat, label in (("p10", "NPV difference A - B: P10"), ("p50", "P50"), ("mean", "Mean")):
             assert _close(ws.cell(row, cols[label]).value, r["diff"][stat])
         assert ws.cell(row, cols["Note"]).value == (r.get("note") or None)

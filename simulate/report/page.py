@@ -152,19 +152,28 @@ _NA = {"median": "n/a", "range": "", "mean": "", "zero": False}
 
 
 def _cell(cell: Mapping[str, Any] | None, currency: str, sign: float) -> dict[str, Any]:
-    """A TEI cell: the median; the P10-P90 range beneath; the mean where it differs materially."""
+    """A TEI cell: the median; the P10-P90 range beneath; the mean where it differs materially.
+
+    The range is left out when its ends read the same; the mean is shown when
+    it reads differently from the median and lies more than 10% of the range's
+    width from it, or at all when the range has no width (a rare event: P10,
+    P50 and P90 are 0 but the mean is not).
+    """
     if not cell or cell.get("p50") is None:
         return dict(_NA)
     p10, p50, p90 = (cell[k] for k in ("p10", "p50", "p90"))
-    width = abs(p90 - p10)
-    out = {"median": _accounting(sign * p50, currency), "range": "", "mean": ""}
-    out["zero"] = width == 0 and p50 == 0  # nothing in this cell, in any trial
-    if width > 0:  # P10 first: for a cost, the smaller cost
-        out["range"] = f"{_accounting(sign * p10, currency)} to {_accounting(sign * p90, currency)}"
+    median = _accounting(sign * p50, currency)
+    low, high = _accounting(sign * p10, currency), _accounting(sign * p90, currency)  # P10 first
+    width = abs(p90 - p10) if low != high else 0.0
     mean = cell.get("mean")
-    if mean is not None and width > 0 and abs(mean - p50) > MATERIAL * width:
-        out["mean"] = f"mean {_accounting(sign * mean, currency)}"
-    return out
+    mean_text = "" if mean is None else _accounting(sign * mean, currency)
+    material = mean is not None and abs(mean - p50) > MATERIAL * width and mean_text != median
+    return {
+        "median": median,
+        "range": f"{low} to {high}" if width else "",
+        "mean": f"mean {mean_text}" if material else "",
+        "zero": p10 == p50 == p90 == 0 and not mean,  # nothing in this cell, in any trial
+    }
 
 
 def _year_plan(columns: Sequence[str]) -> list[tuple[str, list[int]]]:
@@ -427,6 +436,7 @@ def _comparison(comp: Mapping[str, Any] | None, currency: str) -> dict[str, Any]
                 "a": r.get("a") or comp.get("baseline") or "as written",
                 "b": r.get("b") or comp.get("baseline") or "as written",
                 "p": format_probability(r.get("p_a_beats_b")),
+                "p_b": format_probability(r.get("p_b_beats_a")),
                 "p10": _money(diff.get("p10"), currency),
                 "p50": _money(diff.get("p50"), currency),
                 "p90": _money(diff.get("p90"), currency),
@@ -437,6 +447,8 @@ def _comparison(comp: Mapping[str, Any] | None, currency: str) -> dict[str, Any]
         )
     return {
         "kind": comp.get("kind", ""),
+        # P(B beats A) is not 1 - P(A beats B) when trials tie (both runs' flags fail)
+        "reverse": any(r.get("p_b_beats_a") is not None for r in comp.get("rows") or ()),
         "rows": rows,
         "attribution": _attribution(comp.get("attribution"), currency),
         "method": comp.get("attribution_method") or "",

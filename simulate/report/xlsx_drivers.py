@@ -276,19 +276,21 @@ def scenarios_sheet(book: Workbook, styles: Styles, data: Mapping[str, Any]) -> 
     sheet = Sheet(book, "Scenarios")
     lines = [
         "Paired on the same draws, trial by trial: P(A beats B) is the share of trials in which "
-        "A's NPV exceeds B's; the difference is A's NPV minus B's. Empty: not paired (see the note).",
+        "A's NPV exceeds B's (ties count for neither side); the difference is A's NPV minus B's. "
+        "Empty: not paired (see the note).",
     ]
     head = title_block(sheet, styles, f"Comparison of {kind}", lines) + 1
-    labels = ["A", "B", "P(A beats B)", "NPV difference A - B: P10", "P50", "P90", "Mean", "Note"]
+    labels = ["A", "B", "P(A beats B)", "P(B beats A)", "NPV difference A - B: P10", "P50", "P90",
+              "Mean", "Note"]  # fmt: skip
     sheet.headers(head, 0, labels, styles.header)
     row = head + 1
     for r in comparison.get("rows") or []:
         diff = r.get("diff") or {}
         sheet.text(row, 0, r.get("a") if r.get("a") is not None else baseline)
         sheet.text(row, 1, r.get("b") if r.get("b") is not None else baseline)
-        sheet.number(row, 2, r.get("p_a_beats_b"), styles.percent(2))
-        sheet.row(row, 3, [diff.get(k) for k in ("p10", "p50", "p90", "mean")], styles.money())
-        sheet.text(row, 7, r.get("note"), fit=False)
+        sheet.row(row, 2, [r.get("p_a_beats_b"), r.get("p_b_beats_a")], styles.percent(2))
+        sheet.row(row, 4, [diff.get(k) for k in ("p10", "p50", "p90", "mean")], styles.money())
+        sheet.text(row, 8, r.get("note"), fit=False)
         row += 1
     _attribution(sheet, styles, comparison, row + 1)
     sheet.freeze(head + 1, 0)
