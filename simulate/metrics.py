@@ -30,6 +30,7 @@ __all__ = [
     "percentiles",
     "split_fan",
     "summarize",
+    "waterfall_items",
 ]
 
 PERCENTILES = (5, 10, 25, 50, 75, 90, 95)
@@ -311,3 +312,11 @@ def split_fan(
         mine = paths[mask[:kept]]
         out.append((label, share, mine.shape[0], fan_bands(mine)))
     return out
+
+
+def waterfall_items(lines: Sequence[Any], line_pv_mean: Sequence[float]) -> list[tuple[str, float]]:
+    """Mean PV of each benefit line (+) and cost line (-), in config order: a waterfall's steps."""
+    return [
+        (line.name, float(pv) if line.kind == "benefit" else -float(pv))
+        for line, pv in zip(lines, line_pv_mean, strict=True)
+    ]

@@ -129,7 +129,7 @@ def test_standard_charts_split_by_a_success_flag_and_step_at_the_paybacks():
         gids = {a.get_gid() for a in figs[name].axes[0].get_children()}
         assert {"group-0", "group-1"} <= gids, name
     fan = figs["cashflow"].axes[0]
-    assert [t.get_text() for t in fan.get_legend().get_texts()][0].startswith("works = 1: ")
+    assert fan.get_legend().get_texts()[0].get_text().startswith("works = 1: ")
     # the payback curve steps at the interpolated paybacks, not at whole months
     xs = next(a for a in figs["payback"].axes[0].get_lines() if a.get_gid() == "payback-curve")
     assert any(not float(x).is_integer() for x in xs.get_xdata())

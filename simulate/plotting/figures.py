@@ -66,11 +66,7 @@ def chart_meta(
 
 def waterfall_items(result: Result) -> list[tuple[str, float]]:
     """Mean PV of each benefit line (+) and cost line (-), in config order."""
-    model = result.model
-    items = []
-    for line, pv in zip(model.lines, result.line_pv_mean, strict=True):
-        items.append((line.name, float(pv) if line.kind == "benefit" else -float(pv)))
-    return items
+    return metrics.waterfall_items(result.model.lines, result.line_pv_mean)
 
 
 def standard_figures(result: Result, tornado: Mapping[str, Any] | None = None) -> dict[str, Any]:

@@ -218,6 +218,7 @@ def _drivers(tornado: Mapping[str, Any], sens: Mapping[str, Any] | None) -> dict
         "base": tornado.get("base", {}).get("npv"),
         "tornado": list(tornado.get("rows", [])),
         "rank": sens.get("rank"),
+        "sobol": sens.get("sobol"),
         "breakeven": sens.get("breakeven"),
         "voi": sens.get("voi"),
     }
@@ -278,11 +279,8 @@ def _quantiles(x: np.ndarray) -> list[float]:
 
 
 def waterfall_items(result: Result) -> list[list[Any]]:
-    """Mean PV of each benefit line (+) and cost line (-), in config order."""
-    return [
-        [line.name, float(pv) if line.kind == "benefit" else -float(pv)]
-        for line, pv in zip(result.model.lines, result.line_pv_mean, strict=True)
-    ]
+    """Mean PV of each benefit line (+) and cost line (-), in config order (JSON lists)."""
+    return [list(item) for item in metrics.waterfall_items(result.model.lines, result.line_pv_mean)]
 
 
 def chart_data(result: Result) -> dict[str, Any]:
