@@ -17,7 +17,7 @@ from ..engine import Result
 from ..version import __version__
 from .cashflow import cashflow_fan
 from .distributions import npv_distribution, roi_distribution
-from .meta import ChartMeta
+from .meta import ChartMeta, run_title
 from .output import save
 from .payback import payback_curve
 from .sensitivity import spider
@@ -45,9 +45,16 @@ def chart_meta(
     seed: int | None = None,
     sampling: str | None = None,
 ) -> ChartMeta:
-    """The title, subtitle facts and footer stamp of a chart of ``model``."""
+    """The title, subtitle facts and footer stamp of a chart of ``model``.
+
+    The title names the scenario and the overlay (its ``name:``, as the
+    result records it, else the overlay file's stem); the stamp's hash is the
+    model's, which :func:`simulate.runner.identify` makes cover both.
+    """
+    record = result.overlay if result is not None else None
+    overlay = (record or {}).get("name") or model.overlay
     return ChartMeta(
-        name=model.name,
+        name=run_title(model.name, model.scenario, overlay),
         currency=model.currency,
         trials=result.trials if result is not None else int(trials or model.trials),
         seed=result.seed if result is not None else int(seed or 0),
@@ -59,6 +66,7 @@ def chart_meta(
         target_roi=model.target_roi,
         discount_rate=model.discount_rate,
         scenario=model.scenario,
+        overlay=overlay,
     )
 
 
@@ -67,7 +75,7 @@ def waterfall_items(result: Result) -> list[tuple[str, float]]:
     model = result.model
     items = []
     for line, pv in zip(model.lines, result.line_pv_mean, strict=True):
-        items.append((line.name, float(pv) if line.kind == "benefit" else -float(pv)))
+        items.append((line.display, float(pv) if line.kind == "benefit" else -float(pv)))
     return items
 
 
