@@ -315,8 +315,8 @@ def split_fan(
 
 
 def waterfall_items(lines: Sequence[Any], line_pv_mean: Sequence[float]) -> list[tuple[str, float]]:
-    """Mean PV of each benefit line (+) and cost line (-), in config order: a waterfall's steps."""
+    """Mean PV of each benefit line (+) and cost line (-), by label, in config order."""
     return [
-        (line.name, float(pv) if line.kind == "benefit" else -float(pv))
+        (line.display, float(pv) if line.kind == "benefit" else -float(pv))
         for line, pv in zip(lines, line_pv_mean, strict=True)
     ]

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from .format import format_money, format_months, format_number, format_percent, format_probability
+from .sensitivity.labels import format_value
 
 __all__ = ["comparisons_text", "overlay_text", "sensitivity_text", "summary_text"]
 
@@ -108,12 +109,29 @@ def _input_order(sens: Mapping[str, Any]) -> list[str]:
     return list(sens["base"]["inputs"])
 
 
-def _breakeven_cell(row: Mapping[str, Any]) -> str:
+def _input_labels(sens: Mapping[str, Any]) -> dict[str, str]:
+    """What the table calls each input: the ``label`` its rows carry, else its name."""
+    rows = [
+        *(sens.get("tornado") or []),
+        *(sens.get("spider") or {}).get("lines", []),
+        *sens.get("sobol", {}).get("indices", []),
+        *sens.get("rank", []),
+        *sens.get("breakeven", []),
+        *(sens.get("voi") or {}).get("evppi", []),
+    ]
+    return {r["input"]: r.get("label") or r["input"] for r in rows}
+
+
+def _breakeven_cell(row: Mapping[str, Any], currency: str) -> str:
+    unit = row.get("unit")
     if row["value"] is not None:
-        return format_number(row["value"], sig=4)
+        if unit in (None, "mixed", "number"):
+            return format_number(row["value"], sig=4)
+        return format_value(row["value"], unit, currency, minus="-")
     positive = row.get("positive_at")
     if positive and len(positive) < len(row.get("values", ())):
-        return "> 0 only at " + ", ".join(format_number(v) for v in positive)
+        shown = (format_value(v, unit, currency, minus="-") for v in positive)
+        return "> 0 only at " + ", ".join(shown)
     return "none in range"
 
 
@@ -146,11 +164,14 @@ def _sensitivity_columns(sens: Mapping[str, Any], cells: _MetricCells) -> list[_
     voi = sens.get("voi")
     noise = 2.0 * voi["noise_floor"] if voi else 0.0
 
+    def breakeven_cell(row: Mapping[str, Any]) -> str:
+        return _breakeven_cell(row, cells.currency)
+
     def evppi_cell(row: Mapping[str, Any]) -> str:
         return "~0" if row["value"] <= noise else format_money(row["value"], cells.currency)
 
     sections: list[_Column] = [
-        ("NPV = 0 at", by_input(sens.get("breakeven", [])), _breakeven_cell),
+        ("NPV = 0 at", by_input(sens.get("breakeven", [])), breakeven_cell),
         ("Sobol ST", by_input(sens.get("sobol", {}).get("indices", [])), _sobol_cell),
         ("rank rho", by_input(sens.get("rank", [])), _rank_cell),
         ("EVPPI", by_input(voi["evppi"] if voi else []), evppi_cell),
@@ -204,10 +225,12 @@ def sensitivity_text(
     """
     cells = _MetricCells(sens["metric"], currency, horizon_months)
     order = _input_order(sens)
+    names = _input_labels(sens)
     columns = _sensitivity_columns(sens, cells)
     table = [["input", *(heading for heading, _, _ in columns)]]
     table += [
-        [_clip(inp, 32), *(cell(rows[inp]) for _, rows, cell in columns)] for inp in order[:top]
+        [_clip(names.get(inp, inp), 40), *(cell(rows[inp]) for _, rows, cell in columns)]
+        for inp in order[:top]
     ]
     out = [
         f"Sensitivity of {cells.label}: {name}",
@@ -221,7 +244,8 @@ def sensitivity_text(
     out += _voi_lines(sens.get("voi"), currency)
     for g in sens.get("goal_seek", []):
         out.append(
-            f"  Goal seek: P(NPV > 0) = {format_probability(g['target'])} via {g['input']}: "
+            f"  Goal seek: P(NPV > 0) = {format_probability(g['target'])} via "
+            f"{g.get('label') or g['input']}: "
             f"{g['note']}"
         )
     if result_dir is not None:

@@ -353,7 +353,8 @@ def test_discover_files_folders_globs(batch):
 
 
 def test_plan_seeds_and_folder_clashes(batch, tmp_path):
-    specs, items, failed = plan(batch["paths"], np.random.SeedSequence(ROOT_SEED))
+    specs, items, failed, templates = plan(batch["paths"], np.random.SeedSequence(ROOT_SEED))
+    assert templates == []
     assert [s.stem for s in specs] == [
         "aht", "aht--slow", "broken", "churn", "churn--conservative", "churn--optimistic",
     ]  # fmt: skip

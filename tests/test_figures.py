@@ -63,7 +63,7 @@ def test_charts_are_drawn_from_the_run(result):
     # The tornado's bars read top to bottom in the computed order.
     labels = [t.get_text() for t in figs["tornado"].axes[0].get_yticklabels()]
     labels = [t.replace("\n", "") for t in labels]
-    expect = [r["input"] for r in rows["rows"]][: len(labels)]
+    expect = [r["label"] for r in rows["rows"]][: len(labels)]
     assert [lab.replace(" ", "") for lab in labels] == [e.replace(" ", "") for e in expect]
     # The NPV chart marks the summary's percentiles.
     ax = figs["npv"].axes[0]

@@ -51,12 +51,13 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import ConfigError
 from ..runner import RunOptions
 from ..version import __version__
 from .charts import draw_portfolio
 from .discover import YAML_SUFFIXES, discover
 from .execute import DASK_TIMEOUT, dask_client, run_item, run_items
-from .plan import ConfigRuns, group_by_config, item_seed, plan
+from .plan import ConfigRuns, Plan, group_by_config, item_seed, plan
 from .progress import Progress
 from .records import BatchItem, BatchReport, ItemOutcome, RowSpec, exit_status
 from .resume import resume as resume_batch
@@ -71,6 +72,7 @@ __all__ = [
     "BatchReport",
     "ConfigRuns",
     "ItemOutcome",
+    "Plan",
     "Progress",
     "RowSpec",
     "batch_text",
@@ -93,7 +95,8 @@ __all__ = [
 SEED_RULE = (
     "a config's simulation.seed if it sets one (a scenario's own seed for that "
     "scenario); otherwise child i of SeedSequence(root_seed).spawn(number of configs) "
-    "for the i-th config, first 63 bits; every scenario of a config shares its seed"
+    "for the i-th config found (skipped templates counted), first 63 bits; every "
+    "scenario of a config shares its seed"
 )
 
 
@@ -108,6 +111,7 @@ def run_batch(
     seed: int | None = None,
     figures: bool = True,
     resume: bool = False,
+    include_templates: bool = False,
     note: Callable[[str], None] | None = None,
     progress: Progress | None = None,
 ) -> BatchReport:
@@ -121,7 +125,8 @@ def run_batch(
     ``figures``, the comparison charts in ``out/figures/``. With ``resume``,
     items whose folder an earlier batch completed are not run again
     (:mod:`.resume`). On Dask, ``dask_timeout`` seconds without a worker end
-    the batch, the items not done reported as not run.
+    the batch, the items not done reported as not run. A config marked
+    ``template: true`` is skipped, with a note, unless ``include_templates``.
 
     An earlier summary in ``out`` is removed before the first item runs. If
     the batch is interrupted (Ctrl-C, SIGTERM, an error), the workers are
@@ -131,22 +136,24 @@ def run_batch(
     Raises
     ------
     ConfigError
-        For paths that name no config, two configs that would write the same
-        folder, or a Dask scheduler that cannot be reached.
+        For paths that name no config (or only templates), two configs that
+        would write the same folder, or a Dask scheduler that cannot be reached.
     """
     if options.seed is not None:
         raise ValueError("a batch's seed is its root seed: pass seed=, not options.seed")
     started = time.perf_counter()
     configs = discover(paths)
     root = np.random.SeedSequence(seed)
-    specs, items, failed = plan(configs, root, trials=options.trials)
-    batch = _Batch(out, specs, items, options, figures, note or _to_stderr)
+    note = note or _to_stderr
+    specs, items, failed, templates = _plan(configs, root, options, include_templates, note)
+    configs = [c for c in configs if c not in templates]
+    batch = _Batch(out, specs, items, options, figures, note)
     for o in failed:
         batch.outcomes[o.index] = o
         _report_failure(specs[o.index], o, batch.note)
     todo = batch.resume() if resume else list(items)
-    meta = _meta(root, seed_given=seed is not None, trials=options.trials,
-                 workers=workers, dask=dask, configs=len(configs))  # fmt: skip
+    meta = _meta(root, seed_given=seed is not None, trials=options.trials, workers=workers,
+                 dask=dask, configs=len(configs), templates=templates)  # fmt: skip
     for name in SUMMARY_FILES:  # never an earlier batch's summary beside this one's folders
         (out / name).unlink(missing_ok=True)
     if progress is not None:
@@ -163,6 +170,28 @@ def run_batch(
 
 
 SUMMARY_FILES = ("batch_summary.csv", "batch_summary.json")
+
+
+def _plan(
+    configs: Sequence[str],
+    root: np.random.SeedSequence,
+    options: RunOptions,
+    include_templates: bool,
+    note: Callable[[str], None],
+) -> Plan:
+    """The batch's plan; a note per template skipped, and an error if nothing is left."""
+    planned = plan(configs, root, trials=options.trials, include_templates=include_templates)
+    for t in planned.templates:
+        note(
+            f"note: {t}: skipped, it is a template (template: true); add --include-templates "
+            "to run it, or delete that line in a config of your own"
+        )
+    if planned.templates and not planned.specs:
+        raise ConfigError(
+            "every config found is a template (template: true), so there is nothing to run; "
+            "add --include-templates to run them"
+        )
+    return planned
 
 
 class _Batch:
@@ -294,6 +323,7 @@ def _meta(
     workers: int,
     dask: str | None,
     configs: int,
+    templates: Sequence[str] = (),
 ) -> dict[str, Any]:
     """``batch_summary.json`` but its rows; the counts, comparisons, figures and time come last."""
     return {
@@ -305,6 +335,7 @@ def _meta(
         "workers": None if dask else workers,
         "dask": dask,
         "configs": configs,
+        "templates_skipped": list(templates),
         "items": 0,
         "ok": 0,
         "failed": 0,

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -21,7 +22,7 @@ from ..files import folder_name_problem
 from ..seeds import seed_of
 from .records import BatchItem, ItemOutcome, RowSpec
 
-__all__ = ["ConfigRuns", "group_by_config", "item_seed", "plan"]
+__all__ = ["ConfigRuns", "Plan", "group_by_config", "item_seed", "plan"]
 
 # A config's batch seed: the first 63 bits of its child SeedSequence, the
 # same rule (and so the same seeds) as every other recorded seed.
@@ -74,15 +75,30 @@ def _refuse_clashes(specs: Iterable[RowSpec]) -> None:
         raise ConfigError(clashes)
 
 
+class Plan(NamedTuple):
+    """What a batch will do: its rows, the items to run, the error rows, the templates skipped."""
+
+    specs: list[RowSpec]
+    items: list[BatchItem]
+    failed: list[ItemOutcome]
+    templates: list[str]  # configs marked ``template: true``, not run
+
+
 def plan(
-    configs: Sequence[str], root: np.random.SeedSequence, *, trials: int | None = None
-) -> tuple[list[RowSpec], list[BatchItem], list[ItemOutcome]]:
+    configs: Sequence[str],
+    root: np.random.SeedSequence,
+    *,
+    trials: int | None = None,
+    include_templates: bool = False,
+) -> Plan:
     """The rows of the batch, the items to run, and error rows for configs that do not load.
 
     Each config gets child ``i`` of ``root`` and contributes a row for itself
-    and one per scenario (a config that does not load: one error row).
-    ``trials`` (the batch's ``--trials``) only sizes the items, to start the
-    largest first.
+    and one per scenario (a config that does not load: one error row). A
+    config marked ``template: true`` is skipped (listed in ``templates``)
+    unless ``include_templates``; it keeps its place in the numbering, so
+    skipping it moves no other config's seed. ``trials`` (the batch's
+    ``--trials``) only sizes the items, to start the largest first.
 
     Raises
     ------
@@ -92,6 +108,7 @@ def plan(
     specs: list[RowSpec] = []
     items: list[BatchItem] = []
     failed: list[ItemOutcome] = []
+    templates: list[str] = []
     for config, child in zip(configs, root.spawn(len(configs)), strict=True):
         seed = item_seed(child)
         stem = Path(config).stem
@@ -102,6 +119,9 @@ def plan(
             specs.append(RowSpec(len(specs), config, None, stem, "", seed))
             continue
         data, model = loaded
+        if model.template and not include_templates:
+            templates.append(config)
+            continue
         cost = (trials or model.trials) * (model.horizon_months + 1) * max(len(model.lines), 1)
         for scenario in (None, *model.scenarios):
             folder = f"{stem}--{scenario}" if scenario else stem
@@ -113,7 +133,7 @@ def plan(
                 continue
             items.append(BatchItem(index, config, data, scenario, seed, model.name, cost))
     _refuse_clashes(specs)
-    return specs, items, failed
+    return Plan(specs, items, failed, templates)
 
 
 @dataclass

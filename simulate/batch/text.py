@@ -9,7 +9,26 @@ from typing import Any
 from ..format import format_money, format_months, format_percent, format_probability
 from .records import BatchReport
 
-__all__ = ["batch_text"]
+__all__ = ["SEED_DIGITS", "batch_text", "readable_seed"]
+
+# A root seed drawn from OS entropy has 38 or 39 digits: only this many are
+# printed, the whole seed being in batch_summary.json.
+SEED_DIGITS = 12
+
+
+def readable_seed(meta: Mapping[str, Any]) -> str:
+    """The batch's root seed for a footer: as given with --seed, else its first 12 digits.
+
+    ``meta`` is batch_summary.json's (``root_seed``, ``root_seed_from``). A
+    seed from OS entropy is cut to :data:`SEED_DIGITS` digits and an
+    ellipsis, saying so: ``3081936012…`` is no seed to type back in.
+    """
+    text = str(meta["root_seed"])
+    if meta.get("root_seed_from") == "--seed" or len(text) <= SEED_DIGITS:
+        return f"{text} ({meta.get('root_seed_from')})"
+    return (
+        f"{text[:SEED_DIGITS]}… (OS entropy; first {SEED_DIGITS} digits, all in batch_summary.json)"
+    )
 
 
 def _where(meta: Mapping[str, Any]) -> str:
@@ -55,9 +74,11 @@ def batch_text(report: BatchReport) -> str:
     """The table printed on stdout at the end of a batch."""
     meta = report.meta
     width = max([len(s) for s in report.stems] + [3])
+    skipped = len(meta.get("templates_skipped") or ())
+    templates = f"; {skipped} template(s) skipped" if skipped else ""
     lines = [
-        f"Batch: {meta['items']} run(s) of {meta['configs']} config(s) on {_where(meta)}; "
-        f"root seed {meta['root_seed']} ({meta['root_seed_from']})",
+        f"Batch: {meta['items']} run(s) of {meta['configs']} config(s) on {_where(meta)}"
+        f"{templates}; root seed {readable_seed(meta)}",
         f"  {meta['ok']} ok, {meta['failed']} failed, in {meta['wall_seconds']:.1f} s",
         "",
         f"  {'run':{width}}  {'P(NPV>0)':>8}  {'NPV P10':>9}  {'NPV P50':>9}  {'NPV P90':>9}"

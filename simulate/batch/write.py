@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
-import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -15,8 +12,15 @@ from ..compare import PairedRun, scenario_comparisons
 from ..files import atomic_dir, dumps, replace_text, write_json
 from .charts import draw_scenarios
 from .records import ItemOutcome, RowSpec
+from .tables import csv_text
 
-__all__ = ["ROW_COLUMNS", "row_for", "write_config_comparison", "write_files", "write_summary"]
+__all__ = [
+    "ROW_COLUMNS",
+    "row_for",
+    "write_config_comparison",
+    "write_files",
+    "write_summary",
+]
 
 ROW_COLUMNS = (
     "config",
@@ -34,6 +38,7 @@ ROW_COLUMNS = (
     "npv_p50",
     "npv_p90",
     "npv_cvar5",
+    "pv_costs_mean",
     "roi_p50",
     "payback_p50",
     "payback_within_target",
@@ -70,6 +75,7 @@ def row_for(spec: RowSpec, outcome: ItemOutcome, out: Path) -> dict[str, Any]:
             npv_p50=m["npv"]["p50"],
             npv_p90=m["npv"]["p90"],
             npv_cvar5=m["npv"]["cvar5"],
+            pv_costs_mean=m["pv_costs"]["mean"],
             roi_p50=m["roi"]["p50"],
             payback_p50=m["payback_months"]["p50"],
             payback_within_target=p["payback_within_target"],
@@ -91,33 +97,15 @@ def write_files(target: Path, files: Mapping[str, bytes], *, root: Path | None =
             path.write_bytes(blob)
 
 
-def _csv_value(v: Any) -> str:
-    """A CSV cell: a plain number with every digit (never a numpy repr), or the text."""
-    if v is None:
-        return ""
-    if isinstance(v, (bool, np.bool_)):
-        return str(bool(v))
-    if isinstance(v, (int, np.integer)):
-        return str(int(v))
-    if isinstance(v, (float, np.floating)):
-        v = float(v)
-        return repr(v) if math.isfinite(v) else ""
-    return str(v)
-
-
 def write_summary(out: Path, rows: Sequence[Mapping[str, Any]], meta: Mapping[str, Any]) -> None:
     """``batch_summary.csv`` (one row per item) and ``batch_summary.json`` (``meta`` and rows).
 
     In the CSV an empty cell is a missing value (a failed item, a payback
     beyond the horizon, a target that is not set); floats keep every digit.
     """
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(ROW_COLUMNS)
-    for row in rows:
-        writer.writerow([_csv_value(row.get(c)) for c in ROW_COLUMNS])
+    table = csv_text(ROW_COLUMNS, ([row.get(c) for c in ROW_COLUMNS] for row in rows))
     out.mkdir(parents=True, exist_ok=True)
-    replace_text(out / "batch_summary.csv", buf.getvalue())
+    replace_text(out / "batch_summary.csv", table)
     replace_text(out / "batch_summary.json", dumps({**meta, "rows": list(rows)}))
 
 

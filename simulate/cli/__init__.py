@@ -239,6 +239,9 @@ def _add_batch_parser(sub) -> None:
                    "configs that set simulation.seed keep theirs")  # fmt: skip
     p.add_argument("--sampling", choices=SAMPLING_METHODS,
                    help="sampling for every run (default: each config's)")  # fmt: skip
+    p.add_argument("--include-templates", action="store_true",
+                   help="also run configs marked template: true (such as "
+                   "configs/template.yaml), which are skipped otherwise")  # fmt: skip
     add_output_options(p, quiet="no progress and no table; problems are still reported")
 
 

@@ -57,6 +57,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
             dask_timeout=args.dask_timeout,
             seed=args.seed,
             resume=args.resume,
+            include_templates=args.include_templates,
             figures=not args.no_figures,
             note=progress.note,
             progress=progress,

@@ -27,7 +27,7 @@ from .loader import join_path, read_yaml_file
 from .merge import apply_changes, relocate
 from .model import Model
 from .overrides import Change, Overlay, parse_changes, scenario_name_problems
-from .settings import read_settings
+from .settings import read_settings, read_template
 
 __all__ = ["load_config", "model_from_dict"]
 
@@ -137,7 +137,7 @@ def _build(
     model = Model(
         **asdict(settings),
         priors=dict(inputs.priors),
-        inputs=inputs.frozen(),
+        inputs=inputs.frozen({line.path: line.display for line in (*benefits, *costs)}),
         correlations=correlations,
         benefits=tuple(benefits),
         costs=tuple(costs),
@@ -146,6 +146,7 @@ def _build(
         scenarios=scenarios,
         config_hash=config_hash,
         warnings=tuple(checks.warnings),
+        template=read_template(raw, checks),
     )
     return model, checks
 

@@ -101,11 +101,21 @@ class Inputs:
         """The name of input ``index``."""
         return self._inputs[index].name
 
-    def frozen(self) -> tuple[Input, ...]:
-        """The inputs, each with the fields that use it."""
+    def frozen(self, line_labels: Mapping[str, str] | None = None) -> tuple[Input, ...]:
+        """The inputs, each with the fields that use it and its label.
+
+        ``line_labels`` maps a line's path (``benefits[2]``) to what charts
+        call it, for the labels of inline priors (see :class:`.Input`). A
+        label that two inputs share gets the input's name added.
+        """
+        labels = [_label(i, line_labels or {}) for i in self._inputs]
+        labels = [
+            label if labels.count(label) == 1 or label == i.name else f"{label} ({i.name})"
+            for i, label in zip(self._inputs, labels, strict=True)
+        ]
         return tuple(
-            Input(i.name, i.prior, i.inline, tuple(self.used_by.get(i.name, ())))
-            for i in self._inputs
+            Input(i.name, i.prior, i.inline, tuple(self.used_by.get(i.name, ())), label=label)
+            for i, label in zip(self._inputs, labels, strict=True)
         )
 
     def resolve(
@@ -258,6 +268,16 @@ class Inputs:
             )
             return False
         return True
+
+
+def _label(inp: Input, line_labels: Mapping[str, str]) -> str:
+    """The prior's ``label:``; for an inline prior its line's and field's names; else its name."""
+    if inp.prior.label:
+        return inp.prior.label
+    line, _, field = inp.name.rpartition(".")
+    if inp.inline and line in line_labels:
+        return f"{line_labels[line]}: {field.replace('_', ' ')}"
+    return inp.name
 
 
 def _reach(prior: Prior) -> tuple[float, float]:

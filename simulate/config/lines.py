@@ -18,6 +18,7 @@ from .checks import Checks
 from .inputs import Inputs
 from .loader import join_path
 from .model import Line, Ref
+from .priors.parse import label_problem
 from .schema import AMOUNT, BENEFIT_TYPES, COST_TYPES, MARGIN_WHY, NONNEG, UNIT, FieldSpec, LineSpec
 from .support import Support
 
@@ -61,7 +62,7 @@ class _LineReader:
         self.horizon = horizon
 
     def read(self, items: Any, section: str) -> list[Line]:
-        """The lines of ``benefits:`` or ``costs:``; a name used twice gets its path added."""
+        """The lines of ``benefits:`` or ``costs:``; a name or label used twice gets its path added."""
         if items is None:
             return []
         if not isinstance(items, list):
@@ -82,10 +83,17 @@ class _LineReader:
             if line is not None:
                 out.append(line)
         names = [line.name for line in out]
-        return [
+        out = [
             line
             if names.count(line.name) == 1
             else replace(line, name=f"{line.name} ({line.path})")
+            for line in out
+        ]
+        shown = [line.display for line in out]
+        return [
+            replace(line, label=f"{line.label} ({line.path})")
+            if line.label and shown.count(line.label) > 1
+            else line
             for line in out
         ]
 
@@ -106,6 +114,10 @@ class _LineReader:
         if name is not None and not isinstance(name, str):
             self.checks.error(join_path(path, "name"), "name must be text")
             name = None
+        label = item.get("label")
+        if "label" in item and label_problem(label) is not None:
+            self.checks.error(join_path(path, "label"), label_problem(label))
+            label = None
         options = self._options(item, path, spec)
         fields, supports = self._fields(item, path, spec, kind, options)
         self._relations(spec, item, path, options, supports)
@@ -123,6 +135,7 @@ class _LineReader:
             fields=fields,
             options=options,
             profile=profile,
+            label=label.strip() if label else None,
         )
 
     def _options(self, item: Mapping, path: str, spec: LineSpec) -> dict[str, str]:

@@ -35,12 +35,16 @@ class Input:
 
     ``name`` is the prior's name, or for an inline prior its path in the
     config (``benefits[2].uplift``). ``used_by`` lists the fields that see it.
+    ``label`` is what charts and tables call it: the prior's ``label:``; else,
+    for an inline prior, its line's label and the field
+    (``Platform build: scale``); else its name.
     """
 
     name: str
     prior: Prior
     inline: bool
     used_by: tuple[str, ...] = ()
+    label: str = ""
 
 
 @dataclass(frozen=True)
@@ -57,6 +61,12 @@ class Line:
     # Per-period amounts (length horizon + 1) for scheduled and one_time lines,
     # before the `amount` (one_time) and `scale` multipliers.
     profile: tuple[float, ...] | None = None
+    label: str | None = None  # the line's label:, shown on charts instead of its name
+
+    @property
+    def display(self) -> str:
+        """What charts and tables call the line: its ``label:``, else its name."""
+        return self.label or self.name
 
 
 @dataclass(frozen=True)
@@ -93,6 +103,7 @@ class Model(Settings):
     overlay: str | None = None  # the stem of the overlay file applied, if any
     config_hash: str = ""
     warnings: tuple[str, ...] = ()
+    template: bool = False  # `template: true`: a config to copy, which batch skips
 
     @property
     def lines(self) -> tuple[Line, ...]:

@@ -149,8 +149,8 @@ def _num(x: Any) -> str:
 
 
 def flow_mapping(spec: Mapping) -> str:
-    """A prior mapping in YAML's flow style, without its source and note: ``{dist: pert, ...}``."""
-    items = [f"{k}: {_num(v)}" for k, v in spec.items() if k not in ("source", "note")]
+    """A prior mapping in YAML's flow style, without its source, note and label: ``{dist: ...}``."""
+    items = [f"{k}: {_num(v)}" for k, v in spec.items() if k not in ("source", "note", "label")]
     return "{" + ", ".join(items) + "}"
 
 

@@ -108,7 +108,7 @@ class LineSpec:
         return tuple(f.name for f in self.fields)
 
     def allowed_keys(self) -> tuple[str, ...]:
-        keys = ("type", "name", *self.field_names, *self.options)
+        keys = ("type", "name", "label", *self.field_names, *self.options)
         if self.scheduled:
             keys += ("initial", "monthly", "annual", "timing")
         return keys

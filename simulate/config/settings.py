@@ -21,6 +21,7 @@ __all__ = [
     "SAMPLING_METHODS",
     "TARGET_ROIS",
     "read_settings",
+    "read_template",
 ]
 
 SAMPLING_METHODS = ("random", "lhs", "sobol")
@@ -48,6 +49,7 @@ TOP_KEYS = (
     "benefits",
     "costs",
     "scenarios",
+    "template",
 )
 SIMULATION_KEYS = ("trials", "seed", "sampling")
 TARGET_KEYS = ("payback_months", "roi")
@@ -92,6 +94,19 @@ def read_settings(raw: Mapping, checks: Checks) -> Settings:
         target_payback_months=target_payback,
         target_roi=target_roi,
     )
+
+
+def read_template(raw: Mapping, checks: Checks) -> bool:
+    """``template: true`` marks a config to copy, not to run: ``simulate batch`` skips it."""
+    value = raw.get("template", False)
+    if isinstance(value, bool):
+        return value
+    checks.error(
+        "template",
+        f"template must be true or false, not {describe_value(value)}; template: true marks a "
+        "config to copy (simulate batch skips it); delete the line in a config of your own",
+    )
+    return False
 
 
 def _check_discount_growth(rate: float, horizon: int, checks: Checks) -> None:

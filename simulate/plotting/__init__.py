@@ -6,7 +6,8 @@ computes a statistic. The charts of one run, a module per kind:
 :mod:`.distributions` (NPV and ROI histograms), :mod:`.payback`,
 :mod:`.cashflow` (the fan), :mod:`.waterfalls` and :mod:`.sensitivity`
 (tornado and spider). :mod:`.compare` has the comparison charts of
-scenarios and portfolios, :mod:`.output` saves a figure to files, and
+scenarios and portfolios (:mod:`.portfolio` the NPV ranges and table of a
+large portfolio), :mod:`.output` saves a figure to files, and
 :mod:`.figures` connects a finished run to its standard charts and files.
 The house style (:mod:`._style`), the frame around every chart
 (:mod:`._frame`) and the shared label placement (:mod:`._layout`) are
@@ -14,22 +15,34 @@ private to the package.
 """
 
 from .cashflow import cashflow_fan
-from .compare import PortfolioMeta, PortfolioPoint, risk_return, scenario_cdfs
+from .compare import (
+    MAX_NAMED,
+    PortfolioMeta,
+    PortfolioPoint,
+    named_groups,
+    risk_return,
+    scenario_cdfs,
+)
 from .distributions import npv_distribution, roi_distribution
 from .meta import ChartMeta
 from .output import FORMATS, save
 from .payback import payback_curve
+from .portfolio import npv_ranges, portfolio_table
 from .sensitivity import spider, tornado
 from .waterfalls import waterfall
 
 __all__ = [
     "FORMATS",
+    "MAX_NAMED",
     "ChartMeta",
     "PortfolioMeta",
     "PortfolioPoint",
     "cashflow_fan",
+    "named_groups",
     "npv_distribution",
+    "npv_ranges",
     "payback_curve",
+    "portfolio_table",
     "risk_return",
     "roi_distribution",
     "save",

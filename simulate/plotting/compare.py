@@ -29,7 +29,14 @@ from . import _style as st
 from ._frame import frame, start, styled
 from .meta import ChartMeta
 
-__all__ = ["PortfolioMeta", "PortfolioPoint", "risk_return", "scenario_cdfs"]
+__all__ = [
+    "MAX_NAMED",
+    "PortfolioMeta",
+    "PortfolioPoint",
+    "named_groups",
+    "risk_return",
+    "scenario_cdfs",
+]
 
 # Series colours for comparisons: Okabe-Ito without vermillion (the loss colour)
 # and yellow (too light for a line on white); past six, the hues again, dashed.
@@ -126,7 +133,10 @@ class PortfolioPoint:
     """One run of a portfolio: its initiative (``group``), scenario, risk and return.
 
     ``label`` names the initiative (one label per group is drawn);
-    ``scenario`` is None for the config as written.
+    ``scenario`` is None for the config as written. ``investment`` (the mean
+    PV of costs) sizes the point and ranks the initiatives whose names are
+    drawn (:func:`named_groups`); ``npv_p10``, ``npv_p50`` and ``npv_p90``
+    feed the portfolio's NPV ranges and table (:mod:`.portfolio`).
     """
 
     label: str
@@ -134,6 +144,10 @@ class PortfolioPoint:
     npv_mean: float
     prob_loss: float  # P(NPV <= 0)
     scenario: str | None = None
+    investment: float | None = None
+    npv_p10: float | None = None
+    npv_p50: float | None = None
+    npv_p90: float | None = None
 
 
 @dataclass(frozen=True)
@@ -145,7 +159,7 @@ class PortfolioMeta:
     version: str
     runs: int
     trials: int | None = None  # None when the runs differ
-    root_seed: int | None = None
+    root_seed: int | str | None = None  # as it is to be read (a long one cut short)
 
     def stamp(self) -> str:
         """``simulate 0.1.0 · 15 runs · 100,000 trials each · batch root seed 42``."""
@@ -164,17 +178,40 @@ _MORE_MARKERS = ("s", "D", "P", "X", "h", "<", ">")
 
 # Where a label may go around its point: directions (degrees), tried in turn at
 # each distance (pt) from the point; beyond the first ring a leader line joins them.
-_ANGLES = np.deg2rad([0, 180, 30, 150, -30, -150, 60, 120, -60, -120, 90, -90])
-_RINGS = (9, 18, 30, 46, 64, 86)
+_ANGLES = np.deg2rad([0, 180, 30, 150, -30, -150, 60, 120, -60, -120, 90, -90,
+                      15, 165, -15, -165, 45, 135, -45, -135, 75, 105, -75, -105])  # fmt: skip
+_RINGS = (9, 18, 30, 46, 64, 86, 112, 142, 176, 214, 256)
+
+
+def _crosses(p1, p2, q1, q2) -> bool:
+    """Whether segments p1-p2 and q1-q2 cross (touching ends do not count)."""
+
+    def side(a, b, c) -> float:
+        return (b[0] - a[0]) * (c[1] - a[1]) - (b[1] - a[1]) * (c[0] - a[0])
+
+    d1, d2 = side(q1, q2, p1), side(q1, q2, p2)
+    d3, d4 = side(p1, p2, q1), side(p1, p2, q2)
+    return d1 * d2 < 0 and d3 * d4 < 0
+
+
+def _through(p1, p2, box) -> bool:
+    """Whether segment p1-p2 passes through ``box`` (its edges or inside)."""
+    x0, y0, x1, y1 = box.x0, box.y0, box.x1, box.y1
+    if any(x0 <= p[0] <= x1 and y0 <= p[1] <= y1 for p in (p1, p2)):
+        return True
+    corners = ((x0, y0), (x1, y0), (x1, y1), (x0, y1))
+    return any(_crosses(p1, p2, corners[i], corners[(i + 1) % 4]) for i in range(4))
 
 
 class _Placer:
-    """Tries places for the labels of points, and remembers the labels placed.
+    """Tries places for the labels of points, and remembers the labels and leaders placed.
 
-    Works in pixels of the figure as laid out when it is made.
+    Works in pixels of the figure as laid out when it is made. Each label's
+    size is measured once; its candidate places are boxes worked out from it,
+    so that many places can be tried.
     """
 
-    def __init__(self, ax: Axes, xy: np.ndarray) -> None:
+    def __init__(self, ax: Axes, xy: np.ndarray, radii: np.ndarray | None = None) -> None:
         fig = lay.root_figure(ax.get_figure())
         self.ax = ax
         self.xy = xy
@@ -182,45 +219,21 @@ class _Placer:
         lay.execute_layout(fig)
         self.axbb = ax.get_window_extent(self.renderer)
         self.pts = ax.transData.transform(np.asarray(xy, dtype=float).reshape(-1, 2))
-        self.r = lay.px(fig, 6.0)  # a marker's radius and a little air, px
+        # each marker's radius and a little air, px (``radii`` in points)
+        self.r = lay.px(fig, 1.0 + (5.0 if radii is None else np.asarray(radii, dtype=float)))
+        self.r = np.broadcast_to(self.r, (len(self.pts),))
         # between two labels: a word space, a line gap
         self.gap_x, self.gap_y = lay.px(fig, 7.0), lay.px(fig, 2.0)
         self.crowd_px = lay.px(fig, 50)
-        self.placed: list = []
+        self.pt = lay.px(fig, 1.0)
+        self.placed: list = []  # label boxes
+        self.leaders: list = []  # (point, label centre) of each leader line
 
     def crowding(self, a: int) -> int:
         """How many points lie near point ``a`` (itself included)."""
         return int(np.count_nonzero(np.hypot(*(self.pts - self.pts[a]).T) < self.crowd_px))
 
-    def place(self, k: int, a: int, forms: Sequence[str]) -> tuple:
-        """The best label ``k`` of point ``a``: (text, box, ring, dx, dy); the text is kept.
-
-        The first form and place that is free and inside the axes wins, else
-        the one with the fewest hits.
-        """
-        best = None
-        for ring, dist in enumerate(_RINGS):
-            for ang in _ANGLES:
-                dx, dy = dist * math.cos(ang), dist * math.sin(ang) * 0.75
-                for form, text in enumerate(forms):
-                    t, bb = self._candidate(k, a, text, dx, dy)
-                    score = (*self._hits(a, bb), ring, form)
-                    if best is None or score < best[0]:
-                        if best is not None:
-                            best[1].remove()
-                        best = (score, t, bb, ring, dx, dy)
-                    else:
-                        t.remove()
-                    if score[:3] == (False, 0, 0):
-                        break
-                if best[0][:3] == (False, 0, 0):
-                    break
-            if best[0][:3] == (False, 0, 0):
-                break
-        self.placed.append(best[2])
-        return best[1:]
-
-    def _candidate(self, k: int, a: int, text: str, dx: float, dy: float):
+    def _text(self, k: int, a: int, text: str, dx: float, dy: float):
         ha = "left" if dx > 1 else "right" if dx < -1 else "center"
         va = "bottom" if dy > 1 else "top" if dy < -1 else "center"
         t = self.ax.annotate(
@@ -229,12 +242,51 @@ class _Placer:
             zorder=5.5, annotation_clip=False, gid=f"label-{k}",
         )  # fmt: skip
         t.set_in_layout(False)
-        return t, t.get_window_extent(self.renderer)
+        return t
 
-    def _hits(self, a: int, bb) -> tuple[bool, int, int]:
-        """(outside the axes, labels hit, points hit) of a label of point ``a`` in box ``bb``.
+    def _size(self, text: str) -> tuple[float, float]:
+        t = self._text(-1, 0, text, 0.0, 0.0)
+        bb = t.get_window_extent(self.renderer)
+        t.remove()
+        return bb.width, bb.height
 
-        A label on a label counts worse than a label on a point.
+    def _box(self, a: int, dx: float, dy: float, w: float, h: float):
+        x, y = self.pts[a] + np.array([dx, dy]) * self.pt
+        x0 = x if dx > 1 else x - w if dx < -1 else x - w / 2
+        y0 = y if dy > 1 else y - h if dy < -1 else y - h / 2
+        return mtransforms.Bbox.from_extents(x0, y0, x0 + w, y0 + h)
+
+    def place(self, k: int, a: int, forms: Sequence[str]) -> tuple:
+        """The best label ``k`` of point ``a``: (text, box, ring, dx, dy); the text is drawn.
+
+        Candidates go round the point, nearest first; the first form and
+        place that is inside the axes and touches no label, point or leader
+        line wins, else the one with the fewest such hits.
+        """
+        sizes = [self._size(text) for text in forms]
+        best = None
+        for ring, dist in enumerate(_RINGS):
+            for ang in _ANGLES:
+                dx, dy = dist * math.cos(ang), dist * math.sin(ang) * 0.75
+                for form, (w, h) in enumerate(sizes):
+                    bb = self._box(a, dx, dy, w, h)
+                    score = (*self._hits(a, bb, ring > 0), ring, form)
+                    if best is None or score < best[0]:
+                        best = (score, form, bb, ring, dx, dy)
+            if best[0][:4] == (False, 0, 0, 0):
+                break
+        _, form, bb, ring, dx, dy = best
+        self.placed.append(bb)
+        if ring > 0:
+            self.leaders.append((tuple(self.pts[a]), (bb.x0 + bb.x1) / 2, (bb.y0 + bb.y1) / 2))
+        return self._text(k, a, forms[form], dx, dy), bb, ring, dx, dy
+
+    def _hits(self, a: int, bb, leader: bool) -> tuple[bool, int, int, int]:
+        """(outside the axes, labels hit, points hit, lines crossed) of a label of ``a`` in ``bb``.
+
+        A label on a label counts worse than a label on a point; a leader
+        line (when the label moved away) that crosses another leader or runs
+        through a label counts last.
         """
         axbb, pts, r = self.axbb, self.pts, self.r
         pad = mtransforms.Bbox.from_extents(
@@ -249,13 +301,24 @@ class _Placer:
             & (pts[:, 1] >= pad.y0 - r) & (pts[:, 1] <= pad.y1 + r)
         )  # fmt: skip
         # its own point only counts when the text itself covers it
-        near[a] = bb.x0 - r < pts[a, 0] < bb.x1 + r and bb.y0 - r < pts[a, 1] < bb.y1 + r
+        ra = float(r[a])
+        near[a] = bb.x0 - ra < pts[a, 0] < bb.x1 + ra and bb.y0 - ra < pts[a, 1] < bb.y1 + ra
         labels = sum(lay.overlaps(pad, other) for other in self.placed)
-        return (not inside, labels, int(np.count_nonzero(near)))
+        crossed = sum(_through(p, (cx, cy), bb) for p, cx, cy in self.leaders)
+        if leader:
+            mine = (tuple(pts[a]), ((bb.x0 + bb.x1) / 2, (bb.y0 + bb.y1) / 2))
+            crossed += sum(_crosses(*mine, p, (cx, cy)) for p, cx, cy in self.leaders)
+            crossed += sum(_through(*mine, other) for other in self.placed)
+        return (not inside, labels, int(np.count_nonzero(near)), crossed)
 
 
 def _label_points(
-    ax: Axes, anchors: Sequence[int], xy: np.ndarray, texts: Sequence[Sequence[str]], colors
+    ax: Axes,
+    anchors: Sequence[int],
+    xy: np.ndarray,
+    texts: Sequence[Sequence[str]],
+    colors,
+    radii: np.ndarray | None = None,
 ) -> list:
     """Label point ``anchors[k]`` with one of ``texts[k]`` where it hits no label or point.
 
@@ -267,7 +330,7 @@ def _label_points(
     points are labelled first, so that they get the nearest places. Labels
     are kept out of the layout engine, so that what was measured is drawn.
     """
-    placer = _Placer(ax, xy)
+    placer = _Placer(ax, xy, radii)
     crowd = [-placer.crowding(a) for a in anchors]
     order = sorted(range(len(anchors)), key=lambda k: (crowd[k], k))
     out: list = [None] * len(anchors)
@@ -279,11 +342,49 @@ def _label_points(
             lead = ax.annotate(
                 "", xy=tuple(xy[a]), xytext=(dx, dy), textcoords="offset points",
                 arrowprops={"arrowstyle": "-", "color": colors[k], "lw": 0.9, "shrinkA": 0,
-                            "shrinkB": 5},
+                            "shrinkB": 5 if radii is None else float(radii[a]) + 1.5},
                 zorder=4.5, annotation_clip=False,
             )  # fmt: skip
             lead.set_in_layout(False)
     return out
+
+
+# At most this many initiatives are named on the risk-return chart: beyond it,
+# the largest investments are, and the others are in the portfolio table.
+MAX_NAMED = 12
+# Marker diameters (pt) from the smallest investment to the largest.
+_SIZE_MIN, _SIZE_MAX = 6.0, 24.0
+
+
+def named_groups(points: Sequence[PortfolioPoint], max_named: int = MAX_NAMED) -> list[str]:
+    """The initiatives (groups) whose names the risk-return chart draws, in point order.
+
+    All of them when there are at most ``max_named``; otherwise the
+    ``max_named`` largest investments (mean PV of costs of each initiative's
+    first point, the config as written), ties and unknown investments last in
+    their order.
+    """
+    groups = list(dict.fromkeys(p.group for p in points))
+    if len(groups) <= max_named:
+        return groups
+    first = {g: next(p for p in points if p.group == g) for g in groups}
+
+    def size(g: str) -> float:
+        v = first[g].investment
+        return -float(v) if v is not None and math.isfinite(v) else math.inf
+
+    chosen = set(sorted(groups, key=lambda g: (size(g), groups.index(g)))[: max(max_named, 0)])
+    return [g for g in groups if g in chosen]
+
+
+def _marker_sizes(points: Sequence[PortfolioPoint]) -> np.ndarray:
+    """Each point's marker diameter (pt): its area in proportion to its investment."""
+    inv = np.array([np.nan if p.investment is None else p.investment for p in points], float)
+    top = np.nanmax(inv) if np.isfinite(inv).any() else np.nan
+    if not np.isfinite(top) or top <= 0:
+        return np.full(len(points), 10.0)
+    share = np.clip(np.nan_to_num(inv / top, nan=0.0), 0.0, 1.0)
+    return _SIZE_MIN + (_SIZE_MAX - _SIZE_MIN) * np.sqrt(share)
 
 
 @styled
@@ -293,15 +394,20 @@ def risk_return(
     ax: Axes | None = None,
     *,
     subtitle: str | None = None,
+    max_named: int = MAX_NAMED,
+    table: str = "the portfolio table",
 ) -> Figure:
     """Expected NPV against the probability of loss, one point per initiative and scenario.
 
     The best runs sit top-left (high expected NPV, low chance of losing
-    money). The scenarios of one initiative share its colour, are joined by
-    a thin line and are told apart by marker (a key names the shapes); each
-    initiative is labelled once, at its first point, where the label
-    overlaps no other label or point (with a leader line when it had to move
-    away).
+    money). A point's area is in proportion to its investment (mean PV of
+    costs; a key gives the scale). The scenarios of one initiative share its
+    colour, are joined by a thin line and are told apart by marker (a key
+    names the shapes). Up to ``max_named`` initiatives are named, once, at
+    their first point, where the label overlaps no other label or point
+    (with a leader line when it had to move away); with more, the largest
+    investments are (:func:`named_groups`), a note says so and points to
+    ``table``, which lists the others.
 
     Returns
     -------
@@ -316,22 +422,30 @@ def risk_return(
     marker_of = {s: _SCENARIO_MARKERS.get(s) or next(extra) for s in scenarios}
     xs = np.array([p.prob_loss for p in points], dtype=float)
     ys = np.array([p.npv_mean for p in points], dtype=float)
-    _draw_points(ax, points, color_of, marker_of)
+    sizes = _marker_sizes(points)
+    _draw_points(ax, points, color_of, marker_of, sizes)
     bottom = _risk_axes(ax, xs, ys, cur)
-    if len(scenarios) > 1:
-        _scenario_key(ax, scenarios, marker_of)
+    _keys(ax, points, scenarios, marker_of, cur)
+    named = named_groups(points, max_named)
     subtitle = subtitle or (
         "Expected NPV against the probability of losing money, one point per "
-        "initiative and scenario"
+        "initiative and scenario; point area: investment (PV of costs)"
     )
+    notes = []
+    if len(named) < len(groups):
+        notes.append(
+            f"named: the {len(named)} largest investments (PV of costs) of {len(groups)} "
+            f"initiatives; {table} lists the other {len(groups) - len(named)}"
+        )
     aside = "Shaded: expected loss (mean NPV < 0)" if bottom < 0 else ""
-    frame(fig, ax, owned, meta, subtitle, "Better: up and to the left", aside=aside)
-    anchors = [next(i for i, p in enumerate(points) if p.group == g) for g in groups]
+    frame(fig, ax, owned, meta, subtitle, "Better: up and to the left", aside=aside, notes=notes)
+    anchors = [next(i for i, p in enumerate(points) if p.group == g) for g in named]
     labels = [
         list(dict.fromkeys((lay.wrap(points[a].label, 24), lay.wrap(points[a].label, 14))))
         for a in anchors
     ]
-    _label_points(ax, anchors, np.column_stack([xs, ys]), labels, [color_of[g] for g in groups])
+    _label_points(ax, anchors, np.column_stack([xs, ys]), labels,
+                  [color_of[g] for g in named], radii=sizes / 2)  # fmt: skip
     return fig
 
 
@@ -340,16 +454,20 @@ def _draw_points(
     points: Sequence[PortfolioPoint],
     color_of: Mapping[str, str],
     marker_of: Mapping[str | None, str],
+    sizes: np.ndarray,
 ) -> None:
-    """Each run as a point; the runs of one initiative joined by a thin line."""
+    """Each run as a point of diameter ``sizes`` (pt); the runs of one initiative joined."""
     for g in color_of:  # the initiatives, in order
         mine = sorted((p for p in points if p.group == g), key=lambda p: p.prob_loss)
         if len(mine) > 1:
             ax.plot([p.prob_loss for p in mine], [p.npv_mean for p in mine], color=color_of[g],
                     lw=1.3, alpha=0.55, zorder=3, gid="group-line")  # fmt: skip
-    for i, p in enumerate(points):
-        ax.plot([p.prob_loss], [p.npv_mean], marker=marker_of[p.scenario], ls="none", ms=10,
-                color=color_of[p.group], mec="white", mew=1.2, zorder=6, gid=f"point-{i}")  # fmt: skip
+    # the largest behind, so that a small point on a large one stays in sight
+    for i in sorted(range(len(points)), key=lambda i: -sizes[i]):
+        p = points[i]
+        ax.plot([p.prob_loss], [p.npv_mean], marker=marker_of[p.scenario], ls="none",
+                ms=float(sizes[i]), color=color_of[p.group], mec="white", mew=1.2, alpha=0.9,
+                zorder=6 + 0.001 * (len(points) - i), gid=f"point-{i}")  # fmt: skip
 
 
 def _risk_axes(ax: Axes, xs: np.ndarray, ys: np.ndarray, currency: str) -> float:
@@ -379,15 +497,40 @@ def _risk_axes(ax: Axes, xs: np.ndarray, ys: np.ndarray, currency: str) -> float
     return bottom
 
 
-def _scenario_key(
-    ax: Axes, scenarios: Sequence[str | None], marker_of: Mapping[str | None, str]
+def _keys(
+    ax: Axes,
+    points: Sequence[PortfolioPoint],
+    scenarios: Sequence[str | None],
+    marker_of: Mapping[str | None, str],
+    currency: str,
 ) -> None:
-    """A legend, right of the plot, that names the scenario of each marker shape."""
-    handles = [
-        Line2D([], [], marker=marker_of[s], ls="none", ms=9, color=st.MUTED, mec="white")
-        for s in scenarios
-    ]
-    names = [lay.wrap(s or "as written", 18) for s in scenarios]
-    ax.legend(handles, names, loc="upper left", bbox_to_anchor=(1.01, 1.0),
-              title="Scenario", alignment="left", borderaxespad=0.0,
-              title_fontsize=st.LABEL_SIZE)  # fmt: skip
+    """One key right of the plot: the scenario of each marker shape, the scale of the sizes."""
+    handles: list = []
+    names: list[str] = []
+    heads: list[int] = []
+    if len(scenarios) > 1:
+        heads.append(len(names))
+        handles.append(Line2D([], [], ls="none"))
+        names.append("Scenario")
+        for s in scenarios:
+            handles.append(Line2D([], [], marker=marker_of[s], ls="none", ms=9, color=st.MUTED,
+                                  mec="white"))  # fmt: skip
+            names.append(lay.wrap(s or "as written", 18))
+    inv = [p.investment for p in points if p.investment is not None and p.investment > 0]
+    if inv and min(inv) != max(inv):
+        top = max(inv)
+        heads.append(len(names))
+        handles.append(Line2D([], [], ls="none"))
+        names.append("Investment")
+        for v in sorted({fmt.round_sig(top * f, 1) for f in (1.0, 0.25, 0.04)}, reverse=True):
+            size = _SIZE_MIN + (_SIZE_MAX - _SIZE_MIN) * math.sqrt(min(v / top, 1.0))
+            handles.append(Line2D([], [], marker="o", ls="none", ms=size, color=st.MUTED,
+                                  mec="white"))  # fmt: skip
+            names.append(fmt.format_money(v, currency))
+    if not handles:
+        return
+    key = ax.legend(handles, names, loc="upper left", bbox_to_anchor=(1.01, 1.0),
+                    borderaxespad=0.0, labelspacing=0.9, handlelength=1.6,
+                    handletextpad=0.6)  # fmt: skip
+    for i in heads:
+        key.get_texts()[i].set_fontweight("bold")

@@ -19,7 +19,7 @@ from ..engine import Result
 from ..version import __version__
 from .cashflow import FanGroup, cashflow_fan
 from .distributions import npv_distribution, roi_distribution
-from .meta import ChartMeta
+from .meta import ChartMeta, run_title
 from .output import save
 from .payback import payback_curve
 from .sensitivity import spider
@@ -47,9 +47,16 @@ def chart_meta(
     seed: int | None = None,
     sampling: str | None = None,
 ) -> ChartMeta:
-    """The title, subtitle facts and footer stamp of a chart of ``model``."""
+    """The title, subtitle facts and footer stamp of a chart of ``model``.
+
+    The title names the scenario and the overlay (its ``name:``, as the
+    result records it, else the overlay file's stem); the stamp's hash is the
+    model's, which :func:`simulate.runner.identify` makes cover both.
+    """
+    record = result.overlay if result is not None else None
+    overlay = (record or {}).get("name") or model.overlay
     return ChartMeta(
-        name=model.name,
+        name=run_title(model.name, model.scenario, overlay),
         currency=model.currency,
         trials=result.trials if result is not None else int(trials or model.trials),
         seed=result.seed if result is not None else int(seed or 0),
@@ -61,6 +68,7 @@ def chart_meta(
         target_roi=model.target_roi,
         discount_rate=model.discount_rate,
         scenario=model.scenario,
+        overlay=overlay,
     )
 
 

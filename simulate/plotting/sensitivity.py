@@ -20,9 +20,11 @@ from matplotlib.ticker import Formatter
 from matplotlib.transforms import blended_transform_factory
 
 from .. import format as fmt
+from ..sensitivity.labels import format_value
 from . import _layout as lay
 from . import _style as st
 from ._frame import Frame, frame, start, styled
+from ._ticks import fit_ticks
 from .meta import ChartMeta
 
 __all__ = ["spider", "tornado"]
@@ -87,6 +89,7 @@ class _BarEnd(NamedTuple):
     open: bool  # no payback within the horizon: hatched
     color: str
     input_value: float  # the input at the quantile, written at the bar's end
+    unit: str | None  # the input's unit (sensitivity.labels), for that value
 
 
 @styled
@@ -103,9 +106,10 @@ def tornado(
     """One-at-a-time sensitivity: the metric with each input at its low and high quantile.
 
     ``rows`` are sensitivity.json's tornado rows, sorted by swing, largest
-    first; the first is drawn at the top. Each bar runs from ``base_metric``
-    to ``metric_low`` (input at its low quantile) or ``metric_high`` and is
-    labelled at its end with the input's value there; when both ends lie on
+    first; the first is drawn at the top, named by its ``label`` (else its
+    ``input``). Each bar runs from ``base_metric`` to ``metric_low`` (input
+    at its low quantile) or ``metric_high`` and is labelled at its end with
+    the input's value there, in the row's ``unit``; when both ends lie on
     the same side of the base, the row holds two half-height bars. At most
     ``max_rows`` rows are drawn; a note counts the rest. ``metric`` is
     ``"npv"``, ``"roi"`` or ``"payback_months"``; a payback beyond the
@@ -125,7 +129,7 @@ def tornado(
     q_hi = float(shown[0]["high_q"]) if shown else 0.9
     low_name, high_name = fmt.format_quantile(q_lo), fmt.format_quantile(q_hi)
     base, _ = _capped(base_metric, meta.horizon_months)
-    labels, ends, beyond = _draw_rows(ax, shown, base, meta.horizon_months)
+    labels, ends, beyond = _draw_rows(ax, shown, base, meta)
     top, bottom = _row_axis(ax, shown, hidden, base)
     lay.value_axis(ax, "x", axis_fmt)
     ax.set_xlabel(xlabel)
@@ -147,6 +151,7 @@ def tornado(
     framed = frame(fig, ax, owned, meta, subtitle, notes=notes, above=(legend, base_text))
     _fit_rows(ax, bottom - top, framed)
     lay.fit_limits(ax, labels, "x", margin_pt=4)
+    fit_ticks(ax, "x")  # long names squeeze the plot: fewer ticks rather than touching ones
     _place_legend(ax, legend, base_text)
     return fig
 
@@ -159,9 +164,10 @@ def _capped(v: float | None, horizon: int) -> tuple[float, bool]:
 
 
 def _draw_rows(
-    ax: Axes, rows: Sequence[Mapping], base: float, horizon: int
+    ax: Axes, rows: Sequence[Mapping], base: float, meta: ChartMeta
 ) -> tuple[list, list[float], bool]:
     """The bars of each row; return their value labels, their ends and whether any is open."""
+    horizon = meta.horizon_months
     labels = []
     ends = [base]
     beyond = False
@@ -177,13 +183,13 @@ def _draw_rows(
             (hi_v, d_hi, hi_open, st.HIGH, row["high_value"], "high"),
         ):
             y, h = (i + (-0.19 if which == "low" else 0.19), 0.36) if split else (i, 0.66)
-            end = _BarEnd(f"{i}-{which}", y, h, v, d, open_, color, q_value)
-            labels.append(_draw_bar(ax, base, end))
+            end = _BarEnd(f"{i}-{which}", y, h, v, d, open_, color, q_value, row.get("unit"))
+            labels.append(_draw_bar(ax, base, end, meta.currency))
             ends.append(v)
     return labels, ends, beyond
 
 
-def _draw_bar(ax: Axes, base: float, end: _BarEnd):
+def _draw_bar(ax: Axes, base: float, end: _BarEnd, currency: str):
     """One bar from ``base`` to its end, and the input's value there; return the value's text."""
     ax.barh(
         end.y,
@@ -198,7 +204,7 @@ def _draw_bar(ax: Axes, base: float, end: _BarEnd):
         gid=f"bar-{end.gid}",
     )
     return ax.annotate(
-        fmt.format_number(end.input_value, minus=fmt.MINUS),
+        format_value(end.input_value, end.unit, currency),
         xy=(end.value, end.y),
         xytext=(5 * end.direction, 0),
         textcoords="offset points",
@@ -216,7 +222,7 @@ def _draw_bar(ax: Axes, base: float, end: _BarEnd):
 def _row_axis(ax: Axes, rows: Sequence[Mapping], hidden: int, base: float) -> tuple[float, float]:
     """Input names down the y-axis, first row on top, and the base line; return the y-range."""
     n = len(rows)
-    names = [lay.wrap(str(r["input"]), _NAME_WIDTH) for r in rows]
+    names = [lay.wrap(str(r.get("label") or r["input"]), _NAME_WIDTH) for r in rows]
     ax.set_yticks(range(n), names)
     top, bottom = -0.6, n - 0.5 + (0.9 if hidden else 0)
     if bottom - top < 6:  # a few rows: keep bars slim and centred, not slabs
@@ -364,14 +370,16 @@ def spider(
     """The metric as each input moves through its percentiles, the others at their median.
 
     ``spider_data`` is sensitivity.json's ``spider``: ``percentiles`` (5 to
-    95) and ``lines``, widest first, each with ``input``, ``discrete``,
-    ``values`` (the input at each percentile) and ``metric``. One line per
-    input, at most ``max_lines`` (a note counts the rest), labelled at its
-    right end with the input's name and its value range; every line passes
-    through the base case at P50. A steep line is an input that matters; a
-    bent one, an input whose effect is not proportional. Discrete inputs are
-    drawn as steps. A payback beyond the horizon (None or inf) is drawn at
-    the horizon, and a note says so.
+    95) and ``lines``, widest first, each with ``input``, ``label``,
+    ``unit``, ``discrete``, ``values`` (the input at each percentile),
+    ``metric`` and, for a discrete input, ``steps``. One line per input, at
+    most ``max_lines`` (a note counts the rest), labelled at its right end
+    with the input's label and its P5 and P95 values in its unit; every line
+    passes through the base case at P50. A steep line is an input that
+    matters; a bent one, an input whose effect is not proportional. A
+    discrete input is drawn as steps where its quantile function steps (its
+    ``steps``; without them, between the percentiles). A payback beyond the
+    horizon (None or inf) is drawn at the horizon, and a note says so.
 
     Returns
     -------
@@ -384,7 +392,7 @@ def spider(
     shown = lines[: max(int(max_lines), 0)]
     hidden = len(lines) - len(shown)
     fig, ax, owned = start(ax)
-    labels, capped = _draw_lines(ax, pct, shown, metric, horizon)
+    labels, capped = _draw_lines(ax, pct, shown, metric, meta)
     base = float(base_metric) if base_metric is not None else math.nan
     _spider_axes(ax, pct, base, axis_fmt, ylabel)
     if not shown:
@@ -400,7 +408,8 @@ def spider(
         f"{_METRICS[metric]} as one input moves from its P5 to its P95, all others at their median"
     )
     head = _spider_head(base, metric, horizon, value_fmt)
-    aside = "labels: input, its P5–P95 values"
+    ends = "–".join(fmt.format_quantile(p / 100.0) for p in (pct[0], pct[-1])) if pct.size else ""
+    aside = f"labels: input, its {ends} values"
     frame(fig, ax, owned, meta, subtitle, head, aside=aside, notes=notes)
     if labels:
         lay.spread_end_labels(ax, labels)
@@ -416,36 +425,43 @@ def _metric_values(values: Sequence, metric: str, horizon: int) -> tuple[np.ndar
     return y, False
 
 
+def _line_xy(
+    pct: np.ndarray, line: Mapping, metric: str, horizon: int
+) -> tuple[np.ndarray, np.ndarray, bool]:
+    """Where a spider line runs: through its points, or a discrete input's steps."""
+    steps = line.get("steps") if line.get("discrete") else None
+    if not steps:
+        y, cut = _metric_values(line["metric"], metric, horizon)
+        return pct, y, cut
+    y, cut = _metric_values([s["metric"] for s in steps], metric, horizon)
+    xs = [x for s in steps for x in (s["from"], s["to"])]
+    return np.asarray(xs, dtype=float), np.repeat(y, 2), cut
+
+
 def _draw_lines(
-    ax: Axes, pct: np.ndarray, lines: Sequence[Mapping], metric: str, horizon: int
+    ax: Axes, pct: np.ndarray, lines: Sequence[Mapping], metric: str, meta: ChartMeta
 ) -> tuple[list, bool]:
     """One line per input, labelled at its right end; return the labels and whether any capped."""
+    horizon = meta.horizon_months
     labels = []
     capped = False
     for i, line in enumerate(lines):
         color, style = _spider_style(i)
         y, cut = _metric_values(line["metric"], metric, horizon)
-        capped |= cut
-        ax.plot(
-            pct,
-            y,
-            color=color,
-            ls=style,
-            lw=2.2,
-            marker="o",
-            ms=3.5,
-            drawstyle="steps-mid" if line.get("discrete") else "default",
-            zorder=4 + 0.01 * (len(lines) - i),
-            gid=f"line-{i}",
-        )
+        x_line, y_line, cut_steps = _line_xy(pct, line, metric, horizon)
+        capped |= cut or cut_steps
+        z = 4 + 0.01 * (len(lines) - i)
+        ax.plot(x_line, y_line, color=color, ls=style, lw=2.2, zorder=z, gid=f"line-{i}")
+        ax.plot(pct, y, color=color, ls="none", marker="o", ms=3.5, zorder=z, gid=f"points-{i}")
+        unit = line.get("unit")
         values = [float(v) for v in line["values"]]
         span = (
-            f"{fmt.format_number(values[0], minus=fmt.MINUS)}–"
-            f"{fmt.format_number(values[-1], minus=fmt.MINUS)}"
+            f"{format_value(values[0], unit, meta.currency)}–"
+            f"{format_value(values[-1], unit, meta.currency)}"
         )
         labels.append(
             ax.annotate(
-                f"{line['input']}  {span}",
+                f"{line.get('label') or line['input']}  {span}",
                 xy=(float(pct[-1]), float(y[-1])),
                 xytext=(8, 0),
                 textcoords="offset points",

@@ -6,6 +6,7 @@ import numpy as np
 
 from ..config import Model
 from ..files import finite_or_none
+from .labels import named
 
 __all__ = ["rank_correlation"]
 
@@ -39,7 +40,7 @@ def rank_correlation(model: Model, inputs: np.ndarray, values: np.ndarray) -> li
     total = sq.sum()
     rows = [
         {
-            "input": inp.name,
+            **named(inp),
             "spearman": finite_or_none(r),
             "contribution": finite_or_none(s / total) if total > 0 and not np.isnan(r) else None,
         }

@@ -24,6 +24,7 @@ from ..kernel.tables import Tables, kernel_tables
 from ..sampling import ppf_matrix
 from ..seeds import SeedLike, as_seed_sequence
 from . import wording
+from .labels import named
 from .options import check_metric
 
 __all__ = ["DEFAULT_BOOTSTRAP", "DEFAULT_SOBOL_N", "saltelli_design", "sobol"]
@@ -216,7 +217,7 @@ def sobol(
     -------
     dict
         ``{"n_base", "evaluations", "conf_level", "n_bootstrap", "indices":
-        [{"input", "S1", "S1_conf", "ST", "ST_conf"}], "notes", "warnings"}``,
+        [{"input", "label", "S1", "S1_conf", "ST", "ST_conf"}], "notes", "warnings"}``,
         indices sorted by ST, largest first.
     """
     check_metric(metric)
@@ -247,7 +248,7 @@ def sobol(
     columns = {"S1": s1, "S1_conf": s1_conf, "ST": st, "ST_conf": st_conf}
     out["indices"] = sorted(
         (
-            {"input": inp.name, **{key: finite_or_none(v[j]) for key, v in columns.items()}}
+            {**named(inp), **{key: finite_or_none(v[j]) for key, v in columns.items()}}
             for j, inp in enumerate(model.inputs)
         ),
         key=lambda r: -r["ST"] if r["ST"] is not None else math.inf,

@@ -20,6 +20,7 @@ from ..kernel.tables import Tables, kernel_tables
 from ..sampling import iter_chunks
 from ..seeds import resolve_seed
 from . import wording
+from .labels import valued
 from .oat import base_case, one_at_a_time
 from .options import check_target, input_index
 
@@ -129,7 +130,7 @@ def breakeven(model: Model, *, tables: Tables | None = None) -> list[dict]:
     input has no in-between values: ``value`` is None, ``values`` lists its
     values and ``positive_at`` those at which the base-case NPV is positive.
 
-    Rows are ``{"input", "value", "note", "base_value", "npv_at_base", ...}``
+    Rows are ``{"input", "label", "unit", "value", "note", "base_value", "npv_at_base", ...}``
     in the model's input order.
     """
     tables = tables or kernel_tables(model)
@@ -142,7 +143,7 @@ def breakeven(model: Model, *, tables: Tables | None = None) -> list[dict]:
     rows = []
     for j, (inp, grid) in enumerate(zip(model.inputs, grids, strict=True)):
         g = out.npv[ends[j] : ends[j + 1]]
-        row: dict[str, Any] = {"input": inp.name, "value": None, "note": "",
+        row: dict[str, Any] = {**valued(inp), "value": None, "note": "",
                                "base_value": float(base[j]), "npv_at_base": npv_base}  # fmt: skip
         if inp.prior.is_discrete:
             row.update(_discrete_breakeven(grid, g))
@@ -222,7 +223,7 @@ def goal_seek(
     Returns
     -------
     dict
-        ``{"input", "target", "value" (None when not reachable), "probability"
+        ``{"input", "label", "unit", "target", "value" (None when not reachable), "probability"
         (achieved at value), "probability_se", "current" (P(NPV > 0) with the
         input uncertain), "trials", "note"}``.
     """
@@ -243,7 +244,7 @@ def goal_seek(
     prior = model.inputs[j].prior
     grid = _grid(prior, _GOAL_GRID)
     probs = np.array([p(v) for v in grid])
-    row: dict[str, Any] = {"input": input_name, "target": float(target), "value": None,
+    row: dict[str, Any] = {**valued(model.inputs[j]), "target": float(target), "value": None,
                            "probability": None, "probability_se": None,
                            "current": current, "trials": n}  # fmt: skip
     g = probs - target
@@ -265,4 +266,5 @@ def goal_seek(
                     width=width)  # fmt: skip
     direction = "at or above" if g[i + 1] >= 0 else "at or below"
     return {**row, "value": float(v), "probability": pv, "probability_se": _se(pv, n),
-            "note": wording.goal_reached(target, input_name, direction, v, current)}  # fmt: skip
+            "note": wording.goal_reached(target, model.inputs[j].label or input_name, direction,
+                                          v, current)}  # fmt: skip

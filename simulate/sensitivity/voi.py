@@ -10,6 +10,7 @@ import numpy as np
 
 from ..config import Model
 from ..seeds import SeedLike, as_seed_sequence
+from .labels import named
 
 __all__ = ["DEFAULT_BINS", "MIN_PER_BIN", "value_of_information"]
 
@@ -93,7 +94,7 @@ def value_of_information(
     rows = []
     for j, inp in enumerate(model.inputs):
         value = _binned_value(y, _groups(x[j], inp.prior.is_discrete, n_bins), invest_now)
-        rows.append({"input": inp.name, "value": value,
+        rows.append({**named(inp), "value": value,
                      "share_of_evpi": value / evpi if evpi > 0 else None})  # fmt: skip
     floor = _noise_floor(y, n_bins, invest_now, seed)
     for r in rows:

@@ -36,12 +36,14 @@ class Prior(ABC):
     Subclasses are frozen dataclasses of their canonical parameters, one per
     ``dist`` name (the class attribute), listed in
     :data:`~simulate.config.priors.REGISTRY`. Every prior also carries the
-    free-text ``source`` and ``note`` of its config entry, and ``params``: the
-    parameters as the config wrote them, for :meth:`describe`.
+    free-text ``source`` and ``note`` of its config entry, its ``label`` (the
+    name charts and tables show, checked by :func:`.parse.label_problem`), and
+    ``params``: the parameters as the config wrote them, for :meth:`describe`.
     """
 
     source: str | None = field(default=None, kw_only=True)
     note: str | None = field(default=None, kw_only=True)
+    label: str | None = field(default=None, kw_only=True)
     params: tuple[tuple[str, Any], ...] = field(default=(), kw_only=True, repr=False, compare=False)
 
     dist: ClassVar[str]
@@ -108,7 +110,7 @@ class Prior(ABC):
         items = self.params or tuple(
             (f.name, getattr(self, f.name))
             for f in fields(self)
-            if f.init and f.name not in ("source", "note", "params")
+            if f.init and f.name not in ("source", "note", "label", "params")
         )
         return f"{self.dist}(" + ", ".join(f"{k}={format_as_written(v)}" for k, v in items) + ")"
 

@@ -22,9 +22,38 @@ from .base import Prior
 from .params import REGISTRY, SYNTAX
 from .syntax import Syntax
 
-__all__ = ["PRIOR_EXAMPLE", "parse_prior"]
+__all__ = ["LABEL_MAX", "PRIOR_EXAMPLE", "label_problem", "parse_prior"]
 
 PRIOR_EXAMPLE = "{dist: pert, min: 0.02, mode: 0.05, max: 0.10}"  # shown in error messages
+# A label names an input or a line on charts and tables: one line, short enough
+# for a tornado row or a legend entry.
+LABEL_MAX = 60
+_LABEL_EXAMPLE = "label: Churn reduction (relative)"
+
+
+def label_problem(value: Any) -> str | None:
+    """What is wrong with a ``label:`` value, or None for a usable label.
+
+    A label is text on one line, not blank, of at most :data:`LABEL_MAX`
+    characters (leading and trailing spaces aside: the label used is stripped).
+    """
+    if value is None:
+        return f"label has no value; write the name to show on charts, e.g. {_LABEL_EXAMPLE}"
+    if isinstance(value, (bool, int, float)):
+        return f'label must be text, not the number {value!r}; put it in quotes: label: "{value}"'
+    if not isinstance(value, str):
+        return f"label must be text, not a {type(value).__name__}; e.g. {_LABEL_EXAMPLE}"
+    text = value.strip()
+    if not text:
+        return f"label is blank; write the name to show on charts, e.g. {_LABEL_EXAMPLE}"
+    if any(ord(c) < 32 or ord(c) == 127 for c in text):
+        return "label must be one line of text (no line breaks or tabs); put longer text in note:"
+    if len(text) > LABEL_MAX:
+        return (
+            f"label is {len(text)} characters long; keep it to {LABEL_MAX} at most (it names "
+            "the input on charts and tables) and put the rest in note:"
+        )
+    return None
 
 
 def parse_prior(spec: Mapping, path: str) -> Prior:
@@ -34,7 +63,7 @@ def parse_prior(spec: Mapping, path: str) -> Prior:
     ----------
     spec : Mapping
         The YAML mapping: ``dist:``, that distribution's parameters, and
-        optional free-text ``source:`` and ``note:``.
+        optional free-text ``source:``, ``note:`` and ``label:``.
     path : str
         Where the mapping sits in the config (``"priors.churn_cut"``,
         ``"benefits[2].uplift"``); problem paths extend it
@@ -143,7 +172,7 @@ def _syntax_of(spec: Mapping, path: str) -> Syntax:
 def _read_keys(
     syntax: Syntax, spec: Mapping, path: str, problems: list[Problem]
 ) -> tuple[dict[str, Any], dict[str, str]]:
-    """Split ``spec`` into numeric parameters and source/note, reporting bad keys and values."""
+    """Split ``spec`` into numeric parameters and source/note/label, reporting bad keys and values."""
     allowed = syntax.keys()
     params: dict[str, Any] = {}
     meta: dict[str, str] = {}
@@ -151,7 +180,13 @@ def _read_keys(
         key_path = _within(path, str(key))
         if key == "dist":
             continue
-        if key in ("source", "note"):
+        if key == "label":
+            message = label_problem(value)
+            if message:
+                problems.append(Problem(message, key_path))
+            else:
+                meta[key] = value.strip()
+        elif key in ("source", "note"):
             if value is not None and not isinstance(value, str):
                 problems.append(
                     Problem(f"{key} must be text, not {value!r}; put it in quotes", key_path)
@@ -163,7 +198,7 @@ def _read_keys(
                 Problem(
                     f"{str(key)!r} is not a parameter of a {syntax.dist} prior"
                     f"{did_you_mean(str(key), allowed)}; it takes {syntax.words()} "
-                    "(plus optional source and note)",
+                    "(plus optional source, note and label)",
                     key_path,
                 )
             )
