@@ -8,6 +8,7 @@ words through :mod:`simulate.format` only.
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -221,7 +222,7 @@ def sensitivity_text(
     One row per input (the ``top`` largest tornado swings, or Sobol' total
     indices without a tornado): the metric at the low and high quantile, the
     swing, the break-even value, Sobol' ST, Spearman's rho and EVPPI, for the
-    sections that were computed; then EVPI and any goal seeks.
+    sections that were computed; then EVPI, the frontier and any goal seeks.
     """
     cells = _MetricCells(sens["metric"], currency, horizon_months)
     order = _input_order(sens)
@@ -242,6 +243,9 @@ def sensitivity_text(
     if len(order) > top:
         out.append(f"  ... and {len(order) - top} more input(s) in sensitivity.json")
     out += _voi_lines(sens.get("voi"), currency)
+    if sens.get("frontier"):
+        note = sens["frontier"]["note"]
+        out += ["", textwrap.fill(note, 100, initial_indent="  ", subsequent_indent="  ")]
     for g in sens.get("goal_seek", []):
         out.append(
             f"  Goal seek: P(NPV > 0) = {format_probability(g['target'])} via "
