@@ -8,6 +8,8 @@ words through :mod:`simulate.format` only.
 from __future__ import annotations
 
 import math
+import textwrap
+import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -60,9 +62,24 @@ def summary_text(summary: dict[str, Any], result_dir: Path | None = None) -> str
 _METRIC_LABELS = {"npv": "NPV", "roi": "ROI", "payback_months": "Payback"}
 
 
+def _width(text: str) -> int:
+    """Columns ``text`` takes on a terminal: wide (CJK) characters take two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
 def _clip(text: str, width: int) -> str:
-    """``text`` cut to ``width`` characters, an ellipsis marking the cut."""
-    return text if len(text) <= width else text[: width - 1] + "…"
+    """``text`` cut to ``width`` terminal columns, an ellipsis marking the cut."""
+    if _width(text) <= width:
+        return text
+    while _width(text) > width - 1:
+        text = text[:-1]
+    return text + "…"
+
+
+def _pad(text: str, width: int, left: bool) -> str:
+    """``text`` padded to ``width`` terminal columns, on the right (``left``-aligned) or left."""
+    gap = " " * max(width - _width(text), 0)
+    return text + gap if left else gap + text
 
 
 @dataclass(frozen=True)
@@ -181,12 +198,11 @@ def _sensitivity_columns(sens: Mapping[str, Any], cells: _MetricCells) -> list[_
 
 def _aligned(table: Sequence[Sequence[str]]) -> list[str]:
     """A heading row, a rule and the rows: the first column left-aligned, the rest right."""
-    widths = [max(len(r[c]) for r in table) for c in range(len(table[0]))]
+    widths = [max(_width(r[c]) for r in table) for c in range(len(table[0]))]
 
     def line(cells: Sequence[str]) -> str:
         return "  " + "  ".join(
-            c.ljust(w) if i == 0 else c.rjust(w)
-            for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+            _pad(c, w, left=i == 0) for i, (c, w) in enumerate(zip(cells, widths, strict=True))
         )
 
     return [line(table[0]), "  " + "  ".join("-" * w for w in widths), *map(line, table[1:])]
@@ -221,7 +237,7 @@ def sensitivity_text(
     One row per input (the ``top`` largest tornado swings, or Sobol' total
     indices without a tornado): the metric at the low and high quantile, the
     swing, the break-even value, Sobol' ST, Spearman's rho and EVPPI, for the
-    sections that were computed; then EVPI and any goal seeks.
+    sections that were computed; then EVPI, the frontier and any goal seeks.
     """
     cells = _MetricCells(sens["metric"], currency, horizon_months)
     order = _input_order(sens)
@@ -242,6 +258,9 @@ def sensitivity_text(
     if len(order) > top:
         out.append(f"  ... and {len(order) - top} more input(s) in sensitivity.json")
     out += _voi_lines(sens.get("voi"), currency)
+    if sens.get("frontier"):
+        note = sens["frontier"]["note"]
+        out += ["", textwrap.fill(note, 100, initial_indent="  ", subsequent_indent="  ")]
     for g in sens.get("goal_seek", []):
         out.append(
             f"  Goal seek: P(NPV > 0) = {format_probability(g['target'])} via "

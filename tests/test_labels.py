@@ -358,3 +358,45 @@ def test_example_tornado_has_no_raw_paths(configs_dir):
     rows = sa.tornado(model)["rows"]
     assert not any(re.search(r"(benefits|costs)\[\d+\]", r["label"]) for r in rows)
     assert np.all([r["unit"] != "number" for r in rows])
+
+
+def test_a_bad_label_on_the_only_costs_prior_is_one_problem(write_config):
+    # The prior fails its checks, so its field reads as 0 while checking goes
+    # on; that must not add "every cost is zero" about costs that are fine.
+    path = write_config(
+        "name: One mistake\npriors:\n  c: {dist: uniform, min: 0.8, max: 1.3, label: ''}\n"
+        "benefits:\n  - {type: recurring, amount: 10}\n"
+        "costs:\n  - {type: one_time, amount: 1000, scale: c}\n"
+    )
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    assert [(p.path, p.line) for p in err.value.problems] == [("priors.c.label", 3)]
+
+
+def test_the_table_aligns_labels_in_wide_characters():
+    cfg = labelled_config()
+    cfg["priors"]["saving"]["label"] = "顧客あたり売上 (ARPU, 円)"
+    model = model_from_dict(cfg)
+    out = sa.analyze(model, methods=["tornado"], warn=False)
+    text = sensitivity_text(out, name=model.name, currency="EUR", horizon_months=24)
+    table = text.split("\n")[3 : 3 + 2 + len(model.inputs)]
+    import unicodedata
+
+    def columns(line: str) -> int:
+        return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in line)
+
+    assert len({columns(line) for line in table}) == 1, table
+    assert any("顧客あたり売上" in line for line in table)
+
+
+def test_spider_end_labels_wrap_so_the_plot_keeps_its_width():
+    model = model_from_dict(labelled_config())
+    sp = sa.spider(model)
+    fig = spider(sp, sp_base(model), _meta(model))
+    ax = fig.axes[0]
+    i = [line["input"] for line in sp["lines"]].index("stay")
+    label = next(a for a in ax.texts if a.get_gid() == f"label-{i}").get_text()
+    assert label.replace("\n", " ").startswith(LONG) and "\n" in label
+    assert label.endswith("2.3%–7.7%")  # P5 and P95 of U(0.02, 0.08), in its unit
+    assert ax.get_window_extent().width > 0.45 * fig.bbox.width
+    _clean(fig)

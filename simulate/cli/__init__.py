@@ -116,8 +116,9 @@ def _add_sensitivity_parser(sub) -> None:
         description=(
             "Sensitivity and decision analysis of CONFIG: tornado and spider (one input at a "
             "time), rank correlation and Sobol' indices (which inputs drive the spread), "
-            "break-even values, goal seek and the value of information (EVPI/EVPPI). Writes "
-            "OUT/<config>/sensitivity.json and figures/tornado and figures/spider, keeping "
+            "break-even values and the two-input break-even frontier, goal seek and the value "
+            "of information (EVPI/EVPPI). Writes OUT/<config>/sensitivity.json and "
+            "figures/tornado, figures/spider (and figures/frontier), keeping "
             "anything else already in that folder (such as a run's summary.json), and prints "
             "a short ranked table."
         ),
@@ -127,7 +128,8 @@ def _add_sensitivity_parser(sub) -> None:
         "--methods",
         default="all",
         metavar="M[,M]",
-        help="any of tornado, spider, rank, sobol, breakeven, voi (default: all)",
+        help="any of tornado, spider, rank, sobol, breakeven, voi, frontier (default: "
+        "all: every one but frontier)",
     )
     p.add_argument("--metric", default="npv",
                    help="npv (default), roi or payback_months: what the tornado, spider, "
@@ -143,6 +145,11 @@ def _add_sensitivity_parser(sub) -> None:
     p.add_argument("--goal-seek", action="append", default=[], metavar="INPUT:P",
                    help="the value of INPUT (the others uncertain) at which P(NPV > 0) "
                    "reaches P, e.g. churn_cut:0.8; may be repeated")  # fmt: skip
+    p.add_argument("--frontier", metavar="A,B",
+                   help="the break-even frontier of two continuous inputs: the line in their "
+                   "plane where NPV = 0 (the others at their medians) and where P(NPV > 0) "
+                   "reaches 50%%, 80%% and 95%% (the others uncertain); with --methods "
+                   "frontier and no A,B: the two with the largest NPV swings")  # fmt: skip
     add_simulation_options(p)
     p.add_argument("--scenario", metavar="NAME",
                    help="apply the overrides of scenarios: NAME from the config")  # fmt: skip

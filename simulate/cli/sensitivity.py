@@ -18,12 +18,14 @@ from ..files import atomic_dir, result_folder, write_json
 from ..plotting.figures import chart_meta, write_sensitivity_charts
 from ..runner import identify
 from ..sensitivity import DEFAULT_SOBOL_N, analyze, needs_samples
+from ..sensitivity.frontier import check_pair
 from ..sensitivity.options import (
     check_metric,
     check_quantiles,
     input_index,
     parse_goal_seek,
     parse_methods,
+    parse_pair,
     parse_quantile,
 )
 from ..text import sensitivity_text
@@ -68,8 +70,9 @@ class RunSensitivity:
 
     def write(self, folder: Path, sens: dict[str, Any], model: Model, result: Result,
               args: argparse.Namespace) -> None:  # fmt: skip
-        """sensitivity.json and the spider chart (the run draws its own tornado)."""
-        _write(folder, sens, chart_meta(result.model, result), args, charts=("spider",))
+        """sensitivity.json and the spider (and frontier) charts: the run draws its tornado."""
+        meta = chart_meta(result.model, result)
+        _write(folder, sens, meta, args, charts=("spider", "frontier"))
 
     def show(self, sens: dict[str, Any], model: Model) -> None:
         """The ranked table on stdout."""
@@ -84,18 +87,22 @@ class _Request:
     low_q: float
     high_q: float
     goals: tuple[tuple[str, float], ...]
+    pair: tuple[str, str] | None
 
 
 def _request(args: argparse.Namespace) -> _Request:
     """The flags as analyze takes them; a ConfigError names the flag at fault."""
     methods = parse_methods(args.methods, option="--methods")
+    pair = parse_pair(args.frontier, option="--frontier") if args.frontier else None
+    if pair is not None and "frontier" not in methods:
+        methods = (*methods, "frontier")
     check_metric(args.metric, option="--metric")
     low_q = parse_quantile(args.low_q, option="--low-q")
     high_q = parse_quantile(args.high_q, option="--high-q")
     check_quantiles(low_q, high_q, names=("--low-q", "--high-q"))
     goals = tuple(parse_goal_seek(text, option="--goal-seek") for text in args.goal_seek)
     check_sobol_n(args.sobol_n)
-    return _Request(methods, low_q, high_q, goals)
+    return _Request(methods, low_q, high_q, goals, pair)
 
 
 def _target(args: argparse.Namespace, model: Model) -> Path:
@@ -109,7 +116,7 @@ def _target(args: argparse.Namespace, model: Model) -> Path:
 
 
 def cmd_sensitivity(args: argparse.Namespace) -> int:
-    """``simulate sensitivity``: sensitivity.json, tornado and spider charts, a ranked table.
+    """``simulate sensitivity``: sensitivity.json, its charts, a ranked table.
 
     The result folder may already hold a run's results: the new files are
     written into a temporary folder that then replaces it, keeping every
@@ -127,6 +134,8 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     try:
         for name, _ in request.goals:
             input_index(model, name, option="--goal-seek")
+        if request.pair is not None:
+            check_pair(model, request.pair, option="--frontier")
     except ConfigError as exc:
         return usage_error(exc)
     result = None
@@ -136,14 +145,14 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     sens = analyze(model, result, methods=request.methods, metric=args.metric,
                    low_q=request.low_q, high_q=request.high_q,
                    n_base=args.sobol_n or DEFAULT_SOBOL_N, goal_seek_targets=request.goals,
-                   seed=args.seed, warn=False)  # fmt: skip
+                   frontier_pair=request.pair, seed=args.seed, warn=False)  # fmt: skip
     for w in sens["warnings"]:
         warn(f"{args.config}: {w}")
     labelled, _ = identify(model)  # the stamp's hash covers the scenario, as a run's does
     meta = chart_meta(labelled, result, trials=args.trials, seed=sens["seed"],
                       sampling=args.sampling)  # fmt: skip
     with atomic_dir(target, root=args.out) as tmp:  # keeps the folder's other files
-        _write(tmp, sens, meta, args, charts=("tornado", "spider"))
+        _write(tmp, sens, meta, args, charts=("tornado", "spider", "frontier"))
     if not args.quiet:
         _print(sens, model, target)
     return EXIT_OK

@@ -73,6 +73,8 @@ class Inputs:
         self.priors: dict[str, Prior] = {}
         self.index: dict[str, int] = {}
         self.used_by: dict[str, list[str]] = {}
+        # fields that name a prior which failed its own checks (read as 0 meanwhile)
+        self.unread: list[str] = []
         self._inputs: list[Input] = []
 
     def read_priors(self, priors: Mapping) -> None:
@@ -173,6 +175,7 @@ class Inputs:
     ) -> tuple[Ref, Support]:
         if name in self.declared and name not in self.priors:
             # The prior's own error is reported where it is declared: one mistake, one line.
+            self.unread.append(path)
             return _constant(0.0)
         if name not in self.priors:
             defined = ", ".join(self.priors) or "none"

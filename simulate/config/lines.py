@@ -42,7 +42,13 @@ def read_lines(
             "the config has no costs, so ROI (NPV / PV of costs) is undefined; "
             "add at least one line under costs:",
         )
-    elif costs and not checks.any_under("costs") and not any(map(reader.can_cost, costs)):
+    elif (
+        costs
+        and not checks.any_under("costs")
+        # a cost that names a prior with a mistake of its own is not known to be zero
+        and not any(p.startswith("costs") for p in inputs.unread)
+        and not any(map(reader.can_cost, costs))
+    ):
         checks.error(
             "costs",
             "every cost is zero (or falls beyond the horizon), so ROI (NPV / PV of costs) "

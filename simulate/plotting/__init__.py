@@ -4,9 +4,10 @@ Every chart function takes finished numbers (per-trial arrays, the summary
 dict, sensitivity rows) and a :class:`ChartMeta`, and returns a Figure; none
 computes a statistic. The charts of one run, a module per kind:
 :mod:`.distributions` (NPV and ROI histograms), :mod:`.payback`,
-:mod:`.cashflow` (the fan), :mod:`.waterfalls` and :mod:`.sensitivity`
-(tornado and spider). :mod:`.compare` has the comparison charts of
-scenarios and portfolios (:mod:`.portfolio` the NPV ranges and table of a
+:mod:`.cashflow` (the fan), :mod:`.waterfalls`, :mod:`.sensitivity`
+(tornado and spider) and :mod:`.frontier` (the two-input break-even
+frontier). :mod:`.compare` has the comparison charts of scenarios and
+portfolios (:mod:`.portfolio` the NPV ranges and table of a
 large portfolio), :mod:`.output` saves a figure to files, and
 :mod:`.figures` connects a finished run to its standard charts and files.
 The house style (:mod:`._style`), the frame around every chart
@@ -24,6 +25,7 @@ from .compare import (
     scenario_cdfs,
 )
 from .distributions import npv_distribution, roi_distribution
+from .frontier import frontier
 from .meta import ChartMeta
 from .output import FORMATS, save
 from .payback import payback_curve
@@ -38,6 +40,7 @@ __all__ = [
     "PortfolioMeta",
     "PortfolioPoint",
     "cashflow_fan",
+    "frontier",
     "named_groups",
     "npv_distribution",
     "npv_ranges",

@@ -12,7 +12,7 @@ import itertools
 
 from matplotlib.axes import Axes
 
-from ._layout import execute_layout, nice_locator, overlaps, px, renderer_of, root_figure
+from ._layout import execute_layout, nice_locator, px, renderer_of, root_figure
 
 __all__ = ["fit_ticks"]
 
@@ -20,19 +20,26 @@ _BINS = (7, 6, 5, 4, 3, 2)
 
 
 def _crowded(ax: Axes, axis: str, gap_px: float) -> bool:
-    """Whether two neighbouring tick labels in view come within ``gap_px`` of each other."""
+    """Whether two neighbouring tick labels in view would come within ``gap_px`` of each other.
+
+    Worked out from the locator's ticks, the formatter's labels and the
+    labels' font, without drawing the figure.
+    """
     fig = root_figure(ax.get_figure())
-    fig.draw_without_rendering()  # ticks and their labels as they will be drawn
     renderer = renderer_of(fig)
     target = ax.xaxis if axis == "x" else ax.yaxis
     lo, hi = sorted(ax.get_xlim() if axis == "x" else ax.get_ylim())
-    ticks = [
-        t.label1
-        for t, loc in zip(target.get_major_ticks(), target.get_majorticklocs(), strict=False)
-        if lo <= loc <= hi and t.label1.get_visible() and t.label1.get_text()
-    ]
-    boxes = [t.get_window_extent(renderer) for t in ticks]
-    return any(overlaps(a, b, gap_px) for a, b in itertools.pairwise(boxes))
+    locs = [v for v in target.get_major_locator()() if lo <= v <= hi]
+    if len(locs) < 2:
+        return False
+    labels = target.get_major_formatter().format_ticks(locs)
+    ticks = target.get_major_ticks(len(locs))
+    prop = ticks[0].label1.get_fontproperties()
+    k = 0 if axis == "x" else 1
+    at = [ax.transData.transform((v, v))[k] for v in locs]
+    size = [renderer.get_text_width_height_descent(t, prop, ismath=False)[k] for t in labels]
+    spans = sorted((c - w / 2, c + w / 2) for c, w in zip(at, size, strict=True) if w > 0)
+    return any(b0 - a1 < gap_px for (_, a1), (b0, _) in itertools.pairwise(spans))
 
 
 def fit_ticks(ax: Axes, axis: str = "x") -> None:

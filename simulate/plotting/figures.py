@@ -19,6 +19,7 @@ from ..engine import Result
 from ..version import __version__
 from .cashflow import FanGroup, cashflow_fan
 from .distributions import npv_distribution, roi_distribution
+from .frontier import frontier as frontier_chart
 from .meta import ChartMeta, run_title
 from .output import save
 from .payback import payback_curve
@@ -135,9 +136,14 @@ def write_sensitivity_charts(
     sens: Mapping[str, Any],
     meta: ChartMeta,
     formats: Sequence[str],
-    charts: Sequence[str] = ("tornado", "spider"),
+    charts: Sequence[str] = ("tornado", "spider", "frontier"),
 ) -> list[Path]:
-    """The tornado and spider charts of a sensitivity analysis (``sensitivity.json``)."""
+    """The tornado, spider and frontier charts of a sensitivity analysis (``sensitivity.json``).
+
+    Each of ``charts`` is drawn when its section is there; the tornado and
+    spider get a suffix for a metric other than NPV, the frontier (always of
+    NPV) none.
+    """
     metric = sens["metric"]
     suffix = "" if metric == "npv" else f"_{metric}"
     base = sens["base"]["metric"]
@@ -148,4 +154,7 @@ def write_sensitivity_charts(
     if "spider" in charts and sens.get("spider"):
         fig = spider(sens["spider"], base, meta, metric)
         written += save(fig, Path(folder) / f"spider{suffix}", formats)
+    if "frontier" in charts and sens.get("frontier"):
+        fig = frontier_chart(sens["frontier"], meta)
+        written += save(fig, Path(folder) / "frontier", formats)
     return written

@@ -36,6 +36,7 @@ _METRICS = {
 }
 
 _NAME_WIDTH = 40  # characters of an input name per line
+_END_WIDTH = 34  # characters per line of a spider line's end label
 
 # Okabe-Ito hues first; beyond them, dark grey and black with dashes.
 _SPIDER_STYLES = (
@@ -461,7 +462,7 @@ def _draw_lines(
         )
         labels.append(
             ax.annotate(
-                f"{line.get('label') or line['input']}  {span}",
+                _end_label(str(line.get("label") or line["input"]), span),
                 xy=(float(pct[-1]), float(y[-1])),
                 xytext=(8, 0),
                 textcoords="offset points",
@@ -474,6 +475,13 @@ def _draw_lines(
             )
         )
     return labels, capped
+
+
+def _end_label(name: str, span: str) -> str:
+    """A spider line's label: its name, wrapped, and its values on the last line if they fit."""
+    text = lay.wrap(name, _END_WIDTH)
+    last = text.rpartition("\n")[2]
+    return f"{text}  {span}" if len(last) + 2 + len(span) <= _END_WIDTH + 8 else f"{text}\n{span}"
 
 
 def _spider_axes(ax: Axes, pct: np.ndarray, base: float, axis_fmt: Formatter, ylabel: str) -> None:

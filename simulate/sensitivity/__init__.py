@@ -18,6 +18,9 @@ a run); nothing re-implements the model, draws a chart or writes a file.
   :func:`goal_seek`: the value of one input, the others uncertain, at which
   P(NPV > 0) reaches a target (:mod:`.thresholds`).
 - :func:`value_of_information`: EVPI, and per-input EVPPI by binning (:mod:`.voi`).
+- :func:`frontier`: for two inputs, the line in their plane where the
+  base-case NPV is zero, and the contours of P(NPV > 0) with the others
+  uncertain (:mod:`.frontier`).
 
 :func:`analyze` (:mod:`.analysis`) runs the requested methods and returns the
 dict written as ``sensitivity.json`` (docs/interface.md): plain lists and
@@ -33,6 +36,7 @@ name (it moves every field that names it), an inline prior by its path
 from __future__ import annotations
 
 from .analysis import analyze, needs_samples
+from .frontier import DEFAULT_FRONTIER_GRID, DEFAULT_FRONTIER_TRIALS, FRONTIER_LEVELS, frontier
 from .oat import SPIDER_PERCENTILES, base_case, spider, tornado
 from .options import (
     DEFAULT_METHODS,
@@ -41,6 +45,7 @@ from .options import (
     input_index,
     parse_goal_seek,
     parse_methods,
+    parse_pair,
 )
 from .rank import rank_correlation
 from .saltelli import DEFAULT_BOOTSTRAP, DEFAULT_SOBOL_N, sobol
@@ -51,9 +56,12 @@ from .wording import SensitivityWarning
 __all__ = [
     "DEFAULT_BINS",
     "DEFAULT_BOOTSTRAP",
+    "DEFAULT_FRONTIER_GRID",
+    "DEFAULT_FRONTIER_TRIALS",
     "DEFAULT_GOAL_SEEK_TRIALS",
     "DEFAULT_METHODS",
     "DEFAULT_SOBOL_N",
+    "FRONTIER_LEVELS",
     "METHODS",
     "METRICS",
     "MIN_PER_BIN",
@@ -62,11 +70,13 @@ __all__ = [
     "analyze",
     "base_case",
     "breakeven",
+    "frontier",
     "goal_seek",
     "input_index",
     "needs_samples",
     "parse_goal_seek",
     "parse_methods",
+    "parse_pair",
     "rank_correlation",
     "sobol",
     "spider",

@@ -17,6 +17,7 @@ from ..engine import Result, run
 from ..kernel.tables import kernel_tables
 from ..seeds import as_seed_sequence, child, resolve_seed
 from . import wording
+from .frontier import DEFAULT_FRONTIER_GRID, DEFAULT_FRONTIER_TRIALS, default_pair, frontier
 from .oat import spider, tornado
 from .options import DEFAULT_METHODS, check_methods, check_metric, check_quantiles, check_targets
 from .rank import rank_correlation
@@ -34,7 +35,7 @@ _STREAM_KEY = (1 << 62) + 0x5E45
 
 def needs_samples(methods: Sequence[str], goal_seek_targets: Sequence[Any] = ()) -> bool:
     """Whether ``methods`` or any goal seek use a run's Monte Carlo samples."""
-    return bool({"rank", "voi"} & set(methods) or goal_seek_targets)
+    return bool({"rank", "voi", "frontier"} & set(methods) or goal_seek_targets)
 
 
 def _check_result(model: Model, result: Result | None) -> None:
@@ -60,6 +61,9 @@ def analyze(
     goal_seek_targets: Sequence[tuple[str, float]] = (),
     goal_seek_trials: int = DEFAULT_GOAL_SEEK_TRIALS,
     bins: int = DEFAULT_BINS,
+    frontier_pair: Sequence[str] | None = None,
+    frontier_trials: int = DEFAULT_FRONTIER_TRIALS,
+    frontier_grid: int = DEFAULT_FRONTIER_GRID,
     seed: int | None = None,
     warn: bool = True,
 ) -> dict[str, Any]:
@@ -75,7 +79,7 @@ def analyze(
         Without it, they run the model (``trials``, ``seed``) first.
     methods
         Any of ``tornado``, ``spider``, ``rank``, ``sobol``, ``breakeven``,
-        ``voi``.
+        ``voi``, ``frontier`` (default: all but ``frontier``).
     metric
         ``npv``, ``roi`` or ``payback_months`` for tornado, spider, rank and
         Sobol. Break-even, goal seek and value of information are about NPV.
@@ -92,6 +96,10 @@ def analyze(
         How many of the samples each goal seek uses.
     bins
         Bins per input for EVPPI.
+    frontier_pair, frontier_trials, frontier_grid
+        The frontier's two inputs (given, ``frontier`` need not be among the
+        methods; default: the two continuous inputs with the largest NPV
+        swings), the samples used at each grid point and the points per axis.
     seed
         Root of every random stream here (default: the result's seed, then
         the config's, then OS entropy); recorded in the output.
@@ -105,6 +113,8 @@ def analyze(
         plus ``spider``, ``goal_seek``, ``notes`` and ``warnings``.
     """
     methods = check_methods(methods)
+    if frontier_pair is not None and "frontier" not in methods:
+        methods = (*methods, "frontier")
     check_metric(metric)
     check_quantiles(low_q, high_q)
     targets = check_targets(model, goal_seek_targets)
@@ -148,6 +158,16 @@ def analyze(
         out["voi"] = value_of_information(model, result.inputs, result.npv, bins=bins,
                                           seed=voi_seed)  # fmt: skip
         notes.append(wording.VOI)
+    if "frontier" in methods:
+        npv_rows = base["rows"] if metric == "npv" else tornado(model, tables=tables)["rows"]
+        pair = frontier_pair or default_pair(model, npv_rows)
+        if pair is None:
+            warns.append(
+                wording.frontier_missing(sum(not i.prior.is_discrete for i in model.inputs))
+            )
+        else:
+            out["frontier"] = frontier(model, pair, inputs=result.inputs, trials=frontier_trials,
+                                       grid=frontier_grid, tables=tables)  # fmt: skip
     out.update(seed=seed, notes=notes, warnings=warns)
     if warn:
         for w in warns:

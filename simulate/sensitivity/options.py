@@ -27,11 +27,13 @@ __all__ = [
     "input_index",
     "parse_goal_seek",
     "parse_methods",
+    "parse_pair",
     "parse_quantile",
 ]
 
-METHODS = ("tornado", "spider", "rank", "sobol", "breakeven", "voi")
-DEFAULT_METHODS = METHODS
+METHODS = ("tornado", "spider", "rank", "sobol", "breakeven", "voi", "frontier")
+# ``all``: every method but the frontier, which costs a grid of runs and is asked for by name
+DEFAULT_METHODS = METHODS[:-1]
 METRICS = ("npv", "roi", "payback_months")
 
 
@@ -65,7 +67,7 @@ def check_methods(methods: Iterable[str]) -> tuple[str, ...]:
 
 
 def parse_methods(text: str, *, option: str | None = None) -> tuple[str, ...]:
-    """``"tornado,sobol"`` -> ``("tornado", "sobol")``; ``"all"`` -> every method.
+    """``"tornado,sobol"`` -> ``("tornado", "sobol")``; ``"all"`` -> :data:`DEFAULT_METHODS`.
 
     Parameters
     ----------
@@ -75,7 +77,7 @@ def parse_methods(text: str, *, option: str | None = None) -> tuple[str, ...]:
         The command-line flag ``text`` came from, named in the error message.
     """
     if str(text).strip().lower() == "all":
-        return METHODS
+        return DEFAULT_METHODS
     with _for_option(option):
         return check_methods(t for t in str(text).split(",") if t.strip())
 
@@ -192,3 +194,18 @@ def parse_goal_seek(text: str, *, option: str | None = None) -> tuple[str, float
                 path="goal_seek",
             )
     return name.strip(), target
+
+
+def parse_pair(text: str, *, option: str | None = None) -> tuple[str, str]:
+    """``"churn_cut,go_live"`` -> ``("churn_cut", "go_live")``: the frontier's two inputs.
+
+    ``option`` is the command-line flag ``text`` came from, named in the message.
+    """
+    names = [t.strip() for t in str(text).split(",")]
+    with _for_option(option):
+        if len(names) != 2 or not all(names) or names[0] == names[1]:
+            raise ConfigError(
+                f"{text!r} is not two different inputs A,B; write e.g. churn_cut,go_live",
+                path="frontier",
+            )
+    return names[0], names[1]

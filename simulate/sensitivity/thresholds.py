@@ -24,7 +24,7 @@ from .labels import valued
 from .oat import base_case, one_at_a_time
 from .options import check_target, input_index
 
-__all__ = ["DEFAULT_GOAL_SEEK_TRIALS", "breakeven", "goal_seek"]
+__all__ = ["DEFAULT_GOAL_SEEK_TRIALS", "breakeven", "draws", "goal_seek"]
 
 DEFAULT_GOAL_SEEK_TRIALS = 10_000
 # Unbounded ends of a prior are searched out to these quantiles.
@@ -162,7 +162,7 @@ def breakeven(model: Model, *, tables: Tables | None = None) -> list[dict]:
 # --------------------------------------------------------------------------
 # Goal seek
 # --------------------------------------------------------------------------
-def _draws(model: Model, trials: int, seed: int | None) -> np.ndarray:
+def draws(model: Model, trials: int, seed: int | None) -> np.ndarray:
     """``trials`` draws of every input, as a run with ``seed`` (else the config's) makes them."""
     chunks = iter_chunks(model, int(trials), resolve_seed(seed, model.seed), model.sampling)
     return np.concatenate([draws for _, draws in chunks], axis=1)
@@ -230,7 +230,7 @@ def goal_seek(
     j = input_index(model, input_name)
     check_target(target)
     tables = tables or kernel_tables(model)
-    x = np.array(_draws(model, trials, seed) if inputs is None else inputs, dtype=float)
+    x = np.array(draws(model, trials, seed) if inputs is None else inputs, dtype=float)
     n = x.shape[1]
 
     def share_positive() -> float:

@@ -24,6 +24,8 @@ __all__ = [
     "breakeven_none",
     "breakeven_positive_only_at",
     "breakeven_root",
+    "frontier_missing",
+    "frontier_note",
     "goal_everywhere",
     "goal_reached",
     "goal_unreachable",
@@ -160,4 +162,28 @@ def goal_reached(
     return (
         f"P(NPV > 0) reaches {format_probability(target)} with {input_name} "
         f"{direction} {format_number(value, sig=4)} (now {format_probability(current)})"
+    )
+
+
+# --- frontier --------------------------------------------------------------------
+
+
+def frontier_note(a: str, b: str, crosses: bool, trials: int) -> str:
+    head = (
+        f"Break-even frontier of {a} and {b}: NPV = 0 along the line, with every other input "
+        "at its median"
+        if crosses
+        else f"The base-case NPV does not change sign over the plane of {a} and {b} (P1 to P99)"
+    )
+    return (
+        f"{head}; the contours are where P(NPV > 0) reaches each level with the other inputs "
+        f"uncertain ({trials:,} draws, the same at every grid point, not conditioned on "
+        f"{a} or {b} through correlations)."
+    )
+
+
+def frontier_missing(count: int) -> str:
+    return (
+        "no break-even frontier: it needs two continuous uncertain inputs, and this config "
+        f"has {count}"
     )
