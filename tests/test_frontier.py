@@ -29,8 +29,8 @@ C_MAX = 3000.0  # c ~ U(0, 3000)
 COST = 12 * 9000.0  # NPV = 0 where a + b + c + 5000 f = 9,000
 
 
-def linear_config(**priors) -> dict:
-    cfg = {
+def linear_config() -> dict:
+    return {
         "name": "Linear frontier",
         "horizon_months": 12,
         "discount_rate": 0.0,
@@ -39,7 +39,6 @@ def linear_config(**priors) -> dict:
             "b": {"dist": "uniform", "min": 0, "max": 2000, "label": "Benefit B"},
             "c": {"dist": "uniform", "min": 0, "max": C_MAX},
             "flag": {"dist": "bernoulli", "p": 0.9},
-            **priors,
         },
         "benefits": [
             {"type": "recurring", "amount": "a"},
@@ -49,7 +48,6 @@ def linear_config(**priors) -> dict:
         ],
         "costs": [{"type": "one_time", "amount": COST}],
     }
-    return cfg
 
 
 # --- contours of a gridded field ---------------------------------------------------

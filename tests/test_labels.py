@@ -400,3 +400,22 @@ def test_spider_end_labels_wrap_so_the_plot_keeps_its_width():
     assert label.endswith("2.3%–7.7%")  # P5 and P95 of U(0.02, 0.08), in its unit
     assert ax.get_window_extent().width > 0.45 * fig.bbox.width
     _clean(fig)
+
+
+def test_one_input_charts_name_it_and_write_its_unit():
+    cfg = labelled_config()
+    for name in ("delay", "stay", "flag", "fee"):
+        cfg["priors"][name] = cfg["priors"][name].get("min", 1)
+    cfg["costs"][0]["scale"] = 1.2
+    model = model_from_dict(cfg)
+    assert [inp.label for inp in model.inputs] == ["Seconds saved per call"]
+    t = sa.tornado(model)
+    fig = tornado(t["rows"], t["base"]["metric"], _meta(model))
+    ends = [a.get_text() for a in fig.axes[0].texts if str(a.get_gid()).startswith("value-")]
+    assert ends == ["22 s", "38 s"]
+    _clean(fig)
+    sp = sa.spider(model)
+    fig = spider(sp, t["base"]["metric"], _meta(model))
+    (label,) = [a.get_text() for a in fig.axes[0].texts if str(a.get_gid()).startswith("label-")]
+    assert label == "Seconds saved per call  21 s–39 s"
+    _clean(fig)
