@@ -419,3 +419,16 @@ def test_one_input_charts_name_it_and_write_its_unit():
     (label,) = [a.get_text() for a in fig.axes[0].texts if str(a.get_gid()).startswith("label-")]
     assert label == "Seconds saved per call  21 s–39 s"
     _clean(fig)
+
+
+def test_a_money_range_on_the_spider_is_text_not_mathtext():
+    cfg = labelled_config(currency="USD")
+    model = model_from_dict(cfg)
+    sp = sa.spider(model)
+    fig = spider(sp, sp_base(model), _meta(model))
+    i = [line["input"] for line in sp["lines"]].index("fee")
+    label = next(a for a in fig.axes[0].texts if a.get_gid() == f"label-{i}")
+    assert label.get_text().endswith("$8k–$15k")
+    # two $ would make matplotlib set "8k–" as mathematics, the $ signs gone
+    assert label.get_parse_math() is False
+    _clean(fig)

@@ -472,6 +472,7 @@ def _draw_lines(
                 color=color,
                 annotation_clip=False,
                 gid=f"label-{i}",
+                parse_math=False,  # "$8k–$15k" is money, not mathtext between two $
             )
         )
     return labels, capped
