@@ -133,3 +133,21 @@ def test_standard_charts_split_by_a_success_flag_and_step_at_the_paybacks():
     # the payback curve steps at the interpolated paybacks, not at whole months
     xs = next(a for a in figs["payback"].axes[0].get_lines() if a.get_gid() == "payback-curve")
     assert any(not float(x).is_integer() for x in xs.get_xdata())
+
+
+def test_dollar_signs_in_a_name_are_text_and_a_fixed_outcome_draws(write_config, tmp_path):
+    """Two '$' in a title are not TeX maths (a backslash between them crashed the run),
+    and an NPV that is the same in every trial still gets a window (no singular xlim)."""
+    from simulate.cli import main
+
+    path = write_config(
+        'name: "Pay $5 \\\\frac to save $"\nhorizon_months: 12\ndiscount_rate: 0.1\n'
+        "simulation: {trials: 500, seed: 1}\n"
+        "benefits:\n  - {type: recurring, amount: 1000}\n"
+        "costs:\n  - {type: one_time, amount: 5000}\n",
+        name="dollar.yaml",
+    )
+    out = tmp_path / "out"
+    assert main(["run", str(path), "--out", str(out), "--quiet", "--format", "svg"]) == 0
+    svg = (out / "dollar" / "figures" / "npv.svg").read_text()
+    assert "Pay $5 \\frac to save $" in svg

@@ -120,6 +120,9 @@ def draw_bins(ax: Axes, bins: Bins, *, grouped: bool) -> Drawn:
     pad = 0.03 * span
     left = (below_x - wide / 2 if below_x is not None else edges[0]) - pad
     right = (above_x + wide / 2 if above_x is not None else edges[-1]) + pad
+    if not right > left:  # every trial the same value: a window around it
+        half = max(0.05 * abs(left), 1.0)
+        left, right = left - half, right + half
     ax.set_xlim(left, right)
     lay.shade_loss(ax, left if below_x is None else edges[0], right if above_x is None
                    else edges[-1], gid="loss-region")  # fmt: skip

@@ -152,6 +152,9 @@ RC: dict[str, object] = {
     "svg.fonttype": "none",
     "svg.hashsalt": "simulate",
     "pdf.fonttype": 42,
+    # Names, labels and money are text: two "$" in a title ("Pay $5 to save $20")
+    # must not start TeX maths (it ate the dollar signs, and a backslash crashed a run).
+    "text.parse_math": False,
 }
 
 # --- axis formatters ---------------------------------------------------------------
