@@ -24,11 +24,11 @@ import numpy as np
 
 from .. import metrics
 from ..config import Model
-from ..config.schema import AMOUNT, BENEFIT_TYPES, COST_TYPES, MONTHS
 from ..engine import Result
 from ..errors import ConfigError, Problem
 from ..files import write_json
 from ..sampling import DEFAULT_CHUNK
+from ..sensitivity.labels import field_unit
 from .tei import tei_table
 from .words import distribution_words, headline_sentence
 
@@ -145,25 +145,14 @@ def run_command(result: Result) -> str:
 # -- the assumptions register ------------------------------------------------------------
 
 
+# The units the register writes after a value (sensitivity.labels infers every field's unit).
+_REGISTER_UNITS = {"months": "months", "seconds": "seconds"}
+
+
 def _field_unit(path: str, model: Model) -> str | None:
     """The unit of a field (``benefits[3].seconds_saved``): seconds, months, the currency."""
-    head, _, name = path.rpartition(".")
-    kind, _, index = head.partition("[")
-    try:
-        line = (model.benefits if kind == "benefits" else model.costs)[int(index.rstrip("]"))]
-    except (ValueError, IndexError):
-        return None
-    spec = (COST_TYPES if line.kind == "cost" else BENEFIT_TYPES)[line.type]
-    field = next((f for f in spec.fields if f.name == name), None)
-    if field is None:
-        return None
-    if name == "seconds_saved":
-        return "seconds"
-    if field.bound is MONTHS:
-        return "months"
-    if field.bound is AMOUNT:
-        return model.currency
-    return None
+    unit = field_unit(path)
+    return model.currency if unit == "currency" else _REGISTER_UNITS.get(unit)
 
 
 def _unit(used_by: Sequence[str], model: Model) -> str | None:
