@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 from scipy import special
 
+from . import _pool
 from .config import Model
 from .config.model import PrecisionTarget
 from .config.tolerance import FIGURES, needed_target, parse_targets
@@ -246,13 +247,29 @@ class _Window:
         return _partitioned(kept)(ranks - self.below)
 
 
-def _percentile(x: np.ndarray, q: float) -> float:
-    """Percentile ``q`` (in percent) of ``x`` as ``metrics.percentiles`` gives it, by a partition."""
+def _percentiles_at(x: np.ndarray, qs: Sequence[float]) -> dict[float, float]:
+    """Percentiles ``qs`` (in percent) of ``x`` as ``metrics.percentiles`` gives them, by one partition."""
     if not x.size:
-        return math.nan
-    lo, hi, frac = percentile_ranks(x.size, q)
-    part = np.partition(x, [lo, hi] if hi != lo else lo)
-    return interpolate(part[lo], part[hi], frac)
+        return dict.fromkeys(qs, math.nan)
+    where = {q: percentile_ranks(x.size, q) for q in qs}
+    ranks = sorted({r for lo, hi, _ in where.values() for r in (lo, hi)})
+    part = np.partition(x, ranks)
+    return {q: interpolate(part[lo], part[hi], frac) for q, (lo, hi, frac) in where.items()}
+
+
+class _BatchPercentiles:
+    """Each batch's percentiles of one output at every ``q`` its figures need: a partition a batch."""
+
+    def __init__(self, qs: Sequence[float]) -> None:
+        self.qs = sorted(set(qs))
+        self.rows: list[dict[float, float]] = []
+        self.sizes: list[int] = []
+
+    def update(self, sample_of: Callable[[np.ndarray], np.ndarray], x: np.ndarray, bounds) -> None:
+        for i in range(len(self.rows), len(bounds) - 1):
+            sample = sample_of(x[bounds[i] : bounds[i + 1]])
+            self.sizes.append(sample.size)
+            self.rows.append(_percentiles_at(sample, self.qs))
 
 
 # -- one figure ------------------------------------------------------------------------------------
@@ -269,11 +286,20 @@ class _Batches:
 class _Figure:
     """One figure's estimate and interval over a run's first trials."""
 
-    def __init__(self, name: str, model: Model, design: Design, level: float = LEVEL) -> None:
+    def __init__(
+        self,
+        name: str,
+        model: Model,
+        design: Design,
+        shared: _BatchPercentiles | None = None,
+        level: float = LEVEL,
+    ) -> None:
         self.name = name
         self.output, self.kind, self.q = _SPEC[name]
         self.model, self.design, self.level = model, design, level
         self.batches = _Batches()
+        # the per-batch percentiles of this output, shared by its figures
+        self.shared = shared or _BatchPercentiles([self.q])
 
     def sample(self, x: np.ndarray) -> np.ndarray:
         """The values of the output the figure is over (ROI: where defined)."""
@@ -298,9 +324,9 @@ class _Figure:
                 self.batches.counts.append(part.size)
                 self.batches.values.append(float(part.mean()))
             elif self.design.replicated:
-                sample = self.sample(part)
-                self.batches.counts.append(sample.size)
-                self.batches.values.append(_percentile(sample, self.q))
+                self.shared.update(self.sample, x, bounds)
+                self.batches.counts.append(self.shared.sizes[i])
+                self.batches.values.append(self.shared.rows[i][self.q])
             else:  # independent trials: the interval needs no batch's percentile
                 self.batches.counts.append(0)
                 self.batches.values.append(math.nan)
@@ -396,12 +422,18 @@ class _Figure:
         )
         return max(0.0, low / size), min(1.0, high / size), method
 
+    def ranks(self, m: int) -> list[int]:
+        """The ranks of a sample of ``m`` this percentile's estimate and interval read."""
+        lo, hi, _ = percentile_ranks(m, self.q)
+        l_rank, u_rank = order_statistic_ranks(m, self.q / 100.0, self.level)
+        return [lo, hi] + [k for k in (l_rank, u_rank) if 0 <= k < m]
+
     def _quantile(self, m: int, r: int, order: OrderStats) -> Interval:
         if m == 0:
             return Interval(math.nan, -math.inf, math.inf, "no trial where it is defined")
         lo, hi, frac = percentile_ranks(m, self.q)
         l_rank, u_rank = order_statistic_ranks(m, self.q / 100.0, self.level)
-        ranks = [lo, hi] + [k for k in (l_rank, u_rank) if 0 <= k < m]
+        ranks = self.ranks(m)
         values = dict(zip(ranks, order(ranks).tolist(), strict=True))
         estimate = interpolate(values[lo], values[hi], frac)
         why = None
@@ -467,17 +499,65 @@ def _design(result) -> Design:
     return Design(result.sampling, bool(result.model.correlations), result.batch_size)
 
 
+def _figures(names: Sequence[str], model: Model, design: Design, level: float = LEVEL) -> list:
+    """The :class:`_Figure` s of ``names``; those on one output share its batches' percentiles."""
+    qs: dict[str, list[float]] = {}
+    for name in names:
+        output, kind, q = _SPEC[name]
+        if kind == "quantile":
+            qs.setdefault(output, []).append(q)
+    shared = {output: _BatchPercentiles(q) for output, q in qs.items()}
+    return [_Figure(n, model, design, shared.get(_SPEC[n][0]), level) for n in names]
+
+
 def precision_block(result, level: float = LEVEL) -> dict[str, Any]:
     """summary.json's ``precision``: every figure that exists for the run's model."""
     model, design = result.model, _design(result)
     bounds = batch_bounds(result.trials, result.batch_size)
-    figures = {}
-    for name in FIGURES:
-        if figure_exists(name, model):
-            fig = _Figure(name, model, design, level)
-            x = getattr(result, fig.output)
-            figures[name] = fig.interval(x, bounds, None).as_json()
-    return {"level": level, "figures": figures}
+    names = [name for name in FIGURES if figure_exists(name, model)]
+    figures = _figures(names, model, design, level)
+    # The partitions are most of the work, and independent: in the pool, each output's
+    # batches on its own, and the whole run's order statistics.
+    pool = _pool.executor(result.trials, 4)
+    jobs = []
+    if design.replicated:
+        done = set()
+        for fig in figures:
+            if fig.kind == "quantile" and fig.output not in done:
+                done.add(fig.output)
+                jobs.append(pool.submit(fig.shared.update, fig.sample, getattr(result, fig.output),
+                                        bounds))  # fmt: skip
+    orders = pool.submit(_shared_orders, figures, result).result()
+    _pool.results(jobs)
+    out = {}
+    for fig in figures:
+        x = getattr(result, fig.output)
+        out[fig.name] = fig.interval(x, bounds, orders.get(fig.output)).as_json()
+    return {"level": level, "figures": out}
+
+
+def _shared_orders(figures: Sequence[_Figure], result) -> dict[str, OrderStats]:
+    """For each output with percentiles, its order statistics at every rank they read: one partition."""
+    samples: dict[str, np.ndarray] = {}
+    ranks: dict[str, set[int]] = {}
+    for fig in figures:
+        if fig.kind == "quantile":
+            sample = samples.setdefault(fig.output, fig.sample(getattr(result, fig.output)))
+            if sample.size:
+                ranks.setdefault(fig.output, set()).update(fig.ranks(sample.size))
+    orders = {}
+    for output, wanted in ranks.items():
+        at = sorted(wanted)
+        values = dict(zip(at, np.partition(samples[output], at)[at].tolist(), strict=True))
+        orders[output] = _lookup(values)
+    return orders
+
+
+def _lookup(values: dict[int, float]) -> OrderStats:
+    def at(ranks: Sequence[int]) -> np.ndarray:
+        return np.array([values[k] for k in ranks])
+
+    return at
 
 
 def stop_block(result) -> dict[str, Any]:
@@ -523,7 +603,8 @@ class Tracker:
 
     def __init__(self, model: Model, targets: Sequence[PrecisionTarget], design: Design) -> None:
         self.targets = tuple(targets)
-        self.figures = {t.figure: _Figure(t.figure, model, design) for t in self.targets}
+        figures = _figures([t.figure for t in self.targets], model, design)
+        self.figures = {fig.name: fig for fig in figures}
         self.windows: dict[str, _Window] = {}
         self.last: dict[str, Interval] = {}
 
