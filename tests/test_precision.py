@@ -174,6 +174,13 @@ def test_intervals_cover_the_true_values(sampling):
 )
 def test_intervals_cover_the_true_values_on_more_seeds(raw, truth, sampling):
     cov = coverage(raw, truth, sampling, range(100, 400), 4096, 256)
+    if len(raw["priors"]) == 1 and sampling != "random":
+        # One input stratified: its median falls on a stratum's edge, where the pooled
+        # batches pin it down to within a trial or two, inside the floor of a sectioning
+        # interval: covered always (docs/model.md section 7). The rest as everywhere.
+        p50s = {"npv_p50", "roi_p50", "payback_p50"}
+        assert all(cov[name] >= 0.95 for name in p50s), cov
+        cov = {k: v for k, v in cov.items() if k not in p50s}
     assert 0.93 <= np.mean(list(cov.values())) <= 0.97, cov
     assert all(0.9 <= c <= 1.0 for c in cov.values()), cov
 
@@ -401,7 +408,7 @@ def test_a_target_the_config_cannot_have_is_an_error():
 @pytest.mark.parametrize("seed", range(5))
 def test_the_window_gives_the_order_statistics_of_a_partition(seed):
     rng = np.random.default_rng(seed)
-    window = pr._Window()
+    window = pr.Window()
     sample = np.empty(0)
     for step in range(40):
         new = rng.normal(size=int(rng.integers(1, 3000)))
@@ -631,3 +638,23 @@ def test_sobol_warns_when_a_batch_is_not_a_power_of_two(trials, suggest):
         assert suggest in warning
     targets, _ = parse_targets("default")
     assert run_warnings(model, RunOptions(sampling="sobol", precision=targets)) == []
+
+
+def test_a_one_input_stratified_percentile_reaches_beyond_its_neighbours():
+    from simulate.metrics import percentile_ranks
+    from simulate.precision.formulas import floor_ranks
+
+    assert [floor_ranks(r) for r in (10, 12, 16, 40, 100)] == [2, 2, 2, 5, 8]
+    model = model_from_dict(uniform_config())
+    result = run(model, trials=16 * 256, seed=3, sampling="lhs", batch_size=256)
+    f = pr.precision_block(result)["figures"]["npv_p90"]
+    ordered = np.sort(result.npv)
+    lo, hi, _ = percentile_ranks(ordered.size, 90)
+    assert f["method"].startswith("sectioning over 16")
+    assert f["low"] <= ordered[lo - 2] and f["high"] >= ordered[hi + 2]
+    # two inputs: the spread between batches reaches further, and the floor does not bind
+    two = run(model_from_dict(normal_config()), trials=16 * 256, seed=3, sampling="lhs",
+              batch_size=256)  # fmt: skip
+    g = pr.precision_block(two)["figures"]["npv_p90"]
+    ordered = np.sort(two.npv)
+    assert g["low"] < ordered[lo - 2] and g["high"] > ordered[hi + 2]
