@@ -1,28 +1,53 @@
 """The one pipeline: ``run(model, trials, seed) -> Result``.
 
-Model -> kernel tables (once) -> for each chunk of trials: draws -> kernel ->
-per-trial outputs. Sensitivity and batch reuse :func:`run` and
-:func:`evaluate`; nothing else calls the kernel.
+Model -> kernel tables (once) -> for each piece of whole replicate batches:
+draws -> kernel -> per-trial outputs. With ``precision`` targets the run
+adds batches until every target is met at two successive check points
+(:func:`run_set`; ``simulate.precision``). Sensitivity and batch reuse
+:func:`run` and :func:`evaluate`; nothing else calls the kernel.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from .config import Model
+from .config.model import PrecisionTarget
+from .config.settings import MAX_TRIALS
+from .config.tolerance import DEFAULT_MAX_TRIALS
 from .errors import ConfigError, Problem
+from .files import plain_numbers
 from .kernel import cashflow
 from .kernel.tables import OUTPUT_NAMES, Tables, kernel_tables
 from .metrics import summarize
-from .sampling import DEFAULT_CHUNK, iter_chunks
+from .precision import (
+    Design,
+    Tracker,
+    check_points,
+    precision_block,
+    precision_targets,
+    stop_block,
+)
+from .sampling import DEFAULT_BATCH, DEFAULT_CHUNK, Draws, batch_bounds, pieces
 from .seeds import resolve_seed
 
-__all__ = ["DEFAULT_PATHS", "OUTPUT_NAMES", "Outputs", "Result", "evaluate", "kernel_tables", "run"]
+__all__ = [
+    "DEFAULT_PATHS",
+    "OUTPUT_NAMES",
+    "Outputs",
+    "Planned",
+    "Result",
+    "evaluate",
+    "kernel_tables",
+    "run",
+    "run_set",
+]
 
 # Trials whose cumulative cash-flow paths are kept (for fan charts).
 DEFAULT_PATHS = 2000
@@ -45,6 +70,7 @@ class Outputs:
     paths: np.ndarray
     discounted_paths: np.ndarray
     line_pv_sum: np.ndarray  # (L,) sum over trials of each line's PV
+    line_pv_blocks: np.ndarray  # (blocks, L): the same per block of cashflow.BLOCK trials
 
 
 def evaluate(
@@ -85,7 +111,8 @@ def evaluate(
     block_pv = np.zeros((n_blocks, len(model.lines)))
     outputs = [out[name] for name in OUTPUT_NAMES]  # the kernel's order
     cashflow.simulate(inputs, *tables, with_irr, *outputs, paths, dpaths, block_pv)
-    return Outputs(**out, paths=paths, discounted_paths=dpaths, line_pv_sum=block_pv.sum(axis=0))
+    return Outputs(**out, paths=paths, discounted_paths=dpaths, line_pv_sum=block_pv.sum(axis=0),
+                   line_pv_blocks=block_pv)  # fmt: skip
 
 
 @dataclass(frozen=True, eq=False)
@@ -94,6 +121,8 @@ class Result:
 
     ``inputs`` is the ``(k, n)`` matrix of draws (row ``j`` is
     ``model.inputs[j]``), kept when ``run(..., keep_inputs=True)``.
+    ``stop`` records a run with precision targets (``{"reason", "targets",
+    "max_trials"}``); None for a run of a fixed number of trials.
     """
 
     model: Model
@@ -117,6 +146,8 @@ class Result:
     flags: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
     # The overlay applied ({"file", "name"}), as summary.json records it; None without one.
     overlay: dict[str, str | None] | None = None
+    batch_size: int = DEFAULT_BATCH
+    stop: Mapping[str, Any] | None = None
 
     def outputs(self) -> dict[str, np.ndarray]:
         """The per-trial outputs of docs/model.md section 6, by name."""
@@ -139,7 +170,12 @@ class Result:
 
     @cached_property
     def _summary(self) -> dict[str, Any]:
-        return summarize(self)
+        summary = summarize(self)
+        version = summary.pop("version")
+        summary["precision"] = plain_numbers(precision_block(self))
+        summary["stop"] = plain_numbers(stop_block(self))
+        summary["version"] = version
+        return summary
 
     def summary(self) -> dict[str, Any]:
         """The dict written as ``summary.json`` (docs/interface.md)."""
@@ -155,10 +191,13 @@ def run(
     keep_inputs: bool = True,
     n_paths: int = DEFAULT_PATHS,
     chunk_size: int = DEFAULT_CHUNK,
+    batch_size: int = DEFAULT_BATCH,
     with_irr: bool = True,
     overlay: dict[str, str | None] | None = None,
+    precision: str | Mapping | Sequence[PrecisionTarget] | None = None,
+    max_trials: int | None = None,
 ) -> Result:
-    """Simulate ``trials`` trials of ``model``.
+    """Simulate ``trials`` trials of ``model``, or until ``precision`` is reached.
 
     Parameters
     ----------
@@ -173,12 +212,25 @@ def run(
     n_paths
         How many trials' cumulative cash-flow paths to keep (fan charts).
     chunk_size
-        Trials drawn at a time; bounds memory. Results depend on it (each
-        chunk has its own child seed), never on the machine or thread count.
+        About how many trials are drawn and evaluated at a time; bounds
+        memory. ``random`` sampling's streams are per chunk, so its results
+        depend on it; never on the machine or thread count.
+    batch_size
+        Trials per replicate batch (``simulate.sampling.batch_bounds``): the
+        unit of ``lhs`` and ``sobol`` designs and of correlations, from whose
+        spread their intervals are measured. Results depend on it.
     overlay
         The overlay applied to ``model`` (``{"file", "name"}``), recorded in the
         summary; ``model.config_hash`` should already cover it
         (:func:`simulate.runner.identify` does both).
+    precision, max_trials
+        Precision targets (``"npv_positive=0.5pp,npv_p50=2%"``, ``"default"``,
+        a mapping or :class:`PrecisionTarget` s): add trials until every
+        target is met at two successive check points, or ``max_trials``
+        (default the config's, else 10,000,000) is reached (:func:`run_set`).
+        Without ``trials`` or ``precision``, the config's
+        ``simulation.precision`` applies when it has one. ``trials`` and
+        ``precision`` exclude each other.
 
     Raises
     ------
@@ -188,64 +240,224 @@ def run(
         too extreme to compute. The message names the output, the number of
         trials and the likely inputs.
     """
+    if trials is not None and precision is not None:
+        raise ValueError("give trials or precision, not both")
+    seed = resolve_seed(seed, model.seed)
+    sampling = sampling or model.sampling
+    opts = dict(keep_inputs=keep_inputs, n_paths=n_paths, chunk_size=chunk_size,
+                batch_size=batch_size, with_irr=with_irr)  # fmt: skip
+    if precision is not None or (trials is None and model.precision):
+        targets = precision_targets(model, model.precision if precision is None else precision)
+        limit = max_trials or model.max_trials or DEFAULT_MAX_TRIALS
+        return run_set([Planned(model, seed, sampling, targets, overlay)], limit, **opts)[0]
     trials = model.trials if trials is None else int(trials)
     if trials < 1:
         raise ValueError(f"trials must be at least 1, not {trials}")
-    seed = resolve_seed(seed, model.seed)
-    if seed < 0:
-        raise ValueError(f"seed must be a whole number >= 0, not {seed}")
-    sampling = sampling or model.sampling
-    arrays, kept = _allocate(model, trials, keep_inputs)
-    flags = {
-        inp.name: np.empty(trials, dtype=bool)
-        for inp in model.inputs
-        if inp.prior.dist == "bernoulli"
-    }
-    flag_rows = [(j, flags[inp.name]) for j, inp in enumerate(model.inputs) if inp.name in flags]
-    T1 = model.horizon_months + 1
-    paths = np.empty((min(n_paths, trials), T1))
-    dpaths = np.empty_like(paths)
-    line_pv = np.zeros(len(model.lines))
-    # Extreme inputs may overflow to inf or NaN (the discount table, a prior's draws, the
-    # sums over trials): no numpy warning, for the draws and the outputs are checked and
-    # the run stops with an error that names the cause.
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        tables = kernel_tables(model)
-        for start, inputs in iter_chunks(model, trials, int(seed), sampling, chunk_size):
-            _check_draws(model, inputs)
-            n = inputs.shape[1]
-            want_paths = max(0, min(paths.shape[0] - start, n))
-            views = {name: arrays[name][start : start + n] for name in OUTPUT_NAMES}
-            out = evaluate(
-                model, inputs, with_irr=with_irr, n_paths=want_paths, tables=tables, out=views
-            )
-            if want_paths:
-                paths[start : start + want_paths] = out.paths
-                dpaths[start : start + want_paths] = out.discounted_paths
-            line_pv += out.line_pv_sum
-            if kept is not None:
-                kept[:, start : start + n] = inputs
-            for j, flag in flag_rows:
-                flag[start : start + n] = inputs[j] > 0.5
-    _check_outputs(model, arrays, line_pv)
-    return Result(
-        model=model,
-        trials=trials,
-        seed=int(seed),
-        sampling=sampling,
-        chunk_size=chunk_size,
-        **arrays,
-        paths=paths,
-        discounted_paths=dpaths,
-        line_pv_mean=line_pv / trials,
-        inputs=kept,
-        flags=flags,
-        overlay=overlay,
-    )
+    growing = _Growing(model, int(seed), sampling, trials, capacity=trials, **opts)
+    growing.advance(len(growing.bounds) - 1)
+    return growing.result(overlay)
+
+
+class Planned(NamedTuple):
+    """One run of a set (:func:`run_set`): what it simulates and the targets it must meet."""
+
+    model: Model
+    seed: int
+    sampling: str
+    targets: tuple[PrecisionTarget, ...]
+    overlay: dict[str, str | None] | None = None
+
+
+def run_set(
+    runs: Sequence[Planned],
+    max_trials: int,
+    *,
+    keep_inputs: bool = True,
+    n_paths: int = DEFAULT_PATHS,
+    chunk_size: int = DEFAULT_CHUNK,
+    batch_size: int = DEFAULT_BATCH,
+    with_irr: bool = True,
+) -> list[Result]:
+    """Run every :class:`Planned` run on common trials until each meets its targets.
+
+    Every run adds the same batches (of ``batch_size`` trials) and is
+    checked at the same check points (``simulate.precision.check_points``):
+    the set stops at the first check point where every target of every run
+    has been met twice in a row (at two successive check points), or at the
+    last whole batch within ``max_trials`` (``max_trials`` itself when that
+    is less than a batch). So a set of scenarios stops together, and their
+    trials stay paired. Each result equals a run of its recorded number of
+    trials with the same seed: the check points are batch boundaries, and a
+    run's first batches do not depend on how many follow.
+    """
+    if not 1 <= max_trials <= MAX_TRIALS:
+        raise ValueError(f"max_trials must be from 1 to {MAX_TRIALS:,}, not {max_trials}")
+    last = max_trials // batch_size
+    bounds = np.arange(last + 1) * batch_size if last else np.array([0, max_trials])
+    capacity = int(bounds[min(len(bounds) - 1, 4)])
+    opts = dict(keep_inputs=keep_inputs, n_paths=n_paths, chunk_size=chunk_size,
+                batch_size=batch_size, with_irr=with_irr)  # fmt: skip
+    growing = [_Growing(p.model, int(p.seed), p.sampling, bounds, capacity=capacity, **opts)
+               for p in runs]  # fmt: skip
+    trackers = [
+        Tracker(p.model, p.targets, Design(p.sampling, bool(p.model.correlations), batch_size))
+        for p in runs
+    ]
+    streak, reason = 0, "max_trials"
+    for point in check_points(len(bounds) - 1):
+        for g in growing:
+            g.advance(point)
+            g.verify()
+        met = [
+            t.check(g.outputs(), bounds[: point + 1])
+            for g, t in zip(growing, trackers, strict=True)
+        ]
+        streak = streak + 1 if all(met) else 0
+        if streak >= 2:
+            reason = "precision"
+            break
+    return [
+        g.result(p.overlay, {"reason": reason, "targets": p.targets, "max_trials": max_trials})
+        for g, p in zip(growing, runs, strict=True)
+    ]
+
+
+class _Growing:
+    """One run's per-trial results as its batches come in: arrays that grow as needed."""
+
+    def __init__(
+        self,
+        model: Model,
+        seed: int,
+        sampling: str,
+        bounds: np.ndarray | int,
+        *,
+        capacity: int,
+        keep_inputs: bool,
+        n_paths: int,
+        chunk_size: int,
+        batch_size: int,
+        with_irr: bool,
+    ) -> None:
+        if seed < 0:
+            raise ValueError(f"seed must be a whole number >= 0, not {seed}")
+        # the memory first: a run too large for it fails at once (ConfigError)
+        self.arrays, self.kept = _allocate(model, capacity, keep_inputs)
+        if isinstance(bounds, (int, np.integer)):  # a number of trials: its batches
+            bounds = batch_bounds(int(bounds), batch_size)
+        self.model, self.seed, self.sampling, self.bounds = model, seed, sampling, bounds
+        self.chunk_size, self.batch_size, self.with_irr = chunk_size, batch_size, with_irr
+        self.draws = Draws(model, seed, sampling, bounds, chunk_size)
+        # each bernoulli input's draws (a success flag): True where it drew 1
+        self.flag_rows = [j for j, inp in enumerate(model.inputs) if inp.prior.dist == "bernoulli"]
+        self.flags = np.empty((len(self.flag_rows), capacity), dtype=bool)
+        T1 = model.horizon_months + 1
+        self.paths = np.empty((min(n_paths, int(bounds[-1])), T1))
+        self.dpaths = np.empty_like(self.paths)
+        self.line_pv = np.zeros(len(model.lines))
+        self.batches = 0
+        self.verified = 0  # trials whose outputs verify() has checked
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            self.tables = kernel_tables(model)
+
+    @property
+    def n(self) -> int:
+        return int(self.bounds[self.batches])
+
+    def advance(self, last: int) -> None:
+        """Draw and evaluate the batches up to ``last`` (a piece of about a chunk at a time)."""
+        # Extreme inputs may overflow to inf or NaN (the discount table, a prior's draws, the
+        # sums over trials): no numpy warning, for the draws and the outputs are checked and
+        # the run stops with an error that names the cause.
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            for first, end in pieces(self.bounds, self.batches, last, self.chunk_size):
+                self._piece(first, end)
+                self.batches = end
+
+    def _piece(self, first: int, end: int) -> None:
+        start, stop = int(self.bounds[first]), int(self.bounds[end])
+        inputs = self.draws.draw(first, end)
+        _check_draws(self.model, inputs)
+        self._grow(stop)
+        n = stop - start
+        want_paths = max(0, min(self.paths.shape[0] - start, n))
+        views = {name: self.arrays[name][start:stop] for name in OUTPUT_NAMES}
+        out = evaluate(self.model, inputs, with_irr=self.with_irr, n_paths=want_paths,
+                       tables=self.tables, out=views)  # fmt: skip
+        if want_paths:
+            self.paths[start : start + want_paths] = out.paths
+            self.dpaths[start : start + want_paths] = out.discounted_paths
+        # Block by block, in trial order: the same sum however the batches were grouped.
+        blocks = np.concatenate([self.line_pv[None, :], out.line_pv_blocks])
+        self.line_pv = np.cumsum(blocks, axis=0)[-1]
+        if self.kept is not None:
+            self.kept[:, start:stop] = inputs
+        if self.flag_rows:
+            self.flags[:, start:stop] = inputs[self.flag_rows] > 0.5
+
+    def _grow(self, stop: int) -> None:
+        """Room for ``stop`` trials: double the arrays (at most to the last batch) when short."""
+        capacity = self.arrays["npv"].size
+        if stop <= capacity:
+            return
+        capacity = min(max(2 * capacity, stop), int(self.bounds[-1]))
+        arrays, kept = _allocate(self.model, capacity, self.kept is not None, grown=True)
+        n = self.n
+        for name in OUTPUT_NAMES:
+            arrays[name][:n] = self.arrays[name][:n]
+        if kept is not None:
+            kept[:, :n] = self.kept[:, :n]
+        flags = np.empty((len(self.flag_rows), capacity), dtype=bool)
+        flags[:, :n] = self.flags[:, :n]
+        self.arrays, self.kept, self.flags = arrays, kept, flags
+
+    def verify(self) -> None:
+        """A ConfigError now, rather than after max_trials, when an output cannot be computed.
+
+        Checks the trials added since the last call; the error itself is
+        the one :func:`_check_outputs` gives for every trial so far.
+        """
+        n, a = self.n, self.verified
+        with np.errstate(all="ignore"):
+            fine = all(np.isfinite(self.arrays[k][a:n]).all() for k, _ in _MUST_BE_FINITE)
+        if not fine:
+            _check_outputs(self.model, self.outputs(), self.line_pv)
+        self.verified = n
+
+    def outputs(self) -> dict[str, np.ndarray]:
+        """The outputs of the trials so far, by name (views)."""
+        n = self.n
+        return {name: a[:n] for name, a in self.arrays.items()}
+
+    def result(self, overlay: dict | None, stop: Mapping[str, Any] | None = None) -> Result:
+        n = self.n
+        arrays = self.outputs()
+        _check_outputs(self.model, arrays, self.line_pv)
+        kept = self.kept
+        if kept is not None and kept.shape[1] != n:
+            kept = np.ascontiguousarray(kept[:, :n])
+        n_paths = min(self.paths.shape[0], n)
+        return Result(
+            model=self.model,
+            trials=n,
+            seed=self.seed,
+            sampling=self.sampling,
+            chunk_size=self.chunk_size,
+            **arrays,
+            paths=self.paths[:n_paths],
+            discounted_paths=self.dpaths[:n_paths],
+            line_pv_mean=self.line_pv / n,
+            inputs=kept,
+            flags={self.model.inputs[j].name: self.flags[i, :n].copy()
+                   for i, j in enumerate(self.flag_rows)},  # fmt: skip
+            overlay=overlay,
+            batch_size=self.batch_size,
+            stop=stop,
+        )
 
 
 def _allocate(
-    model: Model, trials: int, keep_inputs: bool
+    model: Model, trials: int, keep_inputs: bool, grown: bool = False
 ) -> tuple[dict[str, np.ndarray], np.ndarray | None]:
     """The per-trial output arrays (and the kept draws), or a ConfigError if memory is short."""
     rows = len(OUTPUT_NAMES) + (len(model.inputs) if keep_inputs else 0)
@@ -254,11 +466,12 @@ def _allocate(
         kept = np.empty((len(model.inputs), trials)) if keep_inputs else None
     except MemoryError:
         need = rows * trials * 8 / 2**30
+        fix = "a smaller --max-trials" if grown else "fewer trials (--trials)"
         raise ConfigError(
             Problem(
                 f"{trials:,} trials need {need:,.1f} GiB of memory for the per-trial results, "
-                "more than this machine can give; use fewer trials (--trials)",
-                path="simulation.trials",
+                f"more than this machine can give; use {fix}",
+                path="simulation.max_trials" if grown else "simulation.trials",
                 file=model.file,
             )
         ) from None

@@ -24,9 +24,11 @@ __all__ = [
     "cvar",
     "describe",
     "fan_bands",
+    "interpolate",
     "outcome_split",
     "payback_cdf",
     "payback_curve",
+    "percentile_ranks",
     "percentiles",
     "split_fan",
     "summarize",
@@ -85,6 +87,27 @@ def percentiles(x: np.ndarray, qs: Sequence[float] = PERCENTILES) -> np.ndarray:
     value = np.where(np.isinf(b) & (frac == 0), a, value)
     # + 0.0: a zero is 0.0, whichever of 0.0 and -0.0 the sort put at that rank.
     return np.where(np.isinf(a), a, value) + 0.0
+
+
+def percentile_ranks(n: int, q: float) -> tuple[int, int, float]:
+    """Where :func:`percentiles` reads percentile ``q`` (in percent) of ``n`` sorted values.
+
+    The 0-based ranks of the two neighbours and the weight of the upper one:
+    the percentile is ``interpolate(x[lo], x[hi], frac)``.
+    """
+    pos = (n - 1) * float(q) / 100.0
+    lo = math.floor(pos)
+    return lo, min(lo + 1, n - 1), pos - lo
+
+
+def interpolate(a: float, b: float, frac: float) -> float:
+    """One percentile between its neighbours ``a <= b``, bit for bit as :func:`percentiles` takes it."""
+    a, b = float(a), float(b)
+    if math.isinf(a):
+        return a
+    if math.isinf(b):
+        return b if frac > 0 else a + 0.0
+    return a + frac * (b - a) + 0.0
 
 
 def describe(x: np.ndarray, *, finite_moments: bool = False) -> dict[str, float | None]:

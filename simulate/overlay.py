@@ -9,6 +9,7 @@ change to each overridden item one at a time and in sequence.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -162,11 +163,14 @@ def overlay_analysis(
         full_model, options, seed=seed, keep_inputs=keep_inputs, overlay=overlay
     )
 
+    # The others on the overlaid run's trials (where --precision stopped it): same draws.
+    same_trials = replace(options, trials=result.trials, precision=None)
+
     def model_of(subset: frozenset) -> Model:
         return load(overlay.subset(subset)) if subset else base_model
 
     def npv_of(model: Model) -> np.ndarray:
-        return simulate_model(model, options, seed=seed, keep_inputs=False, n_paths=0,
+        return simulate_model(model, same_trials, seed=seed, keep_inputs=False, n_paths=0,
                               with_irr=False).npv  # fmt: skip
 
     variants = _Variants(overlay, model_of, npv_of, result.npv)

@@ -10,18 +10,31 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from .config import Model, Overlay
-from .engine import Result, run
+from .config.model import PrecisionTarget
+from .config.tolerance import DEFAULT_MAX_TRIALS
+from .engine import Planned, Result, run, run_set
 from .files import write_json, write_samples
+from .precision import precision_targets
 from .report.data import pack_data, write_pack_data
+from .sampling import DEFAULT_BATCH
+from .seeds import resolve_seed
 from .sensitivity.oat import tornado
 
-__all__ = ["RunOptions", "identify", "run_warnings", "simulate_model", "write_run"]
+__all__ = [
+    "RunOptions",
+    "identify",
+    "run_warnings",
+    "simulate_model",
+    "simulate_set",
+    "targets_of",
+    "write_run",
+]
 
 # The numba kernel runs in parallel over trials on its own thread pool; two
 # runs started from two threads of one process (Dask workers with several
@@ -32,7 +45,11 @@ ENGINE_LOCK = threading.Lock()
 
 @dataclass(frozen=True)
 class RunOptions:
-    """What the command line sets for a run (``None``: the config's ``simulation:``)."""
+    """What the command line sets for a run (``None``: the config's ``simulation:``).
+
+    ``precision`` (the targets of ``--precision``) and ``trials`` exclude
+    each other; either one replaces whichever the config sets.
+    """
 
     trials: int | None = None
     seed: int | None = None
@@ -40,18 +57,41 @@ class RunOptions:
     save_samples: bool = False
     figures: bool = True
     formats: tuple[str, ...] = ("png",)
+    precision: tuple[PrecisionTarget, ...] | None = None
+    max_trials: int | None = None
+
+
+def targets_of(model: Model, options: RunOptions) -> tuple[PrecisionTarget, ...] | None:
+    """The precision targets a run of ``model`` must meet, or None for a fixed number of trials.
+
+    ``--trials`` wins over the config's ``precision``, ``--precision`` over
+    its ``trials``. Raises ConfigError (naming the config) for a target the
+    model cannot have (``payback_within_target`` without the target month).
+    """
+    if options.trials is not None:
+        return None
+    targets = options.precision if options.precision is not None else model.precision
+    return precision_targets(model, targets) if targets else None
+
+
+def _max_trials(model: Model, options: RunOptions) -> int:
+    return options.max_trials or model.max_trials or DEFAULT_MAX_TRIALS
 
 
 def run_warnings(model: Model, options: RunOptions) -> list[str]:
-    """The config's warnings, plus any about the options (sobol with 2^k trials)."""
+    """The config's warnings, plus any about the options (sobol with unbalanced batches)."""
     out = list(model.warnings)
     sampling = options.sampling or model.sampling
     trials = options.trials or model.trials
-    if sampling == "sobol" and trials & (trials - 1):
+    batch = DEFAULT_BATCH
+    balanced = trials % batch == 0 or (trials < 2 * batch and trials & (trials - 1) == 0)
+    if sampling == "sobol" and not balanced and targets_of(model, options) is None:
+        low = (trials // batch) * batch or 1 << (trials.bit_length() - 1)
+        high = (trials // batch + 1) * batch if trials >= batch else 1 << trials.bit_length()
         out.append(
-            "sobol sampling is balanced only for a power-of-two number of "
-            f"trials; {trials:,} is not (e.g. use {1 << (trials.bit_length() - 1):,} "
-            f"or {1 << trials.bit_length():,})"
+            "sobol sampling is balanced only when each batch of trials is a power of two: "
+            f"a power of two below {2 * batch:,} trials, or a multiple of {batch:,}; "
+            f"{trials:,} is not (e.g. use {low:,} or {high:,})"
         )
     return out
 
@@ -102,20 +142,53 @@ def simulate_model(
 
     ``seed`` replaces ``options.seed``; ``keep_inputs`` defaults to whether
     samples are saved; ``overlay`` is the overlay ``model`` was loaded with.
-    The run's model carries the hash of :func:`identify`. Other keywords go
-    to the engine (``n_paths``, ``with_irr``).
+    The run's model carries the hash of :func:`identify`. With precision
+    targets (``--precision``, or the config's) the run stops at them
+    (:func:`targets_of`). Other keywords go to the engine (``n_paths``,
+    ``with_irr``).
     """
-    model, record = identify(model, overlay)
+    return simulate_set([model], options, seed=seed, keep_inputs=keep_inputs,
+                        overlays=[overlay], **engine_options)[0]  # fmt: skip
+
+
+def simulate_set(
+    models: Sequence[Model],
+    options: RunOptions,
+    *,
+    seed: int | None = None,
+    keep_inputs: bool | None = None,
+    overlays: Sequence[Overlay | None] | None = None,
+    **engine_options,
+) -> list[Result]:
+    """Simulate ``models`` (a config and its scenarios) as :func:`simulate_model` does each.
+
+    Runs with precision targets run together on common trials
+    (:func:`simulate.engine.run_set`): they stop at the same check point,
+    when every target of every one is met, so their trials stay paired for
+    the comparisons. The others run their fixed number of trials.
+    """
+    overlays = list(overlays) if overlays is not None else [None] * len(models)
+    keep = options.save_samples if keep_inputs is None else keep_inputs
+    plans: list[tuple[int, Planned]] = []
+    results: list[Result | None] = [None] * len(models)
     with ENGINE_LOCK:
-        return run(
-            model,
-            overlay=record,
-            trials=options.trials or model.trials,
-            seed=options.seed if seed is None else seed,
-            sampling=options.sampling or model.sampling,
-            keep_inputs=options.save_samples if keep_inputs is None else keep_inputs,
-            **engine_options,
-        )
+        for i, (m, overlay) in enumerate(zip(models, overlays, strict=True)):
+            m, record = identify(m, overlay)
+            run_seed = resolve_seed(options.seed if seed is None else seed, m.seed)
+            sampling = options.sampling or m.sampling
+            targets = targets_of(m, options)
+            if targets is None:
+                results[i] = run(m, overlay=record, trials=options.trials or m.trials,
+                                 seed=run_seed, sampling=sampling, keep_inputs=keep,
+                                 **engine_options)  # fmt: skip
+            else:
+                plans.append((i, Planned(m, run_seed, sampling, targets, record)))
+        if plans:
+            limit = min(_max_trials(p.model, options) for _, p in plans)
+            done = run_set([p for _, p in plans], limit, keep_inputs=keep, **engine_options)
+            for (i, _), result in zip(plans, done, strict=True):
+                results[i] = result
+    return results
 
 
 def write_run(

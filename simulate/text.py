@@ -15,48 +15,171 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .config.tolerance import parse_targets
 from .format import format_money, format_months, format_number, format_percent, format_probability
 from .sensitivity.labels import format_value
+from .precision import Interval
+from .sensitivity.wording import ranked, unresolved_groups
 
 __all__ = ["comparisons_text", "overlay_text", "sensitivity_text", "summary_text"]
 
 
 def summary_text(summary: dict[str, Any], result_dir: Path | None = None) -> str:
-    """The short human summary printed on stdout after a run."""
+    """The short human summary printed on stdout after a run.
+
+    With summary.json's ``precision`` block, each headline figure carries
+    its 95% interval ("89.0% ± 0.2 pp"); with ``--precision``, a line says
+    why the run stopped.
+    """
     cur = summary["currency"]
     m = summary["metrics"]
     p = summary["probabilities"]
-
-    def money(x):
-        return "n/a" if x is None else format_money(x, cur)
-
-    def pct(x):
-        return "n/a" if x is None else format_percent(x)
-
-    def months(x):
-        return format_months(x, summary["horizon_months"])
-
-    title = summary["name"] + (f" [{summary['scenario']}]" if summary.get("scenario") else "")
+    figures = (summary.get("precision") or {}).get("figures")
+    iv = _Intervals(figures or _estimates(summary), cur, summary["horizon_months"])
     rows = [
+        *_heading(summary),
+        f"  P(NPV > 0)            {iv.probability('npv_positive')}",
+        f"  NPV   P10/P50/P90     {iv.money('npv_p10')} / {iv.money('npv_p50')} / "
+        f"{iv.money('npv_p90')}",
+        f"  NPV   mean            {iv.money('npv_mean')}",
+        f"  ROI   P10/P50/P90     {iv.percent(m['roi']['p10'])} / {iv.roi('roi_p50')} / "
+        f"{iv.percent(m['roi']['p90'])}",
+        f"  Payback median        {iv.months('payback_p50')}"
+        f"   (paid back within the horizon: {format_probability(p['payback_within_horizon'])})",
+    ]
+    if p.get("payback_within_target") is not None:
+        rows.append(f"  P(payback by target)  {iv.probability('payback_within_target')}")
+    if p.get("roi_at_least_target") is not None:
+        rows.append(f"  P(ROI >= target)      {iv.probability('roi_at_least_target')}")
+    if figures:
+        rows += ["", "  ± is half a 95% interval of the simulation's own noise (see summary.json)"]
+        rows += _stop_lines(summary.get("stop") or {}, figures)
+    return _ending(rows, result_dir)
+
+
+def _estimates(summary: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """The headline figures without intervals, for a summary.json written before them."""
+    m, p = summary["metrics"], summary["probabilities"]
+    values = {
+        "npv_mean": m["npv"]["mean"],
+        "npv_positive": p["npv_positive"],
+        "npv_p10": m["npv"]["p10"],
+        "npv_p50": m["npv"]["p50"],
+        "npv_p90": m["npv"]["p90"],
+        "roi_p50": m["roi"]["p50"],
+        "payback_p50": m["payback_months"]["p50"],
+        "payback_within_target": p.get("payback_within_target"),
+        "roi_at_least_target": p.get("roi_at_least_target"),
+    }
+    return {k: {"estimate": v, "low": None, "high": None} for k, v in values.items()}
+
+
+def _heading(summary: Mapping[str, Any]) -> list[str]:
+    """The title, the line saying what was run, and a blank line."""
+    title = summary["name"] + (f" [{summary['scenario']}]" if summary.get("scenario") else "")
+    return [
         title,
         f"  {summary['trials']:,} trials, seed {summary['seed']}, {summary['sampling']} sampling, "
         f"{summary['horizon_months']} months at {summary['discount_rate']:.1%} a year",
         "",
-        f"  P(NPV > 0)            {format_probability(p['npv_positive'])}"
-        f"  (Monte Carlo s.e. {pct(p['npv_positive_se'])})",
-        f"  NPV   P10/P50/P90     {money(m['npv']['p10'])} / {money(m['npv']['p50'])} / "
-        f"{money(m['npv']['p90'])}   (mean {money(m['npv']['mean'])})",
-        f"  ROI   P10/P50/P90     {pct(m['roi']['p10'])} / {pct(m['roi']['p50'])} / {pct(m['roi']['p90'])}",
-        f"  Payback median        {months(m['payback_months']['p50'])}"
-        f"   (paid back within the horizon: {format_probability(p['payback_within_horizon'])})",
     ]
-    if p.get("payback_within_target") is not None:
-        rows.append(f"  P(payback by target)  {format_probability(p['payback_within_target'])}")
-    if p.get("roi_at_least_target") is not None:
-        rows.append(f"  P(ROI >= target)      {format_probability(p['roi_at_least_target'])}")
+
+
+def _ending(rows: list[str], result_dir: Path | None) -> str:
+    """``rows`` and where the results are, as one text."""
     if result_dir is not None:
-        rows += ["", f"  Results: {result_dir}"]
+        rows = [*rows, "", f"  Results: {result_dir}"]
     return "\n".join(rows)
+
+
+def _points(fraction: float) -> str:
+    """A probability's (or ROI's) half-width in percentage points: ``0.2 pp``, ``0.036 pp``."""
+    pts = fraction * 100
+    return f"{pts:.2g} pp" if pts < 0.1 else f"{pts:.1f} pp"
+
+
+def _bound(p: float) -> str:
+    """An end of a probability's interval, with the digits it needs, never a false 0% or 100%."""
+    if p <= 0.0 or p >= 1.0 or 0.0005 <= p <= 0.9995:
+        return format_probability(p)
+    for digits in range(2, 10):
+        text = f"{p * 100:.{digits}f}"
+        if float(text) not in (0.0, 100.0):
+            return text + "%"
+    return format_probability(p)
+
+
+@dataclass(frozen=True)
+class _Intervals:
+    """Each headline figure with its 95% interval, as the summary table writes it."""
+
+    figures: Mapping[str, Mapping[str, Any]]
+    currency: str
+    horizon: int
+
+    def _with(self, name: str, show: Callable[[float | None], str], half: Callable[[float], str]):
+        fig = self.figures.get(name)
+        if fig is None:
+            return "n/a"
+        est, low, high = fig["estimate"], fig["low"], fig["high"]
+        text = show(est)
+        if low is None and high is None:
+            return text
+        if est is None or low is None or high is None:  # an open end (beyond the horizon)
+            ends = [show(v) if v is not None else "..." for v in (low, high)]
+            return f"{text} (95%: {ends[0]} to {ends[1]})"
+        below, above = est - low, high - est
+        if abs(above - below) > 0.5 * max(above, below, 0.0):
+            return f"{text} (95%: {show(low)} to {show(high)})"
+        return f"{text} ± {half((high - low) / 2)}"
+
+    def probability(self, name: str) -> str:
+        return self._with(name, lambda v: "n/a" if v is None else _bound(v), _points)
+
+    def money(self, name: str) -> str:
+        def show(v):
+            return "n/a" if v is None else format_money(v, self.currency)
+
+        return self._with(name, show, lambda h: format_money(h, self.currency))
+
+    def roi(self, name: str) -> str:
+        return self._with(name, self.percent, _points)
+
+    @staticmethod
+    def percent(v: float | None) -> str:
+        return "n/a" if v is None else format_percent(v)
+
+    def months(self, name: str) -> str:
+        def show(v):
+            return format_months(v, self.horizon)
+
+        return self._with(name, show, lambda h: format_number(h, sig=2))
+
+
+def _stop_lines(stop: Mapping[str, Any], figures: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    """Why a run with ``--precision`` stopped where it did (nothing for a fixed number of trials)."""
+    asked = stop.get("targets")
+    if not asked:
+        return []
+    text = ", ".join(f"{fig}={tol}" for fig, tol in asked.items())
+    if stop["reason"] == "precision":
+        return [f"  Precision targets {text}", f"  met at two check points in a row: "
+                f"stopped at {stop['trials']:,} trials"]  # fmt: skip
+    targets, _ = parse_targets(text)
+    unmet = []
+    for t in targets:
+        fig = figures.get(t.figure) or {}
+        interval = Interval(
+            math.nan if fig.get("estimate") is None else fig["estimate"],
+            -math.inf if fig.get("low") is None else fig["low"],
+            math.inf if fig.get("high") is None else fig["high"],
+            "",
+        )
+        if not interval.meets(t):
+            unmet.append(f"{t.figure}={t.text}")
+    limit = stop.get("max_trials", stop["trials"])
+    return [f"  Precision targets {text}", f"  not all met ({', '.join(unmet) or text}): stopped "
+            f"at {stop['trials']:,} trials, the --max-trials limit ({limit:,})"]  # fmt: skip
 
 
 _METRIC_LABELS = {"npv": "NPV", "roi": "ROI", "payback_months": "Payback"}
@@ -157,7 +280,12 @@ def _sobol_cell(row: Mapping[str, Any]) -> str:
 
 
 def _rank_cell(row: Mapping[str, Any]) -> str:
-    return "n/a" if row["spearman"] is None else f"{row['spearman']:+.2f}"
+    if row["spearman"] is None:
+        return "n/a"
+    low, high = row.get("spearman_low"), row.get("spearman_high")
+    if low is None or high is None:
+        return f"{row['spearman']:+.2f}"
+    return f"{row['spearman']:+.2f} ± {(high - low) / 2:.2f}"
 
 
 # A column of the sensitivity table: its heading, the section's rows by input,
@@ -185,7 +313,14 @@ def _sensitivity_columns(sens: Mapping[str, Any], cells: _MetricCells) -> list[_
         return _breakeven_cell(row, cells.currency)
 
     def evppi_cell(row: Mapping[str, Any]) -> str:
-        return "~0" if row["value"] <= noise else format_money(row["value"], cells.currency)
+        if row["value"] <= noise:
+            return "~0"
+        text = format_money(row["value"], cells.currency)
+        if row.get("value_low") is None or row.get("value_high") is None:
+            return text
+        return (
+            f"{text} ± {format_money((row['value_high'] - row['value_low']) / 2, cells.currency)}"
+        )
 
     sections: list[_Column] = [
         ("NPV = 0 at", by_input(sens.get("breakeven", [])), breakeven_cell),
@@ -206,6 +341,23 @@ def _aligned(table: Sequence[Sequence[str]]) -> list[str]:
         )
 
     return [line(table[0]), "  " + "  ".join("-" * w for w in widths), *map(line, table[1:])]
+
+
+def _unresolved_lines(sens: Mapping[str, Any], top: int) -> list[str]:
+    """Which inputs' order each estimated ranking cannot tell apart (± is a 95% interval)."""
+    sections = (
+        ("rank rho", sens.get("rank") or []),
+        ("Sobol ST", (sens.get("sobol") or {}).get("indices") or []),
+        ("EVPPI", (sens.get("voi") or {}).get("evppi") or []),
+    )
+    found = [
+        f"    {label}: " + "; ".join(" ≈ ".join(g) for g in groups)
+        for label, rows in sections
+        if (groups := unresolved_groups(ranked(label, rows)[:top]))
+    ]
+    if not found:
+        return []
+    return ["", "  Order not resolved at this sample size (95% intervals overlap):", *found]
 
 
 def _voi_lines(voi: Mapping[str, Any] | None, currency: str) -> list[str]:
@@ -257,6 +409,7 @@ def sensitivity_text(
     ]
     if len(order) > top:
         out.append(f"  ... and {len(order) - top} more input(s) in sensitivity.json")
+    out += _unresolved_lines(sens, top)
     out += _voi_lines(sens.get("voi"), currency)
     if sens.get("frontier"):
         note = sens["frontier"]["note"]

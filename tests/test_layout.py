@@ -33,6 +33,7 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"sampling"}),
     frozenset({"kernel"}),
     frozenset({"metrics"}),
+    frozenset({"precision"}),
     frozenset({"engine"}),
     frozenset({"sensitivity", "compare"}),
     frozenset({"text", "plotting"}),

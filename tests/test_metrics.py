@@ -113,8 +113,9 @@ def test_summary_against_closed_forms():
     assert set(s) == {
         "name", "config", "scenario", "overlay", "config_hash", "trials", "seed", "sampling",
         "horizon_months", "discount_rate", "currency", "targets", "metrics", "probabilities",
-        "version",
+        "precision", "stop", "version",
     }  # fmt: skip
+    assert list(s)[-3:] == ["precision", "stop", "version"]
 
 
 def test_the_summary_has_every_output_in_the_kernels_order():
@@ -223,17 +224,23 @@ def _percentiles_by_partition(x, qs):
     return np.where(np.isinf(a), a, value)
 
 
-@pytest.mark.parametrize("n", [1, 2, 5, 100, 999, 20_000])
-@pytest.mark.parametrize("kind", ["normal", "ties", "infinite", "signed zeros"])
-def test_percentiles_are_bitwise_those_of_a_partition(n, kind):
-    rng = np.random.default_rng(n)
+def _awkward(n: int, kind: str, seed: int, infinite: float = 0.3) -> np.ndarray:
+    """``n`` normal values, rounded to ties, partly +inf, or with zeros of both signs."""
+    rng = np.random.default_rng(seed)
     x = rng.normal(size=n)
     if kind == "ties":
         x = np.round(x * 3)
     elif kind == "infinite":
-        x[rng.random(n) < 0.3] = np.inf
+        x[rng.random(n) < infinite] = np.inf
     elif kind == "signed zeros":
         x = np.where(rng.random(n) < 0.5, np.round(x) * 0.0, x)  # 0.0 and -0.0
+    return x
+
+
+@pytest.mark.parametrize("n", [1, 2, 5, 100, 999, 20_000])
+@pytest.mark.parametrize("kind", ["normal", "ties", "infinite", "signed zeros"])
+def test_percentiles_are_bitwise_those_of_a_partition(n, kind):
+    x = _awkward(n, kind, seed=n)
     for qs in (PERCENTILES, [50], [0, 100], [10, 50, 90], np.linspace(0, 100, 41)):
         got, want = percentiles(x, qs), _percentiles_by_partition(x, qs) + 0.0
         assert got.tobytes() == want.tobytes(), qs
@@ -251,3 +258,18 @@ def test_a_zero_percentile_is_reported_as_plus_zero(seed):
     got = percentiles(x, [5, 50, 100 * (zeros - 1) / (n - 1), 95])
     assert got.tolist() == [0.0, np.inf, 0.0, np.inf]
     assert not np.signbit(got).any()
+
+
+@pytest.mark.parametrize("n", [1, 2, 5, 999, 20_000])
+@pytest.mark.parametrize("kind", ["normal", "ties", "infinite", "signed zeros"])
+def test_one_percentile_is_bitwise_that_of_percentiles(n, kind):
+    # simulate.precision reads single percentiles this way; they must be the summary's.
+    from simulate.metrics import interpolate, percentile_ranks
+
+    x = _awkward(n, kind, seed=n + 7, infinite=0.5)
+    ordered = np.sort(x)
+    for q in (0, 5, 10, 37.5, 50, 90, 95, 100):
+        lo, hi, frac = percentile_ranks(n, q)
+        got = interpolate(ordered[lo], ordered[hi], frac)
+        want = percentiles(x, [q])[0]
+        assert np.float64(got).tobytes() == want.tobytes(), q

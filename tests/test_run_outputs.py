@@ -212,14 +212,14 @@ def test_a_prior_that_draws_inf_is_an_error_naming_it(monkeypatch):
         "costs": [{"type": "one_time", "amount": 10.0}],
     }  # fmt: skip
     model = model_from_dict(raw, file="wide.yaml")
-    real = engine.iter_chunks
+    real = engine.Draws.draw
 
-    def overflowing(*args, **kwargs):
-        for start, inputs in real(*args, **kwargs):
-            inputs[0, ::2] = inputs[0, ::2] * 1e308 * 1e308  # overflows, as a bad ppf would
-            yield start, inputs
+    def overflowing(self, first, last):
+        inputs = real(self, first, last)
+        inputs[0, ::2] = inputs[0, ::2] * 1e308 * 1e308  # overflows, as a bad ppf would
+        return inputs
 
-    monkeypatch.setattr(engine, "iter_chunks", overflowing)
+    monkeypatch.setattr(engine.Draws, "draw", overflowing)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         with pytest.raises(simulate.ConfigError, match=r"wide.yaml: priors.u: .*150 values"):

@@ -18,7 +18,7 @@ from scipy import stats
 from simulate import _pool, load_config
 from simulate.config import model_from_dict
 from simulate.config.correlation import correlation_matrices
-from simulate.sampling import iman_conover, iter_chunks
+from simulate.sampling import Draws, _latin_hypercube, batch_bounds, iman_conover, iter_chunks
 
 MIXED = {
     "name": "mixed priors",
@@ -40,8 +40,9 @@ MIXED = {
 }
 
 
-def draws(model, n, seed, sampling="random", chunk=1 << 18):
-    return np.concatenate([x for _, x in iter_chunks(model, n, seed, sampling, chunk)], axis=1)
+def draws(model, n, seed, sampling="random", chunk=1 << 18, batch=1 << 13):
+    chunks = iter_chunks(model, n, seed, sampling, chunk, batch)
+    return np.concatenate([x for _, x in chunks], axis=1)
 
 
 @pytest.mark.parametrize("sampling", ["random", "lhs", "sobol"])
@@ -77,10 +78,70 @@ def test_draws_depend_on_seed_and_chunk_only():
         draws(model, 3000, 1, chunk=1000), draws(model, 3000, 1, chunk=1000)
     )
     assert not np.array_equal(draws(model, 3000, 1), draws(model, 3000, 2))
-    # The first chunk does not depend on how many trials follow.
+    # random sampling: the first trials do not depend on how many follow.
     np.testing.assert_array_equal(
         draws(model, 3000, 1, chunk=1000)[:, :1000], draws(model, 1000, 1, chunk=1000)
     )
+    np.testing.assert_array_equal(draws(model, 3000, 1)[:, :1234], draws(model, 1234, 1))
+
+
+@pytest.mark.parametrize("sampling", ["random", "lhs", "sobol"])
+@pytest.mark.parametrize("correlated", [False, True])
+def test_a_run_of_whole_batches_is_the_start_of_a_longer_run(sampling, correlated):
+    # What --precision stops on: k batches are the first k batches of any longer run.
+    config = dict(MIXED, correlations=[["a", "b", 0.7], ["c", "e", -0.4]]) if correlated else MIXED
+    model = model_from_dict(config)
+    short = draws(model, 3 * 500, 6, sampling, chunk=1000, batch=500)
+    longer = draws(model, 7 * 500, 6, sampling, chunk=1000, batch=500)
+    np.testing.assert_array_equal(short, longer[:, : 3 * 500])
+
+
+@pytest.mark.parametrize("sampling", ["random", "lhs", "sobol"])
+def test_draws_do_not_depend_on_how_batches_are_grouped(sampling):
+    model = model_from_dict(dict(MIXED, correlations=[["a", "d", 0.5]]))
+    bounds = batch_bounds(2600, 250)  # ten batches of 260
+    whole = Draws(model, 8, sampling, bounds, chunk_size=1000)
+    pieces = Draws(model, 8, sampling, bounds, chunk_size=1000)
+    one = whole.draw(0, 10)
+    parts = np.concatenate([pieces.draw(0, 3), pieces.draw(3, 4), pieces.draw(4, 10)], axis=1)
+    np.testing.assert_array_equal(one, parts)
+    with pytest.raises(ValueError, match="do not follow"):
+        pieces.draw(2, 3)
+
+
+def test_batches_are_independent_designs():
+    model = model_from_dict(MIXED)
+    x = draws(model, 4 * 512, 3, "lhs", batch=512)
+    for j, inp in enumerate(model.inputs):
+        if inp.prior.is_discrete:
+            continue
+        for b in range(4):  # every batch is a Latin hypercube of its own
+            u = inp.prior.cdf(x[j, b * 512 : (b + 1) * 512])
+            assert len(np.unique(np.clip(np.floor(u * 512 + 1e-9), 0, 511))) >= 510, inp.name
+        assert not np.array_equal(np.sort(x[j, :512]), np.sort(x[j, 512:1024]))
+
+
+def test_the_latin_hypercube_is_scipys():
+    from scipy.stats import qmc
+
+    for n in (1, 7, 1000):
+        seq = np.random.SeedSequence(99, spawn_key=(4, 12345))  # scipy draws from its first child
+        want = qmc.LatinHypercube(d=1, rng=np.random.default_rng(seq)).random(n)[:, 0]
+        child = np.random.SeedSequence(99, spawn_key=(4, 12345, 0))
+        np.testing.assert_array_equal(_latin_hypercube(child, n), want)
+
+
+def test_sobol_points_are_uniform_below_scipys_thirty_digits():
+    model = model_from_dict({**MIXED, "priors": {"a": {"dist": "uniform", "min": 0, "max": 1}},
+                             "benefits": [{"type": "recurring", "amount": "a"}]})  # fmt: skip
+    u = draws(model, 4 * 256, 2, "sobol", batch=256)[0]
+    cells = np.floor(u * 2**30)
+    assert np.all(u * 2**30 - cells > 0)  # not at the bottom of their cells
+    for b in range(4):  # each batch still one point in each of 256 strata
+        assert len(np.unique(np.floor(u[b * 256 : (b + 1) * 256] * 256))) == 256
+    # A one-input mean over a balanced batch is exact but for the low digits: no 2^-31 bias.
+    means = u.reshape(4, 256).mean(axis=1)
+    assert np.all(np.abs(means - 0.5) < 2**-33)
 
 
 def test_common_random_numbers_across_a_changed_prior():
@@ -112,19 +173,18 @@ def test_iman_conover_keeps_marginals_and_hits_the_rank_correlation():
     np.testing.assert_allclose(achieved, spearman, atol=0.006)
 
 
-@pytest.mark.parametrize("tail", [2, 3, 4, 5, 6, 7])
-def test_a_tiny_last_chunk_of_a_correlated_run_is_drawn(tail):
-    # A handful of trials left for the last chunk (e.g. --trials 262146) must
-    # not fail: their permuted scores can have a singular correlation matrix.
+@pytest.mark.parametrize("n", [2, 3, 4, 5, 6, 7])
+def test_a_tiny_correlated_run_is_drawn(n):
+    # A run (or batch) of a handful of trials must not fail: their permuted
+    # scores can have a singular correlation matrix.
     config = dict(MIXED, correlations=[["a", "b", 0.7], ["c", "e", -0.4], ["a", "e", 0.2]])
     model = model_from_dict(config)
-    x = draws(model, 1000 + tail, 11, chunk=1000)
+    x = draws(model, n, 11)
     assert np.isfinite(x).all()
-    # The full chunk is as it is without a tail; the tail keeps its own marginal draws.
-    np.testing.assert_array_equal(x[:, :1000], draws(model, 1000, 11, chunk=1000))
-    uncorrelated = draws(replace(model, correlations=()), 1000 + tail, 11, chunk=1000)
+    # Each input keeps its own marginal draws, only reordered.
+    uncorrelated = draws(replace(model, correlations=()), n, 11)
     for j in range(x.shape[0]):
-        np.testing.assert_array_equal(np.sort(x[j, 1000:]), np.sort(uncorrelated[j, 1000:]))
+        np.testing.assert_array_equal(np.sort(x[j]), np.sort(uncorrelated[j]))
 
 
 def test_correlations_in_a_run():
@@ -157,31 +217,50 @@ def test_correlations_in_a_run():
 #   3,000 trials: omnichannel random edd5cd04 -> 41ae91cf, lhs f9d14bfa -> 566912ff,
 #     sobol 67b54bf7 -> 97a11b28; subscription_churn random d3c59d38 -> 9c2fc48b,
 #     lhs 88aa633c -> 60fe54f0, sobol 4823dd0b -> 03da19b4.
+#
+# Updated again on purpose (issue 13): draws come in replicate batches of 8,192 (about
+# 8,333 in a run of 300,000; one batch of 3,000), each an independent design, so that
+# lhs/sobol intervals can be measured between batches and a run is a prefix of a longer
+# one. The digest hashes each chunk's draws as before (the pieces iter_chunks yields now
+# hold whole batches). Uncorrelated `random` draws are bitwise unchanged (both
+# subscription_churn random digests stand). Old -> new:
+#   300,000 trials: omnichannel random 38cc2911 -> c228636d (Iman-Conover per batch, not
+#     per chunk: every input's draws are the same values, checked sorted, rearranged
+#     otherwise; the 7 uncorrelated inputs' rows are identical), lhs 8af9dead -> 1e78d7fa
+#     and subscription_churn lhs c7b0969e -> 7326b332 (a design per batch),
+#     sobol 06418b8c -> c9e5642e and 1646769e -> faeff2de (a sequence per batch, digits
+#     below 2^-30 filled in).
+#   3,000 trials, chunks of 2,000: omnichannel random 41ae91cf -> b94115ab (one
+#     Iman-Conover over the batch of 3,000, not 2,000 + 1,000), lhs 566912ff -> 14b45ab6
+#     and 60fe54f0 -> 1a88ffc9 (one design of 3,000, not 2,000 + 1,000; with the default
+#     chunk, lhs runs under 16,384 trials are unchanged), sobol 97a11b28 -> dd9d09d0 and
+#     03da19b4 -> 9595ab43 (its digits below 2^-30 filled in).
 
 PINNED_DRAWS = {  # 300,000 trials, seed 7, default chunks
-    ("omnichannel", "random"): "38cc2911dd8920306fdc6ee36c357ded449034eee5dad2c2c7e42bb7ac755b54",
-    ("omnichannel", "lhs"): "8af9dead71241255ed12983bd92ffd56112378c6aaf4dc0cee148531a6a5ffd8",
-    ("omnichannel", "sobol"): "06418b8cbf0293872f821b568d7286bc4674296d11e8a141d925321102c81fc6",
+    ("omnichannel", "random"): "c228636da5023c78589c9f63cc49c715ce817544b115c347946eb59a32dde20d",
+    ("omnichannel", "lhs"): "1e78d7faaad29b0f57fc647e366882e0ffd05aeeba2b29e0e5490b55319d9c4a",
+    ("omnichannel", "sobol"): "c9e5642edd1fc45c2bcc329dd89c916b4f469a469c529afb56275b9794f101c1",
     ("subscription_churn", "random"): "022271a6a4dc82817565dfde0b022fac3367b78d3bd8c77722f726d4648ec2f0",
-    ("subscription_churn", "lhs"): "c7b0969eacd0d6b27253b8c92104481f79839a301c0606426f8c14db2aaf6edc",
-    ("subscription_churn", "sobol"): "1646769eec916848dca04cbab4cf2c30a6a111db695288b3f06f8c34e9b2ddcd",
+    ("subscription_churn", "lhs"): "7326b332f155f3b33cfd9b576ca2b865195ba4d11314d2b546c1b133a765efae",
+    ("subscription_churn", "sobol"): "faeff2de1eb193bba3801b766bdf6fae265f686bb4970c4d78fc86c275257bc7",
 }  # fmt: skip
 
 
 PINNED_SMALL_DRAWS = {  # 3,000 trials, seed 7, chunks of 2,000
-    ("omnichannel", "random"): "41ae91cff5c9d62f97ce00a438ae14b47369d4acfdf80a745673acb014bf3660",
-    ("omnichannel", "lhs"): "566912ff1c195661a39d42e92aae9e7336b656de14cb09a49d73d12998aa6019",
-    ("omnichannel", "sobol"): "97a11b280a56ae6663d1e389ebca3e6c9ac98062ece19e1932a1b1327e3593c2",
+    ("omnichannel", "random"): "b94115abecc31f27c04e71fdbebb429f78d34265845819b5285053c96a1140af",
+    ("omnichannel", "lhs"): "14b45ab6573d8ea025d40a0e5d60c395dddb3d034d6b16a3b55be485f8a83b2c",
+    ("omnichannel", "sobol"): "dd9d09d07220537fc6471b2c7e249d7c3c74f077aa4b0c5df9587b00065f0cf6",
     ("subscription_churn", "random"): "9c2fc48ba7725f68a5a4be7c1473fdd120f41e9ac90e7579ab5a23870d2b896a",
-    ("subscription_churn", "lhs"): "60fe54f0858418f85b045af2f86af164671a3539a2b5e6cf3b00b168febc798f",
-    ("subscription_churn", "sobol"): "03da19b4f828620ac278898f678823454bd9a882eafd3c0c5cb53d517183ec64",
+    ("subscription_churn", "lhs"): "1a88ffc9399a638be1a26d109057f7235df0ff7767f87aa181ddf9fb72cddb0c",
+    ("subscription_churn", "sobol"): "9595ab4331863209d4985caefe3bd7cb6d7b0734affe6290dcb63e346fda7ecb",
 }  # fmt: skip
 
 
 def _digest_draws(model, n, seed, sampling, chunk=1 << 18) -> str:
-    h = hashlib.sha256()
-    for _, x in iter_chunks(model, n, seed, sampling, chunk):
-        h.update(np.ascontiguousarray(x).tobytes())
+    # The draws of each chunk, as iter_chunks yielded them before batches existed.
+    x, h = draws(model, n, seed, sampling, chunk), hashlib.sha256()
+    for start in range(0, n, chunk):
+        h.update(np.ascontiguousarray(x[:, start : start + chunk]).tobytes())
     return h.hexdigest()
 
 

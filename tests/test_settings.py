@@ -142,3 +142,77 @@ def test_integers_too_large_for_a_float_are_a_config_error(write_config, extra):
     (problem,) = info.value.problems
     assert "too large" in problem.message and problem.line is not None
     assert len(str(problem)) < 400  # the number is named by its size, not printed
+
+
+# -- simulation.precision and simulation.max_trials (issue 13) -----------------------------
+
+
+@pytest.mark.parametrize(
+    ("extra", "want"),
+    [
+        ("simulation: {precision: default}", "npv_positive=0.5pp,npv_p50=2%"),
+        ("simulation: {precision: 'npv_mean=50000, roi_p50=1pp'}", "npv_mean=50000,roi_p50=1pp"),
+        ("simulation:\n  precision: {npv_p90: 3%, payback_p50: 1.5, npv_positive: .25pp}",
+         "npv_p90=3%,payback_p50=1.5,npv_positive=0.25pp"),
+    ],
+)  # fmt: skip
+def test_precision_targets_are_read(write_config, extra, want):
+    from simulate.config.tolerance import describe_targets
+
+    model = loads(write_config, extra)
+    assert describe_targets(model.precision) == want
+    assert model.max_trials is None
+
+
+def test_precision_tolerances_are_in_the_figures_units(write_config):
+    model = loads(
+        write_config, "simulation: {precision: 'npv_positive=0.5pp,npv_p50=2%,npv_mean=9'}"
+    )
+    got = {t.figure: (t.tolerance, t.relative) for t in model.precision}
+    assert got == {
+        "npv_positive": (0.005, False),
+        "npv_p50": (0.02, True),
+        "npv_mean": (9.0, False),
+    }
+
+
+@pytest.mark.parametrize(
+    ("extra", "where", "words"),
+    [
+        ("simulation: {precision: 'npv_positive=0.5'}", ":3: simulation.precision:",
+         "npv_positive: a plain number (0.5) is ambiguous for a probability"),
+        ("simulation:\n  precision: {npv_mean: 1pp}", ":4: simulation.precision.npv_mean:",
+         "percentage points (pp) are for probabilities and the ROI"),
+        ("simulation:\n  precision: {npv_meen: 5}", ":4: simulation.precision.npv_meen:",
+         "(did you mean 'npv_mean'?)"),
+        ("simulation: {precision: 'npv_p50=0%'}", "simulation.precision:", "must be above 0"),
+        ("simulation: {precision: 'npv_p50=150%'}", "simulation.precision:", "more than 100%"),
+        ("simulation: {precision: 'npv_p50=2%,npv_p50=3%'}", "simulation.precision:",
+         "npv_p50 is given twice"),
+        ("simulation: {precision: 'npv_mean=50,000'}", "simulation.precision:",
+         "without thousands separators"),
+        ("simulation: {precision: [npv_mean]}", "simulation.precision:",
+         "a list is not a set of precision targets"),
+        ("simulation: {precision: default, trials: 5000}", "simulation.precision:",
+         "simulation.trials and simulation.precision exclude each other"),
+        ("simulation: {precision: 'payback_within_target=1pp'}", "simulation.precision:",
+         "payback_within_target needs targets.payback_months"),
+        ("simulation: {max_trials: 0}", "simulation.max_trials:", "outside the allowed range"),
+        (f"simulation: {{max_trials: {MAX_TRIALS + 1}}}", "simulation.max_trials:",
+         "outside the allowed range"),
+        ("simulation: {max_trials: 1.5}", "simulation.max_trials:", "not a whole number"),
+    ],
+)  # fmt: skip
+def test_a_bad_precision_setting_is_one_problem_at_its_place(write_config, extra, where, words):
+    msg = one(write_config, extra)
+    assert where in msg and words in msg, msg
+
+
+def test_a_scenario_can_drop_the_precision_for_a_number_of_trials(write_config):
+    text = BASE.replace(
+        "horizon_months: 24",
+        "horizon_months: 24\nsimulation: {precision: default}\n"
+        "scenarios:\n  quick:\n    simulation: {precision: null, trials: 500}",
+    )
+    model = load_config(write_config(text), scenario="quick")
+    assert model.precision is None and model.trials == 500

@@ -8,6 +8,7 @@ not valid on its own and a pair of runs that do not share their draws.
 
 from __future__ import annotations
 
+import json
 import math
 from itertools import takewhile
 from pathlib import Path
@@ -211,13 +212,15 @@ ROWS = [
 ]
 
 
-# What each function printed for these inputs when text.py was split out.
+# What each function printed for these inputs when text.py was split out (the summary:
+# as laid out since issue 13, here for a summary.json written before intervals).
 SUMMARY_TEXT = [
     "Agent assist [conservative]",
     "  20,000 trials, seed 7, lhs sampling, 36 months at 10.0% a year",
     "",
-    "  P(NPV > 0)            94.3%  (Monte Carlo s.e. 0.516%)",
-    "  NPV   P10/P50/P90     -$125k / $558k / $998k   (mean $555k)",
+    "  P(NPV > 0)            94.3%",
+    "  NPV   P10/P50/P90     -$125k / $558k / $998k",
+    "  NPV   mean            $555k",
     "  ROI   P10/P50/P90     -7.73% / 41.4% / n/a",
     "  Payback median        22.2 months   (paid back within the horizon: 98.5%)",
     "  P(payback by target)  7.1%",
@@ -330,3 +333,97 @@ def test_overlay_text_shows_the_interaction_when_every_change_is_valid():
 
 def test_comparisons_text_says_why_a_pair_is_not_compared():
     assert comparisons_text("Churn", ROWS, "GBP").split("\n") == COMPARISONS_TEXT
+
+
+# -- intervals beside the figures (issue 13) ----------------------------------------------------
+
+
+def _fig(estimate, low, high, method="t interval, independent trials"):
+    return {"estimate": estimate, "low": low, "high": high, "method": method}
+
+
+PRECISE = {
+    **SUMMARY,
+    "scenario": None,
+    "targets": {"payback_months": 18.0, "roi": 0.5},
+    "probabilities": {**SUMMARY["probabilities"], "roi_at_least_target": 0.99996},
+    "precision": {
+        "level": 0.95,
+        "figures": {
+            "npv_mean": _fig(555000.0, 545000.0, 565000.0),
+            "npv_positive": _fig(0.9432, 0.9400, 0.9464),
+            "npv_p10": _fig(-125000.0, -140000.0, -110000.0),
+            "npv_p50": _fig(558000.0, 551000.0, 565000.0),
+            "npv_p90": _fig(998000.0, 980000.0, 1016000.0),
+            "roi_p50": _fig(0.414, 0.411, 0.417),
+            "payback_p50": _fig(22.2, 22.1, 22.3),
+            "payback_within_target": _fig(0.071, 0.0686, 0.0734),
+            "roi_at_least_target": _fig(0.99996, 0.99982, 0.999993),
+        },
+    },
+    "stop": {"reason": "precision", "trials": 20000,
+             "targets": {"npv_positive": "0.5pp", "npv_p50": "2%"}, "max_trials": 10_000_000},
+}  # fmt: skip
+
+PRECISE_TEXT = [
+    "Agent assist",
+    "  20,000 trials, seed 7, lhs sampling, 36 months at 10.0% a year",
+    "",
+    "  P(NPV > 0)            94.3% ± 0.3 pp",
+    "  NPV   P10/P50/P90     -$125k ± $15k / $558k ± $7k / $998k ± $18k",
+    "  NPV   mean            $555k ± $10k",
+    "  ROI   P10/P50/P90     -7.73% / 41.4% ± 0.3 pp / n/a",
+    "  Payback median        22.2 months ± 0.1   (paid back within the horizon: 98.5%)",
+    "  P(payback by target)  7.1% ± 0.2 pp",
+    "  P(ROI >= target)      99.996% (95%: 99.98% to 99.999%)",
+    "",
+    "  ± is half a 95% interval of the simulation's own noise (see summary.json)",
+    "  Precision targets npv_positive=0.5pp, npv_p50=2%",
+    "  met at two check points in a row: stopped at 20,000 trials",
+    "",
+    "  Results: results/x",
+]
+
+
+def test_summary_text_with_intervals():
+    assert summary_text(PRECISE, Path("results/x")).split("\n") == PRECISE_TEXT
+
+
+def test_summary_text_never_prints_a_false_certainty():
+    figures = dict(PRECISE["precision"]["figures"])
+    figures["npv_positive"] = _fig(1.0, 0.99981, 1.0, "Wilson, independent trials")
+    figures["payback_within_target"] = _fig(0.0004, 0.0001, 0.0011, "Wilson, independent trials")
+    s = {**PRECISE, "precision": {"level": 0.95, "figures": figures}, "stop": None}
+    lines = summary_text(s).split("\n")
+    assert "  P(NPV > 0)            100% (95%: 99.98% to 100%)" in lines
+    assert "  P(payback by target)  0.04% (95%: 0.01% to 0.1%)" in lines
+    assert not any("Precision targets" in line for line in lines)
+
+
+def test_summary_text_says_which_targets_a_capped_run_missed():
+    stop = {"reason": "max_trials", "trials": 40960,
+            "targets": {"npv_positive": "0.5pp", "npv_mean": "1000"}, "max_trials": 45000}  # fmt: skip
+    lines = summary_text({**PRECISE, "stop": stop}).split("\n")
+    assert lines[-2:] == [
+        "  Precision targets npv_positive=0.5pp, npv_mean=1000",
+        "  not all met (npv_mean=1000): stopped at 40,960 trials, the --max-trials limit (45,000)",
+    ]
+
+
+def test_a_payback_beyond_the_horizon_prints_its_open_interval():
+    figures = dict(PRECISE["precision"]["figures"])
+    figures["payback_p50"] = _fig(None, 35.5, None, "order statistics, independent trials")
+    s = {**PRECISE, "metrics": {**PRECISE["metrics"], "payback_months": {"p50": None}},
+         "precision": {"level": 0.95, "figures": figures}}  # fmt: skip
+    line = next(x for x in summary_text(s).split("\n") if "Payback median" in x)
+    assert line.startswith("  Payback median        > 36 months (95%: 35.5 months to ...)")
+
+
+def test_sensitivity_text_shows_intervals_and_open_orders():
+    sens = json.loads(json.dumps(SENS))
+    sens["rank"][0].update(spearman_low=0.90, spearman_high=0.92, order_resolved=False)
+    sens["rank"][1].update(spearman_low=0.89, spearman_high=0.93, order_resolved=None)
+    text = sensitivity_text(sens, name="Linear", currency="EUR", horizon_months=12)
+    assert "+0.91 ± 0.01" in text
+    assert "  Order not resolved at this sample size (95% intervals overlap):" in text
+    assert "    rank rho: " + " ≈ ".join(r["input"] for r in sens["rank"][:2]) in text

@@ -3,7 +3,9 @@
 An item is done when its result folder holds a ``summary.json`` (folders are
 swapped in whole, so one that exists is complete) that matches what this
 batch would write: the same config hash, scenario, seed, trials, sampling and
-version, and charts in ``figures/`` when charts are asked for. A summary
+version, and charts in ``figures/`` when charts are asked for (for a config
+with precision targets, the same targets in its ``stop`` block instead of
+the trials). A summary
 without ``config_hash`` (written before it was recorded) never matches.
 
 A config's paired comparisons need every run's draws, which no result folder
@@ -22,7 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from ..config import load_config
-from ..runner import RunOptions, identify
+from ..errors import ConfigError
+from ..runner import RunOptions, identify, targets_of
 from ..version import __version__
 from .plan import group_by_config
 from .records import BatchItem, ItemOutcome, RowSpec
@@ -70,6 +73,15 @@ def finished(folder: Path, item: BatchItem, options: RunOptions) -> ItemOutcome 
         "sampling": options.sampling or model.sampling,
         "version": __version__,
     }
+    try:
+        targets = targets_of(model, options)
+    except ConfigError:  # it runs again, and the run reports why
+        return None
+    if targets is not None:  # a run with precision targets stops where they are met
+        del want["trials"]
+        stop = summary.get("stop")
+        if not isinstance(stop, dict) or stop.get("targets") != {t.figure: t.text for t in targets}:
+            return None
     if not model.config_hash or any(summary.get(k) != v for k, v in want.items()):
         return None
     if options.figures and not _charts_present(folder / "figures", options.formats):

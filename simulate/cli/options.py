@@ -11,7 +11,9 @@ import socket
 from pathlib import Path
 
 from ..config import SAMPLING_METHODS
-from ..config.settings import MAX_SEED
+from ..config.model import PrecisionTarget
+from ..config.settings import MAX_SEED, MAX_TRIALS
+from ..config.tolerance import parse_targets
 from ..errors import ConfigError
 from ..files import FIGURE_FORMATS as FORMATS
 from ..files import writable_problem
@@ -24,8 +26,10 @@ __all__ = [
     "check_sobol_n",
     "dask_address",
     "formats",
+    "max_trials_value",
     "out_dir",
     "positive_int",
+    "precision_value",
     "seed_value",
     "sensitivity_methods",
 ]
@@ -55,6 +59,24 @@ def seed_value(text: str) -> int:
             f"{text!r} is too large: a seed is at most {MAX_SEED} (63 bits, as the config's seed:)"
         )
     return value
+
+
+def max_trials_value(text: str) -> int:
+    """``--max-trials``: a whole number of trials from 1 to the most a run may have."""
+    value = positive_int(text)
+    if value > MAX_TRIALS:
+        raise argparse.ArgumentTypeError(f"{text!r} is more than {MAX_TRIALS:,} trials")
+    return value
+
+
+def precision_value(text: str) -> tuple[PrecisionTarget, ...]:
+    """``--precision``: ``FIG=TOL[,FIG=TOL...]`` or ``default`` (every problem in one message)."""
+    targets, problems = parse_targets(text)
+    if problems:
+        raise argparse.ArgumentTypeError(
+            "; ".join(f"{fig}: {msg}" if fig else msg for fig, msg in problems)
+        )
+    return targets
 
 
 def formats(text: str) -> tuple[str, ...]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,7 +22,7 @@ from ..errors import ConfigError, Problem
 from ..files import atomic_dir, atomic_set, result_folder, write_json
 from ..overlay import overlay_analysis
 from ..report.data import comparison_block, read_pack_data, write_pack_data
-from ..runner import RunOptions, run_warnings, simulate_model, write_run
+from ..runner import RunOptions, run_warnings, simulate_model, simulate_set, targets_of, write_run
 from ..text import comparisons_text, overlay_text, summary_text
 from .status import EXIT_FAILED, EXIT_INVALID, EXIT_OK, report_invalid, usage_error, warn
 
@@ -32,7 +33,17 @@ __all__ = ["cmd_run", "run_options"]
 
 
 def run_options(args: argparse.Namespace) -> RunOptions:
-    """The run options set by the flags of ``run`` (and of ``batch``, which has no --save-samples)."""
+    """The run options set by the flags of ``run`` (and of ``batch``, which has no --save-samples).
+
+    Raises ConfigError when ``--trials`` and ``--precision`` are both given.
+    """
+    precision = getattr(args, "precision", None)
+    if precision is not None and args.trials is not None:
+        raise ConfigError(
+            "--trials and --precision exclude each other: --trials runs a fixed number of "
+            "trials, --precision adds trials until its targets are met (--max-trials caps "
+            "it); give one of them"
+        )
     return RunOptions(
         trials=args.trials,
         seed=args.seed,
@@ -40,6 +51,8 @@ def run_options(args: argparse.Namespace) -> RunOptions:
         save_samples=getattr(args, "save_samples", False),
         figures=not args.no_figures,
         formats=tuple(args.format),
+        precision=precision,
+        max_trials=getattr(args, "max_trials", None),
     )
 
 
@@ -151,18 +164,31 @@ def _simulate(
     options: RunOptions,
     overlay: Overlay | None,
     sensitivity: RunSensitivity | None,
+    result: Result | None = None,
 ) -> _Done:
-    """Simulate one model of ``path`` (with its overlay and sensitivity); nothing written yet."""
+    """Simulate one model of ``path`` (with its overlay and sensitivity); nothing written yet.
+
+    ``result`` is the model's run when a set with ``--precision`` already
+    made it (:func:`_run_config`).
+    """
     for w in run_warnings(model, options):
         warn(f"{path}: {w}")
+    if options.max_trials is not None and targets_of(model, options) is None:
+        warn(f"{path}: --max-trials applies only with precision targets; this run has a "
+             "fixed number of trials")  # fmt: skip
     keep = args.save_samples or sensitivity is not None or _trials_sheet(args) is not None
     overlay_report = None
     if overlay is None:
-        result = simulate_model(model, options, keep_inputs=keep)
+        result = result or simulate_model(model, options, keep_inputs=keep)
     else:
+        stopped = result  # where the set stopped: the overlay's runs take its trials
+        same = options if stopped is None else replace(options, trials=stopped.trials,
+                                                        precision=None)  # fmt: skip
         result, overlay_report = overlay_analysis(
-            path, overlay, options, scenario=model.scenario, keep_inputs=keep
+            path, overlay, same, scenario=model.scenario, keep_inputs=keep
         )
+        if stopped is not None:
+            result = replace(result, stop=stopped.stop)
     result.summary()
     sens = sensitivity.analyze(model, result) if sensitivity is not None else None
     return _Done(model, result, overlay_report, sens)
@@ -215,7 +241,16 @@ def _write_scenario_comparison(
 def _run_config(args, path: str, models: list[Model], **kw) -> None:
     """Simulate every model of ``path``, then write their folders (and comparison) as a set."""
     options, sensitivity = kw["options"], kw["sensitivity"]
-    done = [_simulate(args, path, model, **kw) for model in models]
+    ran: list[Result | None] = [None] * len(models)
+    if len(models) > 1 and any(targets_of(m, options) for m in models):
+        # --precision on a set: every scenario on common trials, so the pairs stay paired
+        keep = args.save_samples or sensitivity is not None or _trials_sheet(args) is not None
+        ran = simulate_set(
+            models, options, keep_inputs=keep, overlays=[kw["overlay"]] * len(models)
+        )
+    done = [
+        _simulate(args, path, model, result=r, **kw) for model, r in zip(models, ran, strict=True)
+    ]
     stems = [d.model.stem for d in done]
     if args.scenario == "all" and len(done) > 1:
         with atomic_set(args.out, stems) as staging:
@@ -257,6 +292,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     """
     try:
         sensitivity = _sensitivity_step(args.sensitivity)
+        options = run_options(args)
     except ConfigError as exc:
         return usage_error(exc)
     if getattr(args, "pdf", False):
@@ -266,7 +302,6 @@ def cmd_run(args: argparse.Namespace) -> int:
             check_pdf_engine()
         except ConfigError as exc:
             return usage_error(exc)
-    options = run_options(args)
     overlay = load_overlay(args.overlay) if args.overlay else None
     status = EXIT_OK
     plans = []

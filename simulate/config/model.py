@@ -11,10 +11,11 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from .priors import Prior
 
-__all__ = ["Input", "Line", "Model", "Ref", "Settings"]
+__all__ = ["Input", "Line", "Model", "PrecisionTarget", "Ref", "Settings"]
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,22 @@ class Line:
         return self.label or self.name
 
 
+class PrecisionTarget(NamedTuple):
+    """One figure's precision target (``simulate.config.tolerance``).
+
+    ``tolerance`` is the largest accepted half-width of the figure's 95%
+    interval: in the figure's own unit (money, months; a probability or the
+    ROI as a fraction, so 0.5pp is 0.005), or with ``relative`` a fraction of
+    the estimate's size (2% is 0.02). ``text`` is the tolerance as written,
+    normalised (``"0.5pp"``, ``"2%"``, ``"50000"``).
+    """
+
+    figure: str
+    tolerance: float
+    relative: bool
+    text: str
+
+
 @dataclass(frozen=True)
 class Settings:
     """The top-level values of a config, with defaults filled in."""
@@ -83,6 +100,9 @@ class Settings:
     sampling: str
     target_payback_months: float | None
     target_roi: float | None
+    # simulation.precision and simulation.max_trials (None when not set)
+    precision: tuple[PrecisionTarget, ...] | None
+    max_trials: int | None
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,10 @@ from collections.abc import Mapping
 
 from ..errors import describe_value, did_you_mean
 from .checks import Checks
-from .model import Settings
+from .loader import join_path
+from .model import PrecisionTarget, Settings
 from .support import Support
+from .tolerance import needed_target, parse_targets
 
 __all__ = [
     "DEFAULT_TRIALS",
@@ -51,7 +53,7 @@ TOP_KEYS = (
     "scenarios",
     "template",
 )
-SIMULATION_KEYS = ("trials", "seed", "sampling")
+SIMULATION_KEYS = ("trials", "seed", "sampling", "precision", "max_trials")
 TARGET_KEYS = ("payback_months", "roi")
 
 
@@ -82,6 +84,8 @@ def read_settings(raw: Mapping, checks: Checks) -> Settings:
         _check_discount_growth(rate, int(horizon), checks)
     trials, seed, sampling = _simulation(raw, checks)
     target_payback, target_roi = _targets(raw, checks)
+    precision, max_trials = _precision(raw, checks, {"payback_months": target_payback,
+                                                    "roi": target_roi})  # fmt: skip
     return Settings(
         name=name,
         description=description,
@@ -93,6 +97,8 @@ def read_settings(raw: Mapping, checks: Checks) -> Settings:
         sampling=sampling,
         target_payback_months=target_payback,
         target_roi=target_roi,
+        precision=precision,
+        max_trials=max_trials,
     )
 
 
@@ -149,14 +155,7 @@ def _simulation(raw: Mapping, checks: Checks) -> tuple[int | None, int | None, s
     """``simulation: {trials, seed, sampling}``."""
     sim = checks.mapping(raw.get("simulation"), "simulation", "simulation")
     checks.check_keys(sim, SIMULATION_KEYS, "simulation", "simulation")
-    trials = checks.number(
-        sim.get("trials", DEFAULT_TRIALS),
-        "simulation.trials",
-        Support(1, MAX_TRIALS),
-        whole=True,
-        what=f"a whole number of trials from 1 to {MAX_TRIALS}",
-        example="100000",
-    )
+    trials = _trials(checks, sim.get("trials", DEFAULT_TRIALS), "simulation.trials", "100000")
     seed = sim.get("seed")
     if seed is not None:
         seed = checks.number(
@@ -176,6 +175,64 @@ def _simulation(raw: Mapping, checks: Checks) -> tuple[int | None, int | None, s
         )
         sampling = "random"
     return trials, seed, sampling
+
+
+def _trials(checks: Checks, value, path: str, example: str) -> int | None:
+    """A number of trials (``trials``, ``max_trials``): whole, from 1 to MAX_TRIALS."""
+    return checks.number(
+        value,
+        path,
+        Support(1, MAX_TRIALS),
+        whole=True,
+        what=f"a whole number of trials from 1 to {MAX_TRIALS}",
+        example=example,
+    )
+
+
+def _precision(
+    raw: Mapping, checks: Checks, targets: Mapping[str, float | None]
+) -> tuple[tuple[PrecisionTarget, ...] | None, int | None]:
+    """``simulation: {precision, max_trials}``: the targets (None when not set) and the cap.
+
+    ``precision`` and ``trials`` exclude each other: one fixes the number of
+    trials, the other adds trials until the figures are precise enough. A
+    figure whose probability needs a target (``payback_within_target``) needs
+    that target in ``targets:``.
+    """
+    sim = raw.get("simulation")
+    sim = sim if isinstance(sim, Mapping) else {}
+    max_trials = sim.get("max_trials")
+    if max_trials is not None:
+        max_trials = _trials(checks, max_trials, "simulation.max_trials", "10000000")
+    value = sim.get("precision")
+    if value is None:
+        return None, max_trials
+    where = "simulation.precision"
+    parsed, problems = parse_targets(value)
+    by_key = isinstance(
+        value, Mapping
+    )  # else one text: the place is the text, named in the message
+    for figure, message in problems:
+        if figure and by_key:
+            checks.error(join_path(where, figure), message)
+        else:
+            checks.error(where, f"{figure}: {message}" if figure else message)
+    if sim.get("trials") is not None:
+        checks.error(
+            where,
+            "simulation.trials and simulation.precision exclude each other: trials runs a fixed "
+            "number of trials, precision adds trials until every target is met (up to "
+            "max_trials); remove one of them",
+        )
+    for t in parsed:
+        need = needed_target(t.figure)
+        if need is not None and targets.get(need) is None:
+            checks.error(
+                join_path(where, t.figure) if by_key else where,
+                f"{t.figure} needs targets.{need}, which the config does not set; add it, "
+                "or drop this precision target",
+            )
+    return (parsed or None) if not problems else None, max_trials
 
 
 def _targets(raw: Mapping, checks: Checks) -> tuple[float | None, float | None]:

@@ -109,7 +109,8 @@ def _draws(result: Result, n: int) -> Iterator[tuple[int, np.ndarray]]:
         yield 0, result.inputs[:, :n]
         return
     model = result.model
-    chunks = iter_chunks(model, result.trials, result.seed, result.sampling, result.chunk_size)
+    chunks = iter_chunks(model, result.trials, result.seed, result.sampling, result.chunk_size,
+                         result.batch_size)  # fmt: skip
     for start, inputs in chunks:
         if start >= n:
             break

@@ -47,6 +47,23 @@ def _check_result(model: Model, result: Result | None) -> None:
         )
 
 
+def _order_notes(out: dict[str, Any]) -> list[str]:
+    """A note for each ranking whose order some inputs' intervals leave open."""
+    sections = []
+    if "rank" in out:
+        sections.append(
+            ("Rank correlation", out["rank"], f"{out['trials']:,} trials", "more trials")
+        )
+    if "sobol" in out:
+        size = f"{out['sobol']['n_base']:,} base samples"
+        sections.append(("Sobol' ST", out["sobol"]["indices"], size, "more (--sobol-n)"))
+    if "voi" in out:
+        size = f"{out['voi']['trials']:,} trials"
+        sections.append(("EVPPI", out["voi"]["evppi"], size, "more trials"))
+    notes = [wording.order_unresolved(*section) for section in sections]
+    return [n for n in notes if n]
+
+
 def analyze(
     model: Model,
     result: Result | None = None,
@@ -168,6 +185,7 @@ def analyze(
         else:
             out["frontier"] = frontier(model, pair, inputs=result.inputs, trials=frontier_trials,
                                        grid=frontier_grid, tables=tables)  # fmt: skip
+    notes += _order_notes(out)
     out.update(seed=seed, notes=notes, warnings=warns)
     if warn:
         for w in warns:

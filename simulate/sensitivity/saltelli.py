@@ -26,6 +26,7 @@ from ..seeds import SeedLike, as_seed_sequence
 from . import wording
 from .labels import named
 from .options import check_metric
+from .rank import mark_order
 
 __all__ = ["DEFAULT_BOOTSTRAP", "DEFAULT_SOBOL_N", "saltelli_design", "sobol"]
 
@@ -217,8 +218,9 @@ def sobol(
     -------
     dict
         ``{"n_base", "evaluations", "conf_level", "n_bootstrap", "indices":
-        [{"input", "label", "S1", "S1_conf", "ST", "ST_conf"}], "notes", "warnings"}``,
-        indices sorted by ST, largest first.
+        [{"input", "label", "S1", "S1_conf", "ST", "ST_conf", "order_resolved"}], "notes",
+        "warnings"}``, indices sorted by ST, largest first; ``order_resolved``
+        says whether a row's ST interval lies above the next row's.
     """
     check_metric(metric)
     n_base = int(n_base)
@@ -253,4 +255,12 @@ def sobol(
         ),
         key=lambda r: -r["ST"] if r["ST"] is not None else math.inf,
     )
+    mark_order(out["indices"], _st_span)
     return out
+
+
+def _st_span(row: dict) -> tuple[float, float] | None:
+    """The 95% interval of a row's ST (what the rows are sorted by)."""
+    if row["ST"] is None or row["ST_conf"] is None:
+        return None
+    return row["ST"] - row["ST_conf"], row["ST"] + row["ST_conf"]

@@ -7,17 +7,23 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+from scipy import special
 
 from ..config import Model
-from ..seeds import SeedLike, as_seed_sequence
+from ..seeds import SeedLike, as_seed_sequence, child
 from .labels import named
+from .rank import mark_order
 
-__all__ = ["DEFAULT_BINS", "MIN_PER_BIN", "value_of_information"]
+__all__ = ["DEFAULT_BINS", "MIN_PER_BIN", "SECTIONS", "value_of_information"]
 
 DEFAULT_BINS = 50
 MIN_PER_BIN = 20
 # Random regroupings averaged for the EVPPI noise floor.
 _NOISE_REPEATS = 5
+# Random sections of the trials whose EVPPIs measure its sampling error.
+SECTIONS = 10
+# The key of the sections' stream under the analysis's seed (the noise floor uses the seed itself).
+_SECTIONS_KEY = 1
 
 
 def _regret(npv: np.ndarray, invest_now: bool) -> np.ndarray:
@@ -61,6 +67,29 @@ def _noise_floor(npv: np.ndarray, n_bins: int, invest_now: bool, seed: SeedLike)
     )
 
 
+def _sectioned(
+    x: np.ndarray, npv: np.ndarray, model: Model, bins: int, invest_now: bool, seed: SeedLike
+) -> np.ndarray:
+    """Each input's EVPPI on each of :data:`SECTIONS` random sections of the trials: ``(k, G)``."""
+    rng = np.random.default_rng(child(as_seed_sequence(seed), _SECTIONS_KEY))
+    out = np.empty((len(model.inputs), SECTIONS))
+    for g, part in enumerate(np.array_split(rng.permutation(npv.size), SECTIONS)):
+        y = npv[part]
+        n_bins = int(max(2, min(bins, y.size // MIN_PER_BIN)))
+        for j, inp in enumerate(model.inputs):
+            groups = _groups(x[j, part], inp.prior.is_discrete, n_bins)
+            out[j, g] = _binned_value(y, groups, invest_now)
+    return out
+
+
+def _section_interval(value: float, sections: np.ndarray) -> tuple[float, float]:
+    """A 95% interval about ``value`` from the spread of the sections' values (t, G - 1 df)."""
+    g = sections.size
+    s = math.sqrt(float(np.sum((sections - value) ** 2)) / (g - 1))
+    half = float(special.stdtrit(g - 1, 0.975)) * s / math.sqrt(g)
+    return max(0.0, value - half), value + half
+
+
 def value_of_information(
     model: Model,
     inputs: np.ndarray,
@@ -97,9 +126,17 @@ def value_of_information(
         rows.append({**named(inp), "value": value,
                      "share_of_evpi": value / evpi if evpi > 0 else None})  # fmt: skip
     floor = _noise_floor(y, n_bins, invest_now, seed)
-    for r in rows:
+    sections = _sectioned(x, y, model, bins, invest_now, seed) if n >= SECTIONS * 2 else None
+    for j, r in enumerate(rows):
         r["above_noise"] = r["value"] > 2.0 * floor
+        low, high = (None, None) if sections is None else _section_interval(r["value"], sections[j])
+        r["value_low"], r["value_high"] = low, high
     rows.sort(key=lambda r: -r["value"])
+    mark_order(
+        rows, lambda r: None if r["value_low"] is None else (r["value_low"], r["value_high"])
+    )
+    se = float(regret.std(ddof=1) / math.sqrt(n)) if n > 1 else None
+    half = None if se is None else float(special.stdtrit(n - 1, 0.975)) * se
     return {
         "evpi": evpi,
         "evppi": rows,
@@ -108,6 +145,8 @@ def value_of_information(
         "bins": n_bins,
         "trials": n,
         "noise_floor": floor,
-        "evpi_se": float(regret.std(ddof=1) / math.sqrt(n)) if n > 1 else None,
+        "evpi_se": se,
         "currency": model.currency,
+        "evpi_low": None if half is None else max(0.0, evpi - half),
+        "evpi_high": None if half is None else evpi + half,
     }

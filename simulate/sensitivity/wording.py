@@ -29,12 +29,15 @@ __all__ = [
     "goal_everywhere",
     "goal_reached",
     "goal_unreachable",
+    "order_unresolved",
+    "ranked",
     "sobol_beyond_horizon",
     "sobol_constant",
     "sobol_dropped",
     "sobol_few_samples",
     "sobol_unbalanced",
     "sobol_wide",
+    "unresolved_groups",
 ]
 
 
@@ -111,6 +114,42 @@ def sobol_wide(widest: float) -> str:
     return (
         f"Sobol' confidence intervals are as wide as ±{widest:.2f}: too wide to rank "
         "inputs whose intervals overlap; raise the number of base samples (--sobol-n)"
+    )
+
+
+# --- how sure an order is ---------------------------------------------------------
+
+
+def unresolved_groups(rows: Sequence[dict]) -> list[list[str]]:
+    """Runs of consecutive inputs whose order is not resolved (``order_resolved`` False)."""
+    groups, current = [], []
+    for row in rows:
+        current.append(row["input"])
+        if row.get("order_resolved") is not False:  # resolved, unknown or the last row
+            if len(current) > 1:
+                groups.append(current)
+            current = []
+    if len(current) > 1:
+        groups.append(current)
+    return groups
+
+
+def ranked(section: str, rows: Sequence[dict]) -> list[dict]:
+    """The rows of a ranking worth ordering: for EVPPI, those above the noise floor."""
+    if section == "EVPPI":
+        return [r for r in rows if r.get("above_noise", True)]
+    return list(rows)
+
+
+def order_unresolved(section: str, rows: Sequence[dict], sample: str, more: str) -> str | None:
+    """A note naming the inputs whose order ``section`` cannot tell apart at this sample size."""
+    groups = unresolved_groups(ranked(section, rows))
+    if not groups:
+        return None
+    shown = "; ".join(" ≈ ".join(g) for g in groups)
+    return (
+        f"{section}: the order of {shown} is not resolved at {sample} (their 95% intervals "
+        f"overlap); do not rank them, or use {more}"
     )
 
 
