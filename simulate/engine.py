@@ -448,8 +448,10 @@ class _Growing:
             discounted_paths=self.dpaths[:n_paths],
             line_pv_mean=self.line_pv / n,
             inputs=kept,
-            flags={self.model.inputs[j].name: self.flags[i, :n].copy()
-                   for i, j in enumerate(self.flag_rows)},  # fmt: skip
+            flags={
+                self.model.inputs[j].name: self.flags[i, :n].copy()
+                for i, j in enumerate(self.flag_rows)
+            },  # fmt: skip
             overlay=overlay,
             batch_size=self.batch_size,
             stop=stop,

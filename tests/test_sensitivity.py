@@ -538,6 +538,7 @@ def test_analyze_sections_follow_the_interface():
     json.dumps(out)  # plain lists, dicts and numbers
 
 
+_PINNED_BEFORE_PRECISION = "ec2cd2ae7e702236a5db924ca21291ae3d624a4f9e76ae8978376ae8c9d6af07"
 _PINNED_BEFORE_LABELS = "d8457e8f99cdc60057ef8a703c82c48ff7056f6264b0d66ae1ca711e0475925e"
 
 
@@ -555,6 +556,23 @@ def _without_labels(out: dict) -> str:
     return hashlib.sha256(dumps(bare).encode()).hexdigest()
 
 
+_PRECISION_KEYS = ("spearman_low", "spearman_high", "order_resolved", "value_low", "value_high",
+                   "evpi_low", "evpi_high")  # fmt: skip
+
+
+def _without_precision(out: dict) -> dict:
+    """``out`` without what issue 13 added: the rankings' intervals and order notes."""
+
+    def strip(x):
+        if isinstance(x, dict):
+            return {k: strip(v) for k, v in x.items() if k not in _PRECISION_KEYS}
+        return [strip(v) for v in x] if isinstance(x, list) else x
+
+    bare = strip(out)
+    bare["notes"] = [n for n in bare["notes"] if ": the order of " not in n]
+    return bare
+
+
 def test_analyze_output_matches_its_pinned_digest(configs_dir):
     # every method, with goal seek, on a run's samples: sensitivity.json as
     # written before sensitivity became a package, byte for byte
@@ -566,7 +584,11 @@ def test_analyze_output_matches_its_pinned_digest(configs_dir):
     # Issue 14 added what names and measures each input (label, unit) and where a
     # discrete spider line steps (steps), and words the goal seek with the label;
     # without them, every number is as it was.
-    assert _without_labels(out) == _PINNED_BEFORE_LABELS
+    bare = _without_precision(out)
+    # Issue 13 added the rankings' intervals and order notes; without them (and
+    # without issue 14's labels), every number is as it was.
+    assert hashlib.sha256(dumps(bare).encode()).hexdigest() == _PINNED_BEFORE_PRECISION
+    assert _without_labels(bare) == _PINNED_BEFORE_LABELS
     digest = hashlib.sha256(dumps(out).encode()).hexdigest()
     # e0d8bf1 moved it (was f5db9028...): the spider's P20 of offers_work (bernoulli
     # p = 0.8, F(0) = 0.2 exactly) is now 0, as the exact quantile says, not 1.
@@ -579,9 +601,9 @@ def test_analyze_output_matches_its_pinned_digest(configs_dir):
     # Issue 13 moved it (was ec2cd2ae...) by adding only: spearman_low/high and
     # order_resolved to each rank row, order_resolved to each Sobol' row,
     # value_low/high and order_resolved to each EVPPI row, evpi_low/high, and a note per
-    # ranking whose order is not resolved; with those removed the output hashes to
-    # ec2cd2ae... again (the draws of 3,000 trials, one batch, are those of before).
-    assert digest == "TODO"
+    # ranking whose order is not resolved (by label); with those removed the output
+    # hashes to ec2cd2ae... again (the draws of 3,000 trials, one batch, are those of before).
+    assert digest == "18514b5cc12e9fc2a564e1b12b24ce0b1f2a2c819827eff78d0e03ad966c25e0"
 
 
 # --------------------------------------------------------------------------

@@ -64,6 +64,15 @@ def _order_notes(out: dict[str, Any]) -> list[str]:
     return [n for n in notes if n]
 
 
+def _frontier(model, result, npv_rows, pair, trials, grid, tables) -> dict[str, Any] | str:
+    """The break-even frontier of ``pair`` (default: the top two continuous drivers),
+    or the warning that says why there is none."""
+    pair = pair or default_pair(model, npv_rows)
+    if pair is None:
+        return wording.frontier_missing(sum(not i.prior.is_discrete for i in model.inputs))
+    return frontier(model, pair, inputs=result.inputs, trials=trials, grid=grid, tables=tables)
+
+
 def analyze(
     model: Model,
     result: Result | None = None,
@@ -177,14 +186,12 @@ def analyze(
         notes.append(wording.VOI)
     if "frontier" in methods:
         npv_rows = base["rows"] if metric == "npv" else tornado(model, tables=tables)["rows"]
-        pair = frontier_pair or default_pair(model, npv_rows)
-        if pair is None:
-            warns.append(
-                wording.frontier_missing(sum(not i.prior.is_discrete for i in model.inputs))
-            )
+        found = _frontier(model, result, npv_rows, frontier_pair, frontier_trials,
+                          frontier_grid, tables)  # fmt: skip
+        if isinstance(found, str):
+            warns.append(found)
         else:
-            out["frontier"] = frontier(model, pair, inputs=result.inputs, trials=frontier_trials,
-                                       grid=frontier_grid, tables=tables)  # fmt: skip
+            out["frontier"] = found
     notes += _order_notes(out)
     out.update(seed=seed, notes=notes, warnings=warns)
     if warn:

@@ -121,10 +121,10 @@ def sobol_wide(widest: float) -> str:
 
 
 def unresolved_groups(rows: Sequence[dict]) -> list[list[str]]:
-    """Runs of consecutive inputs whose order is not resolved (``order_resolved`` False)."""
+    """Runs of consecutive inputs (by label) whose order is not resolved (``order_resolved`` False)."""
     groups, current = [], []
     for row in rows:
-        current.append(row["input"])
+        current.append(row.get("label") or row["input"])
         if row.get("order_resolved") is not False:  # resolved, unknown or the last row
             if len(current) > 1:
                 groups.append(current)
