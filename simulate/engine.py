@@ -429,6 +429,16 @@ class _Growing:
         n = self.n
         return {name: a[:n] for name, a in self.arrays.items()}
 
+    def _flags(self, n: int) -> dict[str, np.ndarray]:
+        """Each bernoulli input's draws over the first ``n`` trials, by input name."""
+        names = [self.model.inputs[j].name for j in self.flag_rows]
+        return {name: self.flags[i, :n].copy() for i, name in enumerate(names)}
+
+    def _flags(self, n: int) -> dict[str, np.ndarray]:
+        """Each bernoulli input's draws over the first ``n`` trials, by input name."""
+        names = [self.model.inputs[j].name for j in self.flag_rows]
+        return {name: self.flags[i, :n].copy() for i, name in enumerate(names)}
+
     def result(self, overlay: dict | None, stop: Mapping[str, Any] | None = None) -> Result:
         n = self.n
         arrays = self.outputs()
@@ -448,10 +458,7 @@ class _Growing:
             discounted_paths=self.dpaths[:n_paths],
             line_pv_mean=self.line_pv / n,
             inputs=kept,
-            flags={
-                self.model.inputs[j].name: self.flags[i, :n].copy()
-                for i, j in enumerate(self.flag_rows)
-            },  # fmt: skip
+            flags=self._flags(n),
             overlay=overlay,
             batch_size=self.batch_size,
             stop=stop,

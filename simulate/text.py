@@ -17,8 +17,8 @@ from typing import Any
 
 from .config.tolerance import parse_targets
 from .format import format_money, format_months, format_number, format_percent, format_probability
-from .sensitivity.labels import format_value
 from .precision import Interval
+from .sensitivity.labels import format_value
 from .sensitivity.wording import ranked, unresolved_groups
 
 __all__ = ["comparisons_text", "overlay_text", "sensitivity_text", "summary_text"]

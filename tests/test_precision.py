@@ -359,6 +359,21 @@ def test_a_precision_run_stops_at_the_first_check_point_met_twice(sampling):
     }
 
 
+def test_a_grown_run_keeps_its_success_flags(configs_dir):
+    # the arrays of a run that stops at a precision grow as batches come in: its
+    # bernoulli flags (what the split charts read) must grow with them
+    from simulate import load_config
+
+    model = load_config(configs_dir / "omnichannel.yaml")
+    kw = dict(seed=3, batch_size=256)
+    stopped = run(model, precision="npv_mean=1", max_trials=40 * 256, **kw)
+    assert stopped.trials == 40 * 256 and set(stopped.flags) == {"offers_work"}
+    j = [i.name for i in model.inputs].index("offers_work")
+    np.testing.assert_array_equal(stopped.flags["offers_work"], stopped.inputs[j] > 0.5)
+    fixed = run(model, trials=stopped.trials, **kw)
+    np.testing.assert_array_equal(stopped.flags["offers_work"], fixed.flags["offers_work"])
+
+
 def test_a_precision_run_that_cannot_be_met_stops_at_max_trials():
     model = model_from_dict(normal_config())
     r = run(model, seed=1, precision="npv_mean=1", max_trials=5 * 8192 + 100)
