@@ -32,18 +32,17 @@ def summary_text(summary: dict[str, Any], result_dir: Path | None = None) -> str
     why the run stopped.
     """
     cur = summary["currency"]
-    m = summary["metrics"]
     p = summary["probabilities"]
     figures = (summary.get("precision") or {}).get("figures")
-    iv = _Intervals(figures or _estimates(summary), cur, summary["horizon_months"])
+    # a figure without an interval (a summary.json from before it had one) shows its estimate
+    iv = _Intervals({**_estimates(summary), **(figures or {})}, cur, summary["horizon_months"])
     rows = [
         *_heading(summary),
         f"  P(NPV > 0)            {iv.probability('npv_positive')}",
         f"  NPV   P10/P50/P90     {iv.money('npv_p10')} / {iv.money('npv_p50')} / "
         f"{iv.money('npv_p90')}",
         f"  NPV   mean            {iv.money('npv_mean')}",
-        f"  ROI   P10/P50/P90     {iv.percent(m['roi']['p10'])} / {iv.roi('roi_p50')} / "
-        f"{iv.percent(m['roi']['p90'])}",
+        f"  ROI   P10/P50/P90     {iv.roi('roi_p10')} / {iv.roi('roi_p50')} / {iv.roi('roi_p90')}",
         f"  Payback median        {iv.months('payback_p50')}"
         f"   (paid back within the horizon: {format_probability(p['payback_within_horizon'])})",
     ]
@@ -66,8 +65,12 @@ def _estimates(summary: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
         "npv_p10": m["npv"]["p10"],
         "npv_p50": m["npv"]["p50"],
         "npv_p90": m["npv"]["p90"],
+        "roi_p10": m["roi"].get("p10"),
         "roi_p50": m["roi"]["p50"],
+        "roi_p90": m["roi"].get("p90"),
+        "payback_p10": m["payback_months"].get("p10"),
         "payback_p50": m["payback_months"]["p50"],
+        "payback_p90": m["payback_months"].get("p90"),
         "payback_within_target": p.get("payback_within_target"),
         "roi_at_least_target": p.get("roi_at_least_target"),
     }

@@ -117,7 +117,8 @@ def _add_run_parser(sub) -> None:
         metavar="FIG=TOL[,FIG=TOL...]|default",
         help="add trials until each figure's 95%% interval half-width is within its "
         "tolerance at two check points in a row, instead of --trials: FIG is npv_mean, "
-        "npv_positive, npv_p10, npv_p50, npv_p90, roi_p50, payback_p50, "
+        "npv_positive, npv_p10, npv_p50, npv_p90, roi_p10, roi_p50, roi_p90, payback_p10, "
+        "payback_p50, payback_p90, "
         "payback_within_target or roi_at_least_target; TOL is absolute in the figure's "
         "unit (50000, 1.5 months), in percentage points for a probability or the ROI "
         "(0.5pp), or relative (2%%); default means npv_positive=0.5pp,npv_p50=2%%",

@@ -44,8 +44,12 @@ FIGURES = (
     "npv_p10",
     "npv_p50",
     "npv_p90",
+    "roi_p10",
     "roi_p50",
+    "roi_p90",
+    "payback_p10",
     "payback_p50",
+    "payback_p90",
     "payback_within_target",
     "roi_at_least_target",
 )
@@ -54,7 +58,7 @@ DEFAULT_TARGETS = "npv_positive=0.5pp,npv_p50=2%"
 DEFAULT_MAX_TRIALS = 10_000_000
 # The unit of each figure's absolute tolerance.
 _MONEY = ("npv_mean", "npv_p10", "npv_p50", "npv_p90")
-_POINTS = (*PROBABILITY_FIGURES, "roi_p50")
+_POINTS = (*PROBABILITY_FIGURES, "roi_p10", "roi_p50", "roi_p90")
 # The config target a figure needs: P(payback within target) needs the target month.
 _NEEDS = {"payback_within_target": "payback_months", "roi_at_least_target": "roi"}
 _TOLERANCE = re.compile(
@@ -158,7 +162,7 @@ def _tolerance(figure: str, value: Any, problems: Problems) -> PrecisionTarget |
         )
         return None
     if unit is None and figure in _POINTS:
-        what = "the ROI, a percentage" if figure == "roi_p50" else "a probability"
+        what = "the ROI, a percentage" if figure.startswith("roi_p") else "a probability"
         problems.append(
             (
                 figure,
@@ -203,8 +207,8 @@ def _example(figure: str) -> str:
         return (
             f"write percentage points or a relative tolerance, e.g. {figure}=0.5pp or {figure}=2%"
         )
-    if figure == "roi_p50":
-        return "write percentage points or a relative tolerance, e.g. roi_p50=1pp or roi_p50=2%"
-    if figure == "payback_p50":
-        return "write months or a relative tolerance, e.g. payback_p50=0.5 or payback_p50=2%"
+    if figure.startswith("roi_p"):
+        return f"write percentage points or a relative tolerance, e.g. {figure}=1pp or {figure}=2%"
+    if figure.startswith("payback_p"):
+        return f"write months or a relative tolerance, e.g. {figure}=0.5 or {figure}=2%"
     return f"write an amount of money or a relative tolerance, e.g. {figure}=50000 or {figure}=2%"

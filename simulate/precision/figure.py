@@ -31,8 +31,12 @@ FIGURE_SPEC: dict[str, tuple[str, str, float]] = {
     "npv_p10": ("npv", "quantile", 10.0),
     "npv_p50": ("npv", "quantile", 50.0),
     "npv_p90": ("npv", "quantile", 90.0),
+    "roi_p10": ("roi", "quantile", 10.0),
     "roi_p50": ("roi", "quantile", 50.0),
+    "roi_p90": ("roi", "quantile", 90.0),
+    "payback_p10": ("payback_months", "quantile", 10.0),
     "payback_p50": ("payback_months", "quantile", 50.0),
+    "payback_p90": ("payback_months", "quantile", 90.0),
     "payback_within_target": ("payback_months", "probability", 0.0),
     "roi_at_least_target": ("roi", "probability", 0.0),
 }
