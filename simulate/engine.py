@@ -317,8 +317,9 @@ def run_set(
             reason = "precision"
             break
     return [
-        g.result(p.overlay, {"reason": reason, "targets": p.targets, "max_trials": max_trials})
-        for g, p in zip(growing, runs, strict=True)
+        g.result(p.overlay, {"reason": reason, "targets": p.targets, "max_trials": max_trials,
+                             "checks": t.history})  # fmt: skip
+        for g, p, t in zip(growing, runs, trackers, strict=True)
     ]
 
 

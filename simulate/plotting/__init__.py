@@ -4,7 +4,8 @@ Every chart function takes finished numbers (per-trial arrays, the summary
 dict, sensitivity rows) and a :class:`ChartMeta`, and returns a Figure; none
 computes a statistic. The charts of one run, a module per kind:
 :mod:`.distributions` (NPV and ROI histograms), :mod:`.payback`,
-:mod:`.cashflow` (the fan), :mod:`.waterfalls`, :mod:`.sensitivity`
+:mod:`.cashflow` (the fan), :mod:`.convergence` (a precision run's estimates
+against trials), :mod:`.waterfalls`, :mod:`.sensitivity`
 (tornado and spider) and :mod:`.frontier` (the two-input break-even
 frontier). :mod:`.compare` has the comparison charts of scenarios and
 portfolios (:mod:`.portfolio` the NPV ranges and table of a
@@ -16,6 +17,7 @@ private to the package.
 """
 
 from .cashflow import cashflow_fan
+from .convergence import convergence
 from .compare import (
     MAX_NAMED,
     PortfolioMeta,
@@ -40,6 +42,7 @@ __all__ = [
     "PortfolioMeta",
     "PortfolioPoint",
     "cashflow_fan",
+    "convergence",
     "frontier",
     "named_groups",
     "npv_distribution",

@@ -18,6 +18,7 @@ from ..config import Model
 from ..engine import Result
 from ..version import __version__
 from .cashflow import FanGroup, cashflow_fan
+from .convergence import convergence
 from .distributions import npv_distribution, roi_distribution
 from .frontier import frontier as frontier_chart
 from .meta import ChartMeta, run_title
@@ -28,6 +29,7 @@ from .sensitivity import tornado as tornado_chart  # `tornado` names the rows in
 from .waterfalls import waterfall
 
 __all__ = [
+    "CONVERGENCE",
     "STANDARD",
     "chart_meta",
     "standard_figures",
@@ -38,6 +40,8 @@ __all__ = [
 
 # The charts of a run, in the order a business case reads them.
 STANDARD = ("npv", "roi", "payback", "cashflow", "tornado", "waterfall")
+# ... and the one a run that stopped at a precision (--precision) adds.
+CONVERGENCE = "convergence"
 
 
 def chart_meta(
@@ -82,7 +86,8 @@ def standard_figures(result: Result, tornado: Mapping[str, Any] | None = None) -
     """The six charts of a run, by name (``tornado`` needs the one-at-a-time rows).
 
     ``tornado`` is the dict of :func:`simulate.sensitivity.tornado` (``base``
-    and ``rows``); without it there is no tornado chart.
+    and ``rows``); without it there is no tornado chart. A run that stopped
+    at precision targets also gets its convergence chart (``convergence``).
     """
     model = result.model
     summary = result.summary()
@@ -115,7 +120,9 @@ def standard_figures(result: Result, tornado: Mapping[str, Any] | None = None) -
     }
     if tornado is not None and tornado.get("rows"):
         figs["tornado"] = tornado_chart(tornado["rows"], tornado["base"]["metric"], meta)
-    return {name: figs[name] for name in STANDARD if name in figs}
+    if summary["stop"].get("checks"):
+        figs[CONVERGENCE] = convergence(summary["stop"], meta)
+    return {name: figs[name] for name in (*STANDARD, CONVERGENCE) if name in figs}
 
 
 def write_standard(

@@ -126,7 +126,12 @@ def _lookup(values: dict[int, float]) -> OrderStats:
 
 
 def stop_block(result) -> dict[str, Any]:
-    """summary.json's ``stop``: why the run stopped where it did (``result.stop`` records it)."""
+    """summary.json's ``stop``: why the run stopped where it did (``result.stop`` records it).
+
+    With precision targets, ``checks`` lists every check point up to the
+    stop: its trials, whether every target was met there, and each target
+    figure's estimate and interval (what the convergence chart draws).
+    """
     stop = getattr(result, "stop", None)
     if not stop:
         return {"reason": "trials", "trials": result.trials}
@@ -135,7 +140,13 @@ def stop_block(result) -> dict[str, Any]:
         "trials": result.trials,
         "targets": {t.figure: t.text for t in stop["targets"]},
         "max_trials": stop["max_trials"],
+        "checks": list(stop.get("checks", ())),
     }
+
+
+def _bounds_of(interval: Interval) -> dict[str, float | None]:
+    shown = interval.as_json()
+    return {k: shown[k] for k in ("estimate", "low", "high")}
 
 
 def check_points(max_batches: int) -> list[int]:
@@ -173,6 +184,8 @@ class Tracker:
         self.windows: dict[str, Window] = {}
         self.defined: dict[str, tuple[np.ndarray, int, int]] = {}
         self.last: dict[str, Interval] = {}
+        # every check point's intervals, as summary.json's stop.checks records them
+        self.history: list[dict[str, Any]] = []
 
     def check(self, outputs: Mapping[str, np.ndarray], bounds: np.ndarray) -> bool:
         """Whether every target is met by the trials so far (``outputs``: the first trials)."""
@@ -189,6 +202,8 @@ class Tracker:
                 order, size = partial(window.at, sample), sample.size
             self.last[t.figure] = interval = fig.interval(x, bounds, order, size)
             met = met and interval.meets(t)
+        figures = {name: _bounds_of(iv) for name, iv in self.last.items()}
+        self.history.append({"trials": int(bounds[-1]), "met": met, "figures": figures})
         return met
 
     def _sample(self, fig: Figure, x: np.ndarray) -> np.ndarray:
