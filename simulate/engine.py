@@ -316,11 +316,11 @@ def run_set(
         if streak >= 2:
             reason = "precision"
             break
-    return [
-        g.result(p.overlay, {"reason": reason, "targets": p.targets, "max_trials": max_trials,
-                             "checks": t.history})  # fmt: skip
-        for g, p, t in zip(growing, runs, trackers, strict=True)
+    stops = [
+        {"reason": reason, "targets": p.targets, "max_trials": max_trials, "checks": t.history}
+        for p, t in zip(runs, trackers, strict=True)
     ]
+    return [g.result(p.overlay, s) for g, p, s in zip(growing, runs, stops, strict=True)]
 
 
 class _Growing:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 
 import numpy as np
@@ -35,7 +36,7 @@ def test_every_check_point_is_recorded_up_to_the_stop(stopped):
     assert [c["trials"] for c in checks] == points
     assert checks[-1]["trials"] == stopped.trials == stop["trials"]
     met = [c["met"] for c in checks]
-    assert met[-2:] == [True, True] and not any(a and b for a, b in zip(met, met[1:-1]))
+    assert met[-2:] == [True, True] and not any(a and b for a, b in itertools.pairwise(met[:-1]))
     # each check's interval is the one the summary would give for its trials: the last
     # equals the run's own precision block, figure for figure
     final = stopped.summary()["precision"]["figures"]

@@ -17,7 +17,6 @@ private to the package.
 """
 
 from .cashflow import cashflow_fan
-from .convergence import convergence
 from .compare import (
     MAX_NAMED,
     PortfolioMeta,
@@ -26,6 +25,7 @@ from .compare import (
     risk_return,
     scenario_cdfs,
 )
+from .convergence import convergence
 from .distributions import npv_distribution, roi_distribution
 from .frontier import frontier
 from .meta import ChartMeta
