@@ -363,6 +363,7 @@ def test_a_precision_run_stops_at_the_first_check_point_met_twice(sampling):
     np.testing.assert_array_equal(stopped.paths, fixed.paths)
     np.testing.assert_array_equal(stopped.line_pv_mean, fixed.line_pv_mean)
     a, b = stopped.summary(), fixed.summary()
+    assert len(a["stop"].pop("checks")) == len(points)
     assert a["stop"] == {"reason": "precision", "trials": stopped.trials,
                          "targets": {"npv_positive": "2pp", "npv_p50": "2500",
                                      "roi_p50": "1.5pp"}, "max_trials": 50 * 256}  # fmt: skip
@@ -587,7 +588,12 @@ def test_scenarios_stop_together_on_common_trials(set_config, tmp_path):
                    "npv_positive=1pp", "--out", str(out), "--no-figures", "--quiet"])  # fmt: skip
     assert status == 0
     base, cheaper = _summary(out / "set"), _summary(out / "set--cheaper")
-    assert base["trials"] == cheaper["trials"] and base["stop"] == cheaper["stop"]
+    assert base["trials"] == cheaper["trials"]
+    # the same check points, each scenario with its own estimates at them
+    assert [c["trials"] for c in base["stop"].pop("checks")] == [
+        c["trials"] for c in cheaper["stop"].pop("checks")
+    ]
+    assert base["stop"] == cheaper["stop"]
     comparison = json.loads((out / "comparisons" / "set.json").read_text(encoding="utf-8"))
     assert all(c["paired"] for c in comparison["comparisons"])
     # Each scenario alone would have stopped where its own targets were met; together,
