@@ -10,7 +10,7 @@ adds batches until every target is met at two successive check points
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, NamedTuple
@@ -51,6 +51,8 @@ __all__ = [
 
 # Trials whose cumulative cash-flow paths are kept (for fan charts).
 DEFAULT_PATHS = 2000
+# ``progress(done, total)``: how many trials are done, of how many at most (a progress bar).
+Progress = Callable[[int, int], None]
 
 
 @dataclass(frozen=True)
@@ -196,6 +198,7 @@ def run(
     overlay: dict[str, str | None] | None = None,
     precision: str | Mapping | Sequence[PrecisionTarget] | None = None,
     max_trials: int | None = None,
+    progress: Progress | None = None,
 ) -> Result:
     """Simulate ``trials`` trials of ``model``, or until ``precision`` is reached.
 
@@ -231,6 +234,10 @@ def run(
         Without ``trials`` or ``precision``, the config's
         ``simulation.precision`` applies when it has one. ``trials`` and
         ``precision`` exclude each other.
+    progress
+        Called as ``progress(done, total)`` as trials are added: after each
+        piece of a fixed run (``total`` its trials), after each check point of a
+        precision run (``total`` its ``max_trials``). For a progress bar.
 
     Raises
     ------
@@ -249,12 +256,13 @@ def run(
     if precision is not None or (trials is None and model.precision):
         targets = precision_targets(model, model.precision if precision is None else precision)
         limit = max_trials or model.max_trials or DEFAULT_MAX_TRIALS
-        return run_set([Planned(model, seed, sampling, targets, overlay)], limit, **opts)[0]
+        plan = Planned(model, seed, sampling, targets, overlay)
+        return run_set([plan], limit, progress=progress, **opts)[0]
     trials = model.trials if trials is None else int(trials)
     if trials < 1:
         raise ValueError(f"trials must be at least 1, not {trials}")
     growing = _Growing(model, int(seed), sampling, trials, capacity=trials, **opts)
-    growing.advance(len(growing.bounds) - 1)
+    growing.advance(len(growing.bounds) - 1, progress)
     return growing.result(overlay)
 
 
@@ -277,6 +285,7 @@ def run_set(
     chunk_size: int = DEFAULT_CHUNK,
     batch_size: int = DEFAULT_BATCH,
     with_irr: bool = True,
+    progress: Progress | None = None,
 ) -> list[Result]:
     """Run every :class:`Planned` run on common trials until each meets its targets.
 
@@ -313,6 +322,8 @@ def run_set(
             for g, t in zip(growing, trackers, strict=True)
         ]
         streak = streak + 1 if all(met) else 0
+        if progress is not None:
+            progress(int(bounds[point]), max_trials)
         if streak >= 2:
             reason = "precision"
             break
@@ -365,8 +376,11 @@ class _Growing:
     def n(self) -> int:
         return int(self.bounds[self.batches])
 
-    def advance(self, last: int) -> None:
-        """Draw and evaluate the batches up to ``last`` (a piece of about a chunk at a time)."""
+    def advance(self, last: int, progress: Progress | None = None) -> None:
+        """Draw and evaluate the batches up to ``last`` (a piece of about a chunk at a time).
+
+        ``progress(done, total)`` after each piece, ``total`` the last batch's end.
+        """
         # Extreme inputs may overflow to inf or NaN (the discount table, a prior's draws, the
         # sums over trials): no numpy warning, for the draws and the outputs are checked and
         # the run stops with an error that names the cause.
@@ -374,6 +388,8 @@ class _Growing:
             for first, end in pieces(self.bounds, self.batches, last, self.chunk_size):
                 self._piece(first, end)
                 self.batches = end
+                if progress is not None:
+                    progress(self.n, int(self.bounds[-1]))
 
     def _piece(self, first: int, end: int) -> None:
         start, stop = int(self.bounds[first]), int(self.bounds[end])

@@ -24,6 +24,7 @@ from ..overlay import overlay_analysis
 from ..report.data import comparison_block, read_pack_data, write_pack_data
 from ..runner import RunOptions, run_warnings, simulate_model, simulate_set, targets_of, write_run
 from ..text import comparisons_text, overlay_text, summary_text
+from .progress import trial_bar
 from .status import EXIT_FAILED, EXIT_INVALID, EXIT_OK, report_invalid, usage_error, warn
 
 if TYPE_CHECKING:
@@ -178,9 +179,7 @@ def _simulate(
              "fixed number of trials")  # fmt: skip
     keep = args.save_samples or sensitivity is not None or _trials_sheet(args) is not None
     overlay_report = None
-    if overlay is None:
-        result = result or simulate_model(model, options, keep_inputs=keep)
-    else:
+    if overlay is not None:
         stopped = result  # where the set stopped: the overlay's runs take its trials
         same = options if stopped is None else replace(options, trials=stopped.trials,
                                                         precision=None)  # fmt: skip
@@ -189,6 +188,11 @@ def _simulate(
         )
         if stopped is not None:
             result = replace(result, stop=stopped.stop)
+    elif result is None:  # (else the scenario set made it)
+        label = path + (f" [{model.scenario}]" if model.scenario else "")
+        open_ended = targets_of(model, options) is not None
+        with trial_bar(label, quiet=args.quiet, open_ended=open_ended) as bar:
+            result = simulate_model(model, options, keep_inputs=keep, progress=bar)
     result.summary()
     sens = sensitivity.analyze(model, result) if sensitivity is not None else None
     return _Done(model, result, overlay_report, sens)
@@ -245,9 +249,10 @@ def _run_config(args, path: str, models: list[Model], **kw) -> None:
     if len(models) > 1 and any(targets_of(m, options) for m in models):
         # --precision on a set: every scenario on common trials, so the pairs stay paired
         keep = args.save_samples or sensitivity is not None or _trials_sheet(args) is not None
-        ran = simulate_set(
-            models, options, keep_inputs=keep, overlays=[kw["overlay"]] * len(models)
-        )
+        with trial_bar(f"{path} ({len(models)} scenarios)", quiet=args.quiet,
+                       open_ended=True) as bar:  # fmt: skip
+            ran = simulate_set(models, options, keep_inputs=keep, progress=bar,
+                               overlays=[kw["overlay"]] * len(models))  # fmt: skip
     done = [
         _simulate(args, path, model, result=r, **kw) for model, r in zip(models, ran, strict=True)
     ]

@@ -30,6 +30,7 @@ from ..sensitivity.options import (
 )
 from ..text import sensitivity_text
 from .options import check_sobol_n
+from .progress import step_bar, trial_bar
 from .status import EXIT_OK, usage_error, warn
 
 __all__ = ["RunSensitivity", "cmd_sensitivity"]
@@ -140,12 +141,16 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
         return usage_error(exc)
     result = None
     if needs_samples(request.methods, request.goals):
-        result = run(model, trials=args.trials, seed=args.seed, sampling=args.sampling,
-                     keep_inputs=True, n_paths=0, with_irr=False)  # fmt: skip
-    sens = analyze(model, result, methods=request.methods, metric=args.metric,
-                   low_q=request.low_q, high_q=request.high_q,
-                   n_base=args.sobol_n or DEFAULT_SOBOL_N, goal_seek_targets=request.goals,
-                   frontier_pair=request.pair, seed=args.seed, warn=False)  # fmt: skip
+        with trial_bar(args.config, quiet=args.quiet) as bar:
+            result = run(model, trials=args.trials, seed=args.seed, sampling=args.sampling,
+                         keep_inputs=True, n_paths=0, with_irr=False, progress=bar)  # fmt: skip
+    steps = len(request.methods) + bool(request.goals)
+    with step_bar(f"{args.config}: sensitivity", steps, quiet=args.quiet) as bar:
+        sens = analyze(model, result, methods=request.methods, metric=args.metric,
+                       low_q=request.low_q, high_q=request.high_q,
+                       n_base=args.sobol_n or DEFAULT_SOBOL_N, goal_seek_targets=request.goals,
+                       frontier_pair=request.pair, seed=args.seed, warn=False,
+                       progress=bar)  # fmt: skip
     for w in sens["warnings"]:
         warn(f"{args.config}: {w}")
     labelled, _ = identify(model)  # the stamp's hash covers the scenario, as a run's does

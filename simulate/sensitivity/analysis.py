@@ -9,7 +9,7 @@ notes and warnings that go with it.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from ..config import Model
@@ -73,6 +73,26 @@ def _frontier(model, result, npv_rows, pair, trials, grid, tables) -> dict[str, 
     return frontier(model, pair, inputs=result.inputs, trials=trials, grid=grid, tables=tables)
 
 
+def _no_progress(name: str) -> None:
+    pass
+
+
+def _decisions(out, notes, step, model, result, targets, trials, tables, voi) -> None:
+    """Goal seek (for each target) and the value of information, into ``out``."""
+    if targets:
+        step("goal seek")
+        out["goal_seek"] = [
+            goal_seek(model, name, t, inputs=result.inputs[:, :trials], tables=tables)
+            for name, t in targets
+        ]
+        notes.append(wording.GOAL_SEEK)
+    wanted, bins, seed = voi
+    if wanted:
+        step("voi")
+        out["voi"] = value_of_information(model, result.inputs, result.npv, bins=bins, seed=seed)
+        notes.append(wording.VOI)
+
+
 def analyze(
     model: Model,
     result: Result | None = None,
@@ -92,6 +112,7 @@ def analyze(
     frontier_grid: int = DEFAULT_FRONTIER_GRID,
     seed: int | None = None,
     warn: bool = True,
+    progress: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
     """Run the chosen sensitivity methods; return the sensitivity.json dict.
 
@@ -131,6 +152,8 @@ def analyze(
         the config's, then OS entropy); recorded in the output.
     warn
         Also emit each warning as a :class:`SensitivityWarning`.
+    progress
+        Called with each method's name as it starts (for a progress bar).
 
     Returns
     -------
@@ -149,6 +172,8 @@ def analyze(
     sobol_seed, voi_seed = child(as_seed_sequence(seed), _STREAM_KEY).spawn(2)
     tables = kernel_tables(model)
 
+    step = progress or _no_progress
+    step("tornado")
     base = tornado(model, metric=metric, low_q=low_q, high_q=high_q, tables=tables)
     out: dict[str, Any] = {"metric": metric, "base": base["base"]}
     notes: list[str] = []
@@ -157,9 +182,11 @@ def analyze(
         out["tornado"] = base["rows"]
         notes.append(wording.ONE_AT_A_TIME)
     if "spider" in methods:
+        step("spider")
         out["spider"] = spider(model, metric=metric, tables=tables)
     if needs_samples(methods, targets):
         if result is None:
+            step("simulate")
             result = run(model, trials=trials, seed=seed, keep_inputs=True, n_paths=0,
                          with_irr=False)  # fmt: skip
         out["trials"] = result.trials
@@ -168,23 +195,17 @@ def analyze(
         out["rank"] = rank_correlation(model, result.inputs, getattr(result, metric))
         notes.append(wording.RANK)
     if "sobol" in methods:
+        step("sobol")
         s = sobol(model, metric=metric, n_base=n_base, n_bootstrap=n_bootstrap,
                   seed=sobol_seed, tables=tables)  # fmt: skip
         warns += s.pop("warnings")
         out["sobol"] = s
     if "breakeven" in methods:
         out["breakeven"] = breakeven(model, tables=tables)
-    if targets:
-        out["goal_seek"] = [
-            goal_seek(model, name, t, inputs=result.inputs[:, :goal_seek_trials], tables=tables)
-            for name, t in targets
-        ]
-        notes.append(wording.GOAL_SEEK)
-    if "voi" in methods:
-        out["voi"] = value_of_information(model, result.inputs, result.npv, bins=bins,
-                                          seed=voi_seed)  # fmt: skip
-        notes.append(wording.VOI)
+    _decisions(out, notes, step, model, result, targets, goal_seek_trials, tables,
+               voi=("voi" in methods, bins, voi_seed))  # fmt: skip
     if "frontier" in methods:
+        step("frontier")
         npv_rows = base["rows"] if metric == "npv" else tornado(model, tables=tables)["rows"]
         found = _frontier(model, result, npv_rows, frontier_pair, frontier_trials,
                           frontier_grid, tables)  # fmt: skip
