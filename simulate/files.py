@@ -242,14 +242,16 @@ def _swap_in(tmp: Path, target: Path) -> None:
     is retried over that folder (the last writer wins, and keeps its files).
     """
     for _ in range(100):
-        if target.is_dir():
-            _keep_others(target, tmp)
         old = target.with_name(f".{target.name}.{secrets.token_hex(4)}.old")
         try:
             os.rename(target, old)
         except FileNotFoundError:
             old = None
         try:
+            # from the old folder once it is out of the way: a file another run
+            # writes into the target meanwhile is not lost between the copy and the swap
+            if old is not None and old.is_dir():
+                _keep_others(old, tmp)
             os.rename(tmp, target)
             return
         except OSError as exc:
@@ -278,12 +280,13 @@ def atomic_dir(target: Path, *, root: Path | None = None) -> Iterator[Path]:
     if why is not None:
         raise ConfigError(f"{target} cannot be a result folder: {why}")
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = _temp_dir(target)
-    try:
+    tmp = None
+    try:  # made inside the try: an interrupt right after it is made removes it too
+        tmp = _temp_dir(target)
         yield tmp
         _swap_in(tmp, target)
     finally:
-        if os.path.lexists(tmp):
+        if tmp is not None and os.path.lexists(tmp):
             shutil.rmtree(tmp, ignore_errors=True)
 
 
@@ -302,8 +305,9 @@ def atomic_set(root: Path, folders: Sequence[str]) -> Iterator[Path]:
     for name in folders:
         result_folder(root, name)
     root.mkdir(parents=True, exist_ok=True)
-    staging = _temp_dir(root / "simulate-set")
-    try:
+    staging = None
+    try:  # made inside the try: an interrupt right after it is made removes it too
+        staging = _temp_dir(root / "simulate-set")
         yield staging
         for name in folders:
             (staging / name).mkdir(exist_ok=True)
@@ -319,7 +323,8 @@ def atomic_set(root: Path, folders: Sequence[str]) -> Iterator[Path]:
             dest.parent.mkdir(parents=True, exist_ok=True)
             os.replace(path, dest)
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)
 
 
 def write_samples(path: Path, arrays: Mapping[str, np.ndarray]) -> None:

@@ -186,6 +186,30 @@ def test_atomic_dir_replaces_what_it_writes_and_keeps_the_rest(tmp_path):
     assert _entries(tmp_path / "results") == ["case"]  # no temporary or old folder left
 
 
+def test_a_file_written_into_the_target_just_before_the_swap_is_kept(tmp_path, monkeypatch):
+    # Another run writes report.html into the folder at the moment this run swaps its
+    # own in: the other files are taken from the old folder once it is moved aside, so
+    # the late file is not lost (it was, when they were copied before the move).
+    import simulate.files as files
+
+    target = tmp_path / "case"
+    target.mkdir()
+    (target / "summary.json").write_text("old", encoding="utf-8")
+    real_rename = os.rename
+
+    def rename(src, dst):
+        if Path(src) == target and str(dst).endswith(".old"):
+            (target / "report.html").write_text("late", encoding="utf-8")
+        return real_rename(src, dst)
+
+    monkeypatch.setattr(files.os, "rename", rename)
+    with atomic_dir(target) as tmp:
+        (tmp / "summary.json").write_text("new", encoding="utf-8")
+    assert (target / "summary.json").read_text() == "new"
+    assert (target / "report.html").read_text() == "late"
+    assert _entries(tmp_path) == ["case"]
+
+
 def test_atomic_dir_creates_the_parents(tmp_path):
     target = tmp_path / "a" / "b" / "case"
     with atomic_dir(target) as tmp:
