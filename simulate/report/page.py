@@ -9,7 +9,6 @@ decides nothing about markup. Numbers become text through
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from functools import partial
 from typing import Any
 
 from ..format import (
@@ -20,6 +19,8 @@ from ..format import (
     format_percent,
     format_probability,
 )
+from ..sensitivity.labels import format_value
+from .frontier import frontier_view
 
 __all__ = ["MAX_YEAR_COLUMNS", "page_view", "tei_view"]
 
@@ -235,7 +236,7 @@ def tei_view(tei: Mapping[str, Any], currency: str, horizon_months: int) -> dict
         det = row.get("deterministic") or []
         rows.append(
             {
-                "name": row["name"],
+                "name": row.get("label") or row["name"],
                 "kind": row["kind"],
                 "css": _ROW_CLASS.get(row["kind"], "line"),
                 "cells": cells,
@@ -290,24 +291,36 @@ def _returns(tei: Mapping[str, Any], currency: str, horizon: int) -> list[dict[s
 # --- assumptions, drivers, comparison, provenance ------------------------------------------
 
 
+def _who(row: Mapping[str, Any], key: str = "input") -> str:
+    """What the page calls an input: its label, else its name in the config."""
+    return str(row.get("label") or row[key])
+
+
+def _value(v: float | None, unit: str | None, currency: str) -> str:
+    """An input's value in its unit, as a table writes it: ``$48``, ``3.5 mo``, ``6.1%``."""
+    return "n/a" if v is None else format_value(v, unit, currency, minus="-")
+
+
 def _assumptions(rows: Sequence[Mapping[str, Any]], currency: str) -> dict[str, Any]:
     """The register, largest tornado swing first, then the unranked in config order.
 
-    An input whose unit is the currency (a cost per contact, a licence) is
-    written as money; any other as a number (its unit is in its distribution).
+    Each input by its label (its name in the config beneath when they
+    differ); its values in its unit (:func:`simulate.sensitivity.labels.format_value`).
     """
     ordered = sorted(rows, key=lambda r: (r.get("rank") is None, r.get("rank") or 0))
     out = []
     for r in ordered:
-        value = partial(_money, currency=currency) if r.get("unit") == currency else _num
+        unit = r.get("unit")
+        label = _who(r, "name")
         out.append(
             {
                 "rank": "" if r.get("rank") is None else str(r["rank"]),
-                "name": r["name"],
+                "name": label,
+                "config_name": r["name"] if r["name"] != label else "",
                 "distribution": r.get("distribution") or "",
-                "p10": value(r.get("p10")),
-                "p50": value(r.get("p50")),
-                "p90": value(r.get("p90")),
+                "p10": _value(r.get("p10"), unit, currency),
+                "p50": _value(r.get("p50"), unit, currency),
+                "p90": _value(r.get("p90"), unit, currency),
                 "source": r.get("source") or "",
                 "note": r.get("note") or "",
                 "unused": not r.get("used_by"),
@@ -331,7 +344,7 @@ def _drivers(drivers: Mapping[str, Any] | None, currency: str, top: int = 8) -> 
         rows.append(
             {
                 "rank": str(i + 1),
-                "input": r["input"],
+                "input": _who(r),
                 "low": _money(r.get("metric_low"), currency),
                 "high": _money(r.get("metric_high"), currency),
                 "swing": _money(r.get("swing"), currency),
@@ -343,19 +356,20 @@ def _drivers(drivers: Mapping[str, Any] | None, currency: str, top: int = 8) -> 
         "has_rank": bool(rank),
         "more": max(len(drivers.get("tornado") or ()) - top, 0),
         "base": _money(drivers.get("base"), currency),
-        "breakeven": _breakeven(drivers.get("breakeven") or ()),
+        "breakeven": _breakeven(drivers.get("breakeven") or (), currency),
         "voi": _voi(drivers.get("voi"), currency),
+        "frontier": frontier_view(drivers.get("frontier"), currency),
     }
 
 
-def _breakeven(rows: Sequence[Mapping[str, Any]]) -> list[str]:
+def _breakeven(rows: Sequence[Mapping[str, Any]], currency: str) -> list[str]:
     """Each input's break-even in words; the inputs with none in range, in one line per kind.
 
     "none within range: NPV stays positive from 0.02 to 0.12" differs only in
     its range from input to input: they are grouped by the words before it.
     """
     found = [
-        f"{r['input']}: {r['note']} (base case {format_number(r['base_value'], sig=4)})."
+        f"{_who(r)}: {r['note']} (base case {_value(r['base_value'], r.get('unit'), currency)})."
         for r in rows
         if r.get("value") is not None
     ]
@@ -363,7 +377,7 @@ def _breakeven(rows: Sequence[Mapping[str, Any]]) -> list[str]:
     for r in rows:
         if r.get("value") is None:
             kind = (r.get("note") or "no break-even in range").split(" from ")[0]
-            none.setdefault(kind, []).append(r["input"])
+            none.setdefault(kind, []).append(_who(r))
     grouped = [f"{kind[:1].upper()}{kind[1:]} for {_names(names)}." for kind, names in none.items()]
     return found + grouped
 
@@ -382,12 +396,12 @@ def _voi(voi: Mapping[str, Any] | None, currency: str) -> dict[str, Any] | None:
         if r["value"] > noise and r.get("above_noise", True):
             share = r.get("share_of_evpi")
             pilots.append({
-                "input": r["input"],
+                "input": _who(r),
                 "value": format_money(r["value"], currency),
                 "share": "" if share is None else format_percent(share, sig=2),
             })  # fmt: skip
         else:
-            idle.append(r["input"])
+            idle.append(_who(r))
     return {
         "evpi": format_money(voi["evpi"], currency),
         "decision": voi.get("decision_now") or "",
