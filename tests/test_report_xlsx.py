@@ -809,8 +809,8 @@ def test_the_frontier_sheet_holds_the_table_the_grids_and_a_chart_of_the_lines(t
             if len(cell["values"]) == 1:
                 assert _close(shown, cell["values"][0])
             else:
-                assert shown == {"everywhere": "met over its whole range",
-                                 "nowhere": "not met in its range"}[cell["reached"]]  # fmt: skip
+                assert shown == {"everywhere": "any value",
+                                 "nowhere": "out of range"}[cell["reached"]]  # fmt: skip
     # P50 of a (1,500): b = 1,000 brings NPV to 0 (test_frontier's linear case)
     assert ws.cell(head + 2, 3).value == pytest.approx(1000.0, abs=1e-6)
     rows = _rows(ws)

@@ -22,6 +22,7 @@ from matplotlib.figure import Figure
 from matplotlib.transforms import Bbox
 
 from . import _style as st
+from ._glyphs import noting_missing_glyphs
 from ._layout import execute_layout, overlaps, px, renderer_of, root_figure, wrap
 
 __all__ = ["RC_LOCK", "Frame", "FrameMeta", "fit_width", "frame", "start", "styled"]
@@ -57,7 +58,7 @@ def styled(func):
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
-        with RC_LOCK, mpl.rc_context(st.RC):
+        with RC_LOCK, mpl.rc_context(st.RC), noting_missing_glyphs():
             return func(*args, **kwargs)
 
     return wrapper

@@ -13,6 +13,7 @@ from ..files import FIGURE_FORMATS as FORMATS
 from ..files import replacing
 from . import _style as st
 from ._frame import RC_LOCK
+from ._glyphs import noting_missing_glyphs
 
 __all__ = ["FORMATS", "save"]
 
@@ -66,7 +67,7 @@ def save(
     base = Path(path_without_suffix)
     base.parent.mkdir(parents=True, exist_ok=True)
     written = []
-    with RC_LOCK, mpl.rc_context(st.RC):
+    with RC_LOCK, mpl.rc_context(st.RC), noting_missing_glyphs():
         for fmt in wanted:
             target = base.with_name(f"{base.name}.{fmt}")
             with replacing(target) as tmp:

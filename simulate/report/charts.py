@@ -52,8 +52,8 @@ FIGSIZES = {
     # 100%, or it is set above the plot over the key figure: the same aspect,
     # drawn larger (its text prints 10% smaller than its neighbours').
     "payback": (5.6, 5.6 * 3.1 / 5.0),
-    # a plane, not a bar per row: taller, with its key above the plot
-    "frontier": (6.4, 4.6),
+    # a plane, its key above the plot, its table beside it in its row
+    "frontier": (6.4, 3.8),
 }
 _TORNADO_ROWS = 8
 LABEL_CHARS = 32  # the longest word a chart label keeps whole
@@ -156,7 +156,12 @@ def _drawers(data: Mapping[str, Any]) -> dict[str, Callable[[ChartMeta, Any], An
     draw: dict[str, Callable[[ChartMeta, Any], Any]] = {}
     npv = _grid(charts.get("npv_quantiles"))
     if npv.size:
-        draw["npv"] = partial(_call, plotting.npv_distribution, npv, summary)
+        # every trial the same (no spread beyond rounding): the trials reach no further
+        stats = summary["metrics"]["npv"]
+        sd, mean = stats.get("sd"), stats.get("mean") or 0.0
+        same = sd is not None and sd <= 1e-12 * max(abs(mean), 1.0)
+        reach = (float(npv[0]), float(npv[-1])) if same else None
+        draw["npv"] = partial(_call, plotting.npv_distribution, npv, summary, reach=reach)
     if (charts.get("payback") or {}).get("months"):
         draw["payback"] = _payback(data)
     if (charts.get("fan") or {}).get("months"):

@@ -19,8 +19,8 @@ from ..sensitivity.labels import format_value
 
 __all__ = ["column_heading", "frontier_cell", "frontier_view"]
 
-EVERYWHERE = "met over its whole range"
-NOWHERE = "not met in its range"
+EVERYWHERE = "any value"  # the level holds over the second input's whole range
+NOWHERE = "out of range"  # it holds nowhere in it
 
 
 def column_heading(column: Mapping[str, Any]) -> str:
@@ -75,10 +75,16 @@ def frontier_view(block: Mapping[str, Any] | None, currency: str) -> dict[str, A
         "headings": [_who(ax_a), *(column_heading(c) for c in table["columns"])],
         "rows": rows,
         "lead": (
-            f"{_who(ax_b)}: what it needs to be with {_who(ax_a)} at its P10, P50 and P90, for the "
-            "base-case NPV to reach 0 (every other input at its median), and for P(NPV > 0) "
-            "to reach each level (the other inputs uncertain)."
+            f"{_who(ax_b)} needed with {_who(ax_a)} at its P10, P50 and P90: for NPV = 0 "
+            "(every other input at its median) and for each chance of a positive NPV."
         ),
-        "range": f"{_who(ax_b)} is read from its P1 ({low}) to its P99 ({high}).",
+        "range": (
+            f"Cells: the {_who(ax_b)} needed, read from its P1 ({low}) to its P99 ({high}); "
+            "any value: the level holds over all of it, out of range: nowhere in it."
+        ),
+        "draws": (
+            f"The other inputs: {int(block.get('trials_per_point') or 0):,} draws, the same at "
+            "every point, not conditioned through correlations."
+        ),
         "note": block.get("note") or "",
     }

@@ -386,6 +386,9 @@ def _names(names: Sequence[str]) -> str:
     return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
+_MAX_IDLE_NAMES = 4  # inputs named in "nothing above the noise level"; more are counted
+
+
 def _voi(voi: Mapping[str, Any] | None, currency: str) -> dict[str, Any] | None:
     """EVPI, and the EVPPI of each input above the noise: what a pilot measuring it is worth."""
     if not voi:
@@ -407,7 +410,14 @@ def _voi(voi: Mapping[str, Any] | None, currency: str) -> dict[str, Any] | None:
         "decision": voi.get("decision_now") or "",
         "expected": _money(voi.get("expected_npv"), currency),
         "pilots": pilots,
-        "idle": _names(idle) if idle else "",
+        # a long list of names says less than its count (the workbook lists them)
+        "idle": (
+            f"the other {len(idle)} inputs"
+            if len(idle) > _MAX_IDLE_NAMES
+            else _names(idle)
+            if idle
+            else ""
+        ),
         "noise": format_money(noise, currency) if noise > 0 else "",
     }
 
@@ -514,7 +524,10 @@ def page_view(data: Mapping[str, Any]) -> dict[str, Any]:
         "figures": _figures(s),
         "tei": tei_view(data["tei"], cur, s["horizon_months"]),
         "assumptions": _assumptions(data.get("assumptions") or (), cur),
-        "drivers": _drivers(data.get("drivers"), cur),
+        # with the frontier on the page, six drivers leave it room on two printed pages
+        "drivers": _drivers(
+            data.get("drivers"), cur, top=6 if (data.get("drivers") or {}).get("frontier") else 8
+        ),
         "comparison": _comparison(data.get("comparison"), cur),
         "provenance": _provenance(data),
         "command": data.get("command") or "",
