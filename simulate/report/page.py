@@ -362,6 +362,11 @@ def _drivers(drivers: Mapping[str, Any] | None, currency: str, top: int = 8) -> 
     }
 
 
+# Inputs named in a list of those with no break-even in range, or nothing above the
+# noise: more are counted (a list of long labels took four printed lines).
+_MAX_IDLE_NAMES = 4
+
+
 def _breakeven(rows: Sequence[Mapping[str, Any]], currency: str) -> list[str]:
     """Each input's break-even in words; the inputs with none in range, in one line per kind.
 
@@ -378,15 +383,16 @@ def _breakeven(rows: Sequence[Mapping[str, Any]], currency: str) -> list[str]:
         if r.get("value") is None:
             kind = (r.get("note") or "no break-even in range").split(" from ")[0]
             none.setdefault(kind, []).append(_who(r))
-    grouped = [f"{kind[:1].upper()}{kind[1:]} for {_names(names)}." for kind, names in none.items()]
+    grouped = [
+        f"{kind[:1].upper()}{kind[1:]} for "
+        f"{_names(names) if len(names) <= _MAX_IDLE_NAMES else f'{len(names)} inputs (report.xlsx names them)'}."
+        for kind, names in none.items()
+    ]
     return found + grouped
 
 
 def _names(names: Sequence[str]) -> str:
     return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
-
-
-_MAX_IDLE_NAMES = 4  # inputs named in "nothing above the noise level"; more are counted
 
 
 def _voi(voi: Mapping[str, Any] | None, currency: str) -> dict[str, Any] | None:
