@@ -80,7 +80,9 @@ def start(ax: Axes | None) -> tuple[Figure, Axes, bool]:
         ax.yaxis.label.set_size(st.BASE_SIZE)
         ax.set_axisbelow(True)
         return ax.get_figure(root=True), ax, False
-    fig = Figure(figsize=st.FIGSIZE, layout="constrained")
+    # drawn at the PNG's dpi: the text measured for the layout is the text rendered
+    # (matplotlib caches a text's size per dpi), not measured again at save time
+    fig = Figure(figsize=st.FIGSIZE, layout="constrained", dpi=st.PNG_DPI)
     FigureCanvasAgg(fig)
     fig.get_layout_engine().set(w_pad=_PAD_X, h_pad=0.04, hspace=0, wspace=0)
     return fig, fig.add_subplot(), True

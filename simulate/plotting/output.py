@@ -21,7 +21,9 @@ __all__ = ["FORMATS", "save"]
 _SAVE_OPTIONS = {
     # No dates and no software versions in the files: the same figure gives
     # the same bytes, and a re-run that changed nothing changes no file.
-    "png": {"metadata": {"Software": None}},
+    # zlib level 1: a chart's flat colours compress nearly as well as at the default 6
+    # (about 10% larger) in two thirds of the time, the largest part of saving a PNG
+    "png": {"metadata": {"Software": None}, "pil_kwargs": {"compress_level": 1}},
     "svg": {"metadata": {"Date": None, "Creator": "simulate"}},
     "pdf": {
         "metadata": {"CreationDate": None, "ModDate": None, "Creator": "simulate", "Producer": None}
