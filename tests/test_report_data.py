@@ -406,3 +406,18 @@ def test_the_pack_data_does_not_load_the_renderers():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
     assert report_data.QUANTILE_LEVELS == 2001
+
+
+def test_override_words_name_a_prior_by_its_label():
+    from simulate.report.words import override_words
+
+    labels = {"seconds_saved": "Seconds saved per contact", "plain": "plain"}
+    assert override_words("priors.seconds_saved", labels) == (
+        "Seconds saved per contact (priors.seconds_saved)"
+    )
+    assert override_words("priors.seconds_saved.max", labels) == (
+        "Seconds saved per contact (priors.seconds_saved.max)"
+    )
+    assert override_words("priors.plain", labels) == "priors.plain"  # no label: the path
+    assert override_words("lines.Handle time saved.lag", labels) == "lines.Handle time saved.lag"
+    assert override_words("discount_rate", labels) == "discount_rate"

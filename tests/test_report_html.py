@@ -300,6 +300,16 @@ def test_the_overlay_comparison_and_its_attribution(svgs):
     data["comparison"]["rows"][0]["p_b_beats_a"] = 0.75  # ties: 0.1875 + 0.75 < 1
     text = page_of(data, svgs)[1].text("comparison")
     assert "P(B beats A)" in text and "18.8% 75.0%" in text
+
+
+def test_an_override_of_a_labelled_prior_is_named_by_its_label(svgs):
+    """overlay.json names an override by its path; the pack adds the prior's label."""
+    data = make_data(comparison="overlay")
+    data["assumptions"].append({**data["assumptions"][0], "name": "overrun",
+                                "label": "Platform build overrun"})  # fmt: skip
+    text = page_of(data, svgs)[1].text("comparison")
+    assert "Platform build overrun (priors.overrun) -6.2 pp" in text
+    assert "benefits[0].adoption -2.1 pp" in text  # a line's field: its path says it
     _, page = page_of(make_data(), svgs)
     assert "comparison" not in page.ids
 

@@ -21,8 +21,9 @@ from ..format import (
 )
 from ..sensitivity.labels import format_value
 from .frontier import frontier_view
+from .words import override_words
 
-__all__ = ["MAX_YEAR_COLUMNS", "page_view", "tei_view"]
+__all__ = ["MAX_YEAR_COLUMNS", "page_view", "prior_labels", "tei_view"]
 
 # A table of more year columns than this does not fit a printed page: the
 # first years are shown one by one, the middle ones as one column of summed
@@ -439,13 +440,13 @@ def _signed(x: float | None, currency: str) -> str:
     return "+" + text if x > 0 else text
 
 
-def _attribution(rows: Any, currency: str) -> list[dict[str, str]]:
+def _attribution(rows: Any, currency: str, labels: Mapping[str, str]) -> list[dict[str, str]]:
     """overlay.json's attribution, as a list of rows or its one-at-a-time block."""
     if isinstance(rows, Mapping):
         rows = (rows.get("one_at_a_time") or {}).get("rows") or []
     return [
         {
-            "path": r.get("path", ""),
+            "path": override_words(r.get("path", ""), labels),
             "p": _pts(r.get("prob_npv_positive")),
             "p50": _signed(r.get("npv_p50"), currency),
             "mean": _signed(r.get("npv_mean"), currency),
@@ -455,7 +456,8 @@ def _attribution(rows: Any, currency: str) -> list[dict[str, str]]:
     ]
 
 
-def _comparison(comp: Mapping[str, Any] | None, currency: str) -> dict[str, Any] | None:
+def _comparison(comp: Mapping[str, Any] | None, currency: str,
+                labels: Mapping[str, str]) -> dict[str, Any] | None:  # fmt: skip
     if not comp:
         return None
     rows = []
@@ -480,7 +482,7 @@ def _comparison(comp: Mapping[str, Any] | None, currency: str) -> dict[str, Any]
         # P(B beats A) is not 1 - P(A beats B) when trials tie (both runs' flags fail)
         "reverse": any(r.get("p_b_beats_a") is not None for r in comp.get("rows") or ()),
         "rows": rows,
-        "attribution": _attribution(comp.get("attribution"), currency),
+        "attribution": _attribution(comp.get("attribution"), currency, labels),
         "method": comp.get("attribution_method") or "",
     }
 
@@ -505,6 +507,11 @@ def _provenance(data: Mapping[str, Any]) -> list[tuple[str, str]]:
         ("Run on", str(data.get("created") or "")),
     ]
     return items
+
+
+def prior_labels(data: Mapping[str, Any]) -> dict[str, str]:
+    """Each prior's label by its name, from the assumptions register."""
+    return {a["name"]: a.get("label") or a["name"] for a in data.get("assumptions") or ()}
 
 
 def page_view(data: Mapping[str, Any]) -> dict[str, Any]:
@@ -534,7 +541,7 @@ def page_view(data: Mapping[str, Any]) -> dict[str, Any]:
         "drivers": _drivers(
             data.get("drivers"), cur, top=6 if (data.get("drivers") or {}).get("frontier") else 8
         ),
-        "comparison": _comparison(data.get("comparison"), cur),
+        "comparison": _comparison(data.get("comparison"), cur, prior_labels(data)),
         "provenance": _provenance(data),
         "command": data.get("command") or "",
     }

@@ -15,6 +15,8 @@ from typing import Any
 from xlsxwriter.workbook import Workbook
 
 from ..format import format_number
+from .page import prior_labels
+from .words import override_words
 from .xlsx_book import Sheet, Style, Styles, finite
 from .xlsx_percentiles import GAIN_COLOUR, LOSS_COLOUR
 from .xlsx_sheets import title_block
@@ -305,7 +307,7 @@ def scenarios_sheet(book: Workbook, styles: Styles, data: Mapping[str, Any]) -> 
         sheet.row(row, 4, [diff.get(k) for k in ("p10", "p50", "p90", "mean")], styles.money())
         sheet.text(row, 8, r.get("note"), fit=False)
         row += 1
-    _attribution(sheet, styles, comparison, row + 1)
+    _attribution(sheet, styles, comparison, row + 1, prior_labels(data))
     sheet.freeze(head + 1, 0)
     return sheet
 
@@ -320,7 +322,8 @@ _ATTRIBUTION = {
 }
 
 
-def _attribution(sheet: Sheet, styles: Styles, comparison: Mapping[str, Any], row: int) -> None:
+def _attribution(sheet: Sheet, styles: Styles, comparison: Mapping[str, Any], row: int,
+                 labels: Mapping[str, str]) -> None:  # fmt: skip
     rows = comparison.get("attribution")
     if not rows:
         return
@@ -336,6 +339,8 @@ def _attribution(sheet: Sheet, styles: Styles, comparison: Mapping[str, Any], ro
         for j, key in enumerate(keys):
             style = _attribution_style(styles, key)
             value = r.get(key)
+            if key == "path" and value is not None:
+                value = override_words(value, labels)
             if style is not None and not isinstance(value, str):
                 sheet.number(i, j, value, style)
             elif value is not None:
