@@ -58,8 +58,14 @@ def test_report_from_a_config_runs_then_writes_the_pack(small_yaml, tmp_path, ca
     for name in (*PACK, "summary.json", "report_data.json"):
         assert (folder / name).is_file(), name
     data = json.loads((folder / "report_data.json").read_text())
-    # The default drivers: the rank correlation and EVPPI are in the pack's numbers.
+    # The default drivers: the rank correlation, EVPPI and the frontier of the two
+    # largest swings are in the pack's numbers, and the frontier on the page.
     assert data["drivers"]["rank"] and data["drivers"]["voi"]
+    frontier = data["drivers"]["frontier"]
+    assert {a["input"] for a in frontier["inputs"]} == {"uplift", "size"}
+    assert len(frontier["table"]["rows"]) == 3
+    page = (folder / "report.html").read_text(encoding="utf-8")
+    assert 'id="chart-frontier"' in page and 'id="frontier-table"' in page
     assert not [p for p in folder.iterdir() if p.name.startswith(".")]  # no temporary left
 
 

@@ -262,3 +262,53 @@ def test_a_plane_that_is_all_positive_says_so_once(configs_dir, tmp_path):
     assert legend == ["P10–P90 of both inputs", "base case (medians)"]
     assert main([*argv[:-2], "--sensitivity=frontier"]) == 0  # with figures: the chart too
     assert (tmp_path / "contact_center_aht" / "figures" / "frontier.png").is_file()
+
+
+# --- the frontier read off at the first input's P10, P50 and P90 (the review pack's table) ---
+
+
+def test_the_table_reads_each_line_at_the_first_inputs_quantiles(linear):
+    """NPV = 0 where a + b = 2,500 (c at its median 1,500, the flag at 1): b over 20..1,980."""
+    from simulate.sensitivity.frontier import frontier_table
+
+    _, out = linear
+    table = frontier_table(out)
+    assert table["rises"] is True  # NPV rises with b: b must be at least the value
+    assert [c["kind"] for c in table["columns"]] == ["zero", "probability", "probability",
+                                                     "probability"]  # fmt: skip
+    p10, p50, p90 = table["rows"]
+    assert (p10["value"], p50["value"], p90["value"]) == pytest.approx((300.0, 1500.0, 2700.0))
+    # a = 300 needs b = 2,200, beyond its P99; a = 2,700 pays with any b
+    assert p10["cells"][0] == {"values": [], "reached": "nowhere"}
+    assert p90["cells"][0] == {"values": [], "reached": "everywhere"}
+    (b,) = p50["cells"][0]["values"]
+    assert b == pytest.approx(1000.0, abs=1e-6)
+    # P(NPV > 0) at a = 1,500 is 0.9 P(c > 2,500 - b) (the flag's 10% never pays here):
+    # 50% at b = 2,500 - 3,000 (1 - 0.5 / 0.9); its Monte Carlo error over 4,000 draws is
+    # about 0.008 in P, 26 in b (the slope is 0.9 / 3,000 per unit of b): 4 of them
+    (b50,) = p50["cells"][1]["values"]
+    assert b50 == pytest.approx(2500 - 3000 * (1 - 0.5 / 0.9), abs=4 * 26)
+    # 95% needs P(c > 2,500 - b) above 1: nowhere, at any a within range
+    assert all(r["cells"][3]["reached"] == "nowhere" for r in table["rows"][:2])
+
+
+def test_the_table_of_a_falling_npv_says_at_most():
+    from simulate.report.frontier import frontier_cell
+    from simulate.sensitivity.frontier import frontier_table
+
+    xs, ys = np.linspace(0, 1, 5), np.linspace(0, 2, 9)
+    npv = 1.0 - xs[:, None] - ys[None, :]  # falls with the second input: zero at y = 1 - x
+    block = {
+        "inputs": [{"input": "x", "values": xs.tolist(), "p10": 0.1, "p50": 0.5, "p90": 0.9},
+                   {"input": "y", "values": ys.tolist(), "unit": "months"}],
+        "npv": npv.tolist(),
+        "probability": np.zeros_like(npv).tolist(),
+        "zero_curve": [[[0.0, 1.0], [0.5, 0.5], [1.0, 0.0]]],
+        "contours": [{"level": 0.5, "lines": []}],
+    }  # fmt: skip
+    table = frontier_table(block)
+    assert table["rises"] is False
+    cell = table["rows"][1]["cells"][0]
+    assert cell["values"] == [pytest.approx(0.5)]
+    assert frontier_cell(cell, table["rises"], "months", "USD") == "≤ 0.5 mo"
+    assert table["rows"][1]["cells"][1] == {"values": [], "reached": "nowhere"}

@@ -379,3 +379,138 @@ def normal_run():
     npv = rng.normal(1.2e6, 0.9e6, 20_000)
     summary, meta = _run(npv, npv / 1.5e6, np.full(npv.size, 10.0))
     return npv, summary, meta
+
+
+# --- one value in every trial; never paid back -------------------------------------
+
+
+def test_one_value_in_every_trial_is_a_labelled_value_not_a_histogram():
+    c = _draw("same_every_trial")
+    npv = float(c["result"].npv[0])
+    assert np.all(c["result"].npv == npv)
+    for kind, text in (("npv", fmt.format_money(npv, "USD", minus=fmt.MINUS)),
+                       ("roi", fmt.format_percent(float(c["result"].roi[0]), minus=fmt.MINUS))):  # fmt: skip
+        fig = c[kind]
+        ax = fig.axes[0]
+        label = _by_gid(ax, "single-value-label").get_text()
+        assert label == f"{text}\nin all {TRIALS:,} trials", kind
+        assert not [p for p in ax.patches if p.get_gid() and "bar" in p.get_gid()]
+        assert not [a for a in ax.get_children() if str(a.get_gid()).startswith("marker-p")]
+        lo, hi = ax.get_xlim()
+        assert lo < float(_by_gid(ax, "single-value").get_xdata()[0]) < hi
+        assert f"every trial gives the same {kind.upper()}" in _all_text(fig)
+        texts = _texts(fig)
+        assert not _collisions(fig, texts) and not _outside(fig, texts), kind
+    roi_ax = c["roi"].axes[0]
+    assert _by_gid(roi_ax, "marker-target").get_xdata()[0] == pytest.approx(0.2)
+    # the payback: every trial at month 15, said beside the step
+    pay = c["payback"]
+    assert _by_gid(pay.axes[0], "single-payback").get_text() == (
+        "every trial pays back\nat month 15"
+    )
+    assert not _collisions(pay, _texts(pay))
+
+
+def test_a_run_that_never_pays_back_says_so_and_draws_no_flat_curve():
+    c = _draw("never_pays_back_at_all")
+    assert c["summary"]["probabilities"]["payback_within_horizon"] == 0
+    ax = c["payback"].axes[0]
+    said = _by_gid(ax, "never-paid-back").get_text()
+    assert said == "No trial pays back within the 24-month horizon"
+    assert not [a for a in ax.get_children() if a.get_gid() == "payback-curve"]
+    assert not _collisions(c["payback"], _texts(c["payback"]))
+
+
+def test_the_pack_draws_one_value_as_one_value(tmp_path):
+    """The pack's NPV chart (from the quantile grid) says 'in every trial' when sd is 0."""
+    import json
+
+    from simulate.files import dumps
+    from simulate.report.charts import report_svgs
+    from simulate.report.data import pack_data
+
+    result = simulate.run(simulate.load_config(CHART_CONFIGS / "same_every_trial.yaml"))
+    data = json.loads(dumps(pack_data(result)))
+    svg = report_svgs(data)["npv"]
+    money = fmt.format_money(float(result.npv[0]), "USD", minus=fmt.MINUS)
+    assert "in every trial" in svg and money in svg
+    assert 'id="npv-single-value' in svg or "single-value" in svg
+
+
+# --- labels in a script the house font lacks -----------------------------------------
+
+JAPANESE = """\
+name: 顧客体験の改善
+currency: JPY
+horizon_months: 24
+discount_rate: 0.02
+simulation: {trials: 2000, seed: 3}
+priors:
+  deflection: {dist: pert, min: 0.05, mode: 0.08, max: 0.12, label: 自己解決率}
+  aht: {dist: uniform, min: 10, max: 40, label: 短縮秒数}
+benefits:
+  - {type: deflection, name: チャットボット, contacts_per_month: 100000,
+     deflection_rate: deflection, cost_per_contact: 600}
+  - {type: handle_time, name: Agent assist, label: オペレーター支援, contacts_per_month: 100000,
+     seconds_saved: aht, cost_per_hour: 3000}
+costs:
+  - {type: one_time, name: 構築, amount: 30000000}
+"""
+
+
+def _cjk_font_installed() -> bool:
+    from matplotlib import font_manager
+
+    from simulate.plotting._style import RC
+
+    installed = {f.name for f in font_manager.fontManager.ttflist}
+    return any(f in installed for f in RC["font.family"][1:-1])
+
+
+def test_a_japanese_config_gives_one_note_and_no_glyph_warnings(tmp_path, capfd, monkeypatch):
+    """Without a font for them, one line names the characters and the fix; with one, none."""
+    import warnings
+
+    from simulate.cli import main
+    from simulate.plotting import _glyphs
+
+    monkeypatch.setattr(_glyphs, "_noted", False)
+    monkeypatch.setattr(_glyphs, "_missing", set())
+    config = tmp_path / "jp.yaml"
+    config.write_text(JAPANESE, encoding="utf-8")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert main(["report", str(config), "--out", str(tmp_path / "out"), "--quiet",
+                     "--sensitivity", "tornado"]) == 0  # fmt: skip
+    err = capfd.readouterr().err
+    assert not [w for w in caught if "Glyph" in str(w.message)]
+    assert "Glyph" not in err
+    notes = [line for line in err.splitlines() if line.startswith("warning: charts:")]
+    if _cjk_font_installed():  # a fallback font draws them: nothing to say
+        assert notes == [] and not _glyphs.missing_glyphs()
+    else:
+        assert len(notes) == 1 and "顧" in notes[0] and "fonts-noto-cjk" in notes[0]
+        assert {"顧", "自", "オ"} <= _glyphs.missing_glyphs()
+    # SVG keeps the text as text, whatever the fonts: the page shows it where a font has it
+    page = (tmp_path / "out" / "jp" / "report.html").read_text(encoding="utf-8")
+    assert "自己解決率" in page and "オペレーター支援" in page
+    assert (tmp_path / "out" / "jp" / "figures" / "tornado.png").stat().st_size > 10_000
+
+
+def test_other_warnings_raised_while_drawing_still_reach_the_caller(monkeypatch):
+    import warnings
+
+    from simulate.plotting import _glyphs
+    from simulate.plotting._glyphs import noting_missing_glyphs
+
+    monkeypatch.setattr(_glyphs, "_noted", True)  # noted already: nothing printed
+    monkeypatch.setattr(_glyphs, "_missing", set())
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with noting_missing_glyphs():
+            warnings.warn("something else", RuntimeWarning, stacklevel=1)
+            warnings.warn("Glyph 12398 (\\N{HIRAGANA LETTER NO}) missing from font(s) X.",
+                          UserWarning, stacklevel=1)  # fmt: skip
+    assert [str(w.message) for w in caught] == ["something else"]
+    assert _glyphs.missing_glyphs() == {"の"}

@@ -80,7 +80,13 @@ def test_pack_data_has_the_contracts_blocks_and_is_plain_json(run):
     assert data["summary"] == result.summary()
     assert data["description"] == "A small case for the pack's numbers."
     assert data["created"].endswith("Z") and len(data["created"]) == 20
-    assert data["tei"] == tei_table(result)
+    plain = tei_table(result)  # the TEI table, each row with its label added
+    assert [{k: v for k, v in r.items() if k != "label"} for r in data["tei"]["rows"]] == plain[
+        "rows"
+    ]
+    assert {k: v for k, v in data["tei"].items() if k != "rows"} == {
+        k: v for k, v in plain.items() if k != "rows"
+    }
     assert data["comparison"] is None
     json.loads(dumps(data))  # no NaN, no numpy scalar: dumps refuses what JSON cannot hold
 
@@ -400,3 +406,18 @@ def test_the_pack_data_does_not_load_the_renderers():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
     assert report_data.QUANTILE_LEVELS == 2001
+
+
+def test_override_words_name_a_prior_by_its_label():
+    from simulate.report.words import override_words
+
+    labels = {"seconds_saved": "Seconds saved per contact", "plain": "plain"}
+    assert override_words("priors.seconds_saved", labels) == (
+        "Seconds saved per contact (priors.seconds_saved)"
+    )
+    assert override_words("priors.seconds_saved.max", labels) == (
+        "Seconds saved per contact (priors.seconds_saved.max)"
+    )
+    assert override_words("priors.plain", labels) == "priors.plain"  # no label: the path
+    assert override_words("lines.Handle time saved.lag", labels) == "lines.Handle time saved.lag"
+    assert override_words("discount_rate", labels) == "discount_rate"

@@ -11,6 +11,8 @@ unless ``SIMULATE_REQUIRE_BROWSER=1`` (CI), which makes that a failure.
 from __future__ import annotations
 
 import base64
+import html
+import itertools
 import json
 import os
 import re
@@ -19,6 +21,7 @@ import time
 from html.parser import HTMLParser
 from pathlib import Path
 
+import numpy as np
 import pytest
 from report_fixture_html import (
     NEVER_PAYS_BACK,
@@ -41,10 +44,12 @@ from simulate.overlay import overlay_analysis
 from simulate.report import pdf as report_pdf
 from simulate.report.charts import CHARTS, LABEL_CHARS, report_svgs
 from simulate.report.data import pack_data, read_pack_data
+from simulate.report.frontier import frontier_cell
 from simulate.report.html import render_html, write_html
 from simulate.report.page import MAX_YEAR_COLUMNS
 from simulate.runner import RunOptions
 from simulate.sensitivity.analysis import analyze
+from simulate.sensitivity.labels import format_value
 
 MARKUP = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 LINES_12 = {
@@ -295,6 +300,16 @@ def test_the_overlay_comparison_and_its_attribution(svgs):
     data["comparison"]["rows"][0]["p_b_beats_a"] = 0.75  # ties: 0.1875 + 0.75 < 1
     text = page_of(data, svgs)[1].text("comparison")
     assert "P(B beats A)" in text and "18.8% 75.0%" in text
+
+
+def test_an_override_of_a_labelled_prior_is_named_by_its_label(svgs):
+    """overlay.json names an override by its path; the pack adds the prior's label."""
+    data = make_data(comparison="overlay")
+    data["assumptions"].append({**data["assumptions"][0], "name": "overrun",
+                                "label": "Platform build overrun"})  # fmt: skip
+    text = page_of(data, svgs)[1].text("comparison")
+    assert "Platform build overrun (priors.overrun) -6.2 pp" in text
+    assert "benefits[0].adoption -2.1 pp" in text  # a line's field: its path says it
     _, page = page_of(make_data(), svgs)
     assert "comparison" not in page.ids
 
@@ -631,8 +646,9 @@ def _real_data(case: str, folder: Path) -> dict:
     model = simulate.load_config(path)
     result = simulate.run(model, trials=3000, seed=20240601, keep_inputs=True)
     sens = None
-    if case == "omnichannel":  # the drivers' rank correlation, break-even and EVPPI
-        sens = analyze(model, result, methods=("rank", "breakeven", "voi"), warn=False)
+    if case == "omnichannel":  # the drivers' rank correlation, break-even, EVPPI and frontier
+        sens = analyze(model, result, methods=("rank", "breakeven", "voi", "frontier"),
+                       frontier_grid=11, warn=False)  # fmt: skip
     return pack_data(result, sensitivity=sens)
 
 
@@ -665,9 +681,11 @@ def test_a_real_run_s_page(real, case):
         sign = -1.0 if row["kind"] in ("cost", "total_costs") else 1.0
         pv = row["cells"][-1]["p50"] * sign
         text_pv = format_money(abs(pv), cur)
-        assert rows[row["name"]][-3].split(" | ")[0] == (f"({text_pv})" if pv < 0 else text_pv)
+        assert rows[row.get("label") or row["name"]][-3].split(" | ")[0] == (
+            f"({text_pv})" if pv < 0 else text_pv
+        )
     register = page.text("assumptions")
-    assert all(a["name"] in register for a in data["assumptions"])
+    assert all(a["label"] in register for a in data["assumptions"])
     assert external_references(text) == [] and "<script" not in text.lower()
     assert len(page.ids) == len(set(page.ids))
     assert {"npv", "payback", "cashflow", "waterfall"} <= set(svgs)
@@ -706,3 +724,76 @@ def test_from_a_result_folder_the_page_s_headline_is_summary_json_s(browser, tmp
     summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
     assert shown == format_probability(summary["probabilities"]["npv_positive"])
     assert page_problems(browser, session, html.as_uri()) == []
+
+
+# -- labels, identity and the frontier on real runs -----------------------------------------------
+
+
+def _svg_text(svg: str) -> str:
+    """The words of an SVG's text, wrapped lines joined by spaces."""
+    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", svg)).strip())
+
+
+def test_the_pack_names_inputs_by_their_labels_in_their_units(real):
+    data, svgs = real("omnichannel")
+    _, page = page_of(data, svgs)
+    register, drivers = page.text("assumptions"), page.text("drivers")
+    by_name = {a["name"]: a for a in data["assumptions"]}
+    assert all(a["label"] in register for a in data["assumptions"])
+    # each value in its input's unit: months, a percentage, a multiplier, money
+    assert by_name["go_live"]["unit"] == "months" and by_name["churn_cut"]["unit"] == "percent"
+    for name in ("go_live", "churn_cut", "overrun", "benefits[4].cost_per_contact"):
+        a = by_name[name]
+        assert format_value(a["p50"], a["unit"], "USD", minus="-") in register, name
+    assert "6.54 mo" in register and "×1.1" in register
+    # a raw path shows only as the register's small config name, never as a row's name
+    inline = by_name["benefits[2].uplift"]
+    assert inline["label"] == "Personalised offers: uplift"
+    assert "benefits[2].uplift" not in drivers
+    for key in ("tornado", "frontier"):
+        assert "benefits[" not in svgs[key] and "_" not in _svg_text(svgs[key]).replace(
+            "config_", ""
+        )
+    shown = _svg_text(svgs["tornado"])
+    top = data["drivers"]["tornado"][0]
+    assert top["label"] == "Platform build overrun" and top["label"] in shown
+    assert top["label"] in drivers and "overrun " not in drivers.replace("build overrun", "")
+
+
+def test_the_frontier_reaches_the_page_its_table_and_its_chart(real):
+    data, svgs = real("omnichannel")
+    block = data["drivers"]["frontier"]
+    first, second = block["inputs"]
+    table = block["table"]
+    assert [r["quantile"] for r in table["rows"]] == [0.1, 0.5, 0.9]
+    _, page = page_of(data, svgs)
+    shown = page.text("frontier-table")
+    assert first["label"] in shown and "P(NPV > 0) = 80%" in shown
+    for row in table["rows"]:
+        assert format_value(row["value"], first["unit"], "USD", minus="-") in shown
+        for cell in row["cells"]:
+            assert frontier_cell(cell, table["rises"], second["unit"], "USD") in shown
+    # each crossing is where the line drawn on the chart meets the first input's value
+    for row, line in itertools.product(table["rows"], block["zero_curve"]):
+        pts = np.array(line)
+        for y in row["cells"][0]["values"]:
+            assert np.interp(y, pts[:, 1], pts[:, 0]) == pytest.approx(row["value"], rel=1e-6)
+    words = _svg_text(svgs["frontier"])
+    assert first["label"] in words and second["label"] in words
+    assert "Break-even frontier" in words and "P(NPV > 0) = 95%" in words
+    assert list(svgs).index("frontier") == list(svgs).index("waterfall") + 1
+
+
+@pytest.mark.parametrize("case", ["overlay", "scenarios"])
+def test_every_chart_of_the_pack_says_which_run_it_shows(real, case):
+    data, svgs = real(case)
+    summary = data["summary"]
+    overlay = (summary.get("overlay") or {}).get("name")
+    for key, svg in svgs.items():
+        words = _svg_text(svg)
+        assert words.startswith(CHARTS[key]) or f" {CHARTS[key]}" in words, key
+        assert f"config {summary['config_hash']}" in words, key
+        if overlay:
+            assert f"overlay: {overlay}" in words, key
+    if overlay:  # the stamp's hash covers the overlay: not the hash of the config as written
+        assert summary["config_hash"] != real("scenarios")[0]["summary"]["config_hash"]

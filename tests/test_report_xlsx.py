@@ -319,7 +319,7 @@ def test_sensitivity_sheet_is_the_tornado_rank_sobol_breakeven_and_voi(usd):
         assert _close(
             ws.cell(row, cols["Change at high"]).value, t["metric_high"] - drivers["base"]
         )
-    cells = [ws.cell(r, c).value for r in range(1, ws.max_row + 1) for c in range(1, 10)]
+    cells = [ws.cell(r, c).value for r in range(1, ws.max_row + 1) for c in range(1, 11)]
     numbers = [v for v in cells if isinstance(v, (int, float))]
 
     def shown(x):
@@ -729,8 +729,10 @@ def test_a_real_run_audits_against_its_report_data(tmp_path, case):
         .cell(_rows(book["Summary"])["NPV mean"], 2)
         .number_format.startswith(f'"{prefix}"')
     )
-    registered = [book["Assumptions"].cell(r, 1).value for r in range(1, 40)]
-    assert all(item["name"] in registered for item in data["assumptions"])
+    sheet = book["Assumptions"]
+    shown = {sheet.cell(r, 15).value: sheet.cell(r, 1).value for r in range(1, 40)}
+    # each input by its label, its name in the config in the last column
+    assert all(shown[item["name"]] == item["label"] for item in data["assumptions"])
 
 
 # -- a second opinion: LibreOffice --------------------------------------------------------------
@@ -770,3 +772,62 @@ def test_libreoffice_reads_the_workbook_as_written(usd, tmp_path):
     for path in files.values():
         text = path.read_text(encoding="utf-8")
         assert not any(e in text for e in (*ERRORS, "Err:")), path.name
+
+
+# -- the Frontier sheet ---------------------------------------------------------------------------
+
+
+def test_the_frontier_sheet_holds_the_table_the_grids_and_a_chart_of_the_lines(tmp_path):
+    """A run with the frontier (``simulate report CONFIG`` computes it) gets a Frontier sheet."""
+    import json
+
+    from test_frontier import linear_config
+
+    import simulate
+    from simulate.config import model_from_dict
+    from simulate.files import dumps
+    from simulate.report.data import pack_data
+    from simulate.sensitivity.analysis import analyze
+
+    model = model_from_dict(linear_config())
+    result = simulate.run(model, trials=1500, seed=3, keep_inputs=True)
+    sens = analyze(model, result, methods=("tornado", "frontier"), frontier_pair=("a", "b"),
+                   frontier_grid=9, warn=False)  # fmt: skip
+    data = json.loads(dumps(pack_data(result, sensitivity=sens)))
+    book = _write(tmp_path / "out", data)
+    assert book.sheetnames.index("Frontier") == book.sheetnames.index("Sensitivity") + 1
+    ws = book["Frontier"]
+    block = data["drivers"]["frontier"]
+    head, cols = _header(ws, "Quantile")
+    assert list(cols)[:2] == ["Quantile", "Benefit A"]
+    assert list(cols)[2] == "Benefit B (at least) for NPV = 0, others at median"
+    for i, row in enumerate(block["table"]["rows"], start=1):
+        assert ws.cell(head + i, 1).value == f"P{round(row['quantile'] * 100)}"
+        assert _close(ws.cell(head + i, 2).value, row["value"])
+        for j, cell in enumerate(row["cells"], start=3):
+            shown = ws.cell(head + i, j).value
+            if len(cell["values"]) == 1:
+                assert _close(shown, cell["values"][0])
+            else:
+                assert shown == {"everywhere": "any value",
+                                 "nowhere": "out of range"}[cell["reached"]]  # fmt: skip
+    # P50 of a (1,500): b = 1,000 brings NPV to 0 (test_frontier's linear case)
+    assert ws.cell(head + 2, 3).value == pytest.approx(1000.0, abs=1e-6)
+    rows = _rows(ws)
+    grid_head = rows["Base-case NPV (the other inputs at their medians)"]
+    xs, ys = block["inputs"][0]["values"], block["inputs"][1]["values"]
+    assert all(_close(ws.cell(grid_head + 2, 2 + i).value, x) for i, x in enumerate(xs))
+    for j, y in enumerate(ys):
+        assert _close(ws.cell(grid_head + 3 + j, 1).value, y)
+        assert all(
+            _close(ws.cell(grid_head + 3 + j, 2 + i).value, block["npv"][i][j])
+            for i in range(len(xs))
+        )
+    with zipfile.ZipFile(tmp_path / "out" / "report.xlsx") as z:
+        charts = [n for n in z.namelist() if n.startswith("xl/charts/chart")]
+        scatter = [n for n in charts if b"<c:scatterChart>" in z.read(n)]
+    assert len(scatter) == 1  # the lines, the box and the base case
+    # the zero line's points are on the sheet, as the chart draws them
+    points = rows["The lines' points (first input, second input)"]
+    names = [ws.cell(points + 1, c).value for c in range(1, ws.max_column + 1, 2)]
+    assert "NPV = 0, others at median" in names and "Base case (medians)" in names

@@ -20,8 +20,10 @@ __all__ = ["DEFAULT_REPORT_SENSITIVITY", "cmd_report"]
 
 # What `simulate report CONFIG` computes for the pack's drivers unless
 # --sensitivity says otherwise: all but Sobol' (the slowest, and the rank
-# correlation already says which inputs drive the spread).
-DEFAULT_REPORT_SENSITIVITY = "tornado,rank,breakeven,voi"
+# correlation already says which inputs drive the spread) and the spider
+# (the tornado says it for the pack), with the two-input break-even frontier
+# of the two inputs with the largest NPV swings.
+DEFAULT_REPORT_SENSITIVITY = "tornado,rank,breakeven,voi,frontier"
 
 # The options that choose a run, meaningless for a result folder (its run is fixed).
 _RUN_CHOICES = ("scenario", "overlay", "trials", "seed", "sampling", "sensitivity")

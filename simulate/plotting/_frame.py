@@ -22,6 +22,7 @@ from matplotlib.figure import Figure
 from matplotlib.transforms import Bbox
 
 from . import _style as st
+from ._glyphs import noting_missing_glyphs
 from ._layout import execute_layout, overlaps, px, renderer_of, root_figure, wrap
 
 __all__ = ["RC_LOCK", "Frame", "FrameMeta", "fit_width", "frame", "start", "styled"]
@@ -57,7 +58,7 @@ def styled(func):
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
-        with RC_LOCK, mpl.rc_context(st.RC):
+        with RC_LOCK, mpl.rc_context(st.RC), noting_missing_glyphs():
             return func(*args, **kwargs)
 
     return wrapper
@@ -79,7 +80,9 @@ def start(ax: Axes | None) -> tuple[Figure, Axes, bool]:
         ax.yaxis.label.set_size(st.BASE_SIZE)
         ax.set_axisbelow(True)
         return ax.get_figure(root=True), ax, False
-    fig = Figure(figsize=st.FIGSIZE, layout="constrained")
+    # drawn at the PNG's dpi: the text measured for the layout is the text rendered
+    # (matplotlib caches a text's size per dpi), not measured again at save time
+    fig = Figure(figsize=st.FIGSIZE, layout="constrained", dpi=st.PNG_DPI)
     FigureCanvasAgg(fig)
     fig.get_layout_engine().set(w_pad=_PAD_X, h_pad=0.04, hspace=0, wspace=0)
     return fig, fig.add_subplot(), True

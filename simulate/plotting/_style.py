@@ -80,9 +80,17 @@ _FALLBACK_FONTS = (
     "Hiragino Sans",
     "Yu Gothic",
     "Noto Sans CJK SC",
+    "Noto Sans CJK TC",
+    "Noto Sans CJK KR",
+    "Droid Sans Fallback",
+    "WenQuanYi Zen Hei",
+    "WenQuanYi Micro Hei",
+    "TakaoPGothic",
+    "VL PGothic",
     "Noto Sans Arabic",
     "Noto Sans Hebrew",
     "Noto Sans Devanagari",
+    "Noto Sans Thai",
 )
 
 

@@ -13,7 +13,7 @@ two colours and each group is labelled with its share.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from matplotlib.axes import Axes
@@ -49,6 +49,8 @@ class _Histogram:
     subtitle: str
     groups: Sequence[tuple[str, np.ndarray]] | None = None
     reach: tuple[float, float] | None = None  # the lowest and highest trial, when known
+    metric: str = "NPV"  # what the values are, in a sentence
+    per_trial: bool = False  # the values are the trials themselves (set when drawn)
 
 
 def _cut_note(bins: _bins.Bins, grouped: bool) -> list[str]:
@@ -81,6 +83,10 @@ def _distribution(
         ax.text(0.5, 0.5, "No finite values to draw", transform=ax.transAxes, ha="center")
         frame(fig, ax, owned, meta, spec.subtitle, spec.head, notes=spec.notes)
         return
+    if _one_value(raw[finite], spec.reach):
+        spec = replace(spec, per_trial=raw.size == meta.trials)
+        _single_value(fig, ax, owned, meta, float(raw[finite][0]), spec)
+        return
     if spec.groups:
         masks = [np.asarray(m, dtype=bool).ravel() for _, m in spec.groups]
     else:  # the losses and the rest, in their colours
@@ -107,6 +113,57 @@ def _distribution(
     )
     lay.thin_ticks(ax, "x")
     label_row(ax, spec.markers, labels, drawn.peak)
+
+
+def _one_value(values: np.ndarray, reach: tuple[float, float] | None) -> bool:
+    """Whether every trial has the same value (``reach``: the trials' extremes, when known)."""
+    lo, hi = float(values.min()), float(values.max())
+    if reach is not None:
+        lo, hi = min(lo, float(reach[0])), max(hi, float(reach[1]))
+    return hi - lo <= 1e-12 * max(abs(lo), abs(hi), 1e-300)
+
+
+def _window(points: Sequence[float]) -> tuple[float, float]:
+    """An x-range around ``points`` (the value, a target) with room for their labels."""
+    lo, hi = min(points), max(points)
+    pad = max(0.25 * (hi - lo), 0.2 * max(abs(lo), abs(hi)))
+    if pad == 0:
+        pad = 1.0
+    return lo - pad, hi + pad
+
+
+def _single_value(fig: Figure, ax: Axes, owned: bool, meta: ChartMeta, value: float,
+                  spec: _Histogram) -> None:  # fmt: skip
+    """Every trial has one value: a labelled line at it, not a histogram of one bar.
+
+    The value is written large beside the line, the chart's key probability
+    heads it as usual, a target (the ROI's) keeps its line, and a note says
+    that nothing that varies moves the value.
+    """
+    targets = [m for m in spec.markers if m.gid == "marker-target"]
+    lo, hi = _window([value, *(m.x for m in targets)])
+    ax.set_xlim(lo, hi)
+    ax.set_ylim(0, 1)
+    lay.shade_loss(ax, lo, hi, gid="loss-region")
+    colour = st.LOSS if value < 0 else st.MAIN
+    ax.plot([value, value], [0, 0.62], color=colour, lw=4, solid_capstyle="butt",
+            gid="single-value")  # fmt: skip
+    ax.plot([value], [0], "o", ms=9, color=colour, clip_on=False, zorder=4)
+    if spec.per_trial:
+        every = f"in all {meta.trials:,} trials"
+    else:  # a summary of the trials: their extremes (reach) say whether all of them
+        every = "in every trial" if spec.reach is not None else "in nearly every trial"
+    ax.annotate(f"{spec.value_text(value, 3)}\n{every}", xy=(value, 0.62), xytext=(0, 6),
+                textcoords="offset points", ha="center", va="bottom", fontsize=st.TITLE_SIZE,
+                fontweight="bold", color=colour, gid="single-value-label")  # fmt: skip
+    for m in targets:
+        ax.plot([m.x, m.x], [0, 0.45], color=m.color, lw=1.6, gid=m.gid)
+        ax.annotate(m.label, xy=(m.x, 0.45), xytext=(0, 4), textcoords="offset points",
+                    ha="center", va="bottom", color=st.TARGET_TEXT, fontsize=st.LABEL_SIZE)  # fmt: skip
+    note = f"every trial gives the same {spec.metric}: none of the inputs that vary moves it"
+    frame(fig, ax, owned, meta, spec.subtitle, spec.head, notes=[note, *spec.notes],
+          aside=spec.loss_aside if lo < 0 else "", aside_color=st.LOSS)  # fmt: skip
+    lay.thin_ticks(ax, "x")
 
 
 def _percentile_markers(
@@ -265,6 +322,7 @@ def roi_distribution(
         subtitle=subtitle or f"Return on investment of {meta.run_description()}",
         groups=groups,
         reach=reach,
+        metric="ROI",
     )
     _distribution(fig, ax, owned, meta, roi, spec)
     return fig

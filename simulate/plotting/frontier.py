@@ -46,7 +46,9 @@ def _style_axis(ax: Axes, which: str, axis: Mapping, currency: str) -> None:
     unit = axis.get("unit")
     target.set_major_formatter(FuncFormatter(lambda v, _pos: format_value(v, unit, currency)))
     target.set_major_locator(lay.nice_locator(6))
-    (ax.set_xlabel if which == "x" else ax.set_ylabel)(lay.wrap(_axis_label(axis, currency), 48))
+    # the y label runs up the plot's height, shorter than its width: it wraps sooner
+    text = lay.wrap(_axis_label(axis, currency), 48 if which == "x" else 30)
+    (ax.set_xlabel if which == "x" else ax.set_ylabel)(text)
 
 
 def _level_style(k: int) -> tuple[str, object]:
@@ -60,6 +62,7 @@ def frontier(
     ax: Axes | None = None,
     *,
     subtitle: str | None = None,
+    head: str = "Break-even frontier",
 ) -> Figure:
     """The break-even frontier of two inputs, from sensitivity.json's ``frontier``.
 
@@ -68,6 +71,10 @@ def frontier(
     reaches each level with the other inputs uncertain. The grey box spans
     each input's P10 to P90 (where the inputs are likely to be); the dot is
     the base case (both at their medians). Axes are in the inputs' units.
+    The key sits right of the plot on a figure of its own, above it on a
+    caller's Axes (a small chart on a page, which needs the plot's width).
+    ``head`` is the key figure's place above the plot (a page whose chart
+    title already says "Break-even frontier" passes "").
 
     Returns
     -------
@@ -82,8 +89,13 @@ def frontier(
     _style_axis(ax, "x", ax_a, meta.currency)
     _style_axis(ax, "y", ax_b, meta.currency)
     ax.grid(True, color=st.GRID, lw=0.8, zorder=0)
-    ax.legend(handles, names, loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0,
-              handlelength=2.4, labelspacing=0.8)  # fmt: skip
+    if owned:
+        key = ax.legend(handles, names, loc="upper left", bbox_to_anchor=(1.02, 1.0),
+                        borderaxespad=0.0, handlelength=2.4, labelspacing=0.8)  # fmt: skip
+    else:
+        key = ax.legend(handles, names, loc="lower left", bbox_to_anchor=(0.0, 1.01),
+                        ncols=2, borderaxespad=0.0, handlelength=2.2, columnspacing=1.2,
+                        fontsize=st.NOTE_SIZE)  # fmt: skip
     notes = _notes(data)
     subtitle = subtitle or (
         "Where NPV turns positive as two inputs move together: the break-even line with "
@@ -91,7 +103,7 @@ def frontier(
         f"uncertain ({data['trials_per_point']:,} draws at each of "
         f"{data['grid']}×{data['grid']} points)"
     )
-    frame(fig, ax, owned, meta, subtitle, "Break-even frontier", notes=notes)
+    frame(fig, ax, owned, meta, subtitle, head, notes=notes, above=() if owned else [key])
     fit_ticks(ax, "x")
     fit_ticks(ax, "y")
     return fig

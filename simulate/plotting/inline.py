@@ -23,6 +23,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator, MultipleLocator
 
 from ._frame import RC_LOCK
+from ._glyphs import noting_missing_glyphs
 from ._layout import renderer_of
 
 __all__ = ["inline_svg", "svg_element", "thin_crowded_ticks"]
@@ -35,12 +36,13 @@ def inline_svg(
     draw: Callable[[Axes], object], size: tuple[float, float], *, prefix: str, label: str
 ) -> str:
     """Call ``draw(ax)`` on a new ``size`` (inches) figure; return it as :func:`svg_element`."""
-    fig = Figure(figsize=size, layout="constrained")
-    FigureCanvasAgg(fig)
-    ax = fig.add_subplot()
-    draw(ax)
-    thin_crowded_ticks(ax)
-    return svg_element(fig, prefix, label)
+    with RC_LOCK, noting_missing_glyphs():
+        fig = Figure(figsize=size, layout="constrained")
+        FigureCanvasAgg(fig)
+        ax = fig.add_subplot()
+        draw(ax)
+        thin_crowded_ticks(ax)
+        return svg_element(fig, prefix, label)
 
 
 _TICK_GAP_PX = 6.0
@@ -94,7 +96,7 @@ def svg_element(fig: Figure, prefix: str, label: str) -> str:
     as its accessible name. matplotlib escapes every text it writes.
     """
     buf = io.StringIO()
-    with RC_LOCK, mpl.rc_context(_SVG_RC):
+    with RC_LOCK, mpl.rc_context(_SVG_RC), noting_missing_glyphs():
         fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
     svg = buf.getvalue()
     svg = svg[svg.index("<svg") :]

@@ -75,8 +75,13 @@ def payback_curve(
     p_target = probs.get("payback_within_target") if target is not None else None
     p_horizon = probs.get("payback_within_horizon")
 
-    step = _draw_curve(ax, months, prob)
+    never = p_horizon is not None and float(p_horizon) <= 0.0
+    step = _draw_curve(ax, months, prob if not never else np.zeros_like(prob), drawn=not never)
     _payback_axes(ax, months, horizon, target)
+    if never:  # no curve to read: say so where the curve would be
+        ax.text(0.5, 0.5, f"No trial pays back within the {horizon}-month horizon",
+                transform=ax.transAxes, ha="center", va="center", fontsize=st.SUBTITLE_SIZE,
+                fontweight="bold", color=st.LOSS, gid="never-paid-back")  # fmt: skip
     subtitle = subtitle or (
         "Share of trials that have recovered the investment by each month "
         f"(undiscounted) · {horizon}-month horizon"
@@ -88,14 +93,30 @@ def payback_curve(
         _never_bracket(ax, months, float(p_horizon), horizon)
     if p_target is not None:
         _target_guides(ax, float(target), float(p_target), step)
+    single = _single_payback(summary, p_horizon)
+    if single is not None:
+        _label_point(ax, single, 0.5, f"every trial pays back\nat month {_fmt_month(round(single, 1))}",
+                     avoid=[step], color=st.MAIN, gid="single-payback")  # fmt: skip
     return fig
 
 
-def _draw_curve(ax: Axes, months: np.ndarray, prob: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _single_payback(summary: Mapping, p_horizon: float | None) -> float | None:
+    """The payback month when every trial pays back at the same one, else None."""
+    pay = summary.get("metrics", {}).get("payback_months", {})
+    p10, p90 = pay.get("p10"), pay.get("p90")
+    if p_horizon is None or float(p_horizon) < 1.0 or p10 is None or p90 is None:
+        return None
+    return float(p10) if abs(float(p90) - float(p10)) <= 1e-9 * max(abs(float(p10)), 1.0) else None
+
+
+def _draw_curve(ax: Axes, months: np.ndarray, prob: np.ndarray, *, drawn: bool = True
+                ) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
     """The curve, each share held until the next point, over a light fill; return its
-    vertices (x, y)."""
+    vertices (x, y). ``drawn=False``: the vertices only (a curve flat at 0 says nothing)."""
     sx = np.repeat(months, 2)[1:]
     sy = np.repeat(prob, 2)[:-1]
+    if not drawn:
+        return sx, sy
     ax.fill_between(sx, 0, sy, color=st.MAIN, alpha=0.10, lw=0, zorder=1)
     ax.plot(sx, sy, color=st.MAIN, lw=2.4, zorder=3, gid="payback-curve")
     return sx, sy
@@ -173,7 +194,8 @@ def _target_guides(ax: Axes, tx: float, pt: float, step: tuple[np.ndarray, np.nd
     )
 
 
-def _label_point(ax: Axes, x: float, y: float, text: str, avoid: Sequence) -> None:
+def _label_point(ax: Axes, x: float, y: float, text: str, avoid: Sequence, *,
+                 color: str = st.TARGET_TEXT, gid: str = "target-label") -> None:  # fmt: skip
     """Label a point on the first side where the text hits no line and stays inside.
 
     ``avoid`` are the lines, as (xs, ys) in data coordinates, that the label
@@ -197,10 +219,10 @@ def _label_point(ax: Axes, x: float, y: float, text: str, avoid: Sequence) -> No
             va=va,
             fontsize=st.LABEL_SIZE,
             fontweight="bold",
-            color=st.TARGET_TEXT,
+            color=color,
             zorder=7,
             in_layout=False,
-            gid="target-label",
+            gid=gid,
         )
         bb = t.get_window_extent(renderer).expanded(1.04, 1.1)
         inside = bb.x0 >= axbb.x0 and bb.x1 <= axbb.x1 and bb.y0 >= axbb.y0 and bb.y1 <= axbb.y1 + 2

@@ -144,20 +144,27 @@ def _fit_categories(ax: Axes, names: Sequence[str], labels: Sequence) -> None:
     Names wrap to their slot (at most three lines), shrinking to 9 pt; names
     that still do not fit are set at a slant instead. Values shrink until
     neighbours keep a clear gap.
+
+    Each try measures every name, so the tries are few: the largest size,
+    then the smallest (smaller text wraps into fewer lines of about the same
+    width, so when 9 pt does not fit no size does), then the sizes between.
+    Values are measured at their size and shrunk straight to the size their
+    width says fits (a text's width is proportional to its size).
     """
     fig = lay.root_figure(ax.get_figure())
     renderer = lay.renderer_of(fig)
     slot = ax.get_window_extent(renderer).width / max(len(names), 1)
-    fitted = False
-    for size in range(st.BASE_SIZE, 8, -1):
+
+    def fits(size: int) -> bool:
         chars = max(int(0.94 * slot / lay.px(fig, size * 0.62)), 4)
         ax.set_xticks(range(len(names)), [lay.wrap(nm, chars) for nm in names], fontsize=size)
         ticks = ax.get_xticklabels()
         lines = max(t.get_text().count("\n") + 1 for t in ticks)
         widest = max(t.get_window_extent(renderer).width for t in ticks)
-        if widest <= 0.94 * slot and lines <= 3:
-            fitted = True
-            break
+        return widest <= 0.94 * slot and lines <= 3
+
+    sizes = list(range(st.BASE_SIZE, 8, -1))
+    fitted = fits(sizes[0]) or (fits(sizes[-1]) and any(fits(s) for s in sizes[1:]))
     if not fitted:
         ax.set_xticks(range(len(names)), [lay.wrap(nm, 28) for nm in names], fontsize=st.NOTE_SIZE)
         for t in ax.get_xticklabels():
@@ -165,9 +172,21 @@ def _fit_categories(ax: Axes, names: Sequence[str], labels: Sequence) -> None:
             t.set_horizontalalignment("right")
             t.set_rotation_mode("anchor")
             t.set_linespacing(1.0)
-    for size in range(st.LABEL_SIZE, 7, -1):
+    _fit_values(labels, slot - lay.px(fig, 8), renderer)
+    lay.execute_layout(fig)
+
+
+def _fit_values(labels: Sequence, room: float, renderer) -> None:
+    """The values' size: the largest from 12 pt down to 8 pt at which each is ``room`` wide or less."""
+    if not labels:
+        return
+    widest = max(t.get_window_extent(renderer).width for t in labels)
+    size = int(labels[0].get_fontsize())
+    if widest <= room:
+        return
+    start = min(size - 1, int(size * room / widest) + 1)  # the first size worth measuring
+    for size in range(start, 7, -1):
         for t in labels:
             t.set_fontsize(size)
-        if max(t.get_window_extent(renderer).width for t in labels) <= slot - lay.px(fig, 8):
-            break
-    lay.execute_layout(fig)
+        if max(t.get_window_extent(renderer).width for t in labels) <= room:
+            return

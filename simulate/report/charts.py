@@ -23,8 +23,9 @@ import numpy as np
 from .. import plotting
 from ..plotting import ChartMeta
 from ..plotting.inline import inline_svg
+from ..plotting.meta import run_title
 
-__all__ = ["CHARTS", "FIGSIZE", "FIGSIZES", "WIDE", "report_svgs"]
+__all__ = ["CHARTS", "FIGSIZE", "FIGSIZES", "WIDE", "chart_title", "report_svgs"]
 
 # The charts of the page, in the order it shows them, and their titles. (No ROI
 # histogram: ROI is NPV over the PV of costs, and the page gives its P10/P50/P90.)
@@ -34,6 +35,7 @@ CHARTS = {
     "cashflow": "Cumulative cash flow",
     "tornado": "What moves the NPV",
     "waterfall": "From benefits to NPV",
+    "frontier": "Break-even frontier",
     "comparison": "Compared",
 }
 # Inches. Printed, the page is 7.3 in wide between its margins: the three
@@ -41,16 +43,21 @@ CHARTS = {
 # line) two a row, so each is printed at about half its drawn width and the
 # house's 13 pt text prints at 6-7 pt.
 FIGSIZE = (5.0, 3.1)
-WIDE = frozenset({"tornado", "waterfall", "comparison"})  # the charts the page shows two a row
+WIDE = frozenset(
+    {"tornado", "waterfall", "frontier", "comparison"}
+)  # the charts the page shows two a row
 FIGSIZES = {
     **dict.fromkeys(WIDE, (6.4, 3.8)),
     # The payback chart's target label needs room beside a target point near
     # 100%, or it is set above the plot over the key figure: the same aspect,
     # drawn larger (its text prints 10% smaller than its neighbours').
     "payback": (5.6, 5.6 * 3.1 / 5.0),
+    # a plane, its key above the plot, its table beside it in its row
+    "frontier": (6.4, 3.8),
 }
 _TORNADO_ROWS = 8
-LABEL_CHARS = 32
+LABEL_CHARS = 32  # the longest word a chart label keeps whole
+LABEL_WORDS_CHARS = 64  # the longest label of words a chart keeps whole (it wraps)
 
 
 def _meta(summary: Mapping[str, Any]) -> ChartMeta:
@@ -63,14 +70,31 @@ def _meta(summary: Mapping[str, Any]) -> ChartMeta:
     )
 
 
+def chart_title(chart: str, summary: Mapping[str, Any]) -> str:
+    """A pack chart's title: what it shows, then the run's scenario and overlay.
+
+    ``Net present value · scenario: conservative · overlay: CFO review``: a
+    chart copied out of the page still says which run it shows, as the run's
+    own charts do (:func:`simulate.plotting.meta.run_title`); the config's
+    name heads the page.
+    """
+    overlay = (summary.get("overlay") or {}).get("name")
+    return run_title(chart, summary.get("scenario"), overlay)
+
+
 def _label(name: Any) -> str:
-    """A name as a chart labels it: at most :data:`LABEL_CHARS` characters.
+    """A name as a chart labels it: no word over :data:`LABEL_CHARS` characters.
 
     A long name without spaces cannot wrap, and would squeeze the plot to
-    nothing; the page's tables give it whole.
+    nothing; a label of words wraps, and is cut at :data:`LABEL_WORDS_CHARS`.
+    The page's tables give it whole.
     """
     name = str(name)
-    return name if len(name) <= LABEL_CHARS else name[: LABEL_CHARS - 1] + "…"
+    if " " in name.strip() and max(len(w) for w in name.split()) <= LABEL_CHARS:
+        limit = LABEL_WORDS_CHARS
+    else:
+        limit = LABEL_CHARS
+    return name if len(name) <= limit else name[: limit - 1] + "…"
 
 
 def _grid(values: Any) -> np.ndarray:
@@ -132,12 +156,19 @@ def _drawers(data: Mapping[str, Any]) -> dict[str, Callable[[ChartMeta, Any], An
     draw: dict[str, Callable[[ChartMeta, Any], Any]] = {}
     npv = _grid(charts.get("npv_quantiles"))
     if npv.size:
-        draw["npv"] = partial(_call, plotting.npv_distribution, npv, summary)
+        # every trial the same (no spread beyond rounding): the trials reach no further
+        stats = summary["metrics"]["npv"]
+        sd, mean = stats.get("sd"), stats.get("mean") or 0.0
+        same = sd is not None and sd <= 1e-12 * max(abs(mean), 1.0)
+        reach = (float(npv[0]), float(npv[-1])) if same else None
+        draw["npv"] = partial(_call, plotting.npv_distribution, npv, summary, reach=reach)
     if (charts.get("payback") or {}).get("months"):
         draw["payback"] = _payback(data)
     if (charts.get("fan") or {}).get("months"):
         draw["cashflow"] = _fan(data)
-    rows = [{**r, "input": _label(r["input"])} for r in drivers.get("tornado") or ()]
+    rows = [
+        {**r, "label": _label(r.get("label") or r["input"])} for r in drivers.get("tornado") or ()
+    ]
     if rows:
         base, metric = drivers.get("base"), drivers.get("metric", "npv")
         draw["tornado"] = partial(
@@ -147,10 +178,24 @@ def _drawers(data: Mapping[str, Any]) -> dict[str, Callable[[ChartMeta, Any], An
     if items:
         text = "Mean present value of each benefit (+) and cost (-) line, then the NPV"
         draw["waterfall"] = partial(_call, plotting.waterfall, items, subtitle=text)
+    if drivers.get("frontier"):
+        block = _frontier_labels(drivers["frontier"])
+        text = (
+            "Base-case NPV = 0 with the other inputs at their medians; P(NPV > 0) with them "
+            f"uncertain ({block['trials_per_point']:,} draws at each of "
+            f"{block['grid']}×{block['grid']} points)"
+        )
+        draw["frontier"] = partial(_call, plotting.frontier, block, subtitle=text, head="")
     curves = _comparison_curves(charts.get("comparison"))
     if curves:
         draw["comparison"] = partial(_call, plotting.scenario_cdfs, curves)
     return draw
+
+
+def _frontier_labels(block: Mapping[str, Any]) -> dict[str, Any]:
+    """The frontier with its axes' labels shortened as the other charts' are."""
+    axes = [{**a, "label": _label(a.get("label") or a["input"])} for a in block["inputs"]]
+    return {**block, "inputs": axes}
 
 
 def _call(chart: Callable[..., Any], *args: Any, meta: ChartMeta, ax: Any, **kwargs: Any) -> None:
@@ -174,7 +219,7 @@ def report_svgs(data: Mapping[str, Any]) -> dict[str, str]:
     drawers = _drawers(data)
     for key in CHARTS:
         if key in drawers:
-            chart_meta = dataclasses.replace(meta, name=CHARTS[key])
+            chart_meta = dataclasses.replace(meta, name=chart_title(CHARTS[key], data["summary"]))
             draw = partial(_on_axes, drawers[key], chart_meta)
             size = FIGSIZES.get(key, FIGSIZE)
             svgs[key] = inline_svg(draw, size, prefix=key, label=CHARTS[key])

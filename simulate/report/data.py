@@ -28,7 +28,8 @@ from ..engine import Result
 from ..errors import ConfigError, Problem
 from ..files import write_json
 from ..sampling import DEFAULT_CHUNK
-from ..sensitivity.labels import field_unit
+from ..sensitivity.frontier import frontier_table
+from ..sensitivity.labels import field_unit, input_unit
 from .tei import tei_table
 from .words import distribution_words, headline_sentence
 
@@ -107,7 +108,7 @@ def pack_data(
             "benefit_pv": _quartet(summary["metrics"]["pv_benefits"]),
             "cost_pv": _quartet(summary["metrics"]["pv_costs"]),
         },
-        "tei": tei_table(result),
+        "tei": _labelled_tei(result),
         "assumptions": assumptions(model, tornado.get("rows", [])),
         "drivers": _drivers(tornado, sensitivity),
         "comparison": comparison_block(comparison),
@@ -115,6 +116,15 @@ def pack_data(
     }
     data["headline"]["sentence"] = headline_sentence(data)
     return data
+
+
+def _labelled_tei(result: Result) -> dict[str, Any]:
+    """The TEI table, each line's row with its ``label`` (the line's ``label:``, else its name)."""
+    table = tei_table(result)
+    shown = {line.path: line.display for line in result.model.lines}
+    for row in table["rows"]:
+        row["label"] = shown.get(row.get("path"), row["name"])
+    return table
 
 
 def _quartet(stats: Mapping[str, Any]) -> dict[str, Any]:
@@ -164,8 +174,10 @@ def _unit(used_by: Sequence[str], model: Model) -> str | None:
 def assumptions(model: Model, tornado_rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """The assumptions register: every named prior (fixed ones too), then each inline prior.
 
-    Each with its distribution in words, P10/P50/P90, the fields that use it,
-    its ``source`` and ``note``, and its rank and swing in the NPV tornado.
+    Each with its label, its distribution in words, its unit (one of
+    :data:`simulate.sensitivity.labels.UNITS`), P10/P50/P90, the fields
+    that use it, its ``source`` and ``note``, and its rank and swing in the
+    NPV tornado.
     """
     rank = {row["input"]: (i + 1, row["swing"]) for i, row in enumerate(tornado_rows)}
     inputs = {inp.name: inp for inp in model.inputs}
@@ -173,17 +185,19 @@ def assumptions(model: Model, tornado_rows: Sequence[Mapping[str, Any]]) -> list
     entries += [(inp.name, inp.prior, True) for inp in model.inputs if inp.inline]
     out = []
     for name, prior, inline in entries:
-        used_by = list(inputs[name].used_by) if name in inputs else []
+        inp = inputs.get(name)
+        used_by = list(inp.used_by) if inp is not None else []
         unit = _unit(used_by, model)
         p10, p50, p90 = (float(v) for v in prior.ppf(np.array([0.1, 0.5, 0.9])))
         r, swing = rank.get(name, (None, None))
         out.append(
             {
                 "name": name,
+                "label": (inp.label if inp is not None else prior.label) or name,
                 "inline": inline,
                 "used_by": used_by,
                 "distribution": distribution_words(prior, unit),
-                "unit": unit,
+                "unit": input_unit(inp) if inp is not None else "number",
                 "fixed": prior.is_fixed,
                 "p10": p10,
                 "p50": p50,
@@ -210,7 +224,15 @@ def _drivers(tornado: Mapping[str, Any], sens: Mapping[str, Any] | None) -> dict
         "sobol": sens.get("sobol"),
         "breakeven": sens.get("breakeven"),
         "voi": sens.get("voi"),
+        "frontier": _frontier(sens.get("frontier")),
     }
+
+
+def _frontier(block: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """sensitivity.json's ``frontier``, with its ``table``: the second input each level needs."""
+    if not block:
+        return None
+    return {**block, "table": frontier_table(block)}
 
 
 def _diff(row: Mapping[str, Any]) -> dict[str, Any]:

@@ -9,7 +9,6 @@ decides nothing about markup. Numbers become text through
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from functools import partial
 from typing import Any
 
 from ..format import (
@@ -20,8 +19,11 @@ from ..format import (
     format_percent,
     format_probability,
 )
+from ..sensitivity.labels import format_value
+from .frontier import frontier_view
+from .words import override_words
 
-__all__ = ["MAX_YEAR_COLUMNS", "page_view", "tei_view"]
+__all__ = ["MAX_YEAR_COLUMNS", "page_view", "prior_labels", "tei_view"]
 
 # A table of more year columns than this does not fit a printed page: the
 # first years are shown one by one, the middle ones as one column of summed
@@ -235,7 +237,7 @@ def tei_view(tei: Mapping[str, Any], currency: str, horizon_months: int) -> dict
         det = row.get("deterministic") or []
         rows.append(
             {
-                "name": row["name"],
+                "name": row.get("label") or row["name"],
                 "kind": row["kind"],
                 "css": _ROW_CLASS.get(row["kind"], "line"),
                 "cells": cells,
@@ -290,24 +292,36 @@ def _returns(tei: Mapping[str, Any], currency: str, horizon: int) -> list[dict[s
 # --- assumptions, drivers, comparison, provenance ------------------------------------------
 
 
+def _who(row: Mapping[str, Any], key: str = "input") -> str:
+    """What the page calls an input: its label, else its name in the config."""
+    return str(row.get("label") or row[key])
+
+
+def _value(v: float | None, unit: str | None, currency: str) -> str:
+    """An input's value in its unit, as a table writes it: ``$48``, ``3.5 mo``, ``6.1%``."""
+    return "n/a" if v is None else format_value(v, unit, currency, minus="-")
+
+
 def _assumptions(rows: Sequence[Mapping[str, Any]], currency: str) -> dict[str, Any]:
     """The register, largest tornado swing first, then the unranked in config order.
 
-    An input whose unit is the currency (a cost per contact, a licence) is
-    written as money; any other as a number (its unit is in its distribution).
+    Each input by its label (its name in the config beneath when they
+    differ); its values in its unit (:func:`simulate.sensitivity.labels.format_value`).
     """
     ordered = sorted(rows, key=lambda r: (r.get("rank") is None, r.get("rank") or 0))
     out = []
     for r in ordered:
-        value = partial(_money, currency=currency) if r.get("unit") == currency else _num
+        unit = r.get("unit")
+        label = _who(r, "name")
         out.append(
             {
                 "rank": "" if r.get("rank") is None else str(r["rank"]),
-                "name": r["name"],
+                "name": label,
+                "config_name": r["name"] if r["name"] != label else "",
                 "distribution": r.get("distribution") or "",
-                "p10": value(r.get("p10")),
-                "p50": value(r.get("p50")),
-                "p90": value(r.get("p90")),
+                "p10": _value(r.get("p10"), unit, currency),
+                "p50": _value(r.get("p50"), unit, currency),
+                "p90": _value(r.get("p90"), unit, currency),
                 "source": r.get("source") or "",
                 "note": r.get("note") or "",
                 "unused": not r.get("used_by"),
@@ -331,7 +345,7 @@ def _drivers(drivers: Mapping[str, Any] | None, currency: str, top: int = 8) -> 
         rows.append(
             {
                 "rank": str(i + 1),
-                "input": r["input"],
+                "input": _who(r),
                 "low": _money(r.get("metric_low"), currency),
                 "high": _money(r.get("metric_high"), currency),
                 "swing": _money(r.get("swing"), currency),
@@ -343,19 +357,25 @@ def _drivers(drivers: Mapping[str, Any] | None, currency: str, top: int = 8) -> 
         "has_rank": bool(rank),
         "more": max(len(drivers.get("tornado") or ()) - top, 0),
         "base": _money(drivers.get("base"), currency),
-        "breakeven": _breakeven(drivers.get("breakeven") or ()),
+        "breakeven": _breakeven(drivers.get("breakeven") or (), currency),
         "voi": _voi(drivers.get("voi"), currency),
+        "frontier": frontier_view(drivers.get("frontier"), currency),
     }
 
 
-def _breakeven(rows: Sequence[Mapping[str, Any]]) -> list[str]:
+# Inputs named in a list of those with no break-even in range, or nothing above the
+# noise: more are counted (a list of long labels took four printed lines).
+_MAX_IDLE_NAMES = 4
+
+
+def _breakeven(rows: Sequence[Mapping[str, Any]], currency: str) -> list[str]:
     """Each input's break-even in words; the inputs with none in range, in one line per kind.
 
     "none within range: NPV stays positive from 0.02 to 0.12" differs only in
     its range from input to input: they are grouped by the words before it.
     """
     found = [
-        f"{r['input']}: {r['note']} (base case {format_number(r['base_value'], sig=4)})."
+        f"{_who(r)}: {r['note']} (base case {_value(r['base_value'], r.get('unit'), currency)})."
         for r in rows
         if r.get("value") is not None
     ]
@@ -363,8 +383,12 @@ def _breakeven(rows: Sequence[Mapping[str, Any]]) -> list[str]:
     for r in rows:
         if r.get("value") is None:
             kind = (r.get("note") or "no break-even in range").split(" from ")[0]
-            none.setdefault(kind, []).append(r["input"])
-    grouped = [f"{kind[:1].upper()}{kind[1:]} for {_names(names)}." for kind, names in none.items()]
+            none.setdefault(kind, []).append(_who(r))
+    grouped = [
+        f"{kind[:1].upper()}{kind[1:]} for "
+        f"{_names(names) if len(names) <= _MAX_IDLE_NAMES else f'{len(names)} inputs (report.xlsx names them)'}."
+        for kind, names in none.items()
+    ]
     return found + grouped
 
 
@@ -382,18 +406,25 @@ def _voi(voi: Mapping[str, Any] | None, currency: str) -> dict[str, Any] | None:
         if r["value"] > noise and r.get("above_noise", True):
             share = r.get("share_of_evpi")
             pilots.append({
-                "input": r["input"],
+                "input": _who(r),
                 "value": format_money(r["value"], currency),
                 "share": "" if share is None else format_percent(share, sig=2),
             })  # fmt: skip
         else:
-            idle.append(r["input"])
+            idle.append(_who(r))
     return {
         "evpi": format_money(voi["evpi"], currency),
         "decision": voi.get("decision_now") or "",
         "expected": _money(voi.get("expected_npv"), currency),
         "pilots": pilots,
-        "idle": _names(idle) if idle else "",
+        # a long list of names says less than its count (the workbook lists them)
+        "idle": (
+            f"the other {len(idle)} inputs"
+            if len(idle) > _MAX_IDLE_NAMES
+            else _names(idle)
+            if idle
+            else ""
+        ),
         "noise": format_money(noise, currency) if noise > 0 else "",
     }
 
@@ -409,13 +440,13 @@ def _signed(x: float | None, currency: str) -> str:
     return "+" + text if x > 0 else text
 
 
-def _attribution(rows: Any, currency: str) -> list[dict[str, str]]:
+def _attribution(rows: Any, currency: str, labels: Mapping[str, str]) -> list[dict[str, str]]:
     """overlay.json's attribution, as a list of rows or its one-at-a-time block."""
     if isinstance(rows, Mapping):
         rows = (rows.get("one_at_a_time") or {}).get("rows") or []
     return [
         {
-            "path": r.get("path", ""),
+            "path": override_words(r.get("path", ""), labels),
             "p": _pts(r.get("prob_npv_positive")),
             "p50": _signed(r.get("npv_p50"), currency),
             "mean": _signed(r.get("npv_mean"), currency),
@@ -425,7 +456,8 @@ def _attribution(rows: Any, currency: str) -> list[dict[str, str]]:
     ]
 
 
-def _comparison(comp: Mapping[str, Any] | None, currency: str) -> dict[str, Any] | None:
+def _comparison(comp: Mapping[str, Any] | None, currency: str,
+                labels: Mapping[str, str]) -> dict[str, Any] | None:  # fmt: skip
     if not comp:
         return None
     rows = []
@@ -450,7 +482,7 @@ def _comparison(comp: Mapping[str, Any] | None, currency: str) -> dict[str, Any]
         # P(B beats A) is not 1 - P(A beats B) when trials tie (both runs' flags fail)
         "reverse": any(r.get("p_b_beats_a") is not None for r in comp.get("rows") or ()),
         "rows": rows,
-        "attribution": _attribution(comp.get("attribution"), currency),
+        "attribution": _attribution(comp.get("attribution"), currency, labels),
         "method": comp.get("attribution_method") or "",
     }
 
@@ -477,6 +509,11 @@ def _provenance(data: Mapping[str, Any]) -> list[tuple[str, str]]:
     return items
 
 
+def prior_labels(data: Mapping[str, Any]) -> dict[str, str]:
+    """Each prior's label by its name, from the assumptions register."""
+    return {a["name"]: a.get("label") or a["name"] for a in data.get("assumptions") or ()}
+
+
 def page_view(data: Mapping[str, Any]) -> dict[str, Any]:
     """Everything the template shows, as text (the charts aside)."""
     s = data["summary"]
@@ -500,8 +537,11 @@ def page_view(data: Mapping[str, Any]) -> dict[str, Any]:
         "figures": _figures(s),
         "tei": tei_view(data["tei"], cur, s["horizon_months"]),
         "assumptions": _assumptions(data.get("assumptions") or (), cur),
-        "drivers": _drivers(data.get("drivers"), cur),
-        "comparison": _comparison(data.get("comparison"), cur),
+        # with the frontier on the page, six drivers leave it room on two printed pages
+        "drivers": _drivers(
+            data.get("drivers"), cur, top=6 if (data.get("drivers") or {}).get("frontier") else 8
+        ),
+        "comparison": _comparison(data.get("comparison"), cur, prior_labels(data)),
         "provenance": _provenance(data),
         "command": data.get("command") or "",
     }

@@ -17,7 +17,7 @@ from typing import Any
 from ..config.priors import Prior
 from ..format import format_as_written, format_money, format_percent, format_probability
 
-__all__ = ["distribution_words", "headline_sentence", "number_words"]
+__all__ = ["distribution_words", "headline_sentence", "number_words", "override_words"]
 
 # How a distribution's name is written, and the parameters read as a "low / mid / high" triple.
 _NAMES = {
@@ -155,3 +155,16 @@ def headline_sentence(data: Mapping[str, Any]) -> str:
         f"(P10-P90 {money(ben['p10'])}-{money(ben['p90'])}) in present value "
         f"at a cost of {money(cost['p50'])}; {roi_text}; chance of losing money {losing}."
     )
+
+
+def override_words(path: str, labels: Mapping[str, str]) -> str:
+    """An overlay's override as the pack names it: a prior by its label, then the path.
+
+    ``priors.seconds_saved`` -> ``Seconds saved per contact (priors.seconds_saved)``;
+    ``labels`` maps a prior's name to its label (the assumptions register's).
+    A line's path (``lines.Handle time saved.lag``) already names it.
+    """
+    head, _, rest = str(path).partition(".")
+    name = rest.split(".")[0]
+    label = labels.get(name) if head == "priors" else None
+    return f"{label} ({path})" if label and label != name else str(path)

@@ -2,12 +2,15 @@
 
 :func:`write_xlsx` renders the review-pack data (report_data.json, see
 :mod:`simulate.report.data`) with XlsxWriter into sheets Summary, Cash flow,
-Assumptions, Percentiles, Sensitivity, Scenarios (when the data has a
-comparison), Provenance and, when per-trial arrays are given, Trials. Money
+Assumptions, Percentiles, Sensitivity, Frontier (when the data has the
+two-input break-even frontier), Scenarios (when it has a comparison),
+Provenance and, when per-trial arrays are given, Trials. Money
 is formatted in the run's currency, fractions as percentages, months with
 one decimal; header rows are frozen and columns sized to fit. There are no
 formulas: every number is a value the run computed, as in the data. The NPV
-histogram and the tornado are native Excel charts.
+histogram, the tornado and the frontier are native Excel charts. Inputs
+and lines are named by their labels; the Sensitivity sheet gives each
+input's name in the config beside it.
 
 The workbook is written in a hidden temporary folder inside ``folder`` and
 moved into place in one rename: a reader never sees half a workbook, and
@@ -31,6 +34,7 @@ from xlsxwriter.workbook import Workbook
 from ..errors import ConfigError, Problem
 from .xlsx_book import Style, Styles, clean_text, open_workbook, write_text
 from .xlsx_drivers import scenarios_sheet, sensitivity_sheet
+from .xlsx_frontier import frontier_sheet
 from .xlsx_percentiles import percentiles_sheet
 from .xlsx_sheets import assumptions_sheet, cash_flow_sheet, provenance_sheet, summary_sheet
 
@@ -137,6 +141,8 @@ def _fill(book: Workbook, data: Mapping[str, Any], columns) -> None:
         percentiles_sheet,
         sensitivity_sheet,
     ]
+    if (data.get("drivers") or {}).get("frontier"):
+        sheets.append(frontier_sheet)
     if data.get("comparison"):
         sheets.append(scenarios_sheet)
     sheets.append(provenance_sheet)

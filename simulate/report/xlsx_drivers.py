@@ -15,6 +15,8 @@ from typing import Any
 from xlsxwriter.workbook import Workbook
 
 from ..format import format_number
+from .page import prior_labels
+from .words import override_words
 from .xlsx_book import Sheet, Style, Styles, finite
 from .xlsx_percentiles import GAIN_COLOUR, LOSS_COLOUR
 from .xlsx_sheets import title_block
@@ -76,13 +78,15 @@ def _tornado(book, sheet: Sheet, styles: Styles, drivers, row: int, label: str, 
         "Swing",
         "Change at low",
         "Change at high",
+        "Name in the config",
     ]
     sheet.headers(row + 1, 0, heads, styles.header)
     first = row + 2
     for i, t in enumerate(rows):
         r = first + i
         low, high = finite(t.get("metric_low")), finite(t.get("metric_high"))
-        sheet.text(r, 0, t["input"])
+        sheet.text(r, 0, _who(t))
+        sheet.text(r, 11, t["input"])
         sheet.number(r, 1, i + 1, styles.count())
         sheet.row(r, 2, [t.get("low_q"), t.get("high_q")], styles.percent(0))
         values = [t.get("low_value"), t.get("high_value")]
@@ -129,7 +133,12 @@ def _tornado_chart(book, sheet: Sheet, first: int, last: int, label: str, axis: 
     chart.set_x_axis({"num_format": axis, "major_gridlines": {"visible": True}})
     chart.set_legend({"position": "bottom"})
     chart.set_size({"width": 720, "height": max(300, 60 + 28 * (last - first + 1))})
-    sheet.ws.insert_chart(first - 1, 12, chart)
+    sheet.ws.insert_chart(first - 1, 13, chart)
+
+
+def _who(row: Mapping[str, Any]) -> str:
+    """An input as the workbook names it: its label, else its name in the config."""
+    return str(row.get("label") or row["input"])
 
 
 def _table(sheet: Sheet, styles: Styles, row: int, title: str, heads: list[str]) -> int:
@@ -146,10 +155,11 @@ def _rank(sheet: Sheet, styles: Styles, rows, row: int) -> int:
         styles,
         row,
         "Rank correlation (over the run's trials)",
-        ["Input", "Spearman", "Contribution (share of variance)"],
+        ["Input", "Spearman", "Contribution (share of variance)", "Name in the config"],
     )
     for r in rows:
-        sheet.text(row, 0, r["input"])
+        sheet.text(row, 0, _who(r))
+        sheet.text(row, 3, r["input"])
         sheet.number(row, 1, r.get("spearman"), styles.decimals(3))
         sheet.number(row, 2, r.get("contribution"), styles.percent(1))
         row += 1
@@ -171,10 +181,12 @@ def _sobol(sheet: Sheet, styles: Styles, sobol, row: int) -> int:
             f"S1 ± ({level:.0%})",
             "ST (with interactions)",
             f"ST ± ({level:.0%})",
+            "Name in the config",
         ],
     )
     for r in sobol["indices"]:
-        sheet.text(row, 0, r["input"])
+        sheet.text(row, 0, _who(r))
+        sheet.text(row, 5, r["input"])
         sheet.row(
             row,
             1,
@@ -209,12 +221,14 @@ def _breakeven(sheet: Sheet, styles: Styles, rows, row: int) -> int:
             "All crossings",
             "Values tried",
             "NPV positive at",
+            "Name in the config",
             "In words",
         ],
     )
     for r in rows:
         values = [r.get("value"), r.get("base_value")]
-        sheet.text(row, 0, r["input"])
+        sheet.text(row, 0, _who(r))
+        sheet.text(row, 8, r["input"])
         sheet.number(row, 1, r.get("value"), styles.value(*values))
         sheet.text(row, 2, r.get("npv_positive"))
         sheet.number(row, 3, r.get("base_value"), styles.value(*values))
@@ -222,7 +236,7 @@ def _breakeven(sheet: Sheet, styles: Styles, rows, row: int) -> int:
         sheet.text(row, 5, _values_text(r.get("all_values")))
         sheet.text(row, 6, _values_text(r.get("values")))
         sheet.text(row, 7, _values_text(r.get("positive_at")))
-        sheet.text(row, 8, r.get("note"), fit=False)  # the last column: runs on to the right
+        sheet.text(row, 9, r.get("note"), fit=False)  # the last column: runs on to the right
         row += 1
     return row + 1
 
@@ -235,10 +249,11 @@ def _voi(sheet: Sheet, styles: Styles, voi, row: int) -> int:
         styles,
         row,
         "Value of information: what a pilot is worth",
-        ["Input", "EVPPI", "Share of EVPI", "Above the noise floor"],
+        ["Input", "EVPPI", "Share of EVPI", "Above the noise floor", "Name in the config"],
     )
     for r in voi.get("evppi") or []:
-        sheet.text(row, 0, r["input"])
+        sheet.text(row, 0, _who(r))
+        sheet.text(row, 4, r["input"])
         sheet.number(row, 1, r.get("value"), styles.money())
         sheet.number(row, 2, r.get("share_of_evpi"), styles.percent(1))
         above = r.get("above_noise")
@@ -292,7 +307,7 @@ def scenarios_sheet(book: Workbook, styles: Styles, data: Mapping[str, Any]) -> 
         sheet.row(row, 4, [diff.get(k) for k in ("p10", "p50", "p90", "mean")], styles.money())
         sheet.text(row, 8, r.get("note"), fit=False)
         row += 1
-    _attribution(sheet, styles, comparison, row + 1)
+    _attribution(sheet, styles, comparison, row + 1, prior_labels(data))
     sheet.freeze(head + 1, 0)
     return sheet
 
@@ -307,7 +322,8 @@ _ATTRIBUTION = {
 }
 
 
-def _attribution(sheet: Sheet, styles: Styles, comparison: Mapping[str, Any], row: int) -> None:
+def _attribution(sheet: Sheet, styles: Styles, comparison: Mapping[str, Any], row: int,
+                 labels: Mapping[str, str]) -> None:  # fmt: skip
     rows = comparison.get("attribution")
     if not rows:
         return
@@ -323,6 +339,8 @@ def _attribution(sheet: Sheet, styles: Styles, comparison: Mapping[str, Any], ro
         for j, key in enumerate(keys):
             style = _attribution_style(styles, key)
             value = r.get(key)
+            if key == "path" and value is not None:
+                value = override_words(value, labels)
             if style is not None and not isinstance(value, str):
                 sheet.number(i, j, value, style)
             elif value is not None:

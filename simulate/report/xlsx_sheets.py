@@ -14,9 +14,16 @@ from typing import Any
 
 from xlsxwriter.workbook import Workbook
 
+from ..sensitivity.labels import unit_suffix
 from .xlsx_book import Sheet, Style, Styles, finite
 
-__all__ = ["assumptions_sheet", "cash_flow_sheet", "provenance_sheet", "summary_sheet"]
+__all__ = [
+    "assumptions_sheet",
+    "cash_flow_sheet",
+    "provenance_sheet",
+    "summary_sheet",
+    "value_style",
+]
 
 _STATS = ("mean", "sd", "p5", "p10", "p25", "p50", "p75", "p90", "p95")
 _OUTPUTS = (
@@ -241,7 +248,7 @@ def _tei_line(sheet: Sheet, styles: Styles, line: Mapping[str, Any], row: int, n
         ("Mean", [c.get("mean") for c in cells]),
         ("Deterministic", list(line["deterministic"])),
     ):
-        sheet.text(row, 0, line["name"], styles.bold if total else None)
+        sheet.text(row, 0, line.get("label") or line["name"], styles.bold if total else None)
         sheet.text(row, 1, _KINDS.get(kind, kind))
         sheet.text(row, 2, line.get("type"))
         sheet.text(row, 3, label)
@@ -286,6 +293,20 @@ def _flags(item: Mapping[str, Any]) -> str | None:
     return "; ".join(flags) or None
 
 
+def value_style(styles: Styles, unit: str | None, values: list[Any]) -> Style:
+    """An input's values in its unit: money, a percentage, or a plain number.
+
+    Money in whole units from 100 up; a smaller amount (a cost per contact
+    of 4.95) keeps its digits as a plain number, its unit beside it.
+    """
+    sizes = [abs(v) for v in map(finite, values) if v is not None]
+    if unit == "currency" and sizes and min(sizes) >= 100:
+        return styles.money()
+    if unit == "percent":
+        return styles.percent(2)
+    return styles.value(*values)
+
+
 def assumptions_sheet(book: Workbook, styles: Styles, data: Mapping[str, Any]) -> Sheet:
     items = data.get("assumptions") or []
     currency = data["summary"].get("currency") or ""
@@ -297,22 +318,24 @@ def assumptions_sheet(book: Workbook, styles: Styles, data: Mapping[str, Any]) -
     ]
     head = title_block(sheet, styles, "Assumptions register", lines) + 1
     labels = ["Input", "Inline", "Distribution", "Unit", "Fixed", "P10", "P50", "P90", "Source",
-              "Note", "Used by", "Sensitivity rank", "Tornado swing", "Flag"]  # fmt: skip
+              "Note", "Used by", "Sensitivity rank", "Tornado swing", "Flag",
+              "Name in the config"]  # fmt: skip
     sheet.headers(head, 0, labels, styles.header)
     row = head + 1
     for item in items:
         values = [item.get("p10"), item.get("p50"), item.get("p90")]
-        sheet.text(row, 0, item["name"])
+        sheet.text(row, 0, item.get("label") or item["name"])
         sheet.text(row, 1, "yes" if item.get("inline") else "no")
         sheet.text(row, 2, item.get("distribution"), styles.wrap)
-        sheet.text(row, 3, item.get("unit"))
+        sheet.text(row, 3, unit_suffix(item.get("unit"), currency) or item.get("unit"))
         sheet.text(row, 4, "yes" if item.get("fixed") else "no")
-        sheet.row(row, 5, values, styles.value(*values))
+        sheet.row(row, 5, values, value_style(styles, item.get("unit"), values))
         sheet.text(row, 8, item.get("source"), styles.wrap)
         sheet.text(row, 9, item.get("note"), styles.wrap)
         sheet.text(row, 10, ", ".join(item.get("used_by") or []) or None, styles.wrap)
         sheet.number(row, 11, item.get("rank"), styles.count())
         sheet.number(row, 12, item.get("swing"), styles.money())
+        sheet.text(row, 14, item["name"])
         sheet.text(row, 13, _flags(item), styles.flag)
         row += 1
     if not items:

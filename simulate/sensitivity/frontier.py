@@ -21,7 +21,8 @@ between A or B and the other inputs are not conditioned on, as in goal seek.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import itertools
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -44,6 +45,7 @@ __all__ = [
     "contour_lines",
     "default_pair",
     "frontier",
+    "frontier_table",
 ]
 
 DEFAULT_FRONTIER_GRID = 21  # points per axis: 441 grid points
@@ -298,3 +300,75 @@ def frontier(
         "contours": contours,
         "note": note,
     }
+
+
+# --------------------------------------------------------------------------
+# The frontier read off at the first input's P10, P50 and P90
+# --------------------------------------------------------------------------
+_TABLE_AT = (0.1, 0.5, 0.9)
+
+
+def _crossings(lines: Sequence[Sequence[Sequence[float]]], a: float) -> list[float]:
+    """The second coordinates at which polylines ``lines`` cross the vertical line x = ``a``."""
+    ys: list[float] = []
+    for line in lines:
+        pts = np.asarray(line, float).reshape(-1, 2)
+        for (x0, y0), (x1, y1) in itertools.pairwise(pts):
+            if x0 == x1 or (x0 - a) * (x1 - a) > 0:
+                continue
+            ys.append(float(y0 + (a - x0) / (x1 - x0) * (y1 - y0)))
+    ys.sort()
+    out: list[float] = []
+    for y in ys:  # a line through a vertex crosses there from both of its segments
+        if not out or abs(y - out[-1]) > 1e-9 * max(1.0, abs(y)):
+            out.append(y)
+    return out
+
+
+def _column(xs: np.ndarray, z: np.ndarray, a: float) -> np.ndarray:
+    """The grid field ``z`` along x = ``a``, interpolated between its two nearest columns."""
+    if xs[-1] <= xs[0]:
+        return z[0]
+    i = int(np.clip(np.searchsorted(xs, a) - 1, 0, xs.size - 2))
+    t = float(np.clip((a - xs[i]) / (xs[i + 1] - xs[i]), 0.0, 1.0))
+    return (1.0 - t) * z[i] + t * z[i + 1]
+
+
+def _cell(lines, xs: np.ndarray, z: np.ndarray, a: float, level: float) -> dict[str, Any]:
+    """Where one line crosses x = ``a``: its values, or whether the level holds all along."""
+    values = _crossings(lines, a)
+    if values:
+        return {"values": values, "reached": "crossing"}
+    column = _column(xs, z, a)
+    return {"values": [], "reached": "everywhere" if column.min() >= level else "nowhere"}
+
+
+def frontier_table(block: Mapping[str, Any]) -> dict[str, Any]:
+    """What the second input must be, with the first at its P10, P50 and P90, for each line.
+
+    Read off :func:`frontier`'s result (``block``, as sensitivity.json holds
+    it) where its lines cross the first input's value. Returns ``columns``
+    (the base-case zero line, then each probability level), ``rises`` (True
+    when the base-case NPV rises with the second input over the grid, False
+    when it falls, None when it does both: the side of a value that pays)
+    and ``rows``: per quantile of the first input, its ``value`` and one cell
+    per column, ``{"values": [...], "reached": "crossing" | "everywhere" |
+    "nowhere"}`` (no crossing: the level holds over the second input's whole
+    range, or nowhere in it).
+    """
+    ax_a = block["inputs"][0]
+    xs = np.asarray(ax_a["values"], float)
+    npv = np.asarray(block["npv"], float)
+    prob = np.asarray(block["probability"], float)
+    slopes = np.sign(np.diff(npv, axis=1))
+    rises = True if (slopes >= 0).all() else False if (slopes <= 0).all() else None
+    columns = [{"kind": "zero", "level": None}] + [
+        {"kind": "probability", "level": float(c["level"])} for c in block["contours"]
+    ]
+    rows = []
+    for q in _TABLE_AT:
+        a = float(ax_a[f"p{round(q * 100)}"])
+        cells = [_cell(block["zero_curve"], xs, npv, a, 0.0)]
+        cells += [_cell(c["lines"], xs, prob, a, float(c["level"])) for c in block["contours"]]
+        rows.append({"quantile": q, "value": a, "cells": cells})
+    return {"columns": columns, "rises": rises, "rows": rows}
