@@ -13,8 +13,8 @@ prior, reporting every mistake in it at once as a
 Every prior is drawn by its inverse CDF (``sample`` is ``ppf`` of uniforms,
 as a run draws), so a changed prior maps the same uniforms monotonically.
 The hot path (``ppf`` over 1e6-1e7 values) uses closed forms,
-``scipy.special`` and, for beta and PERT, an interpolant of the inverse CDF
-built once per pair of shapes (:mod:`.betainv`); never frozen ``scipy.stats``
+``scipy.special`` and, for beta and PERT, a table of the inverse CDF built
+once per pair of shapes (:mod:`.betainv`); never ``scipy.stats``
 objects, whose per-call overhead dominates at this scale.
 """
 

@@ -72,7 +72,7 @@ class Prior(ABC):
         """The values a run draws at the uniforms ``u``: the quantile function.
 
         :meth:`ppf` itself, except for beta and PERT, whose draws come from a
-        fast interpolant of it (within 1e-15 in ``u``, exact in the tails;
+        fast table of it (within about 1e-14 in ``u``, exact in the tails;
         :mod:`.betainv`), still increasing in ``u`` and in the prior's
         parameters. Quantiles at a few chosen levels (the tornado, the base
         case, validation) are taken with :meth:`ppf`.

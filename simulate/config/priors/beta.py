@@ -35,11 +35,11 @@ class _ScaledBeta:
 
     def ppf(self, u: FloatArray) -> FloatArray:
         # betaincinv at every level: cheap at the few levels ppf is asked for, and
-        # no interpolant (nor scipy.stats, which holds it) is built to validate.
+        # no table is built to validate.
         return self._from_ends(*exact_unit_quantile(self.alpha, self.beta, u))
 
     def draw(self, u: FloatArray) -> FloatArray:
-        # The interpolant, built on the first draw of these shapes (see betainv).
+        # The table, built on the first draw of these shapes (see betainv).
         return self._from_ends(*unit_quantile(self.alpha, self.beta, u))
 
     def _from_ends(self, d: FloatArray, upper: FloatArray) -> FloatArray:
