@@ -10,7 +10,9 @@ percentiles of per-trial annual flows that the plain-numpy oracle
 
 from __future__ import annotations
 
+import hashlib
 import itertools
+import json
 import math
 
 import numpy as np
@@ -379,3 +381,41 @@ def test_a_config_without_uncertain_inputs_and_a_one_month_horizon(write_config)
     assert rows["Fee"]["cells"][-1]["p50"] == pytest.approx(100 * 1.12 ** (-1 / 12), rel=1e-12)
     assert table["payback_months"]["p50"] == pytest.approx(0.5)
     assert not math.isnan(table["roi"]["deterministic"])
+
+
+# -- pinned: the table's numbers do not move when its computation does ---------------------------
+
+# sha256 of tei_table's JSON, computed line by line through engine.evaluate (the
+# computation before the per-line flows were kept by the run's own kernel pass).
+PINNED_TABLES = {
+    (
+        "uncertain",
+        3000,
+        "random",
+    ): "beb8bf26599e60b0f3ee6dcb0df21ac377e8581c6af22f3eeabc5f99eace4e7c",
+    (
+        "omnichannel",
+        20_000,
+        "random",
+    ): "ad4f89dc8d47e72b1743bfad652d6f636624fb3e505705651477ab7dd4f2108a",
+    (
+        "omnichannel",
+        5000,
+        "lhs",
+    ): "3f15d02892a598f26901270e2d76b18d3397e5af4cdb690461653345a1f13d91",
+}
+
+
+def _table_digest(table) -> str:
+    return hashlib.sha256(json.dumps(table, sort_keys=True).encode()).hexdigest()
+
+
+@pytest.mark.parametrize(("config", "trials", "sampling"), sorted(PINNED_TABLES))
+def test_tables_match_their_pinned_digests(uncertain, configs_dir, config, trials, sampling):
+    model = (
+        uncertain[0]
+        if config == "uncertain"
+        else simulate.load_config(configs_dir / f"{config}.yaml")
+    )
+    result = simulate.run(model, trials=trials, seed=7, sampling=sampling, keep_inputs=False)
+    assert _table_digest(tei_table(result)) == PINNED_TABLES[config, trials, sampling]
