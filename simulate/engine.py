@@ -17,7 +17,7 @@ import numpy as np
 from .config import Model
 from .errors import ConfigError, Problem
 from .kernel import cashflow
-from .kernel.tables import OUTPUT_NAMES, Tables, kernel_tables
+from .kernel.tables import OUTPUT_NAMES, Tables, kernel_tables, line_flow_trials, year_edges
 from .metrics import summarize
 from .sampling import DEFAULT_CHUNK, iter_chunks
 from .seeds import resolve_seed
@@ -55,6 +55,8 @@ def evaluate(
     n_paths: int = 0,
     tables: Tables | None = None,
     out: dict[str, np.ndarray] | None = None,
+    line_flows: np.ndarray | None = None,
+    flows_at: int = 0,
 ) -> Outputs:
     """Run the kernel on a given ``(k, n)`` matrix of input values.
 
@@ -62,6 +64,10 @@ def evaluate(
     quantiles, Saltelli designs) with exactly the model of :func:`run`.
     ``out`` may give contiguous ``(n,)`` arrays, by output name, to write
     the per-trial outputs into (:func:`run` passes slices of its results).
+    ``line_flows``, a C-contiguous ``(L, len(year_edges) + 2, m)`` array,
+    receives each line's flows per column (Initial, each year, Total,
+    Present value; costs positive) of trial ``t`` at ``[:, :, flows_at + t]``,
+    for the trials that fit.
     """
     tables = tables or kernel_tables(model)
     inputs = np.ascontiguousarray(inputs, dtype=np.float64)
@@ -84,7 +90,17 @@ def evaluate(
     n_blocks = -(-n // cashflow.BLOCK)
     block_pv = np.zeros((n_blocks, len(model.lines)))
     outputs = [out[name] for name in OUTPUT_NAMES]  # the kernel's order
-    cashflow.simulate(inputs, *tables, with_irr, *outputs, paths, dpaths, block_pv)
+    edges = year_edges(model.horizon_months)
+    if line_flows is None:
+        line_flows = np.empty((len(model.lines), edges.size + 2, 0))
+    elif line_flows.shape[:2] != (len(model.lines), edges.size + 2) or not (
+        line_flows.dtype == np.float64 and line_flows.flags.c_contiguous
+    ):
+        raise ValueError(f"line_flows must be a contiguous float64 array, not {line_flows.shape}")
+    cashflow.simulate(
+        inputs, *tables, with_irr, *outputs, paths, dpaths, block_pv,
+        edges, line_flows, int(flows_at),
+    )  # fmt: skip
     return Outputs(**out, paths=paths, discounted_paths=dpaths, line_pv_sum=block_pv.sum(axis=0))
 
 
@@ -112,6 +128,10 @@ class Result:
     discounted_paths: np.ndarray
     line_pv_mean: np.ndarray
     inputs: np.ndarray | None = field(default=None, repr=False)
+    # ``(L, len(year_edges) + 2, m)``: each line's flows per column (Initial, each
+    # year, Total, Present value; costs positive) of the first m trials, kept by
+    # the run's own kernel pass for the TEI table (report/tei.py); None if not kept.
+    line_flows: np.ndarray | None = field(default=None, repr=False)
     # Each bernoulli input's draws (a success flag), by input name: True where it drew 1.
     # Kept whether or not ``inputs`` is, for charts that split the trials by a flag.
     flags: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
@@ -157,6 +177,7 @@ def run(
     chunk_size: int = DEFAULT_CHUNK,
     with_irr: bool = True,
     overlay: dict[str, str | None] | None = None,
+    line_flows: bool = True,
 ) -> Result:
     """Simulate ``trials`` trials of ``model``.
 
@@ -179,6 +200,10 @@ def run(
         The overlay applied to ``model`` (``{"file", "name"}``), recorded in the
         summary; ``model.config_hash`` should already cover it
         (:func:`simulate.runner.identify` does both).
+    line_flows
+        Keep each line's flows per year of the first
+        :func:`~simulate.kernel.tables.line_flow_trials` trials (``Result.line_flows``,
+        for the TEI table), computed in the same kernel pass.
 
     Raises
     ------
@@ -206,6 +231,10 @@ def run(
     paths = np.empty((min(n_paths, trials), T1))
     dpaths = np.empty_like(paths)
     line_pv = np.zeros(len(model.lines))
+    flows = None
+    if line_flows:
+        keep = line_flow_trials(trials, model.horizon_months, len(model.lines))
+        flows = np.empty((len(model.lines), year_edges(model.horizon_months).size + 2, keep))
     # Extreme inputs may overflow to inf or NaN (the discount table, a prior's draws, the
     # sums over trials): no numpy warning, for the draws and the outputs are checked and
     # the run stops with an error that names the cause.
@@ -217,8 +246,9 @@ def run(
             want_paths = max(0, min(paths.shape[0] - start, n))
             views = {name: arrays[name][start : start + n] for name in OUTPUT_NAMES}
             out = evaluate(
-                model, inputs, with_irr=with_irr, n_paths=want_paths, tables=tables, out=views
-            )
+                model, inputs, with_irr=with_irr, n_paths=want_paths, tables=tables, out=views,
+                line_flows=flows, flows_at=start,
+            )  # fmt: skip
             if want_paths:
                 paths[start : start + want_paths] = out.paths
                 dpaths[start : start + want_paths] = out.discounted_paths
@@ -239,6 +269,7 @@ def run(
         discounted_paths=dpaths,
         line_pv_mean=line_pv / trials,
         inputs=kept,
+        line_flows=flows,
         flags=flags,
         overlay=overlay,
     )

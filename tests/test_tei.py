@@ -345,7 +345,6 @@ def test_a_table_over_the_budget_uses_the_first_trials_and_says_so(uncertain, mo
     result = simulate.run(model, trials=2500, seed=3, keep_inputs=False, chunk_size=1000)
     n_cols = len(tei_columns(model.horizon_months))
     monkeypatch.setattr(tei, "CELL_BUDGET", 1234 * (len(model.lines) + 3) * n_cols)
-    monkeypatch.setattr(tei, "PATH_CELLS", 300 * (model.horizon_months + 1))  # 4 slices a chunk
     table = tei_table(result)
     assert (table["trials_used"], table["trials"]) == (1234, 2500)
     kept = simulate.run(model, trials=2500, seed=3, keep_inputs=True, chunk_size=1000)
@@ -419,3 +418,69 @@ def test_tables_match_their_pinned_digests(uncertain, configs_dir, config, trial
     )
     result = simulate.run(model, trials=trials, seed=7, sampling=sampling, keep_inputs=False)
     assert _table_digest(tei_table(result)) == PINNED_TABLES[config, trials, sampling]
+
+
+# -- the run's kernel pass keeps the bits of one-line models ------------------------------------
+
+
+def _one_line_model_flows(model, inputs: np.ndarray) -> np.ndarray:
+    """``(lines, columns, n)`` as the table was first computed: each line alone (its slice of
+    the kernel tables) through engine.evaluate, annual flows as differences of the one-line
+    model's cumulative net path, its PV the one-line model's PV of benefits or costs."""
+    tables = kernel_tables(model)
+    edges = year_edges(model.horizon_months)
+    n = inputs.shape[1]
+    out = []
+    for i, line in enumerate(model.lines):
+        one = slice(i, i + 1)
+        fields = ("code", "is_cost", "mode", "scurve", "src", "const", "prof_row")
+        line_tables = tables._replace(**{f: getattr(tables, f)[one] for f in fields})
+        with np.errstate(over="ignore", invalid="ignore"):
+            got = simulate.engine.evaluate(
+                model, inputs, with_irr=False, n_paths=n, tables=line_tables
+            )
+        cum = got.paths[:, edges].T
+        cells = np.empty((edges.size + 2, n))
+        cells[0] = cum[0]
+        np.subtract(cum[1:], cum[:-1], out=cells[1 : edges.size])
+        cells[edges.size] = cum[-1]
+        cost = line.kind == "cost"
+        if cost:
+            cells[: edges.size + 1] *= -1.0
+        cells[-1] = got.pv_costs if cost else got.pv_benefits
+        out.append(cells + 0.0)
+    return np.stack(out)
+
+
+@pytest.mark.parametrize("config", ["uncertain", "omnichannel", "contact_center_aht"])
+def test_the_runs_line_flows_are_the_bits_of_each_line_alone(uncertain, configs_dir, config):
+    if config == "uncertain":
+        model = uncertain[0]
+    else:
+        model = simulate.load_config(configs_dir / f"{config}.yaml")
+    # chunks of 1000: the kept trials span chunks, and blocks of 64 lanes straddle them
+    result = simulate.run(model, trials=2100, seed=4, chunk_size=1000)
+    assert result.line_flows.shape == (
+        len(model.lines),
+        len(tei_columns(model.horizon_months)),
+        2100,
+    )
+    want = _one_line_model_flows(model, result.inputs)
+    assert result.line_flows.tobytes() == want.tobytes()
+
+
+def test_a_run_without_line_flows_gets_the_same_table_from_one_more_pass(uncertain):
+    model = uncertain[0]
+    kw = {"trials": 2500, "seed": 3, "chunk_size": 1000}
+    with_flows = simulate.run(model, keep_inputs=False, **kw)
+    without = simulate.run(model, keep_inputs=False, line_flows=False, **kw)
+    assert without.line_flows is None and with_flows.npv.tobytes() == without.npv.tobytes()
+    assert tei_table(without) == tei_table(with_flows)
+
+
+def test_keeping_line_flows_changes_no_other_output(uncertain):
+    model = uncertain[0]
+    a = simulate.run(model, trials=3000, seed=9, chunk_size=1000)
+    b = simulate.run(model, trials=3000, seed=9, chunk_size=1000, line_flows=False)
+    for name in (*simulate.engine.OUTPUT_NAMES, "paths", "discounted_paths", "line_pv_mean"):
+        assert getattr(a, name).tobytes() == getattr(b, name).tobytes(), name
