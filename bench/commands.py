@@ -4,6 +4,7 @@
     python -m bench.commands --rows validate,no-figures --repeat 5
     python -m bench.commands --quick               # every row once, small sizes (a smoke run)
     python -m bench.commands --json /tmp/commands.json
+    python -m bench.commands --rows million --baseline /tmp/old   # before/after, one session
 
 Run from the repository root. Each row is a whole process (``python -m
 simulate ...`` with this checkout on ``PYTHONPATH``), started and reaped
@@ -28,6 +29,11 @@ orphaned forkserver, are reaped and counted here too) and its peak RSS
   ratio of their medians;
 - ``memory``: ``simulate run configs/omnichannel.yaml --trials 10000000 --no-figures``,
   peak RSS.
+
+``--src DIR`` times the simulate of another checkout (its folder is the
+processes' working directory and ``PYTHONPATH``); ``--baseline DIR`` adds
+DIR's ``simulate run`` to the million row's alternation, so the ratio
+before and after a change comes from one session.
 
 The other rows run with the numba cache warm (one untimed run first). The
 machine may be shared: the 1-minute load average is printed before and after
@@ -56,8 +62,8 @@ import yaml
 
 from . import _common
 
-OMNI = "configs/omnichannel.yaml"
-MILLION = "bench/million.yaml"
+OMNI = str(_common.ROOT / "configs/omnichannel.yaml")
+MILLION = str(_common.ROOT / "bench/million.yaml")
 # The configs a batch's 50 initiatives are made from (templates excluded).
 BATCH_SOURCES = ("configs/*.yaml", "configs/portfolio/*.yaml")
 
@@ -77,6 +83,7 @@ class Command:
 
     argv: tuple[str, ...]
     env: tuple[tuple[str, str], ...] = ()
+    cwd: str = str(_common.ROOT)  # also its PYTHONPATH: the checkout whose simulate runs
 
 
 def become_subreaper() -> bool:
@@ -100,13 +107,11 @@ def measure(cmd: Command, out: Path) -> Sample:
     Wall time until the child exits; CPU and peak RSS of the child and of every
     descendant reaped with it (its own children, and orphans adopted here).
     """
-    env = {**os.environ, "PYTHONPATH": str(_common.ROOT), **dict(cmd.env)}
+    env = {**os.environ, "PYTHONPATH": cmd.cwd, **dict(cmd.env)}
     argv = [sys.executable, *(a.replace("{out}", str(out)) for a in cmd.argv)]
     with tempfile.TemporaryFile() as err:
         t0 = time.perf_counter()
-        proc = subprocess.Popen(
-            argv, cwd=_common.ROOT, env=env, stdout=subprocess.DEVNULL, stderr=err
-        )
+        proc = subprocess.Popen(argv, cwd=cmd.cwd, env=env, stdout=subprocess.DEVNULL, stderr=err)
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - t0
         proc.returncode = os.waitstatus_to_exitcode(status)
@@ -133,8 +138,12 @@ def median(samples: list[Sample]) -> Sample:
     )
 
 
-def simulate(*argv: str, env: dict[str, str] | None = None) -> Command:
-    return Command(("-m", "simulate", *argv), tuple((env or {}).items()))
+# The checkout whose simulate the rows time (--src), and the baseline of the million row.
+SOURCES = {"src": str(_common.ROOT), "baseline": ""}
+
+
+def simulate(*argv: str, src: str | None = None) -> Command:
+    return Command(("-m", "simulate", *argv), (), src or SOURCES["src"])
 
 
 # -- the rows -----------------------------------------------------------------------------------
@@ -154,7 +163,7 @@ def _repeat(args, tmp: Path, cmd: Command, fresh_cache: bool = False) -> dict:
         out = tmp / f"out{k}"
         if fresh_cache:
             cache = Path(tempfile.mkdtemp(prefix="numba-", dir=tmp))
-            cmd = Command(cmd.argv, (("NUMBA_CACHE_DIR", str(cache)),))
+            cmd = Command(cmd.argv, (("NUMBA_CACHE_DIR", str(cache)),), cmd.cwd)
         samples.append(measure(cmd, out))
     return {"median": asdict(median(samples)), "runs": [asdict(s) for s in samples]}
 
@@ -213,24 +222,36 @@ def row_batch(args, tmp: Path) -> dict:
 
 def row_million(args, tmp: Path) -> dict:
     trials = str(args.million_trials)
-    ours = simulate("run", MILLION, "--no-figures", "--quiet", "--trials", trials, "--out", "{out}")
-    theirs = Command(("-m", "bench.numpy_run", MILLION, "--trials", trials, "--out", "{out}"))
-    a, b = [], []
-    for k in range(args.repeat):  # alternating: a busy spell slows both
-        a.append(measure(ours, tmp / f"sim{k}"))
-        b.append(measure(theirs, tmp / f"numpy{k}"))
-    same = [
-        json.loads((tmp / f"{who}0" / sub / "summary.json").read_text())["metrics"]["npv"]["mean"]
-        for who, sub in (("sim", "million"), ("numpy", "."))
+    argv = ("run", MILLION, "--no-figures", "--quiet", "--trials", trials)
+    numpy_cmd = Command(("-m", "bench.numpy_run", MILLION, "--trials", trials, "--out", "{out}"))
+    who = {"simulate": simulate(*argv, "--out", "{out}"), "numpy": numpy_cmd}
+    if SOURCES["baseline"]:
+        who["baseline"] = simulate(*argv, "--out", "{out}", src=SOURCES["baseline"])
+    runs: dict[str, list[Sample]] = {k: [] for k in who}
+    for k in range(args.repeat):  # alternating: a busy spell slows each of them
+        for name, cmd in who.items():
+            runs[name].append(measure(cmd, tmp / f"{name}{k}"))
+    means = [
+        json.loads((tmp / f"{name}0" / sub / "summary.json").read_text())["metrics"]["npv"]["mean"]
+        for name, sub in (("simulate", "million"), ("numpy", "."))
     ]
+    fig = {
+        name: {"median": asdict(median(r)), "runs": [asdict(s) for s in r]}
+        for name, r in runs.items()
+    }
+    numpy_wall = median(runs["numpy"]).wall
     return {
-        "median": asdict(median(a)),
-        "runs": [asdict(s) for s in a],
-        "numpy_median": asdict(median(b)),
-        "numpy_runs": [asdict(s) for s in b],
-        "ratio": median(b).wall / median(a).wall,
+        **fig.pop("simulate"),
+        **{f"{name}_median": f["median"] for name, f in fig.items()},
+        **{f"{name}_runs": f["runs"] for name, f in fig.items()},
+        "ratio": numpy_wall / median(runs["simulate"]).wall,
+        **(
+            {"baseline_ratio": numpy_wall / median(runs["baseline"]).wall}
+            if "baseline" in runs
+            else {}
+        ),
         "trials": args.million_trials,
-        "npv_mean_simulate_numpy": same,
+        "npv_mean_simulate_numpy": means,
     }
 
 
@@ -286,6 +307,9 @@ def print_row(row: Row, fig: dict, repeat: int) -> None:
     extra = ""
     if row.key == "million":
         extra = f"; numpy model {fig['numpy_median']['wall']:.2f} s: {fig['ratio']:.2f}x"
+        if "baseline_ratio" in fig:
+            extra += (f"; baseline {fig['baseline_median']['wall']:.2f} s: "
+                      f"{fig['baseline_ratio']:.2f}x")  # fmt: skip
     if row.key == "memory":
         extra = f"; {m['rss_mib'] / 1024:.2f} GiB peak"
     print(f"{row.key:12s} {what}  (goal {row.goal}; median of {repeat}{extra})", flush=True)
@@ -299,6 +323,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--quick", action="store_true",
                    help="a smoke run: every figure once, smaller batch and trial counts")  # fmt: skip
     p.add_argument("--json", type=Path, metavar="PATH", help="also write the figures as JSON")
+    p.add_argument("--src", type=Path, default=_common.ROOT, metavar="DIR",
+                   help="the checkout whose simulate runs (default: this one)")  # fmt: skip
+    p.add_argument("--baseline", type=Path, metavar="DIR",
+                   help="million row: also time simulate from DIR, alternating (before/after)")  # fmt: skip
     args = p.parse_args(argv)
     args.rows = [k.strip() for k in args.rows.split(",") if k.strip()]
     unknown = sorted(set(args.rows) - set(keys))
@@ -317,10 +345,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    state = _common.source_state(_common.ROOT, "simulate")
+    SOURCES["src"] = str(args.src.resolve())
+    SOURCES["baseline"] = str(args.baseline.resolve()) if args.baseline else ""
+    state = _common.source_state(args.src.resolve(), "simulate")
     report: dict = {
         "date": time.strftime("%Y-%m-%d %H:%M"),
         "commit": state.get("commit"),
+        "baseline": _common.source_state(args.baseline.resolve(), "simulate")
+        if args.baseline
+        else None,
         "edited": state.get("edited"),
         "machine": machine(),
         "repeat": args.repeat,

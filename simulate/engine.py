@@ -16,7 +16,7 @@ import numpy as np
 
 from .config import Model
 from .errors import ConfigError, Problem
-from .kernel import cashflow
+from .kernel import cashflow, launch
 from .kernel.tables import OUTPUT_NAMES, Tables, kernel_tables, line_flow_trials, year_edges
 from .metrics import summarize
 from .sampling import DEFAULT_CHUNK, iter_chunks
@@ -97,10 +97,11 @@ def evaluate(
         line_flows.dtype == np.float64 and line_flows.flags.c_contiguous
     ):
         raise ValueError(f"line_flows must be a contiguous float64 array, not {line_flows.shape}")
-    cashflow.simulate(
+    args = (
         inputs, *tables, with_irr, *outputs, paths, dpaths, block_pv,
         edges, line_flows, int(flows_at),
     )  # fmt: skip
+    launch.run_groups(cashflow.simulate, args, -(-n_blocks // cashflow.GROUP), n)
     return Outputs(**out, paths=paths, discounted_paths=dpaths, line_pv_sum=block_pv.sum(axis=0))
 
 

@@ -10,7 +10,8 @@ cost line:
 - ``prof_row[l]``: the row of ``profiles`` holding a scheduled or one_time
   line's per-period amounts.
 
-Layout: ``prange`` runs over fixed-size blocks of ``BLOCK`` trials, and
+Layout: the kernel walks fixed-size blocks of ``BLOCK`` trials (ranges of
+groups of blocks on threads, :mod:`.launch`; the kernel releases the GIL), and
 inside a block the trials are the innermost loop (``cf[m, i]`` is month ``m``
 of the block's trial ``i``). Every formula is then the same arithmetic on
 ``BLOCK`` independent lanes, which LLVM turns into SIMD code; the serial
@@ -37,7 +38,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from ..config.schema import (  # line type codes and parameter slots (frozen into the kernels)
     CONVERSION,
@@ -446,13 +447,18 @@ def _irr_and_paths(t0, nb, with_irr, cf, dcf, flow, cum, irr, paths, discounted_
                 discounted_paths[t, m] = dtotal
 
 
-@njit(cache=True, parallel=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def simulate(
     inputs, code, is_cost, mode, scurve, src, const, prof_row, profiles, disc, with_irr,
     npv, roi, pv_benefits, pv_costs, payback_months, discounted_payback_months, irr,
-    paths, discounted_paths, block_line_pv, edges, line_flows, flows_at,
+    paths, discounted_paths, block_line_pv, edges, line_flows, flows_at, g_start, g_stop,
 ):  # fmt: skip
-    """Fill the per-trial outputs for every trial (one column of ``inputs`` each).
+    """Fill the per-trial outputs of groups ``g_start`` to ``g_stop - 1`` of blocks of trials.
+
+    Each group is ``GROUP`` blocks of ``BLOCK`` trials (one column of ``inputs``
+    each). The kernel releases the GIL: :func:`simulate.engine.evaluate` runs
+    disjoint ranges of groups on its threads, and no trial's outputs depend on
+    which thread or range computed it.
 
     Parameters
     ----------
@@ -480,10 +486,9 @@ def simulate(
     n = npv.shape[0]
     T1 = disc.shape[0]
     n_blocks = (n + BLOCK - 1) // BLOCK
-    n_groups = (n_blocks + GROUP - 1) // GROUP
-    for g in prange(n_groups):
+    for g in range(g_start, g_stop):
         # Scratch, allocated once per group of blocks. The line function gets
-        # only arrays private to this thread: its calls then update no
+        # only arrays private to this call: its calls then update no
         # reference count shared between threads.
         local_disc = disc.copy()
         local_profiles = profiles.copy()

@@ -127,12 +127,18 @@ def _risk_adjustment(kind: str, mean_pv: float | None, det_pv: float) -> float |
 
 def _totals(lines: np.ndarray, kinds: list[str]) -> dict[str, np.ndarray]:
     """Total benefits, total costs and net benefits over the first axis of ``lines``."""
-    shape = lines.shape[1:]
-    ben = [i for i, k in enumerate(kinds) if k == "benefit"]
-    cost = [i for i, k in enumerate(kinds) if k == "cost"]
-    tb = lines[ben].sum(axis=0) if ben else np.zeros(shape)
-    tc = lines[cost].sum(axis=0) if cost else np.zeros(shape)
+    tb = _sum_rows(lines, [i for i, k in enumerate(kinds) if k == "benefit"])
+    tc = _sum_rows(lines, [i for i, k in enumerate(kinds) if k == "cost"])
     return {"total_benefits": tb, "total_costs": tc, "net_benefits": tb - tc}
+
+
+def _sum_rows(lines: np.ndarray, rows: list[int]) -> np.ndarray:
+    """``lines[rows].sum(axis=0)``, added row after row in the same order (the same bits),
+    without the copy of every row that ``lines[rows]`` makes (40 ms at 100k trials)."""
+    total = lines[rows[0]].copy() if rows else np.zeros(lines.shape[1:])
+    for i in rows[1:]:
+        total += lines[i]
+    return total
 
 
 def tei_table(result: Result) -> dict[str, Any]:
