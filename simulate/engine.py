@@ -9,7 +9,6 @@ adds batches until every target is met at two successive check points
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -21,10 +20,10 @@ from .config import Model
 from .config.model import PrecisionTarget
 from .config.settings import MAX_TRIALS
 from .config.tolerance import DEFAULT_MAX_TRIALS
-from .errors import ConfigError, Problem
 from .files import plain_numbers
-from .kernel import cashflow
-from .kernel.tables import OUTPUT_NAMES, Tables, kernel_tables
+from .kernel import cashflow, launch
+from .kernel.checks import MUST_BE_FINITE, allocate, check_draws, check_outputs
+from .kernel.tables import OUTPUT_NAMES, Tables, kernel_tables, line_flow_trials, year_edges
 from .metrics import summarize
 from .precision import (
     Design,
@@ -83,6 +82,8 @@ def evaluate(
     n_paths: int = 0,
     tables: Tables | None = None,
     out: dict[str, np.ndarray] | None = None,
+    line_flows: np.ndarray | None = None,
+    flows_at: int = 0,
 ) -> Outputs:
     """Run the kernel on a given ``(k, n)`` matrix of input values.
 
@@ -90,6 +91,10 @@ def evaluate(
     quantiles, Saltelli designs) with exactly the model of :func:`run`.
     ``out`` may give contiguous ``(n,)`` arrays, by output name, to write
     the per-trial outputs into (:func:`run` passes slices of its results).
+    ``line_flows``, a C-contiguous ``(L, len(year_edges) + 2, m)`` array,
+    receives each line's flows per column (Initial, each year, Total,
+    Present value; costs positive) of trial ``t`` at ``[:, :, flows_at + t]``,
+    for the trials that fit.
     """
     tables = tables or kernel_tables(model)
     inputs = np.ascontiguousarray(inputs, dtype=np.float64)
@@ -112,7 +117,18 @@ def evaluate(
     n_blocks = -(-n // cashflow.BLOCK)
     block_pv = np.zeros((n_blocks, len(model.lines)))
     outputs = [out[name] for name in OUTPUT_NAMES]  # the kernel's order
-    cashflow.simulate(inputs, *tables, with_irr, *outputs, paths, dpaths, block_pv)
+    edges = year_edges(model.horizon_months)
+    if line_flows is None:
+        line_flows = np.empty((len(model.lines), edges.size + 2, 0))
+    elif line_flows.shape[:2] != (len(model.lines), edges.size + 2) or not (
+        line_flows.dtype == np.float64 and line_flows.flags.c_contiguous
+    ):
+        raise ValueError(f"line_flows must be a contiguous float64 array, not {line_flows.shape}")
+    args = (
+        inputs, *tables, with_irr, *outputs, paths, dpaths, block_pv,
+        edges, line_flows, int(flows_at),
+    )  # fmt: skip
+    launch.run_groups(cashflow.simulate, args, -(-n_blocks // cashflow.GROUP), n)
     return Outputs(**out, paths=paths, discounted_paths=dpaths, line_pv_sum=block_pv.sum(axis=0),
                    line_pv_blocks=block_pv)  # fmt: skip
 
@@ -143,6 +159,10 @@ class Result:
     discounted_paths: np.ndarray
     line_pv_mean: np.ndarray
     inputs: np.ndarray | None = field(default=None, repr=False)
+    # ``(L, len(year_edges) + 2, m)``: each line's flows per column (Initial, each
+    # year, Total, Present value; costs positive) of the first m trials, kept by
+    # the run's own kernel pass for the TEI table (report/tei.py); None if not kept.
+    line_flows: np.ndarray | None = field(default=None, repr=False)
     # Each bernoulli input's draws (a success flag), by input name: True where it drew 1.
     # Kept whether or not ``inputs`` is, for charts that split the trials by a flag.
     flags: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
@@ -199,6 +219,7 @@ def run(
     precision: str | Mapping | Sequence[PrecisionTarget] | None = None,
     max_trials: int | None = None,
     progress: Progress | None = None,
+    line_flows: bool = True,
 ) -> Result:
     """Simulate ``trials`` trials of ``model``, or until ``precision`` is reached.
 
@@ -238,6 +259,10 @@ def run(
         Called as ``progress(done, total)`` as trials are added: after each
         piece of a fixed run (``total`` its trials), after each check point of a
         precision run (``total`` its ``max_trials``). For a progress bar.
+    line_flows
+        Keep each line's flows per year of the first
+        :func:`~simulate.kernel.tables.line_flow_trials` trials (``Result.line_flows``,
+        for the TEI table), computed in the same kernel pass.
 
     Raises
     ------
@@ -252,7 +277,7 @@ def run(
     seed = resolve_seed(seed, model.seed)
     sampling = sampling or model.sampling
     opts = dict(keep_inputs=keep_inputs, n_paths=n_paths, chunk_size=chunk_size,
-                batch_size=batch_size, with_irr=with_irr)  # fmt: skip
+                batch_size=batch_size, with_irr=with_irr, line_flows=line_flows)  # fmt: skip
     if precision is not None or (trials is None and model.precision):
         targets = precision_targets(model, model.precision if precision is None else precision)
         limit = max_trials or model.max_trials or DEFAULT_MAX_TRIALS
@@ -285,6 +310,7 @@ def run_set(
     chunk_size: int = DEFAULT_CHUNK,
     batch_size: int = DEFAULT_BATCH,
     with_irr: bool = True,
+    line_flows: bool = True,
     progress: Progress | None = None,
 ) -> list[Result]:
     """Run every :class:`Planned` run on common trials until each meets its targets.
@@ -305,7 +331,7 @@ def run_set(
     bounds = np.arange(last + 1) * batch_size if last else np.array([0, max_trials])
     capacity = int(bounds[min(len(bounds) - 1, 4)])
     opts = dict(keep_inputs=keep_inputs, n_paths=n_paths, chunk_size=chunk_size,
-                batch_size=batch_size, with_irr=with_irr)  # fmt: skip
+                batch_size=batch_size, with_irr=with_irr, line_flows=line_flows)  # fmt: skip
     growing = [_Growing(p.model, int(p.seed), p.sampling, bounds, capacity=capacity, **opts)
                for p in runs]  # fmt: skip
     trackers = [
@@ -350,11 +376,12 @@ class _Growing:
         chunk_size: int,
         batch_size: int,
         with_irr: bool,
+        line_flows: bool,
     ) -> None:
         if seed < 0:
             raise ValueError(f"seed must be a whole number >= 0, not {seed}")
         # the memory first: a run too large for it fails at once (ConfigError)
-        self.arrays, self.kept = _allocate(model, capacity, keep_inputs)
+        self.arrays, self.kept = allocate(model, capacity, keep_inputs)
         if isinstance(bounds, (int, np.integer)):  # a number of trials: its batches
             bounds = batch_bounds(int(bounds), batch_size)
         self.model, self.seed, self.sampling, self.bounds = model, seed, sampling, bounds
@@ -367,6 +394,13 @@ class _Growing:
         self.paths = np.empty((min(n_paths, int(bounds[-1])), T1))
         self.dpaths = np.empty_like(self.paths)
         self.line_pv = np.zeros(len(model.lines))
+        # each line's flows per year of the first trials (the TEI table): room for as many
+        # as the last batch's run keeps; a run stopped earlier keeps its own count of them
+        self.flows = None
+        if line_flows:
+            keep = line_flow_trials(int(bounds[-1]), model.horizon_months, len(model.lines))
+            columns = year_edges(model.horizon_months).size + 2
+            self.flows = np.empty((len(model.lines), columns, keep))
         self.batches = 0
         self.verified = 0  # trials whose outputs verify() has checked
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
@@ -394,13 +428,14 @@ class _Growing:
     def _piece(self, first: int, end: int) -> None:
         start, stop = int(self.bounds[first]), int(self.bounds[end])
         inputs = self.draws.draw(first, end)
-        _check_draws(self.model, inputs)
+        check_draws(self.model, inputs)
         self._grow(stop)
         n = stop - start
         want_paths = max(0, min(self.paths.shape[0] - start, n))
         views = {name: self.arrays[name][start:stop] for name in OUTPUT_NAMES}
         out = evaluate(self.model, inputs, with_irr=self.with_irr, n_paths=want_paths,
-                       tables=self.tables, out=views)  # fmt: skip
+                       tables=self.tables, out=views, line_flows=self.flows,
+                       flows_at=start)  # fmt: skip
         if want_paths:
             self.paths[start : start + want_paths] = out.paths
             self.dpaths[start : start + want_paths] = out.discounted_paths
@@ -418,7 +453,7 @@ class _Growing:
         if stop <= capacity:
             return
         capacity = min(max(2 * capacity, stop), int(self.bounds[-1]))
-        arrays, kept = _allocate(self.model, capacity, self.kept is not None, grown=True)
+        arrays, kept = allocate(self.model, capacity, self.kept is not None, grown=True)
         n = self.n
         for name in OUTPUT_NAMES:
             arrays[name][:n] = self.arrays[name][:n]
@@ -436,9 +471,9 @@ class _Growing:
         """
         n, a = self.n, self.verified
         with np.errstate(all="ignore"):
-            fine = all(np.isfinite(self.arrays[k][a:n]).all() for k, _ in _MUST_BE_FINITE)
+            fine = all(np.isfinite(self.arrays[k][a:n]).all() for k, _ in MUST_BE_FINITE)
         if not fine:
-            _check_outputs(self.model, self.outputs(), self.line_pv)
+            check_outputs(self.model, self.outputs(), self.line_pv)
         self.verified = n
 
     def outputs(self) -> dict[str, np.ndarray]:
@@ -446,10 +481,24 @@ class _Growing:
         n = self.n
         return {name: a[:n] for name, a in self.arrays.items()}
 
+    def _line_flows(self, n: int) -> np.ndarray | None:
+        """The line flows a run of ``n`` trials keeps: those of its first trials."""
+        if self.flows is None:
+            return None
+        keep = line_flow_trials(n, self.model.horizon_months, len(self.model.lines))
+        return np.ascontiguousarray(self.flows[:, :, :keep])
+
     def _flags(self, n: int) -> dict[str, np.ndarray]:
         """Each bernoulli input's draws over the first ``n`` trials, by input name."""
         names = [self.model.inputs[j].name for j in self.flag_rows]
         return {name: self.flags[i, :n].copy() for i, name in enumerate(names)}
+
+    def _line_flows(self, n: int) -> np.ndarray | None:
+        """The line flows a run of ``n`` trials keeps: those of its first trials."""
+        if self.flows is None:
+            return None
+        keep = line_flow_trials(n, self.model.horizon_months, len(self.model.lines))
+        return np.ascontiguousarray(self.flows[:, :, :keep])
 
     def _flags(self, n: int) -> dict[str, np.ndarray]:
         """Each bernoulli input's draws over the first ``n`` trials, by input name."""
@@ -459,7 +508,7 @@ class _Growing:
     def result(self, overlay: dict | None, stop: Mapping[str, Any] | None = None) -> Result:
         n = self.n
         arrays = self.outputs()
-        _check_outputs(self.model, arrays, self.line_pv)
+        check_outputs(self.model, arrays, self.line_pv)
         kept = self.kept
         if kept is not None and kept.shape[1] != n:
             kept = np.ascontiguousarray(kept[:, :n])
@@ -475,101 +524,9 @@ class _Growing:
             discounted_paths=self.dpaths[:n_paths],
             line_pv_mean=self.line_pv / n,
             inputs=kept,
+            line_flows=self._line_flows(n),
             flags=self._flags(n),
             overlay=overlay,
             batch_size=self.batch_size,
             stop=stop,
         )
-
-
-def _allocate(
-    model: Model, trials: int, keep_inputs: bool, grown: bool = False
-) -> tuple[dict[str, np.ndarray], np.ndarray | None]:
-    """The per-trial output arrays (and the kept draws), or a ConfigError if memory is short."""
-    rows = len(OUTPUT_NAMES) + (len(model.inputs) if keep_inputs else 0)
-    try:
-        arrays = {name: np.empty(trials) for name in OUTPUT_NAMES}
-        kept = np.empty((len(model.inputs), trials)) if keep_inputs else None
-    except MemoryError:
-        need = rows * trials * 8 / 2**30
-        fix = "a smaller --max-trials" if grown else "fewer trials (--trials)"
-        raise ConfigError(
-            Problem(
-                f"{trials:,} trials need {need:,.1f} GiB of memory for the per-trial results, "
-                f"more than this machine can give; use {fix}",
-                path="simulation.max_trials" if grown else "simulation.trials",
-                file=model.file,
-            )
-        ) from None
-    return arrays, kept
-
-
-def _check_draws(model: Model, inputs: np.ndarray) -> None:
-    """A ConfigError naming each input whose draws are not all finite."""
-    bad = ~np.isfinite(inputs)
-    if not bad.any():
-        return
-    problems = []
-    for j in np.flatnonzero(bad.any(axis=1)):
-        inp = model.inputs[j]
-        count = int(bad[j].sum())
-        problems.append(
-            Problem(
-                f"the prior {inp.prior.describe()} drew {count:,} values that are not finite "
-                "numbers (its parameters are too extreme to compute); narrow it",
-                path=inp.name if inp.inline else f"priors.{inp.name}",
-                file=model.file,
-            )
-        )
-    raise ConfigError(problems)
-
-
-# Outputs that must be finite in every trial (docs/model.md section 6).
-_MUST_BE_FINITE = (("npv", "NPV"), ("pv_benefits", "PV of benefits"), ("pv_costs", "PV of costs"))
-
-
-def _check_outputs(model: Model, arrays: dict[str, np.ndarray], line_pv: np.ndarray) -> None:
-    """A ConfigError when an output is not finite where it must be, naming the likely cause.
-
-    NPV and the PVs must be finite in every trial; ROI may be undefined (NaN)
-    only where the PV of costs is 0; a payback is never NaN.
-    """
-    n = arrays["npv"].size
-    found = []
-    for key, label in _MUST_BE_FINITE:
-        x = arrays[key]
-        count = n - int(np.count_nonzero(np.isfinite(x)))
-        if count:
-            found.append(f"{label} is not finite in {count:,} of {n:,} trials")
-            continue
-        with np.errstate(all="ignore"):  # the summary's mean and sd must exist too
-            spread = float(np.std(x)) if n > 1 else 0.0
-            mean = float(np.mean(x))
-        if not (math.isfinite(mean) and math.isfinite(spread)):
-            found.append(f"{label} is too large to summarise (its mean or sd overflows)")
-    with np.errstate(invalid="ignore"):
-        roi_nan = np.isnan(arrays["roi"]) & (arrays["pv_costs"] != 0)
-    count = int(np.count_nonzero(roi_nan | np.isinf(arrays["roi"])))
-    if count and not found:
-        found.append(f"ROI is not finite in {count:,} of {n:,} trials with costs")
-    for key in ("payback_months", "discounted_payback_months"):
-        count = int(np.count_nonzero(np.isnan(arrays[key])))
-        if count and not found:
-            found.append(f"{key.replace('_', ' ')} is undefined in {count:,} of {n:,} trials")
-    if not found:
-        return
-    lines = [line for line, pv in zip(model.lines, line_pv, strict=True) if not np.isfinite(pv)]
-    if not lines and model.lines:  # no line overflowed on its own: name the largest
-        lines = [model.lines[int(np.argmax(np.abs(line_pv)))]]
-    where = ", ".join(
-        line.name if line.path in line.name else f"{line.path} ({line.name})" for line in lines
-    )
-    check = f"check {where} and the discount rate" if where else "check the discount rate"
-    raise ConfigError(
-        Problem(
-            f"{'; '.join(found)}: the amounts or rates are too large to compute with; "
-            f"{check}, and write smaller numbers",
-            path=lines[0].path if len(lines) == 1 else "",
-            file=model.file,
-        )
-    )

@@ -11,7 +11,12 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
+import io
+import os
+import subprocess
+import sys
 
+import numba
 import numpy as np
 import pytest
 from numba.core.dispatcher import Dispatcher
@@ -27,7 +32,7 @@ from simulate.config.schema import (
     SLOT_SCALE,
 )
 from simulate.engine import Outputs, Result, evaluate
-from simulate.kernel import cashflow, irr, jitcache
+from simulate.kernel import announce, cashflow, irr, jitcache, launch
 from simulate.kernel.tables import OUTPUT_NAMES, Tables, discount_factors, kernel_tables
 
 TABLED = {
@@ -114,6 +119,58 @@ def test_a_trial_sees_only_its_own_column(start, stop):
     assert part.discounted_paths.tobytes() == whole.discounted_paths[start:stop].tobytes()
 
 
+# -- threads: ranges of groups, never a bit -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("n_groups", "threads"), [(0, 2), (1, 2), (5, 1), (17, 2), (256, 2), (256, 8)]
+)
+def test_task_ranges_cover_every_group_once_in_order(n_groups, threads):
+    ranges = launch.task_ranges(n_groups, threads)
+    assert [g for a, b in ranges for g in range(a, b)] == list(range(n_groups))
+    assert len(ranges) <= max(1, threads * launch.TASKS_PER_THREAD)
+    if threads == 1:
+        assert len(ranges) <= 1
+
+
+def test_outputs_do_not_depend_on_threads_or_ranges(monkeypatch):
+    # one range on the calling thread, then many small ranges on two threads
+    model = model_from_dict(TABLED)
+    x = next(sampling.iter_chunks(model, 40_000, 5))[1]
+    before = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        one = evaluate(model, x, n_paths=100)
+        numba.set_num_threads(min(2, numba.config.NUMBA_NUM_THREADS))
+        monkeypatch.setattr(launch, "MIN_GROUPS_PER_TASK", 1)
+        assert len(launch.task_ranges(40, numba.get_num_threads())) > 1 or before == 1
+        many = evaluate(model, x, n_paths=100)
+    finally:
+        numba.set_num_threads(before)
+    for name in (*OUTPUT_NAMES, "paths", "discounted_paths", "line_pv_sum"):
+        assert getattr(one, name).tobytes() == getattr(many, name).tobytes(), name
+
+
+def test_an_error_in_a_range_is_raised_after_every_range_ends():
+    done = []
+
+    def kernel(start, stop):
+        if start == 0:
+            raise MemoryError("no room")
+        done.append((start, stop))
+
+    before = numba.get_num_threads()
+    try:
+        numba.set_num_threads(min(2, numba.config.NUMBA_NUM_THREADS))
+        if numba.get_num_threads() < 2:
+            pytest.skip("one thread only")
+        with pytest.raises(MemoryError, match="no room"):
+            launch.run_groups(kernel, (), 256, 256 * 1024)
+    finally:
+        numba.set_num_threads(before)
+    assert sorted(done) == launch.task_ranges(256, 2)[1:]
+
+
 # -- numba's on-disk cache ------------------------------------------------------------------
 
 
@@ -146,3 +203,66 @@ def test_kernel_cache_is_keyed_on_every_kernel_source(tmp_path):
     edited = copy / "kernel" / "irr.py"
     edited.write_text(edited.read_text() + "\n# edited\n")
     assert jitcache.sources_digest(copy) != digest
+
+
+def test_kernel_threads_reads_numba_threads_without_loading_the_threading_layer():
+    code = (
+        "import numba\n"
+        "from numba.np.ufunc import parallel\n"
+        "from simulate.kernel import launch\n"
+        "n = launch.kernel_threads()\n"
+        "print(n == numba.config.NUMBA_NUM_THREADS, parallel._is_initialized)\n"
+        "numba.set_num_threads(1)\n"
+        "print(launch.kernel_threads())\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["True", "False", "1"]
+
+
+# -- announcing a cold compile ----------------------------------------------------------------
+
+
+def test_an_empty_numba_cache_is_cold_and_checking_compiles_nothing(tmp_path):
+    code = (
+        "from simulate.kernel import announce, cashflow\n"
+        "print(announce.cache_is_cold(), len(cashflow.simulate.signatures))\n"
+    )
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path)}
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
+    )
+    assert done.stdout.split() == ["True", "0"]
+    assert not list(tmp_path.rglob("*.nbi"))  # nothing written either
+
+
+def test_a_cache_the_kernel_was_loaded_from_or_saved_to_is_warm():
+    model = model_from_dict(TABLED)
+    evaluate(model, np.full((len(model.inputs), 3), 0.05))  # loads, or compiles and saves
+    assert not announce.cache_is_cold()
+
+
+class _Terminal(io.StringIO):
+    def __init__(self, tty: bool):
+        super().__init__()
+        self.tty = tty
+
+    def isatty(self) -> bool:
+        return self.tty
+
+
+@pytest.mark.parametrize(
+    ("cold", "tty", "quiet", "printed"),
+    [
+        (True, True, False, True),
+        (True, True, True, False),  # --quiet
+        (True, False, False, False),  # a pipe or a log file
+        (False, True, False, False),  # the cache is warm
+    ],
+)
+def test_the_compile_notice_is_one_line_on_a_terminal_before_a_cold_compile(
+    monkeypatch, cold, tty, quiet, printed
+):
+    monkeypatch.setattr(announce, "cache_is_cold", lambda: cold)
+    stream = _Terminal(tty)
+    assert announce.announce_compile(quiet, stream) is printed
+    assert stream.getvalue() == (announce.COMPILE_NOTICE + "\n" if printed else "")

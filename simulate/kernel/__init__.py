@@ -2,7 +2,9 @@
 
 :mod:`.tables` turns a validated model into the small arrays the kernel walks
 and names its outputs; :mod:`.cashflow` runs every trial's monthly cash flows
-(docs/model.md sections 3-6); :mod:`.irr` solves each trial's IRR; :mod:`.jitcache`
-keys numba's on-disk cache on every file a kernel is compiled from. Only
+(docs/model.md sections 3-6); :mod:`.launch` runs its ranges of trials on
+threads; :mod:`.irr` solves each trial's IRR; :mod:`.jitcache` keys numba's
+on-disk cache on every file a kernel is compiled from; :mod:`.announce` says
+when the next run will compile it. Only
 :mod:`simulate.engine` calls the kernel.
 """

@@ -10,7 +10,8 @@ cost line:
 - ``prof_row[l]``: the row of ``profiles`` holding a scheduled or one_time
   line's per-period amounts.
 
-Layout: ``prange`` runs over fixed-size blocks of ``BLOCK`` trials, and
+Layout: the kernel walks fixed-size blocks of ``BLOCK`` trials (ranges of
+groups of blocks on threads, :mod:`.launch`; the kernel releases the GIL), and
 inside a block the trials are the innermost loop (``cf[m, i]`` is month ``m``
 of the block's trial ``i``). Every formula is then the same arithmetic on
 ``BLOCK`` independent lanes, which LLVM turns into SIMD code; the serial
@@ -37,7 +38,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from ..config.schema import (  # line type codes and parameter slots (frozen into the kernels)
     CONVERSION,
@@ -305,22 +306,71 @@ def _payback_result(dipped, month, flows, lane):
 
 
 @njit(cache=True, inline="always")
+def _keep_line_flows(line, t0, nb, lout, target, disc, edges, line_flows, flows_at, A):
+    """Add one line's amounts ``lout`` to ``target`` and keep its flows per column.
+
+    ``line_flows[line, :, flows_at + t]`` of the block's trials ``t`` that
+    are kept: the amount of month 0, the amount of each year (the cumulative
+    sum at month ``edges[k]`` minus that at ``edges[k - 1]``), the total, and
+    the line's PV. The cumulative sums and the PV run month by month from 0,
+    in the order the kernel sums a one-line model's net path and PV, so the
+    cells are the bits of that model's (``report/tei.py``).
+    """
+    keep = min(nb, line_flows.shape[2] - flows_at - t0)
+    n_edges = edges.shape[0]
+    for i in range(nb):
+        A[0, i] = 0.0  # the cumulative amount
+        A[1, i] = 0.0  # the PV
+        A[2, i] = 0.0  # the cumulative amount at the last edge
+    k = 0
+    for m in range(disc.shape[0]):
+        d = disc[m]
+        for i in range(nb):
+            v = lout[m, i]
+            target[m, i] += v
+            A[0, i] += v
+            A[1, i] += v * d
+        if k < n_edges and m == edges[k]:
+            for i in range(keep):
+                cum = A[0, i]
+                cell = cum - A[2, i] if k > 0 else cum
+                line_flows[line, k, flows_at + t0 + i] = cell + 0.0  # no -0.0
+                A[2, i] = cum
+            k += 1
+    for i in range(keep):
+        line_flows[line, n_edges, flows_at + t0 + i] = A[0, i] + 0.0
+        line_flows[line, n_edges + 1, flows_at + t0 + i] = A[1, i] + 0.0
+
+
+@njit(cache=True, inline="always")
 def _block_lines(
     b, t0, nb, inputs, code, is_cost, mode, scurve, src, const, prof_row, profiles,
     no_profile, disc, P, W, S, ben, cost, lpv, block_line_pv,
+    edges, line_flows, flows_at, lout, A,
 ):  # fmt: skip
-    """Block ``b``'s benefits and costs by month, each line's PV summed into ``block_line_pv[b]``."""
+    """Block ``b``'s benefits and costs by month, each line's PV summed into ``block_line_pv[b]``.
+
+    For a block with trials to keep (``line_flows``), each line's amounts go
+    to ``lout`` first, then into the block's benefits or costs, the same
+    bits as when added directly (a sum from +0.0 is never -0.0).
+    """
     ben[:] = 0.0
     cost[:] = 0.0
+    keep = flows_at + t0 < line_flows.shape[2]
     for line in range(code.shape[0]):
         _load(P, inputs, src, const, line, t0, nb)
         c = code[line]
         decays = src[line, SLOT_DECAY] >= 0 or const[line, SLOT_DECAY] > 0.0
         profile = profiles[prof_row[line]] if c == PROFILE else no_profile
+        target = cost if is_cost[line] else ben
+        if keep:
+            lout[:] = 0.0
         _line_block(
             c, mode[line] == 1, scurve[line] == 1, decays,
-            P, W, S, profile, disc, cost if is_cost[line] else ben, lpv, nb,
+            P, W, S, profile, disc, lout if keep else target, lpv, nb,
         )  # fmt: skip
+        if keep:
+            _keep_line_flows(line, t0, nb, lout, target, disc, edges, line_flows, flows_at, A)
         total = 0.0
         for i in range(nb):
             total += lpv[i]
@@ -397,13 +447,18 @@ def _irr_and_paths(t0, nb, with_irr, cf, dcf, flow, cum, irr, paths, discounted_
                 discounted_paths[t, m] = dtotal
 
 
-@njit(cache=True, parallel=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def simulate(
     inputs, code, is_cost, mode, scurve, src, const, prof_row, profiles, disc, with_irr,
     npv, roi, pv_benefits, pv_costs, payback_months, discounted_payback_months, irr,
-    paths, discounted_paths, block_line_pv,
+    paths, discounted_paths, block_line_pv, edges, line_flows, flows_at, g_start, g_stop,
 ):  # fmt: skip
-    """Fill the per-trial outputs for every trial (one column of ``inputs`` each).
+    """Fill the per-trial outputs of groups ``g_start`` to ``g_stop - 1`` of blocks of trials.
+
+    Each group is ``GROUP`` blocks of ``BLOCK`` trials (one column of ``inputs``
+    each). The kernel releases the GIL: :func:`simulate.engine.evaluate` runs
+    disjoint ranges of groups on its threads, and no trial's outputs depend on
+    which thread or range computed it.
 
     Parameters
     ----------
@@ -422,14 +477,18 @@ def simulate(
         first ``n_paths`` trials, written in place.
     block_line_pv
         ``(n_blocks, L)``: each block's sum of each line's PV, written in place.
+    edges, line_flows, flows_at
+        ``edges``: the months closing each column (0, 12, 24, ..., T).
+        ``line_flows``: ``(L, len(edges) + 2, n_keep)``; trial ``t`` of this
+        call, if ``flows_at + t < n_keep``, writes its flows of each line per
+        column (see :func:`_keep_line_flows`) to ``line_flows[:, :, flows_at + t]``.
     """
     n = npv.shape[0]
     T1 = disc.shape[0]
     n_blocks = (n + BLOCK - 1) // BLOCK
-    n_groups = (n_blocks + GROUP - 1) // GROUP
-    for g in prange(n_groups):
+    for g in range(g_start, g_stop):
         # Scratch, allocated once per group of blocks. The line function gets
-        # only arrays private to this thread: its calls then update no
+        # only arrays private to this call: its calls then update no
         # reference count shared between threads.
         local_disc = disc.copy()
         local_profiles = profiles.copy()
@@ -452,12 +511,15 @@ def simulate(
         dpb = np.empty(BLOCK)
         flow = np.empty(T1)
         cum = np.empty(T1)
+        lout = np.empty((T1, BLOCK))
+        A = np.empty((3, BLOCK))
         for b in range(g * GROUP, min((g + 1) * GROUP, n_blocks)):
             t0 = b * BLOCK
             nb = min(BLOCK, n - t0)
             _block_lines(
                 b, t0, nb, inputs, code, is_cost, mode, scurve, src, const, prof_row,
                 local_profiles, no_profile, local_disc, P, W, S, ben, cost, lpv, block_line_pv,
+                edges, line_flows, flows_at, lout, A,
             )  # fmt: skip
             _block_totals(disc, ben, cost, cf, dcf, pvb, pvc, s, ds, dip, ddip, pb, dpb, nb)
             _store_outputs(

@@ -16,7 +16,15 @@ import numpy as np
 from ..config import Model
 from ..config.schema import BENEFIT_TYPES, COST_TYPES, N_SLOTS, SLOT_SCALE
 
-__all__ = ["OUTPUT_NAMES", "Tables", "discount_factors", "kernel_tables"]
+__all__ = [
+    "CELL_BUDGET",
+    "OUTPUT_NAMES",
+    "Tables",
+    "discount_factors",
+    "kernel_tables",
+    "line_flow_trials",
+    "year_edges",
+]
 
 # The per-trial outputs, in the order of the kernel's output arguments.
 OUTPUT_NAMES = (
@@ -28,6 +36,26 @@ OUTPUT_NAMES = (
     "discounted_payback_months",
     "irr",
 )
+
+
+# At most this many float64 values (200 MB) of per-trial line flows are kept by a
+# run: its first trials' flows of each line per year (the TEI table of report/tei.py).
+CELL_BUDGET = 25_000_000
+
+
+def year_edges(horizon_months: int) -> np.ndarray:
+    """The months closing each column of a line's flows: 0, 12, 24, ..., and the horizon."""
+    return np.unique(np.r_[np.arange(0, horizon_months, 12), horizon_months])
+
+
+def line_flow_trials(
+    trials: int, horizon_months: int, n_lines: int, budget: int = CELL_BUDGET
+) -> int:
+    """How many of a run's first trials keep their line flows: all, unless that passes
+    ``budget`` (trials x months, or trials x (lines + 3 totals) x columns)."""
+    n_cols = year_edges(horizon_months).size + 2  # Initial, years, Total, Present value
+    per_trial = max(horizon_months + 1, (n_lines + 3) * n_cols)
+    return max(1, min(trials, budget // per_trial))
 
 
 class Tables(NamedTuple):
