@@ -189,16 +189,28 @@ def writable_problem(folder: Path) -> str | None:
     return None
 
 
-def _temp_dir(near: Path) -> Path:
-    """A new hidden folder beside ``near``, made with the umask's permissions (not 0700)."""
-    for _ in range(100):
-        tmp = near.with_name(f".{near.name}.{secrets.token_hex(4)}.tmp")
-        try:
-            os.mkdir(tmp, 0o777)
-            return tmp
-        except FileExistsError:
-            continue
-    raise FileExistsError(errno.EEXIST, "no free temporary name", str(near))
+@contextmanager
+def _temp_dir(near: Path) -> Iterator[Path]:
+    """A new hidden folder beside ``near`` (the umask's permissions, not 0700), removed after.
+
+    Its name is known before it is made, so an interrupt at any point, even
+    the instant after ``mkdir``, leaves no folder behind.
+    """
+    tmp = None
+    try:
+        for _ in range(100):
+            tmp = near.with_name(f".{near.name}.{secrets.token_hex(4)}.tmp")
+            try:
+                os.mkdir(tmp, 0o777)
+                break
+            except FileExistsError:
+                tmp = None  # another's: not ours to remove
+        else:
+            raise FileExistsError(errno.EEXIST, "no free temporary name", str(near))
+        yield tmp
+    finally:
+        if tmp is not None and os.path.lexists(tmp):
+            shutil.rmtree(tmp, ignore_errors=True)
 
 
 def _keep_others(old: Path, new: Path) -> None:
@@ -280,14 +292,9 @@ def atomic_dir(target: Path, *, root: Path | None = None) -> Iterator[Path]:
     if why is not None:
         raise ConfigError(f"{target} cannot be a result folder: {why}")
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = None
-    try:  # made inside the try: an interrupt right after it is made removes it too
-        tmp = _temp_dir(target)
+    with _temp_dir(target) as tmp:
         yield tmp
         _swap_in(tmp, target)
-    finally:
-        if tmp is not None and os.path.lexists(tmp):
-            shutil.rmtree(tmp, ignore_errors=True)
 
 
 @contextmanager
@@ -305,9 +312,7 @@ def atomic_set(root: Path, folders: Sequence[str]) -> Iterator[Path]:
     for name in folders:
         result_folder(root, name)
     root.mkdir(parents=True, exist_ok=True)
-    staging = None
-    try:  # made inside the try: an interrupt right after it is made removes it too
-        staging = _temp_dir(root / "simulate-set")
+    with _temp_dir(root / "simulate-set") as staging:
         yield staging
         for name in folders:
             (staging / name).mkdir(exist_ok=True)
@@ -322,9 +327,6 @@ def atomic_set(root: Path, folders: Sequence[str]) -> Iterator[Path]:
             dest = root / path.relative_to(staging)
             dest.parent.mkdir(parents=True, exist_ok=True)
             os.replace(path, dest)
-    finally:
-        if staging is not None:
-            shutil.rmtree(staging, ignore_errors=True)
 
 
 def write_samples(path: Path, arrays: Mapping[str, np.ndarray]) -> None:

@@ -40,7 +40,7 @@ scenarios of one config are compared on common random numbers. Every input
 is drawn by the inverse of its CDF from its stream's uniforms, so a changed
 prior maps the same uniforms monotonically (the strongest pairing): a
 scenario that raises a prior raises it in every trial. Beta and PERT draws
-come from an interpolant of the quantile function built once per pair of
+come from a table of the quantile function built once per pair of
 shapes (``config.priors.betainv``; ``Prior.draw``); :class:`Draws` draws
 every input once on the calling thread first, so any such setup happens
 there and not in the pool.
@@ -187,9 +187,9 @@ def _place(
 def prepare(model: Model) -> None:
     """Draw each input once, on this thread.
 
-    A prior's draws may build something on first use (the interpolant of a
-    beta or PERT): doing it here keeps that work, and its process-wide
-    handling of scipy's warnings, out of the pool's threads.
+    A prior's draws may build something on first use (the quantile table of
+    a beta or PERT, 1-5 ms): doing it here keeps that work out of the pool's
+    threads.
     """
     for inp in model.inputs:
         inp.prior.draw(np.array([0.5]))
