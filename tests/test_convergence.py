@@ -96,3 +96,47 @@ def test_run_with_precision_writes_the_convergence_chart(configs_dir, tmp_path):
     assert main([*argv, "--trials", "2000"]) == 0  # a fixed run draws none
     summary = json.loads((out / "lead_conversion" / "summary.json").read_text())
     assert "checks" not in summary["stop"]
+
+
+# -- the intervals on the charts (issue 13 item 1: "carried to the charts") -------------------
+
+
+def test_distribution_charts_print_each_figure_with_its_interval(stopped):
+    from simulate.plotting import npv_distribution, payback_curve, roi_distribution
+    from simulate.plotting.figures import chart_meta as meta_of
+
+    summary = stopped.summary()
+    figures = summary["precision"]["figures"]
+    meta = meta_of(stopped.model, stopped)
+
+    def half(name, scale=1.0):
+        f = figures[name]
+        return (f["high"] - f["low"]) / 2 * scale
+
+    def texts(fig):
+        return " ".join(t.get_text() for t in fig.findobj(lambda a: hasattr(a, "get_text")))
+
+    npv = texts(npv_distribution(stopped.npv, summary, meta))
+    assert "P(NPV > 0) =" in npv
+    pp = f"{half('npv_positive', 100):.2g} pp"
+    assert f"± {pp}" in npv, npv
+    assert "simulation noise (95%): P10 ±" in npv and "P50 ±" in npv and "P90 ±" in npv
+    roi = texts(roi_distribution(stopped.roi, summary, meta))
+    target_pp = f"{half('roi_at_least_target', 100):.2g} pp"
+    assert "target) = " in roi and f"± {target_pp}" in roi, roi
+    assert f"P50 ± {half('roi_p50', 100):.2g} pp" in roi
+    from simulate import metrics
+
+    pay = texts(payback_curve(*metrics.payback_cdf(stopped.payback_months, 60), summary, meta))
+    assert f"± {half('payback_within_target', 100):.2g} pp paid back within" in pay, pay
+
+
+def test_a_chart_without_intervals_prints_none(stopped):
+    from simulate.plotting import npv_distribution
+    from simulate.plotting.figures import chart_meta as meta_of
+
+    summary = dict(stopped.summary())
+    summary.pop("precision")
+    fig = npv_distribution(stopped.npv, summary, meta_of(stopped.model, stopped))
+    text = " ".join(t.get_text() for t in fig.findobj(lambda a: hasattr(a, "get_text")))
+    assert "±" not in text and "simulation noise" not in text

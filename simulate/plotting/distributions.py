@@ -26,6 +26,7 @@ from . import _layout as lay
 from . import _style as st
 from ._frame import frame, start, styled
 from ._histogram import BarLabel, Marker, draw_bins, end_bar_labels, group_labels, label_row
+from ._precision import in_points, plus_minus, precision_note
 from .meta import ChartMeta
 
 __all__ = ["MEAN_APART", "npv_distribution", "roi_distribution"]
@@ -254,9 +255,10 @@ def npv_distribution(
         formatter=st.MoneyFormatter(cur),
         value_text=money,
         xlabel=f"Net present value ({cur})",
-        head=f"P(NPV > 0) = {fmt.format_probability(p_pos)}",
+        head=f"P(NPV > 0) = {fmt.format_probability(p_pos)}"
+        + plus_minus(summary, "npv_positive", in_points),
         loss_aside="Shaded: loss (NPV < 0)",
-        notes=[],
+        notes=precision_note(summary, "npv", lambda h: money(h, 2)),
         subtitle=subtitle or f"Net present value of {meta.run_description()}",
         groups=groups,
         reach=reach,
@@ -269,12 +271,17 @@ def _percent(v: float, sig: int = 3) -> str:
     return fmt.format_percent(v, sig=sig, minus=fmt.MINUS)
 
 
-def _roi_head(probs: Mapping, target: float | None) -> str:
-    """P(ROI at least the target), or P(ROI > 0) without a target."""
+def _roi_head(summary: Mapping, target: float | None) -> str:
+    """P(ROI at least the target), or P(ROI > 0) without a target, with its interval."""
+    probs = summary["probabilities"]
     if target is None:
-        return f"P(ROI > 0) = {fmt.format_probability(probs['npv_positive'])}"
+        return f"P(ROI > 0) = {fmt.format_probability(probs['npv_positive'])}" + plus_minus(
+            summary, "npv_positive", in_points
+        )
     p_t = probs.get("roi_at_least_target")
-    return f"P(ROI ≥ {_percent(target)} target) = {fmt.format_probability(p_t)}"
+    return f"P(ROI ≥ {_percent(target)} target) = {fmt.format_probability(p_t)}" + plus_minus(
+        summary, "roi_at_least_target", in_points
+    )
 
 
 @styled
@@ -307,7 +314,7 @@ def roi_distribution(
         markers.append(
             Marker(f"Target\n{_percent(target)}", float(target), st.TARGET, "-", "marker-target")
         )
-    notes = []
+    notes = precision_note(summary, "roi", in_points)
     if undefined:
         what = "trial has" if undefined == 1 else "trials have"
         notes.append(f"{undefined:,} {what} no cost, so no ROI, and are not shown")
@@ -316,7 +323,7 @@ def roi_distribution(
         formatter=st.PercentFormatter(),
         value_text=_percent,
         xlabel="Return on investment (NPV ÷ PV of costs)",
-        head=_roi_head(summary["probabilities"], target),
+        head=_roi_head(summary, target),
         loss_aside="Shaded: loss (ROI < 0)",
         notes=notes,
         subtitle=subtitle or f"Return on investment of {meta.run_description()}",

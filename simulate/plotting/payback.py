@@ -21,6 +21,7 @@ from .. import format as fmt
 from . import _layout as lay
 from . import _style as st
 from ._frame import frame, start, styled
+from ._precision import in_points, plus_minus
 from .meta import ChartMeta
 
 __all__ = ["payback_curve"]
@@ -143,11 +144,12 @@ def _payback_head(
     """The chance of paying back within the target, or the median payback without one."""
     if p_target is not None:
         return (
-            f"{fmt.format_probability(p_target)} paid back within the "
-            f"{_fmt_month(target)}-month target"
+            f"{fmt.format_probability(p_target)}{plus_minus(summary, 'payback_within_target', in_points)}"
+            f" paid back within the {_fmt_month(target)}-month target"
         )
     p50 = summary.get("metrics", {}).get("payback_months", {}).get("p50")
-    return f"Median payback: {fmt.format_months(p50, horizon)}"
+    half = plus_minus(summary, "payback_p50", lambda h: fmt.format_number(h, sig=2))
+    return f"Median payback: {fmt.format_months(p50, horizon)}{half}"
 
 
 def _never_aside(p_horizon: float | None, horizon: int) -> str:
