@@ -312,3 +312,22 @@ def test_the_table_of_a_falling_npv_says_at_most():
     assert cell["values"] == [pytest.approx(0.5)]
     assert frontier_cell(cell, table["rises"], "months", "USD") == "≤ 0.5 mo"
     assert table["rows"][1]["cells"][1] == {"values": [], "reached": "nowhere"}
+
+
+def test_with_no_other_uncertain_input_every_contour_is_the_break_even_line():
+    """P(NPV > 0) is a step (0 or 1) without other uncertain inputs: no staircases."""
+    config = linear_config()
+    config["priors"] = {k: v for k, v in config["priors"].items() if k in ("a", "b")}
+    config["benefits"] = [*config["benefits"][:2], {"type": "recurring", "amount": 6500}]
+    model = model_from_dict(config)
+    assert len(model.inputs) == 2
+    out = sa.frontier(model, ("a", "b"), trials=500, seed=7, grid=15)
+    (line,) = out["zero_curve"]
+    assert np.allclose(np.array(line).sum(axis=1), COST / 12 - 6500, atol=1e-6)
+    assert all(c["lines"] == out["zero_curve"] for c in out["contours"])
+    assert "No other input is uncertain" in out["note"]
+    assert set(np.unique(out["probability"])) <= {0.0, 1.0}
+    fig = frontier_chart(out, chart_meta(model, trials=500, seed=7))
+    notes = [t.get_text() for t in fig.texts if t.get_gid() == "notes"]
+    assert len(notes) == 1 and "every contour is that line" in notes[0]
+    assert not fig.axes[0].collections  # no tints: a 0-or-1 chance has no bands between levels

@@ -122,7 +122,7 @@ def _draw(ax: Axes, data: Mapping, xs: np.ndarray, ys: np.ndarray) -> tuple[list
     handles: list = [Patch(facecolor="none", edgecolor=st.MUTED, lw=1.4, ls=(0, (1.5, 1.5)))]
     names = ["P10–P90 of both inputs"]
     levels = [float(c["level"]) for c in data["contours"]]
-    if levels:  # the surer, the greener: tints between the contours
+    if levels and not _step(data):  # the surer, the greener: tints between the contours
         prob = np.asarray(data["probability"], float).T  # rows: the second input
         ax.contourf(xs, ys, prob, levels=[*levels, 1.0 + 1e-9], zorder=2, alpha=0.35,
                     colors=_TINTS[-len(levels):], antialiased=False)  # fmt: skip
@@ -148,9 +148,20 @@ def _draw(ax: Axes, data: Mapping, xs: np.ndarray, ys: np.ndarray) -> tuple[list
     return handles, names
 
 
+def _step(data: Mapping) -> bool:
+    """Whether every contour is the zero line: no other input is uncertain (a 0-or-1 chance)."""
+    zero = data["zero_curve"]
+    return bool(zero) and all(c["lines"] == zero for c in data["contours"])
+
+
 def _notes(data: Mapping) -> list[str]:
     """What the plane does not show: a zero line or a level it never crosses, and why."""
     notes = []
+    if _step(data):
+        notes.append(
+            "no other input is uncertain, so P(NPV > 0) is 1 on the positive side of the "
+            "break-even line and 0 on the other: every contour is that line"
+        )
     if not data["zero_curve"]:
         npv = np.asarray(data["npv"], float)
         sign = "positive" if npv.min() >= 0 else "negative"

@@ -284,12 +284,21 @@ def frontier(
     z = _base_grid(model, js, xs, ys, tables)
     prob = _probability_grid(model, js, xs, ys, others, tables)
     zero = _refine_zero(model, js, _chains(z, 0.0), xs, ys, z, tables)
-    contours = [
-        {"level": float(q), "lines": [[list(p) for p in line]
-                                      for line in contour_lines(xs, ys, prob, float(q))]}
-        for q in levels
-    ]  # fmt: skip
     note = wording.frontier_note(ax_a["label"], ax_b["label"], bool(zero), others.shape[1])
+    if len(model.inputs) == 2:  # nothing else uncertain: P(NPV > 0) is 1 where NPV > 0, else 0
+        # its contours on the grid would be staircases around the zero line; they are the line
+        zero_lines = [[list(p) for p in line] for line in zero]
+        contours = [{"level": float(q), "lines": zero_lines} for q in levels]
+        note += (
+            " No other input is uncertain: P(NPV > 0) is 1 where the NPV is positive and 0 "
+            "elsewhere, so every contour is the break-even line."
+        )
+    else:
+        contours = [
+            {"level": float(q), "lines": [[list(p) for p in line]
+                                          for line in contour_lines(xs, ys, prob, float(q))]}
+            for q in levels
+        ]  # fmt: skip
     return {
         "inputs": [ax_a, ax_b],
         "grid": n,
