@@ -101,9 +101,10 @@ def _add_run_parser(sub) -> None:
         type=sensitivity_methods,
         metavar="METHODS",
         help="also write sensitivity.json (and a spider chart) from the run's samples: "
-        "'all' (the default when given bare) or a comma-separated list of "
-        "tornado, spider, rank, sobol, breakeven, voi; put it after the CONFIGs or "
-        "write --sensitivity=METHODS",
+        "'all' (the default when given bare: every method but frontier) or a "
+        "comma-separated list of tornado, spider, rank, sobol, breakeven, voi, frontier "
+        "(the two-input break-even frontier of the two largest NPV swings, also drawn as "
+        "figures/frontier); put it after the CONFIGs or write --sensitivity=METHODS",
     )
     run.add_argument(
         "--report",
@@ -197,7 +198,8 @@ def _add_report_parser(sub) -> None:
             "charts, the assumptions register with sources, the drivers and the provenance) "
             "and report.xlsx (the same numbers in sheets a finance team can audit). Given a "
             "CONFIG, it runs it first, as 'simulate run CONFIG --report' does (with "
-            "sensitivity tornado,rank,breakeven,voi for the drivers). Given a RESULT_DIR "
+            "sensitivity tornado,rank,breakeven,voi,frontier for the drivers and the "
+            "two-input break-even frontier). Given a RESULT_DIR "
             "written earlier by 'simulate run', it renders the pack from the run's saved "
             "numbers without simulating again, changing no other file."
         ),
@@ -217,7 +219,8 @@ def _add_report_parser(sub) -> None:
                    "attribution")  # fmt: skip
     p.add_argument("--sensitivity", type=sensitivity_methods, metavar="METHODS",
                    help="the methods behind the drivers section (default: "
-                   "tornado,rank,breakeven,voi; add sobol for Sobol' indices)")  # fmt: skip
+                   "tornado,rank,breakeven,voi,frontier; add sobol for Sobol' indices; 'all' "
+                   "is every method but frontier)")  # fmt: skip
     p.add_argument("--pdf", action="store_true",
                    help="also print report.html to report.pdf with a headless Chromium")  # fmt: skip
     p.add_argument("--samples", type=positive_int, metavar="N",
