@@ -1,8 +1,8 @@
 """Whole commands, timed from outside: the table of issue 15 ("speed a user feels").
 
-    python -m bench.commands                       # every row, median of 3 (about 12 min)
+    python -m bench.commands                       # every row, median of 3 (~19 min, loaded VM)
     python -m bench.commands --rows validate,no-figures --repeat 5
-    python -m bench.commands --quick               # every row once, small sizes (a smoke run)
+    python -m bench.commands --quick               # every row once, small sizes (~2.5 min)
     python -m bench.commands --json /tmp/commands.json
     python -m bench.commands --rows million --baseline /tmp/old   # before/after, one session
 
