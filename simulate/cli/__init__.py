@@ -48,6 +48,12 @@ def build_parser() -> argparse.ArgumentParser:
         description="Check each CONFIG and report every problem found (exit status 2 if any).",
     )
     validate.add_argument("configs", nargs="+", metavar="CONFIG")
+    validate.add_argument(
+        "--preview",
+        action="store_true",
+        help="also print a table of every input: its distribution, P1/P10/P50/P90/P99, "
+        "the fields that use it and its source, with warnings for implausible tails",
+    )
     _add_sensitivity_parser(sub)
     _add_report_parser(sub)
     _add_batch_parser(sub)
