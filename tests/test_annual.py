@@ -120,6 +120,13 @@ def test_a_run_of_an_annual_config_equals_the_monthly_one():
          "costs[0].amount_per_year", "read as amount: = amount_per_year / 12"),
         ({"amount_per_year": "12,000"}, "costs[0].amount_per_year", "12000"),
         ({}, "costs[0].amount", "needs amount: (per month), or amount_per_year: (a year)"),
+        # what is no value gets the messages of any field, at the key written
+        ({"amount_per_year": float("inf")}, "costs[0].amount_per_year", "not a finite number"),
+        ({"amount_per_year": True}, "costs[0].amount_per_year", "(a yes/no value) is not a value"),
+        ({"amount_per_year": None}, "costs[0].amount_per_year", "is not a value"),
+        ({"amount_per_year": {"multiply": 2}}, "costs[0].amount_per_year", "has no dist: key"),
+        ({"amount_per_year": {"dist": "pertt"}}, "costs[0].amount_per_year.dist",
+         "unknown distribution 'pertt'"),
     ],
 )  # fmt: skip
 def test_annual_amount_mistakes_are_named_where_written(fields, path, says, tmp_path, capsys):

@@ -197,3 +197,33 @@ def test_the_schema_never_flags_a_config_validate_accepts_and_catches_renamed_ke
                     typos += 1
                     assert errors, step
     assert accepted > 30 and typos > 10, (accepted, typos)
+
+
+def test_no_value_where_validate_takes_none_and_empty_values_where_it_does_not():
+    # Every place of two examples (one with scenarios) set to null, {} or []: the
+    # schema accepts whatever validate accepts (a key left empty takes its default).
+    accepted = 0
+    for name in ("template.yaml", "subscription_churn.yaml"):
+        base = yaml.safe_load((ROOT / "configs" / name).read_text(encoding="utf-8"))
+        sys.path.insert(0, str(ROOT / "tests"))
+        from fuzzing import spots
+
+        for i in range(len(list(spots(base)))):
+            for value in (None, {}, []):
+                config = copy.deepcopy(base)
+                spot = list(spots(config))[i]
+                spot.parent[spot.key] = value
+                if _validate_accepts(config):
+                    accepted += 1
+                    assert _errors(config) == [], (name, spot.path, value)
+    assert accepted > 50
+
+
+@pytest.mark.parametrize("value", [[], {}, 0, False])
+def test_validate_refuses_a_description_that_is_no_text(value):
+    # Found by the test above: an empty list or a 0 was read as no description.
+    config = _template()
+    config["description"] = value
+    with pytest.raises(ConfigError, match="description must be text"):
+        model_from_dict(config)
+    assert _errors(config)

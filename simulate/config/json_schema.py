@@ -90,6 +90,11 @@ def _number(domain: Support, *, whole: bool = False) -> dict[str, Any]:
     return out
 
 
+def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
+    """``schema``, or no value (null), which validation reads as the key left out."""
+    return {"anyOf": [schema, {"type": "null"}]}
+
+
 def _json_number(x: float) -> int | float:
     return int(x) if float(x).is_integer() and abs(x) < 2**63 else x
 
@@ -235,7 +240,10 @@ def _line(spec: LineSpec, kind: str) -> dict[str, Any]:
     """One line type: its fields, options and (for scheduled) amounts; nothing else."""
     props: dict[str, Any] = {
         "type": {"const": spec.type},
-        "name": {"description": "names the line; scenarios find it by name", "type": "string"},
+        "name": {
+            "description": "names the line; scenarios find it by name",
+            "type": ["string", "null"],
+        },
         "label": {
             "description": "what charts and tables show instead of the name",
             "type": "string",
@@ -337,11 +345,11 @@ def _simulation() -> dict[str, Any]:
     trials = _number(Support(1, st.MAX_TRIALS), whole=True)
     shapes = {
         "trials": {**trials, "default": st.DEFAULT_TRIALS},
-        "seed": _number(Support(0, st.MAX_SEED), whole=True),
+        "seed": _nullable(_number(Support(0, st.MAX_SEED), whole=True)),
         "sampling": {"enum": list(st.SAMPLING_METHODS), "default": "random"},
         "precision": {
             "anyOf": [
-                {"type": "string"},
+                {"type": ["string", "null"]},
                 {
                     "type": "object",
                     "propertyNames": {"enum": list(FIGURES)},
@@ -349,15 +357,15 @@ def _simulation() -> dict[str, Any]:
                 },
             ]
         },
-        "max_trials": trials,
+        "max_trials": _nullable(trials),
     }
     return _block(shapes, st.SIMULATION)
 
 
 def _targets() -> dict[str, Any]:
     shapes = {
-        "payback_months": _number(Support(0, math.inf, False)),
-        "roi": _number(st.TARGET_ROIS),
+        "payback_months": _nullable(_number(Support(0, math.inf, False))),
+        "roi": _nullable(_number(st.TARGET_ROIS)),
     }
     return _block(shapes, st.TARGETS)
 
@@ -433,7 +441,7 @@ def _override(keys: dict[str, Any], words: str) -> dict[str, Any]:
     return {
         "description": words,
         "anyOf": [
-            {"type": ["number", "string"]},
+            {"type": ["number", "string", "null"]},
             {"type": "object", "properties": keys, "additionalProperties": False},
         ],
     }

@@ -18,7 +18,6 @@ from .checks import Checks
 from .inputs import Inputs
 from .loader import join_path
 from .model import Line, Ref
-from .numbers import is_number
 from .priors.parse import label_problem
 from .schema import (
     AMOUNT,
@@ -33,7 +32,7 @@ from .schema import (
     LineSpec,
 )
 from .support import Support
-from .transform import Unfit, divided
+from .transform import Unfit, divided, is_divisible
 
 __all__ = ["read_lines"]
 
@@ -222,13 +221,6 @@ class _LineReader:
                 "delete one",
             )
             return _FAILED
-        if is_number(value):  # checked as written, in a year's terms
-            yearly = replace(
-                fspec, bound=Bound(12 * fspec.bound.limit, "an amount of money a year")
-            )
-            before = len(self.checks.problems)
-            self.inputs.resolve(value, ypath, yearly, fspec.domain)
-            return _FAILED if len(self.checks.problems) > before else value / 12
         if isinstance(value, str) and value in self.inputs.declared:
             self.checks.error(
                 ypath,
@@ -238,13 +230,22 @@ class _LineReader:
                 "the annual prior inline here",
             )
             return _FAILED
-        if value is None or isinstance(value, str):
-            return value  # no value, or a mistyped number: reported as for the monthly field
-        try:
-            return divided(value, 12, f"{annual}")
-        except Unfit as exc:
-            self.checks.error(ypath, str(exc))
-            return _FAILED
+        if isinstance(value, str):
+            return value  # a mistyped number or no prior's name: reported as for the field
+        if isinstance(value, Mapping) and value.get("dist") == "bernoulli":
+            try:
+                divided(value, 12, annual)
+            except Unfit as exc:  # a 0/1 flag is no amount
+                self.checks.error(ypath, str(exc))
+                return _FAILED
+        if isinstance(value, Mapping) and is_divisible(value):
+            return divided(value, 12, annual)
+        # A number (checked as written, in a year's terms) or what is no value at all
+        # (infinity, yes/no, a list, a mapping without a known dist:): the field's messages.
+        yearly = replace(fspec, bound=Bound(12 * fspec.bound.limit, "an amount of money a year"))
+        before = len(self.checks.problems)
+        self.inputs.resolve(value, ypath, yearly, fspec.domain)
+        return _FAILED if len(self.checks.problems) > before else value / 12
 
     def _relocate(self, start: int, fpath: str, name: str) -> None:
         """Point the problems recorded since ``start`` at ``fpath`` to its ``_per_year`` key."""

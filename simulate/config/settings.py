@@ -156,9 +156,11 @@ def _labels(raw: Mapping, checks: Checks) -> tuple[str, str, str]:
         checks.error("name", "the config needs a name:, e.g. name: Agent assist pilot")
     elif not isinstance(name, str) or not name.strip():
         checks.error("name", f"name must be text, not {describe_value(name)}")
-    description = raw.get("description", "") or ""
-    if not isinstance(description, str):
-        checks.error("description", "description must be text")
+    description = raw.get("description")
+    if description is None:
+        description = ""
+    elif not isinstance(description, str):  # an empty list or a 0 is no text either
+        checks.error("description", f"description must be text, not {describe_value(description)}")
         description = ""
     currency = raw.get("currency", "USD")
     if not isinstance(currency, str) or not re.fullmatch(r"[A-Z]{3}", currency):

@@ -14,7 +14,7 @@ from typing import Any
 
 from .numbers import is_number
 
-__all__ = ["TRANSFORM_KEYS", "Unfit", "divided", "is_transform", "transform"]
+__all__ = ["TRANSFORM_KEYS", "Unfit", "divided", "is_divisible", "is_transform", "transform"]
 
 TRANSFORM_KEYS = ("add", "multiply")
 
@@ -97,13 +97,19 @@ def divided(current: Any, by: float, what: str) -> Any:
     if is_number(current):
         return current / by
     dist = current.get("dist") if isinstance(current, Mapping) else None
-    if not isinstance(dist, str) or (dist not in _LOCATION and dist not in _SPREAD):
+    if not isinstance(current, Mapping) or not is_divisible(current):
         shown = f"a {dist} prior" if isinstance(dist, str) else repr(current)
         raise Unfit(
             f"{what} is {shown}, which cannot be divided: give a number or a prior of "
             "amounts (uniform, triangular, pert, normal, lognormal, beta, metalog, discrete)"
         )
     return _moved(current, lambda x: x / by, lambda x: x / by)
+
+
+def is_divisible(value: Mapping) -> bool:
+    """Whether a prior mapping names a distribution :func:`divided` can divide."""
+    dist = value.get("dist")
+    return isinstance(dist, str) and (dist in _LOCATION or dist in _SPREAD)
 
 
 def _moved(current: Mapping, location: Callable, spread: Callable) -> dict:
