@@ -227,3 +227,31 @@ def test_validate_refuses_a_description_that_is_no_text(value):
     with pytest.raises(ConfigError, match="description must be text"):
         model_from_dict(config)
     assert _errors(config)
+
+
+def test_the_overlay_schema_ships_and_takes_the_example_overlay(tmp_path):
+    from simulate.config import load_overlay
+    from simulate.config.json_schema import OVERLAY_SCHEMA_FILE, overlay_schema, overlay_schema_text
+
+    shipped = ROOT / "simulate" / "config" / OVERLAY_SCHEMA_FILE
+    assert shipped.read_text(encoding="utf-8") == overlay_schema_text()
+    jsonschema.Draft7Validator.check_schema(overlay_schema())
+    overlays = jsonschema.Draft7Validator(overlay_schema())
+    path = ROOT / "configs" / "overlays" / "cfo_review.yaml"
+    text = path.read_text(encoding="utf-8")
+    first = text.splitlines()[0]
+    assert (path.parent / first.split("=", 1)[1]).resolve() == shipped
+    raw = yaml.safe_load(text)
+    assert list(overlays.iter_errors(raw)) == []
+    # what load_overlay refuses for structure, the schema refuses too
+    for mistake in (
+        {"simulation": {"trials": 10}},  # an overlay never changes the draws
+        {"prior": {"seconds_saved": {"multiply": 0.5}}},
+        {"lines": {"Handle time saved": {"type": "deflection"}}},
+        {"priors": {"seconds_saved": {"multiply": "half"}}},
+    ):
+        bad = tmp_path / "bad.yaml"
+        bad.write_text(yaml.safe_dump({**raw, **mistake}), encoding="utf-8")
+        with pytest.raises(ConfigError):
+            load_overlay(bad)
+        assert list(overlays.iter_errors({**raw, **mistake})), mistake

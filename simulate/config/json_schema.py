@@ -25,7 +25,7 @@ from typing import Any
 from ..format import format_as_written
 from . import settings as st
 from .inputs import NAME_PATTERN
-from .overrides import SCENARIO_KEYS, SCENARIO_NAME
+from .overrides import OVERLAY_KEYS, SCENARIO_KEYS, SCENARIO_NAME
 from .priors.params import SYNTAX
 from .priors.parse import LABEL_MAX
 from .priors.syntax import META, PARAMETERS
@@ -34,10 +34,19 @@ from .support import Support
 from .tolerance import FIGURES
 from .transform import TRANSFORM_KEYS
 
-__all__ = ["DRAFT", "SCHEMA_FILE", "config_schema", "schema_text"]
+__all__ = [
+    "DRAFT",
+    "OVERLAY_SCHEMA_FILE",
+    "SCHEMA_FILE",
+    "config_schema",
+    "overlay_schema",
+    "overlay_schema_text",
+    "schema_text",
+]
 
 DRAFT = "http://json-schema.org/draft-07/schema#"
 SCHEMA_FILE = "config.schema.json"  # beside this module: the shipped copy of schema_text()
+OVERLAY_SCHEMA_FILE = "overlay.schema.json"  # and of overlay_schema_text()
 _REF = "#/definitions/"
 _UNIT_WORDS = {
     "currency": "the config's currency",
@@ -58,6 +67,24 @@ _SCHEDULED = {
 def schema_text() -> str:
     """The schema as ``simulate schema`` prints it: indented JSON with a final newline."""
     return json.dumps(config_schema(), indent=2, ensure_ascii=False) + "\n"
+
+
+def overlay_schema_text() -> str:
+    """The overlay's schema as shipped in ``overlay.schema.json``."""
+    return json.dumps(overlay_schema(), indent=2, ensure_ascii=False) + "\n"
+
+
+def overlay_schema() -> dict[str, Any]:
+    """The JSON Schema of a reviewer's overlay (``simulate run --overlay FILE``)."""
+    return {
+        "$schema": DRAFT,
+        "title": "simulate overlay",
+        "description": "A reviewer's overrides of a config: what a scenario takes, less "
+        "simulation:, plus a name of its own.",
+        "type": "object",
+        **_overrides(OVERLAY_KEYS),
+        "definitions": _definitions(),
+    }
 
 
 def config_schema() -> dict[str, Any]:
@@ -380,7 +407,17 @@ def _block(shapes: dict[str, Any], words: dict[str, str]) -> dict[str, Any]:
 
 def _scenarios() -> dict[str, Any]:
     """Each scenario overrides some top-level values, priors and line fields."""
+    return {
+        "type": ["object", "null"],
+        "propertyNames": {"pattern": f"^{SCENARIO_NAME.pattern}$"},
+        "additionalProperties": {"type": ["object", "null"], **_overrides(SCENARIO_KEYS)},
+    }
+
+
+def _overrides(keys: tuple[str, ...]) -> dict[str, Any]:
+    """What a scenario (or an overlay) may override: ``keys`` of :mod:`.overrides`."""
     shapes = {
+        "name": {"type": ["string", "null"]},
         "description": {"type": ["string", "null"]},
         "horizon_months": _top("horizon_months"),
         "discount_rate": _top("discount_rate"),
@@ -407,17 +444,13 @@ def _scenarios() -> dict[str, Any]:
     }
     words = {
         **st.TOP,
+        "name": "the overlay's name (default: its file's stem)",
         "priors": "priors to override, by name",
         "lines": "line fields to override, by line name or benefits[i] / costs[i]",
     }
     return {
-        "type": ["object", "null"],
-        "propertyNames": {"pattern": f"^{SCENARIO_NAME.pattern}$"},
-        "additionalProperties": {
-            "type": ["object", "null"],
-            "properties": {k: _described(shapes[k], words[k]) for k in SCENARIO_KEYS},
-            "additionalProperties": False,
-        },
+        "properties": {k: _described(shapes[k], words[k]) for k in keys},
+        "additionalProperties": False,
     }
 
 
