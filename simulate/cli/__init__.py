@@ -48,9 +48,21 @@ def build_parser() -> argparse.ArgumentParser:
         description="Check each CONFIG and report every problem found (exit status 2 if any).",
     )
     validate.add_argument("configs", nargs="+", metavar="CONFIG")
+    validate.add_argument(
+        "--preview",
+        action="store_true",
+        help="also print a table of every input: its distribution, P1/P10/P50/P90/P99, "
+        "the fields that use it and its source, with warnings for implausible tails",
+    )
     _add_sensitivity_parser(sub)
     _add_report_parser(sub)
     _add_batch_parser(sub)
+    sub.add_parser(
+        "schema",
+        help="print the config's JSON Schema (for editors)",
+        description="Print the JSON Schema (draft-07) of a config on stdout: editors with a "
+        "YAML language server complete keys and flag typos with it.",
+    )
     return parser
 
 
@@ -298,6 +310,8 @@ def _command(name: str) -> Callable[[argparse.Namespace], int]:
     """
     if name == "validate":
         from .validate import cmd_validate as command  # the config layer only: stays fast
+    elif name == "schema":
+        from .schema import cmd_schema as command  # the config layer only
     elif name == "run":
         from .run import cmd_run as command  # numba (and charts): only this command
     elif name == "sensitivity":

@@ -147,6 +147,7 @@ def _build(
         config_hash=config_hash,
         warnings=tuple(checks.warnings),
         template=read_template(raw, checks),
+        prior_users={n: tuple(inputs.used_by.get(n, ())) for n in inputs.priors},
     )
     return model, checks
 

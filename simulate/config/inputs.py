@@ -38,9 +38,11 @@ from .priors.parse import PRIOR_EXAMPLE
 from .schema import FieldSpec
 from .support import Support
 
-__all__ = ["U_TAIL", "Inputs"]
+__all__ = ["NAME_PATTERN", "U_TAIL", "Inputs"]
 
-_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# What a prior's name may be (the JSON Schema checks it too).
+NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
+_NAME_RE = re.compile(NAME_PATTERN)
 # Examples in messages: a rate or fraction gets fractions, never a whole-number percentage.
 _EXAMPLES = {
     "amount": ("12", "{dist: triangular, min: 1, mode: 2, max: 4}"),

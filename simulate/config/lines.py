@@ -19,12 +19,25 @@ from .inputs import Inputs
 from .loader import join_path
 from .model import Line, Ref
 from .priors.parse import label_problem
-from .schema import AMOUNT, BENEFIT_TYPES, COST_TYPES, MARGIN_WHY, NONNEG, UNIT, FieldSpec, LineSpec
+from .schema import (
+    AMOUNT,
+    BENEFIT_TYPES,
+    COST_TYPES,
+    MARGIN_WHY,
+    NONNEG,
+    PER_YEAR,
+    UNIT,
+    Bound,
+    FieldSpec,
+    LineSpec,
+)
 from .support import Support
+from .transform import Unfit, divided, is_divisible
 
 __all__ = ["read_lines"]
 
 TIMINGS = ("end_of_year", "spread")
+_FAILED = object()  # a field whose annual form had a problem (reported)
 # A scheduled line's amounts (initial, monthly, annual): fixed, each at most AMOUNT's bound.
 SCHEDULED_AMOUNTS = NONNEG.clipped(AMOUNT.limit)
 
@@ -167,23 +180,84 @@ class _LineReader:
         supports: dict[str, Support] = {}
         for fspec in spec.fields:
             fpath = join_path(path, fspec.name)
-            value = item.get(fspec.name)
-            if value is not None:
+            value = self._annual(item, path, fspec)
+            if value is _FAILED:  # reported; read as 0 so that checking goes on
+                fields[fspec.name], supports[fspec.name] = Ref(0.0), Support(0.0, 0.0)
+            elif value is not None:
                 allowed = _allowed(spec, fspec, options)
+                before = len(self.checks.problems)
                 fields[fspec.name], supports[fspec.name] = self.inputs.resolve(
                     value, fpath, fspec, allowed
                 )
+                if fspec.name not in item:  # read from <name>_per_year: problems are there
+                    self._relocate(before, fpath, fspec.name)
             elif fspec.default is None:
                 self.checks.error(
                     fpath,
                     f"a {spec.type} {kind} needs {fspec.name}:"
-                    + (f" ({fspec.what})" if fspec.what else ""),
+                    + (f" ({fspec.what})" if fspec.what else "")
+                    + (f", or {fspec.name}{PER_YEAR}: (a year)" if fspec.monthly else ""),
                 )
             else:
                 default = self.horizon if fspec.default == "horizon" else (fspec.default or 0.0)
                 fields[fspec.name] = Ref(float(default))
                 supports[fspec.name] = Support(default, default)
         return fields, supports
+
+    def _annual(self, item: Mapping, path: str, fspec: FieldSpec) -> Any:
+        """The field's value as written; from ``<name>_per_year:``, divided by 12.
+
+        None when neither is given; ``_FAILED`` after a problem with the annual form.
+        """
+        name, annual = fspec.name, fspec.name + PER_YEAR
+        if not fspec.monthly or annual not in item:
+            return item.get(name)
+        ypath = join_path(path, annual)
+        value = item[annual]
+        if name in item:
+            self.checks.error(
+                ypath,
+                f"give {name}: (a month) or {annual}: (a year, divided by 12), not both; "
+                "delete one",
+            )
+            return _FAILED
+        if isinstance(value, str) and value in self.inputs.declared:
+            self.checks.error(
+                ypath,
+                f"{annual}: takes a number or an inline prior, not the named prior {value!r}: "
+                "a named prior is drawn once and shared as written, so it cannot be divided "
+                f"for one field; write the prior in monthly terms and use {name}:, or give "
+                "the annual prior inline here",
+            )
+            return _FAILED
+        if isinstance(value, str):
+            return value  # a mistyped number or no prior's name: reported as for the field
+        if isinstance(value, Mapping) and value.get("dist") == "bernoulli":
+            try:
+                divided(value, 12, annual)
+            except Unfit as exc:  # a 0/1 flag is no amount
+                self.checks.error(ypath, str(exc))
+                return _FAILED
+        if isinstance(value, Mapping) and is_divisible(value):
+            return divided(value, 12, annual)
+        # A number (checked as written, in a year's terms) or what is no value at all
+        # (infinity, yes/no, a list, a mapping without a known dist:): the field's messages.
+        yearly = replace(fspec, bound=Bound(12 * fspec.bound.limit, "an amount of money a year"))
+        before = len(self.checks.problems)
+        self.inputs.resolve(value, ypath, yearly, fspec.domain)
+        return _FAILED if len(self.checks.problems) > before else value / 12
+
+    def _relocate(self, start: int, fpath: str, name: str) -> None:
+        """Point the problems recorded since ``start`` at ``fpath`` to its ``_per_year`` key."""
+        problems = self.checks.problems
+        for k in range(start, len(problems)):
+            p = problems[k]
+            if p.path == fpath or p.path.startswith((fpath + ".", fpath + "[")):
+                problems[k] = replace(
+                    p,
+                    path=fpath + PER_YEAR + p.path[len(fpath) :],
+                    message=f"{p.message} (read as {name}: = {name}{PER_YEAR} / 12)",
+                )
 
     def _relations(
         self,

@@ -16,7 +16,7 @@ from typing import Any
 
 from ..errors import ConfigError, Problem, did_you_mean
 from .overrides import Change, flow_mapping
-from .schema import BENEFIT_TYPES, COST_TYPES
+from .schema import BENEFIT_TYPES, COST_TYPES, PER_YEAR
 from .transform import Unfit, is_transform, transform
 
 __all__ = ["apply_changes", "relocate"]
@@ -87,6 +87,14 @@ def _apply_line_field(out: dict, c: Change) -> tuple[str, str | None]:
     item = dict(out[section][i])
     path = f"{section}[{i}].{c.field}"
     current = item.get(c.field)
+    other = _other_form(item, c.field)
+    if other is not None:  # the line gives the field per month and the change per year, or back
+        if is_transform(c.value) or (isinstance(c.value, Mapping) and "dist" not in c.value):
+            raise Unfit(
+                f"{section}[{i}] gives {other}:, not {c.field}:; change {other} instead "
+                f"(e.g. {other}: {{multiply: 1.1}}), or replace the value whole"
+            )
+        del item[other]  # a whole value in the other form replaces it
     note = None
     priors = out.get("priors") if isinstance(out.get("priors"), Mapping) else {}
     if isinstance(current, str) and isinstance(c.value, Mapping) and "dist" not in c.value:
@@ -131,6 +139,14 @@ def _merge_value(current: Any, value: Any, *, what: str) -> Any:
             "(a number, a prior's name or a mapping with dist:), or add:/multiply:"
         )
     return copy.deepcopy(value)
+
+
+def _other_form(item: Mapping, fld: str) -> str | None:
+    """``amount_per_year`` when ``item`` gives that and the change names ``amount``, and back."""
+    if fld in item:
+        return None
+    other = fld[: -len(PER_YEAR)] if fld.endswith(PER_YEAR) else fld + PER_YEAR
+    return other if other in item else None
 
 
 def _line_items(out: Mapping, section: str) -> list:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
@@ -124,6 +124,8 @@ class Model(Settings):
     config_hash: str = ""
     warnings: tuple[str, ...] = ()
     template: bool = False  # `template: true`: a config to copy, which batch skips
+    # The fields that name each prior under priors: (fixed ones too; none for an unused one).
+    prior_users: Mapping[str, tuple[str, ...]] = field(default_factory=dict, compare=False)
 
     @property
     def lines(self) -> tuple[Line, ...]:

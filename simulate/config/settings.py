@@ -21,7 +21,10 @@ __all__ = [
     "MAX_SEED",
     "MAX_TRIALS",
     "SAMPLING_METHODS",
+    "SIMULATION",
+    "TARGETS",
     "TARGET_ROIS",
+    "TOP",
     "read_settings",
     "read_template",
 ]
@@ -38,23 +41,39 @@ DISCOUNT_RATES = Support(-0.99, 1.0)
 MAX_DISCOUNT_GROWTH = 1e12
 # ROI is a fraction too (0.5 = 50%); it cannot fall below -1 (every unit spent lost).
 TARGET_ROIS = Support(-1.0, 10.0)
-TOP_KEYS = (
-    "name",
-    "description",
-    "currency",
-    "horizon_months",
-    "discount_rate",
-    "simulation",
-    "targets",
-    "priors",
-    "correlations",
-    "benefits",
-    "costs",
-    "scenarios",
-    "template",
-)
-SIMULATION_KEYS = ("trials", "seed", "sampling", "precision", "max_trials")
-TARGET_KEYS = ("payback_months", "roi")
+# Every top-level key, in the order of configs/template.yaml, and what it is
+# (the JSON Schema's descriptions: simulate schema).
+TOP = {
+    "name": "the initiative's name: the title of every chart and table (required)",
+    "description": "what the initiative is, for whom (free text)",
+    "currency": "ISO 4217 code of every amount, e.g. USD, EUR, GBP (default USD)",
+    "horizon_months": f"months simulated, 1 to {MAX_HORIZON} (default 36)",
+    "discount_rate": "annual discount rate as a fraction: 0.10 is 10% (default 0.10)",
+    "simulation": "how many trials, the seed and the sampling; the command line overrides them",
+    "targets": "targets for the probabilities reported: P(payback within), P(ROI at least)",
+    "priors": "named distributions for uncertain values; every field that names one sees "
+    "the same draw in a trial",
+    "correlations": "Spearman rank correlations between named priors: rows [a, b, rho]",
+    "benefits": "the benefit lines, each with a type:",
+    "costs": "the cost lines, each with a type: (at least one, so that ROI is defined)",
+    "scenarios": "named sets of overrides, each run with 'simulate run --scenario NAME'",
+    "template": "true marks a config to copy, not to run: simulate batch skips it",
+}
+TOP_KEYS = tuple(TOP)
+SIMULATION = {
+    "trials": f"the number of trials, 1 to {MAX_TRIALS} (default {DEFAULT_TRIALS})",
+    "seed": "the root seed, 0 to 2^63 - 1 (default: drawn at random and recorded)",
+    "sampling": "random (default), lhs (Latin hypercube) or sobol (scrambled Sobol')",
+    "precision": "instead of trials: add trials until each figure's 95% interval is this "
+    "tight, e.g. npv_positive=0.5pp,npv_p50=2%, or default",
+    "max_trials": "with precision: stop at this many trials at most (default 10000000)",
+}
+SIMULATION_KEYS = tuple(SIMULATION)
+TARGETS = {
+    "payback_months": "report P(payback within this many months)",
+    "roi": "report P(ROI at least this), a fraction: 0.5 is 50%",
+}
+TARGET_KEYS = tuple(TARGETS)
 
 
 def read_settings(raw: Mapping, checks: Checks) -> Settings:
@@ -137,9 +156,11 @@ def _labels(raw: Mapping, checks: Checks) -> tuple[str, str, str]:
         checks.error("name", "the config needs a name:, e.g. name: Agent assist pilot")
     elif not isinstance(name, str) or not name.strip():
         checks.error("name", f"name must be text, not {describe_value(name)}")
-    description = raw.get("description", "") or ""
-    if not isinstance(description, str):
-        checks.error("description", "description must be text")
+    description = raw.get("description")
+    if description is None:
+        description = ""
+    elif not isinstance(description, str):  # an empty list or a 0 is no text either
+        checks.error("description", f"description must be text, not {describe_value(description)}")
         description = ""
     currency = raw.get("currency", "USD")
     if not isinstance(currency, str) or not re.fullmatch(r"[A-Z]{3}", currency):

@@ -9,12 +9,12 @@ transformed.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from .numbers import is_number
 
-__all__ = ["TRANSFORM_KEYS", "Unfit", "is_transform", "transform"]
+__all__ = ["TRANSFORM_KEYS", "Unfit", "divided", "is_divisible", "is_transform", "transform"]
 
 TRANSFORM_KEYS = ("add", "multiply")
 
@@ -79,20 +79,56 @@ def transform(current: Any, add: float, multiply: float, what: str) -> Any:
             f"{what} is a {dist} prior, which add:/multiply: cannot transform; replace it "
             "whole (e.g. {dist: bernoulli, p: 0.6})"
         )
+    return _moved(current, lambda x: x * multiply + add, lambda x: x * multiply)
+
+
+def divided(current: Any, by: float, what: str) -> Any:
+    """``current / by`` (``by`` > 0), each number divided exactly (correctly rounded).
+
+    A number, or a prior mapping whose values all divide by ``by``: the same
+    random draw maps to ``draw / by``. An annual amount becomes a monthly one
+    so (``by`` = 12).
+
+    Raises
+    ------
+    Unfit
+        For a value that cannot be divided (a name, a bernoulli flag).
+    """
+    if is_number(current):
+        return current / by
+    dist = current.get("dist") if isinstance(current, Mapping) else None
+    if not isinstance(current, Mapping) or not is_divisible(current):
+        shown = f"a {dist} prior" if isinstance(dist, str) else repr(current)
+        raise Unfit(
+            f"{what} is {shown}, which cannot be divided: give a number or a prior of "
+            "amounts (uniform, triangular, pert, normal, lognormal, beta, metalog, discrete)"
+        )
+    return _moved(current, lambda x: x / by, lambda x: x / by)
+
+
+def is_divisible(value: Mapping) -> bool:
+    """Whether a prior mapping names a distribution :func:`divided` can divide."""
+    dist = value.get("dist")
+    return isinstance(dist, str) and (dist in _LOCATION or dist in _SPREAD)
+
+
+def _moved(current: Mapping, location: Callable, spread: Callable) -> dict:
+    """A prior mapping with its location and spread parameters mapped (see the tables above)."""
+    dist = current["dist"]
     out = dict(current)
     if dist == "beta":  # make the default range explicit so that it moves too
         out.setdefault("min", 0.0)
         out.setdefault("max", 1.0)
     for key in _LOCATION.get(dist, ()):
         if key in out:
-            out[key] = _affine(out[key], multiply, add)
+            out[key] = _each(out[key], location)
     for key in _SPREAD.get(dist, ()):
         if key in out:
-            out[key] = _affine(out[key], multiply, 0)
+            out[key] = _each(out[key], spread)
     return out
 
 
-def _affine(x: Any, multiply: float, add: float) -> Any:
+def _each(x: Any, f: Callable) -> Any:
     if isinstance(x, list):
-        return [_affine(v, multiply, add) for v in x]
-    return x * multiply + add if is_number(x) else x  # a bad value is left for validation
+        return [_each(v, f) for v in x]
+    return f(x) if is_number(x) else x  # a bad value is left for validation

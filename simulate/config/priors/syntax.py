@@ -15,7 +15,33 @@ from typing import Any
 from ...errors import Problem
 from .base import Prior
 
-__all__ = ["Syntax", "and_list", "or_list"]
+__all__ = ["META", "PARAMETERS", "Syntax", "and_list", "or_list"]
+
+# What each parameter key of a prior means, in words (the JSON Schema shows them).
+PARAMETERS = {
+    "value": "the value, certain",
+    "min": "the smallest value",
+    "max": "the largest value",
+    "mode": "the most likely value",
+    "lambda": "how strongly values gather around the mode (default 4)",
+    "mean": "the mean",
+    "sd": "the standard deviation (> 0)",
+    "p10": "the 10th percentile: 1 in 10 values lie below it",
+    "p50": "the median",
+    "median": "the median",
+    "p90": "the 90th percentile: 1 in 10 values lie above it",
+    "alpha": "the first shape parameter (> 0)",
+    "beta": "the second shape parameter (> 0)",
+    "values": "the values it can take",
+    "probs": "the probability of each value, in the same order (they sum to 1)",
+    "p": "the probability of 1 (success)",
+}
+# Free-text keys every prior may carry.
+META = {
+    "source": "where the assumption came from (free text)",
+    "note": "who owns it, or anything else worth knowing (free text)",
+    "label": "the name charts and tables show (one line, at most 60 characters)",
+}
 
 # Checks the values of one complete form and returns the class's arguments.
 Reader = Callable[[dict[str, Any], list[Problem]], dict[str, Any]]
