@@ -171,7 +171,7 @@ def overlay_analysis(
 
     def npv_of(model: Model) -> np.ndarray:
         return simulate_model(model, same_trials, seed=seed, keep_inputs=False, n_paths=0,
-                              with_irr=False).npv  # fmt: skip
+                              with_irr=False, line_flows=False).npv  # fmt: skip
 
     variants = _Variants(overlay, model_of, npv_of, result.npv)
     base, _ = variants.figures(frozenset())

@@ -36,10 +36,9 @@ __all__ = [
     "write_run",
 ]
 
-# The numba kernel runs in parallel over trials on its own thread pool; two
+# The numba kernel runs on the package's thread pool (kernel/launch.py); two
 # runs started from two threads of one process (Dask workers with several
-# threads) take turns here rather than oversubscribing the cores, and never
-# enter a threading layer that is not thread-safe (workqueue) concurrently.
+# threads) take turns here rather than oversubscribing the cores.
 ENGINE_LOCK = threading.Lock()
 
 

@@ -317,6 +317,10 @@ def cmd_run(args: argparse.Namespace) -> int:
             report_invalid(exc)
             status = EXIT_INVALID
     _check_folders(plans, args.out)
+    if plans:
+        from ..kernel.announce import announce_compile  # loads numba: only when a run starts
+
+        announce_compile(args.quiet)
     for path, models in plans:
         try:
             _run_config(args, path, models, options=options, overlay=overlay,

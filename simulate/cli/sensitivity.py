@@ -140,10 +140,14 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         return usage_error(exc)
     result = None
+    from ..kernel.announce import announce_compile  # loads numba: only when analysis starts
+
+    announce_compile(args.quiet)
     if needs_samples(request.methods, request.goals):
         with trial_bar(args.config, quiet=args.quiet) as bar:
             result = run(model, trials=args.trials, seed=args.seed, sampling=args.sampling,
-                         keep_inputs=True, n_paths=0, with_irr=False, progress=bar)  # fmt: skip
+                         keep_inputs=True, n_paths=0, with_irr=False, line_flows=False,
+                         progress=bar)  # fmt: skip
     steps = len(request.methods) + bool(request.goals)
     with step_bar(f"{args.config}: sensitivity", steps, quiet=args.quiet) as bar:
         sens = analyze(model, result, methods=request.methods, metric=args.metric,

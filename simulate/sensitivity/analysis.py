@@ -188,7 +188,7 @@ def analyze(
         if result is None:
             step("simulate")
             result = run(model, trials=trials, seed=seed, keep_inputs=True, n_paths=0,
-                         with_irr=False)  # fmt: skip
+                         with_irr=False, line_flows=False)  # fmt: skip
         out["trials"] = result.trials
         out["sampling"] = result.sampling
     if "rank" in methods:
