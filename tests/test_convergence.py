@@ -140,3 +140,31 @@ def test_a_chart_without_intervals_prints_none(stopped):
     fig = npv_distribution(stopped.npv, summary, meta_of(stopped.model, stopped))
     text = " ".join(t.get_text() for t in fig.findobj(lambda a: hasattr(a, "get_text")))
     assert "±" not in text and "simulation noise" not in text
+
+
+def test_the_review_pack_draws_the_convergence_of_a_precision_run(stopped):
+    from simulate.report.charts import report_svgs
+
+    summary = json.loads(json.dumps(stopped.summary()))  # as report_data.json holds it
+    svgs = report_svgs({"summary": summary, "charts": {}, "drivers": {}})
+    assert list(svgs) == ["convergence"]
+    svg = svgs["convergence"]
+    assert "Half-width ÷ tolerance" in svg and "P(NPV &gt; 0) (±1pp)" in svg
+    fixed = json.loads(json.dumps(simulate.run(stopped.model, trials=2000, seed=4).summary()))
+    assert "convergence" not in report_svgs({"summary": fixed, "charts": {}, "drivers": {}})
+
+
+def test_the_one_axes_form_puts_each_target_against_its_tolerance(stopped):
+    import matplotlib.pyplot as plt
+
+    stop = stopped.summary()["stop"]
+    fig, ax = plt.subplots()
+    convergence(stop, chart_meta(stopped.model, stopped), ax=ax)
+    lines = [ln for ln in ax.get_lines() if ln.get_marker() == "o"]
+    assert len(lines) == len(TARGETS)
+    last = stop["checks"][-1]["figures"]["payback_p50"]
+    share = (last["high"] - last["low"]) / 2 / 0.5
+    (payback,) = [ln for ln in lines if "Payback" in ln.get_label()]
+    assert payback.get_ydata()[-1] == pytest.approx(share)
+    assert share <= 1.0  # met at the stop
+    plt.close(fig)

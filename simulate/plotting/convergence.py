@@ -21,7 +21,7 @@ from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 
 from .. import format as fmt
 from . import _style as st
-from ._frame import Frame, styled
+from ._frame import Frame, frame, start, styled
 from .meta import ChartMeta
 
 __all__ = ["FIGURE_LABELS", "convergence"]
@@ -45,20 +45,25 @@ FIGURE_LABELS: dict[str, tuple[str, str]] = {
 
 
 @styled
-def convergence(stop: Mapping[str, Any], meta: ChartMeta) -> Figure:
+def convergence(stop: Mapping[str, Any], meta: ChartMeta, ax: Axes | None = None) -> Figure:
     """How each precision target's estimate and interval settled as trials were added.
 
     ``stop`` is summary.json's ``stop`` block of a run with precision
-    targets (``targets`` and ``checks``). Each panel shows one target's
-    estimate (line) and 95% interval (band) at every check point, the
-    final estimate plus and minus the tolerance asked for (dashed), and the
-    stopping point. Raises ValueError when ``stop`` has no check points.
+    targets (``targets`` and ``checks``). On a figure of its own, each panel
+    shows one target's estimate (line) and 95% interval (band) at every
+    check point, the final estimate plus and minus the tolerance asked for
+    (dashed), and the stopping point. On a caller's ``ax`` (the review
+    pack's one small chart), every target on one plot instead: its
+    interval's half-width as a share of its tolerance, met below 100%.
+    Raises ValueError when ``stop`` has no check points.
     """
     checks = list(stop.get("checks") or ())
     targets = dict(stop.get("targets") or {})
     if not checks or not targets:
         raise ValueError("the run has no precision check points to draw")
     names = [n for n in targets if n in checks[-1]["figures"]]
+    if ax is not None:
+        return _shares(ax, names, targets, checks, stop, meta)
     cols = min(len(names), 3)
     rows = math.ceil(len(names) / cols)
     fig = Figure(figsize=(st.FIGSIZE[0], st.FIGSIZE[1] + 1.6 * (rows - 1)), layout="constrained")
@@ -86,6 +91,47 @@ def convergence(stop: Mapping[str, Any], meta: ChartMeta) -> Figure:
         "dashed lines: the final estimate ± the tolerance asked for"
     ]
     Frame(fig, meta, subtitle, notes)
+    return fig
+
+
+def _shares(ax: Axes, names, targets, checks, stop, meta: ChartMeta) -> Figure:
+    """Every target's half-width over its tolerance against trials, on one Axes."""
+    fig, ax, owned = start(ax)
+    trials = np.array([c["trials"] for c in checks], dtype=float)
+    colors = (st.MAIN, st.LOSS, st.GREEN, st.PURPLE, st.ORANGE, st.SKY_BLUE)
+    top = 1.0
+    for i, name in enumerate(names):
+        share = []
+        for c in checks:
+            f = c["figures"][name]
+            half = (
+                None
+                if f.get("low") is None or f.get("high") is None
+                else (f["high"] - f["low"]) / 2
+            )
+            allowed = _tolerance(targets[name], _value(f.get("estimate")))
+            share.append(math.nan if half is None or not allowed else half / allowed)
+        share = np.array(share)
+        label = f"{FIGURE_LABELS.get(name, (name, ''))[0]} (±{targets[name]})"
+        ax.plot(trials, share, color=colors[i % len(colors)], lw=2, marker="o", ms=3, label=label)
+        if np.isfinite(share).any():
+            top = max(top, float(np.nanmax(share)))
+    ax.axhline(1.0, color=st.TARGET, lw=1.2, ls="--")
+    ax.set_xscale("log")
+    ax.xaxis.set_major_locator(FixedLocator(_trial_ticks(trials)))
+    ax.xaxis.set_minor_locator(NullLocator())
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt.format_number(v)))
+    ax.set_xlim(trials[0] / 1.15, trials[-1] * 1.15)
+    ax.set_ylim(0, min(top, 4.0) * 1.08)
+    ax.yaxis.set_major_formatter(st.PercentFormatter())
+    ax.grid(axis="y", color=st.GRID, lw=0.9)
+    ax.set_xlabel("Trials (log scale)")
+    ax.set_ylabel("Half-width ÷ tolerance")
+    ax.legend(loc="upper right", fontsize=st.NOTE_SIZE - 1, frameon=False)
+    n = int(stop.get("trials") or trials[-1])
+    reason = "met at two check points in a row" if stop.get("reason") == "precision" else "capped"
+    frame(fig, ax, owned, meta, f"Each target's 95% interval against its tolerance: {reason} at "
+          f"{n:,} trials", "Met below the dashed line")  # fmt: skip
     return fig
 
 

@@ -37,6 +37,7 @@ CHARTS = {
     "waterfall": "From benefits to NPV",
     "frontier": "Break-even frontier",
     "comparison": "Compared",
+    "convergence": "How precise",
 }
 # Inches. Printed, the page is 7.3 in wide between its margins: the three
 # small charts share a row, the tornado and the waterfall (a bar per input or
@@ -44,7 +45,7 @@ CHARTS = {
 # house's 13 pt text prints at 6-7 pt.
 FIGSIZE = (5.0, 3.1)
 WIDE = frozenset(
-    {"tornado", "waterfall", "frontier", "comparison"}
+    {"tornado", "waterfall", "frontier", "comparison", "convergence"}
 )  # the charts the page shows two a row
 FIGSIZES = {
     **dict.fromkeys(WIDE, (6.4, 3.8)),
@@ -189,6 +190,8 @@ def _drawers(data: Mapping[str, Any]) -> dict[str, Callable[[ChartMeta, Any], An
     curves = _comparison_curves(charts.get("comparison"))
     if curves:
         draw["comparison"] = partial(_call, plotting.scenario_cdfs, curves)
+    if (summary.get("stop") or {}).get("checks"):  # a run that stopped at precision targets
+        draw["convergence"] = partial(_call, plotting.convergence, summary["stop"])
     return draw
 
 
