@@ -493,18 +493,6 @@ class _Growing:
         names = [self.model.inputs[j].name for j in self.flag_rows]
         return {name: self.flags[i, :n].copy() for i, name in enumerate(names)}
 
-    def _line_flows(self, n: int) -> np.ndarray | None:
-        """The line flows a run of ``n`` trials keeps: those of its first trials."""
-        if self.flows is None:
-            return None
-        keep = line_flow_trials(n, self.model.horizon_months, len(self.model.lines))
-        return np.ascontiguousarray(self.flows[:, :, :keep])
-
-    def _flags(self, n: int) -> dict[str, np.ndarray]:
-        """Each bernoulli input's draws over the first ``n`` trials, by input name."""
-        names = [self.model.inputs[j].name for j in self.flag_rows]
-        return {name: self.flags[i, :n].copy() for i, name in enumerate(names)}
-
     def result(self, overlay: dict | None, stop: Mapping[str, Any] | None = None) -> Result:
         n = self.n
         arrays = self.outputs()
