@@ -168,3 +168,16 @@ def test_the_one_axes_form_puts_each_target_against_its_tolerance(stopped):
     assert payback.get_ydata()[-1] == pytest.approx(share)
     assert share <= 1.0  # met at the stop
     plt.close(fig)
+
+
+def test_report_runs_a_config_to_a_precision_and_shows_its_convergence(configs_dir, tmp_path):
+    out = tmp_path / "results"
+    config = str(configs_dir / "lead_conversion.yaml")
+    argv = ["report", config, "--precision", "npv_positive=2pp", "--max-trials", "40000"]
+    assert main([*argv, "--out", str(out), "--quiet", "--sensitivity", "tornado"]) == 0
+    folder = out / "lead_conversion"
+    summary = json.loads((folder / "summary.json").read_text())
+    assert summary["stop"]["targets"] == {"npv_positive": "2pp"}
+    assert 'id="chart-convergence"' in (folder / "report.html").read_text()
+    # a result folder holds one run: asking it for a precision is a usage error
+    assert main(["report", str(folder), "--precision", "default", "--quiet"]) == 2

@@ -69,9 +69,8 @@ def build_parser() -> argparse.ArgumentParser:
 def _add_run_parser(sub) -> None:
     from .options import (  # the config layer: after main() catches signals
         add_output_options,
+        add_precision_options,
         add_simulation_options,
-        max_trials_value,
-        precision_value,
         sensitivity_methods,
     )
 
@@ -124,24 +123,7 @@ def _add_run_parser(sub) -> None:
         help="also write the review pack into each result folder: report.html (one page, "
         "prints on two) and report.xlsx (see 'simulate report --help')",
     )
-    run.add_argument(
-        "--precision",
-        type=precision_value,
-        metavar="FIG=TOL[,FIG=TOL...]|default",
-        help="add trials until each figure's 95%% interval half-width is within its "
-        "tolerance at two check points in a row, instead of --trials: FIG is npv_mean, "
-        "npv_positive, npv_p10, npv_p50, npv_p90, roi_p10, roi_p50, roi_p90, payback_p10, "
-        "payback_p50, payback_p90, "
-        "payback_within_target or roi_at_least_target; TOL is absolute in the figure's "
-        "unit (50000, 1.5 months), in percentage points for a probability or the ROI "
-        "(0.5pp), or relative (2%%); default means npv_positive=0.5pp,npv_p50=2%%",
-    )
-    run.add_argument(
-        "--max-trials",
-        type=max_trials_value,
-        metavar="N",
-        help="with --precision: stop at N trials at most (default 10,000,000)",
-    )
+    add_precision_options(run)
 
 
 def _add_sensitivity_parser(sub) -> None:
@@ -196,6 +178,7 @@ def _add_sensitivity_parser(sub) -> None:
 def _add_report_parser(sub) -> None:
     from .options import (  # config
         add_output_options,
+        add_precision_options,
         add_simulation_options,
         positive_int,
         sensitivity_methods,
@@ -223,6 +206,7 @@ def _add_report_parser(sub) -> None:
     p.add_argument("target", metavar="CONFIG|RESULT_DIR",
                    help="a YAML config, or a result folder written by 'simulate run'")  # fmt: skip
     add_simulation_options(p)
+    add_precision_options(p)
     p.add_argument("--scenario", metavar="NAME",
                    help="a scenario of the config ('all': one pack per scenario, each with the "
                    "paired comparison)")  # fmt: skip

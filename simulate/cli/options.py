@@ -21,6 +21,7 @@ from ..files import writable_problem
 __all__ = [
     "FORMATS",
     "add_output_options",
+    "add_precision_options",
     "add_simulation_options",
     "check_dask_reachable",
     "check_sobol_n",
@@ -191,4 +192,26 @@ def add_simulation_options(p: argparse.ArgumentParser) -> None:
         "--sampling",
         choices=SAMPLING_METHODS,
         help="random (default), lhs (Latin hypercube) or sobol (scrambled Sobol')",
+    )
+
+
+def add_precision_options(p: argparse.ArgumentParser) -> None:
+    """--precision and --max-trials: a run that stops at a precision (run, report)."""
+    p.add_argument(
+        "--precision",
+        type=precision_value,
+        metavar="FIG=TOL[,FIG=TOL...]|default",
+        help="add trials until each figure's 95%% interval half-width is within its "
+        "tolerance at two check points in a row, instead of --trials: FIG is npv_mean, "
+        "npv_positive, npv_p10, npv_p50, npv_p90, roi_p10, roi_p50, roi_p90, payback_p10, "
+        "payback_p50, payback_p90, "
+        "payback_within_target or roi_at_least_target; TOL is absolute in the figure's "
+        "unit (50000, 1.5 months), in percentage points for a probability or the ROI "
+        "(0.5pp), or relative (2%%); default means npv_positive=0.5pp,npv_p50=2%%",
+    )
+    p.add_argument(
+        "--max-trials",
+        type=max_trials_value,
+        metavar="N",
+        help="with --precision: stop at N trials at most (default 10,000,000)",
     )

@@ -26,7 +26,9 @@ __all__ = ["DEFAULT_REPORT_SENSITIVITY", "cmd_report"]
 DEFAULT_REPORT_SENSITIVITY = "tornado,rank,breakeven,voi,frontier"
 
 # The options that choose a run, meaningless for a result folder (its run is fixed).
-_RUN_CHOICES = ("scenario", "overlay", "trials", "seed", "sampling", "sensitivity")
+_RUN_CHOICES = (
+    "scenario", "overlay", "trials", "seed", "sampling", "sensitivity", "precision", "max_trials"
+)  # fmt: skip
 
 
 def _samples_of(folder: Path, n: int | None) -> dict[str, np.ndarray] | None:
