@@ -20,6 +20,7 @@ __all__ = [
     "format_months",
     "format_number",
     "format_percent",
+    "format_points",
     "format_probability",
     "format_quantile",
     "round_sig",
@@ -154,6 +155,12 @@ def format_percent(fraction: float, *, sig: int = 3, minus: str = "-") -> str:
         return "0%"
     sign = minus if fraction < 0 else ""
     return f"{sign}{_trim(round_sig(pct, sig), sig)}%"
+
+
+def format_points(fraction: float) -> str:
+    """A probability's (or ROI's) half-width in percentage points: ``0.2 pp``, ``0.036 pp``."""
+    pts = fraction * 100
+    return f"{pts:.2g} pp" if pts < 0.1 else f"{pts:.1f} pp"
 
 
 def format_probability(p: float | None) -> str:

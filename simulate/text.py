@@ -16,8 +16,15 @@ from pathlib import Path
 from typing import Any
 
 from .config.tolerance import parse_targets
-from .format import format_money, format_months, format_number, format_percent, format_probability
-from .precision import Interval
+from .format import (
+    format_money,
+    format_months,
+    format_number,
+    format_percent,
+    format_points,
+    format_probability,
+)
+from .precision import Interval, shown_half_width
 from .sensitivity.labels import format_value
 from .sensitivity.wording import ranked, unresolved_groups
 
@@ -95,12 +102,6 @@ def _ending(rows: list[str], result_dir: Path | None) -> str:
     return "\n".join(rows)
 
 
-def _points(fraction: float) -> str:
-    """A probability's (or ROI's) half-width in percentage points: ``0.2 pp``, ``0.036 pp``."""
-    pts = fraction * 100
-    return f"{pts:.2g} pp" if pts < 0.1 else f"{pts:.1f} pp"
-
-
 def _bound(p: float) -> str:
     """An end of a probability's interval, with the digits it needs, never a false 0% or 100%."""
     if p <= 0.0 or p >= 1.0 or 0.0005 <= p <= 0.9995:
@@ -128,16 +129,15 @@ class _Intervals:
         text = show(est)
         if low is None and high is None:
             return text
-        if est is None or low is None or high is None:  # an open end (beyond the horizon)
-            ends = [show(v) if v is not None else "..." for v in (low, high)]
-            return f"{text} (95%: {ends[0]} to {ends[1]})"
-        below, above = est - low, high - est
-        if abs(above - below) > 0.5 * max(above, below, 0.0):
-            return f"{text} (95%: {show(low)} to {show(high)})"
-        return f"{text} ± {half((high - low) / 2)}"
+        width = shown_half_width(est, low, high)
+        if width is not None:
+            return f"{text} ± {half(width)}"
+        # an open end (beyond the horizon), or lopsided: both ends
+        ends = [show(v) if v is not None else "..." for v in (low, high)]
+        return f"{text} (95%: {ends[0]} to {ends[1]})"
 
     def probability(self, name: str) -> str:
-        return self._with(name, lambda v: "n/a" if v is None else _bound(v), _points)
+        return self._with(name, lambda v: "n/a" if v is None else _bound(v), format_points)
 
     def money(self, name: str) -> str:
         def show(v):
@@ -146,7 +146,7 @@ class _Intervals:
         return self._with(name, show, lambda h: format_money(h, self.currency))
 
     def roi(self, name: str) -> str:
-        return self._with(name, self.percent, _points)
+        return self._with(name, self.percent, format_points)
 
     @staticmethod
     def percent(v: float | None) -> str:

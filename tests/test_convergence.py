@@ -12,6 +12,7 @@ from matplotlib.collections import PolyCollection
 import simulate
 from simulate import precision as pr
 from simulate.cli import main
+from simulate.format import format_points
 from simulate.plotting import convergence
 from simulate.plotting.figures import chart_meta
 
@@ -109,26 +110,24 @@ def test_distribution_charts_print_each_figure_with_its_interval(stopped):
     figures = summary["precision"]["figures"]
     meta = meta_of(stopped.model, stopped)
 
-    def half(name, scale=1.0):
+    def half(name):
         f = figures[name]
-        return (f["high"] - f["low"]) / 2 * scale
+        return (f["high"] - f["low"]) / 2
 
     def texts(fig):
         return " ".join(t.get_text() for t in fig.findobj(lambda a: hasattr(a, "get_text")))
 
     npv = texts(npv_distribution(stopped.npv, summary, meta))
     assert "P(NPV > 0) =" in npv
-    pp = f"{half('npv_positive', 100):.2g} pp"
-    assert f"± {pp}" in npv, npv
+    assert f"± {format_points(half('npv_positive'))}" in npv, npv
     assert "simulation noise (95%): P10 ±" in npv and "P50 ±" in npv and "P90 ±" in npv
     roi = texts(roi_distribution(stopped.roi, summary, meta))
-    target_pp = f"{half('roi_at_least_target', 100):.2g} pp"
-    assert "target) = " in roi and f"± {target_pp}" in roi, roi
-    assert f"P50 ± {half('roi_p50', 100):.2g} pp" in roi
+    assert "target) = " in roi and f"± {format_points(half('roi_at_least_target'))}" in roi
+    assert f"P50 ± {format_points(half('roi_p50'))}" in roi
     from simulate import metrics
 
     pay = texts(payback_curve(*metrics.payback_cdf(stopped.payback_months, 60), summary, meta))
-    assert f"± {half('payback_within_target', 100):.2g} pp paid back within" in pay, pay
+    assert f"± {format_points(half('payback_within_target'))} paid back within" in pay, pay
 
 
 def test_a_chart_without_intervals_prints_none(stopped):

@@ -69,32 +69,24 @@ class StepBar:
 
 
 @contextmanager
-def trial_bar(
-    label: str, *, quiet: bool, open_ended: bool = False, stream: TextIO | None = None
-) -> Iterator[TrialBar | None]:
+def _on_terminal(make, quiet: bool, stream: TextIO | None) -> Iterator:
+    """``make(stream)`` on a terminal, closed at the end; None with ``quiet`` or off one."""
+    stream = sys.stderr if stream is None else stream
+    if quiet or not is_terminal(stream):
+        yield None
+        return
+    bar = make(stream)
+    try:
+        yield bar
+    finally:
+        bar.close()
+
+
+def trial_bar(label: str, *, quiet: bool, open_ended: bool = False, stream: TextIO | None = None):
     """A :class:`TrialBar` on a terminal (None with ``quiet`` or off a terminal)."""
-    stream = sys.stderr if stream is None else stream
-    if quiet or not is_terminal(stream):
-        yield None
-        return
-    bar = TrialBar(label, stream, open_ended=open_ended)
-    try:
-        yield bar
-    finally:
-        bar.close()
+    return _on_terminal(lambda s: TrialBar(label, s, open_ended=open_ended), quiet, stream)
 
 
-@contextmanager
-def step_bar(
-    label: str, total: int, *, quiet: bool, stream: TextIO | None = None
-) -> Iterator[StepBar | None]:
+def step_bar(label: str, total: int, *, quiet: bool, stream: TextIO | None = None):
     """A :class:`StepBar` on a terminal (None with ``quiet`` or off a terminal)."""
-    stream = sys.stderr if stream is None else stream
-    if quiet or not is_terminal(stream):
-        yield None
-        return
-    bar = StepBar(label, total, stream)
-    try:
-        yield bar
-    finally:
-        bar.close()
+    return _on_terminal(lambda s: StepBar(label, total, s), quiet, stream)

@@ -85,6 +85,13 @@ class PrecisionTarget(NamedTuple):
     relative: bool
     text: str
 
+    def allowed(self, estimate: float) -> float | None:
+        """The largest half-width this target accepts at ``estimate`` (None: no size to be
+        relative to, an estimate of +-inf or NaN)."""
+        if not self.relative:
+            return self.tolerance
+        return self.tolerance * abs(estimate) if math.isfinite(estimate) else None
+
 
 @dataclass(frozen=True)
 class Settings:

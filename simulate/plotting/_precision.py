@@ -11,26 +11,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from .. import format as fmt
+from ..precision import shown_half_width
 
-__all__ = ["in_points", "plus_minus", "precision_note"]
+__all__ = ["plus_minus", "precision_note"]
 
 
 def _half_width(summary: Mapping, figure: str) -> float | None:
-    """Half the 95% interval of a headline figure (summary.json's ``precision``), if it has one."""
+    """Half the 95% interval of a headline figure (summary.json's ``precision``), if "±" fits it."""
     shown = ((summary.get("precision") or {}).get("figures") or {}).get(figure) or {}
-    est, low, high = shown.get("estimate"), shown.get("low"), shown.get("high")
-    if est is None or low is None or high is None or not high > low:
-        return None
-    below, above = est - low, high - est
-    if abs(above - below) > 0.5 * max(above, below):
-        return None  # lopsided (a probability at 0 or 1): "±" would mislead; summary.json has it
-    return (high - low) / 2.0
-
-
-def in_points(half: float) -> str:
-    """A probability's or ROI's half-width in percentage points: ``0.4 pp``."""
-    return f"{fmt.format_number(100.0 * half, sig=2)} pp"
+    half = shown_half_width(shown.get("estimate"), shown.get("low"), shown.get("high"))
+    return half or None  # nothing for a zero-width interval either
 
 
 def plus_minus(summary: Mapping, figure: str, show) -> str:

@@ -20,6 +20,8 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 
 from .. import format as fmt
+from ..config.model import PrecisionTarget
+from ..config.tolerance import parse_targets
 from . import _style as st
 from ._frame import Frame, frame, start, styled
 from .meta import ChartMeta
@@ -58,7 +60,9 @@ def convergence(stop: Mapping[str, Any], meta: ChartMeta, ax: Axes | None = None
     Raises ValueError when ``stop`` has no check points.
     """
     checks = list(stop.get("checks") or ())
-    targets = dict(stop.get("targets") or {})
+    # the targets as the run compared them (what each allows at an estimate)
+    parsed, _ = parse_targets(dict(stop.get("targets") or {}))
+    targets = {t.figure: t for t in parsed}
     if not checks or not targets:
         raise ValueError("the run has no precision check points to draw")
     names = [n for n in targets if n in checks[-1]["figures"]]
@@ -109,19 +113,15 @@ def _shares(ax: Axes, names, targets, checks, stop, meta: ChartMeta) -> Figure:
                 if f.get("low") is None or f.get("high") is None
                 else (f["high"] - f["low"]) / 2
             )
-            allowed = _tolerance(targets[name], _value(f.get("estimate")))
+            allowed = targets[name].allowed(_value(f.get("estimate")))
             share.append(math.nan if half is None or not allowed else half / allowed)
         share = np.array(share)
-        label = f"{FIGURE_LABELS.get(name, (name, ''))[0]} (±{targets[name]})"
+        label = f"{FIGURE_LABELS.get(name, (name, ''))[0]} (±{targets[name].text})"
         ax.plot(trials, share, color=colors[i % len(colors)], lw=2, marker="o", ms=3, label=label)
         if np.isfinite(share).any():
             top = max(top, float(np.nanmax(share)))
     ax.axhline(1.0, color=st.TARGET, lw=1.2, ls="--")
-    ax.set_xscale("log")
-    ax.xaxis.set_major_locator(FixedLocator(_trial_ticks(trials)))
-    ax.xaxis.set_minor_locator(NullLocator())
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt.format_number(v)))
-    ax.set_xlim(trials[0] / 1.15, trials[-1] * 1.15)
+    _trials_axis(ax, trials)
     ax.set_ylim(0, min(top, 4.0) * 1.08)
     ax.yaxis.set_major_formatter(st.PercentFormatter())
     ax.grid(axis="y", color=st.GRID, lw=0.9)
@@ -135,7 +135,8 @@ def _shares(ax: Axes, names, targets, checks, stop, meta: ChartMeta) -> Figure:
     return fig
 
 
-def _panel(ax: Axes, name: str, tolerance: str, trials: np.ndarray, checks: Sequence, meta):
+def _panel(ax: Axes, name: str, target: PrecisionTarget, trials: np.ndarray, checks: Sequence,
+           meta: ChartMeta):  # fmt: skip
     """One target's estimate and interval against trials (log x)."""
     label, kind = FIGURE_LABELS.get(name, (name, "number"))
     show = _shower(kind, meta)
@@ -146,21 +147,16 @@ def _panel(ax: Axes, name: str, tolerance: str, trials: np.ndarray, checks: Sequ
     ax.fill_between(trials, low, high, color=st.BAND_OUTER, lw=0, step=None, zorder=1)
     ax.plot(trials, est, color=st.MAIN, lw=2.0, zorder=3, marker="o", ms=3)
     final = est[-1]
-    half = _tolerance(tolerance, final)
+    half = target.allowed(final)
     if math.isfinite(final) and half is not None:
         for y in (final - half, final + half):
             ax.axhline(y, color=st.TARGET, lw=1.2, ls="--", zorder=2)
     ax.axvline(trials[-1], color=st.SPINE, lw=1.0, zorder=2)
-    ax.set_xscale("log")
-    ticks = _trial_ticks(trials)
-    ax.xaxis.set_major_locator(FixedLocator(ticks))
-    ax.xaxis.set_minor_locator(NullLocator())
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt.format_number(v)))
-    ax.set_xlim(trials[0] / 1.15, trials[-1] * 1.15)
+    _trials_axis(ax, trials)
     ax.yaxis.set_major_formatter(_formatter(kind, meta))
     ax.grid(axis="y", color=st.GRID, lw=0.9)
     ax.set_title(
-        f"{label}\n{show(final)} · target ±{_shown_tolerance(tolerance, kind, meta)}",
+        f"{label}\n{show(final)} · target ±{_shown_tolerance(target, kind, meta)}",
         loc="left",
         fontsize=st.NOTE_SIZE,
         color=st.INK,
@@ -169,37 +165,28 @@ def _panel(ax: Axes, name: str, tolerance: str, trials: np.ndarray, checks: Sequ
     ax.tick_params(labelsize=st.NOTE_SIZE - 1)
 
 
-def _shown_tolerance(text: str, kind: str, meta: ChartMeta) -> str:
+def _shown_tolerance(target: PrecisionTarget, kind: str, meta: ChartMeta) -> str:
     """A target's tolerance as written, with its unit when it is a plain number."""
-    text = str(text).strip()
-    if text.endswith(("pp", "%")):
-        return text.replace("pp", " pp")
-    try:
-        value = float(text)
-    except ValueError:
-        return text
+    if target.text.endswith(("pp", "%")):
+        return target.text.replace("pp", " pp")
     if kind == "money":
-        return fmt.format_money(value, meta.currency)
+        return fmt.format_money(target.tolerance, meta.currency)
     if kind == "months":
-        return f"{fmt.format_number(value)} months"
-    return fmt.format_number(value)
+        return f"{fmt.format_number(target.tolerance)} months"
+    return fmt.format_number(target.tolerance)
+
+
+def _trials_axis(ax: Axes, trials: np.ndarray) -> None:
+    """Trials across on a log scale, ticked at the first and last check points and between."""
+    ax.set_xscale("log")
+    ax.xaxis.set_major_locator(FixedLocator(_trial_ticks(trials)))
+    ax.xaxis.set_minor_locator(NullLocator())
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt.format_number(v)))
+    ax.set_xlim(trials[0] / 1.15, trials[-1] * 1.15)
 
 
 def _value(v: float | None) -> float:
     return math.nan if v is None else float(v)
-
-
-def _tolerance(text: str, estimate: float) -> float | None:
-    """The half-width a target allows, in the figure's unit (as the run compared it)."""
-    text = str(text).strip()
-    try:
-        if text.endswith("pp"):
-            return float(text[:-2]) / 100.0
-        if text.endswith("%"):
-            return abs(estimate) * float(text[:-1]) / 100.0 if math.isfinite(estimate) else None
-        return float(text)
-    except ValueError:
-        return None
 
 
 def _trial_ticks(trials: np.ndarray) -> list[float]:

@@ -26,7 +26,7 @@ from . import _layout as lay
 from . import _style as st
 from ._frame import frame, start, styled
 from ._histogram import BarLabel, Marker, draw_bins, end_bar_labels, group_labels, label_row
-from ._precision import in_points, plus_minus, precision_note
+from ._precision import plus_minus, precision_note
 from .meta import ChartMeta
 
 __all__ = ["MEAN_APART", "npv_distribution", "roi_distribution"]
@@ -256,7 +256,7 @@ def npv_distribution(
         value_text=money,
         xlabel=f"Net present value ({cur})",
         head=f"P(NPV > 0) = {fmt.format_probability(p_pos)}"
-        + plus_minus(summary, "npv_positive", in_points),
+        + plus_minus(summary, "npv_positive", fmt.format_points),
         loss_aside="Shaded: loss (NPV < 0)",
         notes=precision_note(summary, "npv", lambda h: money(h, 2)),
         subtitle=subtitle or f"Net present value of {meta.run_description()}",
@@ -276,11 +276,11 @@ def _roi_head(summary: Mapping, target: float | None) -> str:
     probs = summary["probabilities"]
     if target is None:
         return f"P(ROI > 0) = {fmt.format_probability(probs['npv_positive'])}" + plus_minus(
-            summary, "npv_positive", in_points
+            summary, "npv_positive", fmt.format_points
         )
     p_t = probs.get("roi_at_least_target")
     return f"P(ROI ≥ {_percent(target)} target) = {fmt.format_probability(p_t)}" + plus_minus(
-        summary, "roi_at_least_target", in_points
+        summary, "roi_at_least_target", fmt.format_points
     )
 
 
@@ -314,7 +314,7 @@ def roi_distribution(
         markers.append(
             Marker(f"Target\n{_percent(target)}", float(target), st.TARGET, "-", "marker-target")
         )
-    notes = precision_note(summary, "roi", in_points)
+    notes = precision_note(summary, "roi", fmt.format_points)
     if undefined:
         what = "trial has" if undefined == 1 else "trials have"
         notes.append(f"{undefined:,} {what} no cost, so no ROI, and are not shown")

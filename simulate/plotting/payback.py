@@ -21,7 +21,7 @@ from .. import format as fmt
 from . import _layout as lay
 from . import _style as st
 from ._frame import frame, start, styled
-from ._precision import in_points, plus_minus
+from ._precision import plus_minus
 from .meta import ChartMeta
 
 __all__ = ["payback_curve"]
@@ -144,7 +144,7 @@ def _payback_head(
     """The chance of paying back within the target, or the median payback without one."""
     if p_target is not None:
         return (
-            f"{fmt.format_probability(p_target)}{plus_minus(summary, 'payback_within_target', in_points)}"
+            f"{fmt.format_probability(p_target)}{plus_minus(summary, 'payback_within_target', fmt.format_points)}"
             f" paid back within the {_fmt_month(target)}-month target"
         )
     p50 = summary.get("metrics", {}).get("payback_months", {}).get("p50")

@@ -28,7 +28,15 @@ from __future__ import annotations
 
 from ..config.tolerance import FIGURES
 from .figure import FIGURE_SPEC, Figure, figure_exists
-from .formulas import LEVEL, MIN_BATCHES, Design, Interval, order_statistic_ranks, wilson
+from .formulas import (
+    LEVEL,
+    MIN_BATCHES,
+    Design,
+    Interval,
+    order_statistic_ranks,
+    shown_half_width,
+    wilson,
+)
 from .orders import BatchPercentiles, Window
 from .run import Tracker, check_points, precision_block, precision_targets, stop_block
 
@@ -48,6 +56,7 @@ __all__ = [
     "order_statistic_ranks",
     "precision_block",
     "precision_targets",
+    "shown_half_width",
     "stop_block",
     "wilson",
 ]

@@ -19,6 +19,7 @@ __all__ = [
     "Interval",
     "floor_ranks",
     "order_statistic_ranks",
+    "shown_half_width",
     "t_quantile",
     "wilson",
     "z_quantile",
@@ -82,11 +83,23 @@ class Interval:
 
     def meets(self, target: PrecisionTarget) -> bool:
         """Whether the half-width is within ``target``'s tolerance."""
-        if target.relative:
-            if not math.isfinite(self.estimate):
-                return False
-            return self.half_width <= target.tolerance * abs(self.estimate)
-        return self.half_width <= target.tolerance
+        allowed = target.allowed(self.estimate)
+        return allowed is not None and self.half_width <= allowed
+
+
+def shown_half_width(estimate: float | None, low: float | None, high: float | None) -> float | None:
+    """Half an interval as "estimate ± h" shows it (summary.json's numbers, None for no end).
+
+    None where "±" would misstate it: an end is open, or the interval is
+    lopsided (one side more than 1.5 times the other, as at a probability
+    near 0 or 1); the terminal then gives both ends, a chart nothing.
+    """
+    if estimate is None or low is None or high is None:
+        return None
+    below, above = estimate - low, high - estimate
+    if abs(above - below) > 0.5 * max(above, below, 0.0):
+        return None
+    return (high - low) / 2.0
 
 
 def floor_ranks(r: int) -> int:
