@@ -21,6 +21,7 @@ from .config.model import PrecisionTarget
 from .config.settings import MAX_TRIALS
 from .config.tolerance import DEFAULT_MAX_TRIALS
 from .files import plain_numbers
+from .flexibility import flexibility_block
 from .kernel import cashflow, launch
 from .kernel.checks import MUST_BE_FINITE, allocate, check_draws, check_outputs
 from .kernel.tables import OUTPUT_NAMES, Tables, kernel_tables, line_flow_trials, year_edges
@@ -170,6 +171,10 @@ class Result:
     overlay: dict[str, str | None] | None = None
     batch_size: int = DEFAULT_BATCH
     stop: Mapping[str, Any] | None = None
+    # With stage gates: each trial's NPV without the option to stop (the same draws, the
+    # gates ignored), and in how many trials each gate passed. None without gates.
+    npv_without_gates: np.ndarray | None = field(default=None, repr=False)
+    gate_passes: np.ndarray | None = field(default=None, repr=False)
 
     def outputs(self) -> dict[str, np.ndarray]:
         """The per-trial outputs of docs/model.md section 6, by name."""
@@ -196,6 +201,8 @@ class Result:
         version = summary.pop("version")
         summary["precision"] = plain_numbers(precision_block(self))
         summary["stop"] = plain_numbers(stop_block(self))
+        if self.model.gates:
+            summary["flexibility"] = plain_numbers(flexibility_block(self))
         summary["version"] = version
         return summary
 
@@ -405,6 +412,9 @@ class _Growing:
         self.verified = 0  # trials whose outputs verify() has checked
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             self.tables = kernel_tables(model)
+        # with stage gates: each trial's NPV without them, and each gate's passes
+        self.ungated = np.empty(capacity if model.gates else 0)
+        self.passes = np.zeros(len(model.gates), np.int64)
 
     @property
     def n(self) -> int:
@@ -446,6 +456,17 @@ class _Growing:
             self.kept[:, start:stop] = inputs
         if self.flag_rows:
             self.flags[:, start:stop] = inputs[self.flag_rows] > 0.5
+        if self.model.gates:
+            self._without_gates(inputs, start, stop)
+
+    def _without_gates(self, inputs: np.ndarray, start: int, stop: int) -> None:
+        """The piece's NPVs with no option to stop, and how often each gate passed in it."""
+        out = evaluate(self.model, inputs, with_irr=False, tables=self.tables.without_gates())
+        self.ungated[start:stop] = out.npv
+        for g, gate in enumerate(self.model.gates):
+            flag = gate.flag
+            value = inputs[flag.input] if not flag.is_constant else np.full(stop - start, flag.value)
+            self.passes[g] += np.count_nonzero(value >= gate.threshold)
 
     def _grow(self, stop: int) -> None:
         """Room for ``stop`` trials: double the arrays (at most to the last batch) when short."""
@@ -462,6 +483,8 @@ class _Growing:
         flags = np.empty((len(self.flag_rows), capacity), dtype=bool)
         flags[:, :n] = self.flags[:, :n]
         self.arrays, self.kept, self.flags = arrays, kept, flags
+        if self.model.gates:
+            self.ungated = np.concatenate([self.ungated[:n], np.empty(capacity - n)])
 
     def verify(self) -> None:
         """A ConfigError now, rather than after max_trials, when an output cannot be computed.
@@ -517,4 +540,6 @@ class _Growing:
             overlay=overlay,
             batch_size=self.batch_size,
             stop=stop,
+            npv_without_gates=self.ungated[:n].copy() if self.model.gates else None,
+            gate_passes=self.passes.copy() if self.model.gates else None,
         )

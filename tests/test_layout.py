@@ -34,6 +34,7 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"kernel"}),
     frozenset({"metrics"}),
     frozenset({"precision"}),
+    frozenset({"flexibility"}),
     frozenset({"engine"}),
     frozenset({"sensitivity", "compare"}),
     frozenset({"text", "plotting"}),

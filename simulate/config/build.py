@@ -21,6 +21,7 @@ from typing import Any
 from ..errors import ConfigError, Problem, did_you_mean
 from .checks import Checks
 from .correlation import read_correlations
+from .gates import read_gates
 from .inputs import Inputs
 from .lines import read_lines
 from .loader import join_path, read_yaml_file
@@ -125,6 +126,8 @@ def _build(
     inputs.read_priors(checks.mapping(raw.get("priors"), "priors", "priors"))
     benefits, costs = read_lines(raw, checks, inputs, settings.horizon_months)
     correlations = read_correlations(raw.get("correlations"), checks, inputs)
+    gates = read_gates(raw.get("gates"), checks, inputs, (*benefits, *costs),
+                       settings.horizon_months)  # fmt: skip
     for name in inputs.priors:
         if name not in inputs.used_by:
             checks.warnings.append(f"prior {name!r} is defined but no field uses it")
@@ -147,6 +150,7 @@ def _build(
         config_hash=config_hash,
         warnings=tuple(checks.warnings),
         template=read_template(raw, checks),
+        gates=gates,
         prior_users={n: tuple(inputs.used_by.get(n, ())) for n in inputs.priors},
     )
     return model, checks

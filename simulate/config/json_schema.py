@@ -24,6 +24,7 @@ from typing import Any
 
 from ..format import format_as_written
 from . import settings as st
+from .gates import GATE
 from .inputs import NAME_PATTERN
 from .overrides import OVERLAY_KEYS, SCENARIO_KEYS, SCENARIO_NAME
 from .priors.params import SYNTAX
@@ -142,6 +143,7 @@ def _top(key: str) -> dict[str, Any]:
         "benefits": _lines("benefit"),
         "costs": _lines("cost"),
         "scenarios": {"$ref": _REF + "scenarios"},
+        "gates": {"$ref": _REF + "gates"},
     }
     return simple[key]
 
@@ -179,6 +181,7 @@ def _definitions() -> dict[str, Any]:
         "simulation": _simulation(),
         "targets": _targets(),
         "scenarios": _scenarios(),
+        "gates": _gates(),
         **{f"{kind}_{t}": _line(spec, kind) for kind, t, spec in _all_types()},
     }
 
@@ -402,6 +405,23 @@ def _block(shapes: dict[str, Any], words: dict[str, str]) -> dict[str, Any]:
         "type": ["object", "null"],
         "properties": {k: _described(shapes[k], words[k]) for k in words},
         "additionalProperties": False,
+    }
+
+
+def _gates() -> dict[str, Any]:
+    """Each gate: a month, what it reads, and the lines it governs."""
+    shapes = {
+        "name": {"type": "string", "pattern": r"\S"},
+        "month": _number(Support(1, st.MAX_HORIZON), whole=True),
+        "continue_if": {
+            "anyOf": [{"$ref": _REF + "prior_name"}, {"type": "number"}, {"$ref": _REF + "prior"}]
+        },
+        "at_least": {"type": "number"},
+        "lines": {"type": ["array", "string"], "items": {"type": "string"}, "minItems": 1},
+    }
+    return {
+        "type": ["array", "null"],
+        "items": {**_block(shapes, GATE), "type": "object", "required": ["month", "continue_if"]},
     }
 
 

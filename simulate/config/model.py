@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 from .priors import Prior
 
-__all__ = ["Input", "Line", "Model", "PrecisionTarget", "Ref", "Settings"]
+__all__ = ["Gate", "Input", "Line", "Model", "PrecisionTarget", "Ref", "Settings"]
 
 
 @dataclass(frozen=True)
@@ -68,6 +68,36 @@ class Line:
     def display(self) -> str:
         """What charts and tables call the line: its ``label:``, else its name."""
         return self.label or self.name
+
+
+@dataclass(frozen=True)
+class Gate:
+    """A stage gate (docs/model.md section 5): at ``month``, continue only if ``flag`` passes.
+
+    ``flag`` is the value the gate reads (a constant or an input's column);
+    the gate passes in a trial where it is at least :attr:`threshold`. Where it fails, the lines at ``lines``
+    (indices into :attr:`Model.lines`) stop from ``month`` on.
+    """
+
+    name: str
+    path: str  # gates[i]
+    month: int
+    flag: Ref
+    flag_name: str  # continue_if as written (a prior's name, or the path of an inline prior)
+    at_least: float | None  # None: a 0/1 flag, which passes where it drew 1
+    lines: tuple[int, ...]
+
+    @property
+    def threshold(self) -> float:
+        """The gate passes where its value is at least this (0.5 for a 0/1 flag)."""
+        return 0.5 if self.at_least is None else self.at_least
+
+    @property
+    def condition(self) -> str:
+        """The condition in words: ``pilot_succeeds = 1``, ``pilot_lift >= 0.02``."""
+        if self.at_least is None:
+            return f"{self.flag_name} = 1"
+        return f"{self.flag_name} >= {self.at_least:g}"
 
 
 class PrecisionTarget(NamedTuple):
@@ -131,6 +161,7 @@ class Model(Settings):
     config_hash: str = ""
     warnings: tuple[str, ...] = ()
     template: bool = False  # `template: true`: a config to copy, which batch skips
+    gates: tuple[Gate, ...] = ()  # the stage gates, in the order written
     # The fields that name each prior under priors: (fixed ones too; none for an unused one).
     prior_users: Mapping[str, tuple[str, ...]] = field(default_factory=dict, compare=False)
 

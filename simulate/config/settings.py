@@ -56,6 +56,8 @@ TOP = {
     "correlations": "Spearman rank correlations between named priors: rows [a, b, rho]",
     "benefits": "the benefit lines, each with a type:",
     "costs": "the cost lines, each with a type: (at least one, so that ROI is defined)",
+    "gates": "stage gates: at a month, continue only if a prior passes (a pilot succeeded); "
+    "where it fails, the lines it governs stop from that month on",
     "scenarios": "named sets of overrides, each run with 'simulate run --scenario NAME'",
     "template": "true marks a config to copy, not to run: simulate batch skips it",
 }

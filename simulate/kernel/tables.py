@@ -70,6 +70,25 @@ class Tables(NamedTuple):
     prof_row: np.ndarray
     profiles: np.ndarray
     disc: np.ndarray
+    # The stage gates (docs/model.md section 5), one entry per gate: the input column
+    # each reads (-1: the constant gate_const), its threshold and month, and
+    # governs[l, g]: whether gate g governs line l.
+    gate_src: np.ndarray
+    gate_const: np.ndarray
+    gate_at: np.ndarray
+    gate_month: np.ndarray
+    governs: np.ndarray
+
+    def without_gates(self) -> Tables:
+        """The same model without its gates: the programme with no option to stop."""
+        n = self.code.shape[0]
+        return self._replace(
+            gate_src=np.zeros(0, np.int64),
+            gate_const=np.zeros(0),
+            gate_at=np.zeros(0),
+            gate_month=np.zeros(0),
+            governs=np.zeros((n, 0), np.bool_),
+        )
 
 
 def discount_factors(horizon_months: int, rate: float) -> np.ndarray:
@@ -109,7 +128,16 @@ def kernel_tables(model: Model) -> Tables:
             prof_row[i] = len(profiles)
             profiles.append(line.profile)
     prof = np.array(profiles, float) if profiles else np.zeros((0, model.horizon_months + 1))
+    gates = model.gates
+    governs = np.zeros((n, len(gates)), np.bool_)
+    for g, gate in enumerate(gates):
+        governs[list(gate.lines), g] = True
     return Tables(
         code, is_cost, mode, scurve, src, const, prof_row, prof,
         discount_factors(model.horizon_months, model.discount_rate),
+        np.array([g.flag.input for g in gates], np.int64),
+        np.array([g.flag.value if g.flag.is_constant else 0.0 for g in gates], float),
+        np.array([g.threshold for g in gates], float),
+        np.array([float(g.month) for g in gates], float),
+        governs,
     )  # fmt: skip

@@ -1,0 +1,192 @@
+"""Stage gates: the ``gates:`` block, where a programme may stop (docs/model.md section 5).
+
+A gate is a decision at a month: continue only if a drawn input passes
+(a pilot succeeded, a measured lift reached a threshold). Where it fails,
+the lines it governs stop from that month on; the kernel applies it per
+trial (:mod:`simulate.kernel.cashflow`), and the engine also runs the
+programme without the option to stop, for the value of flexibility.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from ..errors import describe_value, did_you_mean
+from .checks import Checks
+from .inputs import Inputs
+from .loader import join_path
+from .model import Gate, Line
+from .priors.parse import label_problem
+from .schema import AMOUNT, FieldSpec
+from .support import Support
+
+__all__ = ["GATE", "GATE_KEYS", "read_gates"]
+
+# What each key of a gate is (the JSON Schema's descriptions: simulate schema).
+GATE = {
+    "name": "what the decision is called in tables and charts (default: gate 1, gate 2, ...)",
+    "month": "the whole month of the decision, 1 to horizon_months: where the gate fails, the "
+    "lines it governs stop from this month on",
+    "continue_if": "the prior the decision reads: a bernoulli flag (continue where it drew 1), "
+    "or with at_least: any prior",
+    "at_least": "continue where continue_if drew at least this value (needed unless "
+    "continue_if only takes the values 0 and 1)",
+    "lines": "the names of the benefit and cost lines the gate governs (default: every line)",
+}
+GATE_KEYS = tuple(GATE)
+# continue_if: any value a prior may take, bounded as an amount is (every sum stays finite)
+_FLAG = FieldSpec(
+    "continue_if", -1, Support(-math.inf, math.inf), what="the value a gate reads", bound=AMOUNT
+)
+_ALL = Support(-math.inf, math.inf)
+
+
+def read_gates(
+    raw: Any, checks: Checks, inputs: Inputs, lines: Sequence[Line], horizon: int
+) -> tuple[Gate, ...]:
+    """The ``gates:`` list as :class:`.Gate` s, governing ``lines`` (benefits, then costs)."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        checks.error(
+            "gates",
+            "gates: must be a list of decisions, each like "
+            "'- {month: 6, continue_if: pilot_succeeds}'",
+        )
+        return ()
+    gates = []
+    for g, item in enumerate(raw):
+        path = join_path("gates", g)
+        if not isinstance(item, Mapping):
+            checks.error(
+                path,
+                f"each gate must be a mapping such as {{month: 6, continue_if: pilot_succeeds}}, "
+                f"not {describe_value(item)}",
+            )
+            continue
+        gate = _gate(item, path, g, checks, inputs, lines, horizon)
+        if gate is not None:
+            gates.append(gate)
+    names = [gate.name for gate in gates]
+    for gate in gates:
+        if names.count(gate.name) > 1:
+            checks.error(
+                join_path(gate.path, "name"),
+                f"two gates are called {gate.name!r}; give each its own name",
+            )
+    return tuple(gates)
+
+
+def _gate(
+    item: Mapping,
+    path: str,
+    g: int,
+    checks: Checks,
+    inputs: Inputs,
+    lines: Sequence[Line],
+    horizon: int,
+) -> Gate | None:
+    checks.check_keys(item, GATE_KEYS, path, "a gate")
+    before = len(checks.problems)
+    name = item.get("name", f"gate {g + 1}")
+    if label_problem(name) is not None:
+        checks.error(join_path(path, "name"), label_problem(name))
+    month = _month(item, path, checks, horizon)
+    flag, at_least = _condition(item, path, checks, inputs)
+    governed = _governed(item.get("lines"), join_path(path, "lines"), checks, lines)
+    if len(checks.problems) > before:
+        return None
+    return Gate(
+        name=str(name),
+        path=path,
+        month=int(month),
+        flag=flag[0],
+        flag_name=flag[1],
+        at_least=at_least,
+        lines=governed,
+    )
+
+
+def _month(item: Mapping, path: str, checks: Checks, horizon: int) -> int | None:
+    where = join_path(path, "month")
+    if "month" not in item:
+        checks.error(where, "a gate needs month: the whole month of the decision, e.g. month: 6")
+        return None
+    month = checks.number(
+        item["month"],
+        where,
+        Support(1, horizon),
+        whole=True,
+        what=f"a whole month from 1 to horizon_months ({horizon})",
+        example="6",
+    )
+    return None if month is None else int(month)
+
+
+def _condition(item: Mapping, path: str, checks: Checks, inputs: Inputs):
+    """``((Ref, name as written), at_least)``: what the gate reads, and its threshold."""
+    where = join_path(path, "continue_if")
+    if "continue_if" not in item:
+        checks.error(
+            where,
+            "a gate needs continue_if: the prior it reads, e.g. continue_if: pilot_succeeds "
+            "(a bernoulli prior)",
+        )
+        return (None, ""), None
+    value = item["continue_if"]
+    written = value if isinstance(value, str) else where
+    before = len(checks.problems)
+    ref, support = inputs.resolve(value, where, _FLAG, _ALL)
+    if len(checks.problems) > before:
+        return (None, written), None
+    if "at_least" in item:
+        at_least = checks.number(
+            item["at_least"], join_path(path, "at_least"), _ALL, what="a threshold", example="0.1"
+        )
+        return (ref, written), None if at_least is None else float(at_least)
+    values = support.values if support.values is not None else (support.lo, support.hi)
+    if not set(values) <= {0.0, 1.0}:
+        checks.error(
+            where,
+            f"continue_if takes values in {support}, not only 0 and 1: make it a bernoulli "
+            "prior (e.g. pilot_succeeds: {dist: bernoulli, p: 0.7}), or give the gate "
+            "at_least: (continue where the value drawn is at least that)",
+        )
+        return (None, written), None
+    return (ref, written), None  # a 0/1 flag: continue where it drew 1
+
+
+def _governed(
+    value: Any, where: str, checks: Checks, lines: Sequence[Line]
+) -> tuple[int, ...]:
+    """The indices (into benefits then costs) of the lines named by ``value``; all by default."""
+    if value is None:
+        return tuple(range(len(lines)))
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not value:
+        checks.error(
+            where,
+            "lines: must be a list of line names, e.g. [Agent assist, Platform licence]",
+        )
+        return ()
+    by_name: dict[str, int] = {}
+    for i, line in enumerate(lines):
+        for key in (line.name, line.path, line.label):
+            if key:
+                by_name.setdefault(key, i)
+    out = []
+    for k, name in enumerate(value):
+        if not isinstance(name, str) or name not in by_name:
+            names = [line.name for line in lines]
+            checks.error(
+                join_path(where, k),
+                f"{describe_value(name)} is not a line{did_you_mean(str(name), names)}; "
+                f"lines: {', '.join(names) or 'none'}",
+            )
+            continue
+        if by_name[name] not in out:
+            out.append(by_name[name])
+    return tuple(sorted(out))
