@@ -57,10 +57,32 @@ def summary_text(summary: dict[str, Any], result_dir: Path | None = None) -> str
         rows.append(f"  P(payback by target)  {iv.probability('payback_within_target')}")
     if p.get("roi_at_least_target") is not None:
         rows.append(f"  P(ROI >= target)      {iv.probability('roi_at_least_target')}")
+    rows += _flexibility_lines(summary.get("flexibility"), iv)
     if figures:
         rows += ["", "  ± is half a 95% interval of the simulation's own noise (see summary.json)"]
         rows += _stop_lines(summary.get("stop") or {}, figures)
     return _ending(rows, result_dir)
+
+
+def _flexibility_lines(flex: Mapping[str, Any] | None, iv: _Intervals) -> list[str]:
+    """With stage gates: the value of the option to stop, and the programme without it."""
+    if not flex:
+        return []
+    value = _Intervals({"value": {"estimate": flex["value"], **flex["value_interval"]}},
+                       iv.currency, iv.horizon).money("value")  # fmt: skip
+    without = flex["without_gates"]
+    rows = [
+        f"  Value of flexibility  {value}",
+        f"    without the option to stop: NPV mean "
+        f"{format_money(without['npv_mean'], iv.currency)}, "
+        f"P(NPV > 0) {format_probability(without['npv_positive'])}",
+    ]
+    for gate in flex["gates"]:
+        rows.append(
+            f"    gate {gate['name']!r} at month {gate['month']}: continue if "
+            f"{gate['condition']} (passed in {format_probability(gate['pass_fraction'])} of trials)"
+        )
+    return rows
 
 
 def _estimates(summary: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
