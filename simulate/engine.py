@@ -465,7 +465,9 @@ class _Growing:
         self.ungated[start:stop] = out.npv
         for g, gate in enumerate(self.model.gates):
             flag = gate.flag
-            value = inputs[flag.input] if not flag.is_constant else np.full(stop - start, flag.value)
+            value = (
+                inputs[flag.input] if not flag.is_constant else np.full(stop - start, flag.value)
+            )
             self.passes[g] += np.count_nonzero(value >= gate.threshold)
 
     def _grow(self, stop: int) -> None:

@@ -64,7 +64,15 @@ def test_discount_factors_are_tei_style_yearly():
 def test_tables_encode_each_line():
     model = model_from_dict(TABLED)
     t = kernel_tables(model)
-    assert isinstance(t, Tables) and t._fields[-1] == "disc"
+    assert isinstance(t, Tables) and t._fields[-6:] == (
+        "disc",
+        "gate_src",
+        "gate_const",
+        "gate_at",
+        "gate_month",
+        "governs",
+    )
+    assert t.governs.shape == (4, 0)  # no gates
     np.testing.assert_array_equal(t.code, [RECURRING_BENEFIT, PROFILE, PROFILE, RECURRING_COST])
     np.testing.assert_array_equal(t.is_cost, [False, False, True, True])
     # An uncertain field reads its input's row; a fixed one is a constant.

@@ -69,13 +69,14 @@ def read_gates(
         gate = _gate(item, path, g, checks, inputs, lines, horizon)
         if gate is not None:
             gates.append(gate)
-    names = [gate.name for gate in gates]
-    for gate in gates:
-        if names.count(gate.name) > 1:
+    seen: set[str] = set()
+    for gate in gates:  # one problem per repeated name, where it is repeated
+        if gate.name in seen:
             checks.error(
                 join_path(gate.path, "name"),
                 f"two gates are called {gate.name!r}; give each its own name",
             )
+        seen.add(gate.name)
     return tuple(gates)
 
 
@@ -158,9 +159,7 @@ def _condition(item: Mapping, path: str, checks: Checks, inputs: Inputs):
     return (ref, written), None  # a 0/1 flag: continue where it drew 1
 
 
-def _governed(
-    value: Any, where: str, checks: Checks, lines: Sequence[Line]
-) -> tuple[int, ...]:
+def _governed(value: Any, where: str, checks: Checks, lines: Sequence[Line]) -> tuple[int, ...]:
     """The indices (into benefits then costs) of the lines named by ``value``; all by default."""
     if value is None:
         return tuple(range(len(lines)))

@@ -89,7 +89,7 @@ def numpy_simulate(
 
 
 def _block(tables, x: np.ndarray, with_irr: bool) -> dict[str, np.ndarray]:
-    code, is_cost, mode, scurve, src, const, prof_row, profiles, disc = tables
+    code, is_cost, mode, scurve, src, const, prof_row, profiles, disc = tables[:9]
     nb = x.shape[1]
     T1 = disc.shape[0]
     # (months, trials): each month's row is contiguous.

@@ -1,0 +1,248 @@
+"""Stage gates and the value of flexibility (docs/model.md section 5, "Stage gates").
+
+Every expected value here is worked out by hand from the rule: where a gate
+fails, the lines it governs stop from its month on (a benefit's effect, a
+cost's amount); the programme without the option to stop runs every line
+to its end on the same draws.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from simulate import engine
+from simulate.config import model_from_dict
+from simulate.errors import ConfigError
+from simulate.kernel.tables import kernel_tables
+
+# The worked example of docs/model.md: 24 months at 0%, a benefit of 100 a month that the
+# pilot's flag scales, a licence of 50 a month, one gate at month 7 on the flag.
+WORKED = {
+    "name": "Gate",
+    "horizon_months": 24,
+    "discount_rate": 0.0,
+    "simulation": {"trials": 4000, "seed": 7},
+    "priors": {"pilot_succeeds": {"dist": "bernoulli", "p": 0.6}},
+    "benefits": [
+        {"type": "recurring", "name": "Savings", "amount": 100, "scale": "pilot_succeeds"}
+    ],
+    "costs": [{"type": "recurring", "name": "Licence", "amount": 50}],
+    "gates": [{"name": "pilot review", "month": 7, "continue_if": "pilot_succeeds"}],
+}
+
+
+def _model(**changes):
+    return model_from_dict({**WORKED, **changes})
+
+
+def _npv(model, column, gates=True):
+    """NPV of one trial whose inputs are ``column`` (one value per input)."""
+    tables = kernel_tables(model)
+    tables = tables if gates else tables.without_gates()
+    inputs = np.asarray(column, float).reshape(-1, 1)
+    return engine.evaluate(model, inputs, with_irr=False, tables=tables)
+
+
+def test_the_worked_example_trial_by_trial():
+    model = _model()
+    assert _npv(model, [1.0]).npv[0] == 1200.0  # 24 x (100 - 50)
+    assert _npv(model, [0.0]).npv[0] == -300.0  # the licence in months 1..6 only
+    assert _npv(model, [0.0], gates=False).npv[0] == -1200.0  # paid to the end
+    assert _npv(model, [1.0], gates=False).npv[0] == 1200.0
+
+
+def test_the_value_of_flexibility_is_the_closed_form_on_the_run_s_own_draws():
+    """(1 - pass rate) x 900 exactly; the pass rate within 4 standard errors of p."""
+    result = engine.run(_model(), 4000, 7)
+    flex = result.summary()["flexibility"]
+    passed = flex["gates"][0]["pass_fraction"]
+    assert passed == np.mean(result.inputs[0] == 1.0)
+    assert flex["value"] == pytest.approx((1 - passed) * 900.0, rel=1e-12)
+    assert abs(passed - 0.6) < 4 * math.sqrt(0.6 * 0.4 / 4000)
+    assert flex["with_gates"]["npv_mean"] == pytest.approx(passed * 1200 - (1 - passed) * 300)
+    assert flex["without_gates"]["npv_mean"] == pytest.approx(passed * 1200 - (1 - passed) * 1200)
+    low, high = flex["value_interval"]["low"], flex["value_interval"]["high"]
+    assert low < flex["value"] < high
+    # the paired differences are 0 or 900: their standard error, by hand
+    se = np.std(np.where(result.inputs[0] == 1.0, 0.0, 900.0), ddof=1) / math.sqrt(4000)
+    assert (high - low) / 2 == pytest.approx(se * 1.9606, rel=1e-3)
+    assert flex["with_gates"]["npv_mean"] == result.summary()["metrics"]["npv"]["mean"]
+
+
+def test_a_gate_stops_costs_from_its_month_and_keeps_what_was_paid_before():
+    costs = [
+        {"type": "one_time", "name": "Pilot", "amount": 1000, "month": 0},
+        {"type": "one_time", "name": "Rollout", "amount": 5000, "month": 8},
+        {"type": "one_time", "name": "At the gate", "amount": 700, "month": 7},
+        {"type": "recurring", "name": "Licence", "amount": 50, "start_month": 3, "end_month": 10},
+    ]
+    model = _model(costs=costs)
+    failed = _npv(model, [0.0])
+    # months 0..6 only: the pilot and the licence of months 3..6
+    assert failed.npv[0] == -(1000 + 4 * 50)
+    assert failed.pv_costs[0] == 1200.0
+    assert _npv(model, [0.0], gates=False).pv_costs[0] == 1000 + 5000 + 700 + 8 * 50
+
+
+def test_a_failed_gate_ends_a_retention_effect_and_kept_customers_churn_at_the_base_rate():
+    """Hand-worked: 1000 customers, churn 10% cut by half, 10 a month, gate at month 3."""
+    model = model_from_dict(
+        {
+            "name": "Retention gate",
+            "horizon_months": 4,
+            "discount_rate": 0.0,
+            "benefits": [
+                {
+                    "type": "retention",
+                    "customers": 1000,
+                    "arpu": 10,
+                    "margin": 1,
+                    "base_churn": 0.1,
+                    "churn_reduction": 0.5,
+                }
+            ],
+            "costs": [{"type": "one_time", "amount": 1}],
+            "gates": [{"month": 3, "continue_if": 0}],  # a constant: the gate always fails
+        }
+    )
+    # base 900, 810, 729, 656.1; treated 950, 902.5, then at the base churn 812.25, 731.025
+    expected = (950 - 900) * 10 + (902.5 - 810) * 10 + (812.25 - 729) * 10 + (731.025 - 656.1) * 10
+    out = _npv(model, np.zeros(0))
+    assert out.pv_benefits[0] == pytest.approx(expected, rel=1e-13)
+    assert model.gates[0].condition == "gates[0].continue_if = 1"
+
+
+def test_at_least_and_the_earliest_failed_gate():
+    raw = {
+        **WORKED,
+        "priors": {"lift": {"dist": "uniform", "min": 0, "max": 0.2}},
+        "benefits": [{"type": "recurring", "name": "Savings", "amount": 100}],
+        "costs": [{"type": "recurring", "name": "Licence", "amount": 50}],
+        "gates": [
+            {"name": "late", "month": 12, "continue_if": "lift", "at_least": 0.05},
+            {
+                "name": "early",
+                "month": 4,
+                "continue_if": "lift",
+                "at_least": 0.1,
+                "lines": ["Licence"],
+            },
+        ],
+    }
+    model = model_from_dict(raw)
+    assert [g.condition for g in model.gates] == ["lift >= 0.05", "lift >= 0.1"]
+    # passes both: everything runs
+    assert _npv(model, [0.15]).npv[0] == 24 * 50
+    # fails the early gate only: the licence stops from month 4, the benefit runs on
+    assert _npv(model, [0.07]).npv[0] == 24 * 100 - 3 * 50
+    # fails both: the benefit stops from month 12, the licence from month 4 (the earlier)
+    assert _npv(model, [0.01]).npv[0] == 11 * 100 - 3 * 50
+    # exactly at the threshold passes
+    assert _npv(model, [0.05]).npv[0] == 24 * 100 - 3 * 50
+    result = engine.run(model, 2000, 3)
+    lift = result.inputs[0]
+    passes = result.summary()["flexibility"]["gates"]
+    assert passes[0]["pass_fraction"] == np.mean(lift >= 0.05)
+    assert passes[1]["pass_fraction"] == np.mean(lift >= 0.1)
+
+
+def test_a_run_without_gates_has_no_flexibility_block():
+    model = _model(gates=None)
+    result = engine.run(model, 1000, 1)
+    assert "flexibility" not in result.summary()
+    assert result.npv_without_gates is None
+
+
+def test_a_precision_run_keeps_the_ungated_npvs_of_exactly_its_trials():
+    model = _model()
+    result = engine.run(model, seed=5, precision="npv_mean=5%", max_trials=100_000)
+    fixed = engine.run(model, result.trials, 5)
+    assert np.array_equal(result.npv_without_gates, fixed.npv_without_gates)
+    assert result.summary()["flexibility"] == fixed.summary()["flexibility"]
+
+
+@pytest.mark.parametrize(
+    ("gates", "message"),
+    [
+        ({"month": 6}, "gates: must be a list"),
+        ([{"continue_if": "pilot_succeeds"}], "gates[0].month: a gate needs month:"),
+        ([{"month": 0, "continue_if": "pilot_succeeds"}], "gates[0].month: 0 is outside"),
+        ([{"month": 25, "continue_if": "pilot_succeeds"}], "gates[0].month: 25 is outside"),
+        ([{"month": 6.5, "continue_if": "pilot_succeeds"}], "not a whole number"),
+        ([{"month": 6}], "gates[0].continue_if: a gate needs continue_if:"),
+        ([{"month": 6, "continue_if": "pilot_sucess"}], "did you mean 'pilot_succeeds'"),
+        ([{"month": 6, "continue_if": "lift"}], "not only 0 and 1"),
+        ([{"month": 6, "continue_if": 0.3}], "not only 0 and 1"),
+        (
+            [{"month": 6, "continue_if": "pilot_succeeds", "lines": ["Savngs"]}],
+            "gates[0].lines[0]: 'Savngs' is not a line (did you mean 'Savings'?)",
+        ),
+        ([{"month": 6, "continue_if": "pilot_succeeds", "colour": 1}], "unknown key 'colour'"),
+        ([{"month": 6, "continue_if": "lift", "at_least": "high"}], "gates[0].at_least"),
+        (
+            [
+                {"month": 6, "continue_if": "pilot_succeeds"},
+                {"month": 9, "continue_if": "pilot_succeeds", "name": "gate 1"},
+            ],
+            "gates[1].name: two gates are called",
+        ),
+    ],
+)
+def test_a_bad_gate_is_one_clear_problem(gates, message):
+    priors = {**WORKED["priors"], "lift": {"dist": "uniform", "min": 0, "max": 0.2}}
+    with pytest.raises(ConfigError) as err:
+        _model(gates=gates, priors=priors)
+    assert message in str(err.value)
+    assert len(err.value.problems) == 1
+
+
+def test_a_prior_read_only_by_a_gate_is_used():
+    raw = {**WORKED, "benefits": [{"type": "recurring", "amount": 100}]}
+    model = model_from_dict(raw)
+    assert not any("no field uses it" in w for w in model.warnings)
+    assert model.prior_users["pilot_succeeds"] == ("gates[0].continue_if",)
+
+
+def test_the_cli_reports_the_value_of_flexibility(tmp_path):
+    import yaml  # test-only: write the worked example as a config file
+
+    config = tmp_path / "gate.yaml"
+    config.write_text(yaml.safe_dump(WORKED))
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "simulate",
+            "run",
+            str(config),
+            "--out",
+            str(tmp_path / "out"),
+            "--no-figures",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    summary = json.loads((tmp_path / "out" / "gate" / "summary.json").read_text())
+    flex = summary["flexibility"]
+    assert flex["value"] == pytest.approx((1 - flex["gates"][0]["pass_fraction"]) * 900)
+    assert "Value of flexibility" in out.stdout
+    assert "gate 'pilot review' at month 7: continue if pilot_succeeds = 1" in out.stdout
+
+
+def test_the_json_schema_takes_a_gate_and_rejects_a_typo_d_key():
+    jsonschema = pytest.importorskip("jsonschema")
+    from simulate.config.json_schema import config_schema
+
+    validator = jsonschema.Draft7Validator(config_schema())
+    assert not list(validator.iter_errors(WORKED))
+    bad = {**WORKED, "gates": [{"month": 7, "continue_if": "pilot_succeeds", "montth": 8}]}
+    assert list(validator.iter_errors(bad))
+    assert "gates" in config_schema()["properties"]
+    assert "stop from this month on" in json.dumps(config_schema()["definitions"]["gates"])
