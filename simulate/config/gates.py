@@ -91,7 +91,8 @@ def _gate(
 ) -> Gate | None:
     checks.check_keys(item, GATE_KEYS, path, "a gate")
     before = len(checks.problems)
-    name = item.get("name", f"gate {g + 1}")
+    name = item.get("name")
+    name = f"gate {g + 1}" if name is None else name
     if label_problem(name) is not None:
         checks.error(join_path(path, "name"), label_problem(name))
     month = _month(item, path, checks, horizon)

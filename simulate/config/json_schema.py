@@ -411,13 +411,17 @@ def _block(shapes: dict[str, Any], words: dict[str, str]) -> dict[str, Any]:
 def _gates() -> dict[str, Any]:
     """Each gate: a month, what it reads, and the lines it governs."""
     shapes = {
-        "name": {"type": "string", "pattern": r"\S"},
+        "name": {"type": ["string", "null"], "pattern": r"\S"},
         "month": _number(Support(1, st.MAX_HORIZON), whole=True),
         "continue_if": {
             "anyOf": [{"$ref": _REF + "prior_name"}, {"type": "number"}, {"$ref": _REF + "prior"}]
         },
         "at_least": {"type": "number"},
-        "lines": {"type": ["array", "string"], "items": {"type": "string"}, "minItems": 1},
+        "lines": {
+            "type": ["array", "string", "null"],
+            "items": {"type": "string"},
+            "minItems": 1,
+        },
     }
     return {
         "type": ["array", "null"],
