@@ -246,3 +246,23 @@ def test_the_json_schema_takes_a_gate_and_rejects_a_typo_d_key():
     assert list(validator.iter_errors(bad))
     assert "gates" in config_schema()["properties"]
     assert "stop from this month on" in json.dumps(config_schema()["definitions"]["gates"])
+
+
+def test_a_batch_row_carries_the_value_of_flexibility(tmp_path):
+    import yaml  # test-only: write the configs
+
+    from simulate.cli import main
+
+    folder = tmp_path / "configs"
+    folder.mkdir()
+    (folder / "gated.yaml").write_text(yaml.safe_dump(WORKED))
+    (folder / "plain.yaml").write_text(yaml.safe_dump({**WORKED, "gates": None}))
+    out = tmp_path / "out"
+    argv = ["batch", str(folder), "--out", str(out), "--workers", "1", "--seed", "3"]
+    assert main([*argv, "--trials", "2000", "--quiet", "--no-figures"]) == 0
+    rows = {r["config"]: r for r in json.loads((out / "batch_summary.json").read_text())["rows"]}
+    gated = next(r for c, r in rows.items() if c.endswith("gated.yaml"))
+    plain = next(r for c, r in rows.items() if c.endswith("plain.yaml"))
+    summary = json.loads((out / "gated" / "summary.json").read_text())
+    assert gated["flexibility_value"] == summary["flexibility"]["value"] > 0
+    assert plain["flexibility_value"] is None

@@ -45,6 +45,7 @@ ROW_COLUMNS = (
     "roi_at_least_target",
     "result_dir",
     "seconds",
+    "flexibility_value",
 )
 
 COMMON_RANDOM_NUMBERS = (
@@ -81,6 +82,7 @@ def row_for(spec: RowSpec, outcome: ItemOutcome, out: Path) -> dict[str, Any]:
             payback_within_target=p["payback_within_target"],
             roi_at_least_target=p["roi_at_least_target"],
             result_dir=str(out / spec.stem),
+            flexibility_value=(s.get("flexibility") or {}).get("value"),
         )
     return row
 
