@@ -623,3 +623,87 @@ def many_inputs(n_lines: int = 10, horizon_months: int = 594) -> str:
         "costs:\n  - {type: one_time, name: Build, amount: 3000000}\n"
         "  - {type: recurring, name: Run, amount: 60000}\n"
     )
+
+
+# -- stage gates: configs whose pack has the value of flexibility ------------------------------------
+
+# /tmp/gate1.yaml of issue 16: one 0/1 gate over every line.
+ONE_GATE = """\
+name: Gate test
+horizon_months: 24
+discount_rate: 0.0
+simulation: {trials: 2000, seed: 1}
+priors:
+  pilot_succeeds: {dist: bernoulli, p: 0.6}
+benefits:
+  - type: recurring
+    name: Savings
+    amount: 100
+    scale: pilot_succeeds
+costs:
+  - type: recurring
+    name: Licence
+    amount: 50
+gates:
+  - name: pilot review
+    month: 7
+    continue_if: pilot_succeeds
+"""
+
+# Two 0/1 gates, the second over two of five lines, labels on lines and inputs, markup in a name.
+TWO_GATES = """\
+name: Omnichannel rollout with stage gates
+horizon_months: 48
+discount_rate: 0.09
+simulation: {trials: 2000, seed: 11}
+priors:
+  pilot_succeeds: {dist: bernoulli, p: 0.7, label: Pilot meets its targets, source: pilots}
+  regional_ok: {dist: bernoulli, p: 0.8, label: Regional adoption above plan}
+  saving: {dist: pert, min: 30000, mode: 45000, max: 70000, label: Monthly saving}
+benefits:
+  - {type: recurring, name: Contact savings, label: Contact centre savings, amount: saving,
+     scale: pilot_succeeds, lag: 3}
+  - {type: recurring, name: Upsell, label: Upsell from offers, amount: 15000,
+     scale: regional_ok, lag: 12}
+costs:
+  - {type: one_time, name: Platform build, amount: 400000}
+  - {type: recurring, name: Licence, amount: 12000}
+  - {type: recurring, name: Regional team, amount: 9000}
+gates:
+  - {name: Pilot review, month: 6, continue_if: pilot_succeeds}
+  - {name: 'Regional <b>go</b>/no-go', month: 12, continue_if: regional_ok,
+     lines: [Upsell, Regional team]}
+"""
+
+# A gate with a threshold (at_least): stop the line and its licence where the pilot's lift is small.
+AT_LEAST_GATE = """\
+name: Lift gate
+horizon_months: 36
+discount_rate: 0.08
+simulation: {trials: 2000, seed: 3}
+priors:
+  pilot_lift: {dist: uniform, min: 0, max: 0.2, label: Pilot conversion lift}
+benefits:
+  - {type: recurring, name: Savings, amount: 60000, scale: pilot_lift}
+costs:
+  - {type: recurring, name: Licence, amount: 4000}
+  - {type: one_time, name: Build, amount: 20000}
+gates:
+  - {name: pilot review, month: 6, continue_if: pilot_lift, at_least: 0.05,
+     lines: [Savings, Licence]}
+"""
+
+# Stopping a line worth continuing: the option to stop is worth less than nothing.
+COSTLY_GATE = """\
+name: Costly gate
+horizon_months: 24
+discount_rate: 0.0
+priors:
+  coin: {dist: bernoulli, p: 0.5}
+benefits:
+  - {type: recurring, name: Savings, amount: 1000}
+costs:
+  - {type: recurring, name: Licence, amount: 100}
+gates:
+  - {name: coin toss, month: 4, continue_if: coin, lines: [Savings]}
+"""

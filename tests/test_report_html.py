@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from report_fixture_html import (
+    AT_LEAST_GATE,
     NEVER_PAYS_BACK,
     NO_BENEFITS,
     Chromium,
@@ -619,6 +620,8 @@ AWKWARD = {
     "never_pays_back": NEVER_PAYS_BACK,
     "no_benefits": NO_BENEFITS,
     "many_inputs": many_inputs(),  # EUR, 20 inputs, 594 months, a fat tail, markup in names
+    # a stage gate: the value of flexibility below the headline, still two pages
+    "gated": AT_LEAST_GATE,
 }
 REAL = ["omnichannel", "overlay", "scenarios", *AWKWARD]
 

@@ -31,7 +31,7 @@ from ..sampling import DEFAULT_CHUNK
 from ..sensitivity.frontier import frontier_table
 from ..sensitivity.labels import field_unit, input_unit
 from .tei import tei_table
-from .words import distribution_words, headline_sentence
+from .words import distribution_words, flexibility_sentence, headline_sentence
 
 __all__ = [
     "FILE_NAME",
@@ -40,6 +40,7 @@ __all__ = [
     "assumptions",
     "chart_data",
     "comparison_block",
+    "flexibility",
     "pack_data",
     "read_pack_data",
     "run_command",
@@ -115,6 +116,8 @@ def pack_data(
         "charts": chart_data(result),
     }
     data["headline"]["sentence"] = headline_sentence(data)
+    if summary.get("flexibility"):  # a run with stage gates (absent otherwise)
+        data["flexibility"] = flexibility(summary, model, data["assumptions"])
     return data
 
 
@@ -209,6 +212,39 @@ def assumptions(model: Model, tornado_rows: Sequence[Mapping[str, Any]]) -> list
             }
         )
     return out
+
+
+# -- the value of flexibility -----------------------------------------------------------
+
+
+def flexibility(
+    summary: Mapping[str, Any], model: Model, register: Sequence[Mapping[str, Any]]
+) -> dict[str, Any]:
+    """summary.json's ``flexibility`` block with what the pack shows of it.
+
+    The same numbers; each gate also gets the ``label`` and ``unit`` of the
+    input it reads (as the assumptions ``register`` has them), the labels of
+    the lines it governs and whether that is ``every_line``; the block gets
+    its ``sentence`` (:func:`simulate.report.words.flexibility_sentence`).
+    """
+    block = dict(summary["flexibility"])
+    inputs = {a["name"]: a for a in register}
+    shown = {line.name: line.display for line in model.lines}
+    gates = []
+    for gate in block["gates"]:
+        entry = inputs.get(gate["continue_if"]) or {}
+        gates.append(
+            {
+                **gate,
+                "label": entry.get("label") or gate["continue_if"],
+                "unit": entry.get("unit") or "number",
+                "line_labels": [shown.get(name, name) for name in gate["lines"]],
+                "every_line": len(set(gate["lines"])) == len(model.lines),
+            }
+        )
+    block["gates"] = gates
+    block["sentence"] = flexibility_sentence(block, summary["currency"])
+    return block
 
 
 # -- drivers and comparison --------------------------------------------------------------

@@ -20,6 +20,7 @@ from ..format import (
     format_probability,
 )
 from ..sensitivity.labels import format_value
+from .flexibility import flexibility_of, flexibility_view
 from .frontier import frontier_view
 from .words import override_words
 
@@ -535,6 +536,7 @@ def page_view(data: Mapping[str, Any]) -> dict[str, Any]:
         "run": f"{s['trials']:,} trials · {s['horizon_months']}-month horizon · "
         f"{format_discount_rate(s['discount_rate'])} discount rate · {cur}",
         "figures": _figures(s),
+        "flexibility": flexibility_view(flexibility_of(data), cur),
         "tei": tei_view(data["tei"], cur, s["horizon_months"]),
         "assumptions": _assumptions(data.get("assumptions") or (), cur),
         # with the frontier on the page, six drivers leave it room on two printed pages

@@ -1,4 +1,4 @@
-"""The review pack's sentences: the headline and each assumption's distribution in words.
+"""The review pack's sentences: the headline, the value of flexibility, each distribution in words.
 
 Numbers are turned into text by :mod:`simulate.format` only, so the pack
 says an amount the way the terminal and the charts do. A distribution is
@@ -17,7 +17,13 @@ from typing import Any
 from ..config.priors import Prior
 from ..format import format_as_written, format_money, format_percent, format_probability
 
-__all__ = ["distribution_words", "headline_sentence", "number_words", "override_words"]
+__all__ = [
+    "distribution_words",
+    "flexibility_sentence",
+    "headline_sentence",
+    "number_words",
+    "override_words",
+]
 
 # How a distribution's name is written, and the parameters read as a "low / mid / high" triple.
 _NAMES = {
@@ -155,6 +161,34 @@ def headline_sentence(data: Mapping[str, Any]) -> str:
         f"(P10-P90 {money(ben['p10'])}-{money(ben['p90'])}) in present value "
         f"at a cost of {money(cost['p50'])}; {roi_text}; chance of losing money {losing}."
     )
+
+
+def flexibility_sentence(block: Mapping[str, Any], currency: str) -> str:
+    """What the option to stop at the stage gates is worth, in one sentence.
+
+    "The option to stop is worth $378 (95% interval $358 to $397): the mean
+    NPV with the option to stop at the gate minus without it, on the same
+    trials." ``block`` is summary.json's ``flexibility``. A negative value
+    (gates that stop lines worth continuing) says that stopping lowers the
+    mean NPV; an interval that includes zero says so.
+    """
+    value = block["value"]
+    iv = block.get("value_interval") or {}
+    low, high = iv.get("low"), iv.get("high")
+    text = f"The option to stop is worth {format_money(value, currency)}"
+    if low is not None and high is not None:
+        zero = ", which includes zero" if low <= 0 <= high else ""
+        text += (
+            f" (95% interval {format_money(low, currency)} to {format_money(high, currency)}{zero})"
+        )
+    n = len(block.get("gates") or ())
+    where = "the gate" if n == 1 else f"the {n} gates"
+    text += (
+        f": the mean NPV with the option to stop at {where} minus without it, on the same trials"
+    )
+    if value < 0:
+        text += "; stopping where a gate fails gives up more than it saves"
+    return text + "."
 
 
 def override_words(path: str, labels: Mapping[str, str]) -> str:

@@ -1,10 +1,11 @@
 """``report.xlsx``: the review pack as a workbook a finance team can audit.
 
 :func:`write_xlsx` renders the review-pack data (report_data.json, see
-:mod:`simulate.report.data`) with XlsxWriter into sheets Summary, Cash flow,
-Assumptions, Percentiles, Sensitivity, Frontier (when the data has the
-two-input break-even frontier), Scenarios (when it has a comparison),
-Provenance and, when per-trial arrays are given, Trials. Money
+:mod:`simulate.report.data`) with XlsxWriter into sheets Summary,
+Flexibility (when the run has stage gates: the value of the option to
+stop), Cash flow, Assumptions, Percentiles, Sensitivity, Frontier (when
+the data has the two-input break-even frontier), Scenarios (when it has a
+comparison), Provenance and, when per-trial arrays are given, Trials. Money
 is formatted in the run's currency, fractions as percentages, months with
 one decimal; header rows are frozen and columns sized to fit. There are no
 formulas: every number is a value the run computed, as in the data. The NPV
@@ -32,8 +33,10 @@ from xlsxwriter.exceptions import XlsxFileError
 from xlsxwriter.workbook import Workbook
 
 from ..errors import ConfigError, Problem
+from .flexibility import flexibility_of
 from .xlsx_book import Style, Styles, clean_text, open_workbook, write_text
 from .xlsx_drivers import scenarios_sheet, sensitivity_sheet
+from .xlsx_flexibility import flexibility_sheet
 from .xlsx_frontier import frontier_sheet
 from .xlsx_percentiles import percentiles_sheet
 from .xlsx_sheets import assumptions_sheet, cash_flow_sheet, provenance_sheet, summary_sheet
@@ -134,13 +137,10 @@ def _created(data: Mapping[str, Any]) -> datetime | None:
 
 def _fill(book: Workbook, data: Mapping[str, Any], columns) -> None:
     styles = Styles(book, data["summary"].get("currency") or "")
-    sheets = [
-        summary_sheet,
-        cash_flow_sheet,
-        assumptions_sheet,
-        percentiles_sheet,
-        sensitivity_sheet,
-    ]
+    sheets = [summary_sheet]
+    if flexibility_of(data):  # a run with stage gates
+        sheets.append(flexibility_sheet)
+    sheets += [cash_flow_sheet, assumptions_sheet, percentiles_sheet, sensitivity_sheet]
     if (data.get("drivers") or {}).get("frontier"):
         sheets.append(frontier_sheet)
     if data.get("comparison"):
