@@ -214,7 +214,7 @@ def _oracle_line_flows(model, inputs: np.ndarray) -> np.ndarray:
     """``(lines, columns, n)``: each line's Initial, annual sums, total and PV, from the
     plain-numpy model's monthly flows (costs positive)."""
     tables = kernel_tables(model)
-    code, _, mode, scurve, src, const, prof_row, profiles, disc = tables
+    code, _, mode, scurve, src, const, prof_row, profiles, disc = tables[:9]
     edges = year_edges(model.horizon_months)
     out = []
     for line in range(code.shape[0]):
@@ -436,7 +436,7 @@ def _one_line_model_flows(model, inputs: np.ndarray) -> np.ndarray:
     out = []
     for i, line in enumerate(model.lines):
         one = slice(i, i + 1)
-        fields = ("code", "is_cost", "mode", "scurve", "src", "const", "prof_row")
+        fields = ("code", "is_cost", "mode", "scurve", "src", "const", "prof_row", "governs")
         line_tables = tables._replace(**{f: getattr(tables, f)[one] for f in fields})
         with np.errstate(over="ignore", invalid="ignore"):
             got = simulate.engine.evaluate(
