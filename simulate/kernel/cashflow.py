@@ -48,6 +48,7 @@ from ..config.schema import (  # line type codes and parameter slots (frozen int
     RECURRING_COST,
     RETENTION,
     SLOT_DECAY,
+    SLOT_ESCALATION,
     SLOT_LAG,
     SLOT_RAMP,
     SLOT_SCALE,
@@ -185,6 +186,34 @@ def _recurring_cost_line(P, S, disc, out, lpv, nb):
 
 
 @njit(cache=True, inline="always")
+def _escalate(P, W, amounts, disc, out, lpv, nb):
+    """Add a benefit's ``amounts`` times its escalation ``g(m)`` to ``out``, their PV to ``lpv``.
+
+    ``g(m) = (1 + escalation) ** floor((m - m1) / 12)`` from the line's first
+    month of effect ``m1 = floor(lag) + 1`` (docs/model.md section 3; before
+    ``m1`` the amounts are 0). A year passes when ``m`` reaches the lane's
+    next step month ``m1 + 12k`` (at most one a month): compared, not
+    divided, so it is exact, as for a recurring cost. Within any horizon (at
+    most 600 months) ``g <= 2 ** 49``: no overflow, so no ``0 * inf``.
+    """
+    for i in range(nb):  # W's rows are free again: the line's e(m) is done
+        lpv[i] = 0.0
+        W[0, i] = 1.0  # g
+        W[1, i] = math.floor(P[SLOT_LAG, i]) + 13.0  # m1 + 12: the 13th month of effect
+        W[2, i] = 1.0 + P[SLOT_ESCALATION, i]
+    for m in range(1, out.shape[0]):
+        d = disc[m]
+        for i in range(nb):
+            step = m >= W[1, i]
+            g = W[0, i] * W[2, i] if step else W[0, i]
+            W[1, i] = W[1, i] + 12.0 if step else W[1, i]
+            W[0, i] = g
+            v = amounts[m, i] * g
+            out[m, i] += v
+            lpv[i] += v * d
+
+
+@njit(cache=True, inline="always")
 def _retention_line(absolute, scurve, P, W, S, disc, out, lpv, nb):
     """Retention: the margin of the customers the lower churn keeps (docs/model.md 4)."""
     for i in range(nb):
@@ -249,13 +278,19 @@ def _effect_line(c, first, scurve, P, W, S, disc, out, lpv, nb):
 
 
 @njit(cache=True, error_model="numpy")
-def _line_block(c, absolute, scurve, decays, P, W, S, profile, disc, out, lpv, nb):
+def _line_block(c, absolute, scurve, decays, escalates, P, W, S, profile, disc, out, E, lpv, nb):
     """Add a line's amounts (all >= 0) to ``out[:, :nb]`` and their PV to ``lpv``.
 
     ``c`` is the line's type code and ``P`` its parameters per lane
-    (``_load``); ``W`` and ``S`` are scratch. ``out`` is the block's benefits
-    or its costs. A call, not inlined into :func:`simulate`: that cuts a cold
-    compile from 44 s to 19 s for about 3% of warm speed (bench/README.md).
+    (``_load``); ``W``, ``S`` and ``E`` are scratch. ``out`` is the block's
+    benefits or its costs. A call, not inlined into :func:`simulate`: that
+    cuts a cold compile from 44 s to 19 s for about 3% of warm speed
+    (bench/README.md).
+
+    A benefit that ``escalates`` writes its amounts to ``E`` first, and
+    :func:`_escalate` adds them to ``out`` month by month times ``g(m)``: the
+    benefit formulas stay as they are, and a line without escalation runs
+    exactly the code (and gives exactly the bits) it did before there was any.
     """
     for i in range(nb):
         lpv[i] = 0.0
@@ -264,17 +299,22 @@ def _line_block(c, absolute, scurve, decays, P, W, S, profile, disc, out, lpv, n
     elif c == RECURRING_COST:
         _recurring_cost_line(P, S, disc, out, lpv, nb)
     else:
+        if escalates:
+            E[:] = 0.0
+        amounts = E if escalates else out
         first = _timing(P, W, nb, decays)
         if c == RETENTION:
-            _retention_line(absolute, scurve, P, W, S, disc, out, lpv, nb)
+            _retention_line(absolute, scurve, P, W, S, disc, amounts, lpv, nb)
         else:
             # Before `first` every lane has e(m) = 0: nothing to add
             # (conversion's X_m stays 0 there too).
             first = max(first, 1)
             if c == CONVERSION:
-                _conversion_line(first, absolute, scurve, P, W, S, disc, out, lpv, nb)
+                _conversion_line(first, absolute, scurve, P, W, S, disc, amounts, lpv, nb)
             else:
-                _effect_line(c, first, scurve, P, W, S, disc, out, lpv, nb)
+                _effect_line(c, first, scurve, P, W, S, disc, amounts, lpv, nb)
+        if escalates:
+            _escalate(P, W, E, disc, out, lpv, nb)
 
 
 @njit(cache=True, inline="always")
@@ -346,7 +386,7 @@ def _keep_line_flows(line, t0, nb, lout, target, disc, edges, line_flows, flows_
 def _block_lines(
     b, t0, nb, inputs, code, is_cost, mode, scurve, src, const, prof_row, profiles,
     no_profile, disc, P, W, S, ben, cost, lpv, block_line_pv,
-    edges, line_flows, flows_at, lout, A,
+    edges, line_flows, flows_at, lout, A, E,
 ):  # fmt: skip
     """Block ``b``'s benefits and costs by month, each line's PV summed into ``block_line_pv[b]``.
 
@@ -361,13 +401,15 @@ def _block_lines(
         _load(P, inputs, src, const, line, t0, nb)
         c = code[line]
         decays = src[line, SLOT_DECAY] >= 0 or const[line, SLOT_DECAY] > 0.0
+        # Slot 7 is a benefit's escalation; no cost or scheduled line uses it.
+        escalates = src[line, SLOT_ESCALATION] >= 0 or const[line, SLOT_ESCALATION] != 0.0
         profile = profiles[prof_row[line]] if c == PROFILE else no_profile
         target = cost if is_cost[line] else ben
         if keep:
             lout[:] = 0.0
         _line_block(
-            c, mode[line] == 1, scurve[line] == 1, decays,
-            P, W, S, profile, disc, lout if keep else target, lpv, nb,
+            c, mode[line] == 1, scurve[line] == 1, decays, escalates,
+            P, W, S, profile, disc, lout if keep else target, E, lpv, nb,
         )  # fmt: skip
         if keep:
             _keep_line_flows(line, t0, nb, lout, target, disc, edges, line_flows, flows_at, A)
@@ -512,6 +554,7 @@ def simulate(
         flow = np.empty(T1)
         cum = np.empty(T1)
         lout = np.empty((T1, BLOCK))
+        E = np.empty((T1, BLOCK))  # an escalating benefit's amounts before g(m)
         A = np.empty((3, BLOCK))
         for b in range(g * GROUP, min((g + 1) * GROUP, n_blocks)):
             t0 = b * BLOCK
@@ -519,7 +562,7 @@ def simulate(
             _block_lines(
                 b, t0, nb, inputs, code, is_cost, mode, scurve, src, const, prof_row,
                 local_profiles, no_profile, local_disc, P, W, S, ben, cost, lpv, block_line_pv,
-                edges, line_flows, flows_at, lout, A,
+                edges, line_flows, flows_at, lout, A, E,
             )  # fmt: skip
             _block_totals(disc, ben, cost, cf, dcf, pvb, pvc, s, ds, dip, ddip, pb, dpb, nb)
             _store_outputs(
