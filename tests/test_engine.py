@@ -131,6 +131,8 @@ class ConfigMaker:
             t["decay"] = self.field(f"{path}.decay", 0, 0.6, 0, 0.999)
         if r.random() < 0.5:
             t["scale"] = self.field(f"{path}.scale", 0, 2, 0, math.inf)
+        if r.random() < 0.4:
+            t["escalation"] = self.field(f"{path}.escalation", -0.5, 1, -0.99, 1)
         return t
 
     def schedule(self, horizon: int, path: str) -> dict:

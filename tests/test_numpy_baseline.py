@@ -4,8 +4,9 @@
 the comparison means something only if both give the same per-trial outputs.
 Every example config is checked on a few thousand trials drawn the way
 ``run`` draws them, plus a synthetic config that reaches the branches the
-examples leave out (uncertain ramp and decay, absolute modes, end_month and
-escalation, flows with several sign changes for each IRR rule).
+examples leave out (uncertain ramp and decay, absolute modes, end_month, the
+escalation of costs and of benefits, flows with several sign changes for each
+IRR rule).
 """
 
 from __future__ import annotations
@@ -38,13 +39,14 @@ SYNTHETIC = {
         {"type": "retention", "customers": 10000, "arpu": 30, "margin": 0.5,
          "base_churn": 0.03, "churn_reduction": {"dist": "uniform", "min": 0, "max": 0.02},
          "mode": "absolute", "new_customers_per_month": 100, "lag": "go", "ramp": "ramp",
-         "ramp_shape": "s_curve", "decay": "decay", "scale": "works"},
+         "ramp_shape": "s_curve", "decay": "decay", "scale": "works",
+         "escalation": {"dist": "uniform", "min": -0.5, "max": 1}},
         {"type": "conversion", "leads_per_month": 5000,
          "conversion_lift": {"dist": "uniform", "min": 0, "max": 0.02},
          "value_per_conversion": 50, "arpu": 20, "margin": 0.5, "churn": 0.02,
-         "lag": "go", "ramp": "ramp", "decay": "decay", "scale": "works"},
+         "lag": "go", "ramp": "ramp", "decay": "decay", "scale": "works", "escalation": "esc"},
         {"type": "recurring", "amount": 20000, "lag": {"dist": "uniform", "min": 0, "max": 3},
-         "ramp": "ramp", "ramp_shape": "s_curve", "scale": "works"},
+         "ramp": "ramp", "ramp_shape": "s_curve", "scale": "works", "escalation": 0.07},
         {"type": "scheduled", "monthly": [1000, 2000, 3000],
          "scale": {"dist": "uniform", "min": 0, "max": 1}},
     ],

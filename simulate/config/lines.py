@@ -37,6 +37,8 @@ from .transform import Unfit, divided, is_divisible
 __all__ = ["read_lines"]
 
 TIMINGS = ("end_of_year", "spread")
+# The timing keys of the other benefits, which a scheduled line's written-out amounts do not take.
+WRITTEN_OUT = ("lag", "ramp", "ramp_shape", "decay", "escalation")
 _FAILED = object()  # a field whose annual form had a problem (reported)
 # A scheduled line's amounts (initial, monthly, annual): fixed, each at most AMOUNT's bound.
 SCHEDULED_AMOUNTS = NONNEG.clipped(AMOUNT.limit)
@@ -128,6 +130,9 @@ class _LineReader:
             )
             return None
         spec = types[type_]
+        if spec.scheduled:
+            self._written_out(item, path, kind)
+            item = {k: v for k, v in item.items() if k not in WRITTEN_OUT}
         self.checks.check_keys(item, spec.allowed_keys(), path, f"a {type_} {kind}")
         name = item.get("name")
         if name is not None and not isinstance(name, str):
@@ -156,6 +161,20 @@ class _LineReader:
             profile=profile,
             label=label.strip() if label else None,
         )
+
+    def _written_out(self, item: Mapping, path: str, kind: str) -> None:
+        """A scheduled line given a timing key (``escalation:``, ``lag:``, ...): why it cannot be."""
+        for key in WRITTEN_OUT:
+            if key in item:
+                # A recurring cost escalates but has no lag, ramp or decay.
+                other = kind == "benefit" or key == "escalation"
+                self.checks.error(
+                    join_path(path, key),
+                    f"unknown key {key!r} in a scheduled {kind}: its amounts are written out "
+                    f"as they fall, so {key} does not apply; write the amounts as they are "
+                    "in each month or year (monthly: [...] or annual: [...])"
+                    + (f", or use a recurring {kind} with {key}:" if other else ""),
+                )
 
     def _options(self, item: Mapping, path: str, spec: LineSpec) -> dict[str, str]:
         """The word-valued options (``mode``, ``ramp_shape``); a bad one becomes the default."""

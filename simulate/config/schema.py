@@ -24,6 +24,7 @@ __all__ = [
     "N_SLOTS",
     "PER_YEAR",
     "SLOT_DECAY",
+    "SLOT_ESCALATION",
     "SLOT_LAG",
     "SLOT_RAMP",
     "SLOT_SCALE",
@@ -35,9 +36,10 @@ __all__ = [
 
 INF = math.inf
 
-# Kernel parameter slots: 0..7 are the type's own fields, then the timing fields.
+# Kernel parameter slots: 0..6 are the type's own fields, then the timing fields
+# (a benefit's escalation in the free slot 7).
 N_SLOTS = 12
-SLOT_LAG, SLOT_RAMP, SLOT_DECAY, SLOT_SCALE = 8, 9, 10, 11
+SLOT_ESCALATION, SLOT_LAG, SLOT_RAMP, SLOT_DECAY, SLOT_SCALE = 7, 8, 9, 10, 11
 
 
 NONNEG = Support(0.0, INF)
@@ -145,6 +147,14 @@ _TIMING = (
     ),
     FieldSpec(
         "decay", SLOT_DECAY, DECAY, 0.0, what="annual erosion after full effect", per="a year"
+    ),
+    FieldSpec(
+        "escalation",
+        SLOT_ESCALATION,
+        ESCALATION,
+        0.0,
+        what="annual rise of the amount, from the 13th month of effect (a price rise)",
+        per="a year",
     ),
     FieldSpec(
         "scale",

@@ -48,13 +48,14 @@ from ..config.schema import (  # line type codes and parameter slots (frozen int
     RECURRING_COST,
     RETENTION,
     SLOT_DECAY,
+    SLOT_ESCALATION,
     SLOT_LAG,
     SLOT_RAMP,
     SLOT_SCALE,
     SPEND,
 )
-from .irr import irr as annual_irr
 from .jitcache import key_on_sources
+from .totals import block_totals, irr_and_paths, store_outputs
 
 # Trials per block: the SIMD lanes of every loop. Outputs do not depend on it,
 # except through the order in which per-line PV sums are added.
@@ -63,7 +64,6 @@ BLOCK = 64
 GROUP = 16
 # Rows of the per-lane timing table (see _timing).
 _LAG, _RAMP, _INV_RAMP, _SCALE, _M0, _FAC, _Q, _STOP = range(8)
-_NOT_YET = -1.0  # payback lane state: no crossing found yet
 
 
 @njit(cache=True, inline="always")
@@ -210,6 +210,34 @@ def _recurring_cost_line(P, S, stop, disc, out, lpv, nb):
 
 
 @njit(cache=True, inline="always")
+def _escalate(P, W, amounts, disc, out, lpv, nb):
+    """Add a benefit's ``amounts`` times its escalation ``g(m)`` to ``out``, their PV to ``lpv``.
+
+    ``g(m) = (1 + escalation) ** floor((m - m1) / 12)`` from the line's first
+    month of effect ``m1 = floor(lag) + 1`` (docs/model.md section 3; before
+    ``m1`` the amounts are 0). A year passes when ``m`` reaches the lane's
+    next step month ``m1 + 12k`` (at most one a month): compared, not
+    divided, so it is exact, as for a recurring cost. Within any horizon (at
+    most 600 months) ``g <= 2 ** 49``: no overflow, so no ``0 * inf``.
+    """
+    for i in range(nb):  # W's rows are free again: the line's e(m) is done
+        lpv[i] = 0.0
+        W[0, i] = 1.0  # g
+        W[1, i] = math.floor(P[SLOT_LAG, i]) + 13.0  # m1 + 12: the 13th month of effect
+        W[2, i] = 1.0 + P[SLOT_ESCALATION, i]
+    for m in range(1, out.shape[0]):
+        d = disc[m]
+        for i in range(nb):
+            step = m >= W[1, i]
+            g = W[0, i] * W[2, i] if step else W[0, i]
+            W[1, i] = W[1, i] + 12.0 if step else W[1, i]
+            W[0, i] = g
+            v = amounts[m, i] * g
+            out[m, i] += v
+            lpv[i] += v * d
+
+
+@njit(cache=True, inline="always")
 def _retention_line(absolute, scurve, P, W, S, disc, out, lpv, nb):
     """Retention: the margin of the customers the lower churn keeps (docs/model.md 4)."""
     for i in range(nb):
@@ -274,14 +302,22 @@ def _effect_line(c, first, scurve, P, W, S, disc, out, lpv, nb):
 
 
 @njit(cache=True, error_model="numpy")
-def _line_block(c, absolute, scurve, decays, P, W, S, stop, profile, disc, out, lpv, nb):
+def _line_block(
+    c, absolute, scurve, decays, escalates, P, W, S, stop, profile, disc, out, E, lpv, nb
+):  # fmt: skip
     """Add a line's amounts (all >= 0) to ``out[:, :nb]`` and their PV to ``lpv``.
 
     ``c`` is the line's type code and ``P`` its parameters per lane
     (``_load``), ``stop`` the month each lane's failed gates stop it (inf
-    where none does); ``W`` and ``S`` are scratch. ``out`` is the block's benefits
-    or its costs. A call, not inlined into :func:`simulate`: that cuts a cold
-    compile from 44 s to 19 s for about 3% of warm speed (bench/README.md).
+    where none does); ``W``, ``S`` and ``E`` are scratch. ``out`` is the
+    block's benefits or its costs. A call, not inlined into :func:`simulate`:
+    that cuts a cold compile from 44 s to 19 s for about 3% of warm speed
+    (bench/README.md).
+
+    A benefit that ``escalates`` writes its amounts to ``E`` first, and
+    :func:`_escalate` adds them to ``out`` month by month times ``g(m)``: the
+    benefit formulas stay as they are, and a line without escalation runs
+    exactly the code (and gives exactly the bits) it did before there was any.
     """
     for i in range(nb):
         lpv[i] = 0.0
@@ -290,45 +326,22 @@ def _line_block(c, absolute, scurve, decays, P, W, S, stop, profile, disc, out, 
     elif c == RECURRING_COST:
         _recurring_cost_line(P, S, stop, disc, out, lpv, nb)
     else:
+        if escalates:
+            E[:] = 0.0
+        amounts = E if escalates else out
         first = _timing(P, W, stop, nb, decays)
         if c == RETENTION:
-            _retention_line(absolute, scurve, P, W, S, disc, out, lpv, nb)
+            _retention_line(absolute, scurve, P, W, S, disc, amounts, lpv, nb)
         else:
             # Before `first` every lane has e(m) = 0: nothing to add
             # (conversion's X_m stays 0 there too).
             first = max(first, 1)
             if c == CONVERSION:
-                _conversion_line(first, absolute, scurve, P, W, S, disc, out, lpv, nb)
+                _conversion_line(first, absolute, scurve, P, W, S, disc, amounts, lpv, nb)
             else:
-                _effect_line(c, first, scurve, P, W, S, disc, out, lpv, nb)
-
-
-@njit(cache=True, inline="always")
-def _payback_step(m, s, dipped, month):
-    """One month of docs/model.md section 6's payback on one lane: the new (dipped, crossing month).
-
-    With ``s`` the cumulative flow: once it has been below 0 (dipped), the
-    first month it is back at or above 0 is the crossing; a later dip does
-    not undo it.
-
-    The crossing month is recorded and interpolated after the loop (a
-    division on every month of every lane would cost more than the rest).
-    """
-    hit = dipped and s >= 0.0 and month == _NOT_YET
-    return dipped or s < 0.0, m if hit else month
-
-
-@njit(cache=True, inline="always")
-def _payback_result(dipped, month, flows, lane):
-    """Payback from a lane's final state: 0 if it never dipped, +inf if it never
-    recovered, else interpolated inside the crossing month."""
-    if month == _NOT_YET:
-        return math.inf if dipped else 0.0
-    k = int(month)
-    s = 0.0
-    for m in range(k):  # S_{k-1}, summed in the same order as in the loop
-        s += flows[m, lane]
-    return (k - 1) + (-s) / flows[k, lane]
+                _effect_line(c, first, scurve, P, W, S, disc, amounts, lpv, nb)
+        if escalates:
+            _escalate(P, W, E, disc, out, lpv, nb)
 
 
 @njit(cache=True, inline="always")
@@ -372,7 +385,7 @@ def _keep_line_flows(line, t0, nb, lout, target, disc, edges, line_flows, flows_
 def _block_lines(
     b, t0, nb, inputs, code, is_cost, mode, scurve, src, const, prof_row, profiles,
     no_profile, disc, gates, P, W, S, stop, ben, cost, lpv, block_line_pv,
-    edges, line_flows, flows_at, lout, A,
+    edges, line_flows, flows_at, lout, A, E,
 ):  # fmt: skip
     """Block ``b``'s benefits and costs by month, each line's PV summed into ``block_line_pv[b]``.
 
@@ -390,13 +403,15 @@ def _block_lines(
                      t0, nb)  # fmt: skip
         c = code[line]
         decays = src[line, SLOT_DECAY] >= 0 or const[line, SLOT_DECAY] > 0.0
+        # Slot 7 is a benefit's escalation; no cost or scheduled line uses it.
+        escalates = src[line, SLOT_ESCALATION] >= 0 or const[line, SLOT_ESCALATION] != 0.0
         profile = profiles[prof_row[line]] if c == PROFILE else no_profile
         target = cost if is_cost[line] else ben
         if keep:
             lout[:] = 0.0
         _line_block(
-            c, mode[line] == 1, scurve[line] == 1, decays,
-            P, W, S, stop, profile, disc, lout if keep else target, lpv, nb,
+            c, mode[line] == 1, scurve[line] == 1, decays, escalates,
+            P, W, S, stop, profile, disc, lout if keep else target, E, lpv, nb,
         )  # fmt: skip
         if keep:
             _keep_line_flows(line, t0, nb, lout, target, disc, edges, line_flows, flows_at, A)
@@ -404,76 +419,6 @@ def _block_lines(
         for i in range(nb):
             total += lpv[i]
         block_line_pv[b, line] = total
-
-
-@njit(cache=True, inline="always")
-def _block_totals(disc, ben, cost, cf, dcf, pvb, pvc, s, ds, dip, ddip, pb, dpb, nb):
-    """PVs, net flows, cumulative flows and both paybacks' states, month by month on every lane.
-
-    Net flows are benefits_m - costs_m, as docs/model.md section 6 has them:
-    exact ties stay exactly 0.
-    """
-    pvb[:] = 0.0
-    pvc[:] = 0.0
-    s[:] = 0.0
-    ds[:] = 0.0
-    dip[:] = False
-    ddip[:] = False
-    pb[:] = _NOT_YET
-    dpb[:] = _NOT_YET
-    for m in range(disc.shape[0]):
-        d = disc[m]
-        for i in range(nb):
-            pvb[i] += ben[m, i] * d
-            pvc[i] += cost[m, i] * d
-            x = ben[m, i] - cost[m, i]
-            cf[m, i] = x
-            s[i] += x
-            dip[i], pb[i] = _payback_step(m, s[i], dip[i], pb[i])
-            dcf[m, i] = x * d
-            ds[i] += dcf[m, i]
-            ddip[i], dpb[i] = _payback_step(m, ds[i], ddip[i], dpb[i])
-
-
-@njit(cache=True, inline="always")
-def _store_outputs(
-    t0, nb, pvb, pvc, dip, pb, ddip, dpb, cf, dcf,
-    npv, roi, pv_benefits, pv_costs, payback_months, discounted_payback_months, irr,
-):  # fmt: skip
-    """Write the block's per-trial outputs (IRR NaN until it is solved)."""
-    for i in range(nb):
-        t = t0 + i
-        pv_benefits[t] = pvb[i]
-        pv_costs[t] = pvc[i]
-        npv[t] = pvb[i] - pvc[i]
-        roi[t] = (pvb[i] - pvc[i]) / pvc[i] if pvc[i] != 0.0 else math.nan
-        payback_months[t] = _payback_result(dip[i], pb[i], cf, i)
-        discounted_payback_months[t] = _payback_result(ddip[i], dpb[i], dcf, i)
-        irr[t] = math.nan
-
-
-@njit(cache=True, inline="always")
-def _irr_and_paths(t0, nb, with_irr, cf, dcf, flow, cum, irr, paths, discounted_paths):
-    """Each trial's IRR and, for the first ``paths.shape[0]`` trials, its cumulative paths.
-
-    Per trial, on a contiguous copy of its flows.
-    """
-    n_paths = paths.shape[0]
-    for i in range(nb):
-        t = t0 + i
-        total = 0.0
-        for m in range(cf.shape[0]):
-            flow[m] = cf[m, i]
-            total += flow[m]
-            cum[m] = total
-        if with_irr:
-            irr[t] = annual_irr(flow, cum)
-        if t < n_paths:
-            dtotal = 0.0
-            for m in range(cf.shape[0]):
-                dtotal += dcf[m, i]
-                paths[t, m] = cum[m]
-                discounted_paths[t, m] = dtotal
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -546,6 +491,7 @@ def simulate(
         flow = np.empty(T1)
         cum = np.empty(T1)
         lout = np.empty((T1, BLOCK))
+        E = np.empty((T1, BLOCK))  # an escalating benefit's amounts before g(m)
         A = np.empty((3, BLOCK))
         for b in range(g * GROUP, min((g + 1) * GROUP, n_blocks)):
             t0 = b * BLOCK
@@ -555,15 +501,15 @@ def simulate(
                 local_profiles, no_profile, local_disc,
                 (gate_src, gate_const, gate_at, gate_month, governs),
                 P, W, S, stop, ben, cost, lpv, block_line_pv,
-                edges, line_flows, flows_at, lout, A,
+                edges, line_flows, flows_at, lout, A, E,
             )  # fmt: skip
-            _block_totals(disc, ben, cost, cf, dcf, pvb, pvc, s, ds, dip, ddip, pb, dpb, nb)
-            _store_outputs(
+            block_totals(disc, ben, cost, cf, dcf, pvb, pvc, s, ds, dip, ddip, pb, dpb, nb)
+            store_outputs(
                 t0, nb, pvb, pvc, dip, pb, ddip, dpb, cf, dcf,
                 npv, roi, pv_benefits, pv_costs, payback_months, discounted_payback_months, irr,
             )  # fmt: skip
             if with_irr or t0 < paths.shape[0]:
-                _irr_and_paths(t0, nb, with_irr, cf, dcf, flow, cum, irr, paths, discounted_paths)
+                irr_and_paths(t0, nb, with_irr, cf, dcf, flow, cum, irr, paths, discounted_paths)
 
 
 # A change to any file the kernels are built from recompiles them (see jitcache).

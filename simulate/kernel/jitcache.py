@@ -1,7 +1,7 @@
 """Key numba's on-disk cache on every source file a kernel is built from.
 
 numba checks a cached kernel against the stamp of the one file that defines
-it. The kernel in ``cashflow`` also compiles in ``irr.irr`` and the constants
+it. The kernel in ``cashflow`` also compiles in ``totals``, ``irr.irr`` and the constants
 of ``config/schema``, so after an edit (or a ``git pull``) that changes only those
 files numba would load a stale kernel and compute with the old code. Adding
 a digest of all these files to each kernel's stamp makes any such change
@@ -17,7 +17,13 @@ from numba.core.dispatcher import Dispatcher
 
 _PACKAGE = Path(__file__).parent.parent  # simulate/
 # Paths relative to the package folder.
-KERNEL_SOURCES = ("kernel/cashflow.py", "kernel/irr.py", "config/schema.py", "kernel/jitcache.py")
+KERNEL_SOURCES = (
+    "kernel/cashflow.py",
+    "kernel/totals.py",
+    "kernel/irr.py",
+    "config/schema.py",
+    "kernel/jitcache.py",
+)
 
 
 def sources_digest(root: Path = _PACKAGE) -> str:

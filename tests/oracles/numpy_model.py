@@ -37,6 +37,7 @@ from simulate.config.schema import (
     RECURRING_COST,
     RETENTION,
     SLOT_DECAY,
+    SLOT_ESCALATION,
     SLOT_LAG,
     SLOT_RAMP,
     SLOT_SCALE,
@@ -144,6 +145,7 @@ def _add_line_flows(out, c, p, absolute, s_curve, profile) -> None:
             out[m] += w * k * np.exp(years * log_growth)
         return
     effect = _Effect(p[SLOT_LAG], p[SLOT_RAMP], p[SLOT_DECAY], scale, s_curve)
+    grow = _Growth(p[SLOT_LAG], p[SLOT_ESCALATION])
     if c == RETENTION:
         n0, arpu, margin, c0, d, a = p[0], p[1], p[2], p[3], p[4], p[5]
         base = n0
@@ -154,7 +156,7 @@ def _add_line_flows(out, c, p, absolute, s_curve, profile) -> None:
             cm = np.maximum(c0 - d * e if absolute else c0 * (1.0 - d * e), 0.0)
             base = base * (1.0 - c0) + a
             treated = treated * (1.0 - cm) + a
-            out[m] += (treated - base) * money
+            out[m] += grow((treated - base) * money, m)
         return
     if c == CONVERSION:
         leads, p_base, lift, value, arpu, margin, churn = p[:7]
@@ -164,7 +166,7 @@ def _add_line_flows(out, c, p, absolute, s_curve, profile) -> None:
         for m in range(1, T + 1):
             new = leads * (per_effect * effect(m))
             kept = kept * (1.0 - churn) + new
-            out[m] += new * value + kept * money
+            out[m] += grow(new * value + kept * money, m)
         return
     if c == SPEND:
         k = p[0] * p[1] * p[2] * p[3]
@@ -175,7 +177,28 @@ def _add_line_flows(out, c, p, absolute, s_curve, profile) -> None:
     else:  # RECURRING_BENEFIT
         k = p[0]
     for m in range(1, T + 1):
-        out[m] += k * effect(m)
+        out[m] += grow(k * effect(m), m)
+
+
+class _Growth:
+    """A benefit's escalation: its month's amount times ``g(m)``, docs/model.md section 3.
+
+    ``g(m) = (1 + escalation) ** floor((m - m1) / 12)`` from the first month of
+    effect ``m1 = floor(lag) + 1`` (1 before it, where the amount is 0). A line
+    without escalation is left as it is.
+    """
+
+    def __init__(self, lag, escalation):
+        self.m1 = np.floor(lag) + 1.0
+        self.on = bool(np.any(np.asarray(escalation) != 0.0))
+        # (1 + esc) ** years as an exp: numpy's pow is scalar code.
+        self.log_growth = np.log1p(escalation)
+
+    def __call__(self, amount, m: int):
+        if not self.on:
+            return amount
+        years = np.floor(np.maximum(m - self.m1, 0.0) / 12.0)
+        return amount * np.exp(years * self.log_growth)
 
 
 class _Effect:

@@ -24,7 +24,7 @@ from itertools import accumulate, pairwise
 
 from scipy.optimize import brentq
 
-__all__ = ["effect_multiplier", "irr_annual", "payback", "reference_trial"]
+__all__ = ["effect_multiplier", "escalation_factor", "irr_annual", "payback", "reference_trial"]
 
 DEFAULT_HORIZON_MONTHS = 36  # docs/model.md section 1
 DEFAULT_DISCOUNT_RATE = 0.10  # docs/model.md section 1
@@ -107,6 +107,24 @@ def effect_multiplier(m, lag, ramp, ramp_shape, decay, scale) -> float:
     if tau > ramp:  # after full effect
         x = x * (1 - decay) ** ((tau - ramp) / 12)
     return x * scale
+
+
+def escalation_factor(m, lag, escalation) -> float:
+    """g(m) of docs/model.md section 3: 1 in the first 12 months of effect, then
+    times (1 + escalation) each 12 months; m1 = floor(lag) + 1 is the first
+    month with tau = m - lag > 0."""
+    m1 = math.floor(lag) + 1
+    if m < m1:
+        return 1.0  # no effect yet: the amount is 0 anyway
+    years = (m - m1) // 12
+    return (1 + escalation) ** years
+
+
+def _escalate(f: LineFields, out: list[float]) -> list[float]:
+    """A benefit's monthly amounts times g(m) (after the effect, scale and stocks)."""
+    lag = f.number("lag", 0)
+    escalation = f.number("escalation", 0)
+    return [out[0]] + [out[m] * escalation_factor(m, lag, escalation) for m in range(1, len(out))]
 
 
 def _effect_function(f: LineFields):
@@ -225,7 +243,7 @@ def recurring_benefit(f: LineFields, T: int) -> list[float]:
 
 def scheduled_line(f: LineFields, T: int) -> list[float]:
     """The ``scheduled`` benefit, and the cost of that name (section 5: "as the benefit")."""
-    for name in ("lag", "ramp", "ramp_shape", "decay"):
+    for name in ("lag", "ramp", "ramp_shape", "decay", "escalation"):
         if name in f.line:
             raise ValueError(f"{f.path}.{name}: not accepted on a scheduled line")
     if "monthly" in f.line and "annual" in f.line:
@@ -288,13 +306,22 @@ def recurring_cost(f: LineFields, T: int) -> list[float]:
     return out
 
 
+def _escalating(benefit):
+    """The benefit ``benefit`` with its ``escalation`` applied (section 3)."""
+
+    def escalated(f: LineFields, T: int) -> list[float]:
+        return _escalate(f, benefit(f, T))
+
+    return escalated
+
+
 BENEFIT_TYPES = {
-    "retention": retention_benefit,
-    "conversion": conversion_benefit,
-    "spend_uplift": spend_uplift_benefit,
-    "handle_time": handle_time_benefit,
-    "deflection": deflection_benefit,
-    "recurring": recurring_benefit,
+    "retention": _escalating(retention_benefit),
+    "conversion": _escalating(conversion_benefit),
+    "spend_uplift": _escalating(spend_uplift_benefit),
+    "handle_time": _escalating(handle_time_benefit),
+    "deflection": _escalating(deflection_benefit),
+    "recurring": _escalating(recurring_benefit),
     "scheduled": scheduled_line,
 }
 
