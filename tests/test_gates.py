@@ -15,11 +15,14 @@ import sys
 
 import numpy as np
 import pytest
+from oracles.numpy_model import numpy_simulate
+from oracles.reference_model import reference_trial
+from test_escalation import _random_escalating_config
 
 from simulate import engine
 from simulate.config import model_from_dict
 from simulate.errors import ConfigError
-from simulate.kernel.tables import kernel_tables
+from simulate.kernel.tables import OUTPUT_NAMES, kernel_tables
 
 # The worked example of docs/model.md: 24 months at 0%, a benefit of 100 a month that the
 # pilot's flag scales, a licence of 50 a month, one gate at month 7 on the flag.
@@ -266,3 +269,64 @@ def test_a_batch_row_carries_the_value_of_flexibility(tmp_path):
     summary = json.loads((out / "gated" / "summary.json").read_text())
     assert gated["flexibility_value"] == summary["flexibility"]["value"] > 0
     assert plain["flexibility_value"] is None
+
+
+# -- the kernel against the independent reference model and the numpy model --------------
+
+
+def _random_gated_config(rng: np.random.Generator) -> tuple[dict, dict]:
+    """Every line type (escalating benefits too), with a flag gate and a threshold gate."""
+    config, values = _random_escalating_config(rng)
+    config["priors"] = {
+        "pilot": {"dist": "bernoulli", "p": 0.5},
+        "measured": {"dist": "uniform", "min": 0, "max": 1},
+    }
+    values["pilot"] = float(rng.integers(0, 2))
+    values["measured"] = float(rng.uniform(0, 1))
+    config["benefits"].append({"type": "scheduled", "name": "Table", "monthly": [900] * 40})
+    config["costs"] += [
+        {"type": "one_time", "name": "Rollout", "amount": 3e5, "month": int(rng.integers(0, 20)),
+         "spread_months": int(rng.integers(1, 6))},
+        {"type": "scheduled", "name": "Support", "annual": [1e4, 2e4, 3e4]},
+    ]  # fmt: skip
+    T = config["horizon_months"]
+    names = ["benefits[0]", "benefits[3]", "Table", "costs[1]", "Rollout", "Support"]
+    config["gates"] = [
+        {"month": int(rng.integers(1, T + 1)), "continue_if": "pilot"},
+        {"month": int(rng.integers(1, T + 1)), "continue_if": "measured", "at_least": 0.4,
+         "lines": [str(n) for n in rng.choice(names, size=3, replace=False)]},
+    ]  # fmt: skip
+    return config, values
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_kernel_equals_the_reference_model_with_gates_and_without(seed):
+    config, values = _random_gated_config(np.random.default_rng(seed))
+    model = model_from_dict(config)
+    x = np.array([[values[i.name]] for i in model.inputs]).reshape(len(model.inputs), 1)
+    tables = kernel_tables(model)
+    for gates, t in ((True, tables), (False, tables.without_gates())):
+        out = engine.evaluate(model, x, n_paths=1, tables=t)
+        expect = reference_trial(config, values, gates=gates)
+        for key in ("npv", "pv_benefits", "pv_costs", "payback_months"):
+            assert getattr(out, key)[0] == pytest.approx(expect[key], rel=1e-9, abs=1e-6), key
+        np.testing.assert_allclose(out.line_pv_sum, expect["line_pv"], rtol=1e-9, atol=1e-6)
+        np.testing.assert_allclose(out.paths[0], np.cumsum(expect["cf"]), rtol=1e-9, atol=1e-6)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_kernel_equals_the_numpy_model_with_gates(seed):
+    config, _ = _random_gated_config(np.random.default_rng(200 + seed))
+    model = model_from_dict(config)
+    rng = np.random.default_rng(seed)
+    x = np.empty((len(model.inputs), 600))
+    for j, inp in enumerate(model.inputs):
+        x[j] = inp.prior.ppf(rng.uniform(size=600))
+    tables = kernel_tables(model)
+    assert tables.governs.any(axis=0).all()
+    for t in (tables, tables.without_gates()):
+        kernel = engine.evaluate(model, x, tables=t)
+        baseline = numpy_simulate(t, x, block=250)
+        for name in OUTPUT_NAMES:
+            tol = {"rtol": 1e-7, "atol": 1e-8} if name == "irr" else {"rtol": 1e-9, "atol": 1e-6}
+            np.testing.assert_allclose(baseline[name], getattr(kernel, name), err_msg=name, **tol)

@@ -91,6 +91,7 @@ def numpy_simulate(
 
 def _block(tables, x: np.ndarray, with_irr: bool) -> dict[str, np.ndarray]:
     code, is_cost, mode, scurve, src, const, prof_row, profiles, disc = tables[:9]
+    gate_src, gate_const, gate_at, gate_month, governs = tables[9:]
     nb = x.shape[1]
     T1 = disc.shape[0]
     # (months, trials): each month's row is contiguous.
@@ -99,9 +100,14 @@ def _block(tables, x: np.ndarray, with_irr: bool) -> dict[str, np.ndarray]:
     for line in range(code.shape[0]):
         params = [x[j] if j >= 0 else float(c) for j, c in zip(src[line], const[line], strict=True)]
         target = cost if is_cost[line] else ben
+        # Stage gates (docs/model.md section 5): the earliest month of a failed gate.
+        stop = np.full(nb, np.inf)
+        for g in np.flatnonzero(governs[line]):
+            value = x[gate_src[g]] if gate_src[g] >= 0 else np.full(nb, gate_const[g])
+            stop = np.where(value < gate_at[g], np.minimum(stop, gate_month[g]), stop)
         _add_line_flows(
             target, int(code[line]), params, mode[line] == 1, scurve[line] == 1,
-            profiles[prof_row[line]] if prof_row[line] >= 0 else None,
+            profiles[prof_row[line]] if prof_row[line] >= 0 else None, stop,
         )  # fmt: skip
     dcol = disc[:, None]
     pvb = (ben * dcol).sum(axis=0)
@@ -127,13 +133,14 @@ def _block(tables, x: np.ndarray, with_irr: bool) -> dict[str, np.ndarray]:
 # ---------------------------------------------------------------------------
 
 
-def _add_line_flows(out, c, p, absolute, s_curve, profile) -> None:
-    """Add a line's per-period amounts (all >= 0) to ``out[0..T]``."""
+def _add_line_flows(out, c, p, absolute, s_curve, profile, stop) -> None:
+    """Add a line's per-period amounts (all >= 0) to ``out[0..T]``; none from month ``stop`` on."""
     T = out.shape[0] - 1
     scale = p[SLOT_SCALE]
+    running = np.arange(T + 1)[:, None] < stop[None, :]  # (months, trials)
     if c == PROFILE:
         # Amount multiplier times scale, times the line's fixed profile.
-        out += profile[:, None] * np.atleast_1d(p[0] * scale)[None, :]
+        out += np.where(running, profile[:, None] * np.atleast_1d(p[0] * scale)[None, :], 0.0)
         return
     if c == RECURRING_COST:
         amount, start, end, esc = p[0], p[1], p[2], p[3]
@@ -142,9 +149,13 @@ def _add_line_flows(out, c, p, absolute, s_curve, profile) -> None:
         for m in range(1, T + 1):
             w = np.clip(m - start + 1.0, 0.0, 1.0) * np.clip(end - m + 1.0, 0.0, 1.0)
             years = np.floor(np.maximum(m - start, 0.0) / 12.0)
-            out[m] += w * k * np.exp(years * log_growth)
+            out[m] += np.where(running[m], w * k * np.exp(years * log_growth), 0.0)
         return
-    effect = _Effect(p[SLOT_LAG], p[SLOT_RAMP], p[SLOT_DECAY], scale, s_curve)
+    gated = _Effect(p[SLOT_LAG], p[SLOT_RAMP], p[SLOT_DECAY], scale, s_curve)
+
+    def effect(m):  # a failed gate ends the effect
+        return np.where(running[m], gated(m), 0.0)
+
     grow = _Growth(p[SLOT_LAG], p[SLOT_ESCALATION])
     if c == RETENTION:
         n0, arpu, margin, c0, d, a = p[0], p[1], p[2], p[3], p[4], p[5]

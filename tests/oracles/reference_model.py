@@ -24,7 +24,14 @@ from itertools import accumulate, pairwise
 
 from scipy.optimize import brentq
 
-__all__ = ["effect_multiplier", "escalation_factor", "irr_annual", "payback", "reference_trial"]
+__all__ = [
+    "effect_multiplier",
+    "escalation_factor",
+    "gate_stops",
+    "irr_annual",
+    "payback",
+    "reference_trial",
+]
 
 DEFAULT_HORIZON_MONTHS = 36  # docs/model.md section 1
 DEFAULT_DISCOUNT_RATE = 0.10  # docs/model.md section 1
@@ -47,11 +54,12 @@ class LineFields:
     that has no entry in ``values`` uses its ``value``.
     """
 
-    def __init__(self, line: dict, path: str, priors: dict, values: dict):
+    def __init__(self, line: dict, path: str, priors: dict, values: dict, stop=math.inf):
         self.line = line
         self.path = path  # e.g. "benefits[2]"
         self.priors = priors
         self.values = values
+        self.stop = stop  # section 5, stage gates: the month a failed gate stops the line
 
     def number(self, name: str, default=_REQUIRED) -> float:
         """The value of numeric field ``name`` in this trial."""
@@ -134,7 +142,10 @@ def _effect_function(f: LineFields):
     ramp_shape = f.text("ramp_shape", "linear")
     decay = f.number("decay", 0)
     scale = f.number("scale", 1)
-    return lambda m: effect_multiplier(m, lag, ramp, ramp_shape, decay, scale)
+    # Section 5, stage gates: a failed gate ends the effect from its month on.
+    return lambda m: (
+        effect_multiplier(m, lag, ramp, ramp_shape, decay, scale) if m < f.stop else 0.0
+    )
 
 
 # --------------------------------------------------------------------------
@@ -411,7 +422,36 @@ def irr_annual(cf: list[float]) -> float:
         return math.inf
 
 
-def reference_trial(config: dict, values: dict[str, float] | None = None) -> dict:
+def gate_stops(config: dict, values: dict, priors: dict) -> dict[str, float]:
+    """Section 5, stage gates: for each line's path, the earliest month of a failed gate.
+
+    A gate fails where its ``continue_if`` value is below ``at_least`` (a 0/1
+    flag: where it is 0). ``lines`` names lines by ``name``, ``label`` or path.
+    """
+    paths = {}
+    for section in ("benefits", "costs"):
+        for i, line in enumerate(config.get(section) or []):
+            path = f"{section}[{i}]"
+            for key in (path, line.get("name"), line.get("label")):
+                if key is not None:
+                    paths.setdefault(key, path)
+    stops = dict.fromkeys(set(paths.values()), math.inf)
+    for g, gate in enumerate(config.get("gates") or []):
+        flag = LineFields(gate, f"gates[{g}]", priors, values).number("continue_if")
+        if "at_least" in gate:
+            failed = flag < gate["at_least"]
+        else:
+            failed = flag == 0
+        if not failed:
+            continue
+        names = gate.get("lines")
+        governed = set(stops) if names is None else {paths[n] for n in names}
+        for path in governed:
+            stops[path] = min(stops[path], gate["month"])
+    return stops
+
+
+def reference_trial(config: dict, values: dict[str, float] | None = None, gates=True) -> dict:
     """One trial of the cash-flow model, computed the slow, obvious way.
 
     Parameters
@@ -419,7 +459,8 @@ def reference_trial(config: dict, values: dict[str, float] | None = None) -> dic
     config : dict
         The mapping a YAML config gives after ``yaml.safe_load``. Only
         ``horizon_months``, ``discount_rate``, ``priors``, ``benefits`` and
-        ``costs`` are read.
+        ``costs`` are read, and ``gates`` unless ``gates`` is false (the
+        programme without the option to stop).
     values : dict, optional
         The value of each uncertain input in this trial: prior names, and
         field paths such as ``"benefits[2].uplift"`` for inline priors.
@@ -440,14 +481,21 @@ def reference_trial(config: dict, values: dict[str, float] | None = None) -> dic
     # Section 1: d_0 = 1, d_m = (1 + r) ** (-m / 12)
     d = [1.0] + [(1 + r) ** (-m / 12) for m in range(1, T + 1)]
 
+    stops = gate_stops(config, values, priors) if gates else {}
     benefit_lines = []
     for i, line in enumerate(config.get("benefits") or []):
-        fields = LineFields(line, f"benefits[{i}]", priors, values)
-        benefit_lines.append(BENEFIT_TYPES[line["type"]](fields, T))
+        stop = stops.get(f"benefits[{i}]", math.inf)
+        fields = LineFields(line, f"benefits[{i}]", priors, values, stop)
+        amounts = BENEFIT_TYPES[line["type"]](fields, T)
+        if line["type"] == "scheduled":  # no effect: its amounts stop
+            amounts = [a if m < stop else 0.0 for m, a in enumerate(amounts)]
+        benefit_lines.append(amounts)
     cost_lines = []
     for i, line in enumerate(config.get("costs") or []):
-        fields = LineFields(line, f"costs[{i}]", priors, values)
-        cost_lines.append(COST_TYPES[line["type"]](fields, T))
+        stop = stops.get(f"costs[{i}]", math.inf)
+        fields = LineFields(line, f"costs[{i}]", priors, values, stop)
+        amounts = COST_TYPES[line["type"]](fields, T)
+        cost_lines.append([a if m < stop else 0.0 for m, a in enumerate(amounts)])
 
     benefits = [sum(line[m] for line in benefit_lines) for m in range(T + 1)]
     costs = [sum(line[m] for line in cost_lines) for m in range(T + 1)]
