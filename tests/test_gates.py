@@ -330,3 +330,18 @@ def test_kernel_equals_the_numpy_model_with_gates(seed):
         for name in OUTPUT_NAMES:
             tol = {"rtol": 1e-7, "atol": 1e-8} if name == "irr" else {"rtol": 1e-9, "atol": 1e-6}
             np.testing.assert_allclose(baseline[name], getattr(kernel, name), err_msg=name, **tol)
+
+
+def test_a_gate_does_not_change_the_unit_of_the_input_it_reads():
+    from simulate.sensitivity.labels import input_unit
+
+    raw = {
+        **WORKED,
+        "priors": {"adoption": {"dist": "uniform", "min": 0.2, "max": 0.9}},
+        "benefits": [{"type": "spend_uplift", "customers": 100, "spend_per_customer": 10,
+                      "uplift": "adoption", "margin": 0.5}],
+        "gates": [{"month": 6, "continue_if": "adoption", "at_least": 0.5}],
+    }  # fmt: skip
+    (adoption,) = model_from_dict(raw).inputs
+    assert adoption.used_by == ("benefits[0].uplift", "gates[0].continue_if")
+    assert input_unit(adoption) == "percent"

@@ -68,8 +68,12 @@ def field_unit(path: str) -> str:
 
 
 def input_unit(inp: Input) -> str:
-    """The unit of an input: that of every field it feeds, ``mixed`` if they differ."""
-    units = {field_unit(p) for p in inp.used_by}
+    """The unit of an input: that of every field it feeds, ``mixed`` if they differ.
+
+    A stage gate (``gates[i].continue_if``) reads the value in the unit of those
+    fields, so it adds none of its own.
+    """
+    units = {field_unit(p) for p in inp.used_by if not p.startswith("gates[")}
     if not units:
         return "number"
     return units.pop() if len(units) == 1 else "mixed"
