@@ -307,6 +307,33 @@ def test_validate_loads_neither_numba_nor_matplotlib(argv):
     assert "HEAVY [] 0" in out, out
 
 
+def test_a_run_without_charts_loads_no_batch_nor_unused_sensitivity_method(tmp_path):
+    # A run's report_data.json needs the tornado and the frontier; Sobol' indices,
+    # ranks, value of information and the batch machinery cost it import time only.
+    out_dir = str(tmp_path / "out")
+    argv = ["run", "configs/omnichannel.yaml", "--no-figures", "--quiet", "--trials", "2000",
+            "--out", out_dir]  # fmt: skip
+    unused = ("simulate.batch", "simulate.sensitivity.analysis", "simulate.sensitivity.rank",
+              "simulate.sensitivity.saltelli", "simulate.sensitivity.voi", "matplotlib",
+              "scipy.stats")  # fmt: skip
+    code = (
+        "import sys\n"
+        "from simulate.cli import main\n"
+        f"status = main({argv!r})\n"
+        f"loaded = sorted(m for m in {unused!r} if m in sys.modules)\n"
+        "print('LOADED', loaded, status)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=PACKAGE.parent,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "LOADED [] 0" in out, out
+    assert (tmp_path / "out" / "omnichannel" / "report_data.json").is_file()
+
+
 # -- each rule catches what it is for ------------------------------------------------------------
 
 
