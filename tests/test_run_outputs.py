@@ -369,6 +369,7 @@ def test_a_run_replaces_only_the_files_it_writes(tmp_path, case):
 
 
 def test_scenario_all_writes_its_folders_and_comparison_as_a_set(tmp_path, case, monkeypatch):
+    import simulate.batch
     import simulate.cli.run as run_cli
 
     out = tmp_path / "out"
@@ -381,7 +382,8 @@ def test_scenario_all_writes_its_folders_and_comparison_as_a_set(tmp_path, case,
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt  # after the base and the scenario, before the comparison
 
-    monkeypatch.setattr(run_cli, "write_config_comparison", interrupted)
+    # run imports it from simulate.batch when a set needs it
+    monkeypatch.setattr(simulate.batch, "write_config_comparison", interrupted)
     with pytest.raises(KeyboardInterrupt):
         run_cli.cmd_run(simulate.cli.build_parser().parse_args([*base, "--seed", "2"]))
     assert {p: p.read_bytes() for p in out.rglob("*.json")} == old  # the old set, whole

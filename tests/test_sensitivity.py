@@ -19,7 +19,7 @@ from hypothesis import strategies as hst
 from matplotlib.image import imread
 from scipy import stats
 
-from simulate import load_config
+from simulate import _pool, load_config
 from simulate import sensitivity as sa
 from simulate.config import model_from_dict
 from simulate.engine import run
@@ -274,6 +274,18 @@ def test_evppi_intervals_hold_the_estimate_and_order_the_rows():
     # The sections are their own stream: the EVPPIs and the noise floor are those of before.
     y = result.npv
     assert voi["noise_floor"] == sa.voi._noise_floor(y, voi["bins"], y.mean() > 0, 4)
+
+
+def test_value_of_information_is_the_same_on_the_pool_and_on_one_thread():
+    # Each input's EVPPI and the noise floor are tasks of the thread pool (from
+    # 20,000 trials): which thread computes what must not move a bit.
+    model = load_config("configs/omnichannel.yaml")
+    result = run(model, trials=30_000, seed=5, n_paths=0, with_irr=False)
+    with _pool.threads(1):
+        one = sa.value_of_information(model, result.inputs, result.npv, seed=6)
+    with _pool.threads(2):
+        two = sa.value_of_information(model, result.inputs, result.npv, seed=6)
+    assert dumps(two) == dumps(one)
 
 
 # --------------------------------------------------------------------------

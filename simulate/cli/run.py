@@ -15,7 +15,6 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..batch import write_config_comparison
 from ..config import Model, Overlay, load_config, load_overlay
 from ..engine import Result
 from ..errors import ConfigError, Problem
@@ -227,6 +226,8 @@ def _write_scenario_comparison(
 
     Written into ``staging`` (the set's staging folder); returns the rows and the stem.
     """
+    from ..batch import write_config_comparison  # its executor and workers: for a set only
+
     model = runs[0][1].model
     stem = Path(path).stem + (f"--{model.overlay}" if model.overlay else "")
     rows, _ = write_config_comparison(

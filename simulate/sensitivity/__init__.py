@@ -35,7 +35,10 @@ name (it moves every field that names it), an inline prior by its path
 
 from __future__ import annotations
 
-from .analysis import analyze, needs_samples
+import importlib
+from typing import TYPE_CHECKING, Any
+
+# What every run loads anyway (its report_data.json has the tornado and the frontier).
 from .frontier import DEFAULT_FRONTIER_GRID, DEFAULT_FRONTIER_TRIALS, FRONTIER_LEVELS, frontier
 from .oat import SPIDER_PERCENTILES, base_case, spider, tornado
 from .options import (
@@ -47,11 +50,45 @@ from .options import (
     parse_methods,
     parse_pair,
 )
-from .rank import rank_correlation
-from .saltelli import DEFAULT_BOOTSTRAP, DEFAULT_SOBOL_N, sobol
 from .thresholds import DEFAULT_GOAL_SEEK_TRIALS, breakeven, goal_seek
-from .voi import DEFAULT_BINS, MIN_PER_BIN, value_of_information
 from .wording import SensitivityWarning
+
+if TYPE_CHECKING:  # loaded from their modules on first use (__getattr__ below)
+    from .analysis import analyze, needs_samples
+    from .rank import rank_correlation
+    from .saltelli import DEFAULT_BOOTSTRAP, DEFAULT_SOBOL_N, sobol
+    from .voi import DEFAULT_BINS, MIN_PER_BIN, value_of_information
+
+# The methods a run does not use (Sobol' indices, ranks, value of information)
+# and the analysis that runs them load when one of their names is first asked
+# for: importing a module of this package (a run's .oat and .frontier) does not
+# load them.
+_LAZY = {
+    "analyze": "analysis",
+    "needs_samples": "analysis",
+    "rank_correlation": "rank",
+    "DEFAULT_BOOTSTRAP": "saltelli",
+    "DEFAULT_SOBOL_N": "saltelli",
+    "sobol": "saltelli",
+    "DEFAULT_BINS": "voi",
+    "MIN_PER_BIN": "voi",
+    "value_of_information": "voi",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """A public name, from its module (imported on first use; then kept as a global)."""
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
 
 __all__ = [
     "DEFAULT_BINS",

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 from scipy import special
 
+from .. import _pool
 from ..config import Model
 from ..seeds import SeedLike, as_seed_sequence, child
 from .labels import named
@@ -67,19 +68,31 @@ def _noise_floor(npv: np.ndarray, n_bins: int, invest_now: bool, seed: SeedLike)
     )
 
 
-def _sectioned(
-    x: np.ndarray, npv: np.ndarray, model: Model, bins: int, invest_now: bool, seed: SeedLike
-) -> np.ndarray:
-    """Each input's EVPPI on each of :data:`SECTIONS` random sections of the trials: ``(k, G)``."""
+def _sections(n: int, seed: SeedLike) -> list[np.ndarray]:
+    """The trials of each of :data:`SECTIONS` random sections (a stream of their own)."""
     rng = np.random.default_rng(child(as_seed_sequence(seed), _SECTIONS_KEY))
-    out = np.empty((len(model.inputs), SECTIONS))
-    for g, part in enumerate(np.array_split(rng.permutation(npv.size), SECTIONS)):
+    return np.array_split(rng.permutation(n), SECTIONS)
+
+
+def _input_values(
+    x: np.ndarray,
+    npv: np.ndarray,
+    discrete: bool,
+    n_bins: int,
+    bins: int,
+    invest_now: bool,
+    parts: list[np.ndarray] | None,
+) -> tuple[float, np.ndarray | None]:
+    """One input's EVPPI over all trials, and on each section (None without sections)."""
+    value = _binned_value(npv, _groups(x, discrete, n_bins), invest_now)
+    if parts is None:
+        return value, None
+    out = np.empty(len(parts))
+    for g, part in enumerate(parts):
         y = npv[part]
-        n_bins = int(max(2, min(bins, y.size // MIN_PER_BIN)))
-        for j, inp in enumerate(model.inputs):
-            groups = _groups(x[j, part], inp.prior.is_discrete, n_bins)
-            out[j, g] = _binned_value(y, groups, invest_now)
-    return out
+        n_part = int(max(2, min(bins, y.size // MIN_PER_BIN)))
+        out[g] = _binned_value(y, _groups(x[part], discrete, n_part), invest_now)
+    return value, out
 
 
 def _section_interval(value: float, sections: np.ndarray) -> tuple[float, float]:
@@ -120,17 +133,21 @@ def value_of_information(
     regret = _regret(y, invest_now)
     evpi = float(regret.mean())
     n_bins = int(max(2, min(bins, n // MIN_PER_BIN)))
+    parts = _sections(n, seed) if n >= SECTIONS * 2 else None
+    # Each input's sorts on a thread of the pool (numpy's sorts release the GIL),
+    # the noise floor beside them: each number is computed as on one thread.
+    pool = _pool.executor(n, len(model.inputs) + 1)
+    floor_task = pool.submit(_noise_floor, y, n_bins, invest_now, seed)
+    tasks = [pool.submit(_input_values, x[j], y, inp.prior.is_discrete, n_bins, bins,
+                         invest_now, parts) for j, inp in enumerate(model.inputs)]  # fmt: skip
+    floor, *values = _pool.results([floor_task, *tasks])
     rows = []
-    for j, inp in enumerate(model.inputs):
-        value = _binned_value(y, _groups(x[j], inp.prior.is_discrete, n_bins), invest_now)
+    for inp, (value, sections) in zip(model.inputs, values, strict=True):
+        low, high = (None, None) if sections is None else _section_interval(value, sections)
         rows.append({**named(inp), "value": value,
-                     "share_of_evpi": value / evpi if evpi > 0 else None})  # fmt: skip
-    floor = _noise_floor(y, n_bins, invest_now, seed)
-    sections = _sectioned(x, y, model, bins, invest_now, seed) if n >= SECTIONS * 2 else None
-    for j, r in enumerate(rows):
-        r["above_noise"] = r["value"] > 2.0 * floor
-        low, high = (None, None) if sections is None else _section_interval(r["value"], sections[j])
-        r["value_low"], r["value_high"] = low, high
+                     "share_of_evpi": value / evpi if evpi > 0 else None,
+                     "above_noise": value > 2.0 * floor, "value_low": low,
+                     "value_high": high})  # fmt: skip
     rows.sort(key=lambda r: -r["value"])
     mark_order(
         rows, lambda r: None if r["value_low"] is None else (r["value_low"], r["value_high"])
