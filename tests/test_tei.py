@@ -223,7 +223,10 @@ def _oracle_line_flows(model, inputs: np.ndarray) -> np.ndarray:
             inputs[j] if j >= 0 else float(c) for j, c in zip(src[line], const[line], strict=True)
         ]
         profile = profiles[prof_row[line]] if prof_row[line] >= 0 else None
-        _add_line_flows(flows, int(code[line]), params, mode[line] == 1, scurve[line] == 1, profile)
+        never = np.full(inputs.shape[1], np.inf)  # no gates: no line stops
+        _add_line_flows(
+            flows, int(code[line]), params, mode[line] == 1, scurve[line] == 1, profile, never
+        )
         years = [flows[a + 1 : b + 1].sum(axis=0) for a, b in itertools.pairwise(edges)]
         pv = (flows * disc[:, None]).sum(axis=0)
         out.append(np.stack([flows[0], *years, flows.sum(axis=0), pv]))
