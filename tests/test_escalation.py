@@ -276,8 +276,11 @@ def test_kernel_equals_the_reference_model_on_random_escalating_configs(seed):
     config, values = _random_escalating_config(np.random.default_rng(seed))
     model = model_from_dict(config)
     x = np.array([[values[i.name]] for i in model.inputs]).reshape(len(model.inputs), 1)
-    out = evaluate(model, x, n_paths=1)
-    expect = reference_trial(config, values)
+    assert_trial_matches(evaluate(model, x, n_paths=1), reference_trial(config, values))
+
+
+def assert_trial_matches(out, expect: dict) -> None:
+    """The kernel's one trial (``n_paths=1``) equals the reference model's, to rounding."""
     for key in ("npv", "pv_benefits", "pv_costs", "payback_months"):
         assert getattr(out, key)[0] == pytest.approx(expect[key], rel=1e-9, abs=1e-6), key
     np.testing.assert_allclose(out.line_pv_sum, expect["line_pv"], rtol=1e-9, atol=1e-6)

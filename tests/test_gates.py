@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 from oracles.numpy_model import numpy_simulate
 from oracles.reference_model import reference_trial
-from test_escalation import _random_escalating_config
+from test_escalation import _random_escalating_config, assert_trial_matches
 
 from simulate import engine
 from simulate.config import model_from_dict
@@ -307,11 +307,7 @@ def test_kernel_equals_the_reference_model_with_gates_and_without(seed):
     tables = kernel_tables(model)
     for gates, t in ((True, tables), (False, tables.without_gates())):
         out = engine.evaluate(model, x, n_paths=1, tables=t)
-        expect = reference_trial(config, values, gates=gates)
-        for key in ("npv", "pv_benefits", "pv_costs", "payback_months"):
-            assert getattr(out, key)[0] == pytest.approx(expect[key], rel=1e-9, abs=1e-6), key
-        np.testing.assert_allclose(out.line_pv_sum, expect["line_pv"], rtol=1e-9, atol=1e-6)
-        np.testing.assert_allclose(out.paths[0], np.cumsum(expect["cf"]), rtol=1e-9, atol=1e-6)
+        assert_trial_matches(out, reference_trial(config, values, gates=gates))
 
 
 @pytest.mark.parametrize("seed", range(4))
