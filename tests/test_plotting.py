@@ -23,6 +23,7 @@ from simulate.plotting import (
     ChartMeta,
     cashflow_fan,
     npv_distribution,
+    output,
     payback_curve,
     roi_distribution,
     save,
@@ -432,6 +433,33 @@ def test_output_is_byte_identical_for_the_same_chart(tmp_path, normal):
     assert a[1].read_bytes()[:5] == b"%PDF-"
     for pa, pb in zip(a, b, strict=True):
         assert pa.read_bytes() == pb.read_bytes(), pa.suffix
+
+
+def test_save_draws_a_png_once(tmp_path, normal, monkeypatch):
+    # savefig runs the layout engine in a draw of its own before the draw that
+    # renders: two draws per file. A chart's PNG is drawn once, its layout run
+    # inside that draw: the same picture as matplotlib's savefig.
+    npv, _, _, summary, meta = normal
+    fig = npv_distribution(npv, summary, meta)
+    png_options = {"dpi": st.PNG_DPI, "facecolor": "white", "format": "png"}
+    with mpl.rc_context(st.RC):
+        fig.savefig(tmp_path / "reference.png", **png_options, **output._SAVE_OPTIONS["png"])
+    engine = fig.get_layout_engine()
+    draws, layouts = [], []
+    monkeypatch.setattr(Figure, "draw", _counting(Figure.draw, draws))
+    monkeypatch.setattr(type(engine), "execute", _counting(type(engine).execute, layouts))
+    (png,) = save(fig, tmp_path / "npv", ["png"])
+    assert (len(draws), len(layouts)) == (1, 1)
+    assert png.read_bytes() == (tmp_path / "reference.png").read_bytes()
+    assert fig.get_layout_engine() is engine  # the figure is left as it was
+
+
+def _counting(method, calls: list):
+    def counted(*args, **kwargs):
+        calls.append(args[0])
+        return method(*args, **kwargs)
+
+    return counted
 
 
 def test_drawing_leaves_global_state_alone(normal):

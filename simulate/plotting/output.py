@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import matplotlib as mpl
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.colors import same_color
 from matplotlib.figure import Figure
 
 from ..errors import ConfigError
@@ -45,6 +47,31 @@ def _formats(formats: Sequence[str] | str) -> list[str]:
     return list(dict.fromkeys(wanted))
 
 
+def _write(fig: Figure, path: Path, fmt: str, png_dpi: int) -> None:
+    """Write ``fig`` to ``path`` as ``fmt``; a chart's own figure as PNG is drawn once.
+
+    savefig runs the layout engine in a draw of its own before the draw that
+    renders the file. A figure on a plain Agg canvas at the PNG's dpi (every
+    chart made here) is drawn by its canvas instead: one draw, its layout
+    run inside it, the same pixels.
+    """
+    if (
+        fmt == "png"
+        and type(fig.canvas) is FigureCanvasAgg
+        and fig.dpi == png_dpi
+        and same_color(fig.get_facecolor(), "white")
+    ):
+        fig.canvas.print_png(path, **_SAVE_OPTIONS["png"])
+        return
+    fig.savefig(
+        path,
+        format=fmt,
+        dpi=png_dpi if fmt == "png" else 72,
+        facecolor="white",
+        **_SAVE_OPTIONS[fmt],
+    )
+
+
 def save(
     fig: Figure,
     path_without_suffix: Path | str,
@@ -73,12 +100,6 @@ def save(
         for fmt in wanted:
             target = base.with_name(f"{base.name}.{fmt}")
             with replacing(target) as tmp:
-                fig.savefig(
-                    tmp,
-                    format=fmt,
-                    dpi=max(int(dpi), st.PNG_DPI) if fmt == "png" else 72,
-                    facecolor="white",
-                    **_SAVE_OPTIONS[fmt],
-                )
+                _write(fig, tmp, fmt, max(int(dpi), st.PNG_DPI))
             written.append(target)
     return written
