@@ -11,6 +11,7 @@ from pathlib import Path
 import matplotlib as mpl
 import matplotlib.image as mimage
 import numpy as np
+import PIL.Image
 import pytest
 from matplotlib.figure import Figure
 from matplotlib.path import Path as MplPath
@@ -438,7 +439,7 @@ def test_output_is_byte_identical_for_the_same_chart(tmp_path, normal):
 def test_save_draws_a_png_once(tmp_path, normal, monkeypatch):
     # savefig runs the layout engine in a draw of its own before the draw that
     # renders: two draws per file. A chart's PNG is drawn once, its layout run
-    # inside that draw: the same picture as matplotlib's savefig.
+    # inside that draw: the same picture as matplotlib's savefig, at the same dpi.
     npv, _, _, summary, meta = normal
     fig = npv_distribution(npv, summary, meta)
     png_options = {"dpi": st.PNG_DPI, "facecolor": "white", "format": "png"}
@@ -450,7 +451,10 @@ def test_save_draws_a_png_once(tmp_path, normal, monkeypatch):
     monkeypatch.setattr(type(engine), "execute", _counting(type(engine).execute, layouts))
     (png,) = save(fig, tmp_path / "npv", ["png"])
     assert (len(draws), len(layouts)) == (1, 1)
-    assert png.read_bytes() == (tmp_path / "reference.png").read_bytes()
+    with PIL.Image.open(png) as ours, PIL.Image.open(tmp_path / "reference.png") as theirs:
+        assert ours.mode == theirs.mode == "RGBA"
+        assert ours.info == theirs.info  # the dpi, and no date or software
+        assert np.array_equal(np.asarray(ours), np.asarray(theirs))
     assert fig.get_layout_engine() is engine  # the figure is left as it was
 
 

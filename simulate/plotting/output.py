@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import struct
+import zlib
 from collections.abc import Sequence
 from pathlib import Path
 
 import matplotlib as mpl
+import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import same_color
 from matplotlib.figure import Figure
@@ -23,8 +26,8 @@ __all__ = ["FORMATS", "save"]
 _SAVE_OPTIONS = {
     # No dates and no software versions in the files: the same figure gives
     # the same bytes, and a re-run that changed nothing changes no file.
-    # zlib level 1: a chart's flat colours compress nearly as well as at the default 6
-    # (about 10% larger) in two thirds of the time, the largest part of saving a PNG
+    # zlib level 1 (as _png): a chart's flat colours compress nearly as well as at the
+    # default 6 (about 10% larger) in two thirds of the time
     "png": {"metadata": {"Software": None}, "pil_kwargs": {"compress_level": 1}},
     "svg": {"metadata": {"Date": None, "Creator": "simulate"}},
     "pdf": {
@@ -53,7 +56,7 @@ def _write(fig: Figure, path: Path, fmt: str, png_dpi: int) -> None:
     savefig runs the layout engine in a draw of its own before the draw that
     renders the file. A figure on a plain Agg canvas at the PNG's dpi (every
     chart made here) is drawn by its canvas instead: one draw, its layout
-    run inside it, the same pixels.
+    run inside it, the same pixels, encoded by :func:`_png`.
     """
     if (
         fmt == "png"
@@ -61,7 +64,8 @@ def _write(fig: Figure, path: Path, fmt: str, png_dpi: int) -> None:
         and fig.dpi == png_dpi
         and same_color(fig.get_facecolor(), "white")
     ):
-        fig.canvas.print_png(path, **_SAVE_OPTIONS["png"])
+        fig.canvas.draw()
+        path.write_bytes(_png(np.asarray(fig.canvas.buffer_rgba()), png_dpi))
         return
     fig.savefig(
         path,
@@ -70,6 +74,36 @@ def _write(fig: Figure, path: Path, fmt: str, png_dpi: int) -> None:
         facecolor="white",
         **_SAVE_OPTIONS[fmt],
     )
+
+
+def _png(rgba: np.ndarray, dpi: int) -> bytes:
+    """An RGBA image (rows top to bottom) as a PNG file: its rows unfiltered, zlib level 1.
+
+    Pillow filters every row adaptively (it tries the five PNG filters on
+    each), most of its time on a chart. A chart's runs of flat colour
+    compress about as well unfiltered (1.17 MB for the six standard charts
+    against Pillow's 1.20 MB at the same level) in under half the time. No
+    date and no software in the file: the same pixels give the same bytes.
+    """
+    height, width, _ = rgba.shape
+    rows = np.zeros((height, 1 + 4 * width), dtype=np.uint8)  # each row: filter 0, pixels
+    rows[:, 1:] = rgba.reshape(height, 4 * width)
+    per_metre = round(dpi / 0.0254)
+    return b"".join(
+        [
+            b"\x89PNG\r\n\x1a\n",
+            # 8 bits per channel, colour type 6 (RGBA), deflate, no interlacing
+            _chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 6, 0, 0, 0)),
+            _chunk(b"pHYs", struct.pack(">IIB", per_metre, per_metre, 1)),
+            _chunk(b"IDAT", zlib.compress(rows.tobytes(), 1)),
+            _chunk(b"IEND", b""),
+        ]
+    )
+
+
+def _chunk(kind: bytes, data: bytes) -> bytes:
+    """One PNG chunk: length, type, data and the CRC of type and data."""
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
 
 def save(
