@@ -76,6 +76,9 @@ def _write(fig: Figure, path: Path, fmt: str, png_dpi: int) -> None:
     )
 
 
+_BLOCK_ROWS = 128
+
+
 def _png(rgba: np.ndarray, dpi: int) -> bytes:
     """An RGBA image (rows top to bottom) as a PNG file: its rows unfiltered, zlib level 1.
 
@@ -86,8 +89,16 @@ def _png(rgba: np.ndarray, dpi: int) -> bytes:
     date and no software in the file: the same pixels give the same bytes.
     """
     height, width, _ = rgba.shape
-    rows = np.zeros((height, 1 + 4 * width), dtype=np.uint8)  # each row: filter 0, pixels
-    rows[:, 1:] = rgba.reshape(height, 4 * width)
+    pixels = rgba.reshape(height, 4 * width)
+    # compressed a block of rows at a time: no second copy of the whole image
+    block = np.zeros((min(height, _BLOCK_ROWS), 1 + 4 * width), dtype=np.uint8)
+    packer = zlib.compressobj(1)
+    idat = []
+    for top in range(0, height, _BLOCK_ROWS):
+        rows = block[: min(_BLOCK_ROWS, height - top)]
+        rows[:, 1:] = pixels[top : top + len(rows)]  # each row: filter 0 (none), its pixels
+        idat.append(packer.compress(rows))
+    idat.append(packer.flush())
     per_metre = round(dpi / 0.0254)
     return b"".join(
         [
@@ -95,7 +106,7 @@ def _png(rgba: np.ndarray, dpi: int) -> bytes:
             # 8 bits per channel, colour type 6 (RGBA), deflate, no interlacing
             _chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 6, 0, 0, 0)),
             _chunk(b"pHYs", struct.pack(">IIB", per_metre, per_metre, 1)),
-            _chunk(b"IDAT", zlib.compress(rows.tobytes(), 1)),
+            _chunk(b"IDAT", b"".join(idat)),
             _chunk(b"IEND", b""),
         ]
     )
