@@ -23,6 +23,7 @@ from simulate.errors import ConfigError
 from simulate.plotting import (
     ChartMeta,
     cashflow_fan,
+    convergence,
     npv_distribution,
     output,
     payback_curve,
@@ -456,6 +457,24 @@ def test_save_draws_a_png_once(tmp_path, normal, monkeypatch):
         assert ours.info == theirs.info  # the dpi, and no date or software
         assert np.array_equal(np.asarray(ours), np.asarray(theirs))
     assert fig.get_layout_engine() is engine  # the figure is left as it was
+
+
+def test_a_precision_runs_chart_is_measured_at_the_dpi_it_is_saved_at(tmp_path, normal):
+    # the convergence chart's figure was made at matplotlib's 100 dpi: its text
+    # measured at half the PNG's resolution, and its PNG drawn twice by savefig
+    _, _, _, _, meta = normal
+    checks = [
+        {"trials": n, "met": n > 2048, "figures": {"npv_positive": {"estimate": est, "low": est - hw,
+                                                                    "high": est + hw}}}
+        for n, est, hw in ((1024, 0.81, 0.024), (2048, 0.80, 0.017), (4096, 0.80, 0.012))
+    ]  # fmt: skip
+    stop = {"reason": "precision", "trials": 4096, "targets": {"npv_positive": "1.5pp"},
+            "checks": checks}  # fmt: skip
+    fig = convergence(stop, meta)
+    assert fig.dpi == st.PNG_DPI
+    (png,) = save(fig, tmp_path / "convergence", ["png"])
+    with PIL.Image.open(png) as image:
+        assert image.size == (2000, 1125)
 
 
 def _counting(method, calls: list):
