@@ -11,6 +11,7 @@ from pathlib import Path
 import matplotlib as mpl
 import matplotlib.image as mimage
 import numpy as np
+import PIL.Image
 import pytest
 from matplotlib.figure import Figure
 from matplotlib.path import Path as MplPath
@@ -22,7 +23,9 @@ from simulate.errors import ConfigError
 from simulate.plotting import (
     ChartMeta,
     cashflow_fan,
+    convergence,
     npv_distribution,
+    output,
     payback_curve,
     roi_distribution,
     save,
@@ -432,6 +435,54 @@ def test_output_is_byte_identical_for_the_same_chart(tmp_path, normal):
     assert a[1].read_bytes()[:5] == b"%PDF-"
     for pa, pb in zip(a, b, strict=True):
         assert pa.read_bytes() == pb.read_bytes(), pa.suffix
+
+
+def test_save_draws_a_png_once(tmp_path, normal, monkeypatch):
+    # savefig runs the layout engine in a draw of its own before the draw that
+    # renders: two draws per file. A chart's PNG is drawn once, its layout run
+    # inside that draw: the same picture as matplotlib's savefig, at the same dpi.
+    npv, _, _, summary, meta = normal
+    fig = npv_distribution(npv, summary, meta)
+    png_options = {"dpi": st.PNG_DPI, "facecolor": "white", "format": "png"}
+    with mpl.rc_context(st.RC):
+        fig.savefig(tmp_path / "reference.png", **png_options, **output._SAVE_OPTIONS["png"])
+    engine = fig.get_layout_engine()
+    draws, layouts = [], []
+    monkeypatch.setattr(Figure, "draw", _counting(Figure.draw, draws))
+    monkeypatch.setattr(type(engine), "execute", _counting(type(engine).execute, layouts))
+    (png,) = save(fig, tmp_path / "npv", ["png"])
+    assert (len(draws), len(layouts)) == (1, 1)
+    with PIL.Image.open(png) as ours, PIL.Image.open(tmp_path / "reference.png") as theirs:
+        assert ours.mode == theirs.mode == "RGBA"
+        assert ours.info == theirs.info  # the dpi, and no date or software
+        assert np.array_equal(np.asarray(ours), np.asarray(theirs))
+    assert fig.get_layout_engine() is engine  # the figure is left as it was
+
+
+def test_a_precision_runs_chart_is_measured_at_the_dpi_it_is_saved_at(tmp_path, normal):
+    # the convergence chart's figure was made at matplotlib's 100 dpi: its text
+    # measured at half the PNG's resolution, and its PNG drawn twice by savefig
+    _, _, _, _, meta = normal
+    checks = [
+        {"trials": n, "met": n > 2048, "figures": {"npv_positive": {"estimate": est, "low": est - hw,
+                                                                    "high": est + hw}}}
+        for n, est, hw in ((1024, 0.81, 0.024), (2048, 0.80, 0.017), (4096, 0.80, 0.012))
+    ]  # fmt: skip
+    stop = {"reason": "precision", "trials": 4096, "targets": {"npv_positive": "1.5pp"},
+            "checks": checks}  # fmt: skip
+    fig = convergence(stop, meta)
+    assert fig.dpi == st.PNG_DPI
+    (png,) = save(fig, tmp_path / "convergence", ["png"])
+    with PIL.Image.open(png) as image:
+        assert image.size == (2000, 1125)
+
+
+def _counting(method, calls: list):
+    def counted(*args, **kwargs):
+        calls.append(args[0])
+        return method(*args, **kwargs)
+
+    return counted
 
 
 def test_drawing_leaves_global_state_alone(normal):

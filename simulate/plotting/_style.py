@@ -160,6 +160,10 @@ RC: dict[str, object] = {
     "svg.fonttype": "none",
     "svg.hashsalt": "simulate",
     "pdf.fonttype": 42,
+    # Glyphs as designed, not snapped to the pixel grid: at 200 dpi hinting shows
+    # no difference a reader sees (and none once the chart is scaled onto a slide),
+    # and skipping it measures and draws text, most of a chart's time, ~12% faster.
+    "text.hinting": "no_hinting",
     # Names, labels and money are text: two "$" in a title ("Pay $5 to save $20")
     # must not start TeX maths (it ate the dollar signs, and a backslash crashed a run).
     "text.parse_math": False,

@@ -70,7 +70,9 @@ def convergence(stop: Mapping[str, Any], meta: ChartMeta, ax: Axes | None = None
         return _shares(ax, names, targets, checks, stop, meta)
     cols = min(len(names), 3)
     rows = math.ceil(len(names) / cols)
-    fig = Figure(figsize=(st.FIGSIZE[0], st.FIGSIZE[1] + 1.6 * (rows - 1)), layout="constrained")
+    # at the PNG's dpi, as start() makes a chart's figure: measured as drawn, drawn once
+    size = (st.FIGSIZE[0], st.FIGSIZE[1] + 1.6 * (rows - 1))
+    fig = Figure(figsize=size, layout="constrained", dpi=st.PNG_DPI)
     FigureCanvasAgg(fig)
     fig.get_layout_engine().set(w_pad=0.16, h_pad=0.08, hspace=0.08, wspace=0.06)
     axes = np.atleast_1d(fig.subplots(rows, cols, squeeze=False)).ravel()

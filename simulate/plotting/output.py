@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import struct
+import zlib
 from collections.abc import Sequence
 from pathlib import Path
 
 import matplotlib as mpl
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.colors import same_color
 from matplotlib.figure import Figure
 
 from ..errors import ConfigError
@@ -21,8 +26,8 @@ __all__ = ["FORMATS", "save"]
 _SAVE_OPTIONS = {
     # No dates and no software versions in the files: the same figure gives
     # the same bytes, and a re-run that changed nothing changes no file.
-    # zlib level 1: a chart's flat colours compress nearly as well as at the default 6
-    # (about 10% larger) in two thirds of the time, the largest part of saving a PNG
+    # zlib level 1 (as _png): a chart's flat colours compress nearly as well as at the
+    # default 6 (about 10% larger) in two thirds of the time
     "png": {"metadata": {"Software": None}, "pil_kwargs": {"compress_level": 1}},
     "svg": {"metadata": {"Date": None, "Creator": "simulate"}},
     "pdf": {
@@ -43,6 +48,73 @@ def _formats(formats: Sequence[str] | str) -> list[str]:
             path="format",
         )
     return list(dict.fromkeys(wanted))
+
+
+def _write(fig: Figure, path: Path, fmt: str, png_dpi: int) -> None:
+    """Write ``fig`` to ``path`` as ``fmt``; a chart's own figure as PNG is drawn once.
+
+    savefig runs the layout engine in a draw of its own before the draw that
+    renders the file. A figure on a plain Agg canvas at the PNG's dpi (every
+    chart made here) is drawn by its canvas instead: one draw, its layout
+    run inside it, the same pixels, encoded by :func:`_png`.
+    """
+    if (
+        fmt == "png"
+        and type(fig.canvas) is FigureCanvasAgg
+        and fig.dpi == png_dpi
+        and same_color(fig.get_facecolor(), "white")
+    ):
+        fig.canvas.draw()
+        path.write_bytes(_png(np.asarray(fig.canvas.buffer_rgba()), png_dpi))
+        return
+    fig.savefig(
+        path,
+        format=fmt,
+        dpi=png_dpi if fmt == "png" else 72,
+        facecolor="white",
+        **_SAVE_OPTIONS[fmt],
+    )
+
+
+_BLOCK_ROWS = 128
+
+
+def _png(rgba: np.ndarray, dpi: int) -> bytes:
+    """An RGBA image (rows top to bottom) as a PNG file: its rows unfiltered, zlib level 1.
+
+    Pillow filters every row adaptively (it tries the five PNG filters on
+    each), most of its time on a chart. A chart's runs of flat colour
+    compress about as well unfiltered (1.17 MB for the six standard charts
+    against Pillow's 1.20 MB at the same level) in under half the time. No
+    date and no software in the file: the same pixels give the same bytes.
+    """
+    height, width, _ = rgba.shape
+    pixels = rgba.reshape(height, 4 * width)
+    # compressed a block of rows at a time: no second copy of the whole image
+    block = np.zeros((min(height, _BLOCK_ROWS), 1 + 4 * width), dtype=np.uint8)
+    packer = zlib.compressobj(1)
+    idat = []
+    for top in range(0, height, _BLOCK_ROWS):
+        rows = block[: min(_BLOCK_ROWS, height - top)]
+        rows[:, 1:] = pixels[top : top + len(rows)]  # each row: filter 0 (none), its pixels
+        idat.append(packer.compress(rows))
+    idat.append(packer.flush())
+    per_metre = round(dpi / 0.0254)
+    return b"".join(
+        [
+            b"\x89PNG\r\n\x1a\n",
+            # 8 bits per channel, colour type 6 (RGBA), deflate, no interlacing
+            _chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 6, 0, 0, 0)),
+            _chunk(b"pHYs", struct.pack(">IIB", per_metre, per_metre, 1)),
+            _chunk(b"IDAT", b"".join(idat)),
+            _chunk(b"IEND", b""),
+        ]
+    )
+
+
+def _chunk(kind: bytes, data: bytes) -> bytes:
+    """One PNG chunk: length, type, data and the CRC of type and data."""
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
 
 def save(
@@ -73,12 +145,6 @@ def save(
         for fmt in wanted:
             target = base.with_name(f"{base.name}.{fmt}")
             with replacing(target) as tmp:
-                fig.savefig(
-                    tmp,
-                    format=fmt,
-                    dpi=max(int(dpi), st.PNG_DPI) if fmt == "png" else 72,
-                    facecolor="white",
-                    **_SAVE_OPTIONS[fmt],
-                )
+                _write(fig, tmp, fmt, max(int(dpi), st.PNG_DPI))
             written.append(target)
     return written
