@@ -145,10 +145,10 @@ def _end_bar(ax: Axes, x: float, width: float, counts: np.ndarray, colors, gid: 
 def _break_mark(ax: Axes, x0: float, x1: float, height: float) -> None:
     """Two white slanted strokes across a bar cut short, just below its top."""
     y = 0.8 * height
-    for dy in (0.0, 0.05 * height):
+    for k, dy in enumerate((0.0, 0.05 * height)):  # each its own id (the SVG's ids are unique)
         ax.plot([x0 - 0.3 * (x1 - x0), x1 + 0.3 * (x1 - x0)],
                 [y + dy - 0.02 * height, y + dy + 0.02 * height],
-                color="white", lw=2.2, zorder=3, solid_capstyle="butt", gid="cut-bar")  # fmt: skip
+                color="white", lw=2.2, zorder=3, solid_capstyle="butt", gid=f"cut-bar-{k}")  # fmt: skip
 
 
 def _broken_axis(ax: Axes, edges: np.ndarray, below_x, above_x, wide: float) -> None:
