@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from .config import Model
+from .files import finite_or_none
 from .metrics import percentiles
 from .precision import Design, Figure
 from .sampling import batch_bounds
@@ -36,7 +37,12 @@ def flexibility_block(result: Any) -> dict[str, Any]:
     interval = Figure("npv_mean", model, design).interval(diff, bounds, None)
     return {
         "value": interval.estimate,
-        "value_interval": {"low": interval.low, "high": interval.high, "method": interval.method},
+        # an end that is not finite (one trial: no interval) is None, as in summary.json
+        "value_interval": {
+            "low": finite_or_none(interval.low),
+            "high": finite_or_none(interval.high),
+            "method": interval.method,
+        },
         "with_gates": _outcome(result.npv),
         "without_gates": _outcome(without),
         "gates": [

@@ -16,7 +16,7 @@ import sys
 import numpy as np
 import pytest
 from oracles.numpy_model import numpy_simulate
-from oracles.reference_model import reference_trial
+from oracles.reference_model import gate_stops, reference_trial
 from test_escalation import _random_escalating_config, assert_trial_matches
 
 from simulate import engine
@@ -176,12 +176,21 @@ def test_a_precision_run_keeps_the_ungated_npvs_of_exactly_its_trials():
         ({"month": 6}, "gates: must be a list"),
         ([{"continue_if": "pilot_succeeds"}], "gates[0].month: a gate needs month:"),
         ([{"month": 0, "continue_if": "pilot_succeeds"}], "gates[0].month: 0 is outside"),
-        ([{"month": 25, "continue_if": "pilot_succeeds"}], "gates[0].month: 25 is outside"),
+        ([{"month": 601, "continue_if": "pilot_succeeds"}], "gates[0].month: 601 is outside"),
         ([{"month": 6.5, "continue_if": "pilot_succeeds"}], "not a whole number"),
         ([{"month": 6}], "gates[0].continue_if: a gate needs continue_if:"),
         ([{"month": 6, "continue_if": "pilot_sucess"}], "did you mean 'pilot_succeeds'"),
         ([{"month": 6, "continue_if": "lift"}], "not only 0 and 1"),
         ([{"month": 6, "continue_if": 0.3}], "not only 0 and 1"),
+        ([{"month": 6, "continue_if": "unit"}], "takes values in [0, 1], not only 0 and 1"),
+        (
+            [{"month": 6, "continue_if": {"dist": "beta", "alpha": 2, "beta": 2}}],
+            "not only 0 and 1",
+        ),
+        (
+            [{"month": 6, "continue_if": "pilot_succeeds", "name": 12}],
+            "gates[0].name: a gate's name must be text, not 12",
+        ),
         (
             [{"month": 6, "continue_if": "pilot_succeeds", "lines": ["Savngs"]}],
             "gates[0].lines[0]: 'Savngs' is not a line (did you mean 'Savings'?)",
@@ -190,15 +199,19 @@ def test_a_precision_run_keeps_the_ungated_npvs_of_exactly_its_trials():
         ([{"month": 6, "continue_if": "lift", "at_least": "high"}], "gates[0].at_least"),
         (
             [
-                {"month": 6, "continue_if": "pilot_succeeds"},
-                {"month": 9, "continue_if": "pilot_succeeds", "name": "gate 1"},
+                {"month": 6, "continue_if": "pilot_succeeds", "name": "review"},
+                {"month": 9, "continue_if": "pilot_succeeds", "name": "review"},
             ],
-            "gates[1].name: two gates are called",
+            "gates[1].name: 'review' is already the name of gates[0]",
         ),
     ],
 )
 def test_a_bad_gate_is_one_clear_problem(gates, message):
-    priors = {**WORKED["priors"], "lift": {"dist": "uniform", "min": 0, "max": 0.2}}
+    priors = {
+        **WORKED["priors"],
+        "lift": {"dist": "uniform", "min": 0, "max": 0.2},
+        "unit": {"dist": "uniform", "min": 0, "max": 1},
+    }
     with pytest.raises(ConfigError) as err:
         _model(gates=gates, priors=priors)
     assert message in str(err.value)
@@ -341,3 +354,49 @@ def test_a_gate_does_not_change_the_unit_of_the_input_it_reads():
     (adoption,) = model_from_dict(raw).inputs
     assert adoption.used_by == ("benefits[0].uplift", "gates[0].continue_if")
     assert input_unit(adoption) == "percent"
+
+
+def test_an_unnamed_gate_never_takes_another_gate_s_name():
+    model = _model(gates=[
+        {"month": 6, "continue_if": "pilot_succeeds", "name": "gate 2"},
+        {"month": 9, "continue_if": "pilot_succeeds"},
+    ])  # fmt: skip
+    assert [g.name for g in model.gates] == ["gate 2", "gate 2 (gates[1])"]
+
+
+def test_lines_are_found_by_name_before_path_and_label():
+    """A benefit labelled 'Licence' does not take the gate of the cost named 'Licence'."""
+    benefits = [{"type": "recurring", "name": "A", "label": "Licence", "amount": 100}]
+    model = _model(benefits=benefits, gates=[
+        {"month": 7, "continue_if": "pilot_succeeds", "lines": ["Licence"]},
+    ])  # fmt: skip
+    assert [model.lines[i].name for i in model.gates[0].lines] == ["Licence"]
+    stops = gate_stops({**WORKED, "benefits": benefits, "gates": model.gates and [
+        {"month": 7, "continue_if": "pilot_succeeds", "lines": ["Licence"]}]},
+        {"pilot_succeeds": 0.0}, WORKED["priors"])  # fmt: skip
+    assert stops == {"benefits[0]": math.inf, "costs[0]": 7}
+
+
+def test_a_gate_beyond_a_scenario_s_shorter_horizon_never_acts_and_says_so():
+    raw = {**WORKED, "scenarios": {"short": {"horizon_months": 5}}}
+    model = model_from_dict(raw, scenario="short")
+    assert any("gates[0] is at month 7, beyond the horizon (5 months)" in w for w in model.warnings)
+    out = _npv(model, [0.0])
+    assert out.npv[0] == -5 * 50  # the licence runs to the (shorter) end
+
+
+def test_an_inline_flag_is_labelled_by_its_gate():
+    model = _model(gates=[
+        {"name": "pilot review", "month": 7, "continue_if": {"dist": "bernoulli", "p": 0.5}},
+    ])  # fmt: skip
+    inline = [i for i in model.inputs if i.name == "gates[0].continue_if"]
+    assert inline and inline[0].label == "pilot review: continue if"
+
+
+def test_one_trial_gives_a_value_without_an_interval():
+    flex = engine.run(_model(), 1, 3).summary()["flexibility"]
+    assert flex["value_interval"]["low"] is None and flex["value_interval"]["high"] is None
+    from simulate.text import summary_text
+
+    text = summary_text(engine.run(_model(), 1, 3).summary())
+    assert "Value of flexibility" in text and "∞" not in text

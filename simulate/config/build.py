@@ -140,7 +140,12 @@ def _build(
     model = Model(
         **asdict(settings),
         priors=dict(inputs.priors),
-        inputs=inputs.frozen({line.path: line.display for line in (*benefits, *costs)}),
+        inputs=inputs.frozen(
+            {
+                **{line.path: line.display for line in (*benefits, *costs)},
+                **{gate.path: gate.name for gate in gates},  # an inline continue_if's label
+            }
+        ),
         correlations=correlations,
         benefits=tuple(benefits),
         costs=tuple(costs),

@@ -18,8 +18,8 @@ from .checks import Checks
 from .inputs import Inputs
 from .loader import join_path
 from .model import Gate, Line
-from .priors.parse import label_problem
 from .schema import AMOUNT, FieldSpec
+from .settings import MAX_HORIZON
 from .support import Support
 
 __all__ = ["GATE", "GATE_KEYS", "read_gates"]
@@ -27,13 +27,14 @@ __all__ = ["GATE", "GATE_KEYS", "read_gates"]
 # What each key of a gate is (the JSON Schema's descriptions: simulate schema).
 GATE = {
     "name": "what the decision is called in tables and charts (default: gate 1, gate 2, ...)",
-    "month": "the whole month of the decision, 1 to horizon_months: where the gate fails, the "
-    "lines it governs stop from this month on",
+    "month": "the whole month of the decision, 1 or more: where the gate fails, the lines it "
+    "governs stop from this month on (beyond the horizon it never acts)",
     "continue_if": "the prior the decision reads: a bernoulli flag (continue where it drew 1), "
     "or with at_least: any prior",
     "at_least": "continue where continue_if drew at least this value (needed unless "
     "continue_if only takes the values 0 and 1)",
-    "lines": "the names of the benefit and cost lines the gate governs (default: every line)",
+    "lines": "the benefit and cost lines the gate governs, by name (or path, such as costs[1], "
+    "or label); default: every line",
 }
 GATE_KEYS = tuple(GATE)
 # continue_if: any value a prior may take, bounded as an amount is (every sum stays finite)
@@ -66,17 +67,24 @@ def read_gates(
                 f"not {describe_value(item)}",
             )
             continue
-        gate = _gate(item, path, g, checks, inputs, lines, horizon)
+        gate = _gate(item, path, g, raw, checks, inputs, lines, horizon)
         if gate is not None:
             gates.append(gate)
-    seen: set[str] = set()
+    seen: dict[str, str] = {}
     for gate in gates:  # one problem per repeated name, where it is repeated
         if gate.name in seen:
             checks.error(
                 join_path(gate.path, "name"),
-                f"two gates are called {gate.name!r}; give each its own name",
+                f"{gate.name!r} is already the name of {seen[gate.name]}; give each gate its "
+                "own name",
             )
-        seen.add(gate.name)
+        seen.setdefault(gate.name, gate.path)
+    for gate in gates:
+        if gate.month > horizon:
+            checks.warnings.append(
+                f"{gate.path} is at month {gate.month}, beyond the horizon ({horizon} months): "
+                "it never stops anything"
+            )
     return tuple(gates)
 
 
@@ -84,6 +92,7 @@ def _gate(
     item: Mapping,
     path: str,
     g: int,
+    others: list,
     checks: Checks,
     inputs: Inputs,
     lines: Sequence[Line],
@@ -92,9 +101,14 @@ def _gate(
     checks.check_keys(item, GATE_KEYS, path, "a gate")
     before = len(checks.problems)
     name = item.get("name")
-    name = f"gate {g + 1}" if name is None else name
-    if label_problem(name) is not None:
-        checks.error(join_path(path, "name"), label_problem(name))
+    if name is None:  # the default, unless a gate is called so: then its path too
+        taken = {n.get("name") for n in others if isinstance(n, Mapping)}
+        name = f"gate {g + 1}" if f"gate {g + 1}" not in taken else f"gate {g + 1} ({path})"
+    elif not isinstance(name, str) or not name.strip():
+        checks.error(
+            join_path(path, "name"),
+            f"a gate's name must be text, not {describe_value(name)}; e.g. name: pilot review",
+        )
     month = _month(item, path, checks, horizon)
     flag, at_least = _condition(item, path, checks, inputs)
     governed = _governed(item.get("lines"), join_path(path, "lines"), checks, lines)
@@ -116,13 +130,9 @@ def _month(item: Mapping, path: str, checks: Checks, horizon: int) -> int | None
     if "month" not in item:
         checks.error(where, "a gate needs month: the whole month of the decision, e.g. month: 6")
         return None
+    # Beyond the horizon (after a scenario shortens it) is allowed: the gate never acts.
     month = checks.number(
-        item["month"],
-        where,
-        Support(1, horizon),
-        whole=True,
-        what=f"a whole month from 1 to horizon_months ({horizon})",
-        example="6",
+        item["month"], where, Support(1, MAX_HORIZON), whole=True, what="a whole month", example="6"
     )
     return None if month is None else int(month)
 
@@ -148,8 +158,9 @@ def _condition(item: Mapping, path: str, checks: Checks, inputs: Inputs):
             item["at_least"], join_path(path, "at_least"), _ALL, what="a threshold", example="0.1"
         )
         return (ref, written), None if at_least is None else float(at_least)
-    values = support.values if support.values is not None else (support.lo, support.hi)
-    if not set(values) <= {0.0, 1.0}:
+    # only a discrete prior or a constant takes only some values (an interval from 0 to 1 is no flag)
+    values = support.values if support.values is not None else {support.lo, support.hi}
+    if (support.values is None and support.lo != support.hi) or not set(values) <= {0.0, 1.0}:
         checks.error(
             where,
             f"continue_if takes values in {support}, not only 0 and 1: make it a bernoulli "
@@ -172,9 +183,14 @@ def _governed(value: Any, where: str, checks: Checks, lines: Sequence[Line]) -> 
             "lines: must be a list of line names, e.g. [Agent assist, Platform licence]",
         )
         return ()
+    # A line's name first (as scenarios find lines), then its path, then its label.
     by_name: dict[str, int] = {}
-    for i, line in enumerate(lines):
-        for key in (line.name, line.path, line.label):
+    for keys in (
+        [line.name for line in lines],
+        [line.path for line in lines],
+        [line.label for line in lines],
+    ):
+        for i, key in enumerate(keys):
             if key:
                 by_name.setdefault(key, i)
     out = []

@@ -426,22 +426,23 @@ def gate_stops(config: dict, values: dict, priors: dict) -> dict[str, float]:
     """Section 5, stage gates: for each line's path, the earliest month of a failed gate.
 
     A gate fails where its ``continue_if`` value is below ``at_least`` (a 0/1
-    flag: where it is 0). ``lines`` names lines by ``name``, ``label`` or path.
+    flag: where it is 0). ``lines`` names lines by ``name``, else path, else ``label``.
     """
-    paths = {}
-    for section in ("benefits", "costs"):
-        for i, line in enumerate(config.get(section) or []):
-            path = f"{section}[{i}]"
-            for key in (path, line.get("name"), line.get("label")):
-                if key is not None:
-                    paths.setdefault(key, path)
+    lines = [
+        (f"{section}[{i}]", line)
+        for section in ("benefits", "costs")
+        for i, line in enumerate(config.get(section) or [])
+    ]
+    paths = {}  # a line's name wins over another's path, a path over a label
+    for key in ("name", "path", "label"):
+        for path, line in lines:
+            word = path if key == "path" else line.get(key)
+            if word is not None:
+                paths.setdefault(word, path)
     stops = dict.fromkeys(set(paths.values()), math.inf)
     for g, gate in enumerate(config.get("gates") or []):
         flag = LineFields(gate, f"gates[{g}]", priors, values).number("continue_if")
-        if "at_least" in gate:
-            failed = flag < gate["at_least"]
-        else:
-            failed = flag == 0
+        failed = flag < gate.get("at_least", 0.5)  # a 0/1 flag fails where it is 0
         if not failed:
             continue
         names = gate.get("lines")
