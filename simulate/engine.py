@@ -413,6 +413,7 @@ class _Growing:
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             self.tables = kernel_tables(model)
         # with stage gates: each trial's NPV without them, and each gate's passes
+        self.ungated_tables = self.tables.without_gates()
         self.ungated = np.empty(capacity if model.gates else 0)
         self.passes = np.zeros(len(model.gates), np.int64)
 
@@ -461,7 +462,7 @@ class _Growing:
 
     def _without_gates(self, inputs: np.ndarray, start: int, stop: int) -> None:
         """The piece's NPVs with no option to stop, and how often each gate passed in it."""
-        out = evaluate(self.model, inputs, with_irr=False, tables=self.tables.without_gates())
+        out = evaluate(self.model, inputs, with_irr=False, tables=self.ungated_tables)
         self.ungated[start:stop] = out.npv
         for g, gate in enumerate(self.model.gates):
             flag = gate.flag

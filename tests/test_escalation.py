@@ -23,6 +23,7 @@ import numpy as np
 import pytest
 from oracles import numpy_model
 from oracles.reference_model import escalation_factor, reference_trial
+from test_numpy_baseline import assert_matches_numpy
 
 from simulate import load_config
 from simulate.config import model_from_dict
@@ -297,11 +298,7 @@ def test_kernel_equals_the_numpy_model_with_escalation_uncertain(seed):
         x[j] = lo + (hi - lo) * x[j]
     tables = kernel_tables(model)
     assert (tables.src[:, SLOT_ESCALATION] >= 0).any() or config["benefits"]
-    kernel = evaluate(model, x, tables=tables)
-    baseline = numpy_model.numpy_simulate(tables, x, block=300)
-    for name in OUTPUT_NAMES:
-        tol = {"rtol": 1e-7, "atol": 1e-8} if name == "irr" else {"rtol": 1e-9, "atol": 1e-6}
-        np.testing.assert_allclose(baseline[name], getattr(kernel, name), err_msg=name, **tol)
+    assert_matches_numpy(model, x, tables)
 
 
 # -- the same bits without escalation; the edges of the arithmetic ----------------------

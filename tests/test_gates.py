@@ -15,14 +15,14 @@ import sys
 
 import numpy as np
 import pytest
-from oracles.numpy_model import numpy_simulate
 from oracles.reference_model import gate_stops, reference_trial
 from test_escalation import _random_escalating_config, assert_trial_matches
+from test_numpy_baseline import assert_matches_numpy
 
 from simulate import engine
 from simulate.config import model_from_dict
 from simulate.errors import ConfigError
-from simulate.kernel.tables import OUTPUT_NAMES, kernel_tables
+from simulate.kernel.tables import kernel_tables
 
 # The worked example of docs/model.md: 24 months at 0%, a benefit of 100 a month that the
 # pilot's flag scales, a licence of 50 a month, one gate at month 7 on the flag.
@@ -333,12 +333,8 @@ def test_kernel_equals_the_numpy_model_with_gates(seed):
         x[j] = inp.prior.ppf(rng.uniform(size=600))
     tables = kernel_tables(model)
     assert tables.governs.any(axis=0).all()
-    for t in (tables, tables.without_gates()):
-        kernel = engine.evaluate(model, x, tables=t)
-        baseline = numpy_simulate(t, x, block=250)
-        for name in OUTPUT_NAMES:
-            tol = {"rtol": 1e-7, "atol": 1e-8} if name == "irr" else {"rtol": 1e-9, "atol": 1e-6}
-            np.testing.assert_allclose(baseline[name], getattr(kernel, name), err_msg=name, **tol)
+    assert_matches_numpy(model, x, tables)
+    assert_matches_numpy(model, x, tables.without_gates())
 
 
 def test_a_gate_does_not_change_the_unit_of_the_input_it_reads():

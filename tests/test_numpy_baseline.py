@@ -34,6 +34,7 @@ SYNTHETIC = {
         "stop": {"dist": "uniform", "min": 30, "max": 48},
         "works": {"dist": "uniform", "min": 0, "max": 1.5},
         "refresh": {"dist": "uniform", "min": 0, "max": 900000},
+        "pilot": {"dist": "bernoulli", "p": 0.6},
     },
     "benefits": [
         {"type": "retention", "customers": 10000, "arpu": 30, "margin": 0.5,
@@ -59,6 +60,12 @@ SYNTHETIC = {
          "escalation": "esc"},
         {"type": "scheduled", "annual": [0, 50000]},
     ],
+    # Stage gates: a flag on every line, a threshold on some (the earlier one wins).
+    "gates": [
+        {"month": 9, "continue_if": "pilot"},
+        {"month": 5, "continue_if": "works", "at_least": 0.4,
+         "lines": ["benefits[1]", "benefits[3]", "costs[1]", "costs[2]"]},
+    ],
 }  # fmt: skip
 
 CASES = [
@@ -74,6 +81,13 @@ def test_numpy_baseline_matches_kernel(make_model):
         [x for _, x in sampling.iter_chunks(model, TRIALS, 20240601, chunk_size=CHUNK)], axis=1
     )
     tables = engine.kernel_tables(model)
+    assert_matches_numpy(model, draws, tables)
+    if model.gates:  # the programme without the option to stop, too
+        assert_matches_numpy(model, draws, tables.without_gates())
+
+
+def assert_matches_numpy(model, draws: np.ndarray, tables) -> None:
+    """Every per-trial output of the kernel equals the plain-numpy model's, to rounding."""
     kernel = engine.evaluate(model, draws, tables=tables)
     # A small block so several blocks (and a ragged last one) are exercised.
     baseline = numpy_model.numpy_simulate(tables, draws, block=1000)

@@ -17,7 +17,7 @@ from ..errors import describe_value, did_you_mean
 from .checks import Checks
 from .inputs import Inputs
 from .loader import join_path
-from .model import Gate, Line
+from .model import Gate, Line, Ref
 from .schema import AMOUNT, FieldSpec
 from .settings import MAX_HORIZON
 from .support import Support
@@ -67,7 +67,7 @@ def read_gates(
                 f"not {describe_value(item)}",
             )
             continue
-        gate = _gate(item, path, g, raw, checks, inputs, lines, horizon)
+        gate = _gate(item, path, g, raw, checks, inputs, lines)
         if gate is not None:
             gates.append(gate)
     seen: dict[str, str] = {}
@@ -96,7 +96,6 @@ def _gate(
     checks: Checks,
     inputs: Inputs,
     lines: Sequence[Line],
-    horizon: int,
 ) -> Gate | None:
     checks.check_keys(item, GATE_KEYS, path, "a gate")
     before = len(checks.problems)
@@ -109,23 +108,16 @@ def _gate(
             join_path(path, "name"),
             f"a gate's name must be text, not {describe_value(name)}; e.g. name: pilot review",
         )
-    month = _month(item, path, checks, horizon)
-    flag, at_least = _condition(item, path, checks, inputs)
+    month = _month(item, path, checks)
+    condition = _condition(item, path, checks, inputs)
     governed = _governed(item.get("lines"), join_path(path, "lines"), checks, lines)
-    if len(checks.problems) > before:
+    if len(checks.problems) > before or month is None or condition is None:
         return None
-    return Gate(
-        name=str(name),
-        path=path,
-        month=int(month),
-        flag=flag[0],
-        flag_name=flag[1],
-        at_least=at_least,
-        lines=governed,
-    )
+    flag, written, at_least = condition
+    return Gate(str(name), path, month, flag, written, at_least, governed)
 
 
-def _month(item: Mapping, path: str, checks: Checks, horizon: int) -> int | None:
+def _month(item: Mapping, path: str, checks: Checks) -> int | None:
     where = join_path(path, "month")
     if "month" not in item:
         checks.error(where, "a gate needs month: the whole month of the decision, e.g. month: 6")
@@ -137,8 +129,10 @@ def _month(item: Mapping, path: str, checks: Checks, horizon: int) -> int | None
     return None if month is None else int(month)
 
 
-def _condition(item: Mapping, path: str, checks: Checks, inputs: Inputs):
-    """``((Ref, name as written), at_least)``: what the gate reads, and its threshold."""
+def _condition(
+    item: Mapping, path: str, checks: Checks, inputs: Inputs
+) -> tuple[Ref, str, float | None] | None:
+    """What the gate reads, its name as written, and ``at_least`` (None: a 0/1 flag)."""
     where = join_path(path, "continue_if")
     if "continue_if" not in item:
         checks.error(
@@ -146,18 +140,18 @@ def _condition(item: Mapping, path: str, checks: Checks, inputs: Inputs):
             "a gate needs continue_if: the prior it reads, e.g. continue_if: pilot_succeeds "
             "(a bernoulli prior)",
         )
-        return (None, ""), None
+        return None
     value = item["continue_if"]
     written = value if isinstance(value, str) else where
     before = len(checks.problems)
     ref, support = inputs.resolve(value, where, _FLAG, _ALL)
     if len(checks.problems) > before:
-        return (None, written), None
+        return None
     if "at_least" in item:
         at_least = checks.number(
             item["at_least"], join_path(path, "at_least"), _ALL, what="a threshold", example="0.1"
         )
-        return (ref, written), None if at_least is None else float(at_least)
+        return None if at_least is None else (ref, written, float(at_least))
     # only a discrete prior or a constant takes only some values (an interval from 0 to 1 is no flag)
     values = support.values if support.values is not None else {support.lo, support.hi}
     if (support.values is None and support.lo != support.hi) or not set(values) <= {0.0, 1.0}:
@@ -167,8 +161,8 @@ def _condition(item: Mapping, path: str, checks: Checks, inputs: Inputs):
             "prior (e.g. pilot_succeeds: {dist: bernoulli, p: 0.7}), or give the gate "
             "at_least: (continue where the value drawn is at least that)",
         )
-        return (None, written), None
-    return (ref, written), None  # a 0/1 flag: continue where it drew 1
+        return None
+    return ref, written, None  # a 0/1 flag: continue where it drew 1
 
 
 def _governed(value: Any, where: str, checks: Checks, lines: Sequence[Line]) -> tuple[int, ...]:
