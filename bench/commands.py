@@ -35,7 +35,10 @@ processes' working directory and ``PYTHONPATH``); ``--baseline DIR`` adds
 DIR's ``simulate run`` to the million row's alternation, so the ratio
 before and after a change comes from one session.
 
-The other rows run with the numba cache warm (one untimed run first). The
+The other rows run with the numba cache warm (one untimed run first), and
+every row with Python's bytecode cache written (``PYTHONDONTWRITEBYTECODE`` is
+dropped from the children's environment: a user's installed package has its
+``.pyc`` files). The
 machine may be shared: the 1-minute load average is printed before and after
 (other work slows every figure; compare ratios from one run, not times from
 different days). This process imports no numpy and stays small, because a
@@ -107,7 +110,10 @@ def measure(cmd: Command, out: Path) -> Sample:
     Wall time until the child exits; CPU and peak RSS of the child and of every
     descendant reaped with it (its own children, and orphans adopted here).
     """
-    env = {**os.environ, "PYTHONPATH": cmd.cwd, **dict(cmd.env)}
+    # A user's second run: Python keeps the modules' bytecode (the untimed warm-up
+    # run writes it), as it does unless PYTHONDONTWRITEBYTECODE is set.
+    kept = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env = {**kept, "PYTHONPATH": cmd.cwd, **dict(cmd.env)}
     argv = [sys.executable, *(a.replace("{out}", str(out)) for a in cmd.argv)]
     with tempfile.TemporaryFile() as err:
         t0 = time.perf_counter()

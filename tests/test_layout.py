@@ -313,6 +313,14 @@ def test_validate_loads_neither_numba_nor_matplotlib(argv):
     assert _loaded_after(argv, ("numba", "matplotlib", "scipy.stats")) == ([], 0)
 
 
+def test_validate_of_common_priors_loads_no_scipy():
+    # omnichannel has betas, PERTs, a one-bound metalog, a lognormal, triangulars,
+    # uniforms and discretes: each is checked at the edge levels without scipy.special
+    # (0.2-0.3 s to import); a truncated normal needs it, and loads it then.
+    argv = ["validate", "configs/omnichannel.yaml"]
+    assert _loaded_after(argv, ("scipy.special", "scipy")) == ([], 0)
+
+
 def test_a_run_without_charts_loads_no_batch_nor_unused_sensitivity_method(tmp_path):
     # A run's report_data.json needs the tornado and the frontier; Sobol' indices,
     # ranks, value of information and the batch machinery cost it import time only.

@@ -1156,3 +1156,63 @@ def test_extreme_parameters_are_rejected_or_sampled_inside_the_support(spec):
     # From issue 11 item 10: each overflowed or divided by zero inside a fit,
     # or drew values outside its own support.
     _check_samples_inside_support(spec)
+
+
+# -- values kept so that validation needs no scipy (priors/_special.py) -------------------------
+
+
+def test_kept_special_values_are_scipys_bit_for_bit():
+    from simulate.config.priors import _special, metalog, normal
+    from simulate.config.priors.base import EDGE_LEVELS
+
+    assert np.array_equal(_special.ndtri(EDGE_LEVELS), special.ndtri(EDGE_LEVELS))
+    assert np.array_equal(_special.logit(EDGE_LEVELS), special.logit(EDGE_LEVELS))
+    assert normal.Z90 == special.ndtri(0.9)
+    assert (metalog._L10, metalog._L90) == (special.logit(0.1), special.logit(0.9))
+    # any other level is scipy's own
+    u = np.array([1e-300, 0.1, 0.5, 0.7, 1.0 - 1e-16])
+    assert np.array_equal(_special.ndtri(u), special.ndtri(u))
+    assert np.array_equal(_special.logit(u), special.logit(u))
+
+
+@pytest.mark.parametrize("dist", ["beta", "pert"])
+def test_beta_edge_check_taken_without_quantiles_agrees_with_computing_them(dist):
+    # computes() skips betaincinv for shapes in [MIN_SHAPE, MAX_SHAPE] and a float
+    # range: over a grid of that box (and ranges up to the float limit) the quantiles
+    # at the edge levels are all finite and inside the support, as it assumes.
+    from simulate.config.priors.base import EDGE_LEVELS, computes
+    from simulate.config.priors.beta import MAX_SHAPE, MIN_SHAPE, Beta, Pert
+
+    shapes = [float(s) for s in np.geomspace(MIN_SHAPE, MAX_SHAPE, 41)]
+    ranges = [(0.0, 1.0), (-1e308, 1e308), (1e-300, 2e-300), (-5.0, 1e300)]
+    checked = 0
+    for lo, hi in ranges:
+        for a in shapes:
+            for b in shapes[::4]:
+                prior = Beta(a, b, lo, hi) if dist == "beta" else _pert_with_shapes(a, b, lo, hi)
+                if prior is None:
+                    continue
+                x = prior.ppf(EDGE_LEVELS)
+                full = bool(np.all(np.isfinite(x))) and all(
+                    prior.support().contains_value(float(v)) for v in x
+                )
+                assert computes(prior) is full is True, (a, b, lo, hi)
+                checked += prior.computes_at_edges() is True
+    assert checked > 100  # the shortcut itself was taken
+    # outside the box, or a range beyond the floats: computed
+    wide = Beta(2.0, 3.0, -1e308, 1.7e308)
+    assert wide.computes_at_edges() is None  # computed, as before
+    assert Pert(0.0, 0.5, 1.0, lam=1e12).computes_at_edges() is None
+
+
+def _pert_with_shapes(a: float, b: float, lo: float, hi: float):
+    """A PERT on [lo, hi] with shapes near (a, b), if a PERT can have them (both >= 1)."""
+    from simulate.config.priors.beta import Pert
+
+    if a < 1.0 or b < 1.0:
+        return None
+    lam = (a - 1.0) + (b - 1.0)
+    if lam == 0.0:
+        return Pert(lo, lo + 0.5 * (hi - lo), hi, lam=0.0)
+    mode = lo + (a - 1.0) / lam * (hi - lo) if math.isfinite(hi - lo) else None
+    return None if mode is None else Pert(lo, mode, hi, lam=lam)

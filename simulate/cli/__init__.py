@@ -10,7 +10,15 @@ unexpected internal error (loud, with traceback).
 from __future__ import annotations
 
 import argparse
+import os
 from collections.abc import Callable, Sequence
+
+# OpenBLAS starts a busy-waiting thread per core when numpy is imported, for
+# the handful of small matrix products a run makes (Cholesky factors of the
+# correlation matrix): 0.1 CPU-s of every command, taken from the kernel's own
+# threads. One thread gives the same bits (checked on the correlated
+# examples); a user's own setting is kept. Set before numpy is imported.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 # Light on purpose: the console script imports this module before main() can
 # catch SIGINT and SIGTERM, so the config layer (numpy, scipy) loads in main().

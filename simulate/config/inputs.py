@@ -299,6 +299,8 @@ def _reach(prior: Prior) -> tuple[float, float]:
     try:
         if not computes(prior):
             return math.nan, math.nan
+        if math.isfinite(support.lo) and math.isfinite(support.hi):
+            return support.lo, support.hi  # (no quantile needed)
         with np.errstate(all="ignore"):
             q = np.asarray(prior.ppf(EDGE_LEVELS), dtype=float)
     except (ArithmeticError, ValueError):

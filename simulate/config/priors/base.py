@@ -95,6 +95,14 @@ class Prior(ABC):
     def mean(self) -> float:
         """The expected value (``inf``/``-inf`` where it diverges)."""
 
+    def computes_at_edges(self) -> bool | None:
+        """True where :func:`computes` is known to hold without computing a quantile.
+
+        None (the default) when the quantiles must be computed to tell: the
+        answer never depends on which is taken, only the time does.
+        """
+        return None
+
     @property
     def is_fixed(self) -> bool:
         """True only for a ``fixed`` prior (a constant)."""
@@ -122,6 +130,9 @@ def computes(prior: Prior) -> bool:
     valid but extreme (a lognormal with mean 5e-324, a normal with sd 1e308),
     and report the parameters as a mistake when it does not hold.
     """
+    known = prior.computes_at_edges()
+    if known is not None:
+        return known
     with np.errstate(all="ignore"):
         x = prior.ppf(EDGE_LEVELS)
     support = prior.support()

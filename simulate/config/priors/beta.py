@@ -6,9 +6,9 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy import special
 
 from ..support import Support
+from ._special import special
 from .base import FloatArray, Prior, standardise
 from .betainv import exact_unit_quantile, unit_quantile
 
@@ -32,6 +32,15 @@ class _ScaledBeta:
 
     def support(self) -> Support:
         return Support(self.lo, self.hi, True, True)
+
+    def computes_at_edges(self) -> bool | None:
+        # betaincinv gives finite levels in [0, 1] for every pair of shapes in
+        # [MIN_SHAPE, MAX_SHAPE] (tests/test_priors.py, on a grid), and
+        # _from_ends keeps them in [lo, hi] when the range is a float.
+        shapes = (self.alpha, self.beta)
+        if all(MIN_SHAPE <= s <= MAX_SHAPE for s in shapes) and math.isfinite(self.hi - self.lo):
+            return True
+        return None
 
     def ppf(self, u: FloatArray) -> FloatArray:
         # betaincinv at every level: cheap at the few levels ppf is asked for, and

@@ -61,7 +61,8 @@ import threading
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import special
+
+from ._special import special
 
 __all__ = ["TAIL", "exact_unit_quantile", "unit_quantile"]
 

@@ -13,11 +13,11 @@ import math
 from typing import Any
 
 import numpy as np
-from scipy import special
 
 from ...errors import Problem
 from ...format import format_as_written as _fmt
 from . import metalog
+from ._special import special
 from .base import U_EPS, Prior, computes
 from .beta import MAX_SHAPE, MIN_SHAPE, Beta, Pert, beta_sd_limit, beta_shapes_from_moments
 from .discrete import Bernoulli, Discrete, Fixed
