@@ -14,6 +14,7 @@ import math
 
 import numpy as np
 import pytest
+from conftest import AVX512, X86_V3, pinned
 from hypothesis import given, settings
 from hypothesis import strategies as hst
 from matplotlib.image import imread
@@ -337,8 +338,14 @@ def test_sobol_warns_that_correlations_are_ignored():
 # function is now a table built with numpy and scipy.special; the same five rows moved,
 # by at most 2.6e-13 relative, and with the old interpolant the old digests come back.
 PINNED_DESIGNS = {
-    1024: "5d829a834ae5b4817c6212a275547bdde6966e3e8f4004b8ce205eabdba46cb4",
-    1000: "0e70a277df870197d8ddf9a8562aca5f19a420b5e193cf1ef88dbc32e1facf92",
+    1024: {
+        AVX512: "5d829a834ae5b4817c6212a275547bdde6966e3e8f4004b8ce205eabdba46cb4",
+        X86_V3: "bbc7c1664a2b154babea8001fec22fe9af8f2deab7c9fe0505821f032f810add",
+    },
+    1000: {
+        AVX512: "0e70a277df870197d8ddf9a8562aca5f19a420b5e193cf1ef88dbc32e1facf92",
+        X86_V3: "4eaf328ea6ec4e0918d7d42cc114bd211582298c5f0366e59004dd924629ec1e",
+    },
 }
 
 
@@ -350,7 +357,7 @@ def test_saltelli_design_matches_its_pinned_digest(configs_dir, n_base):
     assert a.shape == b.shape == (len(model.inputs), n_base)
     assert balanced == (n_base == 1024)
     digest = hashlib.sha256(np.ascontiguousarray(a).tobytes() + np.ascontiguousarray(b).tobytes())
-    assert digest.hexdigest() == PINNED_DESIGNS[n_base]
+    assert digest.hexdigest() == pinned(PINNED_DESIGNS[n_base])
 
 
 @pytest.mark.slow
@@ -553,8 +560,18 @@ def test_analyze_sections_follow_the_interface():
     json.dumps(out)  # plain lists, dicts and numbers
 
 
-_PINNED_BEFORE_PRECISION = "4a81910335ad0f21779dce7d1171979cca1a1334161de8c57d4f0a3ee6785fcb"
-_PINNED_BEFORE_LABELS = "3bd73d94c07c2d032c61c3ab42392f521406b1602bacd21759e446c1d688a784"
+_PINNED_OUTPUT = {
+    AVX512: "4a7ddb8a1cd8fc607d4eabd6ca938cff252620c7589acd1c5ec2a25dd7dcbd97",
+    X86_V3: "d8d4f59be3c7e44efa5b246698a0681f7d9faded303f5acc5aec67c2008e1d04",
+}
+_PINNED_BEFORE_PRECISION = {
+    AVX512: "4a81910335ad0f21779dce7d1171979cca1a1334161de8c57d4f0a3ee6785fcb",
+    X86_V3: "2e67044350744a17bc5fd015a31d0c55f672e96ec11303d1266e8e6de70b1f09",
+}
+_PINNED_BEFORE_LABELS = {
+    AVX512: "3bd73d94c07c2d032c61c3ab42392f521406b1602bacd21759e446c1d688a784",
+    X86_V3: "0a96e567ca7964d30da31727bdb8a8cbd7719db8936f44ffffb8425d6ea0f92f",
+}
 
 
 def _without_labels(out: dict) -> str:
@@ -602,8 +619,8 @@ def test_analyze_output_matches_its_pinned_digest(configs_dir):
     bare = _without_precision(out)
     # Issue 13 added the rankings' intervals and order notes; without them (and
     # without issue 14's labels), every number is as it was.
-    assert hashlib.sha256(dumps(bare).encode()).hexdigest() == _PINNED_BEFORE_PRECISION
-    assert _without_labels(bare) == _PINNED_BEFORE_LABELS
+    assert hashlib.sha256(dumps(bare).encode()).hexdigest() == pinned(_PINNED_BEFORE_PRECISION)
+    assert _without_labels(bare) == pinned(_PINNED_BEFORE_LABELS)
     digest = hashlib.sha256(dumps(out).encode()).hexdigest()
     # e0d8bf1 moved it (was f5db9028...): the spider's P20 of offers_work (bernoulli
     # p = 0.8, F(0) = 0.2 exactly) is now 0, as the exact quantile says, not 1.
@@ -623,7 +640,7 @@ def test_analyze_output_matches_its_pinned_digest(configs_dir):
     # relative of the interpolant it replaced. Merged with issue 13, the output without
     # the rankings' intervals hashes to issue 15's own pin (4a819103...), and without
     # the labels too to its pin before labels (3bd73d94...): the two changes compose.
-    assert digest == "4a7ddb8a1cd8fc607d4eabd6ca938cff252620c7589acd1c5ec2a25dd7dcbd97"
+    assert digest == pinned(_PINNED_OUTPUT)
 
 
 # --------------------------------------------------------------------------
