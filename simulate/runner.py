@@ -18,6 +18,7 @@ from typing import Any
 from .config import Model, Overlay
 from .config.model import PrecisionTarget
 from .config.tolerance import DEFAULT_MAX_TRIALS
+from .drawing import ChartProcess
 from .engine import Planned, Result, run, run_set
 from .files import write_json, write_samples
 from .precision import precision_targets
@@ -198,6 +199,7 @@ def write_run(
     sensitivity: Mapping[str, Any] | None = None,
     comparison: Any = None,
     command: str | None = None,
+    charts: ChartProcess | None = None,
 ) -> None:
     """Write a run's files into ``folder`` (a temporary folder moved into place after).
 
@@ -209,19 +211,32 @@ def write_run(
     computed once for both. ``sensitivity`` (sensitivity.json's dict),
     ``comparison`` (scenario comparison rows or overlay.json's dict) and
     ``command`` go into report_data.json. ``run`` and ``batch`` both write a
-    run's folder here, so they agree.
+    run's folder here, so they agree. With ``charts`` (:mod:`simulate.drawing`)
+    the charts are drawn there while the other files are written; the call
+    returns once they are all written.
     """
     folder = Path(folder)
     write_json(folder / "summary.json", result.summary())
-    if options.save_samples:
-        write_samples(folder / "samples.npz", result.sample_arrays())
-    with ENGINE_LOCK:  # the tornado's and the TEI table's kernel calls
+    with ENGINE_LOCK:  # the tornado's kernel calls
         rows = tornado(result.model)
-        data = pack_data(
-            result, tornado=rows, sensitivity=sensitivity, comparison=comparison, command=command
-        )
-    if options.figures:
-        from .plotting.figures import write_standard  # matplotlib: only with charts
+    if options.figures and charts is not None:
+        charts.draw(folder / "figures", result, options.formats, rows)
+    try:
+        if options.save_samples:
+            write_samples(folder / "samples.npz", result.sample_arrays())
+        with ENGINE_LOCK:  # the TEI table's kernel calls
+            data = pack_data(
+                result, tornado=rows, sensitivity=sensitivity, comparison=comparison,
+                command=command,
+            )  # fmt: skip
+        if options.figures and charts is None:
+            from .plotting.figures import write_standard  # matplotlib: only with charts
 
-        write_standard(folder / "figures", result, options.formats, rows)
-    write_pack_data(folder, data)
+            write_standard(folder / "figures", result, options.formats, rows)
+        write_pack_data(folder, data)
+        if charts is not None:
+            charts.wait()
+    except BaseException:
+        if charts is not None:
+            charts.close()  # no chart written after the caller removes the folder
+        raise

@@ -38,7 +38,7 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"engine"}),
     frozenset({"sensitivity", "compare"}),
     frozenset({"text", "plotting"}),
-    frozenset({"report"}),
+    frozenset({"report", "drawing"}),
     frozenset({"runner"}),
     frozenset({"overlay", "batch"}),
     frozenset({"cli"}),

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..config import Model, Overlay, load_config, load_overlay
+from ..drawing import ChartProcess
 from ..engine import Result
 from ..errors import ConfigError, Problem
 from ..files import atomic_dir, atomic_set, result_folder, write_json
@@ -140,11 +141,10 @@ class _Done:
         self.model, self.result = model, result
         self.overlay_report, self.sens = overlay_report, sens
 
-    def write(self, folder: Path, options: RunOptions, sensitivity, args) -> None:
+    def write(self, folder: Path, options: RunOptions, sensitivity, args, charts) -> None:
         """The run's files into ``folder`` (a temporary folder, moved into place after)."""
-        write_run(
-            folder, self.result, options, sensitivity=self.sens, comparison=self.overlay_report
-        )
+        write_run(folder, self.result, options, sensitivity=self.sens,
+                  comparison=self.overlay_report, charts=charts)  # fmt: skip
         if self.overlay_report is not None:
             write_json(folder / "overlay.json", self.overlay_report)
         if self.sens is not None:
@@ -254,15 +254,17 @@ def _run_config(args, path: str, models: list[Model], **kw) -> None:
                        open_ended=True) as bar:  # fmt: skip
             ran = simulate_set(models, options, keep_inputs=keep, progress=bar,
                                overlays=[kw["overlay"]] * len(models))  # fmt: skip
+    simulating = {k: v for k, v in kw.items() if k != "charts"}
     done = [
-        _simulate(args, path, model, result=r, **kw) for model, r in zip(models, ran, strict=True)
+        _simulate(args, path, model, result=r, **simulating)
+        for model, r in zip(models, ran, strict=True)
     ]
     stems = [d.model.stem for d in done]
     if args.scenario == "all" and len(done) > 1:
         with atomic_set(args.out, stems) as staging:
             for d in done:
                 (staging / d.model.stem).mkdir()
-                d.write(staging / d.model.stem, options, sensitivity, args)
+                d.write(staging / d.model.stem, options, sensitivity, args, kw["charts"])
             runs = [(d.model.stem, d.result) for d in done]
             rows, stem = _write_scenario_comparison(args, path, runs, staging)
             if args.report:
@@ -273,7 +275,7 @@ def _run_config(args, path: str, models: list[Model], **kw) -> None:
     else:
         for d in done:
             with atomic_dir(args.out / d.model.stem, root=args.out) as tmp:
-                d.write(tmp, options, sensitivity, args)
+                d.write(tmp, options, sensitivity, args, kw["charts"])
                 if args.report:
                     _write_packs(args, [(tmp, d.result)])
         rows = None
@@ -296,6 +298,16 @@ def cmd_run(args: argparse.Namespace) -> int:
     failure to write (a full disk) is one ``error:`` line, exit status 1;
     the result folder is then left as it was.
     """
+    charts = None if args.no_figures else ChartProcess.start()  # imports matplotlib meanwhile
+    try:
+        return _run_all(args, charts)
+    finally:
+        if charts is not None:
+            charts.close()
+
+
+def _run_all(args: argparse.Namespace, charts: ChartProcess | None) -> int:
+    """:func:`cmd_run` with its chart process (None: the charts are drawn here)."""
     try:
         sensitivity = _sensitivity_step(args.sensitivity)
         options = run_options(args)
@@ -325,7 +337,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     for path, models in plans:
         try:
             _run_config(args, path, models, options=options, overlay=overlay,
-                        sensitivity=sensitivity)  # fmt: skip
+                        sensitivity=sensitivity, charts=charts)  # fmt: skip
         except ConfigError as exc:  # outputs that cannot be computed: nothing written
             report_invalid(exc)
             status = status if status == EXIT_FAILED else EXIT_INVALID

@@ -1,0 +1,125 @@
+"""The chart process (simulate/drawing.py): the same files, errors raised in the parent,
+a dead process replaced by drawing in-process, nothing left behind on an interrupt.
+
+The process is only forked from a single-threaded process that has not imported
+matplotlib, which pytest's is not, so these tests drive it from subprocesses.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from conftest import CONFIGS, ROOT
+from test_signals import hidden, interrupt, no_process_left, start, wait_for
+
+from simulate.cli import main
+from simulate.drawing import ChartProcess
+
+pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="the chart process is a fork")
+
+CONFIG = CONFIGS / "subscription_churn.yaml"
+
+
+def _python(code: str, tmp_path: Path) -> dict:
+    """Run ``code`` in a fresh interpreter; it prints one JSON line last."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "MPLBACKEND": "Agg"}
+    out = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], cwd=tmp_path, env=env,
+                         capture_output=True, text=True, timeout=300)  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+_RUN = """
+    import json, os, signal, sys
+    from pathlib import Path
+    from simulate.drawing import ChartProcess
+    charts = ChartProcess.start()
+    assert charts is not None and "matplotlib" not in sys.modules
+    import simulate
+    from simulate.sensitivity.oat import tornado
+    model = simulate.load_config({config!r})
+    result = simulate.run(model, trials=2000, seed=3)
+    {before}
+    try:
+        charts.draw(Path({folder!r}), result, ["png"], tornado(model))
+        paths = charts.wait()
+        outcome = sorted(Path(p).name for p in paths)
+    except OSError as exc:
+        outcome = [type(exc).__name__, str(exc.filename)]
+    charts.close()
+    print(json.dumps({{"outcome": outcome, "matplotlib": "matplotlib" in sys.modules}}))
+"""
+
+
+def test_the_chart_process_draws_the_bytes_drawn_in_process(tmp_path):
+    # a fresh `simulate run` forks the chart process; pytest's draws in-process
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "MPLBACKEND": "Agg"}
+    argv = ["run", str(CONFIG), "--trials", "3000", "--seed", "5", "--quiet"]
+    subprocess.run([sys.executable, "-m", "simulate", *argv, "--out", str(tmp_path / "forked")],
+                   env=env, check=True, timeout=300)  # fmt: skip
+    import matplotlib  # noqa: F401  (so that this process draws in-process)
+
+    assert ChartProcess.start() is None
+    assert main([*argv, "--out", str(tmp_path / "here")]) == 0
+    forked = sorted((tmp_path / "forked" / "subscription_churn" / "figures").iterdir())
+    here = tmp_path / "here" / "subscription_churn" / "figures"
+    assert [p.name for p in forked] == sorted(p.name for p in here.iterdir())
+    assert len(forked) == 6
+    for path in forked:
+        assert path.read_bytes() == (here / path.name).read_bytes(), path.name
+
+
+def test_a_drawing_error_is_raised_in_the_parent(tmp_path):
+    (tmp_path / "afile").write_text("")
+    got = _python(_RUN.format(config=str(CONFIG), folder=str(tmp_path / "afile" / "figures"),
+                              before="pass"), tmp_path)  # fmt: skip
+    assert got["outcome"][0] in ("NotADirectoryError", "FileExistsError")
+    assert got["matplotlib"] is False  # drawn (and failed) in the chart process only
+
+
+def test_a_dead_chart_process_is_replaced_by_drawing_in_process(tmp_path):
+    kill = "os.kill(charts._pid, signal.SIGKILL)"
+    got = _python(_RUN.format(config=str(CONFIG), folder=str(tmp_path / "figures"),
+                              before=kill), tmp_path)  # fmt: skip
+    assert got == {
+        "outcome": ["cashflow.png", "npv.png", "payback.png", "roi.png", "tornado.png",
+                    "waterfall.png"],
+        "matplotlib": True,
+    }  # fmt: skip
+
+
+def test_a_chart_process_in_a_threaded_process_is_not_started():
+    import threading
+
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        assert ChartProcess.start() is None
+    finally:
+        stop.set()
+        thread.join()
+
+
+@pytest.mark.parametrize(("sig", "status"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_signal_while_the_chart_process_draws(tmp_path, sig, status):
+    out = tmp_path / "out"
+    argv = ["run", str(CONFIGS / "omnichannel.yaml"), "--trials", "20000", "--out", str(out)]
+    proc = start(argv, tmp_path)
+
+    def drawing() -> bool:  # a chart is in the hidden folder: the process is drawing
+        return any(p.suffix == ".png" or ".png" in p.name for p in out.rglob("*"))
+
+    wait_for(drawing, proc)
+    code, err, _ = interrupt(proc, sig, group=sig == signal.SIGINT)
+    assert (code, err) == (status, "interrupted\n")
+    assert hidden(out) == [] and list(out.iterdir()) == []  # nothing half-written
+    assert list((tmp_path / "tmp").iterdir()) == []
+    assert no_process_left(proc.pid) == []
