@@ -30,14 +30,22 @@ import signal
 import sys
 import threading
 import traceback
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from .config import Model
 from .engine import Result
 
-__all__ = ["ChartProcess", "for_charts"]
+__all__ = ["ChartProcess", "Charts", "for_charts", "start_charts"]
+
+
+def start_charts(figures: bool = True) -> Charts | None:
+    """The chart process if one can be started, else :class:`Charts` (None without ``figures``)."""
+    if not figures:
+        return None
+    return ChartProcess.start() or Charts()
 
 
 def for_charts(result: Result) -> Result:
@@ -50,17 +58,81 @@ def for_charts(result: Result) -> Result:
     return light
 
 
-def _draw(job: tuple[Path, Result, Sequence[str], Mapping[str, Any] | None]) -> list[Path]:
-    from .plotting.figures import write_standard  # matplotlib: loaded by the chart process
+def _standard(
+    folder: Path, result: Result, formats: Sequence[str], tornado: Mapping[str, Any] | None
+) -> list[Path]:
+    from .plotting.figures import write_standard  # matplotlib: in the chart process
 
-    folder, result, formats, tornado = job
     return write_standard(folder, result, formats, tornado)
 
 
-class ChartProcess:
-    """A forked process that draws runs' standard charts, one job at a time."""
+def _sensitivity(
+    folder: Path,
+    sens: Mapping[str, Any],
+    model: Model,
+    result: Result | None,
+    formats: Sequence[str],
+    charts: Sequence[str],
+    meta: Mapping[str, Any],
+) -> list[Path]:
+    from .plotting.figures import chart_meta, write_sensitivity_charts  # as in _standard
+
+    stamp = chart_meta(model, result, **meta)
+    return write_sensitivity_charts(folder, sens, stamp, formats, charts)
+
+
+_JOBS: dict[str, Callable[..., list[Path]]] = {"standard": _standard, "sensitivity": _sensitivity}
+
+
+class Charts:
+    """Draws charts in this process, at once: what :class:`ChartProcess` does, without one."""
+
+    def __init__(self) -> None:
+        self._written: list[Path] = []
+
+    def draw(
+        self,
+        folder: Path,
+        result: Result,
+        formats: Sequence[str],
+        tornado: Mapping[str, Any] | None,
+    ) -> None:
+        """The standard charts of ``result`` into ``folder`` (:func:`write_standard`)."""
+        self._submit("standard", (Path(folder), result, tuple(formats), tornado))
+
+    def draw_sensitivity(
+        self,
+        folder: Path,
+        sens: Mapping[str, Any],
+        model: Model,
+        result: Result | None,
+        formats: Sequence[str],
+        charts: Sequence[str],
+        **meta: Any,
+    ) -> None:
+        """A sensitivity analysis's charts (:func:`write_sensitivity_charts`); ``meta`` goes
+        to :func:`chart_meta` with ``model`` and ``result``."""
+        light = None if result is None else for_charts(result)
+        self._submit("sensitivity", (Path(folder), sens, model, light, tuple(formats),
+                                     tuple(charts), meta))  # fmt: skip
+
+    def _submit(self, kind: str, args: tuple) -> None:
+        self._written = _JOBS[kind](*args)
+
+    def wait(self) -> list[Path]:
+        """The files of the charts last asked for, once written."""
+        written, self._written = self._written, []
+        return written
+
+    def close(self) -> None:
+        """Nothing to stop here."""
+
+
+class ChartProcess(Charts):
+    """A forked process that draws charts, one job at a time."""
 
     def __init__(self, pid: int, jobs: BinaryIO, replies: BinaryIO) -> None:
+        super().__init__()
         self._pid = pid
         self._jobs, self._replies = jobs, replies
         self._sending: threading.Thread | None = None
@@ -97,8 +169,11 @@ class ChartProcess:
         formats: Sequence[str],
         tornado: Mapping[str, Any] | None,
     ) -> None:
-        """Start drawing ``result``'s standard charts into ``folder``; :meth:`wait` for them."""
-        job = (Path(folder), for_charts(result), tuple(formats), tornado)
+        """Start drawing the standard charts of ``result``; :meth:`wait` for them."""
+        self._submit("standard", (Path(folder), for_charts(result), tuple(formats), tornado))
+
+    def _submit(self, kind: str, args: tuple) -> None:
+        job = (kind, args)
         self._pending = job
         if not self._alive:
             return
@@ -134,7 +209,8 @@ class ChartProcess:
                 reply = None
         if reply is None:  # the process died: draw here
             self._stop()
-            return _draw(job)
+            kind, args = job
+            return _JOBS[kind](*args)
         kind, value = reply
         if kind == "ok":
             return value
@@ -186,7 +262,8 @@ def _serve(job_fd: int, reply_fd: int) -> None:
             except EOFError:
                 break
             try:
-                reply = ("ok", _draw(job))
+                kind, args = job
+                reply = ("ok", _JOBS[kind](*args))
             except Exception as exc:  # sent back, raised in the parent
                 if not isinstance(exc, OSError):  # a bug: say where it happened
                     exc.add_note("in the chart process:\n" + "".join(traceback.format_exc()))

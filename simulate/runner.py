@@ -18,7 +18,7 @@ from typing import Any
 from .config import Model, Overlay
 from .config.model import PrecisionTarget
 from .config.tolerance import DEFAULT_MAX_TRIALS
-from .drawing import ChartProcess
+from .drawing import Charts
 from .engine import Planned, Result, run, run_set
 from .files import write_json, write_samples
 from .precision import precision_targets
@@ -199,7 +199,7 @@ def write_run(
     sensitivity: Mapping[str, Any] | None = None,
     comparison: Any = None,
     command: str | None = None,
-    charts: ChartProcess | None = None,
+    charts: Charts | None = None,
 ) -> None:
     """Write a run's files into ``folder`` (a temporary folder moved into place after).
 
@@ -211,16 +211,18 @@ def write_run(
     computed once for both. ``sensitivity`` (sensitivity.json's dict),
     ``comparison`` (scenario comparison rows or overlay.json's dict) and
     ``command`` go into report_data.json. ``run`` and ``batch`` both write a
-    run's folder here, so they agree. With ``charts`` (:mod:`simulate.drawing`)
-    the charts are drawn there while the other files are written; the call
-    returns once they are all written.
+    run's folder here, so they agree. ``charts`` draws the charts (a chart
+    process of :mod:`simulate.drawing` draws them while the other files are
+    written); by default they are drawn here. The call returns once every
+    file is written.
     """
     folder = Path(folder)
     write_json(folder / "summary.json", result.summary())
     with ENGINE_LOCK:  # the tornado's kernel calls
         rows = tornado(result.model)
-    if options.figures and charts is not None:
-        charts.draw(folder / "figures", result, options.formats, rows)
+    drawer = (charts or Charts()) if options.figures else None
+    if drawer is not None:
+        drawer.draw(folder / "figures", result, options.formats, rows)
     try:
         if options.save_samples:
             write_samples(folder / "samples.npz", result.sample_arrays())
@@ -229,14 +231,10 @@ def write_run(
                 result, tornado=rows, sensitivity=sensitivity, comparison=comparison,
                 command=command,
             )  # fmt: skip
-        if options.figures and charts is None:
-            from .plotting.figures import write_standard  # matplotlib: only with charts
-
-            write_standard(folder / "figures", result, options.formats, rows)
         write_pack_data(folder, data)
-        if charts is not None:
-            charts.wait()
+        if drawer is not None:
+            drawer.wait()
     except BaseException:
-        if charts is not None:
-            charts.close()  # no chart written after the caller removes the folder
+        if drawer is not None:
+            drawer.close()  # no chart written after the caller removes the folder
         raise

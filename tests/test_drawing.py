@@ -123,3 +123,18 @@ def test_signal_while_the_chart_process_draws(tmp_path, sig, status):
     assert hidden(out) == [] and list(out.iterdir()) == []  # nothing half-written
     assert list((tmp_path / "tmp").iterdir()) == []
     assert no_process_left(proc.pid) == []
+
+
+def test_sensitivity_charts_from_the_chart_process_are_those_drawn_in_process(tmp_path):
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "MPLBACKEND": "Agg"}
+    argv = ["sensitivity", str(CONFIG), "--methods", "tornado,spider", "--quiet"]
+    subprocess.run([sys.executable, "-m", "simulate", *argv, "--out", str(tmp_path / "forked")],
+                   env=env, check=True, timeout=300)  # fmt: skip
+    import matplotlib  # noqa: F401  (so that this process draws in-process)
+
+    assert main([*argv, "--out", str(tmp_path / "here")]) == 0
+    forked = sorted((tmp_path / "forked" / "subscription_churn" / "figures").iterdir())
+    assert [p.name for p in forked] == ["spider.png", "tornado.png"]
+    for path in forked:
+        here = tmp_path / "here" / "subscription_churn" / "figures" / path.name
+        assert path.read_bytes() == here.read_bytes(), path.name

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..config import Model, Overlay, load_config, load_overlay
-from ..drawing import ChartProcess
+from ..drawing import Charts, start_charts
 from ..engine import Result
 from ..errors import ConfigError, Problem
 from ..files import atomic_dir, atomic_set, result_folder, write_json
@@ -148,7 +148,7 @@ class _Done:
         if self.overlay_report is not None:
             write_json(folder / "overlay.json", self.overlay_report)
         if self.sens is not None:
-            sensitivity.write(folder, self.sens, self.model, self.result, args)
+            sensitivity.write(folder, self.sens, self.model, self.result, args, charts)
 
     def show(self, target: Path, sensitivity) -> None:
         _print_run(self.result.summary(), target, self.overlay_report)
@@ -298,7 +298,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     failure to write (a full disk) is one ``error:`` line, exit status 1;
     the result folder is then left as it was.
     """
-    charts = None if args.no_figures else ChartProcess.start()  # imports matplotlib meanwhile
+    charts = start_charts(not args.no_figures)  # a chart process imports matplotlib meanwhile
     try:
         return _run_all(args, charts)
     finally:
@@ -306,8 +306,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             charts.close()
 
 
-def _run_all(args: argparse.Namespace, charts: ChartProcess | None) -> int:
-    """:func:`cmd_run` with its chart process (None: the charts are drawn here)."""
+def _run_all(args: argparse.Namespace, charts: Charts | None) -> int:
+    """:func:`cmd_run`, its charts drawn by ``charts`` (None: no charts)."""
     try:
         sensitivity = _sensitivity_step(args.sensitivity)
         options = run_options(args)

@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import Any
 
 from ..config import Model, load_config
+from ..drawing import Charts, start_charts
 from ..engine import Result, run
 from ..errors import ConfigError, Problem
 from ..files import atomic_dir, result_folder, write_json
-from ..plotting.figures import chart_meta, write_sensitivity_charts
 from ..runner import identify
 from ..sensitivity import DEFAULT_SOBOL_N, analyze, needs_samples
 from ..sensitivity.frontier import check_pair
@@ -36,12 +36,32 @@ from .status import EXIT_OK, usage_error, warn
 __all__ = ["RunSensitivity", "cmd_sensitivity"]
 
 
-def _write(folder: Path, sens: dict[str, Any], meta, args: argparse.Namespace,
-           charts: tuple[str, ...]) -> None:  # fmt: skip
-    """sensitivity.json and the charts in ``charts`` (tornado, spider) into ``folder``."""
-    write_json(folder / "sensitivity.json", sens)
-    if not args.no_figures:
-        write_sensitivity_charts(folder / "figures", sens, meta, args.format, charts)
+def _write(
+    folder: Path,
+    sens: dict[str, Any],
+    args: argparse.Namespace,
+    which: tuple[str, ...],
+    drawer: Charts | None,
+    model: Model,
+    result: Result | None,
+    **meta: Any,
+) -> None:
+    """sensitivity.json and the charts in ``which`` (tornado, spider, frontier) into ``folder``.
+
+    The charts are drawn by ``drawer`` (a chart process or this one) while
+    sensitivity.json is written; ``model``, ``result`` and ``meta`` stamp them.
+    """
+    if args.no_figures:
+        write_json(folder / "sensitivity.json", sens)
+        return
+    drawer = drawer or Charts()
+    drawer.draw_sensitivity(folder / "figures", sens, model, result, args.format, which, **meta)
+    try:
+        write_json(folder / "sensitivity.json", sens)
+        drawer.wait()
+    except BaseException:
+        drawer.close()  # no chart written after the folder is removed
+        raise
 
 
 def _print(sens: dict[str, Any], model: Model, target: Path | None = None) -> None:
@@ -70,10 +90,9 @@ class RunSensitivity:
         return sens
 
     def write(self, folder: Path, sens: dict[str, Any], model: Model, result: Result,
-              args: argparse.Namespace) -> None:  # fmt: skip
+              args: argparse.Namespace, charts: Charts | None = None) -> None:  # fmt: skip
         """sensitivity.json and the spider (and frontier) charts: the run draws its tornado."""
-        meta = chart_meta(result.model, result)
-        _write(folder, sens, meta, args, charts=("spider", "frontier"))
+        _write(folder, sens, args, ("spider", "frontier"), charts, result.model, result)
 
     def show(self, sens: dict[str, Any], model: Model) -> None:
         """The ranked table on stdout."""
@@ -124,6 +143,16 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     other file (:func:`simulate.files.atomic_dir`), so a failure leaves it
     untouched.
     """
+    charts = start_charts(not args.no_figures)  # a chart process imports matplotlib meanwhile
+    try:
+        return _sensitivity(args, charts)
+    finally:
+        if charts is not None:
+            charts.close()
+
+
+def _sensitivity(args: argparse.Namespace, charts: Charts | None) -> int:
+    """:func:`cmd_sensitivity`, its charts drawn by ``charts`` (None: no charts)."""
     try:
         request = _request(args)
     except ConfigError as exc:
@@ -158,10 +187,9 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     for w in sens["warnings"]:
         warn(f"{args.config}: {w}")
     labelled, _ = identify(model)  # the stamp's hash covers the scenario, as a run's does
-    meta = chart_meta(labelled, result, trials=args.trials, seed=sens["seed"],
-                      sampling=args.sampling)  # fmt: skip
     with atomic_dir(target, root=args.out) as tmp:  # keeps the folder's other files
-        _write(tmp, sens, meta, args, charts=("tornado", "spider", "frontier"))
+        _write(tmp, sens, args, ("tornado", "spider", "frontier"), charts, labelled, result,
+               trials=args.trials, seed=sens["seed"], sampling=args.sampling)  # fmt: skip
     if not args.quiet:
         _print(sens, model, target)
     return EXIT_OK
