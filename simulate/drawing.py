@@ -1,25 +1,28 @@
-"""A run's charts drawn in a process of their own, beside the simulation.
+"""Who draws a command's charts: this process, or chart processes beside the simulation.
 
 The six standard charts of a run are about a second of matplotlib, and
 importing matplotlib (with the chart modules) is half a second more: a third
 or more of ``simulate run``, all of it after the simulation. So ``simulate
-run`` forks a chart process first thing (:meth:`ChartProcess.start`), which
-imports the chart modules while the parent reads the configs and simulates;
-each finished run is then sent to it (:meth:`ChartProcess.draw`), and the
-parent writes summary.json and report_data.json while the charts are drawn.
-The files are the same bytes as when they are drawn in-process.
+run`` and ``simulate sensitivity`` fork chart processes first thing
+(:func:`start_charts`, one per core, at most two), which import the chart
+modules while the parent reads the configs and simulates. Each finished run
+is then sent to them, its charts shared out between them
+(:meth:`ChartProcesses.draw`), and the parent writes summary.json and
+report_data.json while they draw. The files are the same bytes as charts
+drawn in-process (:class:`Charts`), since each chart is drawn alone either
+way.
 
-The process is an ``os.fork`` of the command before it has any other thread
-(a fork of a process with threads may inherit a held lock), so it is only
-started from a single-threaded process that has not imported matplotlib yet
-(a process that has pays nothing more to draw in-process); elsewhere, and
-where ``fork`` is missing or fails, :meth:`ChartProcess.start` returns None
-and the caller draws in-process. If the chart process dies, the charts are
-drawn in-process after all; an error in drawing (a full disk) is raised in
-the parent as if the charts had been drawn there. The process ignores
-SIGINT (the command decides), is killed and reaped before a result folder
-it writes into is removed (:meth:`ChartProcess.close`), and exits when its
-pipe closes, so it never outlives the command.
+A chart process is an ``os.fork`` of the command before it has any other
+thread (a fork of a process with threads may inherit a held lock), so they
+are only started from a single-threaded process that has not imported
+matplotlib yet (a process that has pays nothing more to draw in-process);
+elsewhere, where ``fork`` is missing or fails, or with
+``SIMULATE_CHART_PROCESSES=0``, the charts are drawn in-process. If a chart
+process dies, its charts are drawn in-process after all; an error in drawing
+(a full disk) is raised in the parent as if the charts had been drawn there.
+A chart process ignores SIGINT (the command decides), is killed and reaped
+before a result folder it writes into is removed (:meth:`Charts.close`), and
+exits when its pipe closes, so it never outlives the command.
 """
 
 from __future__ import annotations
@@ -38,14 +41,30 @@ from typing import Any, BinaryIO
 from .config import Model
 from .engine import Result
 
-__all__ = ["ChartProcess", "Charts", "for_charts", "start_charts"]
+__all__ = ["MAX_PROCESSES", "ChartProcesses", "Charts", "for_charts", "start_charts"]
+
+# Chart processes at most (one per core): a run's six charts drawn three and three.
+MAX_PROCESSES = 2
+# The environment variable that sets how many (0: draw in-process).
+PROCESSES_VARIABLE = "SIMULATE_CHART_PROCESSES"
+# The charts in the order they are shared out (round robin over the processes),
+# the slower ones first: the tornado and waterfall, then the histograms.
+_STANDARD_ORDER = ("tornado", "waterfall", "cashflow", "payback", "npv", "roi", "convergence")
+_SENSITIVITY_ORDER = ("spider", "tornado", "frontier")
 
 
 def start_charts(figures: bool = True) -> Charts | None:
-    """The chart process if one can be started, else :class:`Charts` (None without ``figures``)."""
+    """Chart processes if they can be started, else :class:`Charts`; None without ``figures``."""
     if not figures:
         return None
-    return ChartProcess.start() or Charts()
+    return ChartProcesses.start(_processes_wanted()) or Charts()
+
+
+def _processes_wanted() -> int:
+    text = os.environ.get(PROCESSES_VARIABLE, "").strip()
+    if text.isdigit():
+        return min(int(text), MAX_PROCESSES)
+    return min(os.cpu_count() or 1, MAX_PROCESSES)
 
 
 def for_charts(result: Result) -> Result:
@@ -59,11 +78,15 @@ def for_charts(result: Result) -> Result:
 
 
 def _standard(
-    folder: Path, result: Result, formats: Sequence[str], tornado: Mapping[str, Any] | None
+    folder: Path,
+    result: Result,
+    formats: Sequence[str],
+    tornado: Mapping[str, Any] | None,
+    names: Sequence[str] | None = None,
 ) -> list[Path]:
-    from .plotting.figures import write_standard  # matplotlib: in the chart process
+    from .plotting.figures import write_standard  # matplotlib: in a chart process
 
-    return write_standard(folder, result, formats, tornado)
+    return write_standard(folder, result, formats, tornado, names)
 
 
 def _sensitivity(
@@ -82,10 +105,11 @@ def _sensitivity(
 
 
 _JOBS: dict[str, Callable[..., list[Path]]] = {"standard": _standard, "sensitivity": _sensitivity}
+Job = tuple[str, tuple]
 
 
 class Charts:
-    """Draws charts in this process, at once: what :class:`ChartProcess` does, without one."""
+    """Draws charts in this process, at once; :class:`ChartProcesses` draws them beside it."""
 
     def __init__(self) -> None:
         self._written: list[Path] = []
@@ -97,8 +121,8 @@ class Charts:
         formats: Sequence[str],
         tornado: Mapping[str, Any] | None,
     ) -> None:
-        """The standard charts of ``result`` into ``folder`` (:func:`write_standard`)."""
-        self._submit("standard", (Path(folder), result, tuple(formats), tornado))
+        """The standard charts of ``result`` into ``folder`` (``write_standard``)."""
+        self._submit([("standard", (Path(folder), result, tuple(formats), tornado))])
 
     def draw_sensitivity(
         self,
@@ -110,14 +134,13 @@ class Charts:
         charts: Sequence[str],
         **meta: Any,
     ) -> None:
-        """A sensitivity analysis's charts (:func:`write_sensitivity_charts`); ``meta`` goes
-        to :func:`chart_meta` with ``model`` and ``result``."""
-        light = None if result is None else for_charts(result)
-        self._submit("sensitivity", (Path(folder), sens, model, light, tuple(formats),
-                                     tuple(charts), meta))  # fmt: skip
+        """A sensitivity analysis's charts (``write_sensitivity_charts``); ``meta`` goes
+        to ``chart_meta`` with ``model`` and ``result``."""
+        self._submit([("sensitivity", (Path(folder), sens, model, result, tuple(formats),
+                                       tuple(charts), meta))])  # fmt: skip
 
-    def _submit(self, kind: str, args: tuple) -> None:
-        self._written = _JOBS[kind](*args)
+    def _submit(self, jobs: list[Job]) -> None:
+        self._written = [path for kind, args in jobs for path in _JOBS[kind](*args)]
 
     def wait(self) -> list[Path]:
         """The files of the charts last asked for, once written."""
@@ -125,25 +148,96 @@ class Charts:
         return written
 
     def close(self) -> None:
-        """Nothing to stop here."""
+        """Stop drawing: nothing to stop here."""
 
 
-class ChartProcess(Charts):
-    """A forked process that draws charts, one job at a time."""
+class ChartProcesses(Charts):
+    """Forked processes that draw charts, each chart of a job by one of them."""
+
+    def __init__(self, workers: list[_Worker]) -> None:
+        super().__init__()
+        self._workers = workers
+
+    @classmethod
+    def start(cls, n: int) -> ChartProcesses | None:
+        """Fork ``n`` chart processes; None where none can be (see the module's docstring)."""
+        if n < 1 or not hasattr(os, "fork") or "matplotlib" in sys.modules:
+            return None
+        workers = []
+        for _ in range(n):
+            if threading.active_count() > 1:
+                break
+            worker = _Worker.fork()
+            if worker is None:
+                break
+            workers.append(worker)
+        return cls(workers) if workers else None
+
+    def draw(
+        self,
+        folder: Path,
+        result: Result,
+        formats: Sequence[str],
+        tornado: Mapping[str, Any] | None,
+    ) -> None:
+        args = (Path(folder), for_charts(result), tuple(formats), tornado)
+        self._submit([("standard", (*args, names)) for names in self._share(_STANDARD_ORDER)])
+
+    def draw_sensitivity(
+        self,
+        folder: Path,
+        sens: Mapping[str, Any],
+        model: Model,
+        result: Result | None,
+        formats: Sequence[str],
+        charts: Sequence[str],
+        **meta: Any,
+    ) -> None:
+        light = None if result is None else for_charts(result)
+        wanted = [c for c in _SENSITIVITY_ORDER if c in charts]
+        self._submit([("sensitivity", (Path(folder), sens, model, light, tuple(formats),
+                                       names, meta)) for names in self._share(wanted)])  # fmt: skip
+
+    def _share(self, names: Sequence[str]) -> list[tuple[str, ...]]:
+        """``names`` dealt out to the processes in turn (as many parts as processes)."""
+        n = len(self._workers)
+        return [tuple(names[i::n]) for i in range(n)]
+
+    def _submit(self, jobs: list[Job]) -> None:
+        for worker, job in zip(self._workers, jobs, strict=True):
+            worker.send(job)
+
+    def wait(self) -> list[Path]:
+        """Every chart of the last job, written (drawn here by any process that died).
+
+        Raises what drawing raised (an ``OSError`` for a full disk, say).
+        """
+        written: list[Path] = []
+        for worker in self._workers:
+            written += worker.reply()
+        return written
+
+    def close(self) -> None:
+        """Kill the processes and reap them: at the end of the command, or before a
+        result folder they may be writing into is removed. Every chart :meth:`wait`
+        returned is whole by then; no other is wanted. Later jobs are drawn here.
+        """
+        for worker in self._workers:
+            worker.kill()
+
+
+class _Worker:
+    """One chart process: its pid and pipes, and the job it was last sent."""
 
     def __init__(self, pid: int, jobs: BinaryIO, replies: BinaryIO) -> None:
-        super().__init__()
         self._pid = pid
         self._jobs, self._replies = jobs, replies
         self._sending: threading.Thread | None = None
-        self._pending: tuple | None = None  # the job sent and not yet answered
+        self._pending: Job | None = None  # the job sent and not yet answered
         self._alive = True
 
     @classmethod
-    def start(cls) -> ChartProcess | None:
-        """Fork the chart process; None where it cannot be (see the module's docstring)."""
-        if not hasattr(os, "fork") or "matplotlib" in sys.modules or threading.active_count() > 1:
-            return None
+    def fork(cls) -> _Worker | None:
         job_r, job_w = os.pipe()
         reply_r, reply_w = os.pipe()
         sys.stdout.flush()
@@ -162,75 +256,54 @@ class ChartProcess(Charts):
         os.close(reply_w)
         return cls(pid, os.fdopen(job_w, "wb"), os.fdopen(reply_r, "rb"))
 
-    def draw(
-        self,
-        folder: Path,
-        result: Result,
-        formats: Sequence[str],
-        tornado: Mapping[str, Any] | None,
-    ) -> None:
-        """Start drawing the standard charts of ``result``; :meth:`wait` for them."""
-        self._submit("standard", (Path(folder), for_charts(result), tuple(formats), tornado))
-
-    def _submit(self, kind: str, args: tuple) -> None:
-        job = (kind, args)
+    def send(self, job: Job) -> None:
         self._pending = job
         if not self._alive:
             return
         data = pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL)
         # Sent from a thread: the pipe holds 64 kB, and the process may still be
         # importing, so the parent goes on with its own files meanwhile.
-        self._sending = threading.Thread(target=self._send, args=(data,), daemon=True)
+        self._sending = threading.Thread(target=self._write, args=(data,), daemon=True)
         self._sending.start()
 
-    def _send(self, data: bytes) -> None:
+    def _write(self, data: bytes) -> None:
         try:
             self._jobs.write(data)
             self._jobs.flush()
-        except OSError:  # the process is gone: wait() draws in-process
+        except OSError:  # the process is gone: reply() draws in-process
             self._alive = False
 
-    def wait(self) -> list[Path]:
-        """The charts of the job sent by :meth:`draw`, written; the files' paths.
-
-        Raises what drawing raised (an ``OSError`` for a full disk, say).
-        """
+    def reply(self) -> list[Path]:
+        """The files of the job sent; drawn here if the process died."""
         job, self._pending = self._pending, None
         if job is None:
             return []
         if self._sending is not None:
             self._sending.join()
             self._sending = None
-        reply = None
+        answer = None
         if self._alive:
             try:
-                reply = pickle.load(self._replies)
+                answer = pickle.load(self._replies)
             except (EOFError, OSError, pickle.UnpicklingError):
-                reply = None
-        if reply is None:  # the process died: draw here
-            self._stop()
+                answer = None
+        if answer is None:  # the process died: draw here
+            self.kill()
             kind, args = job
             return _JOBS[kind](*args)
-        kind, value = reply
+        kind, value = answer
         if kind == "ok":
             return value
         raise value
 
-    def close(self) -> None:
-        """Kill the process and reap it: at the end of the command, or before a result
-        folder it may be writing into is removed. Every chart :meth:`wait` returned is
-        whole by then; no other is wanted. Later jobs are drawn in-process.
-        """
+    def kill(self) -> None:
         self._pending = None
         if self._alive:
+            self._alive = False
             try:
                 os.kill(self._pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
-        self._stop()
-
-    def _stop(self) -> None:
-        self._alive = False
         for f in (self._jobs, self._replies):
             try:
                 f.close()
@@ -243,11 +316,11 @@ class ChartProcess(Charts):
 
 
 class _DrawingFailed(Exception):
-    """An error in the chart process that cannot be sent back as itself."""
+    """An error in a chart process that cannot be sent back as itself."""
 
 
 def _serve(job_fd: int, reply_fd: int) -> None:
-    """The chart process: import the charts, then draw each job until the pipe closes."""
+    """A chart process: import the charts, then draw each job until the pipe closes."""
     status = 0
     try:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -258,17 +331,16 @@ def _serve(job_fd: int, reply_fd: int) -> None:
 
         while True:
             try:
-                job = pickle.load(jobs)
+                kind, args = pickle.load(jobs)
             except EOFError:
                 break
             try:
-                kind, args = job
-                reply = ("ok", _JOBS[kind](*args))
+                answer = ("ok", _JOBS[kind](*args))
             except Exception as exc:  # sent back, raised in the parent
                 if not isinstance(exc, OSError):  # a bug: say where it happened
-                    exc.add_note("in the chart process:\n" + "".join(traceback.format_exc()))
-                reply = ("error", _sendable(exc))
-            pickle.dump(reply, replies, protocol=pickle.HIGHEST_PROTOCOL)
+                    exc.add_note("in a chart process:\n" + traceback.format_exc())
+                answer = ("error", _sendable(exc))
+            pickle.dump(answer, replies, protocol=pickle.HIGHEST_PROTOCOL)
             replies.flush()
     except BaseException:  # the parent will draw in-process
         status = 1

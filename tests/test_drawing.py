@@ -20,7 +20,7 @@ from conftest import CONFIGS, ROOT
 from test_signals import hidden, interrupt, no_process_left, start, wait_for
 
 from simulate.cli import main
-from simulate.drawing import ChartProcess
+from simulate.drawing import ChartProcesses
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="the chart process is a fork")
 
@@ -39,9 +39,10 @@ def _python(code: str, tmp_path: Path) -> dict:
 _RUN = """
     import json, os, signal, sys
     from pathlib import Path
-    from simulate.drawing import ChartProcess
-    charts = ChartProcess.start()
-    assert charts is not None and "matplotlib" not in sys.modules
+    from simulate.drawing import ChartProcesses
+    charts = ChartProcesses.start({n})
+    assert charts is not None and len(charts._workers) == {n}
+    assert "matplotlib" not in sys.modules
     import simulate
     from simulate.sensitivity.oat import tornado
     model = simulate.load_config({config!r})
@@ -58,15 +59,17 @@ _RUN = """
 """
 
 
-def test_the_chart_process_draws_the_bytes_drawn_in_process(tmp_path):
-    # a fresh `simulate run` forks the chart process; pytest's draws in-process
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "MPLBACKEND": "Agg"}
+@pytest.mark.parametrize("processes", ["2", "1"])
+def test_chart_processes_draw_the_bytes_drawn_in_process(tmp_path, processes):
+    # a fresh `simulate run` forks chart processes; pytest's draws in-process
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "MPLBACKEND": "Agg",
+           "SIMULATE_CHART_PROCESSES": processes}  # fmt: skip
     argv = ["run", str(CONFIG), "--trials", "3000", "--seed", "5", "--quiet"]
     subprocess.run([sys.executable, "-m", "simulate", *argv, "--out", str(tmp_path / "forked")],
                    env=env, check=True, timeout=300)  # fmt: skip
     import matplotlib  # noqa: F401  (so that this process draws in-process)
 
-    assert ChartProcess.start() is None
+    assert ChartProcesses.start(2) is None
     assert main([*argv, "--out", str(tmp_path / "here")]) == 0
     forked = sorted((tmp_path / "forked" / "subscription_churn" / "figures").iterdir())
     here = tmp_path / "here" / "subscription_churn" / "figures"
@@ -76,18 +79,33 @@ def test_the_chart_process_draws_the_bytes_drawn_in_process(tmp_path):
         assert path.read_bytes() == (here / path.name).read_bytes(), path.name
 
 
+def test_how_many_chart_processes(monkeypatch):
+    import matplotlib  # noqa: F401  (so that no process is forked here)
+
+    from simulate import drawing
+
+    for text, n in (("0", 0), ("1", 1), ("7", drawing.MAX_PROCESSES)):
+        monkeypatch.setenv(drawing.PROCESSES_VARIABLE, text)
+        assert drawing._processes_wanted() == n
+    monkeypatch.setenv(drawing.PROCESSES_VARIABLE, "many")  # not a count: the default
+    assert drawing._processes_wanted() == min(os.cpu_count() or 1, drawing.MAX_PROCESSES)
+    assert drawing.ChartProcesses.start(0) is None
+    assert type(drawing.start_charts(True)) is drawing.Charts  # matplotlib is loaded
+    assert drawing.start_charts(False) is None
+
+
 def test_a_drawing_error_is_raised_in_the_parent(tmp_path):
     (tmp_path / "afile").write_text("")
     got = _python(_RUN.format(config=str(CONFIG), folder=str(tmp_path / "afile" / "figures"),
-                              before="pass"), tmp_path)  # fmt: skip
+                              before="pass", n=2), tmp_path)  # fmt: skip
     assert got["outcome"][0] in ("NotADirectoryError", "FileExistsError")
     assert got["matplotlib"] is False  # drawn (and failed) in the chart process only
 
 
 def test_a_dead_chart_process_is_replaced_by_drawing_in_process(tmp_path):
-    kill = "os.kill(charts._pid, signal.SIGKILL)"
+    kill = "os.kill(charts._workers[0]._pid, signal.SIGKILL)"
     got = _python(_RUN.format(config=str(CONFIG), folder=str(tmp_path / "figures"),
-                              before=kill), tmp_path)  # fmt: skip
+                              before=kill, n=2), tmp_path)  # fmt: skip
     assert got == {
         "outcome": ["cashflow.png", "npv.png", "payback.png", "roi.png", "tornado.png",
                     "waterfall.png"],
@@ -102,7 +120,7 @@ def test_a_chart_process_in_a_threaded_process_is_not_started():
     thread = threading.Thread(target=stop.wait)
     thread.start()
     try:
-        assert ChartProcess.start() is None
+        assert ChartProcesses.start(2) is None
     finally:
         stop.set()
         thread.join()

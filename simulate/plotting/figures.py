@@ -7,7 +7,7 @@ that ``run``, ``sensitivity`` and ``batch`` draw the same charts the same way.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -82,13 +82,26 @@ def waterfall_items(result: Result) -> list[tuple[str, float]]:
     return metrics.waterfall_items(result.model.lines, result.line_pv_mean)
 
 
-def standard_figures(result: Result, tornado: Mapping[str, Any] | None = None) -> dict[str, Any]:
+def standard_figures(
+    result: Result,
+    tornado: Mapping[str, Any] | None = None,
+    names: Sequence[str] | None = None,
+) -> dict[str, Any]:
     """The six charts of a run, by name (``tornado`` needs the one-at-a-time rows).
 
     ``tornado`` is the dict of :func:`simulate.sensitivity.tornado` (``base``
     and ``rows``); without it there is no tornado chart. A run that stopped
     at precision targets also gets its convergence chart (``convergence``).
+    ``names`` draws only those of them.
     """
+    makers = _standard_makers(result, tornado)
+    return {name: make() for name, make in makers.items() if names is None or name in names}
+
+
+def _standard_makers(
+    result: Result, tornado: Mapping[str, Any] | None
+) -> dict[str, Callable[[], Any]]:
+    """Each standard chart of ``result`` as a function that draws it, in reading order."""
     model = result.model
     summary = result.summary()
     meta = chart_meta(model, result)
@@ -96,33 +109,38 @@ def standard_figures(result: Result, tornado: Mapping[str, Any] | None = None) -
     # a success flag that drives the outcome splits the charts into its two groups
     split = metrics.outcome_split(result.npv, result.flags)
     groups = split.groups() if split is not None else None
-    fan_groups = (
-        [FanGroup(*g) for g in metrics.split_fan(paths, split)] if split is not None else None
-    )
-    figs = {
-        "npv": npv_distribution(result.npv, summary, meta, groups=groups),
-        "roi": roi_distribution(result.roi, summary, meta, groups=groups),
-        "payback": payback_curve(
-            *metrics.payback_cdf(result.payback_months, model.horizon_months), summary, meta
-        ),
-        "cashflow": cashflow_fan(
+
+    def fan() -> Any:
+        fan_groups = (
+            [FanGroup(*g) for g in metrics.split_fan(paths, split)] if split is not None else None
+        )
+        return cashflow_fan(
             np.arange(model.horizon_months + 1, dtype=float),
             metrics.fan_bands(paths),
             meta,
             groups=fan_groups,
             sample=paths.shape[0],
+        )
+
+    makers: dict[str, Callable[[], Any]] = {
+        "npv": lambda: npv_distribution(result.npv, summary, meta, groups=groups),
+        "roi": lambda: roi_distribution(result.roi, summary, meta, groups=groups),
+        "payback": lambda: payback_curve(
+            *metrics.payback_cdf(result.payback_months, model.horizon_months), summary, meta
         ),
-        "waterfall": waterfall(
+        "cashflow": fan,
+        "waterfall": lambda: waterfall(
             waterfall_items(result),
             meta,
             subtitle="Mean present value of each benefit and cost line, from gross benefits to NPV",
         ),
     }
     if tornado is not None and tornado.get("rows"):
-        figs["tornado"] = tornado_chart(tornado["rows"], tornado["base"]["metric"], meta)
+        rows, base = tornado["rows"], tornado["base"]["metric"]
+        makers["tornado"] = lambda: tornado_chart(rows, base, meta)
     if summary["stop"].get("checks"):
-        figs[CONVERGENCE] = convergence(summary["stop"], meta)
-    return {name: figs[name] for name in (*STANDARD, CONVERGENCE) if name in figs}
+        makers[CONVERGENCE] = lambda: convergence(summary["stop"], meta)
+    return {name: makers[name] for name in (*STANDARD, CONVERGENCE) if name in makers}
 
 
 def write_standard(
@@ -130,11 +148,16 @@ def write_standard(
     result: Result,
     formats: Sequence[str],
     tornado: Mapping[str, Any] | None = None,
+    names: Sequence[str] | None = None,
 ) -> list[Path]:
-    """Draw the standard charts and save each in ``formats`` under ``folder``."""
+    """Draw the standard charts (those in ``names``) and save each in ``formats`` under ``folder``.
+
+    Each is drawn and saved before the next is drawn.
+    """
     written = []
-    for name, fig in standard_figures(result, tornado).items():
-        written += save(fig, Path(folder) / name, formats)
+    for name, make in _standard_makers(result, tornado).items():
+        if names is None or name in names:
+            written += save(make(), Path(folder) / name, formats)
     return written
 
 
