@@ -68,7 +68,8 @@ def _start_helper(command: list[str] | None = None) -> subprocess.Popen | None:
     if command is None:
         if not sys.executable or getattr(sys, "frozen", False):
             return None  # no interpreter to start (embedded), or one that is an app
-        command = [sys.executable, "-c", _HELPER_CODE.format(root=str(_ROOT))]
+        # -B: no .pyc files either (the child writes only numba's cache).
+        command = [sys.executable, "-B", "-c", _HELPER_CODE.format(root=str(_ROOT))]
     try:
         return subprocess.Popen(
             command,
