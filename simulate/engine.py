@@ -22,7 +22,7 @@ from .config.settings import MAX_TRIALS
 from .config.tolerance import DEFAULT_MAX_TRIALS
 from .files import plain_numbers
 from .flexibility import flexibility_block
-from .kernel import cashflow, launch
+from .kernel import cashflow, coldstart, launch
 from .kernel.checks import MUST_BE_FINITE, allocate, check_draws, check_outputs
 from .kernel.tables import OUTPUT_NAMES, Tables, kernel_tables, line_flow_trials, year_edges
 from .metrics import summarize
@@ -129,6 +129,7 @@ def evaluate(
         inputs, *tables, with_irr, *outputs, paths, dpaths, block_pv,
         edges, line_flows, int(flows_at),
     )  # fmt: skip
+    coldstart.prepare_kernel()  # on a cold numba cache: compile on two cores
     launch.run_groups(cashflow.simulate, args, -(-n_blocks // cashflow.GROUP), n)
     return Outputs(**out, paths=paths, discounted_paths=dpaths, line_pv_sum=block_pv.sum(axis=0),
                    line_pv_blocks=block_pv)  # fmt: skip

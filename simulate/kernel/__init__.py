@@ -5,6 +5,7 @@ and names its outputs; :mod:`.cashflow` runs every trial's monthly cash flows
 (docs/model.md sections 3-6); :mod:`.launch` runs its ranges of trials on
 threads; :mod:`.irr` solves each trial's IRR; :mod:`.jitcache` keys numba's
 on-disk cache on every file a kernel is compiled from; :mod:`.announce` says
-when the next run will compile it. Only
+when the next run will compile it, and :mod:`.coldstart` then compiles the
+IRR solver in a helper process beside the rest. Only
 :mod:`simulate.engine` calls the kernel.
 """
