@@ -51,6 +51,8 @@ PROCESSES_VARIABLE = "SIMULATE_CHART_PROCESSES"
 # the slower ones first: the tornado and waterfall, then the histograms.
 _STANDARD_ORDER = ("tornado", "waterfall", "cashflow", "payback", "npv", "roi", "convergence")
 _SENSITIVITY_ORDER = ("spider", "tornado", "frontier")
+# How much lower a chart process's CPU priority is than the command's.
+_NICENESS = 10
 
 
 def start_charts(figures: bool = True) -> Charts | None:
@@ -152,26 +154,54 @@ class Charts:
 
 
 class ChartProcesses(Charts):
-    """Forked processes that draw charts, each chart of a job by one of them."""
+    """Forked processes that draw charts, each chart of a job by one of them.
 
-    def __init__(self, workers: list[_Worker]) -> None:
+    The first process (the leader) imports the chart modules, then forks the
+    others from itself, so matplotlib is imported once. They form a process
+    group of their own, killed as one; each holds the write end of a pipe
+    that no one writes (the lifeline), so the command knows they are all
+    gone when it reads the end of that pipe.
+    """
+
+    def __init__(self, leader: int, lifeline: int, workers: list[_Worker]) -> None:
         super().__init__()
+        self._leader, self._lifeline = leader, lifeline
         self._workers = workers
+        self._closed = False
 
     @classmethod
     def start(cls, n: int) -> ChartProcesses | None:
         """Fork ``n`` chart processes; None where none can be (see the module's docstring)."""
-        if n < 1 or not hasattr(os, "fork") or "matplotlib" in sys.modules:
+        if (
+            n < 1
+            or not hasattr(os, "fork")
+            or "matplotlib" in sys.modules
+            or threading.active_count() > 1
+        ):
             return None
+        pipes = [(os.pipe(), os.pipe()) for _ in range(n)]  # each: (job r, w), (reply r, w)
+        life_r, life_w = os.pipe()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        try:
+            pid = os.fork()
+        except OSError:
+            for fd in (life_r, life_w, *(fd for pair in pipes for ends in pair for fd in ends)):
+                os.close(fd)
+            return None
+        if pid == 0:  # the leader: never returns
+            os.close(life_r)
+            for (_, job_w), (reply_r, _) in pipes:
+                os.close(job_w)
+                os.close(reply_r)
+            _lead([(job_r, reply_w) for (job_r, _), (_, reply_w) in pipes])
+        os.close(life_w)
         workers = []
-        for _ in range(n):
-            if threading.active_count() > 1:
-                break
-            worker = _Worker.fork()
-            if worker is None:
-                break
-            workers.append(worker)
-        return cls(workers) if workers else None
+        for (job_r, job_w), (reply_r, reply_w) in pipes:
+            os.close(job_r)
+            os.close(reply_w)
+            workers.append(_Worker(os.fdopen(job_w, "wb"), os.fdopen(reply_r, "rb")))
+        return cls(pid, life_r, workers)
 
     def draw(
         self,
@@ -218,43 +248,42 @@ class ChartProcesses(Charts):
         return written
 
     def close(self) -> None:
-        """Kill the processes and reap them: at the end of the command, or before a
-        result folder they may be writing into is removed. Every chart :meth:`wait`
-        returned is whole by then; no other is wanted. Later jobs are drawn here.
+        """Kill the processes and wait until they are gone: at the end of the command,
+        or before a result folder they may be writing into is removed. Every chart
+        :meth:`wait` returned is whole by then; no other is wanted. Later jobs are
+        drawn here.
         """
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            os.killpg(self._leader, signal.SIGKILL)
+        except OSError:  # no group yet (the leader had not made it): the leader alone
+            try:
+                os.kill(self._leader, signal.SIGKILL)
+            except OSError:
+                pass
         for worker in self._workers:
-            worker.kill()
+            worker.stop()
+        try:
+            while os.read(self._lifeline, 4096):  # empty once every process is gone
+                pass
+        finally:
+            os.close(self._lifeline)
+        try:
+            os.waitpid(self._leader, 0)
+        except ChildProcessError:
+            pass
 
 
 class _Worker:
-    """One chart process: its pid and pipes, and the job it was last sent."""
+    """The pipes to one chart process, and the job it was last sent."""
 
-    def __init__(self, pid: int, jobs: BinaryIO, replies: BinaryIO) -> None:
-        self._pid = pid
+    def __init__(self, jobs: BinaryIO, replies: BinaryIO) -> None:
         self._jobs, self._replies = jobs, replies
         self._sending: threading.Thread | None = None
         self._pending: Job | None = None  # the job sent and not yet answered
         self._alive = True
-
-    @classmethod
-    def fork(cls) -> _Worker | None:
-        job_r, job_w = os.pipe()
-        reply_r, reply_w = os.pipe()
-        sys.stdout.flush()
-        sys.stderr.flush()
-        try:
-            pid = os.fork()
-        except OSError:
-            for fd in (job_r, job_w, reply_r, reply_w):
-                os.close(fd)
-            return None
-        if pid == 0:  # the chart process: never returns
-            os.close(job_w)
-            os.close(reply_r)
-            _serve(job_r, reply_w)
-        os.close(job_r)
-        os.close(reply_w)
-        return cls(pid, os.fdopen(job_w, "wb"), os.fdopen(reply_r, "rb"))
 
     def send(self, job: Job) -> None:
         self._pending = job
@@ -288,7 +317,7 @@ class _Worker:
             except (EOFError, OSError, pickle.UnpicklingError):
                 answer = None
         if answer is None:  # the process died: draw here
-            self.kill()
+            self.stop()
             kind, args = job
             return _JOBS[kind](*args)
         kind, value = answer
@@ -296,39 +325,62 @@ class _Worker:
             return value
         raise value
 
-    def kill(self) -> None:
+    def stop(self) -> None:
+        """Close the pipes: a process still alive reads the end of its jobs and exits."""
+        self._alive = False
         self._pending = None
-        if self._alive:
-            self._alive = False
-            try:
-                os.kill(self._pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
         for f in (self._jobs, self._replies):
             try:
                 f.close()
             except OSError:
                 pass
-        try:
-            os.waitpid(self._pid, 0)
-        except ChildProcessError:
-            pass
 
 
 class _DrawingFailed(Exception):
     """An error in a chart process that cannot be sent back as itself."""
 
 
+def _lead(ends: list[tuple[int, int]]) -> None:
+    """The first chart process: import the charts, fork the others, serve the first pipes."""
+    try:
+        os.setpgid(0, 0)  # a group of their own, killed as one by the command
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # the command decides
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        # Behind the command on the CPU: its imports and kernel come first, and the
+        # charts are drawn while it waits for them anyway.
+        os.nice(_NICENESS)
+        os.dup2(2, 1)  # a stray print goes to stderr, never into the replies
+        from .plotting import figures  # noqa: F401  (the point of this process: import early)
+    except BaseException:
+        os._exit(1)  # the command draws the charts itself
+    mine, others = ends[0], ends[1:]
+    for i, (job_fd, reply_fd) in enumerate(others):
+        try:
+            pid = os.fork()  # a copy with the charts imported
+        except OSError:
+            pid = -1  # its pipes close below: the command draws its share
+        if pid == 0:
+            for other in (mine, *others[:i], *others[i + 1 :]):
+                for fd in other:
+                    _close(fd)
+            _serve(job_fd, reply_fd)
+        os.close(job_fd)
+        os.close(reply_fd)
+    _serve(*mine)
+
+
+def _close(fd: int) -> None:
+    try:
+        os.close(fd)
+    except OSError:  # closed already (a pipe this process handed on)
+        pass
+
+
 def _serve(job_fd: int, reply_fd: int) -> None:
-    """A chart process: import the charts, then draw each job until the pipe closes."""
+    """A chart process: draw each job until the pipe closes; never returns."""
     status = 0
     try:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        os.dup2(2, 1)  # a stray print goes to stderr, never into the replies
         jobs, replies = os.fdopen(job_fd, "rb"), os.fdopen(reply_fd, "wb")
-        from .plotting import figures  # noqa: F401  (the point of this process: import early)
-
         while True:
             try:
                 kind, args = pickle.load(jobs)
@@ -342,7 +394,7 @@ def _serve(job_fd: int, reply_fd: int) -> None:
                 answer = ("error", _sendable(exc))
             pickle.dump(answer, replies, protocol=pickle.HIGHEST_PROTOCOL)
             replies.flush()
-    except BaseException:  # the parent will draw in-process
+    except BaseException:  # the command draws the rest itself
         status = 1
     finally:
         os._exit(status)

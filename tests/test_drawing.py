@@ -102,8 +102,8 @@ def test_a_drawing_error_is_raised_in_the_parent(tmp_path):
     assert got["matplotlib"] is False  # drawn (and failed) in the chart process only
 
 
-def test_a_dead_chart_process_is_replaced_by_drawing_in_process(tmp_path):
-    kill = "os.kill(charts._workers[0]._pid, signal.SIGKILL)"
+def test_dead_chart_processes_are_replaced_by_drawing_in_process(tmp_path):
+    kill = "os.killpg(charts._leader, signal.SIGKILL)"
     got = _python(_RUN.format(config=str(CONFIG), folder=str(tmp_path / "figures"),
                               before=kill, n=2), tmp_path)  # fmt: skip
     assert got == {
