@@ -381,7 +381,9 @@ def test_write_run_saves_the_pack_data_with_the_charts_tornado(case, tmp_path, m
 
     seen = []
     monkeypatch.setattr(
-        figures, "write_standard", lambda folder, result, fmts, rows: seen.append(rows)
+        figures,
+        "write_standard",
+        lambda folder, result, fmts, rows, names=None: seen.append(rows) or [],
     )
     result = simulate.run(simulate.load_config(case), keep_inputs=False)
     write_run(tmp_path, result, RunOptions(), command="simulate run X", comparison=[])
