@@ -156,3 +156,52 @@ def test_sensitivity_charts_from_the_chart_process_are_those_drawn_in_process(tm
     for path in forked:
         here = tmp_path / "here" / "subscription_churn" / "figures" / path.name
         assert path.read_bytes() == here.read_bytes(), path.name
+
+
+@pytest.mark.parametrize(("sig", "status"), [(signal.SIGTERM, 143)])
+def test_signal_while_sensitivity_draws_its_early_charts(tmp_path, sig, status):
+    # the tornado and spider are drawn while Sobol' indices and the rest run
+    out = tmp_path / "out"
+    argv = ["sensitivity", str(CONFIGS / "omnichannel.yaml"), "--out", str(out)]
+    proc = start(argv, tmp_path)
+    wait_for(lambda: any(".png" in p.name for p in out.rglob("*")), proc)
+    code, err, _ = interrupt(proc, sig)
+    assert code == status and err.endswith("interrupted\n")
+    assert hidden(out) == [] and list(out.iterdir()) == []
+    assert list((tmp_path / "tmp").iterdir()) == []
+    assert no_process_left(proc.pid) == []
+
+
+class _Recorder:
+    """A drawer that notes what it is asked to draw."""
+
+    def __init__(self) -> None:
+        self.asked: list[tuple[str, ...]] = []
+
+    def draw_sensitivity(self, folder, sens, model, result, formats, charts, **meta):
+        self.asked.append(tuple(charts))
+
+    def wait(self):
+        return []
+
+    def close(self):
+        pass
+
+
+def test_early_charts_are_kept_only_where_the_analysis_agrees(tmp_path):
+    import argparse
+
+    from simulate.cli.sensitivity import _write
+
+    args = argparse.Namespace(no_figures=False, format=("png",))
+    early = {"tornado": [1, 2], "spider": [3]}
+    sens = {"tornado": [1, 2], "spider": [4], "frontier": {"x": 1}, "metric": "npv"}
+    drawer = _Recorder()
+    _write(tmp_path, sens, args, ("tornado", "spider", "frontier"), drawer, None, None,
+           early=early)  # fmt: skip
+    assert drawer.asked == [("spider", "frontier")]  # the spider changed; no frontier early
+    assert json.loads((tmp_path / "sensitivity.json").read_text())["spider"] == [4]
+    drawer = _Recorder()
+    _write(tmp_path, {"tornado": [1, 2], "spider": [3]}, args, ("tornado", "spider", "frontier"),
+           drawer, None, None, early=early)  # fmt: skip
+    assert drawer.asked == []  # all drawn early; no frontier asked for

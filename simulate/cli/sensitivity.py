@@ -17,6 +17,7 @@ from ..engine import Result, run
 from ..errors import ConfigError, Problem
 from ..files import atomic_dir, result_folder, write_json
 from ..runner import identify
+from ..seeds import resolve_seed
 from ..sensitivity import DEFAULT_SOBOL_N, analyze, needs_samples
 from ..sensitivity.frontier import check_pair
 from ..sensitivity.options import (
@@ -36,32 +37,56 @@ from .status import EXIT_OK, usage_error, warn
 __all__ = ["RunSensitivity", "cmd_sensitivity"]
 
 
-def _write(
-    folder: Path,
-    sens: dict[str, Any],
-    args: argparse.Namespace,
-    which: tuple[str, ...],
-    drawer: Charts | None,
-    model: Model,
-    result: Result | None,
-    **meta: Any,
-) -> None:
+def _write(folder: Path, sens: dict[str, Any], args: argparse.Namespace, which: tuple[str, ...],
+           drawer: Charts | None, model: Model, result: Result | None,
+           early: dict[str, Any] | None = None, **meta: Any) -> None:  # fmt: skip
     """sensitivity.json and the charts in ``which`` (tornado, spider, frontier) into ``folder``.
 
-    The charts are drawn by ``drawer`` (a chart process or this one) while
+    The charts are drawn by ``drawer`` (chart processes or this one) while
     sensitivity.json is written; ``model``, ``result`` and ``meta`` stamp them.
+    ``early`` is the analysis whose tornado and spider charts :func:`_early_charts`
+    is drawing already: they are kept where ``sens`` has the same sections.
     """
     if args.no_figures:
         write_json(folder / "sensitivity.json", sens)
         return
     drawer = drawer or Charts()
-    drawer.draw_sensitivity(folder / "figures", sens, model, result, args.format, which, **meta)
     try:
+        drawn = []
+        if early is not None:
+            drawer.wait()
+            drawn = [c for c in _EARLY if c in early and sens.get(c) == early[c]]
+        rest = tuple(c for c in which if c not in drawn and sens.get(c))
+        if rest:
+            drawer.draw_sensitivity(folder / "figures", sens, model, result, args.format, rest,
+                                    **meta)  # fmt: skip
         write_json(folder / "sensitivity.json", sens)
         drawer.wait()
     except BaseException:
         drawer.close()  # no chart written after the folder is removed
         raise
+
+
+# The charts whose sections take milliseconds: drawn while the rest is analysed.
+_EARLY = ("tornado", "spider")
+
+
+def _early_charts(folder: Path, args: argparse.Namespace, request: _Request,
+                  charts: Charts | None, models: tuple[Model, Model], result: Result | None,
+                  asked: dict[str, Any], stamp: dict[str, Any]) -> dict[str, Any] | None:  # fmt: skip
+    """Start drawing the tornado and spider charts (one-at-a-time runs: milliseconds) while
+    the slower methods run; the analysis they are drawn from, or None.
+
+    ``models``: the model analysed, and the same model labelled for the stamp.
+    """
+    quick = [m for m in _EARLY if m in request.methods]
+    if charts is None or not quick:
+        return None
+    model, labelled = models
+    early = analyze(model, result, methods=quick, **asked)
+    charts.draw_sensitivity(folder / "figures", early, labelled, result, args.format, quick,
+                            **stamp)  # fmt: skip
+    return early
 
 
 def _print(sens: dict[str, Any], model: Model, target: Path | None = None) -> None:
@@ -177,19 +202,30 @@ def _sensitivity(args: argparse.Namespace, charts: Charts | None) -> int:
             result = run(model, trials=args.trials, seed=args.seed, sampling=args.sampling,
                          keep_inputs=True, n_paths=0, with_irr=False, line_flows=False,
                          progress=bar)  # fmt: skip
-    steps = len(request.methods) + bool(request.goals)
-    with step_bar(f"{args.config}: sensitivity", steps, quiet=args.quiet) as bar:
-        sens = analyze(model, result, methods=request.methods, metric=args.metric,
-                       low_q=request.low_q, high_q=request.high_q,
-                       n_base=args.sobol_n or DEFAULT_SOBOL_N, goal_seek_targets=request.goals,
-                       frontier_pair=request.pair, seed=args.seed, warn=False,
-                       progress=bar)  # fmt: skip
-    for w in sens["warnings"]:
-        warn(f"{args.config}: {w}")
+    # The seed analyze would pick, picked once: the early charts and the analysis share it.
+    seed = resolve_seed(args.seed, None if result is None else result.seed, model.seed)
     labelled, _ = identify(model)  # the stamp's hash covers the scenario, as a run's does
+    stamp = {"trials": args.trials, "seed": seed, "sampling": args.sampling}
+    asked = {"metric": args.metric, "low_q": request.low_q, "high_q": request.high_q,
+             "seed": seed, "warn": False}  # fmt: skip
     with atomic_dir(target, root=args.out) as tmp:  # keeps the folder's other files
-        _write(tmp, sens, args, ("tornado", "spider", "frontier"), charts, labelled, result,
-               trials=args.trials, seed=sens["seed"], sampling=args.sampling)  # fmt: skip
+        try:
+            early = _early_charts(tmp, args, request, charts, (model, labelled), result, asked,
+                                  stamp)  # fmt: skip
+            steps = len(request.methods) + bool(request.goals)
+            with step_bar(f"{args.config}: sensitivity", steps, quiet=args.quiet) as bar:
+                sens = analyze(model, result, methods=request.methods,
+                               n_base=args.sobol_n or DEFAULT_SOBOL_N,
+                               goal_seek_targets=request.goals, frontier_pair=request.pair,
+                               progress=bar, **asked)  # fmt: skip
+            for w in sens["warnings"]:
+                warn(f"{args.config}: {w}")
+            _write(tmp, sens, args, ("tornado", "spider", "frontier"), charts, labelled, result,
+                   early=early, **stamp)  # fmt: skip
+        except BaseException:
+            if charts is not None:
+                charts.close()  # no chart written after the folder is removed
+            raise
     if not args.quiet:
         _print(sens, model, target)
     return EXIT_OK
