@@ -33,7 +33,8 @@ import signal
 import sys
 import threading
 import traceback
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -41,7 +42,14 @@ from typing import Any, BinaryIO
 from .config import Model
 from .engine import Result
 
-__all__ = ["MAX_PROCESSES", "ChartProcesses", "Charts", "for_charts", "start_charts"]
+__all__ = [
+    "MAX_PROCESSES",
+    "ChartProcesses",
+    "Charts",
+    "drawing_charts",
+    "for_charts",
+    "start_charts",
+]
 
 # Chart processes at most (one per core): a run's six charts drawn three and three.
 MAX_PROCESSES = 2
@@ -53,6 +61,17 @@ _STANDARD_ORDER = ("tornado", "waterfall", "cashflow", "payback", "npv", "roi", 
 _SENSITIVITY_ORDER = ("spider", "tornado", "frontier")
 # How much lower a chart process's CPU priority is than the command's.
 _NICENESS = 10
+
+
+@contextmanager
+def drawing_charts(figures: bool) -> Iterator[Charts | None]:
+    """:func:`start_charts` for a command, closed when it ends (None without ``figures``)."""
+    charts = start_charts(figures)
+    try:
+        yield charts
+    finally:
+        if charts is not None:
+            charts.close()
 
 
 def start_charts(figures: bool = True) -> Charts | None:
@@ -72,10 +91,11 @@ def _processes_wanted() -> int:
 def for_charts(result: Result) -> Result:
     """``result`` without what the charts do not read (the inputs, the TEI flows).
 
-    Its summary (a cached property) goes with it, so it is not computed again.
+    Its summary (a cached property), if computed, goes with it.
     """
     light = replace(result, inputs=None, line_flows=None)
-    light.__dict__["_summary"] = result.summary()
+    if "_summary" in result.__dict__:
+        light.__dict__["_summary"] = result.__dict__["_summary"]
     return light
 
 
@@ -97,8 +117,8 @@ def _sensitivity(
     model: Model,
     result: Result | None,
     formats: Sequence[str],
-    charts: Sequence[str],
     meta: Mapping[str, Any],
+    charts: Sequence[str],
 ) -> list[Path]:
     from .plotting.figures import chart_meta, write_sensitivity_charts  # as in _standard
 
@@ -106,6 +126,7 @@ def _sensitivity(
     return write_sensitivity_charts(folder, sens, stamp, formats, charts)
 
 
+# Each job's last argument is the names of the charts to draw, dealt out by _deal.
 _JOBS: dict[str, Callable[..., list[Path]]] = {"standard": _standard, "sensitivity": _sensitivity}
 Job = tuple[str, tuple]
 
@@ -124,7 +145,8 @@ class Charts:
         tornado: Mapping[str, Any] | None,
     ) -> None:
         """The standard charts of ``result`` into ``folder`` (``write_standard``)."""
-        self._submit([("standard", (Path(folder), result, tuple(formats), tornado))])
+        args = (Path(folder), for_charts(result), tuple(formats), tornado)
+        self._deal("standard", args, _STANDARD_ORDER)
 
     def draw_sensitivity(
         self,
@@ -138,11 +160,13 @@ class Charts:
     ) -> None:
         """A sensitivity analysis's charts (``write_sensitivity_charts``); ``meta`` goes
         to ``chart_meta`` with ``model`` and ``result``."""
-        self._submit([("sensitivity", (Path(folder), sens, model, result, tuple(formats),
-                                       tuple(charts), meta))])  # fmt: skip
+        light = None if result is None else for_charts(result)
+        args = (Path(folder), sens, model, light, tuple(formats), meta)
+        self._deal("sensitivity", args, [c for c in _SENSITIVITY_ORDER if c in charts])
 
-    def _submit(self, jobs: list[Job]) -> None:
-        self._written = [path for kind, args in jobs for path in _JOBS[kind](*args)]
+    def _deal(self, kind: str, args: tuple, names: Sequence[str]) -> None:
+        """Draw the charts ``names`` of job ``kind`` (``args`` and the names to draw)."""
+        self._written = _JOBS[kind](*args, tuple(names))
 
     def wait(self) -> list[Path]:
         """The files of the charts last asked for, once written."""
@@ -203,39 +227,15 @@ class ChartProcesses(Charts):
             workers.append(_Worker(os.fdopen(job_w, "wb"), os.fdopen(reply_r, "rb")))
         return cls(pid, life_r, workers)
 
-    def draw(
-        self,
-        folder: Path,
-        result: Result,
-        formats: Sequence[str],
-        tornado: Mapping[str, Any] | None,
-    ) -> None:
-        args = (Path(folder), for_charts(result), tuple(formats), tornado)
-        self._submit([("standard", (*args, names)) for names in self._share(_STANDARD_ORDER)])
-
-    def draw_sensitivity(
-        self,
-        folder: Path,
-        sens: Mapping[str, Any],
-        model: Model,
-        result: Result | None,
-        formats: Sequence[str],
-        charts: Sequence[str],
-        **meta: Any,
-    ) -> None:
-        light = None if result is None else for_charts(result)
-        wanted = [c for c in _SENSITIVITY_ORDER if c in charts]
-        self._submit([("sensitivity", (Path(folder), sens, model, light, tuple(formats),
-                                       names, meta)) for names in self._share(wanted)])  # fmt: skip
-
     def _share(self, names: Sequence[str]) -> list[tuple[str, ...]]:
         """``names`` dealt out to the processes in turn (as many parts as processes)."""
         n = len(self._workers)
         return [tuple(names[i::n]) for i in range(n)]
 
-    def _submit(self, jobs: list[Job]) -> None:
-        for worker, job in zip(self._workers, jobs, strict=True):
-            worker.send(job)
+    def _deal(self, kind: str, args: tuple, names: Sequence[str]) -> None:
+        """Send each process its share of the charts ``names``."""
+        for worker, share in zip(self._workers, self._share(names), strict=True):
+            worker.send((kind, (*args, share)))
 
     def wait(self) -> list[Path]:
         """Every chart of the last job, written (drawn here by any process that died).

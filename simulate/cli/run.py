@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..config import Model, Overlay, load_config, load_overlay
-from ..drawing import Charts, start_charts
+from ..drawing import Charts, drawing_charts
 from ..engine import Result
 from ..errors import ConfigError, Problem
 from ..files import atomic_dir, atomic_set, result_folder, write_json
@@ -298,12 +298,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     failure to write (a full disk) is one ``error:`` line, exit status 1;
     the result folder is then left as it was.
     """
-    charts = start_charts(not args.no_figures)  # a chart process imports matplotlib meanwhile
-    try:
+    with drawing_charts(not args.no_figures) as charts:  # they import matplotlib meanwhile
         return _run_all(args, charts)
-    finally:
-        if charts is not None:
-            charts.close()
 
 
 def _run_all(args: argparse.Namespace, charts: Charts | None) -> int:

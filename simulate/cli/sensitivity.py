@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ..config import Model, load_config
-from ..drawing import Charts, start_charts
+from ..drawing import Charts, drawing_charts
 from ..engine import Result, run
 from ..errors import ConfigError, Problem
 from ..files import atomic_dir, result_folder, write_json
@@ -168,12 +168,8 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     other file (:func:`simulate.files.atomic_dir`), so a failure leaves it
     untouched.
     """
-    charts = start_charts(not args.no_figures)  # a chart process imports matplotlib meanwhile
-    try:
+    with drawing_charts(not args.no_figures) as charts:  # they import matplotlib meanwhile
         return _sensitivity(args, charts)
-    finally:
-        if charts is not None:
-            charts.close()
 
 
 def _sensitivity(args: argparse.Namespace, charts: Charts | None) -> int:
