@@ -16,7 +16,8 @@ A chart process is an ``os.fork`` of the command before it has any other
 thread (a fork of a process with threads may inherit a held lock), so they
 are only started from a single-threaded process that has not imported
 matplotlib yet (a process that has pays nothing more to draw in-process);
-elsewhere, where ``fork`` is missing or fails, or with
+elsewhere, off Linux (macOS's system libraries are not safe to use in a
+forked child), where ``fork`` fails, or with
 ``SIMULATE_CHART_PROCESSES=0``, the charts are drawn in-process. If a chart
 process dies, its charts are drawn in-process after all; an error in drawing
 (a full disk) is raised in the parent as if the charts had been drawn there.
@@ -198,7 +199,7 @@ class ChartProcesses(Charts):
         """Fork ``n`` chart processes; None where none can be (see the module's docstring)."""
         if (
             n < 1
-            or not hasattr(os, "fork")
+            or not sys.platform.startswith("linux")  # (macOS: system libraries unsafe to fork)
             or "matplotlib" in sys.modules
             or threading.active_count() > 1
         ):

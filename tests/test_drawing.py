@@ -22,7 +22,9 @@ from test_signals import hidden, interrupt, no_process_left, start, wait_for
 from simulate.cli import main
 from simulate.drawing import ChartProcesses
 
-pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="the chart process is a fork")
+pytestmark = pytest.mark.skipif(
+    not sys.platform.startswith("linux"), reason="chart processes: Linux only"
+)
 
 CONFIG = CONFIGS / "subscription_churn.yaml"
 
