@@ -7,7 +7,7 @@ run`` and ``simulate sensitivity`` fork chart processes first thing
 (:func:`start_charts`, one per core, at most two), which import the chart
 modules while the parent reads the configs and simulates. Each finished run
 is then sent to them, its charts shared out between them
-(:meth:`ChartProcesses.draw`), and the parent writes summary.json and
+(:meth:`Charts.draw`, dealt out by :class:`ChartProcesses`), and the parent writes summary.json and
 report_data.json while they draw. The files are the same bytes as charts
 drawn in-process (:class:`Charts`), since each chart is drawn alone either
 way.
@@ -47,6 +47,7 @@ __all__ = [
     "MAX_PROCESSES",
     "ChartProcesses",
     "Charts",
+    "closed_on_error",
     "drawing_charts",
     "for_charts",
     "start_charts",
@@ -62,6 +63,18 @@ _STANDARD_ORDER = ("tornado", "waterfall", "cashflow", "payback", "npv", "roi", 
 _SENSITIVITY_ORDER = ("spider", "tornado", "frontier")
 # How much lower a chart process's CPU priority is than the command's.
 _NICENESS = 10
+
+
+@contextmanager
+def closed_on_error(charts: Charts | None) -> Iterator[None]:
+    """Stop ``charts`` if the block fails: it may be writing into a folder the caller is
+    about to remove, and must be gone first."""
+    try:
+        yield
+    except BaseException:
+        if charts is not None:
+            charts.close()
+        raise
 
 
 @contextmanager

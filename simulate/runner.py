@@ -18,7 +18,7 @@ from typing import Any
 from .config import Model, Overlay
 from .config.model import PrecisionTarget
 from .config.tolerance import DEFAULT_MAX_TRIALS
-from .drawing import Charts
+from .drawing import Charts, closed_on_error
 from .engine import Planned, Result, run, run_set
 from .files import write_json, write_samples
 from .precision import precision_targets
@@ -223,7 +223,7 @@ def write_run(
     drawer = (charts or Charts()) if options.figures else None
     if drawer is not None:
         drawer.draw(folder / "figures", result, options.formats, rows)
-    try:
+    with closed_on_error(drawer):
         if options.save_samples:
             write_samples(folder / "samples.npz", result.sample_arrays())
         with ENGINE_LOCK:  # the TEI table's kernel calls
@@ -234,7 +234,3 @@ def write_run(
         write_pack_data(folder, data)
         if drawer is not None:
             drawer.wait()
-    except BaseException:
-        if drawer is not None:
-            drawer.close()  # no chart written after the caller removes the folder
-        raise

@@ -128,14 +128,20 @@ def test_a_chart_process_in_a_threaded_process_is_not_started():
         thread.join()
 
 
+def _drawing_into_hidden_folder(out: Path) -> bool:
+    """A chart (or its temporary file) is in the result's hidden temporary folder: the
+    charts are being drawn and nothing is in place yet (a finished folder does not count)."""
+    return any(".png" in p.name for tmp in out.glob(".*") for p in tmp.rglob("*"))
+
+
 @pytest.mark.parametrize(("sig", "status"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
 def test_signal_while_the_chart_process_draws(tmp_path, sig, status):
     out = tmp_path / "out"
     argv = ["run", str(CONFIGS / "omnichannel.yaml"), "--trials", "20000", "--out", str(out)]
     proc = start(argv, tmp_path)
 
-    def drawing() -> bool:  # a chart is in the hidden folder: the process is drawing
-        return any(p.suffix == ".png" or ".png" in p.name for p in out.rglob("*"))
+    def drawing() -> bool:
+        return _drawing_into_hidden_folder(out)
 
     wait_for(drawing, proc)
     code, err, _ = interrupt(proc, sig, group=sig == signal.SIGINT)
@@ -166,7 +172,7 @@ def test_signal_while_sensitivity_draws_its_early_charts(tmp_path, sig, status):
     out = tmp_path / "out"
     argv = ["sensitivity", str(CONFIGS / "omnichannel.yaml"), "--out", str(out)]
     proc = start(argv, tmp_path)
-    wait_for(lambda: any(".png" in p.name for p in out.rglob("*")), proc)
+    wait_for(lambda: _drawing_into_hidden_folder(out), proc)
     code, err, _ = interrupt(proc, sig)
     assert code == status and err.endswith("interrupted\n")
     assert hidden(out) == [] and list(out.iterdir()) == []

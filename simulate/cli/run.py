@@ -243,8 +243,11 @@ def _write_scenario_comparison(
     return rows, stem
 
 
-def _run_config(args, path: str, models: list[Model], **kw) -> None:
-    """Simulate every model of ``path``, then write their folders (and comparison) as a set."""
+def _run_config(args, path: str, models: list[Model], *, charts: Charts | None, **kw) -> None:
+    """Simulate every model of ``path``, then write their folders (and comparison) as a set.
+
+    ``charts`` draws their charts; ``kw`` is :func:`_simulate`'s.
+    """
     options, sensitivity = kw["options"], kw["sensitivity"]
     ran: list[Result | None] = [None] * len(models)
     if len(models) > 1 and any(targets_of(m, options) for m in models):
@@ -254,17 +257,15 @@ def _run_config(args, path: str, models: list[Model], **kw) -> None:
                        open_ended=True) as bar:  # fmt: skip
             ran = simulate_set(models, options, keep_inputs=keep, progress=bar,
                                overlays=[kw["overlay"]] * len(models))  # fmt: skip
-    simulating = {k: v for k, v in kw.items() if k != "charts"}
     done = [
-        _simulate(args, path, model, result=r, **simulating)
-        for model, r in zip(models, ran, strict=True)
+        _simulate(args, path, model, result=r, **kw) for model, r in zip(models, ran, strict=True)
     ]
     stems = [d.model.stem for d in done]
     if args.scenario == "all" and len(done) > 1:
         with atomic_set(args.out, stems) as staging:
             for d in done:
                 (staging / d.model.stem).mkdir()
-                d.write(staging / d.model.stem, options, sensitivity, args, kw["charts"])
+                d.write(staging / d.model.stem, options, sensitivity, args, charts)
             runs = [(d.model.stem, d.result) for d in done]
             rows, stem = _write_scenario_comparison(args, path, runs, staging)
             if args.report:
@@ -275,7 +276,7 @@ def _run_config(args, path: str, models: list[Model], **kw) -> None:
     else:
         for d in done:
             with atomic_dir(args.out / d.model.stem, root=args.out) as tmp:
-                d.write(tmp, options, sensitivity, args, kw["charts"])
+                d.write(tmp, options, sensitivity, args, charts)
                 if args.report:
                     _write_packs(args, [(tmp, d.result)])
         rows = None

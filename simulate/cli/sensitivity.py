@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ..config import Model, load_config
-from ..drawing import Charts, drawing_charts
+from ..drawing import Charts, closed_on_error, drawing_charts
 from ..engine import Result, run
 from ..errors import ConfigError, Problem
 from ..files import atomic_dir, result_folder, write_json
@@ -51,7 +51,7 @@ def _write(folder: Path, sens: dict[str, Any], args: argparse.Namespace, which: 
         write_json(folder / "sensitivity.json", sens)
         return
     drawer = drawer or Charts()
-    try:
+    with closed_on_error(drawer):
         drawn = []
         if early is not None:
             drawer.wait()
@@ -62,9 +62,6 @@ def _write(folder: Path, sens: dict[str, Any], args: argparse.Namespace, which: 
                                     **meta)  # fmt: skip
         write_json(folder / "sensitivity.json", sens)
         drawer.wait()
-    except BaseException:
-        drawer.close()  # no chart written after the folder is removed
-        raise
 
 
 # The charts whose sections take milliseconds: drawn while the rest is analysed.
@@ -204,24 +201,20 @@ def _sensitivity(args: argparse.Namespace, charts: Charts | None) -> int:
     stamp = {"trials": args.trials, "seed": seed, "sampling": args.sampling}
     asked = {"metric": args.metric, "low_q": request.low_q, "high_q": request.high_q,
              "seed": seed, "warn": False}  # fmt: skip
-    with atomic_dir(target, root=args.out) as tmp:  # keeps the folder's other files
-        try:
-            early = _early_charts(tmp, args, request, charts, (model, labelled), result, asked,
-                                  stamp)  # fmt: skip
-            steps = len(request.methods) + bool(request.goals)
-            with step_bar(f"{args.config}: sensitivity", steps, quiet=args.quiet) as bar:
-                sens = analyze(model, result, methods=request.methods,
-                               n_base=args.sobol_n or DEFAULT_SOBOL_N,
-                               goal_seek_targets=request.goals, frontier_pair=request.pair,
-                               progress=bar, **asked)  # fmt: skip
-            for w in sens["warnings"]:
-                warn(f"{args.config}: {w}")
-            _write(tmp, sens, args, ("tornado", "spider", "frontier"), charts, labelled, result,
-                   early=early, **stamp)  # fmt: skip
-        except BaseException:
-            if charts is not None:
-                charts.close()  # no chart written after the folder is removed
-            raise
+    # the folder keeps its other files; a failure stops the chart processes before it goes
+    with atomic_dir(target, root=args.out) as tmp, closed_on_error(charts):
+        early = _early_charts(tmp, args, request, charts, (model, labelled), result, asked,
+                              stamp)  # fmt: skip
+        steps = len(request.methods) + bool(request.goals)
+        with step_bar(f"{args.config}: sensitivity", steps, quiet=args.quiet) as bar:
+            sens = analyze(model, result, methods=request.methods,
+                           n_base=args.sobol_n or DEFAULT_SOBOL_N,
+                           goal_seek_targets=request.goals, frontier_pair=request.pair,
+                           progress=bar, **asked)  # fmt: skip
+        for w in sens["warnings"]:
+            warn(f"{args.config}: {w}")
+        _write(tmp, sens, args, ("tornado", "spider", "frontier"), charts, labelled, result,
+               early=early, **stamp)  # fmt: skip
     if not args.quiet:
         _print(sens, model, target)
     return EXIT_OK

@@ -82,20 +82,14 @@ def waterfall_items(result: Result) -> list[tuple[str, float]]:
     return metrics.waterfall_items(result.model.lines, result.line_pv_mean)
 
 
-def standard_figures(
-    result: Result,
-    tornado: Mapping[str, Any] | None = None,
-    names: Sequence[str] | None = None,
-) -> dict[str, Any]:
+def standard_figures(result: Result, tornado: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """The six charts of a run, by name (``tornado`` needs the one-at-a-time rows).
 
     ``tornado`` is the dict of :func:`simulate.sensitivity.tornado` (``base``
     and ``rows``); without it there is no tornado chart. A run that stopped
     at precision targets also gets its convergence chart (``convergence``).
-    ``names`` draws only those of them.
     """
-    makers = _standard_makers(result, tornado)
-    return {name: make() for name, make in makers.items() if names is None or name in names}
+    return {name: make() for name, make in _standard_makers(result, tornado).items()}
 
 
 def _standard_makers(
