@@ -61,6 +61,8 @@ PROCESSES_VARIABLE = "SIMULATE_CHART_PROCESSES"
 # the slower ones first: the tornado and waterfall, then the histograms.
 _STANDARD_ORDER = ("tornado", "waterfall", "cashflow", "payback", "npv", "roi", "convergence")
 _SENSITIVITY_ORDER = ("spider", "tornado", "frontier")
+# Seconds stop() waits for a job being sent before it closes the pipe anyway.
+_SEND_GRACE = 5.0
 # How much lower a chart process's CPU priority is than the command's.
 _NICENESS = 10
 
@@ -313,7 +315,7 @@ class _Worker:
         try:
             self._jobs.write(data)
             self._jobs.flush()
-        except OSError:  # the process is gone: reply() draws in-process
+        except (OSError, ValueError):  # the process is gone (or stop() closed the pipe)
             self._alive = False
 
     def reply(self) -> list[Path]:
@@ -340,9 +342,16 @@ class _Worker:
         raise value
 
     def stop(self) -> None:
-        """Close the pipes: a process still alive reads the end of its jobs and exits."""
+        """Close the pipes: a process still alive reads the end of its jobs and exits.
+
+        A job still being sent is let finish first (its process is dead, or reading:
+        the write ends at once), so the pipe is never closed under it.
+        """
         self._alive = False
         self._pending = None
+        if self._sending is not None:
+            self._sending.join(_SEND_GRACE)
+            self._sending = None
         for f in (self._jobs, self._replies):
             try:
                 f.close()

@@ -213,3 +213,32 @@ def test_early_charts_are_kept_only_where_the_analysis_agrees(tmp_path):
     _write(tmp_path, {"tornado": [1, 2], "spider": [3]}, args, ("tornado", "spider", "frontier"),
            drawer, None, None, early=early)  # fmt: skip
     assert drawer.asked == []  # all drawn early; no frontier asked for
+
+
+def test_closing_while_a_job_is_being_sent_is_quiet(tmp_path):
+    # an interrupt right after draw(): the job may not even have started on its way
+    # when close() kills the processes; the pipe must not be closed under its thread
+    code = textwrap.dedent(f"""
+        import json, time
+        from pathlib import Path
+        from simulate import drawing
+        charts = drawing.ChartProcesses.start(2)
+        send = drawing._Worker._write
+        def late(self, data):  # the sending thread starts only after close() began
+            time.sleep(0.3)
+            send(self, data)
+        drawing._Worker._write = late
+        import simulate
+        model = simulate.load_config({str(CONFIG)!r})
+        result = simulate.run(model, trials=100_000, seed=3)
+        result.summary()
+        charts.draw(Path({str(tmp_path)!r}), result, ["png"], None)
+        charts.close()
+        time.sleep(0.6)  # time for a thread left behind to fail
+        print(json.dumps("closed"))
+    """)
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "MPLBACKEND": "Agg"}
+    out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env,
+                         capture_output=True, text=True, timeout=300)  # fmt: skip
+    assert out.returncode == 0 and out.stdout.strip() == '"closed"', out.stderr
+    assert out.stderr == ""  # no thread's traceback
