@@ -213,6 +213,86 @@ def test_kernel_cache_is_keyed_on_every_kernel_source(tmp_path):
     assert jitcache.sources_digest(copy) != digest
 
 
+# A cached function with a caller: loading it must bring in the caller's compiled callee too.
+_CACHED_MODULE = """
+from numba import njit
+
+@njit(cache=True)
+def _half(x):
+    return 0.5 * x
+
+@njit(cache=True)
+def twice_half(x):
+    return _half(x) * 4.0 + x ** 0.5
+"""
+# Loads twice_half through load_cached, calls it, then compiles a new function in the same
+# process (a compile needs numba's full refresh, which load_cached skipped).
+_LOAD_CODE = """
+import sys
+import numba
+from simulate.kernel import jitcache
+import cached_mod
+loaded = jitcache.load_cached(cached_mod.twice_half, (3.0,))
+value = cached_mod.twice_half(3.0)
+light = "numba.np.arraymath" not in sys.modules  # numba's registries were not loaded
+fresh = numba.njit(lambda a: a.sum())
+import numpy as np
+print(loaded, light, repr(value), fresh(np.arange(4.0)))
+"""
+
+
+def _load_in_a_new_process(tmp_path) -> list[str]:
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path / "cache"), "PYTHONPATH": os.pathsep.join(
+        [str(tmp_path), str(jitcache._PACKAGE.parent)])}  # fmt: skip
+    done = subprocess.run([sys.executable, "-c", _LOAD_CODE], capture_output=True, text=True,
+                          env=env, check=True)  # fmt: skip
+    return done.stdout.split()
+
+
+def test_load_cached_loads_from_the_cache_without_numbas_full_refresh(tmp_path):
+    (tmp_path / "cached_mod.py").write_text(_CACHED_MODULE)
+    expected = repr(0.5 * 3.0 * 4.0 + 3.0**0.5)
+    # An empty cache: nothing to load (False), so the call compiles and saves as before.
+    assert _load_in_a_new_process(tmp_path) == ["False", "False", expected, "6.0"]
+    # The next process loads it without numba's registries (no numba.np.arraymath), gets the
+    # same value and can still compile a new function afterwards.
+    assert _load_in_a_new_process(tmp_path) == ["True", "True", expected, "6.0"]
+
+
+def test_load_cached_declines_what_it_cannot_load():
+    uncached = numba.njit(lambda x: x + 1.0)  # no on-disk cache
+    assert jitcache.load_cached(uncached, (1.0,)) is False
+    assert uncached(1.0) == 2.0
+    uncached_twice = numba.njit(lambda x: x + 2.0)
+    uncached_twice(1.0)
+    assert jitcache.load_cached(uncached_twice, (1.0,)) is True  # already compiled
+
+
+def test_the_first_kernel_call_of_a_run_skips_numbas_full_refresh():
+    """A run's kernel comes from the cache through load_cached, with the same results as
+    numba's own first call (the pinned digests check the numbers themselves)."""
+    code = (
+        "import hashlib, sys\n"
+        "import simulate\n"
+        "from simulate import engine\n"
+        "from simulate.kernel import jitcache\n"
+        "if sys.argv[1] == 'numba':\n"
+        "    jitcache.load_cached = lambda kernel, args: False\n"
+        "model = simulate.load_config('configs/omnichannel.yaml')\n"
+        "r = engine.run(model, trials=5000, seed=3)\n"
+        "digest = hashlib.sha256(b''.join(a.tobytes() for a in r.outputs().values()))\n"
+        "print(digest.hexdigest(), 'numba.np.arraymath' in sys.modules)\n"
+    )
+    root = jitcache._PACKAGE.parent
+    engine_run = [sys.executable, "-c", code]
+    ours = subprocess.run([*engine_run, "ours"], capture_output=True, text=True, check=True,
+                          cwd=root).stdout.split()  # fmt: skip
+    theirs = subprocess.run([*engine_run, "numba"], capture_output=True, text=True, check=True,
+                            cwd=root).stdout.split()  # fmt: skip
+    assert ours[1] == "False" and theirs[1] == "True"
+    assert ours[0] == theirs[0]
+
+
 def test_kernel_threads_reads_numba_threads_without_loading_the_threading_layer():
     code = (
         "import numba\n"

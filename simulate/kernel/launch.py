@@ -22,6 +22,7 @@ import numba
 from numba.np.ufunc import parallel as _numba_parallel
 
 from .. import _pool
+from . import jitcache
 
 __all__ = ["MIN_GROUPS_PER_TASK", "TASKS_PER_THREAD", "kernel_threads", "run_groups", "task_ranges"]
 
@@ -61,6 +62,8 @@ def run_groups(kernel: Callable[..., None], args: tuple, n_groups: int, trials: 
     raised. Not to be called from a task of that pool (nothing does): its
     threads would wait for each other.
     """
+    if not getattr(kernel, "overloads", True):  # a numba kernel's first call in this process
+        jitcache.load_cached(kernel, (*args, 0, 0))  # (start, stop): two ints
     ranges = task_ranges(n_groups, kernel_threads())
     pool = _pool.executor(trials, len(ranges))
     _pool.results([pool.submit(kernel, *args, start, stop) for start, stop in ranges])
