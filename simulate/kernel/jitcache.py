@@ -69,8 +69,10 @@ def load_cached(kernel: Dispatcher, args: tuple) -> bool:
     code calls) instead of refreshing the whole target context. The code
     loaded is the same, so are the results. Returns False, leaving the first
     call to numba as before, when the overload is not cached (the call then
-    compiles it, with the full refresh) or numba's private cache API is not
-    what this expects; True when the overload is loaded (or already was).
+    compiles it, with the full refresh), or when anything here fails (numba's
+    private cache API is not what this expects, say): numba's own first call
+    then loads or compiles it, or raises its own error. True when the
+    overload is loaded (or already was).
     """
     try:
         signature = tuple(kernel.typeof_pyval(a) for a in args)
@@ -86,5 +88,5 @@ def load_cached(kernel: Dispatcher, args: tuple) -> bool:
             context.insert_user_function(loaded.entry_point, loaded.fndesc, [loaded.library])
             kernel.add_overload(loaded)
             return True
-    except (AttributeError, TypeError):  # another numba's internals: its own first call
+    except Exception:  # another numba's internals, a damaged cache: numba's own first call
         return False
