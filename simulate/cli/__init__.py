@@ -10,6 +10,7 @@ unexpected internal error (loud, with traceback).
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 from collections.abc import Callable, Sequence
 
@@ -323,12 +324,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     folder is removed, a batch stops its workers), prints ``interrupted`` and
     returns 130 (SIGINT) or 143 (SIGTERM). Called with ``argv`` (from Python,
     as the tests do), the previous handlers are put back on return; the
-    console script keeps them until the process exits.
+    console script keeps them until the process exits, and freezes the
+    garbage collector's objects (:func:`_left_to_the_os`).
     """
     saved = catch_signals()
     try:
         args = build_parser().parse_args(argv)
-        return interrupted_anyway(_command(args.command)(args))
+        command = _command(args.command)
+        if argv is None:
+            gc.freeze()  # the libraries just imported: see _left_to_the_os
+        return interrupted_anyway(command(args))
     except ConfigError as exc:
         report_invalid(exc)
         return EXIT_INVALID
@@ -337,3 +342,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         if argv is not None:
             restore_signals(saved)
+        else:
+            _left_to_the_os()
+
+
+def _left_to_the_os() -> None:
+    """The command's process is about to exit: leave its objects to the OS, not the GC.
+
+    With numba, scipy and matplotlib loaded a process holds about 80,000
+    objects that the cyclic garbage collector tracks, and Python's exit runs
+    full collections over all of them while it tears the modules down: 0.1
+    to 0.2 s after the last file is written. ``gc.freeze()`` moves every
+    object to the collector's permanent generation, which no collection
+    scans; the modules are still torn down and every file was closed before
+    (Python does not promise to finalise objects alive at exit anyway).
+    :func:`main` also freezes once the command's modules are imported, so
+    collections during the run scan only what it made. Only for the console
+    script and ``python -m simulate`` (``argv`` None): a call from Python
+    keeps its collector as it was.
+    """
+    gc.freeze()
