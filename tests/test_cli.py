@@ -122,12 +122,12 @@ def test_the_command_leaves_its_objects_to_the_os_but_a_call_from_python_does_no
         "print('CALLED', status, gc.get_freeze_count())\n"
         f"sys.argv = ['simulate', 'validate', {str(config)!r}]\n"
         "status = main()\n"
-        "print('COMMAND', status, gc.get_freeze_count() > 1000)\n"
+        "print('COMMAND', status, gc.get_freeze_count() > 1000, gc.isenabled())\n"
     )
     out = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
     ).stdout
-    assert "CALLED 0 0" in out and "COMMAND 0 True" in out, out
+    assert "CALLED 0 0" in out and "COMMAND 0 True True" in out, out
 
 
 # --------------------------------------------------------------------------

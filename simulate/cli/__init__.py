@@ -325,14 +325,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     returns 130 (SIGINT) or 143 (SIGTERM). Called with ``argv`` (from Python,
     as the tests do), the previous handlers are put back on return; the
     console script keeps them until the process exits, and freezes the
-    garbage collector's objects (:func:`_left_to_the_os`).
+    garbage collector's objects (:func:`_freeze_objects`).
     """
     saved = catch_signals()
+    if argv is None:
+        gc.disable()  # no collections while the libraries load (see _freeze_objects)
     try:
         args = build_parser().parse_args(argv)
         command = _command(args.command)
         if argv is None:
-            gc.freeze()  # the libraries just imported: see _left_to_the_os
+            _freeze_objects()  # the libraries just loaded
         return interrupted_anyway(command(args))
     except ConfigError as exc:
         report_invalid(exc)
@@ -343,22 +345,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         if argv is not None:
             restore_signals(saved)
         else:
-            _left_to_the_os()
+            _freeze_objects()
 
 
-def _left_to_the_os() -> None:
-    """The command's process is about to exit: leave its objects to the OS, not the GC.
+def _freeze_objects() -> None:
+    """Move every object the garbage collector tracks out of its reach, and turn it on.
 
     With numba, scipy and matplotlib loaded a process holds about 80,000
-    objects that the cyclic garbage collector tracks, and Python's exit runs
-    full collections over all of them while it tears the modules down: 0.1
-    to 0.2 s after the last file is written. ``gc.freeze()`` moves every
-    object to the collector's permanent generation, which no collection
-    scans; the modules are still torn down and every file was closed before
-    (Python does not promise to finalise objects alive at exit anyway).
-    :func:`main` also freezes once the command's modules are imported, so
-    collections during the run scan only what it made. Only for the console
-    script and ``python -m simulate`` (``argv`` None): a call from Python
-    keeps its collector as it was.
+    objects that the cyclic garbage collector tracks. Python's exit ran full
+    collections over all of them while it tore the modules down: 0.1 to 0.2 s
+    after the last file was written. ``gc.freeze()`` moves them to the
+    collector's permanent generation, which no collection scans; the modules
+    are still torn down, and every file was closed before (Python does not
+    promise to finalise objects alive at exit anyway). :func:`main` calls it
+    when the command's modules are loaded (with the collector off while they
+    load: numba's import alone made it run full collections worth 0.04 s),
+    so collections during the run scan only what the run made, and again
+    when the command is done. Only for the console script and ``python -m
+    simulate`` (``argv`` None): a call from Python keeps its collector as it was.
     """
     gc.freeze()
+    gc.enable()
