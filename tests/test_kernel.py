@@ -268,6 +268,46 @@ def test_load_cached_declines_what_it_cannot_load():
     assert jitcache.load_cached(uncached_twice, (1.0,)) is True  # already compiled
 
 
+def test_collector_paused_turns_the_collector_off_and_back_as_it_was():
+    import gc
+
+    assert gc.isenabled()
+    with jitcache.collector_paused():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError), jitcache.collector_paused():
+        raise RuntimeError("a failed compile")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with jitcache.collector_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # off before: off after
+    finally:
+        gc.enable()
+
+
+def test_a_kernel_not_in_the_cache_is_compiled_with_the_collector_paused():
+    import gc
+
+    paused = []
+
+    @numba.njit
+    def fill(out, start, stop):  # no on-disk cache: load_cached declines, run_groups compiles
+        for i in range(start, stop):
+            out[i] = 2.0 * i
+
+    def compile_and_note(sig, compile=fill.compile):
+        paused.append(not gc.isenabled())
+        return compile(sig)
+
+    fill.compile = compile_and_note
+    out = np.zeros(40)
+    launch.run_groups(fill, (out,), 40, 40)
+    assert paused == [True] and gc.isenabled()
+    assert out.tolist() == [2.0 * i for i in range(40)]
+
+
 def test_the_first_kernel_call_of_a_run_skips_numbas_full_refresh():
     """A run's kernel comes from the cache through load_cached, with the same results as
     numba's own first call (the pinned digests check the numbers themselves)."""

@@ -29,7 +29,7 @@ from pathlib import Path
 from numba import types
 
 from .. import _pool
-from . import cashflow, launch
+from . import cashflow, jitcache, launch
 from .announce import cache_is_cold
 
 __all__ = ["HELPER_TIMEOUT", "LINE_BLOCK_SIGNATURE", "prepare_kernel"]
@@ -51,7 +51,8 @@ HELPER_TIMEOUT = 60.0
 # irr (not this module, whose imports would load the config layer) and
 # compiling it for the kernel's irr(flow, cum), which numba saves to its on-disk cache.
 _HELPER_CODE = (
-    "import sys; sys.path.insert(0, {root!r})\n"
+    "import gc, sys; sys.path.insert(0, {root!r})\n"
+    "gc.disable()\n"  # as jitcache.collector_paused: no full collections in the compile
     "from numba import types\n"
     "from simulate.kernel import irr\n"
     "irr.irr.compile((types.float64[::1], types.float64[::1]))\n"
@@ -116,7 +117,8 @@ def prepare_kernel(command: list[str] | None = None, timeout: float = HELPER_TIM
         helper = _start_helper(command)
         try:
             try:
-                cashflow._line_block.compile(LINE_BLOCK_SIGNATURE)
+                with jitcache.collector_paused():
+                    cashflow._line_block.compile(LINE_BLOCK_SIGNATURE)
             except Exception:  # the kernel's own call compiles it again and raises there
                 pass
             return helper is not None and helper.wait(timeout) == 0
