@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import metrics
+from .. import _pool, metrics
 from ..config import Model
 from ..engine import Result
 from ..errors import ConfigError, Problem
@@ -96,6 +96,9 @@ def pack_data(
 
         tornado = one_at_a_time(model)
     summary = result.summary()
+    # The charts' quantiles (sorts of the whole run) on one of the pool's threads, while
+    # the TEI table's cells take the pool's others (chart_data waits for no pool task).
+    charts = _pool.executor(result.trials).submit(chart_data, result)
     created = created or datetime.now(timezone.utc)
     data: dict[str, Any] = {
         "format": FORMAT,
@@ -113,7 +116,7 @@ def pack_data(
         "assumptions": assumptions(model, tornado.get("rows", [])),
         "drivers": _drivers(tornado, sensitivity),
         "comparison": comparison_block(comparison),
-        "charts": chart_data(result),
+        "charts": charts.result(),
     }
     data["headline"]["sentence"] = headline_sentence(data)
     if summary.get("flexibility"):  # a run with stage gates (absent otherwise)
