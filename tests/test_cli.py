@@ -71,6 +71,13 @@ def test_sampling_choices_are_the_configs():
             assert parser.parse_args([*argv, "--sampling", method]).sampling == method
 
 
+def _python(code: str) -> str:
+    """What a new Python process running ``code`` in the repository prints."""
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout
+
+
 @pytest.mark.parametrize(
     ("flags", "heavy"),
     [
@@ -103,15 +110,13 @@ def test_each_command_loads_only_the_libraries_it_uses(flags, heavy, dist, tmp_p
         "heavy = sorted(m for m in ('numba', 'matplotlib', 'scipy.stats') if m in sys.modules)\n"
         "print('HEAVY', heavy, status)\n"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
-    ).stdout
+    out = _python(code)
     assert f"HEAVY {heavy} 0" in out, out
     if "--no-figures" not in rest:
         assert (tmp_path / "out" / "lead_conversion" / "figures" / "npv.svg").is_file()
 
 
-def test_the_command_leaves_its_objects_to_the_os_but_a_call_from_python_does_not(tmp_path):
+def test_the_command_leaves_its_objects_to_the_os_but_a_call_from_python_does_not():
     # The console script (argv None) freezes the collector's objects, so that Python's exit
     # does not scan them all (0.1-0.2 s); main(argv) from Python leaves the collector alone.
     config = ROOT / "configs" / "omnichannel.yaml"
@@ -124,9 +129,7 @@ def test_the_command_leaves_its_objects_to_the_os_but_a_call_from_python_does_no
         "status = main()\n"
         "print('COMMAND', status, gc.get_freeze_count() > 1000, gc.isenabled())\n"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
-    ).stdout
+    out = _python(code)
     assert "CALLED 0 0" in out and "COMMAND 0 True True" in out, out
 
 
