@@ -285,6 +285,25 @@ def test_collector_paused_turns_the_collector_off_and_back_as_it_was():
         assert not gc.isenabled()  # off before: off after
     finally:
         gc.enable()
+    assert gc.get_freeze_count() == 0  # a process that froze nothing: nothing frozen
+
+
+def test_a_process_that_froze_its_objects_leaves_a_compiles_objects_to_the_os():
+    import gc
+
+    code = (
+        "import gc\n"
+        "from simulate.kernel import jitcache\n"
+        "gc.freeze()\n"
+        "before = gc.get_freeze_count()\n"
+        "with jitcache.collector_paused():\n"
+        "    made = [[i] for i in range(5000)]\n"
+        "print(gc.get_freeze_count() - before >= 5000, gc.isenabled())\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True, cwd=jitcache._PACKAGE.parent)  # fmt: skip
+    assert done.stdout.split() == ["True", "True"]
+    assert gc.get_freeze_count() == 0  # this process froze nothing
 
 
 def test_a_kernel_not_in_the_cache_is_compiled_with_the_collector_paused():

@@ -56,6 +56,7 @@ _HELPER_CODE = (
     "from numba import types\n"
     "from simulate.kernel import irr\n"
     "irr.irr.compile((types.float64[::1], types.float64[::1]))\n"
+    "gc.freeze()\n"  # its exit collects none of the compile's objects: it is done
 )
 _ROOT = Path(__file__).resolve().parent.parent.parent  # the folder holding simulate/
 
