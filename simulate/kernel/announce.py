@@ -17,7 +17,7 @@ from . import cashflow
 __all__ = ["COMPILE_NOTICE", "announce_compile", "cache_is_cold"]
 
 # One line on stderr before a cold compile (bench/README.md has the measured time).
-COMPILE_NOTICE = "compiling the simulation core, once: about 10-15 s (later runs start at once)"
+COMPILE_NOTICE = "compiling the simulation core, once: about 5-15 s (later runs start at once)"
 
 
 def cache_is_cold() -> bool:
