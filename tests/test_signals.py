@@ -48,7 +48,8 @@ def session(sid: int) -> list[int]:
 
 def start(argv: list[str], tmp: Path) -> subprocess.Popen:
     (tmp / "tmp").mkdir(exist_ok=True)
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "MPLBACKEND": "Agg", "TMPDIR": str(tmp / "tmp")}
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "MPLBACKEND": "Agg", "TMPDIR": str(tmp / "tmp"),
+           "PYTHONFAULTHANDLER": "1"}  # a hung command shows its threads' stacks (interrupt)
     return subprocess.Popen(
         [sys.executable, "-m", "simulate", *argv],
         env=env,
@@ -75,6 +76,13 @@ def interrupt(proc: subprocess.Popen, sig: int, group: bool = False) -> tuple[in
     try:
         _, err = proc.communicate(timeout=60)
     except subprocess.TimeoutExpired:  # pragma: no cover - the hang these tests are for
+        # SIGABRT first: faulthandler prints where every thread of the command is stuck,
+        # which the failing assertion then shows with the rest of stderr.
+        os.kill(proc.pid, signal.SIGABRT)
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            pass
         os.killpg(proc.pid, signal.SIGKILL)
         _, err = proc.communicate()
     return proc.returncode, err, time.monotonic() - sent
