@@ -308,8 +308,11 @@ class _Worker:
         data = pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL)
         # Sent from a thread: the pipe holds 64 kB, and the process may still be
         # importing, so the parent goes on with its own files meanwhile.
-        self._sending = threading.Thread(target=self._write, args=(data,), daemon=True)
-        self._sending.start()
+        sending = threading.Thread(target=self._write, args=(data,), daemon=True)
+        sending.start()
+        # Kept once started: an interrupt between the two made stop() join a thread
+        # never started (RuntimeError, exit 1 instead of 130/143).
+        self._sending = sending
 
     def _write(self, data: bytes) -> None:
         try:

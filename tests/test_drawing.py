@@ -13,12 +13,15 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
+import types
 from pathlib import Path
 
 import pytest
 from conftest import CONFIGS, ROOT
 from test_signals import hidden, interrupt, no_process_left, start, wait_for
 
+from simulate import drawing
 from simulate.cli import main
 from simulate.drawing import ChartProcesses
 
@@ -242,3 +245,21 @@ def test_closing_while_a_job_is_being_sent_is_quiet(tmp_path):
                          capture_output=True, text=True, timeout=300)  # fmt: skip
     assert out.returncode == 0 and out.stdout.strip() == '"closed"', out.stderr
     assert out.stderr == ""  # no thread's traceback
+
+
+def test_an_interrupt_before_the_sending_thread_starts_leaves_nothing_to_join(monkeypatch):
+    # Ctrl-C between making the sending thread and starting it: stop() must not join a
+    # thread that never started (RuntimeError: the command exited 1, not 130 or 143).
+    class Interrupted(threading.Thread):
+        def start(self) -> None:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(drawing, "threading", types.SimpleNamespace(Thread=Interrupted))
+    jobs_r, jobs_w = os.pipe()
+    replies_r, replies_w = os.pipe()
+    worker = drawing._Worker(os.fdopen(jobs_w, "wb"), os.fdopen(replies_r, "rb"))
+    with pytest.raises(KeyboardInterrupt):
+        worker.send(("standard", ()))
+    worker.stop()  # no RuntimeError
+    for fd in (jobs_r, replies_w):
+        os.close(fd)

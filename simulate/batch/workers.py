@@ -159,12 +159,19 @@ def _start_helpers() -> None:
             os.environ["PYTHONWARNINGS"] = saved
 
 
-def _stop(pool: ProcessPoolExecutor, futures: Sequence[Future]) -> None:
-    """Cancel what has not started and end every worker now (terminate, then kill)."""
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """Cancel what has not started and end every worker now (terminate, then kill).
+
+    The pool's manager thread cancels the futures that have not started
+    (``cancel_futures``), not this one: a future cancelled here while the
+    manager marks the pending ones broken (it sees a worker die) made Python
+    3.11's manager raise InvalidStateError, a traceback on stderr.
+    """
     processes = list((getattr(pool, "_processes", None) or {}).values())
+    # shutdown(wait=False) forgets both: kept for _end_manager
+    manager = getattr(pool, "_executor_manager_thread", None)
+    results = getattr(pool, "_result_queue", None)
     _stop_forkserver()  # also the workers the pool has not recorded yet
-    for f in futures:
-        f.cancel()
     pool.shutdown(wait=False, cancel_futures=True)
     for p in processes:
         if p.is_alive():
@@ -175,7 +182,33 @@ def _stop(pool: ProcessPoolExecutor, futures: Sequence[Future]) -> None:
         if p.is_alive():  # pragma: no cover - a worker that ignored SIGTERM
             p.kill()
             p.join(GRACE_SECONDS)
+    _end_manager(manager, results)
     pool.shutdown(wait=True)  # its threads see the workers gone and close the queues
+
+
+def _end_manager(manager: threading.Thread | None, results: Any) -> None:
+    """Let the pool's manager thread end, even after a worker was killed while it sent a result.
+
+    Such a worker leaves part of a message in the pipe of results. The
+    manager thread reads it and waits for the rest, which never comes: the
+    pool holds a write end of that pipe too, so the read never ends either.
+    Python's exit then waits for that thread (concurrent.futures joins its
+    managers at exit), and the batch printed ``interrupted`` and hung
+    (``tests/test_signals.py``, about one interrupt in ten on two busy
+    cores). Every worker is dead here: closing the pool's own write end ends
+    that read with end-of-file, which the manager takes for a broken pool,
+    and it ends. It then marks every future it still has pending as failed:
+    only those not done are left to it, for a done one (cancelled) would make
+    Python 3.11's manager raise InvalidStateError, a traceback on stderr. The
+    list is replaced, not changed in place: the manager may be reading its own.
+    """
+    if manager is None or results is None:
+        return
+    with contextlib.suppress(AttributeError, OSError):
+        pending = list(manager.pending_work_items.items())
+        manager.pending_work_items = {k: w for k, w in pending if not w.future.done()}
+        results._writer.close()
+    manager.join(GRACE_SECONDS)
 
 
 def worker_pool(
@@ -227,7 +260,7 @@ def _collect(
             except Exception as exc:
                 yield failed(futures[future], exc)
     except BaseException:
-        _stop(pool, list(futures))
+        _stop(pool)
         raise
     else:
         pool.shutdown(wait=True)
