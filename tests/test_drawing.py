@@ -171,9 +171,12 @@ def test_sensitivity_charts_from_the_chart_process_are_those_drawn_in_process(tm
 
 @pytest.mark.parametrize(("sig", "status"), [(signal.SIGTERM, 143)])
 def test_signal_while_sensitivity_draws_its_early_charts(tmp_path, sig, status):
-    # the tornado and spider are drawn while Sobol' indices and the rest run
+    # the tornado and spider are drawn while Sobol' indices and the rest run; a large Sobol'
+    # design keeps the analysis running well after the charts (the chart processes run at
+    # nice 10, so on a busy machine they drew late and the signal could land after the commit)
     out = tmp_path / "out"
-    argv = ["sensitivity", str(CONFIGS / "omnichannel.yaml"), "--out", str(out)]
+    argv = ["sensitivity", str(CONFIGS / "omnichannel.yaml"), "--out", str(out),
+            "--sobol-n", "131072"]  # fmt: skip
     proc = start(argv, tmp_path)
     wait_for(lambda: _drawing_into_hidden_folder(out), proc)
     code, err, _ = interrupt(proc, sig)
