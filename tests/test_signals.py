@@ -48,8 +48,13 @@ def session(sid: int) -> list[int]:
 
 def start(argv: list[str], tmp: Path) -> subprocess.Popen:
     (tmp / "tmp").mkdir(exist_ok=True)
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "MPLBACKEND": "Agg", "TMPDIR": str(tmp / "tmp"),
-           "PYTHONFAULTHANDLER": "1"}  # a hung command shows its threads' stacks (interrupt)
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "MPLBACKEND": "Agg",
+        "TMPDIR": str(tmp / "tmp"),
+        "PYTHONFAULTHANDLER": "1",
+    }  # a hung command shows its threads' stacks (interrupt)
     return subprocess.Popen(
         [sys.executable, "-m", "simulate", *argv],
         env=env,

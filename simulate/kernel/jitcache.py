@@ -79,7 +79,7 @@ def load_cached(kernel: Dispatcher, args: tuple) -> bool:
     overload is loaded (or already was).
     """
     try:
-        signature = tuple(kernel.typeof_pyval(a) for a in args)
+        signature = _signature(kernel, args)
         with global_compiler_lock:
             if signature in kernel.overloads:
                 return True
@@ -94,6 +94,19 @@ def load_cached(kernel: Dispatcher, args: tuple) -> bool:
             return True
     except Exception:  # another numba's internals, a damaged cache: numba's own first call
         return False
+
+
+def load_or_compile(kernel: Dispatcher, args: tuple) -> None:
+    """Before ``kernel``'s first call with ``args``: load it (:func:`load_cached`), or on a
+    cold cache make the compile that call would make, with the collector paused."""
+    if not load_cached(kernel, args):
+        with collector_paused():
+            kernel.compile(_signature(kernel, args))
+
+
+def _signature(kernel: Dispatcher, args: tuple) -> tuple:
+    """The types numba's dispatcher gives ``args`` when ``kernel`` is called with them."""
+    return tuple(kernel.typeof_pyval(a) for a in args)
 
 
 @contextmanager

@@ -63,10 +63,7 @@ def run_groups(kernel: Callable[..., None], args: tuple, n_groups: int, trials: 
     threads would wait for each other.
     """
     if not getattr(kernel, "overloads", True):  # a numba kernel's first call in this process
-        first = (*args, 0, 0)  # (start, stop): two ints
-        if not jitcache.load_cached(kernel, first):
-            with jitcache.collector_paused():  # a cold cache: the compile the call would make
-                kernel.compile(tuple(kernel.typeof_pyval(a) for a in first))
+        jitcache.load_or_compile(kernel, (*args, 0, 0))  # (start, stop): two ints
     ranges = task_ranges(n_groups, kernel_threads())
     pool = _pool.executor(trials, len(ranges))
     _pool.results([pool.submit(kernel, *args, start, stop) for start, stop in ranges])
