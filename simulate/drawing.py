@@ -107,7 +107,7 @@ def _processes_wanted() -> int:
 def for_charts(result: Result) -> Result:
     """``result`` without what the charts do not read (the inputs, the TEI flows).
 
-    Its summary (a cached property), if computed, goes with it.
+    Its summary and quantile curves (a cached property), if computed, go with it.
     """
     light = replace(result, inputs=None, line_flows=None)
     if "_summary" in result.__dict__:

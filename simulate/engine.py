@@ -25,7 +25,7 @@ from .flexibility import flexibility_block
 from .kernel import cashflow, coldstart, launch
 from .kernel.checks import MUST_BE_FINITE, allocate, check_draws, check_outputs
 from .kernel.tables import OUTPUT_NAMES, Tables, kernel_tables, line_flow_trials, year_edges
-from .metrics import summarize
+from .metrics import summarize_with_curves
 from .precision import (
     Design,
     Tracker,
@@ -51,6 +51,8 @@ __all__ = [
 
 # Trials whose cumulative cash-flow paths are kept (for fan charts).
 DEFAULT_PATHS = 2000
+# The outputs whose quantile curves a result keeps with its summary (Result.quantile_curves).
+QUANTILE_CURVES = ("npv", "roi")
 # ``progress(done, total)``: how many trials are done, of how many at most (a progress bar).
 Progress = Callable[[int, int], None]
 
@@ -197,19 +199,25 @@ class Result:
         return arrays
 
     @cached_property
-    def _summary(self) -> dict[str, Any]:
-        summary = summarize(self)
+    def _summary(self) -> tuple[dict[str, Any], dict[str, list[float] | None]]:
+        summary, curves = summarize_with_curves(self, QUANTILE_CURVES)
         version = summary.pop("version")
         summary["precision"] = plain_numbers(precision_block(self))
         summary["stop"] = plain_numbers(stop_block(self))
         if self.model.gates:
             summary["flexibility"] = plain_numbers(flexibility_block(self))
         summary["version"] = version
-        return summary
+        return summary, curves
 
     def summary(self) -> dict[str, Any]:
         """The dict written as ``summary.json`` (docs/interface.md)."""
-        return self._summary
+        return self._summary[0]
+
+    def quantile_curves(self) -> dict[str, list[float] | None]:
+        """The NPV's and ROI's quantile curves (``simulate.metrics.quantile_levels``; ROI's
+        over the trials where it is defined, None where it is nowhere), as the charts of
+        report_data.json draw them: computed with the summary, from its sorts."""
+        return self._summary[1]
 
 
 def run(

@@ -20,6 +20,7 @@ from .version import __version__
 
 __all__ = [
     "PERCENTILES",
+    "QUANTILE_LEVELS",
     "Split",
     "cvar",
     "describe",
@@ -30,12 +31,23 @@ __all__ = [
     "payback_curve",
     "percentile_ranks",
     "percentiles",
+    "quantile_levels",
     "split_fan",
     "summarize",
+    "summarize_with_curves",
     "waterfall_items",
 ]
 
 PERCENTILES = (5, 10, 25, 50, 75, 90, 95)
+# How many levels a quantile curve has (the charts' NPV and ROI curves in
+# report_data.json): the midpoints of this many equal bins (quantile_levels).
+QUANTILE_LEVELS = 2001
+# Up to this many percentiles are found by a partition (two ranks each), more by a
+# sort. numpy's sort of float64 runs at 60 ns a value where it dispatches to its
+# AVX-512 path on AMD Zen 4 (whose compress-store is microcoded; about 10 ns on
+# Intel): there a partition at the summary's 14 ranks takes a third of the sort's
+# time; where the sort is fast, 2x the sort's, a few ms per million values.
+_PARTITION_MAX = len(PERCENTILES)
 # How each output is summarised (docs/model.md section 7): paybacks' moments
 # over the trials that pay back, ROI and IRR over the trials where they are
 # defined, the rest over all trials. The summary lists them in this order.
@@ -61,12 +73,15 @@ class RunOutputs(Protocol):
     irr: np.ndarray
 
 
-def percentiles(x: np.ndarray, qs: Sequence[float] = PERCENTILES) -> np.ndarray:
+def percentiles(
+    x: np.ndarray, qs: Sequence[float] = PERCENTILES, *, presorted: bool = False
+) -> np.ndarray:
     """Linear-interpolation percentiles (numpy's default), safe for +inf.
 
     An interpolation that puts weight on +inf is +inf; one that puts none on
     it is the finite neighbour (``np.percentile`` gives NaN there). ``x`` must
-    not contain NaN. Returns NaN for an empty ``x``.
+    not contain NaN; ``presorted``: it is sorted already (read, not sorted
+    again). Returns NaN for an empty ``x``.
     """
     x = np.asarray(x, dtype=float)
     qs = np.asarray(qs, dtype=float)
@@ -77,10 +92,13 @@ def percentiles(x: np.ndarray, qs: Sequence[float] = PERCENTILES) -> np.ndarray:
     lo = np.floor(pos).astype(np.intp)
     hi = np.minimum(lo + 1, n - 1)
     frac = pos - lo
-    # One sort serves many ranks (2-3x as fast as a partition at 14 ranks); a few
-    # (a P10/P50/P90 of the TEI table's cells) are found faster by a partition, which
-    # puts the same values at those ranks.
-    ordered = np.partition(x, np.unique(np.r_[lo, hi])) if qs.size <= 4 else np.sort(x)
+    # A partition puts the same values at the ranks asked as a sort (_PARTITION_MAX).
+    if presorted:
+        ordered = x
+    elif qs.size <= _PARTITION_MAX:
+        ordered = np.partition(x, np.unique(np.r_[lo, hi]))
+    else:
+        ordered = np.sort(x)
     a, b = ordered[lo], ordered[hi]
     with np.errstate(invalid="ignore"):
         value = a + frac * (b - a)
@@ -89,6 +107,11 @@ def percentiles(x: np.ndarray, qs: Sequence[float] = PERCENTILES) -> np.ndarray:
     value = np.where(np.isinf(b) & (frac == 0), a, value)
     # + 0.0: a zero is 0.0, whichever of 0.0 and -0.0 the sort put at that rank.
     return np.where(np.isinf(a), a, value) + 0.0
+
+
+def quantile_levels() -> np.ndarray:
+    """The :data:`QUANTILE_LEVELS` percent levels of a quantile curve: the bins' midpoints."""
+    return (np.arange(QUANTILE_LEVELS) + 0.5) / QUANTILE_LEVELS * 100.0
 
 
 def percentile_ranks(n: int, q: float) -> tuple[int, int, float]:
@@ -122,9 +145,11 @@ def describe(x: np.ndarray, *, finite_moments: bool = False) -> dict[str, float 
 
 
 def _describe(
-    x: np.ndarray, finite_moments: bool = False
-) -> tuple[dict[str, float | None], Any, int]:
-    """:func:`describe`, the unrounded sd (None if not computed) and how many values the moments use."""
+    x: np.ndarray, finite_moments: bool = False, curve: bool = False
+) -> tuple[dict[str, float | None], Any, int, list[float] | None]:
+    """:func:`describe`, the unrounded sd (None if not computed), how many values the
+    moments use, and with ``curve`` the quantile curve (:func:`quantile_levels`; None
+    for no values), read from the one sort of ``x`` (else None)."""
     x = np.asarray(x, dtype=float)
     m = x[np.isfinite(x)] if finite_moments else x
     sd = m.std(ddof=1) if m.size > 1 else None
@@ -132,15 +157,23 @@ def _describe(
         "mean": finite_or_none(m.mean()) if m.size else None,
         "sd": None if sd is None else finite_or_none(sd),
     }
-    for q, v in zip(PERCENTILES, percentiles(x), strict=True):
+    ordered = np.sort(x) if curve else x
+    for q, v in zip(PERCENTILES, percentiles(ordered, presorted=curve), strict=True):
         out[f"p{q}"] = finite_or_none(v)
-    return out, sd, m.size
+    levels = None
+    if curve and x.size:
+        levels = percentiles(ordered, quantile_levels(), presorted=True).tolist()
+    return out, sd, m.size, levels
 
 
-def _describe_defined(x: np.ndarray) -> tuple[dict[str, float | None], int]:
-    """:func:`describe` over the values that are not NaN, and how many there are."""
+def _describe_defined(
+    x: np.ndarray, curve: bool = False
+) -> tuple[dict[str, float | None], int, list[float] | None]:
+    """:func:`describe` over the values that are not NaN, how many there are, and
+    with ``curve`` their quantile curve (as :func:`_describe`)."""
     defined = x[~np.isnan(x)]
-    return describe(defined), defined.size
+    out, _, _, levels = _describe(defined, curve=curve)
+    return out, defined.size, levels
 
 
 def _fraction(mask: np.ndarray) -> float:
@@ -156,35 +189,53 @@ def cvar(x: np.ndarray, alpha: float = 0.05) -> float:
 
 def summarize(result: RunOutputs) -> dict[str, Any]:
     """The ``summary.json`` dict of docs/interface.md for a run."""
+    return summarize_with_curves(result, ())[0]
+
+
+def summarize_with_curves(
+    result: RunOutputs, curves: Sequence[str] = ("npv", "roi")
+) -> tuple[dict[str, Any], dict[str, list[float] | None]]:
+    """:func:`summarize`, and the quantile curve of each output in ``curves``.
+
+    A curve is the output's percentiles at :func:`quantile_levels` (ROI's and
+    IRR's over the trials where they are defined; None if there are none), read
+    from the sort its summary makes: one sort of the run's values serves both.
+    ``curves`` may name the outputs other than the paybacks.
+    """
     model = result.model
     n = result.trials
     # The outputs are independent: summarise them in the thread pool, slowest first.
     pool = _pool.executor(n, 8)
     paybacks = {name: pool.submit(_describe, getattr(result, name), True) for name in _PAYBACKS}
     defined = {
-        name: pool.submit(_describe_defined, getattr(result, name)) for name in _WHERE_DEFINED
+        name: pool.submit(_describe_defined, getattr(result, name), name in curves)
+        for name in _WHERE_DEFINED
     }
-    plain = {name: pool.submit(_describe, getattr(result, name)) for name in _OVER_ALL}
+    plain = {
+        name: pool.submit(_describe, getattr(result, name), False, name in curves)
+        for name in _OVER_ALL
+    }
     worst = pool.submit(cvar, result.npv)
     # Meanwhile, on this thread: the probabilities.
     probabilities = _probabilities(result)
 
     metrics: dict[str, dict[str, Any]] = {}
+    quantiles: dict[str, list[float] | None] = {}
     for name, job in plain.items():
-        metrics[name] = job.result()[0]
+        metrics[name], _, _, quantiles[name] = job.result()
     sd = plain["npv"].result()[1]
     metrics["npv"]["cvar5"] = worst.result()
     metrics["npv"]["se_mean"] = (
         finite_or_none(sd / math.sqrt(n)) if n > 1 and sd is not None else None
     )
     for name, job in defined.items():
-        metrics[name], size = job.result()
+        metrics[name], size, quantiles[name] = job.result()
         metrics[name]["defined_fraction"] = size / n
     for name, job in paybacks.items():
         metrics[name] = job.result()[0]
     paid_back = paybacks["payback_months"].result()[2]
     probabilities["payback_within_horizon"] = paid_back / result.payback_months.size
-    return plain_numbers(
+    summary = plain_numbers(
         {
             "name": model.name,
             "config": model.file,
@@ -203,6 +254,7 @@ def summarize(result: RunOutputs) -> dict[str, Any]:
             "version": __version__,
         }
     )
+    return summary, {name: quantiles[name] for name in curves}
 
 
 def _probabilities(result: RunOutputs) -> dict[str, float | None]:
@@ -224,11 +276,21 @@ def _probabilities(result: RunOutputs) -> dict[str, float | None]:
 
 
 def payback_curve(payback_months: np.ndarray, horizon_months: int) -> tuple[np.ndarray, np.ndarray]:
-    """P(paid back by month m) for m = 0..horizon (the undiscounted payback)."""
+    """P(paid back by month m) for m = 0..horizon (the undiscounted payback).
+
+    Counted, not sorted: a payback ``x`` is at most the whole month ``m``
+    exactly when ``ceil(x)`` is, so each trial is tallied at the month
+    ``ceil(x)`` (0 for any ``x <= 0``, past the horizon for a later or
+    infinite payback; NaN, which is never at most ``m``, too) and the curve
+    is the running count over the trials.
+    """
     months = np.arange(horizon_months + 1, dtype=float)
-    ordered = np.sort(payback_months)
-    prob = np.searchsorted(ordered, months, side="right") / ordered.size
-    return months, prob
+    x = np.asarray(payback_months, dtype=float).ravel()
+    beyond = horizon_months + 1
+    with np.errstate(invalid="ignore"):
+        at = np.where(np.isnan(x), beyond, np.clip(np.ceil(x), 0, beyond)).astype(np.intp)
+    counts = np.bincount(at, minlength=beyond + 1)[:beyond].cumsum()
+    return months, counts / x.size
 
 
 def payback_cdf(

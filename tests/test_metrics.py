@@ -25,7 +25,9 @@ from simulate.metrics import (
     fan_bands,
     payback_curve,
     percentiles,
+    quantile_levels,
     summarize,
+    summarize_with_curves,
 )
 
 # -- percentiles and summaries ---------------------------------------------------------
@@ -244,6 +246,8 @@ def test_percentiles_are_bitwise_those_of_a_partition(n, kind):
     for qs in (PERCENTILES, [50], [0, 100], [10, 50, 90], np.linspace(0, 100, 41)):
         got, want = percentiles(x, qs), _percentiles_by_partition(x, qs) + 0.0
         assert got.tobytes() == want.tobytes(), qs
+        presorted = percentiles(np.sort(x), qs, presorted=True)
+        assert presorted.tobytes() == want.tobytes(), qs
 
 
 @pytest.mark.parametrize("seed", range(10))
@@ -273,3 +277,53 @@ def test_one_percentile_is_bitwise_that_of_percentiles(n, kind):
         got = interpolate(ordered[lo], ordered[hi], frac)
         want = percentiles(x, [q])[0]
         assert np.float64(got).tobytes() == want.tobytes(), q
+
+
+@pytest.mark.parametrize("n", [1, 3, 4001])
+def test_the_summary_and_its_curves_come_from_one_sort_with_the_same_bits(n):
+    # Result.quantile_curves: the charts' NPV and ROI curves read from the summary's sorts.
+    result = _synthetic_result(n, 5)
+    summary, curves = summarize_with_curves(result)
+    assert json.dumps(summary) == json.dumps(summarize(result))
+    assert set(curves) == {"npv", "roi"}
+    roi = result.roi[~np.isnan(result.roi)]
+    for name, x in (("npv", result.npv), ("roi", roi)):
+        want = percentiles(x, quantile_levels()) if x.size else None
+        got = None if curves[name] is None else np.array(curves[name])
+        assert (got is None) == (want is None)
+        if want is not None:
+            assert got.tobytes() == want.tobytes() and got.size == 2001
+    result.roi[:] = np.nan  # no trial with costs: no ROI curve
+    assert summarize_with_curves(result, ("roi",))[1] == {"roi": None}
+    irr = result.irr[~np.isnan(result.irr)]
+    with _pool.serial():
+        got = summarize_with_curves(result, ("irr",))[1]["irr"]
+    assert got == (percentiles(irr, quantile_levels()).tolist() if irr.size else None)
+
+
+def test_quantile_levels_are_the_midpoints_of_2001_bins():
+    levels = quantile_levels()
+    assert levels.size == 2001 and levels[0] == pytest.approx(100 * 0.5 / 2001)
+    np.testing.assert_allclose(np.diff(levels), 100 / 2001, rtol=1e-12)
+    assert levels[1000] == 50.0
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_payback_curve_counts_what_a_sort_and_search_would(seed):
+    # payback_curve tallies ceil(payback); the sorted search it replaced is the reference.
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 3000))
+    horizon = int(rng.integers(1, 80))
+    x = np.concatenate([
+        rng.uniform(-2, horizon + 5, n),  # before month 0, inside, past the horizon
+        rng.integers(0, horizon + 2, n).astype(float),  # exactly on whole months
+        np.nextafter(rng.integers(1, horizon, n).astype(float), np.inf),  # just after one
+        [np.inf, -np.inf, 1e300, 0.0, -0.0],
+    ])  # fmt: skip
+    if seed % 2:
+        x[rng.integers(0, x.size, 5)] = np.nan
+    rng.shuffle(x)
+    months, prob = payback_curve(x, horizon)
+    want = np.searchsorted(np.sort(x), np.arange(horizon + 1.0), side="right") / x.size
+    np.testing.assert_array_equal(months, np.arange(horizon + 1.0))
+    assert prob.tobytes() == want.tobytes()

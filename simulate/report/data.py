@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import _pool, metrics
+from .. import metrics
 from ..config import Model
 from ..engine import Result
 from ..errors import ConfigError, Problem
@@ -51,7 +51,7 @@ __all__ = [
 FORMAT = "simulate-report-data/1"
 FILE_NAME = "report_data.json"
 # The NPV and ROI distributions are kept as this many quantiles, at levels (i + 0.5) / n.
-QUANTILE_LEVELS = 2001
+QUANTILE_LEVELS = metrics.QUANTILE_LEVELS
 # What every report_data.json has at its top level (read_pack_data checks them).
 _KEYS = (
     "format", "summary", "config_file", "description", "command", "created", "headline", "tei",
@@ -96,9 +96,6 @@ def pack_data(
 
         tornado = one_at_a_time(model)
     summary = result.summary()
-    # The charts' quantiles (sorts of the whole run) on one of the pool's threads, while
-    # the TEI table's cells take the pool's others (chart_data waits for no pool task).
-    charts = _pool.executor(result.trials).submit(chart_data, result)
     created = created or datetime.now(timezone.utc)
     data: dict[str, Any] = {
         "format": FORMAT,
@@ -116,7 +113,7 @@ def pack_data(
         "assumptions": assumptions(model, tornado.get("rows", [])),
         "drivers": _drivers(tornado, sensitivity),
         "comparison": comparison_block(comparison),
-        "charts": charts.result(),
+        "charts": chart_data(result),
     }
     data["headline"]["sentence"] = headline_sentence(data)
     if summary.get("flexibility"):  # a run with stage gates (absent otherwise)
@@ -323,11 +320,6 @@ def comparison_block(comparison: Any) -> dict[str, Any] | None:
 # -- the charts' data --------------------------------------------------------------------
 
 
-def _quantiles(x: np.ndarray) -> list[float]:
-    levels = (np.arange(QUANTILE_LEVELS) + 0.5) / QUANTILE_LEVELS
-    return metrics.percentiles(x, levels * 100.0).tolist()
-
-
 def waterfall_items(result: Result) -> list[list[Any]]:
     """Mean PV of each benefit line (+) and cost line (-), in config order (JSON lists)."""
     return [list(item) for item in metrics.waterfall_items(result.model.lines, result.line_pv_mean)]
@@ -336,12 +328,12 @@ def waterfall_items(result: Result) -> list[list[Any]]:
 def chart_data(result: Result) -> dict[str, Any]:
     """What the pack's charts are drawn from: quantiles, curves and bands, not trials."""
     model = result.model
-    roi = result.roi[~np.isnan(result.roi)]
+    curves = result.quantile_curves()  # from the summary's sorts
     months, prob = metrics.payback_curve(result.payback_months, model.horizon_months)
     bands = metrics.fan_bands(result.paths)
     return {
-        "npv_quantiles": _quantiles(result.npv),
-        "roi_quantiles": _quantiles(roi) if roi.size else None,
+        "npv_quantiles": curves["npv"],
+        "roi_quantiles": curves["roi"],
         "payback": {"months": months.tolist(), "prob": prob.tolist()},
         "fan": {
             "months": list(range(model.horizon_months + 1)),
