@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
+from concurrent.futures import Future
 from typing import Any
 
 import numpy as np
@@ -96,25 +97,25 @@ def _line_flows(result: Result, n: int, tables: Tables) -> tuple[np.ndarray, np.
     return cells, det[:, :, 0]
 
 
-def _summaries(values: np.ndarray) -> list[dict[str, float | None]]:
-    """P10, P50, P90 and mean of each row of ``(cells, n)`` values."""
+def _cell(x: np.ndarray) -> dict[str, float | None]:
+    """P10, P50, P90 and mean of one cell's values over the trials."""
+    lo, hi = x.min(), x.max()
+    if lo == hi:  # a fixed flow (often 0): exactly its value, with no sort
+        p10 = p50 = p90 = mean = lo
+    else:
+        p10, p50, p90 = percentiles(x, QUANTILES)
+        mean = x.mean()
+    return {
+        "p10": finite_or_none(p10),
+        "p50": finite_or_none(p50),
+        "p90": finite_or_none(p90),
+        "mean": finite_or_none(mean),
+    }
 
-    def one(x: np.ndarray) -> dict[str, float | None]:
-        lo, hi = x.min(), x.max()
-        if lo == hi:  # a fixed flow (often 0): exactly its value, with no sort
-            p10 = p50 = p90 = mean = lo
-        else:
-            p10, p50, p90 = percentiles(x, QUANTILES)
-            mean = x.mean()
-        return {
-            "p10": finite_or_none(p10),
-            "p50": finite_or_none(p50),
-            "p90": finite_or_none(p90),
-            "mean": finite_or_none(mean),
-        }
 
-    pool = _pool.executor(values.shape[1], values.shape[0])
-    return _pool.results([pool.submit(one, row) for row in values])
+def _summaries(pool: _pool.Executor, values: np.ndarray) -> list[Future]:
+    """:func:`_cell` of each row of ``(cells, n)`` values, submitted to ``pool``."""
+    return [pool.submit(_cell, row) for row in values]
 
 
 def _risk_adjustment(kind: str, mean_pv: float | None, det_pv: float) -> float | None:
@@ -159,6 +160,9 @@ def tei_table(result: Result) -> dict[str, Any]:
     n = trials_for_table(result.trials, model.horizon_months, len(model.lines))
     per_trial, det_lines = _line_flows(result, n, tables)
     kinds = [line.kind for line in model.lines]
+    # Every cell's partition in the pool at once; the totals are summed here meanwhile.
+    pool = _pool.executor(n, len(model.lines) * per_trial.shape[1])
+    line_cells = [_summaries(pool, per_trial[i]) for i in range(len(model.lines))]
     totals = _totals(per_trial, kinds)
     totals["total_benefits"][-1] = result.pv_benefits[:n]
     totals["total_costs"][-1] = result.pv_costs[:n]
@@ -170,15 +174,17 @@ def tei_table(result: Result) -> dict[str, Any]:
     det_totals["total_costs"][-1] = whole.pv_costs[0]
     det_totals["net_benefits"][-1] = whole.npv[0]
 
-    rows = []
-    for i, line in enumerate(model.lines):
-        rows.append(_row(line.name, line.kind, line.type, line.path, per_trial[i], det_lines[i]))
-    for kind, name in (
+    total_rows = (
         ("total_benefits", "Total benefits"),
         ("total_costs", "Total costs"),
         ("net_benefits", "Net benefits"),
-    ):
-        rows.append(_row(name, kind, None, None, totals[kind], det_totals[kind]))
+    )
+    total_cells = [_summaries(pool, totals[kind]) for kind, _ in total_rows]
+    rows = []
+    for i, line in enumerate(model.lines):
+        rows.append(_row(line.name, line.kind, line.type, line.path, line_cells[i], det_lines[i]))
+    for (kind, name), cells in zip(total_rows, total_cells, strict=True):
+        rows.append(_row(name, kind, None, None, cells, det_totals[kind]))
     rows.sort(key=lambda r: _ROW_KINDS.index(r["kind"]))  # stable: lines keep config order
     summary = result.summary()["metrics"]
     return {
@@ -197,8 +203,8 @@ def tei_table(result: Result) -> dict[str, Any]:
     }
 
 
-def _row(name, kind, line_type, path, values: np.ndarray, det: np.ndarray) -> dict[str, Any]:
-    cells = _summaries(values)
+def _row(name, kind, line_type, path, jobs: list[Future], det: np.ndarray) -> dict[str, Any]:
+    cells = _pool.results(jobs)
     return {
         "name": name,
         "kind": kind,
