@@ -4,7 +4,7 @@
     python -m bench.commands --rows validate,no-figures --repeat 5
     python -m bench.commands --quick               # every row once, small sizes (~2.5 min)
     python -m bench.commands --json /tmp/commands.json
-    python -m bench.commands --rows million --baseline /tmp/old   # before/after, one session
+    python -m bench.commands --rows no-figures,million --baseline /tmp/old   # before/after
 
 Run from the repository root. Each row is a whole process (``python -m
 simulate ...`` with this checkout on ``PYTHONPATH``), started and reaped
@@ -31,9 +31,10 @@ orphaned forkserver, are reaped and counted here too) and its peak RSS
   peak RSS.
 
 ``--src DIR`` times the simulate of another checkout (its folder is the
-processes' working directory and ``PYTHONPATH``); ``--baseline DIR`` adds
-DIR's ``simulate run`` to the million row's alternation, so the ratio
-before and after a change comes from one session.
+processes' working directory and ``PYTHONPATH``); ``--baseline DIR`` times
+each row's simulate command from DIR too, alternating run by run with this
+checkout (and, in the million row, with the numpy model), so before and
+after come from one session: this host's speed drifts by 20% over minutes.
 
 The other rows run with the numba cache warm (one untimed run first), and
 every row with Python's bytecode cache written (``PYTHONDONTWRITEBYTECODE`` is
@@ -164,14 +165,24 @@ class Row:
 
 
 def _repeat(args, tmp: Path, cmd: Command, fresh_cache: bool = False) -> dict:
-    samples = []
+    """``--repeat`` runs of ``cmd``; with ``--baseline``, each alternating with the same
+    command from the baseline checkout (which goes first on every other run)."""
+    who = {"": cmd}
+    if SOURCES["baseline"]:
+        who["baseline"] = Command(cmd.argv, cmd.env, SOURCES["baseline"])
+    samples: dict[str, list[Sample]] = {name: [] for name in who}
     for k in range(args.repeat):
-        out = tmp / f"out{k}"
-        if fresh_cache:
-            cache = Path(tempfile.mkdtemp(prefix="numba-", dir=tmp))
-            cmd = Command(cmd.argv, (("NUMBA_CACHE_DIR", str(cache)),), cmd.cwd)
-        samples.append(measure(cmd, out))
-    return {"median": asdict(median(samples)), "runs": [asdict(s) for s in samples]}
+        for name in sorted(who, reverse=k % 2 == 1):  # "" (this checkout) first on even runs
+            run = who[name]
+            if fresh_cache:
+                cache = Path(tempfile.mkdtemp(prefix="numba-", dir=tmp))
+                run = Command(run.argv, (("NUMBA_CACHE_DIR", str(cache)),), run.cwd)
+            samples[name].append(measure(run, tmp / f"{name or 'out'}{k}"))
+    report = {"median": asdict(median(samples[""])), "runs": [asdict(s) for s in samples[""]]}
+    if "baseline" in samples:
+        report["baseline_median"] = asdict(median(samples["baseline"]))
+        report["baseline_runs"] = [asdict(s) for s in samples["baseline"]]
+    return report
 
 
 def row_run(args, tmp: Path) -> dict:
@@ -316,6 +327,9 @@ def print_row(row: Row, fig: dict, repeat: int) -> None:
         if "baseline_ratio" in fig:
             extra += (f"; baseline {fig['baseline_median']['wall']:.2f} s: "
                       f"{fig['baseline_ratio']:.2f}x")  # fmt: skip
+    elif "baseline_median" in fig:
+        b = fig["baseline_median"]
+        extra = f"; baseline {b['wall']:.2f} s wall {b['cpu']:.2f} s CPU, alternating"
     if row.key == "memory":
         extra = f"; {m['rss_mib'] / 1024:.2f} GiB peak"
     print(f"{row.key:12s} {what}  (goal {row.goal}; median of {repeat}{extra})", flush=True)
@@ -332,7 +346,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--src", type=Path, default=_common.ROOT, metavar="DIR",
                    help="the checkout whose simulate runs (default: this one)")  # fmt: skip
     p.add_argument("--baseline", type=Path, metavar="DIR",
-                   help="million row: also time simulate from DIR, alternating (before/after)")  # fmt: skip
+                   help="also time each row's simulate command from the checkout DIR, "
+                        "alternating run by run with this one (before/after in one session)")  # fmt: skip
     args = p.parse_args(argv)
     args.rows = [k.strip() for k in args.rows.split(",") if k.strip()]
     unknown = sorted(set(args.rows) - set(keys))
@@ -376,10 +391,10 @@ def main(argv: list[str] | None = None) -> int:
     t_start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="bench-commands-") as tmp:
         tmp = Path(tmp)
-        # the numba cache warm and the disk cache too: one untimed run
-        measure(
-            simulate("run", OMNI, "--trials", "2000", "--quiet", "--out", "{out}"), tmp / "warm"
-        )
+        # the numba cache warm and the disk cache too: one untimed run (of each checkout)
+        for src in filter(None, (SOURCES["src"], SOURCES["baseline"])):
+            warm = simulate("run", OMNI, "--trials", "2000", "--quiet", "--out", "{out}", src=src)
+            measure(warm, tmp / f"warm{len(list(tmp.iterdir()))}")
         for row in ROWS:
             if row.key in args.rows:
                 (tmp / row.key).mkdir()
