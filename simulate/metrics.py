@@ -43,10 +43,10 @@ PERCENTILES = (5, 10, 25, 50, 75, 90, 95)
 # report_data.json): the midpoints of this many equal bins (quantile_levels).
 QUANTILE_LEVELS = 2001
 # Up to this many percentiles are found by a partition (two ranks each), more by a
-# sort. numpy's sort of float64 runs at 60 ns a value where it dispatches to its
-# AVX-512 path on AMD Zen 4 (whose compress-store is microcoded; about 10 ns on
-# Intel): there a partition at the summary's 14 ranks takes a third of the sort's
-# time; where the sort is fast, 2x the sort's, a few ms per million values.
+# sort. On AMD Zen 4, numpy's sort of float64 takes its AVX-512 path, whose
+# compress-store is microcoded: 61 ms per million values, where a partition at the
+# summary's 14 ranks takes 21 ms. Where the sort is fast (an earlier VM measured it
+# 2-3x faster than that partition) the partition costs a few ms per million more.
 _PARTITION_MAX = len(PERCENTILES)
 # How each output is summarised (docs/model.md section 7): paybacks' moments
 # over the trials that pay back, ROI and IRR over the trials where they are
