@@ -34,7 +34,7 @@ orphaned forkserver, are reaped and counted here too) and its peak RSS
 processes' working directory and ``PYTHONPATH``); ``--baseline DIR`` times
 each row's simulate command from DIR too, alternating run by run with this
 checkout (and, in the million row, with the numpy model), so before and
-after come from one session: this host's speed drifts by 20% over minutes.
+after come from one session (a shared host's speed can drift by a quarter in minutes).
 
 The other rows run with the numba cache warm (one untimed run first), and
 every row with Python's bytecode cache written (``PYTHONDONTWRITEBYTECODE`` is
@@ -396,9 +396,9 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="bench-commands-") as tmp:
         tmp = Path(tmp)
         # the numba cache warm and the disk cache too: one untimed run (of each checkout)
-        for src in filter(None, (SOURCES["src"], SOURCES["baseline"])):
+        for k, src in enumerate(filter(None, (SOURCES["src"], SOURCES["baseline"]))):
             warm = simulate("run", OMNI, "--trials", "2000", "--quiet", "--out", "{out}", src=src)
-            measure(warm, tmp / f"warm{len(list(tmp.iterdir()))}")
+            measure(warm, tmp / f"warm{k}")
         for row in ROWS:
             if row.key in args.rows:
                 (tmp / row.key).mkdir()

@@ -51,8 +51,6 @@ __all__ = [
 
 # Trials whose cumulative cash-flow paths are kept (for fan charts).
 DEFAULT_PATHS = 2000
-# The outputs whose quantile curves a result keeps with its summary (Result.quantile_curves).
-QUANTILE_CURVES = ("npv", "roi")
 # ``progress(done, total)``: how many trials are done, of how many at most (a progress bar).
 Progress = Callable[[int, int], None]
 
@@ -200,7 +198,7 @@ class Result:
 
     @cached_property
     def _summary(self) -> tuple[dict[str, Any], dict[str, list[float] | None]]:
-        summary, curves = summarize_with_curves(self, QUANTILE_CURVES)
+        summary, curves = summarize_with_curves(self)  # NPV and ROI
         version = summary.pop("version")
         summary["precision"] = plain_numbers(precision_block(self))
         summary["stop"] = plain_numbers(stop_block(self))

@@ -113,7 +113,7 @@ def _cell(x: np.ndarray) -> dict[str, float | None]:
     }
 
 
-def _summaries(pool: _pool.Executor, values: np.ndarray) -> list[Future]:
+def _submit_cells(pool: _pool.Executor, values: np.ndarray) -> list[Future]:
     """:func:`_cell` of each row of ``(cells, n)`` values, submitted to ``pool``."""
     return [pool.submit(_cell, row) for row in values]
 
@@ -162,7 +162,7 @@ def tei_table(result: Result) -> dict[str, Any]:
     kinds = [line.kind for line in model.lines]
     # Every cell's partition in the pool at once; the totals are summed here meanwhile.
     pool = _pool.executor(n, len(model.lines) * per_trial.shape[1])
-    line_cells = [_summaries(pool, per_trial[i]) for i in range(len(model.lines))]
+    line_cells = [_submit_cells(pool, per_trial[i]) for i in range(len(model.lines))]
     totals = _totals(per_trial, kinds)
     totals["total_benefits"][-1] = result.pv_benefits[:n]
     totals["total_costs"][-1] = result.pv_costs[:n]
@@ -179,7 +179,7 @@ def tei_table(result: Result) -> dict[str, Any]:
         ("total_costs", "Total costs"),
         ("net_benefits", "Net benefits"),
     )
-    total_cells = [_summaries(pool, totals[kind]) for kind, _ in total_rows]
+    total_cells = [_submit_cells(pool, totals[kind]) for kind, _ in total_rows]
     rows = []
     for i, line in enumerate(model.lines):
         rows.append(_row(line.name, line.kind, line.type, line.path, line_cells[i], det_lines[i]))
