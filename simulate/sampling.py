@@ -65,12 +65,13 @@ import warnings
 from collections.abc import Iterator, Sequence
 
 import numpy as np
-from scipy import special
 
-from . import _pool
+from . import _pool, _scipy
 from .config import Model
 from .config.correlation import correlation_matrices
 from .config.priors import U_EPS
+
+special = _scipy.load("scipy.special")
 
 __all__ = [
     "DEFAULT_BATCH",

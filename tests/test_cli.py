@@ -95,7 +95,8 @@ def test_each_command_loads_only_the_libraries_it_uses(flags, heavy, dist, tmp_p
     # matplotlib and scipy.stats take a second to import: a run without charts
     # or --sensitivity needs neither (validate: see test_layout), whatever its
     # priors (a pert's draws come from a table built with scipy.special alone,
-    # config/priors/betainv.py).
+    # config/priors/betainv.py); nor numpy.f2py and numpy.testing, which scipy's
+    # array-API layer would import (simulate/_scipy.py).
     text = (ROOT / "configs" / "lead_conversion.yaml").read_text(encoding="utf-8")
     assert text.count("dist: pert") == 1
     config = tmp_path / "lead_conversion.yaml"
@@ -107,7 +108,8 @@ def test_each_command_loads_only_the_libraries_it_uses(flags, heavy, dist, tmp_p
         "import sys\n"
         "from simulate.cli import main\n"
         f"status = main({argv!r})\n"
-        "heavy = sorted(m for m in ('numba', 'matplotlib', 'scipy.stats') if m in sys.modules)\n"
+        "heavy = sorted(m for m in ('numba', 'matplotlib', 'scipy.stats', 'numpy.f2py',\n"
+        "                          'numpy.testing') if m in sys.modules)\n"
         "print('HEAVY', heavy, status)\n"
     )
     out = _python(code)

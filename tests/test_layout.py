@@ -28,7 +28,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "simulate"
 # Lowest first. The README's "How the code is laid out" explains each.
 LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"errors", "version", "format"}),
-    frozenset({"files", "seeds", "_pool"}),
+    frozenset({"files", "seeds", "_pool", "_scipy"}),
     frozenset({"config"}),
     frozenset({"sampling"}),
     frozenset({"kernel"}),

@@ -6,10 +6,11 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from scipy import special
-
+from .. import _scipy
 from ..config.model import PrecisionTarget
 from ..files import finite_or_none
+
+special = _scipy.load("scipy.special")
 
 __all__ = [
     "LEVEL",

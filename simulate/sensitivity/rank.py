@@ -6,11 +6,13 @@ import math
 from collections.abc import Callable, Sequence
 
 import numpy as np
-from scipy import special
 
+from .. import _scipy
 from ..config import Model
 from ..files import finite_or_none
 from .labels import named
+
+special = _scipy.load("scipy.special")
 
 __all__ = ["mark_order", "rank_correlation"]
 

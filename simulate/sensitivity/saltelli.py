@@ -14,8 +14,8 @@ import warnings
 from typing import Any
 
 import numpy as np
-from scipy import special
 
+from .. import _scipy
 from ..config import Model
 from ..engine import evaluate
 from ..errors import ConfigError
@@ -27,6 +27,8 @@ from . import wording
 from .labels import named
 from .options import check_metric
 from .rank import mark_order
+
+special = _scipy.load("scipy.special")
 
 __all__ = ["DEFAULT_BOOTSTRAP", "DEFAULT_SOBOL_N", "saltelli_design", "sobol"]
 

@@ -7,13 +7,14 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from scipy import special
 
-from .. import _pool
+from .. import _pool, _scipy
 from ..config import Model
 from ..seeds import SeedLike, as_seed_sequence, child
 from .labels import named
 from .rank import mark_order
+
+special = _scipy.load("scipy.special")
 
 __all__ = ["DEFAULT_BINS", "MIN_PER_BIN", "SECTIONS", "value_of_information"]
 
