@@ -416,3 +416,28 @@ def test_the_compile_notice_is_one_line_on_a_terminal_before_a_cold_compile(
     stream = _Terminal(tty)
     assert announce.announce_compile(quiet, stream) is printed
     assert stream.getvalue() == (announce.COMPILE_NOTICE + "\n" if printed else "")
+
+
+def test_the_kernels_callees_are_first_class_functions_of_one_signature():
+    # The kernel calls _line_block and irr through pointers (jitcache.FirstClass): each
+    # is its compiled code for the signature the kernel calls it with, loaded once.
+    for callee, function in ((cashflow.LINE_FUNCTION, cashflow._line_block),
+                             (cashflow.IRR_FUNCTION, irr.irr)):  # fmt: skip
+        assert callee.function is function
+        assert tuple(callee.signature().args) == callee.args
+        address = callee.load()
+        assert address > 0 and callee.load() == address
+        cres = function.overloads[callee.args]
+        assert address == cres.library.get_pointer_to_function(cres.fndesc.llvm_cfunc_wrapper_name)
+    assert cashflow.CALLEES == (cashflow.LINE_FUNCTION, cashflow.IRR_FUNCTION)
+
+
+def test_a_first_class_callee_compiles_when_the_cache_has_nothing():
+    # jitcache.compiled: a miss (or a damaged cache) compiles instead, with the same result.
+    @numba.njit(cache=False)
+    def twice(x):
+        return 2.0 * x
+
+    callee = jitcache.FirstClass(twice, numba.types.float64, (numba.types.float64,))
+    assert callee.load() > 0
+    assert list(twice.overloads) == [(numba.types.float64,)]

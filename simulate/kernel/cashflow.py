@@ -37,8 +37,9 @@ from __future__ import annotations
 
 import math
 
+import numba.experimental.function_type  # noqa: F401  (types a first-class function's value)
 import numpy as np
-from numba import njit
+from numba import njit, types
 
 from ..config.schema import (  # line type codes and parameter slots (frozen into the kernels)
     CONVERSION,
@@ -54,6 +55,8 @@ from ..config.schema import (  # line type codes and parameter slots (frozen int
     SLOT_SCALE,
     SPEND,
 )
+from . import irr as irr_module
+from . import jitcache
 from .jitcache import key_on_sources
 from .totals import block_totals, irr_and_paths, store_outputs
 
@@ -312,7 +315,8 @@ def _line_block(
     where none does); ``W``, ``S`` and ``E`` are scratch. ``out`` is the
     block's benefits or its costs. A call, not inlined into :func:`simulate`:
     that cuts a cold compile from 44 s to 19 s for about 3% of warm speed
-    (bench/README.md).
+    (bench/README.md); and a call through a pointer (:data:`LINE_FUNCTION`),
+    so the kernel compiles without it, beside it on a cold start.
 
     A benefit that ``escalates`` writes its amounts to ``E`` first, and
     :func:`_escalate` adds them to ``out`` month by month times ``g(m)``: the
@@ -385,7 +389,7 @@ def _keep_line_flows(line, t0, nb, lout, target, disc, edges, line_flows, flows_
 def _block_lines(
     b, t0, nb, inputs, code, is_cost, mode, scurve, src, const, prof_row, profiles,
     no_profile, disc, gates, P, W, S, stop, ben, cost, lpv, block_line_pv,
-    edges, line_flows, flows_at, lout, A, E,
+    edges, line_flows, flows_at, lout, A, E, line_block,
 ):  # fmt: skip
     """Block ``b``'s benefits and costs by month, each line's PV summed into ``block_line_pv[b]``.
 
@@ -409,7 +413,7 @@ def _block_lines(
         target = cost if is_cost[line] else ben
         if keep:
             lout[:] = 0.0
-        _line_block(
+        line_block(
             c, mode[line] == 1, scurve[line] == 1, decays, escalates,
             P, W, S, stop, profile, disc, lout if keep else target, E, lpv, nb,
         )  # fmt: skip
@@ -426,7 +430,8 @@ def simulate(
     inputs, code, is_cost, mode, scurve, src, const, prof_row, profiles, disc,
     gate_src, gate_const, gate_at, gate_month, governs, with_irr,
     npv, roi, pv_benefits, pv_costs, payback_months, discounted_payback_months, irr,
-    paths, discounted_paths, block_line_pv, edges, line_flows, flows_at, g_start, g_stop,
+    paths, discounted_paths, block_line_pv, edges, line_flows, flows_at, line_block,
+    irr_function, g_start, g_stop,
 ):  # fmt: skip
     """Fill the per-trial outputs of groups ``g_start`` to ``g_stop - 1`` of blocks of trials.
 
@@ -460,6 +465,12 @@ def simulate(
         ``line_flows``: ``(L, len(edges) + 2, n_keep)``; trial ``t`` of this
         call, if ``flows_at + t < n_keep``, writes its flows of each line per
         column (see :func:`_keep_line_flows`) to ``line_flows[:, :, flows_at + t]``.
+    line_block, irr_function
+        :data:`LINE_FUNCTION` and :data:`IRR_FUNCTION`: :func:`_line_block` and
+        :func:`simulate.kernel.irr.irr` as first-class functions, called
+        through pointers, so that the kernel compiles without them.
+    g_start, g_stop
+        The range of groups of blocks to compute.
     """
     n = npv.shape[0]
     T1 = disc.shape[0]
@@ -501,7 +512,7 @@ def simulate(
                 local_profiles, no_profile, local_disc,
                 (gate_src, gate_const, gate_at, gate_month, governs),
                 P, W, S, stop, ben, cost, lpv, block_line_pv,
-                edges, line_flows, flows_at, lout, A, E,
+                edges, line_flows, flows_at, lout, A, E, line_block,
             )  # fmt: skip
             block_totals(disc, ben, cost, cf, dcf, pvb, pvc, s, ds, dip, ddip, pb, dpb, nb)
             store_outputs(
@@ -509,7 +520,23 @@ def simulate(
                 npv, roi, pv_benefits, pv_costs, payback_months, discounted_payback_months, irr,
             )  # fmt: skip
             if with_irr or t0 < paths.shape[0]:
-                irr_and_paths(t0, nb, with_irr, cf, dcf, flow, cum, irr, paths, discounted_paths)
+                irr_and_paths(t0, nb, with_irr, cf, dcf, flow, cum, irr, paths, discounted_paths,
+                              irr_function)  # fmt: skip
+
+
+# The argument types of _line_block, as the kernel calls it.
+_F1, _F2, _B = types.float64[::1], types.float64[:, ::1], types.boolean
+LINE_BLOCK_SIGNATURE = (
+    types.int64, _B, _B, _B, _B,  # c, absolute, scurve, decays, escalates
+    _F2, _F2, _F2, _F1, _F1, _F1,  # P, W, S, stop, profile, disc
+    _F2, _F2, _F1, types.int64,  # out, E, lpv, nb
+)  # fmt: skip
+
+
+# The kernel's callees, passed to it as first-class functions (see jitcache.FirstClass).
+LINE_FUNCTION = jitcache.FirstClass(_line_block, types.none, LINE_BLOCK_SIGNATURE)
+IRR_FUNCTION = jitcache.FirstClass(irr_module.irr, types.float64, irr_module.IRR_SIGNATURE)
+CALLEES = (LINE_FUNCTION, IRR_FUNCTION)
 
 
 # A change to any file the kernels are built from recompiles them (see jitcache).

@@ -367,6 +367,10 @@ def _solve(c, x, near_positive, cubic_ok):
     return math.nan  # not reached (see _MAX_EVALS)
 
 
+# The argument types the kernel calls irr with (flows and their cumulative sums).
+IRR_SIGNATURE = (types.float64[::1], types.float64[::1])
+
+
 @njit(cache=True)
 def irr(cf, cum):
     """Annualised IRR under docs/model.md section 6's uniqueness rules, else nan."""

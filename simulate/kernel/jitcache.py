@@ -20,13 +20,18 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from numba.core.compiler import CompileResult
 from numba.core.compiler_lock import global_compiler_lock
 from numba.core.dispatcher import Dispatcher
 from numba.core.runtime import nrt
+from numba.core.types import Type
+from numba.core.types.function_type import WrapperAddressProtocol
+from numba.core.typing.templates import Signature
 
 _PACKAGE = Path(__file__).parent.parent  # simulate/
 # Paths relative to the package folder.
@@ -79,7 +84,14 @@ def load_cached(kernel: Dispatcher, args: tuple) -> bool:
     overload is loaded (or already was).
     """
     try:
-        signature = _signature(kernel, args)
+        return load_signature(kernel, _signature(kernel, args))
+    except Exception:  # a value numba cannot type: its own first call says so
+        return False
+
+
+def load_signature(kernel: Dispatcher, signature: tuple) -> bool:
+    """:func:`load_cached` for the argument types ``signature``."""
+    try:
         with global_compiler_lock:
             if signature in kernel.overloads:
                 return True
@@ -102,6 +114,51 @@ def load_or_compile(kernel: Dispatcher, args: tuple) -> None:
     if not load_cached(kernel, args):
         with collector_paused():
             kernel.compile(_signature(kernel, args))
+
+
+def compiled(function: Dispatcher, signature: tuple) -> CompileResult:
+    """``function``'s compiled code for the argument types ``signature``: loaded from the
+    cache (:func:`load_signature`), else compiled (with the collector paused)."""
+    if not load_signature(function, signature):
+        with collector_paused():
+            function.compile(signature)
+    return function.overloads[signature]
+
+
+class FirstClass(WrapperAddressProtocol):
+    """A numba function compiled for one signature, passed to a kernel as a first-class function.
+
+    A kernel that takes a callee as an argument calls it through a pointer
+    instead of linking the callee's code into its own, so a cold compile of
+    the kernel neither waits for the callee's compile nor optimises its code
+    a second time (numba re-optimises every callee linked into a caller):
+    they can compile side by side (:mod:`.coldstart`). The code called is the
+    same, so are the bits. The address (of the callee's C wrapper) is loaded
+    from numba's cache, or compiled, on first use, once per process:
+    :meth:`load` does that on the calling thread before a kernel's threads
+    ask for it.
+    """
+
+    def __init__(self, function: Dispatcher, returns: Type, args: tuple) -> None:
+        self.function, self.args = function, args
+        self._signature = returns(*args)
+        self._lock = threading.Lock()
+        self._address = 0
+
+    def signature(self) -> Signature:
+        return self._signature
+
+    def load(self) -> int:
+        """The address of the function's compiled code, loaded (or compiled) on first use."""
+        with self._lock:
+            if not self._address:
+                cres = compiled(self.function, self.args)
+                wrapper = cres.fndesc.llvm_cfunc_wrapper_name
+                self._address = cres.library.get_pointer_to_function(wrapper)
+            return self._address
+
+    def __wrapper_address__(self) -> int:
+        return self.load()
 
 
 def _signature(kernel: Dispatcher, args: tuple) -> tuple:

@@ -13,7 +13,6 @@ import math
 
 from numba import njit
 
-from .irr import irr as annual_irr
 from .jitcache import key_on_sources
 
 __all__ = ["block_totals", "irr_and_paths", "store_outputs"]
@@ -96,10 +95,14 @@ def store_outputs(
 
 
 @njit(cache=True, inline="always")
-def irr_and_paths(t0, nb, with_irr, cf, dcf, flow, cum, irr, paths, discounted_paths):
+def irr_and_paths(
+    t0, nb, with_irr, cf, dcf, flow, cum, irr, paths, discounted_paths, annual_irr
+):  # fmt: skip
     """Each trial's IRR and, for the first ``paths.shape[0]`` trials, its cumulative paths.
 
-    Per trial, on a contiguous copy of its flows.
+    Per trial, on a contiguous copy of its flows. ``annual_irr`` is
+    :func:`simulate.kernel.irr.irr` as the kernel's first-class argument
+    (``cashflow.IRR_FUNCTION``).
     """
     n_paths = paths.shape[0]
     for i in range(nb):
