@@ -15,13 +15,20 @@ left out of ``numpy.__all__`` and ``dir(numpy)`` for the duration of the
 import, then puts both back as they were. numpy itself is untouched:
 ``numpy.ma`` and the rest still load on first use, by anyone. Once scipy's
 array-API layer is loaded (by this or by a caller's own ``import scipy``
-before it), :func:`load` is a plain import.
+before it), :func:`load` is a plain import. Two consequences: while
+:func:`load` imports, another thread's ``dir(numpy)`` lacks those names too
+(loads are serialised by a lock; the command line makes its first at
+import, before it starts any thread); and scipy's copy of numpy's namespace
+lacks them for good, which nothing in scipy's numpy paths reads (its
+``xp.testing`` calls are for CuPy and PyTorch; for numpy it calls
+``numpy.testing`` itself).
 """
 
 from __future__ import annotations
 
 import importlib
 import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import ModuleType
@@ -35,13 +42,14 @@ UNUSED_NUMPY_SUBMODULES = ("f2py", "testing", "ma", "polynomial", "ctypeslib", "
                            "strings")  # fmt: skip
 # The module that makes the copy (scipy's vendored array-API compatibility layer).
 _COPY = "scipy._lib.array_api_compat.numpy"
+_lock = threading.Lock()
 
 
 def load(name: str) -> ModuleType:
     """``importlib.import_module(name)`` for a scipy module (see the module's docstring)."""
     if _COPY in sys.modules or name in sys.modules:
         return importlib.import_module(name)
-    with _hidden_from_star_import(np, UNUSED_NUMPY_SUBMODULES):
+    with _lock, _hidden_from_star_import(np, UNUSED_NUMPY_SUBMODULES):
         return importlib.import_module(name)
 
 

@@ -391,6 +391,16 @@ def test_a_cache_the_kernel_was_loaded_from_or_saved_to_is_warm():
     assert not announce.cache_is_cold()
 
 
+@pytest.mark.parametrize("missing", ["_line_block", "irr"])
+def test_a_cache_without_one_of_the_kernels_callees_is_cold(missing, monkeypatch):
+    # The kernel cached but a callee not (an interrupted first run): the next run compiles.
+    model = model_from_dict(TABLED)
+    evaluate(model, np.full((len(model.inputs), 3), 0.05))
+    function = {"_line_block": cashflow._line_block, "irr": irr.irr}[missing]
+    monkeypatch.setattr(function._cache._cache_file, "_load_index", dict)
+    assert announce.cache_is_cold()
+
+
 class _Terminal(io.StringIO):
     def __init__(self, tty: bool):
         super().__init__()
@@ -432,12 +442,32 @@ def test_the_kernels_callees_are_first_class_functions_of_one_signature():
     assert cashflow.CALLEES == (cashflow.LINE_FUNCTION, cashflow.IRR_FUNCTION)
 
 
-def test_a_first_class_callee_compiles_when_the_cache_has_nothing():
-    # jitcache.compiled: a miss (or a damaged cache) compiles instead, with the same result.
-    @numba.njit(cache=False)
-    def twice(x):
-        return 2.0 * x
+def _twice(x):
+    return 2.0 * x
 
-    callee = jitcache.FirstClass(twice, numba.types.float64, (numba.types.float64,))
-    assert callee.load() > 0
-    assert list(twice.overloads) == [(numba.types.float64,)]
+
+def _twice_as_int(x):
+    return int(2.0 * x)
+
+
+def test_a_first_class_callee_compiles_on_a_cache_miss_and_loads_after(monkeypatch, tmp_path):
+    # jitcache.compiled: a miss compiles (and numba saves it); a new dispatcher of the
+    # same function then loads it from the cache instead of compiling.
+    monkeypatch.setattr(numba.config, "CACHE_DIR", str(tmp_path))
+    args = (numba.types.float64,)
+    first = numba.njit(cache=True, error_model="numpy")(_twice)
+    assert jitcache.FirstClass(first, numba.types.float64, args).load() > 0
+    assert first.stats.cache_misses[args] == 1 and list(tmp_path.rglob("*.nbi"))
+    second = numba.njit(cache=True, error_model="numpy")(_twice)
+    assert jitcache.FirstClass(second, numba.types.float64, args).load() > 0
+    assert second._cache_hits[args] == 1 and not second.stats.cache_misses
+
+
+def test_a_first_class_callee_must_not_raise_and_must_return_what_it_says():
+    # Through a C wrapper an exception would be printed and lost: numpy's error model only.
+    with pytest.raises(ValueError, match="error_model='numpy'"):
+        jitcache.FirstClass(numba.njit(_twice), numba.types.float64, (numba.types.float64,))
+    as_int = numba.njit(cache=False, error_model="numpy")(_twice_as_int)
+    callee = jitcache.FirstClass(as_int, numba.types.float64, (numba.types.float64,))
+    with pytest.raises(TypeError, match="returns int64, not float64"):
+        callee.load()

@@ -21,14 +21,16 @@ COMPILE_NOTICE = "compiling the simulation core, once: about 5-15 s (later runs 
 
 
 def cache_is_cold() -> bool:
-    """Whether the next kernel call compiles: numba's cache holds no kernel for these sources.
+    """Whether the next kernel call compiles: numba's cache lacks the kernel or one of its
+    callees (``cashflow.CALLEES``) for these sources.
 
-    Reads the index numba keeps beside the cached kernel (a private method,
-    like the stamp :mod:`.jitcache` sets): missing, from another numba, or
-    stamped with other sources, it is empty. Compiles nothing.
+    Reads the index numba keeps beside each cached function (a private
+    method, like the stamp :mod:`.jitcache` sets): missing, from another
+    numba, or stamped with other sources, it is empty. Compiles nothing.
     """
+    functions = (cashflow.simulate, *(callee.function for callee in cashflow.CALLEES))
     try:
-        return not cashflow.simulate._cache._cache_file._load_index()
+        return not all(f._cache._cache_file._load_index() for f in functions)
     except (OSError, EOFError, ValueError, AttributeError, pickle.UnpicklingError):
         return True  # an unreadable index (numba will compile), or numba moved its private API
 

@@ -95,8 +95,8 @@ def prepare_kernel(
     args: tuple, command: list[str] | None = None, timeout: float = HELPER_TIMEOUT
 ) -> bool:
     """Before the kernel's first call in this process (with ``args``, less the range of
-    groups): on a cold cache, compile it and the line function on two cores (see the
-    module's docstring).
+    groups): on a cold cache, compile the kernel here while a child compiles its
+    callees (see the module's docstring).
 
     Cheap after the first call (it does nothing then). ``command`` replaces
     the child's (tests: a child that fails or hangs). Returns whether a child

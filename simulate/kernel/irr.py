@@ -35,7 +35,11 @@ operation and its order are written out (an FMA is one correctly rounded
 IEEE operation on any CPU; no fastmath).
 
 The numba functions take their scalars and arrays positionally and are
-exempt from the six-parameter rule. Helpers marked ``inline="always"`` take
+exempt from the six-parameter rule. They use numpy's error model (a
+division by zero gives inf or nan, as IEEE has it; nothing here raises):
+the kernel calls ``irr`` through a pointer to its C wrapper
+(``jitcache.FirstClass``), which could not pass an exception on. Every
+division is guarded anyway, so the results are those of Python's model. Helpers marked ``inline="always"`` take
 scalars only: numba inlines them before compiling, at no cost in speed.
 """
 
@@ -80,7 +84,7 @@ def _fma(typingctx, a, b, c):
     return types.float64(types.float64, types.float64, types.float64), codegen
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _sign_changes(x):
     """Sign changes in x, zeros skipped."""
     changes = 0
@@ -94,7 +98,7 @@ def _sign_changes(x):
     return changes
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _scan(cf):
     """One pass over the flows for the uniqueness rules and the first guess.
 
@@ -138,7 +142,7 @@ def _scan(cf):
     return changes, first, last, p0, p1, p2, n0, n1, n2
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _first_guess(p0, p1, p2, n0, n1, n2):
     """Root of g(x) = log(P(x) / N(x)) by one Halley step from x = 0.
 
@@ -165,7 +169,7 @@ def _first_guess(p0, p1, p2, n0, n1, n2):
 
 
 # One function: a helper taking the flows array costs reference counting on every call.
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _npv3(c, x):
     """h(x) and its first two derivatives in x, for the flows ``c``.
 
@@ -250,7 +254,7 @@ def _npv3(c, x):
     return s0, -s1, s2
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, error_model="numpy", inline="always")
 def _step(f, f1, f2):
     """Halley's step (Newton's where Halley's denominator is not positive), the
     larger of the two in size, and whether the step is Halley's. NaN at a
@@ -267,7 +271,7 @@ def _step(f, f1, f2):
     return dx, a, halley
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, error_model="numpy", inline="always")
 def _lands_on_root(bound, km, step, f1, f2, f2_prev, a, tol):
     """Whether a Halley step of size ``a`` already lands on the root to ``tol``.
 
@@ -283,7 +287,7 @@ def _lands_on_root(bound, km, step, f1, f2, f2_prev, a, tol):
     return cubic * a * a * a <= tol
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _solve(c, x, near_positive, cubic_ok):
     """The root of h on the side of 0 where ``x`` lies, or nan.
 
@@ -371,7 +375,7 @@ def _solve(c, x, near_positive, cubic_ok):
 IRR_SIGNATURE = (types.float64[::1], types.float64[::1])
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def irr(cf, cum):
     """Annualised IRR under docs/model.md section 6's uniqueness rules, else nan."""
     changes, first, last, p0, p1, p2, n0, n1, n2 = _scan(cf)

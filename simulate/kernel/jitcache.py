@@ -1,11 +1,14 @@
 """Key numba's on-disk cache on every source file a kernel is built from.
 
 numba checks a cached kernel against the stamp of the one file that defines
-it. The kernel in ``cashflow`` also compiles in ``totals``, ``irr.irr`` and the constants
-of ``config/schema``, so after an edit (or a ``git pull``) that changes only those
-files numba would load a stale kernel and compute with the old code. Adding
-a digest of all these files to each kernel's stamp makes any such change
-recompile it.
+it. The kernel in ``cashflow`` also compiles in ``totals`` and the constants
+of ``config/schema`` (and calls ``irr.irr``), so after an edit (or a ``git
+pull``) that changes only those files numba would load a stale kernel and
+compute with the old code. Adding a digest of all these files to each
+kernel's stamp makes any such change recompile it.
+
+:class:`FirstClass` passes a kernel a numba function as a first-class
+function (a pointer), so the kernel compiles without it.
 
 :func:`load_cached` loads a kernel from that cache without numba's full
 start: numba refreshes its whole target context before every cache load
@@ -136,10 +139,16 @@ class FirstClass(WrapperAddressProtocol):
     same, so are the bits. The address (of the callee's C wrapper) is loaded
     from numba's cache, or compiled, on first use, once per process:
     :meth:`load` does that on the calling thread before a kernel's threads
-    ask for it.
+    ask for it. A C wrapper cannot pass an exception on, so the callee must
+    use numpy's error model and raise nothing.
     """
 
     def __init__(self, function: Dispatcher, returns: Type, args: tuple) -> None:
+        # Called through its C wrapper, a function that raised would have its exception
+        # printed and lost, and a zero returned: only numpy's error model, which never
+        # raises on arithmetic, and the function itself must not raise either.
+        if function.targetoptions.get("error_model") != "numpy":
+            raise ValueError(f"{function.__name__}: a first-class callee needs error_model='numpy'")
         self.function, self.args = function, args
         self._signature = returns(*args)
         self._lock = threading.Lock()
@@ -153,8 +162,15 @@ class FirstClass(WrapperAddressProtocol):
         with self._lock:
             if not self._address:
                 cres = compiled(self.function, self.args)
+                if cres.signature.return_type != self._signature.return_type:
+                    raise TypeError(f"{self.function.__name__} returns "
+                                    f"{cres.signature.return_type}, not "
+                                    f"{self._signature.return_type}")  # fmt: skip
                 wrapper = cres.fndesc.llvm_cfunc_wrapper_name
-                self._address = cres.library.get_pointer_to_function(wrapper)
+                address = cres.library.get_pointer_to_function(wrapper)
+                if not address:
+                    raise RuntimeError(f"no compiled code for {self.function.__name__}")
+                self._address = address
             return self._address
 
     def __wrapper_address__(self) -> int:
