@@ -5,8 +5,9 @@ and names its outputs; :mod:`.cashflow` runs every trial's monthly cash flows
 (docs/model.md sections 3-6); :mod:`.launch` runs its ranges of trials on
 threads; :mod:`.irr` solves each trial's IRR; :mod:`.jitcache` keys numba's
 on-disk cache on every file a kernel is compiled from and wraps the
-kernel's callees as pointers (``FirstClass``); :mod:`.announce` says when the next run will
-compile it, and :mod:`.coldstart` then compiles the callees (the line
-function and the IRR solver) in a helper process beside the kernel. Only
+kernel's callees as pointers (``FirstClass``); :mod:`.announce` says when
+the next run will compile it, and :mod:`.coldstart` then compiles the
+callees (the line function and the IRR solver) in a helper process beside
+the kernel. Only
 :mod:`simulate.engine` calls the kernel.
 """

@@ -39,8 +39,9 @@ exempt from the six-parameter rule. They use numpy's error model (a
 division by zero gives inf or nan, as IEEE has it; nothing here raises):
 the kernel calls ``irr`` through a pointer to its C wrapper
 (``jitcache.FirstClass``), which could not pass an exception on. Every
-division is guarded anyway, so the results are those of Python's model. Helpers marked ``inline="always"`` take
-scalars only: numba inlines them before compiling, at no cost in speed.
+division is guarded anyway, so the results are those of Python's model.
+Helpers marked ``inline="always"`` take scalars only: numba inlines them
+before compiling, at no cost in speed.
 """
 
 from __future__ import annotations
