@@ -130,8 +130,6 @@ def evaluate(
         edges, line_flows, int(flows_at), cashflow.LINE_FUNCTION, cashflow.IRR_FUNCTION,
     )  # fmt: skip
     coldstart.prepare_kernel(args)  # on a cold numba cache: compile on two cores
-    for callee in cashflow.CALLEES:
-        callee.load()  # here, before the kernel's threads ask for it
     launch.run_groups(cashflow.simulate, args, -(-n_blocks // cashflow.GROUP), n)
     return Outputs(**out, paths=paths, discounted_paths=dpaths, line_pv_sum=block_pv.sum(axis=0),
                    line_pv_blocks=block_pv)  # fmt: skip

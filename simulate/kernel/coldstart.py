@@ -98,26 +98,34 @@ def prepare_kernel(
     groups): on a cold cache, compile the kernel here while a child compiles its
     callees (see the module's docstring).
 
-    Cheap after the first call (it does nothing then). ``command`` replaces
-    the child's (tests: a child that fails or hangs). Returns whether a child
-    compiled the callees for the kernel.
+    Cheap after the first call (it does nothing then). Then, cold or warm,
+    it loads the callees (``cashflow.CALLEES``) here, once, before the
+    kernel's threads ask for them. ``command`` replaces the child's (tests: a
+    child that fails or hangs). Returns whether a child compiled the callees
+    for the kernel.
     """
     global _prepared
     with _lock:
         if _prepared:
             return False
         _prepared = True
-        if not _worth_a_helper():
-            return False
-        helper = _start_helper(command)
+        helped = _worth_a_helper() and _beside_a_helper(args, command, timeout)
+        for callee in cashflow.CALLEES:
+            callee.load()  # from the cache, or compiled here if the child did not
+        return helped
+
+
+def _beside_a_helper(args: tuple, command: list[str] | None, timeout: float) -> bool:
+    """Compile the kernel here while a child compiles its callees; whether the child did."""
+    helper = _start_helper(command)
+    try:
         try:
-            try:
-                jitcache.load_or_compile(cashflow.simulate, (*args, 0, 0))
-            except Exception:  # the kernel's own call compiles it again and raises there
-                pass
-            return helper is not None and helper.wait(timeout) == 0
-        except subprocess.TimeoutExpired:
-            return False  # this process compiles the callees itself
-        finally:
-            if helper is not None:
-                _stop(helper)  # after an interrupt, an error or the timeout
+            jitcache.load_or_compile(cashflow.simulate, (*args, 0, 0))
+        except Exception:  # the kernel's own call compiles it again and raises there
+            pass
+        return helper is not None and helper.wait(timeout) == 0
+    except subprocess.TimeoutExpired:
+        return False  # this process compiles the callees itself
+    finally:
+        if helper is not None:
+            _stop(helper)  # after an interrupt, an error or the timeout

@@ -137,9 +137,9 @@ class FirstClass(WrapperAddressProtocol):
     a second time (numba re-optimises every callee linked into a caller):
     they can compile side by side (:mod:`.coldstart`). The code called is the
     same, so are the bits. The address (of the callee's C wrapper) is loaded
-    from numba's cache, or compiled, on first use, once per process:
-    :meth:`load` does that on the calling thread before a kernel's threads
-    ask for it. A C wrapper cannot pass an exception on, so the callee must
+    from numba's cache, or compiled, on first use, once per process
+    (``coldstart.prepare_kernel`` calls :meth:`load` on the calling thread,
+    before a kernel's threads ask for it). A C wrapper cannot pass an exception on, so the callee must
     use numpy's error model and raise nothing.
     """
 
