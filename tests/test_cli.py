@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -17,6 +18,7 @@ import pytest
 from simulate.cli import build_parser, main
 from simulate.cli.options import formats, positive_int, seed_value, sensitivity_methods
 from simulate.config import SAMPLING_METHODS
+from simulate.kernel import JIT_DISABLED
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -116,6 +118,33 @@ def test_each_command_loads_only_the_libraries_it_uses(flags, heavy, dist, tmp_p
     assert f"HEAVY {heavy} 0" in out, out
     if "--no-figures" not in rest:
         assert (tmp_path / "out" / "lead_conversion" / "figures" / "npv.svg").is_file()
+
+
+@pytest.mark.parametrize("command", ["run", "sensitivity", "report", "batch"])
+def test_a_command_that_runs_the_kernel_says_so_when_numba_may_not_compile(command, tmp_path):
+    # NUMBA_DISABLE_JIT runs numba's functions as plain Python, which the kernel cannot do
+    # (it calls compiled functions through pointers): one line saying what to do, status 2,
+    # nothing written, no traceback.
+    config = ROOT / "configs" / "lead_conversion.yaml"
+    argv = [sys.executable, "-m", "simulate", command, str(config), "--out", str(tmp_path / "out")]
+    env = {**os.environ, "NUMBA_DISABLE_JIT": "1"}
+    done = subprocess.run(argv, capture_output=True, text=True, env=env, cwd=tmp_path)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.splitlines() == [f"error: {JIT_DISABLED}"]
+    assert "unset NUMBA_DISABLE_JIT" in JIT_DISABLED
+    assert not (tmp_path / "out").exists()
+    # validate needs no compiled code: it works as before
+    argv = [sys.executable, "-m", "simulate", "validate", str(config)]
+    assert subprocess.run(argv, capture_output=True, text=True, env=env).returncode == 0
+
+
+def test_the_python_api_says_why_when_numba_may_not_compile():
+    env = {**os.environ, "NUMBA_DISABLE_JIT": "1"}
+    code = "import simulate.engine"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env=env, cwd=ROOT)  # fmt: skip
+    assert done.returncode == 1
+    assert done.stderr.splitlines()[-1] == f"RuntimeError: {JIT_DISABLED}"
 
 
 def test_the_command_leaves_its_objects_to_the_os_but_a_call_from_python_does_not():

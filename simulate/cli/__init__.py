@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import gc
 import os
+import sys
 from collections.abc import Callable, Sequence
 
 # OpenBLAS starts a busy-waiting thread per core when numpy is imported, for
@@ -295,6 +296,20 @@ def _seconds(text: str) -> float:
     return value
 
 
+# The commands that run the kernel (numba's compiled code).
+_COMPILED = ("run", "sensitivity", "report", "batch")
+
+
+def _jit_disabled() -> bool:
+    """Say so, and return True, when ``NUMBA_DISABLE_JIT`` is set: the kernel cannot run."""
+    from ..kernel import JIT_DISABLED, jit_disabled  # loads numba, as the command would
+
+    if not jit_disabled():
+        return False
+    print(f"error: {JIT_DISABLED}", file=sys.stderr)
+    return True
+
+
 def _command(name: str) -> Callable[[argparse.Namespace], int]:
     """The function that carries out command ``name``; its module is imported only now.
 
@@ -332,6 +347,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         gc.disable()  # no collections while the libraries load (see _freeze_objects)
     try:
         args = build_parser().parse_args(argv)
+        if args.command in _COMPILED and _jit_disabled():
+            return EXIT_INVALID
         command = _command(args.command)
         if argv is None:
             _freeze_objects()  # the libraries just loaded

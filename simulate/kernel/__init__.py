@@ -11,3 +11,21 @@ callees (the line function and the IRR solver) in a helper process beside
 the kernel. Only
 :mod:`simulate.engine` calls the kernel.
 """
+
+__all__ = ["JIT_DISABLED", "jit_disabled"]
+
+# What a run says when numba is told to run functions as plain Python.
+JIT_DISABLED = (
+    "NUMBA_DISABLE_JIT is set, and the kernel runs only as numba compiles it: "
+    "unset NUMBA_DISABLE_JIT and run again"
+)
+
+
+def jit_disabled() -> bool:
+    """Whether numba is set to run functions as plain Python (``NUMBA_DISABLE_JIT``).
+
+    The kernel cannot run that way (:data:`JIT_DISABLED`). Loads numba.
+    """
+    from numba.core import config
+
+    return bool(config.DISABLE_JIT)

@@ -36,6 +36,8 @@ from numba.core.types import Type
 from numba.core.types.function_type import WrapperAddressProtocol
 from numba.core.typing.templates import Signature
 
+from . import JIT_DISABLED
+
 _PACKAGE = Path(__file__).parent.parent  # simulate/
 # Paths relative to the package folder.
 KERNEL_SOURCES = (
@@ -147,6 +149,8 @@ class FirstClass(WrapperAddressProtocol):
         # Called through its C wrapper, a function that raised would have its exception
         # printed and lost, and a zero returned: only numpy's error model, which never
         # raises on arithmetic, and the function itself must not raise either.
+        if not isinstance(function, Dispatcher):  # NUMBA_DISABLE_JIT: a plain function
+            raise RuntimeError(JIT_DISABLED)
         if function.targetoptions.get("error_model") != "numpy":
             raise ValueError(f"{function.__name__}: a first-class callee needs error_model='numpy'")
         self.function, self.args = function, args
