@@ -34,7 +34,7 @@ from .precision import (
     precision_targets,
     stop_block,
 )
-from .sampling import DEFAULT_BATCH, DEFAULT_CHUNK, Draws, batch_bounds, pieces
+from .sampling import DEFAULT_BATCH, DEFAULT_CHUNK, Draws, batch_bounds, pieces, ppf_matrix
 from .seeds import resolve_seed
 
 __all__ = [
@@ -45,6 +45,7 @@ __all__ = [
     "Result",
     "evaluate",
     "kernel_tables",
+    "load_kernel",
     "run",
     "run_set",
 ]
@@ -133,6 +134,19 @@ def evaluate(
     launch.run_groups(cashflow.simulate, args, -(-n_blocks // cashflow.GROUP), n)
     return Outputs(**out, paths=paths, discounted_paths=dpaths, line_pv_sum=block_pv.sum(axis=0),
                    line_pv_blocks=block_pv)  # fmt: skip
+
+
+def load_kernel(model: Model) -> None:
+    """Load the kernel from numba's cache, or compile it on a cold cache, as the first
+    :func:`evaluate` of a process does (on two cores: :mod:`simulate.kernel.coldstart`).
+
+    Evaluates one trial, every input at its median. A batch calls it before
+    its worker processes start, so that they load the kernel from the cache
+    instead of each compiling it.
+    """
+    medians = ppf_matrix(model, np.full((len(model.inputs), 1), 0.5))
+    with np.errstate(all="ignore"):
+        evaluate(model, medians, n_paths=1)
 
 
 @dataclass(frozen=True, eq=False)

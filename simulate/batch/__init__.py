@@ -114,6 +114,7 @@ def run_batch(
     include_templates: bool = False,
     note: Callable[[str], None] | None = None,
     progress: Progress | None = None,
+    announce: Callable[[], object] | None = None,
 ) -> BatchReport:
     """Run every config and scenario under ``paths`` and write the results to ``out``.
 
@@ -127,6 +128,8 @@ def run_batch(
     (:mod:`.resume`). On Dask, ``dask_timeout`` seconds without a worker end
     the batch, the items not done reported as not run. A config marked
     ``template: true`` is skipped, with a note, unless ``include_templates``.
+    ``announce`` is called once before the items start when they run on this
+    machine (the command line says there whether the kernel compiles first).
 
     An earlier summary in ``out`` is removed before the first item runs. If
     the batch is interrupted (Ctrl-C, SIGTERM, an error), the workers are
@@ -158,6 +161,8 @@ def run_batch(
         (out / name).unlink(missing_ok=True)
     if progress is not None:
         progress.total = len(todo)
+    if announce is not None and todo and (dask is None or dask.startswith("inproc://")):
+        announce()
     stream = run_items(todo, options, workers=workers, dask=dask, dask_timeout=dask_timeout)
     try:
         with contextlib.closing(stream):  # stops local workers at once on any interrupt

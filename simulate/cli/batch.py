@@ -9,6 +9,7 @@ from dataclasses import replace
 
 from ..batch import Progress, batch_text, run_batch
 from ..errors import ConfigError
+from ..kernel.announce import announce_compile
 from .options import check_dask_reachable
 from .run import run_options
 from .status import EXIT_INVALID, usage_error
@@ -61,6 +62,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
             figures=not args.no_figures,
             note=progress.note,
             progress=progress,
+            announce=lambda: announce_compile(args.quiet),
         )
     finally:
         progress.close()
