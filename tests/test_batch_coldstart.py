@@ -16,7 +16,7 @@ import pytest
 
 import simulate.batch as batch_module
 from simulate import engine
-from simulate.batch import execute, run_batch
+from simulate.batch import execute, run_batch, workers
 from simulate.batch.plan import plan
 from simulate.config import load_config
 from simulate.kernel import cashflow
@@ -41,7 +41,10 @@ def recorded(monkeypatch):
     calls: list[str] = []
     monkeypatch.setattr(execute, "load_kernel", lambda model: calls.append(f"compile {model.stem}"))
 
-    def pool(tasks, workers, on_error):
+    def pool(tasks, workers, on_error, prepare=None):
+        calls.append("forkserver")
+        if prepare is not None:
+            prepare()
         calls.append(f"workers {workers}")
         return iter(())
 
@@ -60,13 +63,13 @@ def test_a_cold_cache_is_compiled_here_before_the_workers_start(configs, recorde
     items = _items(configs)
     list(execute.run_items(items, RunOptions(trials=300), workers=2))
     largest = max(items, key=lambda it: it.cost)  # the first to run
-    assert recorded == [f"compile {Path(largest.config).stem}", "workers 2"]
+    assert recorded == ["forkserver", f"compile {Path(largest.config).stem}", "workers 2"]
 
 
 def test_a_warm_cache_starts_the_workers_at_once(configs, recorded, monkeypatch):
     monkeypatch.setattr(execute, "cache_is_cold", lambda: False)
     list(execute.run_items(_items(configs), RunOptions(trials=300), workers=2))
-    assert recorded == ["workers 2"]
+    assert recorded == ["forkserver", "workers 2"]
 
 
 def test_a_compile_that_fails_here_is_left_to_the_workers(configs, recorded, monkeypatch):
@@ -77,7 +80,26 @@ def test_a_compile_that_fails_here_is_left_to_the_workers(configs, recorded, mon
 
     monkeypatch.setattr(execute, "load_kernel", fails)
     list(execute.run_items(_items(configs), RunOptions(trials=300), workers=2))
-    assert recorded == ["workers 2"]
+    assert recorded == ["forkserver", "workers 2"]
+
+
+def test_the_pool_prepares_once_its_forkserver_started_and_before_any_worker(monkeypatch):
+    # The forkserver imports the package while ``prepare`` (the compile) runs; no worker
+    # may start before it is done, or the worker would compile the kernel too.
+    calls = []
+    monkeypatch.setattr(workers, "_start_helpers", lambda: calls.append("forkserver"))
+
+    class Stop(Exception):
+        pass
+
+    def pool(*args, **kwargs):
+        calls.append("workers")
+        raise Stop
+
+    monkeypatch.setattr(workers, "ProcessPoolExecutor", pool)
+    with pytest.raises(Stop):
+        list(workers.worker_pool([(print, ())], 2, None, prepare=lambda: calls.append("prepare")))
+    assert calls == ["forkserver", "prepare", "workers"]
 
 
 def test_load_kernel_leaves_the_kernel_ready_and_the_results_unchanged():

@@ -130,18 +130,19 @@ def run_items(
     else:
         tasks = [(run_item, (item, options)) for item in order]
         workers = min(workers, len(order))
-        compile_first(order[0])
-        yield from worker_pool(tasks, workers, lambda i, exc: failed(order[i], exc))
+        yield from worker_pool(tasks, workers, lambda i, exc: failed(order[i], exc),
+                               prepare=lambda: compile_first(order[0]))  # fmt: skip
 
 
 def compile_first(item: BatchItem) -> None:
     """On a cold numba cache, compile the kernel in this process, once, before workers start.
 
-    Each worker would otherwise compile it for itself, all of them at once on
-    the same cores (two workers, two small configs: 12.6 s); here it compiles
-    on every core (:mod:`simulate.kernel.coldstart`), and the workers load it
-    from the cache. If that fails, the workers compile it (or report the
-    item's error) as they did before.
+    Each worker would otherwise compile the whole kernel for itself, every
+    worker at once (about 7 CPU-s and 300 MB each); here it compiles once,
+    on two cores (:mod:`simulate.kernel.coldstart`), while the forkserver
+    imports the package (:func:`.workers.worker_pool` calls this then), and
+    the workers load it from the cache. If that fails, the workers compile
+    it (or report the item's error) as they did before.
     """
     if not cache_is_cold():
         return

@@ -215,16 +215,21 @@ def worker_pool(
     tasks: Sequence[tuple[Callable[..., Any], tuple]],
     workers: int,
     failed: Callable[[int, BaseException], Any],
+    prepare: Callable[[], Any] | None = None,
 ) -> Iterator[Any]:
     """Run ``fn(*args)`` for each task in ``workers`` processes; yield results as they come.
 
     A task whose worker raised or died yields ``failed(task index,
     exception)``. When the caller stops early (an exception, Ctrl-C,
     ``close()``), every worker is stopped before this returns; the batch's
-    temporary folder is removed in every case.
+    temporary folder is removed in every case. ``prepare()`` runs here once
+    the forkserver has started (it imports the package meanwhile) and before
+    any worker does (the kernel's compile on a cold cache, say).
     """
     threads = max(1, cores() // workers)
     _start_helpers()
+    if prepare is not None:
+        prepare()
     tmp = tempfile.mkdtemp(prefix="simulate-batch-")
     ends: list[Connection] = []
     try:
