@@ -1,5 +1,5 @@
 """``python -m simulate`` is the ``simulate`` command."""
 
-from .cli import main
+from .cli import console
 
-raise SystemExit(main())
+console()

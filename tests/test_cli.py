@@ -120,6 +120,56 @@ def test_each_command_loads_only_the_libraries_it_uses(flags, heavy, dist, tmp_p
         assert (tmp_path / "out" / "lead_conversion" / "figures" / "npv.svg").is_file()
 
 
+# The console script (argv[1:] given here), with an exit handler that says whether it ran.
+_CONSOLE = """
+import atexit, sys
+atexit.register(lambda: print("EXIT HANDLERS RAN"))
+sys.argv = ["simulate", *sys.argv[1:]]
+from simulate.cli import console
+console()
+"""
+
+
+@pytest.mark.parametrize(
+    ("argv", "status", "handlers"),
+    [
+        (["run", "--no-figures"], 0, False),
+        (["validate"], 0, False),
+        (["run", "--no-figures", "--scenario", "nosuch"], 2, False),  # a ConfigError
+        (["batch", "--no-figures"], 0, True),  # its forkserver and tracker close at exit
+    ],
+)
+def test_the_console_script_ends_at_once_when_its_command_is_done(argv, status, handlers, tmp_path):
+    # Python's shutdown (every module taken apart, numba's and LLVM's among them) is skipped
+    # once the command is done: what it printed arrives whole (flushed first), with its status.
+    command, *rest = argv
+    config = ROOT / "configs" / "lead_conversion.yaml"
+    args = [command, str(config), *rest]
+    if command != "validate":
+        args += ["--trials", "300", "--out", str(tmp_path / "out")]
+    done = subprocess.run([sys.executable, "-c", _CONSOLE, *args], capture_output=True,
+                          text=True, cwd=tmp_path)  # fmt: skip
+    assert done.returncode == status, done.stderr
+    assert ("EXIT HANDLERS RAN" in done.stdout) is handlers
+    if command == "run" and status == 0:
+        assert done.stdout.rstrip().endswith(f"Results: {tmp_path / 'out' / 'lead_conversion'}")
+        assert (tmp_path / "out" / "lead_conversion" / "summary.json").is_file()
+    if status == 2:
+        assert done.stderr.startswith("error: ") and "Traceback" not in done.stderr
+
+
+def test_the_console_script_says_nothing_more_when_its_reader_goes_away(tmp_path):
+    # `simulate run ... | head -1`: the reader closes the pipe; no BrokenPipeError at exit.
+    config = ROOT / "configs" / "lead_conversion.yaml"
+    argv = [sys.executable, "-m", "simulate", "run", str(config), "--trials", "300",
+            "--no-figures", "--out", str(tmp_path / "out")]  # fmt: skip
+    with subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path) as p:
+        p.stdout.close()  # before it prints: every write to stdout meets a closed pipe
+        err = p.stderr.read().decode()
+        p.wait()
+    assert "BrokenPipeError" not in err and "Exception ignored" not in err, err
+
+
 @pytest.mark.parametrize("command", ["run", "sensitivity", "report", "batch"])
 def test_a_command_that_runs_the_kernel_says_so_when_numba_may_not_compile(command, tmp_path):
     # NUMBA_DISABLE_JIT runs numba's functions as plain Python, which the kernel cannot do
