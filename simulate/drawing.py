@@ -50,6 +50,7 @@ __all__ = [
     "closed_on_error",
     "drawing_charts",
     "for_charts",
+    "share",
     "start_charts",
 ]
 
@@ -57,10 +58,15 @@ __all__ = [
 MAX_PROCESSES = 2
 # The environment variable that sets how many (0: draw in-process).
 PROCESSES_VARIABLE = "SIMULATE_CHART_PROCESSES"
-# The charts in the order they are shared out (round robin over the processes),
-# the slower ones first: the tornado and waterfall, then the histograms.
+# The charts in the order each process draws its share of them.
 _STANDARD_ORDER = ("tornado", "waterfall", "cashflow", "payback", "npv", "roi", "convergence")
 _SENSITIVITY_ORDER = ("spider", "tornado", "frontier")
+# About what a chart takes to draw and save, in tenths of a second of one core: about 1
+# each, and a bar more for each bar of a waterfall (a line) or a tornado (an input).
+# Measured on the example configs (2026-12-03: 0.09-0.16 s a chart; omnichannel's
+# waterfall and tornado, 12 bars each, 0.2 s). Only the shares depend on them.
+_CHART_COST = 1.0
+_BAR_COST = 0.08
 # Seconds stop() waits for a job being sent before it closes the pipe anyway.
 _SEND_GRACE = 5.0
 # How much lower a chart process's CPU priority is than the command's.
@@ -162,7 +168,13 @@ class Charts:
     ) -> None:
         """The standard charts of ``result`` into ``folder`` (``write_standard``)."""
         args = (Path(folder), for_charts(result), tuple(formats), tornado)
-        self._deal("standard", args, _STANDARD_ORDER)
+        bars = {"waterfall": len(result.model.lines), "tornado": _tornado_bars(tornado)}
+        if not bars["tornado"]:  # drawn only with a tornado's rows
+            bars.pop("tornado")
+        names = [n for n in _STANDARD_ORDER if n != "tornado" or "tornado" in bars]
+        if not result.stop:  # the convergence chart: only for a run with precision targets
+            names.remove("convergence")
+        self._deal("standard", args, names, _costs(names, bars))
 
     def draw_sensitivity(
         self,
@@ -178,10 +190,15 @@ class Charts:
         to ``chart_meta`` with ``model`` and ``result``."""
         light = None if result is None else for_charts(result)
         args = (Path(folder), sens, model, light, tuple(formats), meta)
-        self._deal("sensitivity", args, [c for c in _SENSITIVITY_ORDER if c in charts])
+        names = [c for c in _SENSITIVITY_ORDER if c in charts]
+        bars = {"tornado": len(sens.get("tornado") or ()), "spider": len(model.inputs)}
+        self._deal("sensitivity", args, names, _costs(names, bars))
 
-    def _deal(self, kind: str, args: tuple, names: Sequence[str]) -> None:
-        """Draw the charts ``names`` of job ``kind`` (``args`` and the names to draw)."""
+    def _deal(
+        self, kind: str, args: tuple, names: Sequence[str], costs: Mapping[str, float]
+    ) -> None:
+        """Draw the charts ``names`` of job ``kind`` (``args`` and the names to draw);
+        ``costs``: what each takes to draw, roughly (how chart processes share them)."""
         self._written = _JOBS[kind](*args, tuple(names))
 
     def wait(self) -> list[Path]:
@@ -243,15 +260,13 @@ class ChartProcesses(Charts):
             workers.append(_Worker(os.fdopen(job_w, "wb"), os.fdopen(reply_r, "rb")))
         return cls(pid, life_r, workers)
 
-    def _share(self, names: Sequence[str]) -> list[tuple[str, ...]]:
-        """``names`` dealt out to the processes in turn (as many parts as processes)."""
-        n = len(self._workers)
-        return [tuple(names[i::n]) for i in range(n)]
-
-    def _deal(self, kind: str, args: tuple, names: Sequence[str]) -> None:
-        """Send each process its share of the charts ``names``."""
-        for worker, share in zip(self._workers, self._share(names), strict=True):
-            worker.send((kind, (*args, share)))
+    def _deal(
+        self, kind: str, args: tuple, names: Sequence[str], costs: Mapping[str, float]
+    ) -> None:
+        """Send each process its share of the charts ``names`` (:func:`share`)."""
+        for worker, part in zip(self._workers, share(names, costs, len(self._workers)),
+                                strict=True):  # fmt: skip
+            worker.send((kind, (*args, part)))
 
     def wait(self) -> list[Path]:
         """Every chart of the last job, written (drawn here by any process that died).
@@ -290,6 +305,32 @@ class ChartProcesses(Charts):
             os.waitpid(self._leader, 0)
         except ChildProcessError:
             pass
+
+
+def share(names: Sequence[str], costs: Mapping[str, float], n: int) -> list[tuple[str, ...]]:
+    """``names`` in ``n`` parts of about equal cost, each part in the order of ``names``.
+
+    The costliest chart first, each to the part with the least so far (the
+    first such part on a tie): the last part to finish is what the command
+    waits for.
+    """
+    loads = [0.0] * n
+    owner: dict[str, int] = {}
+    for name in sorted(names, key=lambda c: -costs[c]):  # stable: ties keep their order
+        part = loads.index(min(loads))
+        owner[name] = part
+        loads[part] += costs[name]
+    return [tuple(c for c in names if owner[c] == part) for part in range(n)]
+
+
+def _costs(names: Sequence[str], bars: Mapping[str, int]) -> dict[str, float]:
+    """What each chart of ``names`` takes to draw, roughly (:data:`_CHART_COST`)."""
+    return {name: _CHART_COST + _BAR_COST * bars.get(name, 0) for name in names}
+
+
+def _tornado_bars(tornado: Mapping[str, Any] | None) -> int:
+    """How many bars a tornado has (0: none is drawn)."""
+    return len(tornado.get("rows") or ()) if tornado else 0
 
 
 class _Worker:

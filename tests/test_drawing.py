@@ -266,3 +266,52 @@ def test_an_interrupt_before_the_sending_thread_starts_leaves_nothing_to_join(mo
     worker.stop()  # no RuntimeError
     for fd in (jobs_r, replies_w):
         os.close(fd)
+
+
+def test_charts_are_shared_so_that_each_process_has_about_as_much_to_draw():
+    one = {"a": 1.0, "b": 1.0, "c": 1.0}
+    assert drawing.share(["a", "b", "c"], one, 2) == [("a", "c"), ("b",)]
+    assert drawing.share(["a", "b", "c"], one, 1) == [("a", "b", "c")]
+    assert drawing.share(["a"], one, 2) == [("a",), ()]
+    # the costliest first, each to the process with the least so far; each part in order
+    costs = {"w": 2.0, "x": 1.0, "y": 1.0, "z": 1.0, "v": 1.0}
+    parts = drawing.share(["x", "w", "y", "z", "v"], costs, 2)
+    assert parts == [("w", "z"), ("x", "y", "v")]
+    assert sorted(c for p in parts for c in p) == sorted(costs)
+
+
+class _Pipe:
+    """A chart process's pipe that keeps what it is sent."""
+
+    def __init__(self):
+        self.parts = []
+
+    def send(self, job):
+        self.parts.append(job[1][-1])  # the last argument of a job: the names to draw
+
+
+def _dealt(result, tornado=None):
+    workers = [_Pipe(), _Pipe()]
+    ChartProcesses(0, -1, workers).draw(Path("unused"), result, ("png",), tornado)
+    return [w.parts[0] for w in workers]
+
+
+def test_a_runs_charts_are_dealt_by_what_they_cost_and_only_those_it_draws():
+    # omnichannel's waterfall has 12 bars: it goes with one chart, the others with three.
+    # Before, the waterfall, payback and ROI (about 0.52 s) went to one process, the
+    # cash-flow fan and NPV (0.31 s) to the other.
+    from simulate import engine
+    from simulate.config import load_config
+
+    result = engine.run(load_config(CONFIGS / "omnichannel.yaml"), trials=2000, seed=1)
+    assert _dealt(result) == [("waterfall", "npv"), ("cashflow", "payback", "roi")]
+    rows = [{"input": f"x{i}"} for i in range(12)]
+    parts = _dealt(result, {"rows": rows, "base": {}})
+    assert sorted(c for p in parts for c in p) == sorted(
+        ["tornado", "waterfall", "cashflow", "payback", "npv", "roi"]
+    )
+    assert {"tornado", "waterfall"} not in [set(p) & {"tornado", "waterfall"} for p in parts]
+    # a run with precision targets draws the convergence chart too
+    targets = engine.run(load_config(CONFIGS / "lead_conversion.yaml"), seed=1,
+                         precision="npv_positive=5pp", max_trials=20000)  # fmt: skip
+    assert "convergence" in {c for p in _dealt(targets) for c in p}
