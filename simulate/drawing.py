@@ -54,7 +54,7 @@ __all__ = [
     "start_charts",
 ]
 
-# Chart processes at most (one per core): a run's six charts drawn three and three.
+# Chart processes at most (one per core): a run's charts shared out by cost (share).
 MAX_PROCESSES = 2
 # The environment variable that sets how many (0: draw in-process).
 PROCESSES_VARIABLE = "SIMULATE_CHART_PROCESSES"
