@@ -3,12 +3,13 @@
 The six standard charts of a run are about a second of matplotlib, and
 importing matplotlib (with the chart modules) is half a second more: a third
 or more of ``simulate run``, all of it after the simulation. So ``simulate
-run`` and ``simulate sensitivity`` fork chart processes first thing
-(:func:`start_charts`, one per core, at most two), which import the chart
-modules while the parent reads the configs and simulates. Each finished run
-is then sent to them, its charts shared out between them
-(:meth:`Charts.draw`, dealt out by :class:`ChartProcesses`), and the parent writes summary.json and
-report_data.json while they draw. The files are the same bytes as charts
+run`` and ``simulate sensitivity`` fork chart processes first thing, before
+the command loads numba (:func:`start_early`, from the command line; one per
+core, at most two), which import the chart modules while the parent imports
+its own, reads the configs and simulates; the chart processes never load
+numba. Each finished run is then sent to them, its charts shared out between
+them by cost (:meth:`Charts.draw`, :func:`share`), and the parent writes
+summary.json and report_data.json while they draw. The files are the same bytes as charts
 drawn in-process (:class:`Charts`), since each chart is drawn alone either
 way.
 
@@ -28,6 +29,7 @@ exits when its pipe closes, so it never outlives the command.
 
 from __future__ import annotations
 
+import gc
 import os
 import pickle
 import signal
@@ -41,7 +43,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from .config import Model
-from .engine import Result
+from .results import Result
 
 __all__ = [
     "MAX_PROCESSES",
@@ -52,6 +54,8 @@ __all__ = [
     "for_charts",
     "share",
     "start_charts",
+    "start_early",
+    "stop_early",
 ]
 
 # Chart processes at most (one per core): a run's charts shared out by cost (share).
@@ -97,10 +101,44 @@ def drawing_charts(figures: bool) -> Iterator[Charts | None]:
 
 
 def start_charts(figures: bool = True) -> Charts | None:
-    """Chart processes if they can be started, else :class:`Charts`; None without ``figures``."""
+    """Chart processes if they can be started, else :class:`Charts`; None without ``figures``.
+
+    The processes :func:`start_early` forked, if it did.
+    """
+    global _early
     if not figures:
         return None
+    if _early is not None:
+        charts, _early = _early, None
+        return charts
     return ChartProcesses.start(_processes_wanted()) or Charts()
+
+
+# The chart processes start_early forked, until start_charts takes them.
+_early: ChartProcesses | None = None
+
+
+def start_early() -> None:
+    """Fork the chart processes now, for the command's :func:`start_charts` to take.
+
+    The command line calls it before it imports the command's modules: the
+    chart processes import matplotlib on the core that the command's own
+    imports leave idle, instead of when the simulation uses both. They
+    import no numba (the chart modules, the job's ``Result`` and the
+    sensitivity labels need none). :func:`stop_early` ends them if the
+    command ends without taking them.
+    """
+    global _early
+    if _early is None:
+        _early = ChartProcesses.start(_processes_wanted())
+
+
+def stop_early() -> None:
+    """End the chart processes :func:`start_early` forked, if no command took them."""
+    global _early
+    charts, _early = _early, None
+    if charts is not None:
+        charts.close()
 
 
 def _processes_wanted() -> int:
@@ -418,6 +456,9 @@ def _lead(ends: list[tuple[int, int]]) -> None:
         os.nice(_NICENESS)
         os.dup2(2, 1)  # a stray print goes to stderr, never into the replies
         from .plotting import figures  # noqa: F401  (the point of this process: import early)
+
+        gc.freeze()  # as the command does once its modules are loaded (cli._freeze_objects)
+        gc.enable()  # forked early (start_early), it may have been off while they loaded
     except BaseException:
         os._exit(1)  # the command draws the charts itself
     mine, others = ends[0], ends[1:]

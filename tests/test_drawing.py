@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 import signal
 import subprocess
 import sys
@@ -315,3 +316,60 @@ def test_a_runs_charts_are_dealt_by_what_they_cost_and_only_those_it_draws():
     targets = engine.run(load_config(CONFIGS / "lead_conversion.yaml"), seed=1,
                          precision="npv_positive=5pp", max_trials=20000)  # fmt: skip
     assert "convergence" in {c for p in _dealt(targets) for c in p}
+
+
+def test_chart_processes_are_forked_before_numba_and_never_load_it(tmp_path):
+    # `simulate run` forks them first thing (drawing.start_early), so that they import
+    # matplotlib while the command imports numba; nothing they import or are sent needs it.
+    from test_signals import loaded, session
+
+    argv = ["run", str(CONFIG), "--trials", "20000", "--seed", "5", "--quiet",
+            "--out", str(tmp_path / "out")]  # fmt: skip
+    proc = start(argv, tmp_path)
+    charts: list[int] = []
+
+    def drawn_by_processes_with_matplotlib() -> bool:
+        charts[:] = [p for p in session(proc.pid) if p != proc.pid and loaded(p, "ft2font")]
+        return len(charts) == 2 and loaded(proc.pid, "llvmlite")
+
+    wait_for(drawn_by_processes_with_matplotlib, proc)
+    assert not any(loaded(p, "llvmlite") for p in charts)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err
+    assert len(list((tmp_path / "out" / "subscription_churn" / "figures").iterdir())) == 6
+
+
+def test_a_job_for_the_chart_processes_unpickles_without_numba(tmp_path):
+    from simulate import engine
+    from simulate.config import load_config
+
+    result = engine.run(load_config(CONFIG), trials=500, seed=2, keep_inputs=False)
+    result.summary()
+    job = tmp_path / "job.pickle"
+    job.write_bytes(pickle.dumps(("standard", (tmp_path, drawing.for_charts(result), ("png",)))))
+    code = (
+        "import pickle, sys\n"
+        "import simulate.drawing, simulate.plotting.figures\n"
+        f"kind, args = pickle.loads(open({str(job)!r}, 'rb').read())\n"
+        "print(type(args[1]).__module__, args[1].summary()['trials'], 'numba' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, cwd=ROOT).stdout  # fmt: skip
+    assert out.split() == ["simulate.results", "500", "False"]
+
+
+def test_the_command_takes_the_chart_processes_forked_early_or_ends_them(monkeypatch):
+    closed = []
+
+    class Early:
+        def close(self):
+            closed.append(self)
+
+    early = Early()
+    monkeypatch.setattr(drawing, "_early", early)
+    assert drawing.start_charts(True) is early and drawing._early is None
+    drawing.stop_early()  # nothing left to end
+    assert closed == []
+    monkeypatch.setattr(drawing, "_early", early)
+    drawing.stop_early()  # not taken (the command ended first): ended
+    assert closed == [early] and drawing._early is None

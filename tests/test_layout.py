@@ -35,6 +35,7 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"metrics"}),
     frozenset({"precision"}),
     frozenset({"flexibility"}),
+    frozenset({"results"}),
     frozenset({"engine"}),
     frozenset({"sensitivity", "compare"}),
     frozenset({"text", "plotting"}),

@@ -255,3 +255,16 @@ def test_an_interrupt_inside_a_finalizer_is_delivered_after_it():
         assert caught.value.signum == signal.SIGTERM
     finally:
         restore_signals(saved)
+
+
+@pytest.mark.parametrize(("sig", "status"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_signal_before_the_command_takes_its_chart_processes(tmp_path, sig, status):
+    # The chart processes are forked before the command's modules load (drawing.start_early);
+    # a signal while numba loads ends them with the command.
+    argv = ["run", str(CONFIGS / "lead_conversion.yaml"), "--out", str(tmp_path / "out")]
+    proc = start(argv, tmp_path)
+    wait_for(lambda: loaded(proc.pid, "llvmlite") and len(session(proc.pid)) > 1, proc)
+    code, err, _ = interrupt(proc, sig)
+    assert (code, err) == (status, "interrupted\n")
+    assert not (tmp_path / "out").exists()
+    assert no_process_left(proc.pid) == []

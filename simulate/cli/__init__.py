@@ -299,6 +299,8 @@ def _seconds(text: str) -> float:
 
 # The commands that run the kernel (numba's compiled code).
 _COMPILED = ("run", "sensitivity", "report", "batch")
+# The commands whose charts chart processes draw (drawing.start_early forks them first).
+_DRAWING = ("run", "sensitivity")
 
 
 def _jit_disabled() -> bool:
@@ -378,6 +380,10 @@ def _main(argv: Sequence[str] | None) -> tuple[int, str | None]:
     try:
         args = build_parser().parse_args(argv)
         name = args.command
+        if name in _DRAWING and not args.no_figures:
+            from ..drawing import start_early  # the config layer: no numba, no matplotlib
+
+            start_early()  # the chart processes import matplotlib while this imports the rest
         if args.command in _COMPILED and _jit_disabled():
             return EXIT_INVALID, name
         command = _command(args.command)
@@ -390,6 +396,8 @@ def _main(argv: Sequence[str] | None) -> tuple[int, str | None]:
     except KeyboardInterrupt as exc:  # Ctrl-C, or status.Interrupted (SIGINT, SIGTERM)
         return exit_interrupted(exc), name
     finally:
+        if "simulate.drawing" in sys.modules:  # chart processes no command took: ended
+            sys.modules["simulate.drawing"].stop_early()
         if argv is not None:
             restore_signals(saved)
         else:

@@ -15,7 +15,7 @@ import numpy as np
 
 from .. import metrics
 from ..config import Model
-from ..engine import Result
+from ..results import Result
 from ..version import __version__
 from .cashflow import FanGroup, cashflow_fan
 from .convergence import convergence

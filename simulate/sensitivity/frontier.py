@@ -28,13 +28,13 @@ from typing import Any
 import numpy as np
 
 from ..config import Model
-from ..engine import evaluate
 from ..errors import ConfigError
 from ..kernel.tables import Tables, kernel_tables
 from . import wording
 from .labels import valued
 from .oat import base_case
 from .options import input_index
+from .points import evaluate
 from .thresholds import draws
 
 __all__ = [

@@ -8,16 +8,19 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..config import Input, Model
-from ..engine import Outputs, evaluate
 from ..errors import ConfigError
 from ..kernel.tables import Tables, kernel_tables
 from .labels import valued
 from .options import check_metric, check_quantiles
+from .points import evaluate
+
+if TYPE_CHECKING:
+    from ..engine import Outputs
 
 __all__ = ["SPIDER_PERCENTILES", "base_case", "one_at_a_time", "spider", "tornado"]
 

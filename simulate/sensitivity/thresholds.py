@@ -15,7 +15,6 @@ from typing import Any
 import numpy as np
 
 from ..config import Model
-from ..engine import evaluate
 from ..kernel.tables import Tables, kernel_tables
 from ..sampling import iter_chunks
 from ..seeds import resolve_seed
@@ -23,6 +22,7 @@ from . import wording
 from .labels import valued
 from .oat import base_case, one_at_a_time
 from .options import check_target, input_index
+from .points import evaluate
 
 __all__ = ["DEFAULT_GOAL_SEEK_TRIALS", "breakeven", "draws", "goal_seek"]
 
