@@ -206,12 +206,16 @@ class Charts:
     ) -> None:
         """The standard charts of ``result`` into ``folder`` (``write_standard``)."""
         args = (Path(folder), for_charts(result), tuple(formats), tornado)
-        bars = {"waterfall": len(result.model.lines), "tornado": _tornado_bars(tornado)}
-        if not bars["tornado"]:  # drawn only with a tornado's rows
-            bars.pop("tornado")
-        names = [n for n in _STANDARD_ORDER if n != "tornado" or "tornado" in bars]
-        if not result.stop:  # the convergence chart: only for a run with precision targets
-            names.remove("convergence")
+        bars = {
+            "waterfall": len(result.model.lines),
+            "tornado": len((tornado or {}).get("rows") or ()),
+        }
+        skipped = set()
+        if not bars["tornado"]:
+            skipped.add("tornado")  # drawn only with a tornado's rows
+        if not result.stop:
+            skipped.add("convergence")  # drawn only for a run with precision targets
+        names = [n for n in _STANDARD_ORDER if n not in skipped]
         self._deal("standard", args, names, _costs(names, bars))
 
     def draw_sensitivity(
@@ -364,11 +368,6 @@ def share(names: Sequence[str], costs: Mapping[str, float], n: int) -> list[tupl
 def _costs(names: Sequence[str], bars: Mapping[str, int]) -> dict[str, float]:
     """What each chart of ``names`` takes to draw, roughly (:data:`_CHART_COST`)."""
     return {name: _CHART_COST + _BAR_COST * bars.get(name, 0) for name in names}
-
-
-def _tornado_bars(tornado: Mapping[str, Any] | None) -> int:
-    """How many bars a tornado has (0: none is drawn)."""
-    return len(tornado.get("rows") or ()) if tornado else 0
 
 
 class _Worker:

@@ -377,13 +377,15 @@ def _main(argv: Sequence[str] | None) -> tuple[int, str | None]:
     if argv is None:
         gc.disable()  # no collections while the libraries load (see _freeze_objects)
     name = None
+    stop_early: Callable[[], None] | None = None  # ends chart processes no command took
     try:
         args = build_parser().parse_args(argv)
         name = args.command
         if name in _DRAWING and not args.no_figures:
-            from ..drawing import start_early  # the config layer: no numba, no matplotlib
+            from .. import drawing  # the config layer: no numba, no matplotlib
 
-            start_early()  # the chart processes import matplotlib while this imports the rest
+            drawing.start_early()  # the chart processes import matplotlib while this imports
+            stop_early = drawing.stop_early
         if args.command in _COMPILED and _jit_disabled():
             return EXIT_INVALID, name
         command = _command(args.command)
@@ -396,8 +398,8 @@ def _main(argv: Sequence[str] | None) -> tuple[int, str | None]:
     except KeyboardInterrupt as exc:  # Ctrl-C, or status.Interrupted (SIGINT, SIGTERM)
         return exit_interrupted(exc), name
     finally:
-        if "simulate.drawing" in sys.modules:  # chart processes no command took: ended
-            sys.modules["simulate.drawing"].stop_early()
+        if stop_early is not None:
+            stop_early()
         if argv is not None:
             restore_signals(saved)
         else:
