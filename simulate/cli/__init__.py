@@ -381,6 +381,10 @@ def _main(argv: Sequence[str] | None) -> tuple[int, str | None]:
     try:
         args = build_parser().parse_args(argv)
         name = args.command
+        if argv is None:
+            from .. import _scipy  # numpy, which the parser's config layer has loaded
+
+            _scipy.plain_docs()  # scipy's import leaves its docstrings as they are
         if name in _DRAWING and not args.no_figures:
             from .. import drawing  # the config layer: no numba, no matplotlib
 
