@@ -29,13 +29,13 @@ its array-API-aware functions: it parses the docstring (numpydoc's
 supports and prints it back. That is 20-30 ms of ``import scipy.special``
 and 80-100 ms of ``scipy.stats`` with ``scipy.optimize``, for text nobody in
 a ``simulate`` command reads. The command line calls :func:`plain_docs`
-first; from then on, the first :func:`load` imports scipy with that parser
-replaced by one that hands each function its own docstring back unchanged
-(so only the support table is missing from it), for every scipy module
-the process imports after. Should the stand-in not suit a later scipy
-(an error while importing), scipy's parser is put back and the import made
-again, as usual. Python code that imports simulate (not the command line)
-gets scipy's docstrings as scipy writes them.
+once it has parsed its arguments; then the first :func:`load` imports
+scipy with that parser replaced by one that hands each function its own
+docstring back unchanged (so only the support table is missing from it),
+for every scipy module the process imports after. Should the stand-in not
+suit a later scipy (an error while importing), scipy's parser is put back
+and the import made again, as usual. Python code that imports simulate
+(not the command line) gets scipy's docstrings as scipy writes them.
 """
 
 from __future__ import annotations
@@ -95,7 +95,10 @@ class _OwnDoc(defaultdict):
 def _import_with_own_docs(name: str) -> ModuleType:
     """Import ``name`` with scipy's docstring parser replaced by :class:`_OwnDoc` for good;
     on an error, with the parser put back, as scipy has it."""
-    api = importlib.import_module(_DOCS)
+    try:
+        api = importlib.import_module(_DOCS)
+    except ImportError:  # a scipy laid out otherwise
+        return importlib.import_module(name)
     parser = getattr(api, "FunctionDoc", None)
     if parser is None:  # a scipy that rewrites no docstrings, or not this way
         return importlib.import_module(name)
