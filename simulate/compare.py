@@ -21,8 +21,8 @@ from typing import Any
 
 import numpy as np
 
-from .engine import Result
 from .metrics import percentiles
+from .results import Result
 
 __all__ = [
     "KEY_METRICS",

@@ -9,9 +9,9 @@ core, at most two), which import the chart modules while the parent imports
 its own, reads the configs and simulates; the chart processes never load
 numba. Each finished run is then sent to them, its charts shared out between
 them by cost (:meth:`Charts.draw`, :func:`share`), and the parent writes
-summary.json and report_data.json while they draw. The files are the same bytes as charts
-drawn in-process (:class:`Charts`), since each chart is drawn alone either
-way.
+summary.json and report_data.json while they draw. The files are the same
+bytes as charts drawn in-process (:class:`Charts`), since each chart is
+drawn alone either way.
 
 A chart process is an ``os.fork`` of the command before it has any other
 thread (a fork of a process with threads may inherit a held lock), so they

@@ -26,7 +26,7 @@ __all__ = ["flexibility_block"]
 def flexibility_block(result: Any) -> dict[str, Any]:
     """summary.json's ``flexibility`` block of a run with gates (docs/interface.md).
 
-    ``result`` is an :class:`~simulate.engine.Result` whose model has gates.
+    ``result`` is an :class:`~simulate.results.Result` whose model has gates.
     """
     model: Model = result.model
     n = result.trials

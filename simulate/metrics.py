@@ -57,7 +57,7 @@ _OVER_ALL = tuple(name for name in OUTPUT_NAMES if name not in _PAYBACKS + _WHER
 
 
 class RunOutputs(Protocol):
-    """What :func:`summarize` reads of a run (a :class:`simulate.engine.Result`)."""
+    """What :func:`summarize` reads of a run (a :class:`simulate.results.Result`)."""
 
     model: Model
     overlay: dict[str, str | None] | None
@@ -359,7 +359,7 @@ def outcome_split(npv: np.ndarray, flags: Mapping[str, np.ndarray]) -> Split | N
     """The success flag that splits NPV into two groups, or None.
 
     ``flags`` are the per-trial draws of the bernoulli inputs (True for 1),
-    as :attr:`simulate.engine.Result.flags` holds them. A flag splits the
+    as :attr:`simulate.results.Result.flags` holds them. A flag splits the
     outcome when each of its values holds at least 5% of the trials and the
     median NPV of the trials where it drew 1 and of those where it drew 0
     lie at least half the P10-P90 width of NPV apart; of several, the one

@@ -16,8 +16,8 @@ import numpy as np
 
 from .compare import KEY_METRICS, key_figure_change, key_figures, paired_comparison
 from .config import Model, Overlay, load_config
-from .engine import Result
 from .errors import ConfigError
+from .results import Result
 from .runner import RunOptions, simulate_model
 from .seeds import resolve_seed
 

@@ -390,7 +390,7 @@ def _main(argv: Sequence[str] | None) -> tuple[int, str | None]:
 
             drawing.start_early()  # the chart processes import matplotlib while this imports
             stop_early = drawing.stop_early
-        if args.command in _COMPILED and _jit_disabled():
+        if name in _COMPILED and _jit_disabled():
             return EXIT_INVALID, name
         command = _command(args.command)
         if argv is None:

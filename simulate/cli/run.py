@@ -17,11 +17,11 @@ from typing import TYPE_CHECKING, Any
 
 from ..config import Model, Overlay, load_config, load_overlay
 from ..drawing import Charts, drawing_charts
-from ..engine import Result
 from ..errors import ConfigError, Problem
 from ..files import atomic_dir, atomic_set, result_folder, write_json
 from ..overlay import overlay_analysis
 from ..report.data import comparison_block, read_pack_data, write_pack_data
+from ..results import Result
 from ..runner import RunOptions, run_warnings, simulate_model, simulate_set, targets_of, write_run
 from ..text import comparisons_text, overlay_text, summary_text
 from .progress import trial_bar

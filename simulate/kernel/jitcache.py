@@ -141,8 +141,8 @@ class FirstClass(WrapperAddressProtocol):
     same, so are the bits. The address (of the callee's C wrapper) is loaded
     from numba's cache, or compiled, on first use, once per process
     (``coldstart.prepare_kernel`` calls :meth:`load` on the calling thread,
-    before a kernel's threads ask for it). A C wrapper cannot pass an exception on, so the callee must
-    use numpy's error model and raise nothing.
+    before a kernel's threads ask for it). A C wrapper cannot pass an
+    exception on, so the callee must use numpy's error model and raise nothing.
     """
 
     def __init__(self, function: Dispatcher, returns: Type, args: tuple) -> None:

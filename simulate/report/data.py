@@ -24,9 +24,9 @@ import numpy as np
 
 from .. import metrics
 from ..config import Model
-from ..engine import Result
 from ..errors import ConfigError, Problem
 from ..files import write_json
+from ..results import Result
 from ..sampling import DEFAULT_CHUNK
 from ..sensitivity.frontier import frontier_table
 from ..sensitivity.labels import field_unit, input_unit
