@@ -171,10 +171,13 @@ def simulate_set(
     keep = options.save_samples if keep_inputs is None else keep_inputs
     plans: list[tuple[int, Planned]] = []
     results: list[Result | None] = [None] * len(models)
+    # With no seed given anywhere, the whole set shares one fresh seed: its runs stay
+    # paired (common random numbers), and each records it.
+    fresh = resolve_seed()
     with ENGINE_LOCK:
         for i, (m, overlay) in enumerate(zip(models, overlays, strict=True)):
             m, record = identify(m, overlay)
-            run_seed = resolve_seed(options.seed if seed is None else seed, m.seed)
+            run_seed = resolve_seed(options.seed if seed is None else seed, m.seed, fresh)
             sampling = options.sampling or m.sampling
             targets = targets_of(m, options)
             if targets is None:

@@ -64,6 +64,28 @@ def test_options_and_seed_override_the_config(model):
     assert not np.array_equal(again.npv, result.npv)
 
 
+def test_a_set_without_any_seed_shares_one_fresh_seed(tmp_path):
+    """A config and its scenarios with no seed anywhere run on one seed drawn for the set,
+    so their trials stay paired; each run records it. A scenario's own seed still wins."""
+    from simulate.runner import simulate_set
+
+    text = CASE.replace("seed: 8, ", "") + (
+        "scenarios:\n"
+        "  higher: {priors: {cut: {min: 0.06, mode: 0.11, max: 0.21}}}\n"
+        "  own: {simulation: {seed: 5}}\n"
+    )
+    path = tmp_path / "noseed.yaml"
+    path.write_text(text, encoding="utf-8")
+    base = load_config(path)
+    models = [base, *(load_config(path, scenario=s) for s in ("higher", "own"))]
+    first = simulate_set(models, RunOptions())
+    again = simulate_set(models, RunOptions())
+    assert first[0].seed == first[1].seed != again[0].seed == again[1].seed
+    assert first[2].seed == again[2].seed == 5
+    # Paired: shifting the PERT up raises every trial's draw, so its NPV.
+    assert np.all(first[1].npv >= first[0].npv)
+
+
 def test_run_warnings_add_sobol_balance_to_the_config_warnings(model):
     assert run_warnings(model, RunOptions()) == list(model.warnings)
     assert run_warnings(model, RunOptions(sampling="sobol", trials=1024)) == list(model.warnings)
