@@ -29,7 +29,7 @@ from .precision import (
     precision_targets,
 )
 from .results import Result
-from .sampling import DEFAULT_BATCH, DEFAULT_CHUNK, Draws, batch_bounds, pieces, ppf_matrix
+from .sampling import DEFAULT_CHUNK, Draws, batch_bounds, batch_size_for, pieces, ppf_matrix
 from .seeds import resolve_seed
 
 __all__ = [
@@ -153,7 +153,7 @@ def run(
     keep_inputs: bool = True,
     n_paths: int = DEFAULT_PATHS,
     chunk_size: int = DEFAULT_CHUNK,
-    batch_size: int = DEFAULT_BATCH,
+    batch_size: int | None = None,
     with_irr: bool = True,
     overlay: dict[str, str | None] | None = None,
     precision: str | Mapping | Sequence[PrecisionTarget] | None = None,
@@ -182,7 +182,9 @@ def run(
     batch_size
         Trials per replicate batch (``simulate.sampling.batch_bounds``): the
         unit of ``lhs`` and ``sobol`` designs and of correlations, from whose
-        spread their intervals are measured. Results depend on it.
+        spread their intervals are measured. Results depend on it. Default:
+        ``simulate.sampling.batch_size_for`` of the trials (of ``max_trials``
+        with precision), 8,192 from 81,920 trials on.
     overlay
         The overlay applied to ``model`` (``{"file", "name"}``), recorded in the
         summary; ``model.config_hash`` should already cover it
@@ -226,6 +228,7 @@ def run(
     trials = model.trials if trials is None else int(trials)
     if trials < 1:
         raise ValueError(f"trials must be at least 1, not {trials}")
+    opts["batch_size"] = batch_size or batch_size_for(trials)
     growing = _Growing(model, int(seed), sampling, trials, capacity=trials, **opts)
     growing.advance(len(growing.bounds) - 1, progress)
     return growing.result(overlay)
@@ -248,25 +251,29 @@ def run_set(
     keep_inputs: bool = True,
     n_paths: int = DEFAULT_PATHS,
     chunk_size: int = DEFAULT_CHUNK,
-    batch_size: int = DEFAULT_BATCH,
+    batch_size: int | None = None,
     with_irr: bool = True,
     line_flows: bool = True,
     progress: Progress | None = None,
 ) -> list[Result]:
     """Run every :class:`Planned` run on common trials until each meets its targets.
 
-    Every run adds the same batches (of ``batch_size`` trials) and is
-    checked at the same check points (``simulate.precision.check_points``):
-    the set stops at the first check point where every target of every run
-    has been met twice in a row (at two successive check points), or at the
-    last whole batch within ``max_trials`` (``max_trials`` itself when that
-    is less than a batch). So a set of scenarios stops together, and their
-    trials stay paired. Each result equals a run of its recorded number of
-    trials with the same seed: the check points are batch boundaries, and a
-    run's first batches do not depend on how many follow.
+    Every run adds the same batches (of ``batch_size`` trials, by default
+    ``batch_size_for(max_trials)``) and is checked at the same check points
+    (``simulate.precision.check_points``): the set stops at the first check
+    point where every target of every run has been met twice in a row (at
+    two successive check points), or at the last whole batch within
+    ``max_trials`` (``max_trials`` itself when that is less than a batch).
+    So a set of scenarios stops together, and their trials stay paired.
+    Each result equals a run of its recorded number of trials with the same
+    seed: the check points are batch boundaries, a run's first batches do
+    not depend on how many follow, and a design drawn batch by batch meets
+    no target before it has ten batches (``Tracker``), from where
+    ``batch_size_for`` gives the run's batch size again.
     """
     if not 1 <= max_trials <= MAX_TRIALS:
         raise ValueError(f"max_trials must be from 1 to {MAX_TRIALS:,}, not {max_trials}")
+    batch_size = batch_size or batch_size_for(max_trials)
     last = max_trials // batch_size
     bounds = np.arange(last + 1) * batch_size if last else np.array([0, max_trials])
     capacity = int(bounds[min(len(bounds) - 1, 4)])

@@ -23,7 +23,7 @@ from .engine import Planned, Result, run, run_set
 from .files import write_json, write_samples
 from .precision import precision_targets
 from .report.data import pack_data, write_pack_data
-from .sampling import DEFAULT_BATCH
+from .sampling import batch_size_for
 from .seeds import resolve_seed
 from .sensitivity.oat import tornado
 
@@ -83,15 +83,18 @@ def run_warnings(model: Model, options: RunOptions) -> list[str]:
     out = list(model.warnings)
     sampling = options.sampling or model.sampling
     trials = options.trials or model.trials
-    batch = DEFAULT_BATCH
-    balanced = trials % batch == 0 or (trials < 2 * batch and trials & (trials - 1) == 0)
+    batch = batch_size_for(trials)
+    one = trials < 2 * batch  # a single batch of every trial
+    balanced = trials & (trials - 1) == 0 if one else trials % batch == 0
     if sampling == "sobol" and not balanced and targets_of(model, options) is None:
-        low = (trials // batch) * batch or 1 << (trials.bit_length() - 1)
-        high = (trials // batch + 1) * batch if trials >= batch else 1 << trials.bit_length()
+        if one:
+            how, low, high = "a power of two", 1 << (trials.bit_length() - 1), 1 << trials.bit_length()
+        else:
+            how = f"a multiple of the {batch:,} trials of its batches"
+            low, high = (trials // batch) * batch, (trials // batch + 1) * batch
         out.append(
             "sobol sampling is balanced only when each batch of trials is a power of two: "
-            f"a power of two below {2 * batch:,} trials, or a multiple of {batch:,}; "
-            f"{trials:,} is not (e.g. use {low:,} or {high:,})"
+            f"{trials:,} trials is not {how} (e.g. use {low:,} or {high:,})"
         )
     return out
 

@@ -78,6 +78,7 @@ __all__ = [
     "DEFAULT_CHUNK",
     "Draws",
     "batch_bounds",
+    "batch_size_for",
     "iman_conover",
     "iter_chunks",
     "pieces",
@@ -91,7 +92,13 @@ __all__ = [
 DEFAULT_CHUNK = 1 << 18
 # Trials per replicate batch (batch_bounds): the unit of `lhs` and `sobol`
 # designs and of the Iman-Conover rearrangement. A chunk holds 32 batches.
+# Runs of fewer than MIN_BATCHES of them get smaller batches (batch_size_for).
 DEFAULT_BATCH = 1 << 13
+# The error of a design drawn batch by batch is measured from the spread of
+# its batches, which needs this many (docs/model.md section 7) ...
+MIN_BATCHES = 10
+# ... and a batch of fewer trials than this stratifies too little to be worth it.
+MIN_BATCH = 1 << 6
 # Uniforms are kept this far from 0 and 1 so unbounded quantiles stay finite.
 _U_EPS = U_EPS
 # Spawn keys of the streams that are not an input's: the Iman-Conover
@@ -217,6 +224,25 @@ def _qmc():
     from scipy.stats import qmc  # scipy.stats costs 0.3 s to import: only when used
 
     return qmc
+
+
+def batch_size_for(trials: int) -> int:
+    """The replicate batch size of a run of ``trials`` trials (``max_trials`` with precision).
+
+    :data:`DEFAULT_BATCH` from ``MIN_BATCHES * DEFAULT_BATCH`` (81,920)
+    trials on; below, the largest power of two that still cuts the run into
+    :data:`MIN_BATCHES` batches, so that the error of a Latin hypercube,
+    Sobol' or correlated run is measured from their spread, not assumed
+    (``b`` for ``10 b <= trials < 20 b``); :data:`DEFAULT_BATCH` again (one
+    batch) for runs too short for ten batches of :data:`MIN_BATCH`.
+
+    A precision run with ``max_trials`` in a band ``[10 b, 20 b)`` checks
+    its targets at batch boundaries of ``b`` and counts a check point as met
+    only from ten batches on: every run it can stop at has the same ``b``.
+    """
+    if trials >= MIN_BATCHES * DEFAULT_BATCH or trials < MIN_BATCHES * MIN_BATCH:
+        return DEFAULT_BATCH
+    return 1 << ((trials // MIN_BATCHES).bit_length() - 1)
 
 
 def batch_bounds(trials: int, batch_size: int = DEFAULT_BATCH) -> np.ndarray:

@@ -24,7 +24,7 @@ from .format import (
     format_points,
     format_probability,
 )
-from .precision import Interval, shown_half_width
+from .precision import MIN_BATCHES, Interval, shown_half_width
 from .sensitivity.labels import format_value
 from .sensitivity.wording import ranked, unresolved_groups
 
@@ -203,8 +203,17 @@ def _stop_lines(stop: Mapping[str, Any], figures: Mapping[str, Mapping[str, Any]
         if not interval.meets(t):
             unmet.append(f"{t.figure}={t.text}")
     limit = stop.get("max_trials", stop["trials"])
-    return [f"  Precision targets {text}", f"  not all met ({', '.join(unmet) or text}): stopped "
-            f"at {stop['trials']:,} trials, the --max-trials limit ({limit:,})"]  # fmt: skip
+    where = f"stopped at {stop['trials']:,} trials, the --max-trials limit ({limit:,})"
+    if unmet:
+        return [f"  Precision targets {text}", f"  not all met ({', '.join(unmet)}): {where}"]
+    # Every interval is within its target at the stop, yet the run did not stop on it.
+    checks = stop.get("checks") or ()
+    if checks and checks[-1].get("met"):
+        why = "met at the last check point only, where two in a row are needed"
+    else:
+        why = (f"met only by intervals taken as if the trials were independent; "
+               f"{MIN_BATCHES} batches are needed to measure the error")  # fmt: skip
+    return [f"  Precision targets {text}", f"  {why}: {where}"]
 
 
 _METRIC_LABELS = {"npv": "NPV", "roi": "ROI", "payback_months": "Payback"}

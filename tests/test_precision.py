@@ -120,8 +120,9 @@ def coverage(raw, truth, sampling, seeds, trials, batch_size) -> dict[str, float
     model = model_from_dict(raw)
     hits = dict.fromkeys(truth, 0)
     for seed in seeds:
-        result = run(model, trials=trials, seed=seed, sampling=sampling, batch_size=batch_size,
-                     keep_inputs=False, n_paths=0, with_irr=False)  # fmt: skip
+        batch = {} if batch_size is None else {"batch_size": batch_size}  # None: the default
+        result = run(model, trials=trials, seed=seed, sampling=sampling, keep_inputs=False,
+                     n_paths=0, with_irr=False, **batch)  # fmt: skip
         figures = pr.precision_block(result)["figures"]
         for name, value in truth.items():
             f = figures[name]
@@ -171,6 +172,37 @@ def test_intervals_cover_the_true_values(sampling):
     cov = coverage(normal_config(), normal_truth(), sampling, range(100), 2048, 128)
     assert 0.92 <= np.mean(list(cov.values())) <= 0.98, cov
     assert all(0.87 <= c < 1.0 for c in cov.values()), cov
+
+
+def hedged_config() -> dict:
+    """A benefit and a cost that move together (rank correlation 0.8): the NPV's spread is
+    far below what each input brings, but its mean is exactly 24 (8,000 - 3,000) - 90,000."""
+    return {
+        "name": "Hedged",
+        "horizon_months": T,
+        "discount_rate": 0.0,
+        "priors": {
+            "a": {"dist": "normal", "mean": 8000, "sd": 500, "min": 0},
+            "c": {"dist": "normal", "mean": 3000, "sd": 500, "min": 0},
+        },
+        "correlations": [["a", "c", 0.8]],
+        "benefits": [{"type": "recurring", "amount": "a"}],
+        "costs": [{"type": "recurring", "amount": "c"}, {"type": "one_time", "amount": 90_000}],
+    }
+
+
+# Runs of 2,000 trials as a user makes them (no batch size given): cut into 15
+# batches of 128 (batch_size_for), so lhs, sobol and correlated inputs are measured.
+# Before, they had one batch and the i.i.d. interval: about 100% under lhs and
+# sobol, and 58% for the hedged mean (Iman-Conover keeps each input's draws, whose
+# errors add up as if independent, while the NPV's spread shrinks).
+@pytest.mark.parametrize("sampling", ["random", "lhs", "sobol"])
+def test_small_runs_measure_their_error_by_default(sampling):
+    cov = coverage(normal_config(), normal_truth(), sampling, range(100), 2000, None)
+    assert 0.92 <= np.mean(list(cov.values())) <= 0.98, cov
+    assert all(0.87 <= c < 1.0 for c in cov.values()), cov
+    hedged = coverage(hedged_config(), {"npv_mean": 30_000.0}, sampling, range(100), 2000, None)
+    assert hedged["npv_mean"] >= 0.88, hedged
 
 
 @pytest.mark.slow
@@ -266,9 +298,19 @@ def test_the_iid_intervals_of_a_random_run(tmp_path):
 
 def test_replicated_intervals_say_how_they_were_made():
     model = model_from_dict(normal_config())
-    few = run(model, trials=3 * 8192, seed=1, sampling="lhs").summary()["precision"]["figures"]
-    assert few["npv_mean"]["method"] == (
+    few = run(model, trials=3 * 8192, seed=1, sampling="lhs", batch_size=8192)
+    assert few.summary()["precision"]["figures"]["npv_mean"]["method"] == (
         "t interval as if independent (3 LHS designs: 10 needed to measure their spread)"
+    )
+    # By default a run of 24,576 trials is cut into 12 batches of 2,048 to measure its error.
+    cut = run(model, trials=3 * 8192, seed=1, sampling="lhs")
+    assert cut.batch_size == 2048
+    assert cut.summary()["precision"]["figures"]["npv_mean"]["method"] == (
+        "batch means over 12 independent Latin hypercube designs (t, 11 df)"
+    )
+    tiny = run(model, trials=600, seed=1, sampling="lhs").summary()["precision"]["figures"]
+    assert tiny["npv_mean"]["method"] == (
+        "t interval as if independent (1 LHS designs: 10 needed to measure their spread)"
     )
     many = run(model, trials=12 * 8192, seed=1, sampling="sobol").summary()["precision"]["figures"]
     assert many["npv_mean"]["method"] == (
@@ -351,7 +393,9 @@ def test_a_precision_run_stops_at_the_first_check_point_met_twice(sampling):
     stopped = run(model, precision=targets, max_trials=50 * 256, **kw)
     assert stopped.stop["reason"] == "precision"
     points = [p for p in pr.check_points(50) if p * 256 <= stopped.trials]
-    met = [_met(run(model, trials=p * 256, **kw), targets) for p in points]
+    # correlated inputs: no check point counts before the batches' spread is measured
+    met = [_met(run(model, trials=p * 256, **kw), targets) and p >= pr.MIN_BATCHES
+           for p in points]  # fmt: skip
     # met at the last two check points, and never twice in a row before
     assert met[-2:] == [True, True], met
     assert not any(a and b for a, b in itertools.pairwise(met[:-1])), met
@@ -372,6 +416,23 @@ def test_a_precision_run_stops_at_the_first_check_point_met_twice(sampling):
     }
 
 
+@pytest.mark.parametrize("sampling", ["random", "lhs"])
+def test_a_precision_run_under_the_default_batches_equals_its_fixed_run(sampling):
+    # max_trials 50,000 cuts the run into batches of 4,096 (batch_size_for); with correlated
+    # inputs the first check point that counts is the 10th, so a loose target stops at the
+    # 11th, where a fixed run of the same trials has batches of 4,096 too.
+    model = model_from_dict(normal_config(0.4))
+    stopped = run(model, seed=2, sampling=sampling, precision="npv_positive=10pp",
+                  max_trials=50_000)  # fmt: skip
+    assert (stopped.batch_size, stopped.trials, stopped.stop["reason"]) == (4096, 11 * 4096,
+                                                                             "precision")
+    assert [c["met"] for c in stopped.stop["checks"]] == [False] * 9 + [True, True]
+    fixed = run(model, seed=2, sampling=sampling, trials=stopped.trials)
+    assert fixed.batch_size == 4096
+    np.testing.assert_array_equal(stopped.npv, fixed.npv)
+    np.testing.assert_array_equal(stopped.inputs, fixed.inputs)
+
+
 def test_a_grown_run_keeps_its_success_flags(configs_dir):
     # the arrays of a run that stops at a precision grow as batches come in: its
     # bernoulli flags (what the split charts read) must grow with them
@@ -390,11 +451,16 @@ def test_a_grown_run_keeps_its_success_flags(configs_dir):
 def test_a_precision_run_that_cannot_be_met_stops_at_max_trials():
     model = model_from_dict(normal_config())
     r = run(model, seed=1, precision="npv_mean=1", max_trials=5 * 8192 + 100)
-    assert r.trials == 5 * 8192 and r.stop["reason"] == "max_trials"
+    # the last whole batch of batch_size_for(41,060) = 4,096 trials
+    assert r.trials == 10 * 4096 and r.stop["reason"] == "max_trials"
     assert r.summary()["stop"]["max_trials"] == 5 * 8192 + 100
-    small = run(model, seed=1, precision="npv_mean=1", max_trials=3000)  # less than a batch
-    assert small.trials == 3000 and small.stop["reason"] == "max_trials"
-    np.testing.assert_array_equal(small.npv, run(model, trials=3000, seed=1).npv)
+    # 11 batches of 256 (batch_size_for(3,000)): the fixed run of 2,816 trials has them too
+    cut = run(model, seed=1, sampling="lhs", precision="npv_mean=1", max_trials=3000)
+    assert cut.trials == 2816 and cut.stop["reason"] == "max_trials"
+    np.testing.assert_array_equal(cut.npv, run(model, trials=2816, seed=1, sampling="lhs").npv)
+    small = run(model, seed=1, precision="npv_mean=1", max_trials=600)  # less than a batch
+    assert small.trials == 600 and small.stop["reason"] == "max_trials"
+    np.testing.assert_array_equal(small.npv, run(model, trials=600, seed=1).npv)
 
 
 def test_same_seed_and_targets_same_numbers():
@@ -415,7 +481,8 @@ def test_the_config_precision_applies_unless_trials_are_given(write_config):
     )
     model = load_config(write_config(text))
     r = run(model)
-    assert r.stop["reason"] in ("precision", "max_trials") and r.trials % 8192 == 0
+    assert r.stop["reason"] in ("precision", "max_trials")
+    assert r.batch_size == 2048 and r.trials % 2048 == 0  # batch_size_for(40,000)
     assert run(model, trials=1000).stop is None
     with pytest.raises(ValueError, match="trials or precision"):
         run(model, trials=1000, precision="default")
@@ -655,8 +722,11 @@ def test_a_batch_runs_each_item_to_its_config_precision_and_resumes_it(tmp_path)
 
 @pytest.mark.parametrize(
     ("trials", "suggest"),
-    [(10_000, "e.g. use 8,192 or 16,384"), (5000, "e.g. use 4,096 or 8,192"),
-     (100_000, "e.g. use 98,304 or 106,496"), (4096, None), (12 * 8192, None), (8192, None)],
+    [(10_000, "multiple of the 512 trials of its batches (e.g. use 9,728 or 10,240)"),
+     (5000, "multiple of the 256 trials of its batches (e.g. use 4,864 or 5,120)"),
+     (100_000, "multiple of the 8,192 trials of its batches (e.g. use 98,304 or 106,496)"),
+     (600, "not a power of two (e.g. use 512 or 1,024)"),
+     (4096, None), (12 * 8192, None), (8192, None), (512, None)],
 )  # fmt: skip
 def test_sobol_warns_when_a_batch_is_not_a_power_of_two(trials, suggest):
     from simulate.runner import RunOptions, run_warnings
@@ -667,7 +737,7 @@ def test_sobol_warns_when_a_batch_is_not_a_power_of_two(trials, suggest):
         assert said == []
     else:
         (warning,) = said
-        assert "a power of two below 16,384 trials, or a multiple of 8,192" in warning
+        assert warning.startswith("sobol sampling is balanced only when each batch of trials")
         assert suggest in warning
     targets, _ = parse_targets("default")
     assert run_warnings(model, RunOptions(sampling="sobol", precision=targets)) == []

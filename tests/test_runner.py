@@ -92,7 +92,14 @@ def test_run_warnings_add_sobol_balance_to_the_config_warnings(model):
     warned = run_warnings(model, RunOptions(sampling="sobol", trials=1000))
     assert warned[: len(model.warnings)] == list(model.warnings)
     assert len(warned) == len(model.warnings) + 1
-    assert "1,000 is not" in warned[-1] and "512" in warned[-1] and "1,024" in warned[-1]
+    # 1,000 trials are cut into batches of 64 (batch_size_for): a multiple of 64 is balanced.
+    assert "1,000 trials is not a multiple of the 64 trials" in warned[-1]
+    assert "960" in warned[-1] and "1,024" in warned[-1]
+    single = run_warnings(model, RunOptions(sampling="sobol", trials=500))[-1]
+    assert "500 trials is not a power of two (e.g. use 256 or 512)" in single
+    large = run_warnings(model, RunOptions(sampling="sobol", trials=100_000))[-1]
+    assert "multiple of the 8,192 trials" in large and "98,304 or 106,496" in large
+    assert run_warnings(model, RunOptions(sampling="sobol", trials=98_304)) == list(model.warnings)
 
 
 # -- write_run ----------------------------------------------------------------------------------

@@ -410,6 +410,23 @@ def test_summary_text_says_which_targets_a_capped_run_missed():
     ]
 
 
+def test_summary_text_says_why_a_capped_run_whose_targets_all_hold_did_not_stop():
+    # Every interval is within its target at the cap, but the run did not stop there.
+    stop = {"reason": "max_trials", "trials": 8192, "targets": {"npv_positive": "0.5pp"},
+            "max_trials": 10000, "checks": [{"trials": 8192, "met": True}]}  # fmt: skip
+    lines = summary_text({**PRECISE, "stop": stop}).split("\n")
+    assert lines[-2:] == [
+        "  Precision targets npv_positive=0.5pp",
+        "  met at the last check point only, where two in a row are needed: stopped at 8,192 "
+        "trials, the --max-trials limit (10,000)",
+    ]
+    stop["checks"] = [{"trials": 8192, "met": False}]  # a stand-in interval (too few batches)
+    assert summary_text({**PRECISE, "stop": stop}).split("\n")[-1] == (
+        "  met only by intervals taken as if the trials were independent; 10 batches are "
+        "needed to measure the error: stopped at 8,192 trials, the --max-trials limit (10,000)"
+    )
+
+
 def test_a_payback_beyond_the_horizon_prints_its_open_interval():
     figures = dict(PRECISE["precision"]["figures"])
     figures["payback_p50"] = _fig(None, 35.5, None, "order statistics, independent trials")

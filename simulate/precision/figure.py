@@ -142,6 +142,17 @@ class Figure:
         s = math.sqrt(float(np.sum((values - estimate) ** 2)) / (r - 1))
         return t_quantile(r - 1, self.level) * s / math.sqrt(r)
 
+    def measured(self, r: int) -> bool:
+        """Whether the interval over ``r`` batches measures the error, so a target may count it.
+
+        A design drawn batch by batch (LHS, Sobol', correlations) with fewer
+        than :data:`MIN_BATCHES` batches gets the i.i.d. interval instead,
+        which can be far too narrow for correlated inputs (Iman-Conover keeps
+        each input's draws, so their errors add up as if independent while
+        the NPV's spread shrinks): it is shown, never trusted to stop a run.
+        """
+        return not self.design.replicated or r >= MIN_BATCHES
+
     def _replicated(self, r: int) -> str | None:
         """Why the batches' spread cannot be used (None: it can), for a replicated design."""
         if r < MIN_BATCHES:

@@ -9,6 +9,7 @@ from typing import Any
 from .. import _scipy
 from ..config.model import PrecisionTarget
 from ..files import finite_or_none
+from ..sampling import MIN_BATCHES
 
 special = _scipy.load("scipy.special")
 
@@ -27,8 +28,8 @@ __all__ = [
 ]
 
 LEVEL = 0.95
-# Replicate batches needed before their spread gives an interval; fewer use the i.i.d. bound.
-MIN_BATCHES = 10
+# MIN_BATCHES (from sampling, which cuts runs into at least that many when it can): the
+# replicate batches needed before their spread gives an interval; fewer use the i.i.d. one.
 # A proportion's batch means are near normal only with this many events (and non-events)
 # per batch on average; fewer use Wilson's interval as a bound.
 MIN_EVENTS_PER_BATCH = 10

@@ -201,7 +201,7 @@ class Tracker:
                     window.add(sample[window.n :])
                 order, size = partial(window.at, sample), sample.size
             self.last[t.figure] = interval = fig.interval(x, bounds, order, size)
-            met = met and interval.meets(t)
+            met = met and interval.meets(t) and fig.measured(len(bounds) - 1)
         figures = {name: _bounds_of(iv) for name, iv in self.last.items()}
         self.history.append({"trials": int(bounds[-1]), "met": met, "figures": figures})
         return met
