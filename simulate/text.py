@@ -409,6 +409,10 @@ def _voi_lines(voi: Mapping[str, Any] | None, currency: str) -> list[str]:
     ]
 
 
+# What the table says instead of its rows when the config has no uncertain input.
+_NO_INPUTS = "  No uncertain input to rank: every value in the config is fixed."
+
+
 def sensitivity_text(
     sens: dict[str, Any],
     *,
@@ -439,12 +443,13 @@ def sensitivity_text(
         f"  base case (every input at its median): {cells.label} "
         f"{cells.value(sens['base']['metric'])}",
         "",
-        *_aligned(table),
+        *(_aligned(table) if order else [_NO_INPUTS]),
     ]
     if len(order) > top:
         out.append(f"  ... and {len(order) - top} more input(s) in sensitivity.json")
     out += _unresolved_lines(sens, top)
-    out += _voi_lines(sens.get("voi"), currency)
+    if order:  # with no input, EVPI is 0 by construction and there is no EVPPI to read
+        out += _voi_lines(sens.get("voi"), currency)
     if sens.get("frontier"):
         note = sens["frontier"]["note"]
         out += ["", textwrap.fill(note, 100, initial_indent="  ", subsequent_indent="  ")]

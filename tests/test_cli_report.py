@@ -196,3 +196,22 @@ def test_report_help_names_both_forms(capsys):
         main(["report", "--help"])
     text = capsys.readouterr().out
     assert "CONFIG|RESULT_DIR" in text and "--pdf" in text and "--samples" in text
+
+
+def test_a_config_with_no_uncertain_input_gets_its_pack_saying_so(tmp_path):
+    config = tmp_path / "plain.yaml"
+    config.write_text(
+        "name: No uncertain input\n"
+        "benefits: [{type: recurring, name: Saving, amount: 20000}]\n"
+        "costs: [{type: one_time, name: Build, amount: 300000}]\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    assert main(["report", str(config), "--trials", "1000", "--out", str(out), "--no-figures",
+                 "--quiet", "--sensitivity", "all"]) == 0  # fmt: skip
+    page = (out / "plain" / "report.html").read_text(encoding="utf-8")
+    assert "No uncertain input to rank" in page and "its EVPPI:" not in page
+    assert "No uncertain input: every value in the config is fixed" in page
+    sens = json.loads((out / "plain" / "sensitivity.json").read_text(encoding="utf-8"))
+    assert sens["tornado"] == sens["rank"] == [] and sens["sobol"]["indices"] == []
+    assert (out / "plain" / "report.xlsx").is_file()

@@ -196,8 +196,11 @@ def test_the_register_lists_named_priors_fixed_ones_too_then_inline_priors(run):
     assert rows["cut"]["used_by"] == ["benefits[0].churn_reduction"]
     fee = rows["fee"]
     assert fee["fixed"] and fee["p10"] == fee["p50"] == fee["p90"] == 1500
-    assert fee["distribution"] == "Fixed 1,500" and fee["rank"] is None
+    assert fee["rank"] is None
     assert rows["spare"]["used_by"] == [] and rows["spare"]["source"] is None
+    # a fixed prior is no input, but the line that names it uses it, in its unit
+    assert fee["used_by"] == ["costs[1].amount"] and fee["unit"] == "currency"
+    assert fee["distribution"] == "Fixed 1,500 EUR"
     assert rows["benefits[0].lag"]["inline"] and rows["benefits[0].lag"]["unit"] == "months"
     assert rows["benefits[0].lag"]["distribution"] == "Uniform 1 to 4 months"
     prior = result.model.priors["cut"]
@@ -423,3 +426,15 @@ def test_override_words_name_a_prior_by_its_label():
     assert override_words("priors.plain", labels) == "priors.plain"  # no label: the path
     assert override_words("lines.Handle time saved.lag", labels) == "lines.Handle time saved.lag"
     assert override_words("discount_rate", labels) == "discount_rate"
+
+
+def test_the_page_counts_uncertain_inputs_as_validate_does_and_fixed_ones_apart(run, capsys, case):
+    from simulate.report.html import render_html
+
+    _, data = run
+    text = render_html(data, {})
+    assert "3 uncertain inputs, 1 fixed, largest effect on NPV first" in text
+    assert main(["validate", str(case)]) == 0
+    assert "3 uncertain input(s)" in capsys.readouterr().out
+    fee = text[text.index(">fee<") :].split("</tr>")[0]
+    assert "not used" not in fee and "€1.5k" in fee

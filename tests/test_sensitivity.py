@@ -664,3 +664,29 @@ def test_spider_and_tornado_charts(tmp_path):
         (path,) = save(f, tmp_path / name, ["png"])
         assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
         assert imread(path).shape[2] in (3, 4)
+
+
+@pytest.mark.parametrize(
+    "priors, amount",
+    [({}, 20000), ({"saving": {"dist": "fixed", "value": 20000}}, "saving")],
+    ids=["plain numbers", "fixed priors"],
+)
+def test_a_config_with_no_uncertain_input_gives_empty_sections_and_says_so(priors, amount):
+    from simulate.sensitivity import wording
+    from simulate.text import sensitivity_text
+
+    model = model_from_dict({
+        "name": "No uncertain input", "priors": priors,
+        "benefits": [{"type": "recurring", "name": "Saving", "amount": amount}],
+        "costs": [{"type": "one_time", "name": "Build", "amount": 300000}],
+    })  # fmt: skip
+    assert model.inputs == ()
+    every = ("tornado", "spider", "rank", "sobol", "breakeven", "voi", "frontier")
+    out = sa.analyze(model, methods=every, trials=1000, seed=3, warn=False)
+    assert out["tornado"] == out["rank"] == out["breakeven"] == []
+    assert out["spider"]["lines"] == out["sobol"]["indices"] == out["voi"]["evppi"] == []
+    assert out["voi"]["evpi"] == 0.0 and "frontier" not in out
+    assert out["notes"][0] == wording.NO_INPUTS
+    json.loads(dumps(out))  # well-formed
+    text = sensitivity_text(out, name=model.name, currency="USD", horizon_months=36)
+    assert "No uncertain input to rank" in text and "EVPI" not in text

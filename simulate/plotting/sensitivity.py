@@ -396,8 +396,11 @@ def spider(
     labels, capped = _draw_lines(ax, pct, shown, metric, meta)
     base = float(base_metric) if base_metric is not None else math.nan
     _spider_axes(ax, pct, base, axis_fmt, ylabel)
-    if not shown:
-        ax.text(0.5, 0.5, "No inputs to show", transform=ax.transAxes, ha="center")
+    if not shown:  # above the base line, which runs through the middle of the plot
+        ax.text(0.5, 0.56, "No uncertain input to show: every value in the config is fixed",
+                transform=ax.transAxes, ha="center", va="bottom", color=st.MUTED,
+                bbox={"facecolor": "white", "edgecolor": "none", "pad": 3},
+                gid="no-inputs")  # fmt: skip
     notes = []
     if hidden:
         notes.append(

@@ -29,7 +29,7 @@ from ..files import write_json
 from ..results import Result
 from ..sampling import DEFAULT_CHUNK
 from ..sensitivity.frontier import frontier_table
-from ..sensitivity.labels import field_unit, input_unit
+from ..sensitivity.labels import field_unit, fields_unit
 from .tei import tei_table
 from .words import distribution_words, flexibility_sentence, headline_sentence
 
@@ -189,7 +189,8 @@ def assumptions(model: Model, tornado_rows: Sequence[Mapping[str, Any]]) -> list
     out = []
     for name, prior, inline in entries:
         inp = inputs.get(name)
-        used_by = list(inp.used_by) if inp is not None else []
+        # A fixed prior is no input, but the fields that name it still use it.
+        used_by = list(inp.used_by if inp is not None else model.prior_users.get(name, ()))
         unit = _unit(used_by, model)
         p10, p50, p90 = (float(v) for v in prior.ppf(np.array([0.1, 0.5, 0.9])))
         r, swing = rank.get(name, (None, None))
@@ -200,7 +201,7 @@ def assumptions(model: Model, tornado_rows: Sequence[Mapping[str, Any]]) -> list
                 "inline": inline,
                 "used_by": used_by,
                 "distribution": distribution_words(prior, unit),
-                "unit": input_unit(inp) if inp is not None else "number",
+                "unit": fields_unit(used_by),
                 "fixed": prior.is_fixed,
                 "p10": p10,
                 "p50": p50,

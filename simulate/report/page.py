@@ -330,7 +330,10 @@ def _assumptions(rows: Sequence[Mapping[str, Any]], currency: str) -> dict[str, 
             }
         )
     missing = sum(1 for r in out if not r["source"] and not r["unused"])
-    return {"rows": out, "missing": missing, "count": len(out)}
+    # Counted as validate counts: a fixed prior is a constant, not an uncertain input.
+    used = [r for r in out if not r["unused"]]
+    fixed = sum(1 for r in used if r["fixed"])
+    return {"rows": out, "missing": missing, "count": len(used) - fixed, "fixed": fixed}
 
 
 def _num(v: float | None) -> str:
@@ -339,6 +342,9 @@ def _num(v: float | None) -> str:
 
 def _drivers(drivers: Mapping[str, Any] | None, currency: str, top: int = 8) -> dict[str, Any]:
     drivers = drivers or {}
+    # A tornado with no rows: the config has no uncertain input, so there is nothing
+    # to rank and no pilot to value (EVPI is 0 by construction, not by finding).
+    no_inputs = drivers.get("tornado") == []
     rank = {r["input"]: r for r in drivers.get("rank") or ()}
     rows = []
     for i, r in enumerate((drivers.get("tornado") or [])[:top]):
@@ -359,7 +365,8 @@ def _drivers(drivers: Mapping[str, Any] | None, currency: str, top: int = 8) -> 
         "more": max(len(drivers.get("tornado") or ()) - top, 0),
         "base": _money(drivers.get("base"), currency),
         "breakeven": _breakeven(drivers.get("breakeven") or (), currency),
-        "voi": _voi(drivers.get("voi"), currency),
+        "voi": None if no_inputs else _voi(drivers.get("voi"), currency),
+        "no_inputs": no_inputs,
         "frontier": frontier_view(drivers.get("frontier"), currency),
     }
 

@@ -176,7 +176,8 @@ def analyze(
     step("tornado")
     base = tornado(model, metric=metric, low_q=low_q, high_q=high_q, tables=tables)
     out: dict[str, Any] = {"metric": metric, "base": base["base"]}
-    notes: list[str] = []
+    # A config of constants has nothing to rank: every section below is an empty list.
+    notes: list[str] = [] if model.inputs else [wording.NO_INPUTS]
     warns: list[str] = []
     if "tornado" in methods:
         out["tornado"] = base["rows"]

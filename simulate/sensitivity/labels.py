@@ -28,6 +28,7 @@ is ``number``.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from ..config import Input
@@ -37,6 +38,7 @@ __all__ = [
     "FIELD_UNITS",
     "UNITS",
     "field_unit",
+    "fields_unit",
     "format_value",
     "input_unit",
     "named",
@@ -68,12 +70,18 @@ def field_unit(path: str) -> str:
 
 
 def input_unit(inp: Input) -> str:
-    """The unit of an input: that of every field it feeds, ``mixed`` if they differ.
+    """The unit of an input: that of every field it feeds, ``mixed`` if they differ."""
+    return fields_unit(inp.used_by)
+
+
+def fields_unit(paths: Iterable[str]) -> str:
+    """The unit of a value that feeds the fields at ``paths``, ``mixed`` if they differ.
 
     A stage gate (``gates[i].continue_if``) reads the value in the unit of those
-    fields, so it adds none of its own.
+    fields, so it adds none of its own. For a fixed prior, which is no
+    :class:`Input`, pass the fields that name it (``Model.prior_users``).
     """
-    units = {field_unit(p) for p in inp.used_by if not p.startswith("gates[")}
+    units = {field_unit(p) for p in paths if not p.startswith("gates[")}
     if not units:
         return "number"
     return units.pop() if len(units) == 1 else "mixed"

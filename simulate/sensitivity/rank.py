@@ -27,9 +27,9 @@ def mark_order(rows: Sequence[dict], span: Callable[[dict], tuple[float, float] 
     ``rows`` are sorted, largest first; ``span(row)`` is the 95% interval of
     the quantity they are sorted by (None if it has none). A row's order
     over the next is resolved when their intervals do not overlap; the
-    last row has None.
+    last row has None. No rows (a model with no uncertain input) is no work.
     """
-    for row, below in zip(rows, [*rows[1:], None], strict=True):
+    for row, below in zip(rows, [*rows[1:], None][: len(rows)], strict=True):
         if below is None:
             row["order_resolved"] = None
             continue

@@ -15,6 +15,7 @@ __all__ = [
     "BREAKEVEN_ALL_POSITIVE",
     "BREAKEVEN_NONE_POSITIVE",
     "GOAL_SEEK",
+    "NO_INPUTS",
     "ONE_AT_A_TIME",
     "RANK",
     "SOBOL",
@@ -47,6 +48,10 @@ class SensitivityWarning(UserWarning):
 
 # --- analyze: how to read each section -----------------------------------------------
 
+NO_INPUTS = (
+    "No uncertain input to rank: every value in the config is fixed, so every trial "
+    "gives the same result and each method's list is empty."
+)
 ONE_AT_A_TIME = (
     "Tornado, spider and break-even move one input at a time, the others at their "
     "medians: they ignore correlations and interactions."
