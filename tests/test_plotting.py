@@ -364,6 +364,15 @@ def test_tornado_bars_top_to_bottom_in_the_rows_order():
     assert legend == ["input at P10", "input at P90"]
 
 
+def test_a_one_month_horizon_says_1_month():
+    payback = np.where(np.arange(N) % 4 == 0, np.inf, 0.5)
+    npv = np.linspace(-1e5, 1e5, N)
+    s, m = _run(npv, npv / 1e6, payback, target_months=None, horizon_months=1)
+    fig = payback_curve(np.array([0.0, 1.0]), np.array([0.0, 0.75]), s, m)
+    text = _all_text(fig)
+    assert "not paid back within 1 month" in text and "1 months" not in text
+
+
 def test_tornado_other_metrics_and_open_payback():
     meta = _run(np.ones(3), np.ones(3), np.ones(3))[1]
     rows = [
