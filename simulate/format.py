@@ -14,6 +14,7 @@ from typing import Any
 __all__ = [
     "MINUS",
     "currency_symbol",
+    "count_months",
     "format_as_written",
     "format_discount_rate",
     "format_money",
@@ -179,10 +180,19 @@ def format_probability(p: float | None) -> str:
     return f"{p * 100:.1f}%"
 
 
+def count_months(n: float) -> str:
+    """A number of months as written in a config: ``"36 months"``, ``"1 month"``, ``"18.5 months"``.
+
+    For horizons, targets and gates, which are given, not estimated: no
+    rounding, unlike :func:`format_months`.
+    """
+    return f"{n:g} month" if n == 1 else f"{n:g} months"
+
+
 def format_months(months: float | None, horizon: int | None = None) -> str:
     """``"14.2 months"``; a payback beyond the horizon (None or inf) is ``"> 36 months"``."""
     if months is None or not math.isfinite(float(months)):
-        return f"> {horizon} months" if horizon is not None else "beyond horizon"
+        return f"> {count_months(horizon)}" if horizon is not None else "beyond horizon"
     months = float(months)
     text = f"{months:.1f}".rstrip("0").rstrip(".") if abs(months) < 100 else f"{months:.0f}"
     return f"{text} month" if text == "1" else f"{text} months"

@@ -17,6 +17,7 @@ from typing import Any
 
 from .config.tolerance import parse_targets
 from .format import (
+    count_months,
     format_money,
     format_months,
     format_number,
@@ -112,7 +113,7 @@ def _heading(summary: Mapping[str, Any]) -> list[str]:
     return [
         title,
         f"  {summary['trials']:,} trials, seed {summary['seed']}, {summary['sampling']} sampling, "
-        f"{summary['horizon_months']} months at {summary['discount_rate']:.1%} a year",
+        f"{count_months(summary['horizon_months'])} at {summary['discount_rate']:.1%} a year",
         "",
     ]
 

@@ -42,7 +42,9 @@ def _years(horizon_months: int) -> list[str]:
     labels = [f"Year {k}" for k in range(1, full + 1)]
     if part:
         k = full + 1
-        labels.append(f"Year {k} (months {12 * full + 1}-{horizon_months})")
+        first = 12 * full + 1
+        span = f"month {first}" if first == horizon_months else f"months {first}-{horizon_months}"
+        labels.append(f"Year {k} ({span})")
     return labels
 
 

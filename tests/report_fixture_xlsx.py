@@ -46,7 +46,8 @@ def _columns(horizon: int) -> list[str]:
         last = min(12 * k, horizon)
         label = f"Year {k}"
         if last < 12 * k:
-            label += f" (months {12 * (k - 1) + 1}-{last})"
+            first = 12 * (k - 1) + 1
+            label += f" (month {first})" if first == last else f" (months {first}-{last})"
         cols.append(label)
     return [*cols, "Total", "Present value"]
 

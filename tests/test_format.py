@@ -7,7 +7,7 @@ import math
 
 import pytest
 
-from simulate.format import format_as_written
+from simulate.format import count_months, format_as_written, format_months
 
 
 @pytest.mark.parametrize(
@@ -30,3 +30,10 @@ from simulate.format import format_as_written
 )
 def test_format_as_written(value, text):
     assert format_as_written(value) == text
+
+
+def test_a_count_of_months_is_singular_for_one():
+    assert [count_months(n) for n in (1, 1.0, 36, 18.5, 0.5)] == [
+        "1 month", "1 month", "36 months", "18.5 months", "0.5 months"
+    ]  # fmt: skip
+    assert format_months(None, 1) == "> 1 month"  # a payback beyond a 1-month horizon

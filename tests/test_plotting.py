@@ -3,6 +3,7 @@ deterministic, and no text collides, including in the awkward cases."""
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 import xml.etree.ElementTree as ET
@@ -363,6 +364,15 @@ def test_tornado_bars_top_to_bottom_in_the_rows_order():
     assert legend == ["input at P10", "input at P90"]
 
 
+def test_a_one_month_horizon_says_1_month():
+    payback = np.where(np.arange(N) % 4 == 0, np.inf, 0.5)
+    npv = np.linspace(-1e5, 1e5, N)
+    s, m = _run(npv, npv / 1e6, payback, target_months=None, horizon_months=1)
+    fig = payback_curve(np.array([0.0, 1.0]), np.array([0.0, 0.75]), s, m)
+    text = _all_text(fig)
+    assert "not paid back within 1 month" in text and "1 months" not in text
+
+
 def test_tornado_other_metrics_and_open_payback():
     meta = _run(np.ones(3), np.ones(3), np.ones(3))[1]
     rows = [
@@ -592,6 +602,28 @@ def test_drawing_into_a_callers_axes():
     assert len(stamps) == 1
     assert m.name in _all_text(fig)
     assert not _collisions(fig)
+
+
+@pytest.mark.parametrize("owned", [True, False])
+def test_a_random_seeds_stamp_fits_the_figure_whole(owned):
+    # a seed drawn at random has 19 digits: on a small caller's figure the stamp,
+    # set against its right edge, ran off the left one ("e 0.1.0 · 2,000 trials ...")
+    rng = np.random.default_rng(11)
+    npv = rng.normal(1e6, 5e5, 2000)
+    s, m = _run(npv, npv / 1e6, np.full(2000, 5.0), seed=8430372135079926612,
+                scenario="conservative")  # fmt: skip
+    if owned:  # a 10-inch figure: a stamp with long scenario and overlay names
+        m = dataclasses.replace(m, scenario="conservative " * 6, overlay="CFO review " * 5)
+        fig = npv_distribution(npv, s, m)
+    else:
+        fig = Figure(figsize=(5.0, 3.1), layout="constrained")
+        npv_distribution(npv, s, m, ax=fig.add_subplot())
+    texts = _texts(fig)
+    stamp = [t for t in texts if t.get_gid() == "simulate-stamp"]
+    assert len(stamp) == 1 and not _outside(fig, stamp)
+    # whole, broken only between its parts: the run is reproduced from the seed shown
+    assert stamp[0].get_text().replace("\n", " · ") == m.stamp()
+    assert "seed 8430372135079926612" in stamp[0].get_text()
 
 
 def test_modules_do_not_use_pyplot():

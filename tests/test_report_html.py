@@ -247,6 +247,12 @@ def test_a_rare_event_shows_its_mean_and_an_invisible_spread_no_range(svgs):
     assert shown[tiny["name"]][2] == "$172k"  # no "$172k to $172k", no "mean $172k"
 
 
+def test_a_one_month_horizon_is_one_month_not_1_months():
+    text, _ = page_of(make_data(horizon_months=1), svgs={})
+    assert "paid back within 1 month:" in text
+    assert not re.search(r"\b1 months\b|months 1-1\b", text)
+
+
 def test_a_long_horizon_keeps_the_table_to_a_page_s_width():
     data = make_data(horizon_months=606)  # 50 years and a half
     _, page = page_of(data, svgs={})

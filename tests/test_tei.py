@@ -143,9 +143,9 @@ def _rows(table) -> dict[str, dict]:
 @pytest.mark.parametrize(
     ("horizon", "years"),
     [
-        (1, ["Year 1 (months 1-1)"]),
+        (1, ["Year 1 (month 1)"]),  # not "(months 1-1)"
         (12, ["Year 1"]),
-        (13, ["Year 1", "Year 2 (months 13-13)"]),
+        (13, ["Year 1", "Year 2 (month 13)"]),
         (30, ["Year 1", "Year 2", "Year 3 (months 25-30)"]),
         (36, ["Year 1", "Year 2", "Year 3"]),
     ],
@@ -379,7 +379,7 @@ def test_a_config_without_uncertain_inputs_and_a_one_month_horizon(write_config)
     model = simulate.load_config(path)
     table = tei_table(simulate.run(model, trials=10, seed=1))
     rows = _rows(table)
-    assert table["columns"] == ["Initial", "Year 1 (months 1-1)", "Total", "Present value"]
+    assert table["columns"] == ["Initial", "Year 1 (month 1)", "Total", "Present value"]
     assert [c["p50"] for c in rows["Net benefits"]["cells"][:3]] == [-50, 100, 50]
     assert rows["Fee"]["cells"][-1]["p50"] == pytest.approx(100 * 1.12 ** (-1 / 12), rel=1e-12)
     assert table["payback_months"]["p50"] == pytest.approx(0.5)

@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..errors import describe_value, did_you_mean
+from ..format import count_months
 from .checks import Checks
 from .inputs import Inputs
 from .loader import join_path
@@ -82,7 +83,7 @@ def read_gates(
     for gate in gates:
         if gate.month > horizon:
             checks.warnings.append(
-                f"{gate.path} is at month {gate.month}, beyond the horizon ({horizon} months): "
+                f"{gate.path} is at month {gate.month}, beyond the horizon ({count_months(horizon)}): "
                 "it never stops anything"
             )
     return tuple(gates)

@@ -7,6 +7,7 @@ import re
 from collections.abc import Mapping
 
 from ..errors import describe_value, did_you_mean
+from ..format import count_months
 from .checks import Checks
 from .loader import join_path
 from .model import PrecisionTarget, Settings
@@ -144,7 +145,7 @@ def _check_discount_growth(rate: float, horizon: int, checks: Checks) -> None:
     if log_growth > math.log(MAX_DISCOUNT_GROWTH):
         checks.error(
             "discount_rate",
-            f"a discount rate of {rate!r} over {horizon} months makes the last month's money "
+            f"a discount rate of {rate!r} over {count_months(horizon)} makes the last month's money "
             f"worth {math.exp(log_growth):.3g} times today's ((1 + r)^(T/12)), more than the "
             f"{MAX_DISCOUNT_GROWTH:.0e} the sums can hold accurately; use a rate closer to 0 "
             "or a shorter horizon",

@@ -25,7 +25,16 @@ from . import _style as st
 from ._glyphs import noting_missing_glyphs
 from ._layout import execute_layout, overlaps, px, renderer_of, root_figure, wrap
 
-__all__ = ["RC_LOCK", "Frame", "FrameMeta", "fit_width", "frame", "start", "styled"]
+__all__ = [
+    "RC_LOCK",
+    "Frame",
+    "FrameMeta",
+    "fit_stamp",
+    "fit_width",
+    "frame",
+    "start",
+    "styled",
+]
 
 
 class FrameMeta(Protocol):
@@ -103,6 +112,29 @@ def fit_width(text, max_px: float, renderer) -> None:
         n_lines += 1
 
 
+def fit_stamp(text, max_px: float, renderer) -> None:
+    """Break a footer stamp no wider than ``max_px`` into lines at its `` · ``.
+
+    The stamp is kept whole: a seed drawn at random has 19 digits, and the
+    run is reproduced from the seed as shown, so no part is shortened or cut
+    inside; a part too long for a line alone (a long scenario name) is
+    wrapped at its spaces by :func:`fit_width`.
+    """
+    width = text.get_window_extent(renderer).width
+    if width <= max_px:
+        return
+    parts = text.get_text().split(" · ")
+    lines = [parts[0]]
+    for part in parts[1:]:
+        text.set_text(f"{lines[-1]} · {part}")
+        if text.get_window_extent(renderer).width <= max_px:
+            lines[-1] = text.get_text()
+        else:
+            lines.append(part)
+    text.set_text("\n".join(lines))
+    fit_width(text, max_px, renderer)
+
+
 class Frame:
     """Title block, notes and footer stamp around the plot of an owned figure.
 
@@ -122,13 +154,13 @@ class Frame:
         sub = self._text(subtitle, -y, "top", st.SUBTITLE_SIZE, st.MUTED)
         self.top_in = y + self._height(sub) + _HEADER_BELOW
         self.stamp = self._text(
-            meta.stamp(), 0.0, "bottom", st.FOOTER_SIZE, st.FAINT, gid=_STAMP_GID
+            meta.stamp(), 0.0, "bottom", st.FOOTER_SIZE, st.FAINT, fit=fit_stamp, gid=_STAMP_GID
         )
         self.notes_text = None
         self.notes: list[str] = []
         self.set_notes(notes)
 
-    def _text(self, s, dy_in, va, size, color, **kw):
+    def _text(self, s, dy_in, va, size, color, fit=fit_width, **kw):
         y0 = 1.0 if va == "top" else 0.0
         trans = mtransforms.offset_copy(
             self.fig.transFigure, fig=self.fig, x=0, y=dy_in, units="inches"
@@ -136,7 +168,7 @@ class Frame:
         t = self.fig.text(
             self.x0, y0, s, transform=trans, ha="left", va=va, fontsize=size, color=color, **kw
         )
-        fit_width(t, self.max_px, self.renderer)
+        fit(t, self.max_px, self.renderer)
         return t
 
     def _height(self, t) -> float:
@@ -310,12 +342,18 @@ def _caller_header(ax: Axes, stack: list) -> tuple:
 
 
 def _stamp_once(fig: Figure, meta: FrameMeta) -> None:
-    """The footer stamp as the figure's x super-label, unless a chart on it set one."""
+    """The footer stamp as the figure's x super-label, unless a chart on it set one.
+
+    It ends at the figure's right edge, so a stamp wider than the figure
+    (a random seed's 19 digits on a small chart) is broken into lines
+    (:func:`fit_stamp`) rather than cut off on the left.
+    """
     if not any(t.get_gid() == _STAMP_GID for t in fig.texts):
         label = fig.supxlabel(
             meta.stamp(), x=0.99, ha="right", fontsize=st.FOOTER_SIZE, color=st.FAINT
         )
         label.set_gid(_STAMP_GID)
+        fit_stamp(label, fig.bbox.width * 0.98 - px(fig, 4), renderer_of(fig))
 
 
 def _left_edge(ax: Axes, renderer) -> float:

@@ -174,7 +174,8 @@ def _shown_tolerance(target: PrecisionTarget, kind: str, meta: ChartMeta) -> str
     if kind == "money":
         return fmt.format_money(target.tolerance, meta.currency)
     if kind == "months":
-        return f"{fmt.format_number(target.tolerance)} months"
+        shown = fmt.format_number(target.tolerance)
+        return f"{shown} month" if shown == "1" else f"{shown} months"
     return fmt.format_number(target.tolerance)
 
 

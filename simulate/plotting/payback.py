@@ -157,8 +157,8 @@ def _never_aside(p_horizon: float | None, horizon: int) -> str:
         return ""
     never = 1.0 - float(p_horizon)
     if never <= 0:
-        return f"Every trial pays back within {horizon} months"
-    return f"{fmt.format_probability(never)} not paid back within {horizon} months"
+        return f"Every trial pays back within {fmt.count_months(horizon)}"
+    return f"{fmt.format_probability(never)} not paid back within {fmt.count_months(horizon)}"
 
 
 def _never_bracket(ax: Axes, months: np.ndarray, p_horizon: float, horizon: int) -> None:

@@ -407,7 +407,7 @@ def spider(
             f"{hidden} more input{'s' if hidden > 1 else ''} with narrower ranges not shown"
         )
     if capped:
-        notes.append(f"no payback within {horizon} months is drawn at the horizon")
+        notes.append(f"no payback within {fmt.count_months(horizon)} is drawn at the horizon")
     subtitle = subtitle or (
         f"{_METRICS[metric]} as one input moves from its P5 to its P95, all others at their median"
     )
@@ -505,5 +505,5 @@ def _spider_head(base: float, metric: str, horizon: int, value_fmt: Callable[[fl
     if math.isfinite(base):
         return f"Base case {value_fmt(base)}"
     if metric == "payback_months":
-        return f"Base case: no payback within {horizon} months"
+        return f"Base case: no payback within {fmt.count_months(horizon)}"
     return ""

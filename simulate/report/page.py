@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..format import (
+    count_months,
     format_discount_rate,
     format_money,
     format_months,
@@ -130,7 +131,7 @@ def _figures(summary: Mapping[str, Any]) -> list[dict[str, str]]:
                 f"P10 {_percent(roi['p10'])} · P90 {_percent(roi['p90'])}",
                 prec.of("roi_p50", _percent)),
         _figure("payback", "Payback, median", months(m["payback_months"]["p50"]),
-                f"paid back within {horizon} months: {within}", prec.of("payback_p50", months)),
+                f"paid back within {count_months(horizon)}: {within}", prec.of("payback_p50", months)),
     ]  # fmt: skip
     if targets.get("payback_months") is not None:
         label = f"P(payback by month {format_number(targets['payback_months'])})"
@@ -509,7 +510,7 @@ def _provenance(data: Mapping[str, Any]) -> list[tuple[str, str]]:
         ("Sampling", str(s.get("sampling"))),
         (
             "Horizon",
-            f"{s['horizon_months']} months at {format_discount_rate(s['discount_rate'])} a year",
+            f"{count_months(s['horizon_months'])} at {format_discount_rate(s['discount_rate'])} a year",
         ),
         ("Currency", str(s.get("currency"))),
         ("Run on", str(data.get("created") or "")),

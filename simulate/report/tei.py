@@ -42,14 +42,15 @@ def tei_columns(horizon_months: int) -> list[str]:
     """``Initial``, ``Year 1`` .. ``Year N``, ``Total``, ``Present value``.
 
     A last year shorter than 12 months says which months it covers:
-    ``Year 6 (months 61-66)``.
+    ``Year 6 (months 61-66)``, ``Year 1 (month 1)``.
     """
     edges = year_edges(horizon_months)
     names = ["Initial"]
     for k in range(1, edges.size):
         first, last = int(edges[k - 1]) + 1, int(edges[k])
         partial = last - first + 1 < 12
-        names.append(f"Year {k} (months {first}-{last})" if partial else f"Year {k}")
+        span = f"month {first}" if first == last else f"months {first}-{last}"
+        names.append(f"Year {k} ({span})" if partial else f"Year {k}")
     return [*names, "Total", "Present value"]
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from xlsxwriter.workbook import Workbook
 
+from ..format import count_months
 from ..sensitivity.labels import unit_suffix
 from .xlsx_book import Sheet, Style, Styles, finite
 
@@ -94,7 +95,7 @@ def _decision_figures(summary: Mapping[str, Any]) -> list[tuple]:
         ),
         ("P(payback within the horizon)", None, p["payback_within_horizon"], "prob", None, None),
         (
-            f"P(payback within {pay_t:g} months)" if pay_t is not None else "P(payback by target)",
+            f"P(payback within {count_months(pay_t)})" if pay_t is not None else "P(payback by target)",
             "payback_within_target",
             p.get("payback_within_target"),
             "prob",

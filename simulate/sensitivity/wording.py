@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..format import format_number, format_probability
+from ..format import count_months, format_number, format_probability
 
 __all__ = [
     "BREAKEVEN_ALL_POSITIVE",
@@ -96,7 +96,7 @@ def sobol_unbalanced(n_base: int) -> str:
 def sobol_beyond_horizon(count: int, horizon_months: int) -> str:
     return (
         f"{count:,} evaluations had no payback within the horizon and count as "
-        f"{horizon_months} months."
+        f"{count_months(horizon_months)}."
     )
 
 
