@@ -301,6 +301,41 @@ def test_batch_with_a_bad_dask_address_fails_at_once_in_one_line(address, says, 
     assert not out.exists()
 
 
+# argparse's own usage errors (a value its type refuses, a choice, a flag it does not know):
+# one `error:` line each, as every other usage error, never the command's usage block first.
+_CFG = str(ROOT / "configs" / "lead_conversion.yaml")
+
+
+@pytest.mark.parametrize(
+    ("argv", "line"),
+    [
+        (["run", _CFG, "--precision", "npv_positive=0.5"],
+         "error: --precision: npv_positive: a plain number (0.5) is ambiguous"),
+        (["run", _CFG, "--max-trials", "abc"], "error: --max-trials: 'abc' is not a whole number"),
+        (["run", _CFG, "--max-trials", "0"], "error: --max-trials: '0' must be at least 1"),
+        (["run", _CFG, "--trials", "abc"], "error: --trials: 'abc' is not a whole number"),
+        (["run", _CFG, "--trials", "0"], "error: --trials: '0' must be at least 1"),
+        (["run", _CFG, "--sampling", "grid"], "error: --sampling: invalid choice: 'grid'"),
+        (["run", _CFG, "--frobnicate"], "error: unrecognized arguments: --frobnicate"),
+        (["sensitivity", _CFG, "--sobol-n", "abc"], "error: --sobol-n: 'abc' is not a whole"),
+        (["sensitivity", _CFG, "--seed", "-3"], "error: --seed: "),
+        (["report", _CFG, "--samples", "x"], "error: --samples: 'x' is not a whole number"),
+        (["batch", _CFG, "--workers", "2", "--dask", "h:1"], "error: --dask: not allowed with"),
+        (["batch", _CFG, "--dask-timeout", "0"], "error: --dask-timeout: '0' must be"),
+        (["validate"], "error: the following arguments are required: CONFIG"),
+        (["frobnicate"], "error: COMMAND: invalid choice: 'frobnicate'"),
+        ([], "error: the following arguments are required: COMMAND"),
+    ],
+)  # fmt: skip
+def test_every_argparse_usage_error_is_one_line_and_exit_2(argv, line, tmp_path, capsys):
+    with pytest.raises(SystemExit) as info:
+        main([*argv, "--out", str(tmp_path / "out")] if argv[:1] == ["run"] else argv)
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith(line), err
+    assert not (tmp_path / "out").exists()
+
+
 def test_a_seed_beyond_63_bits_is_refused_as_the_config_refuses_it(tmp_path, capsys):
     with pytest.raises(SystemExit) as info:
         main(["run", str(ROOT / "configs" / "lead_conversion.yaml"), "--seed", str(2**64),

@@ -396,3 +396,139 @@ def test_one_trial_gives_a_value_without_an_interval():
 
     text = summary_text(engine.run(_model(), 1, 3).summary())
     assert "Value of flexibility" in text and "∞" not in text
+
+
+# -- a threshold that decides nothing --------------------------------------------------------
+
+# The QA case: adoption is a fraction, the threshold a whole percentage.
+_ADOPTION = """\
+name: gate unit
+priors:
+  adoption: {dist: pert, min: 0.1, mode: 0.3, max: 0.6}
+  churn: {dist: pert, min: 0.01, mode: 0.02, max: 0.04}
+  fixed: 0.4
+  flag: {dist: bernoulli, p: 0.5}
+  tier: {dist: discrete, values: [1, 2, 3], probs: [0.2, 0.5, 0.3]}
+  spread: {dist: normal, mean: 0, sd: 1}
+gates:
+  - {month: 6, continue_if: CONTINUE, at_least: AT_LEAST}
+benefits:
+  - {type: spend_uplift, customers: 10000, spend_per_customer: 50, uplift: adoption, margin: 0.4,
+     scale: churn}
+costs:
+  - {type: one_time, amount: 100000}
+"""
+
+
+def _gate_config(write_config, continue_if, at_least, extra=""):
+    text = _ADOPTION.replace("CONTINUE", continue_if).replace("AT_LEAST", at_least)
+    return write_config(text + extra)
+
+
+@pytest.mark.parametrize(
+    ("continue_if", "at_least", "words"),
+    [
+        # above the greatest value: the gate fails in every trial (a percentage: its fraction)
+        ("adoption", "20", "20 is above every value prior 'adoption' can take, [0.1, 0.6], so "
+         "the gate would fail in every trial; prior 'adoption' is a fraction, so write its "
+         "threshold as one: did you mean 0.2?"),
+        ("churn", "2", "did you mean 0.02?"),
+        ("adoption", "0.7", "0.7 is above every value prior 'adoption' can take, [0.1, 0.6], so "
+         "the gate would fail in every trial; give a threshold in (0.1, 0.6)"),
+        ("adoption", "90", "fail in every trial; give a threshold in (0.1, 0.6)"),  # 0.9 too high
+        ("adoption", "0.6", "0.6 is the top of the range of prior 'adoption', [0.1, 0.6], which "
+         "a draw reaches with probability 0, so the gate would fail in every trial"),
+        ("tier", "3.5", "above every value prior 'tier' can take, {1, 2, 3}, so the gate would "
+         "fail in every trial; give a threshold in (1, 3]"),
+        # at or below the least value: the gate passes in every trial and never stops anything
+        ("adoption", "0.1", "0.1 is at or below every value prior 'adoption' can take, "
+         "[0.1, 0.6], so the gate would pass in every trial and never stop anything; give a "
+         "threshold in (0.1, 0.6)"),
+        ("flag", "0", "would pass in every trial and never stop anything; give a threshold in "
+         "(0, 1]"),
+        ("tier", "1", "would pass in every trial"),
+        # a fixed value decides the same in every trial, whatever the threshold
+        ("fixed", "0.5", "prior 'fixed' is fixed at 0.4, so the gate would fail in every trial; "
+         "a gate with at_least: needs continue_if to vary"),
+        ("fixed", "0.4", "prior 'fixed' is fixed at 0.4, so the gate would pass in every trial"),
+        ("0.4", "0.5", "continue_if is fixed at 0.4, so the gate would fail in every trial"),
+    ],
+)  # fmt: skip
+def test_a_threshold_that_decides_nothing_is_one_problem_at_its_line(
+    write_config, continue_if, at_least, words
+):
+    from simulate.config import load_config
+
+    path = _gate_config(write_config, continue_if, at_least)
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    (problem,) = err.value.problems
+    assert str(problem) == f"{path}:10: gates[0].at_least: {problem.message}"
+    assert words in problem.message, problem.message
+
+
+@pytest.mark.parametrize(
+    ("continue_if", "at_least"),
+    [("adoption", "0.11"), ("adoption", "0.59"), ("churn", "0.02"), ("flag", "1"),
+     ("flag", "0.5"), ("tier", "3"), ("tier", "1.5"), ("spread", "1000")],
+)  # fmt: skip
+def test_a_threshold_some_draws_pass_and_some_fail_is_taken(write_config, continue_if, at_least):
+    from simulate.config import load_config
+
+    model = load_config(_gate_config(write_config, continue_if, at_least))
+    assert model.gates[0].at_least == float(at_least)
+
+
+@pytest.mark.parametrize("argv", [["validate"], ["run", "--no-figures", "--quiet"]])
+def test_the_cli_refuses_a_whole_percentage_threshold_in_one_line(
+    write_config, tmp_path, capsys, argv
+):
+    from simulate.cli import main
+
+    path = _gate_config(write_config, "adoption", "20")
+    out = ["--out", str(tmp_path / "out")] if argv[0] == "run" else []
+    assert main([argv[0], str(path), *argv[1:], *out]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert err == [
+        f"error: {path}:10: gates[0].at_least: 20 is above every value prior 'adoption' can "
+        "take, [0.1, 0.6], so the gate would fail in every trial; prior 'adoption' is a "
+        "fraction, so write its threshold as one: did you mean 0.2?"
+    ]
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_scenario_or_overlay_that_settles_a_gate_through_its_prior_is_a_warning(
+    write_config,
+):
+    """A scenario may settle the gate on purpose (adoption so low the programme always stops)."""
+    from simulate.config import load_config, load_overlay
+
+    scenarios = (
+        "scenarios:\n"
+        "  bleak: {priors: {adoption: {dist: pert, min: 0.05, mode: 0.1, max: 0.2}}}\n"
+        "  rosy: {priors: {adoption: {min: 0.3, mode: 0.4}}}\n"
+        "  percent: {priors: {adoption: {dist: uniform, min: 0.1, max: 0.2}}}\n"
+        "  other: {priors: {churn: {max: 0.05}}}\n"
+    )
+    path = _gate_config(write_config, "adoption", "0.3", scenarios)
+    assert not any("gates" in w for w in load_config(path).warnings)
+    bleak = load_config(path, scenario="bleak").warnings
+    assert (
+        "gates[0].at_least: 0.3 is above every value prior 'adoption' can take, [0.05, 0.2], "
+        "so the gate would fail in every trial" in bleak
+    )
+    rosy = load_config(path, scenario="rosy").warnings
+    assert any(w.startswith("gates[0].at_least: 0.3 is at or below every value") for w in rosy)
+    overlay = load_overlay(write_config(
+        "priors:\n  adoption: {dist: uniform, min: 0.4, max: 0.5}\n", "review.yaml"
+    ))  # fmt: skip
+    assert any("pass in every trial" in w for w in load_config(path, overlay=overlay).warnings)
+    # an untouched prior is as refused as without the scenario; a percentage always is
+    moot = _gate_config(write_config, "adoption", "0.05", scenarios)
+    with pytest.raises(ConfigError) as err:
+        load_config(moot, scenario="other")
+    assert "never stop anything" in str(err.value) and "scenario 'other'" in str(err.value)
+    slip = _gate_config(write_config, "adoption", "15", scenarios)
+    with pytest.raises(ConfigError) as err:
+        load_config(slip, scenario="percent")
+    assert "did you mean 0.15?" in str(err.value)

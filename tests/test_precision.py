@@ -610,6 +610,10 @@ def test_run_precision_stops_and_says_why(set_config, tmp_path, capsys):
         (["--precision", "npv_posit=1pp"], "did you mean 'npv_positive'?"),
         (["--precision", "default", "--max-trials", "0"], "must be at least 1"),
         (["--precision", "default", "--max-trials", "100000001"], "more than 100,000,000"),
+        # beyond the float range is no tolerance, as inf is (not one that "must be above 0")
+        (["--precision", "npv_mean=inf"], "npv_mean: 'inf' is not a tolerance"),
+        (["--precision", "npv_mean=1e400"], "npv_mean: '1e400' is not a tolerance"),
+        (["--precision", "npv_p50=1e400%"], "npv_p50: '1e400%' is not a tolerance"),
     ],
 )
 def test_bad_precision_flags_are_usage_errors(set_config, tmp_path, capsys, argv, words):

@@ -186,6 +186,8 @@ def test_precision_tolerances_are_in_the_figures_units(write_config):
         ("simulation:\n  precision: {npv_meen: 5}", ":4: simulation.precision.npv_meen:",
          "(did you mean 'npv_mean'?)"),
         ("simulation: {precision: 'npv_p50=0%'}", "simulation.precision:", "must be above 0"),
+        ("simulation: {precision: 'npv_mean=1e400'}", "simulation.precision:",
+         "npv_mean: '1e400' is not a tolerance"),
         ("simulation: {precision: 'npv_p50=150%'}", "simulation.precision:", "more than 100%"),
         ("simulation: {precision: 'npv_p50=2%,npv_p50=3%'}", "simulation.precision:",
          "npv_p50 is given twice"),

@@ -39,9 +39,24 @@ from .status import (
 __all__ = ["build_parser", "console", "main"]
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse's parser, whose usage errors print as every other usage error: one line.
+
+    argparse prints the command's usage (nine lines for ``run``) before its
+    ``prog: error: argument --trials: ...``; docs/interface.md promises one
+    ``error:`` line per problem, as :func:`.status.usage_error` prints them
+    (``error: --trials: ...``). Each command's parser is one of these
+    (``add_subparsers`` makes its parsers of the parent's class); ``--help``
+    still shows the usage.
+    """
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_INVALID, f"error: {message.removeprefix('argument ')}\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``simulate`` parser and its commands."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="simulate",
         description=(
             "Monte Carlo risk for customer-experience investments: YAML priors on "

@@ -102,7 +102,9 @@ def model_from_dict(
         origins.update(more)
         notes += more_notes
         context.append(f"overlay {overlay.file}")
-    model, checks = _build(raw, file=file, scenario=scenario, config_hash=config_hash)
+    model, checks = _build(
+        raw, file=file, scenario=scenario, config_hash=config_hash, changed=frozenset(origins)
+    )
     if checks.problems:
         located = ConfigError(checks.problems).located(file, _line_finder(lines)).problems
         applied = f"with {' and '.join(context)} applied" if context else ""
@@ -117,9 +119,17 @@ def model_from_dict(
 
 
 def _build(
-    raw: Mapping, *, file: str | None, scenario: str | None, config_hash: str
+    raw: Mapping,
+    *,
+    file: str | None,
+    scenario: str | None,
+    config_hash: str,
+    changed: frozenset[str] = frozenset(),
 ) -> tuple[Model, Checks]:
-    """Read every part of ``raw`` once; the model is only meaningful without problems."""
+    """Read every part of ``raw`` once; the model is only meaningful without problems.
+
+    ``changed`` holds the paths that a scenario or overlay overrode.
+    """
     checks = Checks()
     settings = read_settings(raw, checks)
     inputs = Inputs(checks, raw.get("priors"))
@@ -127,7 +137,7 @@ def _build(
     benefits, costs = read_lines(raw, checks, inputs, settings.horizon_months)
     correlations = read_correlations(raw.get("correlations"), checks, inputs)
     gates = read_gates(raw.get("gates"), checks, inputs, (*benefits, *costs),
-                       settings.horizon_months)  # fmt: skip
+                       settings.horizon_months, changed)  # fmt: skip
     for name in inputs.priors:
         if name not in inputs.used_by:
             checks.warnings.append(f"prior {name!r} is defined but no field uses it")

@@ -10,15 +10,16 @@ programme without the option to stop, for the value of flexibility.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from ..errors import describe_value, did_you_mean
-from ..format import count_months
+from ..format import count_months, format_as_written
 from .checks import Checks
 from .inputs import Inputs
 from .loader import join_path
 from .model import Gate, Line, Ref
+from .numbers import as_yaml_number, percent_as_fraction
 from .schema import AMOUNT, FieldSpec
 from .settings import MAX_HORIZON
 from .support import Support
@@ -33,7 +34,9 @@ GATE = {
     "continue_if": "the prior the decision reads: a bernoulli flag (continue where it drew 1), "
     "or with at_least: any prior",
     "at_least": "continue where continue_if drew at least this value (needed unless "
-    "continue_if only takes the values 0 and 1)",
+    "continue_if only takes the values 0 and 1): above its least value and not above its "
+    "greatest (below it for an interval), so that some draws pass and some fail; a fraction "
+    "for a fraction (0.2, not 20)",
     "lines": "the benefit and cost lines the gate governs, by name (or path, such as costs[1], "
     "or label); default: every line",
 }
@@ -43,12 +46,24 @@ _FLAG = FieldSpec(
     "continue_if", -1, Support(-math.inf, math.inf), what="the value a gate reads", bound=AMOUNT
 )
 _ALL = Support(-math.inf, math.inf)
+_FRACTION = Support(0.0, 1.0)
+# For a threshold on a fixed value (which decides the same in every trial).
+_VARY = "{dist: pert, min: 0.1, mode: 0.3, max: 0.6}"
 
 
 def read_gates(
-    raw: Any, checks: Checks, inputs: Inputs, lines: Sequence[Line], horizon: int
+    raw: Any,
+    checks: Checks,
+    inputs: Inputs,
+    lines: Sequence[Line],
+    horizon: int,
+    changed: Collection[str] = (),
 ) -> tuple[Gate, ...]:
-    """The ``gates:`` list as :class:`.Gate` s, governing ``lines`` (benefits, then costs)."""
+    """The ``gates:`` list as :class:`.Gate` s, governing ``lines`` (benefits, then costs).
+
+    ``changed`` holds the paths a scenario or overlay overrode (``priors.adoption``):
+    a threshold that a changed prior makes decide nothing is a warning there.
+    """
     if raw is None:
         return ()
     if not isinstance(raw, list):
@@ -68,7 +83,7 @@ def read_gates(
                 f"not {describe_value(item)}",
             )
             continue
-        gate = _gate(item, path, g, raw, checks, inputs, lines)
+        gate = _gate(item, path, g, raw, checks, inputs, lines, changed)
         if gate is not None:
             gates.append(gate)
     seen: dict[str, str] = {}
@@ -97,6 +112,7 @@ def _gate(
     checks: Checks,
     inputs: Inputs,
     lines: Sequence[Line],
+    changed: Collection[str],
 ) -> Gate | None:
     checks.check_keys(item, GATE_KEYS, path, "a gate")
     before = len(checks.problems)
@@ -110,7 +126,7 @@ def _gate(
             f"a gate's name must be text, not {describe_value(name)}; e.g. name: pilot review",
         )
     month = _month(item, path, checks)
-    condition = _condition(item, path, checks, inputs)
+    condition = _condition(item, path, checks, inputs, changed)
     governed = _governed(item.get("lines"), join_path(path, "lines"), checks, lines)
     if len(checks.problems) > before or month is None or condition is None:
         return None
@@ -131,7 +147,7 @@ def _month(item: Mapping, path: str, checks: Checks) -> int | None:
 
 
 def _condition(
-    item: Mapping, path: str, checks: Checks, inputs: Inputs
+    item: Mapping, path: str, checks: Checks, inputs: Inputs, changed: Collection[str]
 ) -> tuple[Ref, str, float | None] | None:
     """What the gate reads, its name as written, and ``at_least`` (None: a 0/1 flag)."""
     where = join_path(path, "continue_if")
@@ -149,10 +165,21 @@ def _condition(
     if len(checks.problems) > before:
         return None
     if "at_least" in item:
-        at_least = checks.number(
-            item["at_least"], join_path(path, "at_least"), _ALL, what="a threshold", example="0.1"
-        )
-        return None if at_least is None else (ref, written, float(at_least))
+        here = join_path(path, "at_least")
+        at_least = checks.number(item["at_least"], here, _ALL, what="a threshold", example="0.1")
+        if at_least is None:
+            return None
+        # (a prior whose own error is reported where it is declared reads as a constant 0)
+        moot = None if where in inputs.unread else _moot(float(at_least), support, value)
+        if moot is not None:
+            finding, fix, slip = moot
+            if slip or not (isinstance(value, str) and f"priors.{value}" in changed):
+                checks.error(here, f"{finding}; {fix}")
+                return None
+            # A scenario or overlay that moves the prior may settle the gate on purpose
+            # (a pessimistic case in which the programme always stops): said, not refused.
+            checks.warnings.append(f"{here}: {finding}")
+        return ref, written, float(at_least)
     # only a discrete prior or a constant takes only some values (an interval from 0 to 1 is no flag)
     values = support.values if support.values is not None else {support.lo, support.hi}
     if (support.values is None and support.lo != support.hi) or not set(values) <= {0.0, 1.0}:
@@ -164,6 +191,52 @@ def _condition(
         )
         return None
     return ref, written, None  # a 0/1 flag: continue where it drew 1
+
+
+def _moot(at_least: float, support: Support, value: Any) -> tuple[str, str, bool] | None:
+    """Why a threshold decides nothing, its fix, and whether it reads as a percentage; or None.
+
+    A gate fails where the value drawn is below ``at_least``: at or below the
+    least value of ``support`` every trial passes (the gate never stops
+    anything), above the greatest none does (it stops its lines in every
+    trial), as at the top of an interval, which a draw reaches with
+    probability 0. A threshold above 1 on a prior within [0, 1] whose
+    hundredth would decide is a percentage written as a whole number.
+    """
+    what = f"prior {value!r}" if isinstance(value, str) else "continue_if"
+    lo, hi, shown = support.lo, support.hi, format_as_written(at_least)
+    if lo == hi:  # a fixed value: the same decision in every trial, whatever the threshold
+        fate = "pass" if at_least <= lo else "fail"
+        return (
+            f"{what} is fixed at {format_as_written(lo)}, so the gate would {fate} in every "
+            "trial",
+            f"a gate with at_least: needs continue_if to vary: make it a prior such as {_VARY}, "
+            "or drop the gate",
+            False,
+        )
+    discrete = support.values is not None
+    if at_least <= lo:
+        finding = (
+            f"{shown} is at or below every value {what} can take, {support}, so the gate "
+            "would pass in every trial and never stop anything"
+        )
+    elif at_least > hi or (not discrete and at_least == hi):
+        where = f"above every value {what} can take, {support}," if at_least > hi else (
+            f"the top of the range of {what}, {support}, which a draw reaches with probability 0,"
+        )
+        finding = f"{shown} is {where} so the gate would fail in every trial"
+    else:
+        return None
+    decides = Support(lo, hi, False, discrete)  # the thresholds some draws pass and some fail
+    fraction = percent_as_fraction(at_least) if _FRACTION.contains(support) else None
+    if fraction is not None and decides.contains_value(float(fraction)):
+        return (
+            finding,
+            f"{what} is a fraction, so write its threshold as one: did you mean "
+            f"{as_yaml_number(fraction)}?",
+            True,
+        )
+    return finding, f"give a threshold in {decides}", False
 
 
 def _governed(value: Any, where: str, checks: Checks, lines: Sequence[Line]) -> tuple[int, ...]:

@@ -30,6 +30,7 @@ __all__ = [
     "mistyped_number",
     "not_a_number",
     "number_problem",
+    "percent_as_fraction",
     "percent_hint",
 ]
 
@@ -182,19 +183,27 @@ def not_a_number(text: str) -> str:
     return f"{describe_value(text)} is not a number: write {fix}{note}"
 
 
+def percent_as_fraction(value: Any) -> Decimal | None:
+    """``value`` / 100 exactly as written (``12`` -> ``0.12``) for a number above 1, else None.
+
+    What a rate or fraction written as a whole percentage was meant to be.
+    """
+    if not is_number(value) or value <= 1:
+        return None
+    try:
+        return Decimal(repr(float(value))).scaleb(-2).normalize()
+    except InvalidOperation:
+        return None
+
+
 def percent_hint(value: float, allowed: Support, per: str = "") -> str:
     """``" is 1200% a year, outside ...; write it as a fraction: did you mean 0.12?"``, or ``""``.
 
     For a rate or fraction above 1 whose value divided by 100 is allowed (a
     percentage written as a whole number); ``per`` is the period (``"a year"``).
     """
-    if not is_number(value) or value <= 1:
-        return ""
-    try:
-        fraction = Decimal(repr(float(value))).scaleb(-2).normalize()
-    except InvalidOperation:
-        return ""
-    if not allowed.contains_value(float(fraction)):
+    fraction = percent_as_fraction(value)
+    if fraction is None or not allowed.contains_value(float(fraction)):
         return ""
     period = f" {per}" if per else ""
     return (

@@ -150,7 +150,7 @@ def _tolerance(figure: str, value: Any, problems: Problems) -> PrecisionTarget |
     if number is None:
         problems.append((figure, f"{describe_value(value)} is not a tolerance; {_example(figure)}"))
         return None
-    if not (math.isfinite(number) and number > 0):
+    if number <= 0:
         problems.append((figure, f"the tolerance must be above 0; {_example(figure)}"))
         return None
     if unit is not None and number > 100:
@@ -186,18 +186,24 @@ def _tolerance(figure: str, value: Any, problems: Problems) -> PrecisionTarget |
 
 
 def _read(value: Any) -> tuple[float | None, str | None]:
-    """A tolerance as (number, unit), the unit ``"pp"``, ``"%"`` or None; (None, None) if unreadable."""
+    """A tolerance as (number, unit), the unit ``"pp"``, ``"%"`` or None; (None, None) if unreadable.
+
+    A number beyond the float range (``1e400``, a YAML ``.inf``, a whole
+    number of 400 digits) is unreadable too, as ``inf`` is: no tolerance,
+    rather than one that "must be above 0".
+    """
     if isinstance(value, bool):
         return None, None
     if isinstance(value, (int, float)):
         try:
-            return float(value), None
+            number = float(value)
         except OverflowError:
-            return math.inf, None
+            return None, None
+        return (number, None) if math.isfinite(number) else (None, None)
     if not isinstance(value, str):
         return None, None
     m = _TOLERANCE.match(value.strip())
-    if m is None:
+    if m is None or not math.isfinite(float(m["number"])):
         return None, None
     return float(m["number"]), m["unit"]
 
