@@ -13,8 +13,8 @@ from typing import Any
 
 __all__ = [
     "MINUS",
-    "currency_symbol",
     "count_months",
+    "currency_symbol",
     "format_as_written",
     "format_discount_rate",
     "format_money",

@@ -88,7 +88,8 @@ def run_warnings(model: Model, options: RunOptions) -> list[str]:
     balanced = trials & (trials - 1) == 0 if one else trials % batch == 0
     if sampling == "sobol" and not balanced and targets_of(model, options) is None:
         if one:
-            how, low, high = "a power of two", 1 << (trials.bit_length() - 1), 1 << trials.bit_length()
+            how = "a power of two"
+            low, high = 1 << (trials.bit_length() - 1), 1 << trials.bit_length()
         else:
             how = f"a multiple of the {batch:,} trials of its batches"
             low, high = (trials // batch) * batch, (trials // batch + 1) * batch

@@ -208,8 +208,7 @@ def _moot(at_least: float, support: Support, value: Any) -> tuple[str, str, bool
     if lo == hi:  # a fixed value: the same decision in every trial, whatever the threshold
         fate = "pass" if at_least <= lo else "fail"
         return (
-            f"{what} is fixed at {format_as_written(lo)}, so the gate would {fate} in every "
-            "trial",
+            f"{what} is fixed at {format_as_written(lo)}, so the gate would {fate} in every trial",
             f"a gate with at_least: needs continue_if to vary: make it a prior such as {_VARY}, "
             "or drop the gate",
             False,
@@ -221,8 +220,12 @@ def _moot(at_least: float, support: Support, value: Any) -> tuple[str, str, bool
             "would pass in every trial and never stop anything"
         )
     elif at_least > hi or (not discrete and at_least == hi):
-        where = f"above every value {what} can take, {support}," if at_least > hi else (
-            f"the top of the range of {what}, {support}, which a draw reaches with probability 0,"
+        where = (
+            f"above every value {what} can take, {support},"
+            if at_least > hi
+            else (
+                f"the top of the range of {what}, {support}, which a draw reaches with probability 0,"
+            )
         )
         finding = f"{shown} is {where} so the gate would fail in every trial"
     else:

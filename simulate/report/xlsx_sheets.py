@@ -95,7 +95,9 @@ def _decision_figures(summary: Mapping[str, Any]) -> list[tuple]:
         ),
         ("P(payback within the horizon)", None, p["payback_within_horizon"], "prob", None, None),
         (
-            f"P(payback within {count_months(pay_t)})" if pay_t is not None else "P(payback by target)",
+            f"P(payback within {count_months(pay_t)})"
+            if pay_t is not None
+            else "P(payback by target)",
             "payback_within_target",
             p.get("payback_within_target"),
             "prob",
