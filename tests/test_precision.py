@@ -310,7 +310,7 @@ def test_replicated_intervals_say_how_they_were_made():
     )
     tiny = run(model, trials=600, seed=1, sampling="lhs").summary()["precision"]["figures"]
     assert tiny["npv_mean"]["method"] == (
-        "t interval as if independent (1 LHS designs: 10 needed to measure their spread)"
+        "t interval as if independent (1 LHS design: 10 needed to measure their spread)"
     )
     many = run(model, trials=12 * 8192, seed=1, sampling="sobol").summary()["precision"]["figures"]
     assert many["npv_mean"]["method"] == (

@@ -35,9 +35,9 @@ LEVEL = 0.95
 MIN_EVENTS_PER_BATCH = 10
 
 _UNITS = {
-    "lhs": ("independent Latin hypercube designs", "LHS designs"),
-    "sobol": ("independently scrambled Sobol' sequences", "Sobol' sequences"),
-    "random": ("batches, each correlated on its own (Iman-Conover)", "batches"),
+    "lhs": ("independent Latin hypercube designs", "LHS designs", "LHS design"),
+    "sobol": ("independently scrambled Sobol' sequences", "Sobol' sequences", "Sobol' sequence"),
+    "random": ("batches, each correlated on its own (Iman-Conover)", "batches", "batch"),
 }
 
 
@@ -55,8 +55,8 @@ class Design:
         return self.sampling != "random" or self.correlated
 
     def units(self, r: int) -> str:
-        long, short = _UNITS[self.sampling]
-        return f"{r:,} {long if r >= MIN_BATCHES else short}"
+        long, short, one = _UNITS[self.sampling]
+        return f"{r:,} {long if r >= MIN_BATCHES else short if r != 1 else one}"
 
 
 @dataclass(frozen=True)
