@@ -195,6 +195,8 @@ def format_months(months: float | None, horizon: int | None = None) -> str:
         return f"> {count_months(horizon)}" if horizon is not None else "beyond horizon"
     months = float(months)
     text = f"{months:.1f}".rstrip("0").rstrip(".") if abs(months) < 100 else f"{months:.0f}"
+    if 0 < abs(months) < 0.05:  # a payback within days is not "0 months": two digits
+        text = f"{months:.2g}" if abs(months) >= 1e-4 else f"{months:.1e}"
     return f"{text} month" if text == "1" else f"{text} months"
 
 

@@ -37,3 +37,10 @@ def test_a_count_of_months_is_singular_for_one():
         "1 month", "1 month", "36 months", "18.5 months", "0.5 months"
     ]  # fmt: skip
     assert format_months(None, 1) == "> 1 month"  # a payback beyond a 1-month horizon
+
+
+def test_a_payback_within_days_is_not_zero_months():
+    assert [format_months(m) for m in (0.0, 0.02, 0.0234, 0.049, 0.05, 0.96, 3e-6)] == [
+        "0 months", "0.02 months", "0.023 months", "0.049 months", "0.1 months", "1 month",
+        "3.0e-06 months",
+    ]  # fmt: skip
