@@ -5,7 +5,7 @@ as a hidden temporary folder beside the target, which replaces the target
 only once complete, keeping the files of the old folder that the new one
 does not have (a run replaces only what it writes); a set of folders written
 together (:func:`atomic_set`) is staged whole and swapped in only once
-complete; a file (:func:`replacing`, used by every writer here) is written
+complete, one set at a time; a file (:func:`replacing`, used by every writer here) is written
 under a hidden temporary name and renamed over the target. A failed or
 interrupted run leaves no half-written result behind, two runs writing the
 same folder at once never fail or leave a temporary folder (the last one
@@ -15,7 +15,9 @@ wins), and a folder's name can never lead outside its root
 
 from __future__ import annotations
 
+import contextlib
 import errno
+import fcntl
 import json
 import math
 import os
@@ -321,12 +323,50 @@ def atomic_set(root: Path, folders: Sequence[str]) -> Iterator[Path]:
             for p in sorted(staging.rglob("*"))
             if not p.is_dir() and p.relative_to(staging).parts[0] not in folders
         ]
-        for name in folders:
-            _swap_in(staging / name, root / name)
-        for path in others:
-            dest = root / path.relative_to(staging)
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(path, dest)
+        with _set_lock(root):  # another run's set swaps before or after, never between
+            for name in folders:
+                _swap_in(staging / name, root / name)
+            for path in others:
+                dest = root / path.relative_to(staging)
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(path, dest)
+
+
+SET_LOCK = ".simulate-set.lock"  # in ``root`` while a set swaps in
+
+
+@contextmanager
+def _set_lock(root: Path) -> Iterator[None]:
+    """Hold ``root``'s set lock (an exclusive ``flock``): one set swaps in at a time.
+
+    Without it two runs of ``--scenario all`` into one folder swapped their
+    folders in turn, one by one, and could leave one run's base beside the
+    other's scenarios. The lock file is removed before it is unlocked; a run
+    that then locks the removed file sees that it is no longer the one in
+    ``root`` and takes the new one. A run killed outright (SIGKILL) may leave
+    it behind: an empty file that the next set takes and removes.
+    """
+    path = root / SET_LOCK
+    while True:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)  # waits; an interrupt unwinds from here
+            try:
+                current = os.path.samestat(os.fstat(fd), os.stat(path))
+            except FileNotFoundError:
+                current = False
+        except BaseException:
+            os.close(fd)
+            raise
+        if current:
+            break
+        os.close(fd)  # a lock file removed meanwhile: lock the one there now
+    try:
+        yield
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)
+        os.close(fd)
 
 
 def write_samples(path: Path, arrays: Mapping[str, np.ndarray]) -> None:

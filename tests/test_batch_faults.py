@@ -9,8 +9,10 @@ what an earlier batch did not finish.
 
 from __future__ import annotations
 
+import errno
 import importlib
 import json
+import os
 import time
 from pathlib import Path
 
@@ -270,3 +272,45 @@ def test_a_fifo_among_the_configs_is_its_error_row_never_a_hang(tmp_path):
     os.mkfifo(fifo)
     got = _load(str(fifo))  # reading a FIFO would block forever
     assert isinstance(got, list) and len(got) == 1 and str(fifo) in got[0]
+
+
+def _disk_full_for(stem: str):
+    """``Path.write_bytes`` that fails as a full disk does for the files of ``stem``'s folder."""
+    real = Path.write_bytes
+
+    def write_bytes(path: Path, data: bytes) -> int:
+        if any(part.startswith(f".{stem}.") for part in path.parts):  # its temporary folder
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return real(path, data)
+
+    return write_bytes
+
+
+def test_a_folder_that_cannot_be_written_is_that_items_row(configs, tmp_path, monkeypatch, capsys):
+    # a batch on a disk that filled up printed a traceback and marked every
+    # row not written yet "not run: the batch stopped before this run"
+    monkeypatch.setattr(Path, "write_bytes", _disk_full_for("beta"))
+    out = tmp_path / "out"
+    assert _batch(configs, out) == 1  # as any failure other than an invalid config
+    rows = _rows(out)
+    assert [rows[s]["status"] for s in ("alpha", "beta", "beta--low", "gamma--low")] == [
+        "ok", "error", "ok", "ok",
+    ]  # fmt: skip
+    message = f"cannot write the results to {out / 'beta'}: No space left on device"
+    assert rows["beta"]["error"] == f"{message}; nothing was written"
+    assert (
+        capsys.readouterr().err
+        == f"error: {configs / 'beta.yaml'}: {message}; nothing was written\n"
+    )
+    assert not (out / "beta").exists()
+    assert not [p for p in out.iterdir() if p.name.endswith(".tmp")]  # nothing half-written
+
+
+def test_a_summary_that_cannot_be_written_is_one_line(configs, tmp_path, monkeypatch, capsys):
+    def full(path, text):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(importlib.import_module("simulate.batch.write"), "replace_text", full)
+    assert _batch(configs, tmp_path / "out") == 1
+    message = f"cannot write the results to {tmp_path / 'out'}: No space left on device"
+    assert capsys.readouterr().err == f"error: batch summary: {message}\n"

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import math
 import os
+import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -320,6 +322,40 @@ def test_atomic_set_replaces_folders_and_files_together(tmp_path):
             (stage / path).write_text("new", encoding="utf-8")
     assert {p.read_text() for p in out.rglob("*.json")} == {"new"}
     assert _entries(out) == ["case", "case--high", "comparisons"]
+
+
+def test_two_sets_written_into_one_folder_at_once_are_never_mixed(tmp_path, monkeypatch):
+    # two `run --scenario all` into one --out swapped their folders in turn:
+    # one left its base beside the other's scenarios and comparison
+    from simulate import files
+
+    out, folders = tmp_path / "out", ["case", "case--high"]
+    first_in = threading.Event()
+    swap_in = files._swap_in
+
+    def slow_swap_in(tmp: Path, target: Path) -> None:
+        swap_in(tmp, target)
+        if threading.current_thread().name == "slow":  # its base is in; its scenario waits
+            first_in.set()
+            time.sleep(0.5)
+
+    def write_set(tag: str) -> None:
+        with files.atomic_set(out, folders) as stage:
+            for name in (*folders, "comparisons"):
+                (stage / name).mkdir()
+            for path in ("case/summary.json", "case--high/summary.json", "comparisons/case.json"):
+                (stage / path).write_text(tag, encoding="utf-8")
+
+    monkeypatch.setattr(files, "_swap_in", slow_swap_in)
+    slow = threading.Thread(target=write_set, args=("slow",), name="slow")
+    slow.start()
+    try:
+        assert first_in.wait(10)
+        write_set("fast")  # waits for the slow set, then replaces it whole
+    finally:
+        slow.join()
+    assert {p.read_text() for p in out.rglob("*.json")} == {"fast"}
+    assert _entries(out) == ["case", "case--high", "comparisons"]  # no lock file left
 
 
 def test_writable_problem_names_files_and_full_disks(tmp_path, monkeypatch):

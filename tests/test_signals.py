@@ -10,6 +10,7 @@ temporary folder and the process table.
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 import signal
@@ -22,6 +23,7 @@ from pathlib import Path
 import pytest
 from conftest import CONFIGS, ROOT
 
+from simulate.cli import status as cli_status
 from simulate.cli.status import Interrupted, catch_signals, restore_signals
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
@@ -255,6 +257,44 @@ def test_an_interrupt_inside_a_finalizer_is_delivered_after_it():
         assert caught.value.signum == signal.SIGTERM
     finally:
         restore_signals(saved)
+
+
+def _signal_inside_a_ctypes_callback(sig: int) -> None:
+    """Call a Python function from C (as LLVM calls llvmlite's object cache) and signal in it."""
+
+    def callback() -> None:
+        os.kill(os.getpid(), sig)
+        for _ in range(100_000):  # the handler runs here, inside the callback
+            pass
+
+    ctypes.CFUNCTYPE(None)(callback)()
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_an_interrupt_inside_a_ctypes_callback_is_delivered_after_it(capfd, sig):
+    # a SIGTERM that landed in llvmlite's _raw_object_cache_notify (a ctypes
+    # callback) while numba loaded the kernel printed "Exception ignored on
+    # calling ctypes callback function" and its traceback, and the run went
+    # on to the end
+    saved = catch_signals()
+    try:
+        with pytest.raises(Interrupted) as caught:
+            _signal_inside_a_ctypes_callback(sig)
+            deadline = time.monotonic() + 5
+            while time.monotonic() < deadline:
+                time.sleep(0.01)
+        assert caught.value.signum == sig
+    finally:
+        restore_signals(saved)
+    assert capfd.readouterr().err == ""
+
+
+def test_llvmlite_callbacks_defer_the_interrupt():
+    # LLVM's callbacks are llvmlite.binding code: the handler waits until they return
+    scope = {"__name__": "llvmlite.binding.executionengine"}
+    frame = eval("sys._getframe()", {**scope, "sys": sys})
+    assert cli_status._swallowed_here(frame)
+    assert not cli_status._swallowed_here(sys._getframe())
 
 
 @pytest.mark.parametrize(("sig", "status"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])

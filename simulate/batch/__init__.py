@@ -175,6 +175,7 @@ def run_batch(
 
 
 SUMMARY_FILES = ("batch_summary.csv", "batch_summary.json")
+EXIT_WRITE_FAILED = 1  # a file that could not be written: a failure, not an invalid config
 
 
 def _plan(
@@ -211,6 +212,7 @@ class _Batch:
         self.written: list[Path] = []
         self.resumed = 0
         self.draws_only: set[int] = set()  # rows run again for their draws, not their folder
+        self.write_failed = False  # a comparison, chart or summary that could not be written
 
     def resume(self) -> list[BatchItem]:
         """The items still to run; what an earlier batch did is taken as done."""
@@ -233,10 +235,19 @@ class _Batch:
         group = self.groups[spec.config]
         group.done[o.index] = o
         if group.complete:
-            rows, charts = _compare_config(self.out, group, self.specs, self.figures,
-                                           self.options.formats)  # fmt: skip
+            try:
+                rows, charts = _compare_config(self.out, group, self.specs, self.figures,
+                                               self.options.formats)  # fmt: skip
+            except OSError as exc:
+                self._unwritten(f"{spec.config}: comparisons", exc)
+                return
             self.comparisons += rows
             self.written += charts
+
+    def _unwritten(self, what: str, exc: OSError) -> None:
+        """A file beside the runs' folders that could not be written: one line, exit status 1."""
+        self.note(f"error: {what}: {cannot_write(exc, self.out)}")
+        self.write_failed = True
 
     def write_summary(
         self,
@@ -256,17 +267,19 @@ class _Batch:
                     interrupted=sum(r["status"] == stop for r in rows) if interrupted else 0,
                     resumed=self.resumed, comparisons=self.comparisons)  # fmt: skip
         if self.figures and interrupted is None:
-            self.written += draw_portfolio(self.out, rows, meta, self.options.formats)
+            try:
+                self.written += draw_portfolio(self.out, rows, meta, self.options.formats)
+            except OSError as exc:
+                self._unwritten("portfolio charts", exc)
         meta["figures"] = [str(p) for p in self.written]
         meta["wall_seconds"] = round(time.perf_counter() - started, 3)
         try:
             write_summary(self.out, rows, meta)
         except OSError as exc:
-            if interrupted is None:
-                raise
-            self.note(f"error: could not write the batch summary: {exc}")
+            self._unwritten("batch summary", exc)
         stems = [s.stem for s in self.specs]
         status = exit_status([self.outcomes.get(s.index, missing) for s in self.specs])
+        status = EXIT_WRITE_FAILED if self.write_failed else status
         return BatchReport(rows, stems, self.comparisons, meta["figures"], meta, status)
 
 
@@ -286,14 +299,35 @@ def _report_failure(spec: RowSpec, outcome: ItemOutcome, note: Callable[[str], N
 def _file_outcome(
     folder: Path, spec: RowSpec, outcome: ItemOutcome, note: Callable[[str], None]
 ) -> None:
-    """Write a finished item's folder and pass on its warnings, or report its failure."""
+    """Write a finished item's folder and pass on its warnings, or report its failure.
+
+    A folder that cannot be written (a full disk, a folder made read-only)
+    makes the item an error row naming the cause, as ``simulate run`` says
+    it; the folder is left as it was, and the batch goes on.
+    """
+    if outcome.status == "ok":
+        try:
+            write_files(folder, outcome.files)
+        except OSError as exc:
+            _unwritten(outcome, exc, folder)
+    outcome.files = {}  # written (or not to be): keep memory flat over a long batch
     if outcome.status != "ok":
         _report_failure(spec, outcome, note)
         return
-    write_files(folder, outcome.files)
-    outcome.files = {}  # written: keep memory flat over a long batch
     for w in outcome.warnings:
         note(f"warning: {spec.config}: {w}")
+
+
+def cannot_write(exc: OSError, where: Path) -> str:
+    """The one line for results that could not be written, as ``simulate run`` prints it."""
+    return f"cannot write the results to {exc.filename or where}: {exc.strerror or exc}"
+
+
+def _unwritten(outcome: ItemOutcome, exc: OSError, folder: Path) -> None:
+    """Make a finished item whose folder could not be written an error row (exit status 1)."""
+    outcome.status, outcome.kind = "error", "internal"
+    outcome.problems = [f"{cannot_write(exc, folder)}; nothing was written"]
+    outcome.summary, outcome.npv = None, None  # no folder: no figures in the row, no comparison
 
 
 def _compare_config(

@@ -59,10 +59,13 @@ received: list[int] = []  # the signal that interrupted the command, once it has
 def _swallowed_here(frame: FrameType | None) -> bool:
     """Whether an exception raised in ``frame`` would be printed and dropped, not unwound.
 
-    Python ignores an exception raised in a ``__del__`` method or in a
-    weakref callback (after printing it): an interrupt landing there would
-    be lost, and the command would run on. Measured: the import system's
-    module-lock callback (``importlib._bootstrap``'s ``cb``) and ``__del__``.
+    Python ignores an exception raised in a ``__del__`` method, in a weakref
+    callback or in a ctypes callback (after printing it): an interrupt
+    landing there would be lost, and the command would run on. Measured: the
+    import system's module-lock callback (``importlib._bootstrap``'s ``cb``),
+    ``__del__``, and llvmlite's object-cache callbacks, which LLVM calls
+    through ctypes while numba loads the kernel. A frame gives no sign that C
+    called it, so other ctypes callbacks are left to :func:`_unraisable`.
     """
     if frame is not None and frame.f_code.co_name == "cb":
         if frame.f_globals.get("__name__") == "importlib._bootstrap":
@@ -70,18 +73,47 @@ def _swallowed_here(frame: FrameType | None) -> bool:
     while frame is not None:
         if frame.f_code.co_name == "__del__" or frame.f_globals.get("__name__") == "weakref":
             return True
+        if str(frame.f_globals.get("__name__")).startswith("llvmlite.binding"):
+            return True  # LLVM's callbacks into Python; a moment's wait elsewhere in it
         frame = frame.f_back
     return False
 
 
+def _deliver_again(signum: int) -> None:
+    """Send ``signum`` to this process again in a moment, when the handler may raise."""
+    threading.Timer(0.01, os.kill, (os.getpid(), signum)).start()
+
+
 def _raise(signum: int, frame: FrameType | None) -> None:
     if _swallowed_here(frame):  # deliver it again in a moment, outside the finalizer
-        threading.Timer(0.01, os.kill, (os.getpid(), signum)).start()
+        _deliver_again(signum)
         return
     for sig in SIGNALS:
         signal.signal(sig, _ignore)  # once only; a Python handler (SIG_IGN would be inherited)
     received.append(signum)
     raise Interrupted(signum)
+
+
+_hook_before: list[Callable] = []  # sys.unraisablehook as catch_signals found it
+
+
+def _unraisable(unraisable: object) -> None:
+    """``sys.unraisablehook``: an interrupt that Python dropped is delivered again.
+
+    Python passes here every exception it cannot raise (in ``__del__``, a
+    weakref or ctypes callback, ...) and prints it, then carries on. Should
+    :func:`_raise` not have seen that it was in such a place, its interrupt
+    ends here: not printed, the handler armed again, and the signal sent
+    again, to be raised where it unwinds the command.
+    """
+    exc = getattr(unraisable, "exc_value", None)
+    if isinstance(exc, Interrupted) and exc.signum in received:
+        received.remove(exc.signum)
+        for sig in SIGNALS:
+            signal.signal(sig, _raise)
+        _deliver_again(exc.signum)
+        return
+    (_hook_before[-1] if _hook_before else sys.__unraisablehook__)(unraisable)
 
 
 def catch_signals() -> Handlers:
@@ -92,13 +124,18 @@ def catch_signals() -> Handlers:
     if threading.current_thread() is not threading.main_thread():
         return {}
     received.clear()
+    if sys.unraisablehook is not _unraisable:
+        _hook_before.append(sys.unraisablehook)
+        sys.unraisablehook = _unraisable
     return {sig: signal.signal(sig, _raise) for sig in SIGNALS}
 
 
 def restore_signals(saved: Handlers) -> None:
-    """Put back the handlers :func:`catch_signals` replaced."""
+    """Put back the handlers (and ``sys.unraisablehook``) :func:`catch_signals` replaced."""
     for sig, handler in saved.items():
         signal.signal(sig, handler)
+    if saved and sys.unraisablehook is _unraisable and _hook_before:
+        sys.unraisablehook = _hook_before.pop()
 
 
 def exit_interrupted(exc: KeyboardInterrupt) -> int:
