@@ -308,3 +308,23 @@ def test_signal_before_the_command_takes_its_chart_processes(tmp_path, sig, stat
     assert (code, err) == (status, "interrupted\n")
     assert not (tmp_path / "out").exists()
     assert no_process_left(proc.pid) == []
+
+
+@pytest.mark.parametrize(("sig", "status"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_an_interrupt_while_the_command_loads_is_quiet(tmp_path, sig, status):
+    # The command's modules stand in for simulate.cli: the signal arrives while they load,
+    # before the command has set its own handlers (status.catch_signals).
+    code = (
+        "import os, signal, sys, time, types\n"
+        "import simulate.__main__ as entry\n"
+        "cli = types.ModuleType('simulate.cli')\n"
+        "def loading(name):\n"
+        f"    os.kill(os.getpid(), {int(sig)})\n"
+        "    time.sleep(10)\n"
+        "cli.__getattr__ = loading\n"
+        "sys.modules['simulate.cli'] = cli\n"
+        "entry.main()\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60, cwd=tmp_path)  # fmt: skip
+    assert (done.returncode, done.stderr, done.stdout) == (status, "interrupted\n", "")
