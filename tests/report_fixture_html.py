@@ -198,7 +198,8 @@ def _charts(horizon: int, lines: list[tuple[str, float]], never_pays_back: bool)
         "npv_quantiles": npv,
         "roi_quantiles": roi,
         "payback": {"months": months, "prob": [paid(m) for m in months]},
-        "fan": {"months": months, "bands": bands, "n_paths": 2000},
+        "payback_cdf": {"months": months, "prob": [paid(m) for m in months]},
+        "fan": {"months": months, "bands": bands, "n_paths": 2000, "groups": None},
         "waterfall": [[n, v] for n, v in lines],
     }
 

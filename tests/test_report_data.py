@@ -14,7 +14,14 @@ from simulate.cli import main
 from simulate.config.priors import parse_prior
 from simulate.errors import ConfigError
 from simulate.files import dumps
-from simulate.metrics import fan_bands, payback_curve, percentiles
+from simulate.metrics import (
+    fan_bands,
+    outcome_split,
+    payback_cdf,
+    payback_curve,
+    percentiles,
+    split_fan,
+)
 from simulate.plotting.figures import waterfall_items as plotted_waterfall
 from simulate.report import data as report_data
 from simulate.report.data import (
@@ -31,7 +38,8 @@ from simulate.report.words import distribution_words, headline_sentence, number_
 from simulate.runner import RunOptions, write_run
 from simulate.sensitivity import tornado
 
-CONFIGS = Path(__file__).resolve().parent.parent / "configs"
+TESTS = Path(__file__).resolve().parent
+CONFIGS = TESTS.parent / "configs"
 
 CASE = """\
 name: Pack <script>alert(1)</script> & co
@@ -277,10 +285,64 @@ def test_chart_data_is_quantiles_curves_and_bands_of_the_run(run):
     assert charts["roi_quantiles"] == percentiles(roi, levels).tolist()
     months, prob = payback_curve(result.payback_months, result.model.horizon_months)
     assert charts["payback"] == {"months": months.tolist(), "prob": prob.tolist()}
+    months, prob = payback_cdf(result.payback_months, result.model.horizon_months)
+    assert charts["payback_cdf"] == {"months": months.tolist(), "prob": prob.tolist()}
     bands = fan_bands(result.paths)
     assert charts["fan"]["bands"] == {k: v.tolist() for k, v in bands.items()}
     assert charts["fan"]["n_paths"] == 2000 and charts["fan"]["months"] == list(range(25))
+    assert outcome_split(result.npv, result.flags) is None and charts["fan"]["groups"] is None
     assert charts["waterfall"] == [list(item) for item in plotted_waterfall(result)]
+
+
+ONE_MONTH = """\
+name: One-month horizon
+horizon_months: 1
+priors:
+  saved: {dist: pert, min: 20, mode: 40, max: 60}
+benefits:
+  - {type: handle_time, name: Saving, contacts_per_month: 100000, seconds_saved: saved,
+     cost_per_hour: 40}
+costs:
+  - {type: one_time, name: Build, amount: {dist: uniform, min: 20000, max: 60000}}
+"""
+
+
+def test_the_payback_curve_is_the_ecdf_of_the_paybacks_within_the_month(tmp_path):
+    """A one-month horizon: the paybacks fall within month 1, and so does the curve's rise.
+
+    The whole-month curve (``payback``) is 0 at month 0 and jumps at month
+    1; ``payback_cdf`` is what figures/payback draws, every step of it.
+    """
+    path = tmp_path / "h1.yaml"
+    path.write_text(ONE_MONTH, encoding="utf-8")
+    model = simulate.load_config(path)
+    result = simulate.run(model, trials=2000, seed=7, keep_inputs=False)
+    charts = report_data.chart_data(result)
+    assert charts["payback"]["months"] == [0.0, 1.0]
+    months, prob = payback_cdf(result.payback_months, 1)
+    assert charts["payback_cdf"] == {"months": months.tolist(), "prob": prob.tolist()}
+    inside = [p for m, p in zip(*charts["payback_cdf"].values(), strict=True) if 0 < m < 1]
+    assert len(inside) > 100 and 0 < inside[0] < inside[-1] <= prob[-1]
+
+
+def test_a_split_outcome_keeps_each_group_s_fan():
+    """A success flag that splits the outcome: each group's bands, as figures/cashflow draws them."""
+    model = simulate.load_config(TESTS / "chart_configs" / "failure_flag.yaml")
+    result = simulate.run(model, trials=3000, seed=3, keep_inputs=False)
+    split = outcome_split(result.npv, result.flags)
+    assert split is not None
+    groups = json.loads(dumps(report_data.chart_data(result)))["fan"]["groups"]
+    assert groups == [
+        {
+            "label": label,
+            "share": share,
+            "n_paths": n,
+            "bands": {k: v.tolist() for k, v in b.items()},
+        }
+        for label, share, n, b in split_fan(result.paths, split)
+    ]
+    assert [g["label"] for g in groups] == ["works = 1", "works = 0"]
+    assert sum(g["n_paths"] for g in groups) == 2000
 
 
 # -- the comparison ------------------------------------------------------------------------------

@@ -628,6 +628,8 @@ AWKWARD = {
     "many_inputs": many_inputs(),  # EUR, 20 inputs, 594 months, a fat tail, markup in names
     # a stage gate: the value of flexibility below the headline, still two pages
     "gated": AT_LEAST_GATE,
+    # a success flag splits the outcome: the fan of each group, taller, still two pages
+    "split": (Path(__file__).parent / "chart_configs" / "failure_flag.yaml").read_text("utf-8"),
 }
 REAL = ["omnichannel", "overlay", "scenarios", *AWKWARD]
 
@@ -806,3 +808,40 @@ def test_every_chart_of_the_pack_says_which_run_it_shows(real, case):
             assert f"overlay: {overlay}" in words, key
     if overlay:  # the stamp's hash covers the overlay: not the hash of the config as written
         assert summary["config_hash"] != real("scenarios")[0]["summary"]["config_hash"]
+
+
+def test_a_split_outcome_s_fan_is_split_on_the_page_as_in_its_png(real):
+    """Each group of the success flag gets its bands and a key with its share (figures/cashflow)."""
+    data, svgs = real("split")
+    groups = data["charts"]["fan"]["groups"]
+    assert [g["label"] for g in groups] == ["works = 1", "works = 0"]
+    fan = svgs["cashflow"]
+    for g in groups:
+        assert f">{g['label']}: {format_probability(g['share'])} of trials</text>" in fan
+    assert 'id="cashflow-median-0"' in fan and 'id="cashflow-median-1"' in fan
+    one = real("omnichannel")[1]["cashflow"]  # no flag splits it: one fan
+    assert " of trials</text>" not in one and 'id="cashflow-median"' in one
+
+
+def test_the_page_s_payback_curve_is_the_ecdf_of_the_paybacks(monkeypatch):
+    """The curve is drawn from ``payback_cdf`` (the paybacks, not whole months), as
+    figures/payback is; an older file without it draws the whole-month ``payback``."""
+    from simulate import plotting
+
+    drawn = []
+    draw = plotting.payback_curve
+
+    def spy(months, prob, *args, **kwargs):
+        drawn.append((list(months), list(prob)))
+        return draw(months, prob, *args, **kwargs)
+
+    monkeypatch.setattr(plotting, "payback_curve", spy)
+    data = make_data(horizon_months=24)
+    data["charts"]["payback_cdf"] = {"months": [0, 0.4, 0.9, 24], "prob": [0, 0.25, 0.5, 0.6]}
+    report_svgs(data)
+    del data["charts"]["payback_cdf"]
+    report_svgs(data)
+    assert drawn == [
+        ([0, 0.4, 0.9, 24], [0, 0.25, 0.5, 0.6]),
+        (data["charts"]["payback"]["months"], data["charts"]["payback"]["prob"]),
+    ]

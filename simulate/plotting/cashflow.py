@@ -60,6 +60,7 @@ def cashflow_fan(
     subtitle: str | None = None,
     groups: Sequence[FanGroup] | None = None,
     sample: int | None = None,
+    key_columns: int | None = None,
 ) -> Figure:
     """Cumulative net cash flow by month: P10-P90 and P25-P75 bands, median line.
 
@@ -78,6 +79,8 @@ def cashflow_fan(
         names it and its share of the trials.
     sample : how many trials the bands come from, when fewer than
         ``meta.trials`` (the first ones drawn, a random subset): a note says so.
+    key_columns : the groups' key in this many columns (by default one per
+        group, in a row); a chart too narrow for the row stacks it in one.
 
     Other parameters and return as :func:`~simulate.plotting.npv_distribution`.
     """
@@ -86,7 +89,7 @@ def cashflow_fan(
     m = np.asarray(months, dtype=float).ravel()
     kind = "discounted" if discounted else "undiscounted"
     if groups:
-        labels, key = _draw_groups(ax, m, groups, cur)
+        labels, key = _draw_groups(ax, m, groups, cur, key_columns)
     else:
         b = {k: np.asarray(bands[k], dtype=float).ravel() for k, _ in _BANDS}
         _draw_fan(ax, m, b, _GROUP_STYLE[0], "")
@@ -135,7 +138,9 @@ def _draw_fan(ax: Axes, m: np.ndarray, b: Mapping[str, np.ndarray], style, gid: 
     ax.plot(m, b["p50"], color=line, lw=2.6, zorder=4, gid=f"median{gid}")
 
 
-def _draw_groups(ax: Axes, m: np.ndarray, groups: Sequence[FanGroup], currency: str):
+def _draw_groups(
+    ax: Axes, m: np.ndarray, groups: Sequence[FanGroup], currency: str, columns: int | None
+):
     """Each group's fan in its colour; return the end labels and the key above the plot."""
     labels, handles, names = [], [], []
     for g, group in enumerate(groups):
@@ -154,7 +159,7 @@ def _draw_groups(ax: Axes, m: np.ndarray, groups: Sequence[FanGroup], currency: 
         few = f" (median of {group.paths} paths)" if group.paths < MIN_GROUP_PATHS else ""
         names.append(f"{lay.wrap(group.label, 30)}: {share} of trials{few}")
     key = ax.legend(handles, names, loc="lower left", bbox_to_anchor=(0.0, 1.01),
-                    ncols=len(names), borderaxespad=0.0, handlelength=2.2,
+                    ncols=columns or len(names), borderaxespad=0.0, handlelength=2.2,
                     columnspacing=1.6)  # fmt: skip
     return labels, key
 

@@ -4,9 +4,10 @@ Each chart is drawn by the same chart function as the run's PNGs, from the
 ``charts`` and ``drivers`` blocks of ``report_data.json``: the NPV and ROI
 histograms from their 2,001-point quantile grids (an even quantile summary
 of the trials, so a histogram of it has the trials' shape), the payback
-curve, the cash-flow fan and the waterfall as saved, the tornado from the
-sensitivity rows. Each is drawn on a figure sized for its place on a
-printed page, so its text prints at a readable size, and inlined by
+curve (the empirical CDF of the paybacks), the cash-flow fan (each group's
+when a success flag splits the trials) and the waterfall as saved, the
+tornado from the sensitivity rows. Each is drawn on a figure sized for its
+place on a printed page, so its text prints at a readable size, and inlined by
 :func:`simulate.plotting.inline.inline_svg` (text as text, no font fetched,
 ids prefixed with the chart's name).
 """
@@ -22,10 +23,11 @@ import numpy as np
 
 from .. import plotting
 from ..plotting import ChartMeta
+from ..plotting.cashflow import FanGroup
 from ..plotting.inline import inline_svg
 from ..plotting.meta import run_title
 
-__all__ = ["CHARTS", "FIGSIZE", "FIGSIZES", "WIDE", "chart_title", "report_svgs"]
+__all__ = ["CHARTS", "FIGSIZE", "FIGSIZES", "SPLIT_FAN", "WIDE", "chart_title", "report_svgs"]
 
 # The charts of the page, in the order it shows them, and their titles. (No ROI
 # histogram: ROI is NPV over the PV of costs, and the page gives its P10/P50/P90.)
@@ -56,6 +58,10 @@ FIGSIZES = {
     # a plane, its key above the plot, its table beside it in its row
     "frontier": (6.4, 3.8),
 }
+# A fan split by a success flag stacks its groups' key above the plot and
+# labels two fans' ends at the right: drawn taller, at the same width (so its
+# text prints at its neighbours' size).
+SPLIT_FAN = (5.0, 4.4)
 _TORNADO_ROWS = 8
 LABEL_CHARS = 32  # the longest word a chart label keeps whole
 LABEL_WORDS_CHARS = 64  # the longest label of words a chart keeps whole (it wraps)
@@ -114,24 +120,40 @@ def _comparison_curves(rows: Any) -> list[tuple[str, np.ndarray, np.ndarray, flo
     return curves
 
 
+def _bands(bands: Mapping[str, Any]) -> dict[str, np.ndarray]:
+    """Saved bands as arrays (a null, a group's band without paths, as NaN)."""
+    return {k: np.asarray(v, float) for k, v in bands.items()}
+
+
 def _fan(data: Mapping[str, Any]) -> Callable[[ChartMeta, Any], Any]:
     fan = data["charts"]["fan"]
     months = np.asarray(fan["months"], float)
-    bands = {k: np.asarray(v, float) for k, v in fan["bands"].items()}
+    bands = _bands(fan["bands"])
+    # the trials split by a success flag, as figures/cashflow draws them (null: one fan)
+    groups = [
+        FanGroup(g["label"], float(g["share"]), int(g["n_paths"]), _bands(g["bands"]))
+        for g in fan.get("groups") or ()
+    ]
     text = (
         "Cumulative net cash flow by month: median, P25-P75 and P10-P90 bands "
-        f"over {int(fan['n_paths']):,} trials"
+        + ("of each group " if groups else "")
+        + f"over {int(fan['n_paths']):,} trials"
     )
 
     def draw(meta: ChartMeta, ax: Any) -> None:
-        plotting.cashflow_fan(months, bands, meta, ax, subtitle=text)
+        # the groups' key stacked: a row of two is wider than the page's small chart
+        plotting.cashflow_fan(
+            months, bands, meta, ax, subtitle=text, groups=groups or None, key_columns=1
+        )
         _short_ylabel(ax, meta.currency)
 
     return draw
 
 
 def _payback(data: Mapping[str, Any]) -> Callable[[ChartMeta, Any], Any]:
-    payback = data["charts"]["payback"]
+    # The empirical CDF of the paybacks, as figures/payback draws it; a file
+    # written before it was saved has the whole-month curve only.
+    payback = data["charts"].get("payback_cdf") or data["charts"]["payback"]
     months, prob = np.asarray(payback["months"], float), np.asarray(payback["prob"], float)
 
     def draw(meta: ChartMeta, ax: Any) -> None:
@@ -225,5 +247,7 @@ def report_svgs(data: Mapping[str, Any]) -> dict[str, str]:
             chart_meta = dataclasses.replace(meta, name=chart_title(CHARTS[key], data["summary"]))
             draw = partial(_on_axes, drawers[key], chart_meta)
             size = FIGSIZES.get(key, FIGSIZE)
+            if key == "cashflow" and data["charts"]["fan"].get("groups"):
+                size = SPLIT_FAN
             svgs[key] = inline_svg(draw, size, prefix=key, label=CHARTS[key])
     return svgs

@@ -327,22 +327,52 @@ def waterfall_items(result: Result) -> list[list[Any]]:
 
 
 def chart_data(result: Result) -> dict[str, Any]:
-    """What the pack's charts are drawn from: quantiles, curves and bands, not trials."""
+    """What the pack's charts are drawn from: quantiles, curves and bands, not trials.
+
+    The payback curve and the fan are the data of the run's own
+    ``figures/payback`` and ``figures/cashflow``: the empirical CDF of the
+    (interpolated) paybacks (``payback_cdf``; ``payback`` keeps the whole
+    months) and, when a success flag splits the outcome, each group's bands
+    (``fan.groups``), so that the page draws what the PNGs draw.
+    """
     model = result.model
     curves = result.quantile_curves()  # from the summary's sorts
     months, prob = metrics.payback_curve(result.payback_months, model.horizon_months)
+    cdf_months, cdf_prob = metrics.payback_cdf(result.payback_months, model.horizon_months)
     bands = metrics.fan_bands(result.paths)
     return {
         "npv_quantiles": curves["npv"],
         "roi_quantiles": curves["roi"],
         "payback": {"months": months.tolist(), "prob": prob.tolist()},
+        "payback_cdf": {"months": cdf_months.tolist(), "prob": cdf_prob.tolist()},
         "fan": {
             "months": list(range(model.horizon_months + 1)),
-            "bands": {k: v.tolist() for k, v in bands.items()},
+            "bands": _bands(bands),
             "n_paths": int(result.paths.shape[0]),
+            "groups": _fan_groups(result),
         },
         "waterfall": waterfall_items(result),
     }
+
+
+def _bands(bands: Mapping[str, np.ndarray]) -> dict[str, list[float]]:
+    return {k: v.tolist() for k, v in bands.items()}
+
+
+def _fan_groups(result: Result) -> list[dict[str, Any]] | None:
+    """The fan of each group of trials when a success flag splits the outcome, else None.
+
+    As ``figures/cashflow`` draws them (:func:`simulate.metrics.outcome_split`,
+    :func:`simulate.metrics.split_fan`): the flag at 1 first, each group's
+    share of all the trials, its kept paths and its bands over them.
+    """
+    split = metrics.outcome_split(result.npv, result.flags)
+    if split is None:
+        return None
+    return [
+        {"label": label, "share": float(share), "n_paths": int(n), "bands": _bands(bands)}
+        for label, share, n, bands in metrics.split_fan(result.paths, split)
+    ]
 
 
 # -- the file ----------------------------------------------------------------------------
