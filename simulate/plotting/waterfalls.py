@@ -329,8 +329,9 @@ def _fit_categories(ax: Axes, names: Sequence[str], labels: Sequence) -> bool:
             t.set_linespacing(1.0)
         # slanted names side by side are ``slot`` apart along the axis, so
         # sin(slant) * slot apart across their lines: the tallest must fit in that
+        # with a clear gap (matplotlib's boxes hold the glyphs with little to spare)
         deepest = max(_flat_height(t, renderer) for t in ax.get_xticklabels())
-        fitted = deepest <= math.sin(math.radians(_SLANT)) * slot - lay.px(fig, 4)
+        fitted = deepest <= math.sin(math.radians(_SLANT)) * slot - lay.px(fig, 6)
     values_fit = _fit_values(labels, slot - lay.px(fig, 8), renderer)
     lay.execute_layout(fig)
     return fitted and values_fit
