@@ -638,3 +638,55 @@ def test_formats_may_be_given_as_on_the_command_line(tmp_path, normal):
     npv, _, _, summary, meta = normal
     fig = npv_distribution(npv, summary, meta)
     assert [p.suffix for p in save(fig, tmp_path / "npv", "svg,SVG, .svg")] == [".svg"]
+
+
+def _waterfall_lines(n: int) -> list[tuple[str, float]]:
+    """``n`` lines: 12 as in the QA config of ordinary labels; else a third of them costs,
+    with long names past 12 lines."""
+    if n == 12:
+        streams = [(f"Saving stream {i:02d} in region", 1.67e6 + 2.5e5 * i) for i in range(8)]
+        return [("Chat deflection", 1.45e6), ("Agent assist", 7.53e6), *streams,
+                ("Platform build and integration", -6.71e6), ("Licences and hosting", -3.34e6)]  # fmt: skip
+    n_costs = n // 3
+    long = " with a label of exactly sixty characters for the chart!!" if n > 12 else ""
+    benefits = [(f"Benefit line {i:02d}{long}", 2e5 * (i + 1)) for i in range(n - n_costs)]
+    costs = [(f"Cost line {i:02d}{long}", -3e5 * (i + 1)) for i in range(n_costs)]
+    return benefits + costs
+
+
+@pytest.mark.parametrize("n", [1, 12, 30])
+@pytest.mark.parametrize("owned", [True, False])
+def test_a_waterfall_of_any_length_keeps_its_text_apart_and_inside(n, owned):
+    # 12 and more lines used to pile their values on each other, slant their names
+    # into each other and clip the NPV at the right edge; 30 overprinted everything
+    m = _run(np.ones(3), np.ones(3), np.ones(3))[1]
+    items = _waterfall_lines(n)
+    if owned:
+        fig = waterfall(items, m)
+    else:  # the review pack's small chart
+        fig = Figure(figsize=(6.4, 3.8), layout="constrained")
+        waterfall(items, m, ax=fig.add_subplot(), max_lines=8)
+    texts = _texts(fig)
+    assert not _collisions(fig, texts) and not _outside(fig, texts)
+    title = [t for t in texts if m.name in t.get_text()]
+    assert title and all(t.get_text().count("\n") <= 1 for t in title)
+
+
+def test_a_long_waterfall_sums_its_smallest_lines_into_a_bar_each_side():
+    m = _run(np.ones(3), np.ones(3), np.ones(3))[1]
+    items = _waterfall_lines(30)
+    fig = waterfall(items, m, max_lines=10)
+    ax = fig.axes[0]
+    fig.draw_without_rendering()
+    names = [t.get_text().replace("\n", " ") for t in ax.get_yticklabels()]
+    kept = {n for n, _ in items} & set(names)
+    assert len(kept) == 9  # the nine largest, then a bar of benefits and one of costs
+    groups = [nm for nm in names if nm.startswith("+")]
+    assert groups == ["+13 smaller benefit lines", "+8 smaller cost lines"]
+    for g, sign in zip(groups, (1, -1), strict=True):
+        left = [v for nm, v in items if nm not in kept and sign * v > 0]
+        bar = _by_gid(ax, f"bar-{names.index(g)}")
+        assert math.isclose(bar.get_width(), abs(sum(left)))
+    total = _by_gid(ax, f"bar-{len(names) - 1}")
+    assert math.isclose(total.get_width(), abs(sum(v for _, v in items)))
+    assert "21 smallest lines are summed" in _all_text(fig)

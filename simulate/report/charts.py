@@ -63,6 +63,7 @@ FIGSIZES = {
 # text prints at its neighbours' size).
 SPLIT_FAN = (5.0, 4.4)
 _TORNADO_ROWS = 8
+_WATERFALL_LINES = 8  # lines drawn one by one: a row each, with the subtotal and total
 LABEL_CHARS = 32  # the longest word a chart label keeps whole
 LABEL_WORDS_CHARS = 64  # the longest label of words a chart keeps whole (it wraps)
 
@@ -200,7 +201,9 @@ def _drawers(data: Mapping[str, Any]) -> dict[str, Callable[[ChartMeta, Any], An
     items = [(_label(n), float(v)) for n, v in charts.get("waterfall") or ()]
     if items:
         text = "Mean present value of each benefit (+) and cost (-) line, then the NPV"
-        draw["waterfall"] = partial(_call, plotting.waterfall, items, subtitle=text)
+        draw["waterfall"] = partial(
+            _call, plotting.waterfall, items, subtitle=text, max_lines=_WATERFALL_LINES
+        )
     if drivers.get("frontier"):
         block = _frontier_labels(drivers["frontier"])
         text = (
