@@ -10,11 +10,12 @@ escapes is a bug and is allowed to be loud.
 from __future__ import annotations
 
 import difflib
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-__all__ = ["ConfigError", "Problem", "describe_value", "did_you_mean"]
+__all__ = ["ConfigError", "Problem", "control_problem", "describe_value", "did_you_mean"]
 
 # Text longer than this is shortened in messages, so that each stays one readable line.
 _MAX_SHOWN = 80
@@ -97,3 +98,33 @@ def describe_value(value: Any) -> str:
     if value is None:
         return "empty"
     return repr(value)
+
+
+_CONTROLS = {"\n": "a line break", "\r": "a carriage return", "\t": "a tab"}
+
+
+def control_problem(text: str, what: str, *, line_breaks: bool = False) -> str | None:
+    """What is wrong with ``text`` if it holds a control character, or None.
+
+    A name or description is printed on terminals, in error lines and in the
+    review pack: an escaped control character (``"\\x07"``, ``"\\x1b[31m"``,
+    ``"\\n"`` in double quotes) would ring the bell, recolour the terminal or
+    split a one-line message. Unicode's control characters (C0, DEL, C1) are
+    refused; ``line_breaks`` allows ``\\n`` (free text shown as paragraphs).
+
+    >>> control_problem("Ca\\nlls", "name")
+    'name must be one line of text, without control characters (it has a line break at character 3); remove it'
+    """
+    for i, c in enumerate(text, 1):
+        if unicodedata.category(c) == "Cc" and not (line_breaks and c == "\n"):
+            kind = _CONTROLS.get(c, f"the control character U+{ord(c):04X}")
+            if line_breaks:
+                return (
+                    f"{what} must be text without control characters other than line breaks "
+                    f"(it has {kind} at character {i}); remove it"
+                )
+            return (
+                f"{what} must be one line of text, without control characters (it has {kind} "
+                f"at character {i}); remove it"
+            )
+    return None

@@ -100,6 +100,7 @@ def test_a_shared_label_gets_the_name_added():
         ("   ", "label is blank"),
         ("x" * 61, "label is 61 characters long; keep it to 60 at most"),
         ("two\nlines", "one line of text"),
+        ("C1\u009b31m", "one line of text"),  # the one-character CSI of an ANSI escape
         (None, "label has no value"),
         (["a"], "not a list"),
     ],
@@ -120,6 +121,57 @@ def test_a_bad_label_is_one_problem_at_its_place(write_config, label, message):
         ("benefits[0].label", 11),
     ]
     assert all(message in p.message for p in problems)
+
+
+NAMED = (
+    "name: NAME\ndescription: DESC\npriors:\n  success: {dist: bernoulli, p: 0.5}\n"
+    "benefits:\n  - type: recurring\n    amount: 3\n    name: LINE\n"
+    "costs:\n  - type: one_time\n    amount: 5\n"
+    "gates:\n  - month: 3\n    continue_if: success\n    name: GATE\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "path", "line", "what"),
+    [
+        ("NAME", "Ba\u0007se\u001b[31m", "name", 1, "U+0007 at character 3"),
+        ("LINE", "Ca\nlls", "benefits[0].name", 8, "a line break at character 3"),
+        ("GATE", "pilot\treview", "gates[0].name", 15, "a tab at character 6"),
+        ("DESC", "one\u001b[2Jtwo", "description", 2, "U+001B at character 4"),
+        ("DESC", "one\r\ntwo", "description", 2, "a carriage return at character 4"),
+    ],
+)
+def test_a_name_or_description_with_a_control_character_is_one_problem(
+    write_config, key, value, path, line, what
+):
+    """Printed raw, it would ring the bell, recolour the terminal or split an error line."""
+    fine = {"NAME": "Base", "LINE": "Calls", "GATE": "pilot", "DESC": "ok"}
+    text = NAMED
+    for k, v in {**fine, key: value}.items():
+        text = text.replace(k, json.dumps(v))  # escapes in double quotes, as a user writes them
+    with pytest.raises(ConfigError) as err:
+        load_config(write_config(text))
+    (problem,) = err.value.problems
+    assert (problem.path, problem.line) == (path, line)
+    assert what in problem.message and "\n" not in str(problem)
+
+
+def test_a_description_keeps_its_line_breaks(write_config):
+    text = NAMED.replace("DESC", '"First paragraph.\\n\\nSecond."')
+    for k, v in {"NAME": "Base", "LINE": "Calls", "GATE": "pilot"}.items():
+        text = text.replace(k, v)
+    assert load_config(write_config(text)).description == "First paragraph.\n\nSecond."
+
+
+@pytest.mark.parametrize("key", ["name", "description"])
+def test_an_overlay_name_with_a_control_character_is_one_problem(write_config, key):
+    from simulate.config import load_overlay
+
+    path = write_config(f'{key}: "CFO\\u0007 review"\ndiscount_rate: 0.12\n', "cfo.yaml")
+    with pytest.raises(ConfigError) as err:
+        load_overlay(path)
+    (problem,) = err.value.problems
+    assert problem.path == key and "U+0007 at character 4" in problem.message
 
 
 def test_a_label_of_sixty_characters_with_spaces_is_fine():

@@ -41,17 +41,65 @@ def test_scenario_overrides(write_config):
               aht: {mode: 40}
         """
     )
-    path = write_config(text)
-    base = load_config(path)
-    assert base.scenarios == ("slow", "bad")
-    slow = load_config(path, scenario="slow")
+    good = write_config(text[: text.index("  bad:")], "good.yaml")
+    base = load_config(good)
+    assert base.scenarios == ("slow",)
+    slow = load_config(good, scenario="slow")
     assert slow.horizon_months == 36 and slow.scenario == "slow"
     assert slow.priors["aht"].support().hi == 25
-    assert slow.stem == "case--slow"
+    assert slow.stem == "good--slow"
+    path = write_config(text)
     with pytest.raises(ConfigError, match="mode"):
         load_config(path, scenario="bad")
     with pytest.raises(ConfigError, match="did you mean 'slow'"):
         load_config(path, scenario="slo")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "    prior:\n      aht: {max: 25}\n",  # a key a scenario cannot override
+        "    priors:\n      aht: {multiply: -1}\n",
+        "    priors:\n      aht: {add: .nan}\n",
+        "    horizon_months: 0\n",
+        "    priors:\n      nope: {max: 3}\n",  # an unknown prior
+        "    lines:\n      Nope: {lag: 3}\n",  # an unknown line
+    ],
+)
+def test_a_bad_scenario_makes_the_file_invalid_whatever_is_loaded(write_config, body):
+    """validate refuses the file, so loading it as written (run, sensitivity, report, batch),
+    with another scenario or with an overlay refuses it too, with the scenario's one line."""
+    text = BASE + "scenarios:\n  slow:\n    horizon_months: 36\n  bad:\n" + body
+    path = write_config(text)
+    for kw in ({}, {"scenario": "slow"}, {"scenario": "bad"}):
+        with pytest.raises(ConfigError) as info:
+            load_config(path, **kw)
+        (problem,) = info.value.problems
+        assert f"{path}:" in str(problem) and "scenarios.bad" in str(problem), str(problem)
+
+
+def test_a_scalar_scenario_makes_the_file_invalid(write_config):
+    path = write_config(BASE + "scenarios:\n  bad: 5\n")
+    with pytest.raises(ConfigError, match=r"scenarios\.bad: a scenario must be a mapping"):
+        load_config(path)
+
+
+@pytest.mark.parametrize("command", ["run", "sensitivity", "report"])
+def test_the_cli_refuses_a_bad_scenario_without_scenario_and_writes_nothing(
+    write_config, tmp_path, capsys, command
+):
+    from simulate.cli import main
+
+    path = write_config(BASE + "scenarios:\n  bad:\n    prior:\n      aht: {max: 25}\n")
+    out = tmp_path / "out"
+    assert main([command, str(path), "--trials", "1000", "--out", str(out), "--quiet"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [
+        f"error: {path}:20: scenarios.bad.prior: a scenario cannot override 'prior' (did you "
+        "mean 'priors'?); it may override: description, horizon_months, discount_rate, "
+        "targets, priors, lines, simulation"
+    ]
+    assert not out.exists()
 
 
 @pytest.mark.parametrize(

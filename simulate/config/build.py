@@ -24,7 +24,7 @@ from .correlation import read_correlations
 from .gates import read_gates
 from .inputs import Inputs
 from .lines import read_lines
-from .loader import join_path, read_yaml_file
+from .loader import join_path, limits_now, read_yaml_file
 from .merge import apply_changes, relocate
 from .model import Model
 from .overrides import Change, Overlay, parse_changes, scenario_name_problems
@@ -54,6 +54,11 @@ def load_config(
         The file's bytes, when already read (for example on a cluster worker
         that cannot see the file); ``path`` is then only recorded.
 
+    The file is valid only if the config as written and each of its
+    scenarios are (as ``simulate validate`` says): a model is returned only
+    then, whichever scenario or overlay is asked for, so that no command
+    runs a file that ``validate`` refuses.
+
     Raises
     ------
     ConfigError
@@ -61,10 +66,54 @@ def load_config(
     """
     file = str(path)
     raw, lines, data = read_yaml_file(path, "config", data)
-    config_hash = hashlib.sha256(data).hexdigest()[:8]
-    return model_from_dict(
-        raw, file=file, lines=lines, scenario=scenario, overlay=overlay, config_hash=config_hash
-    )
+    digest = hashlib.sha256(data).digest()
+    model = model_from_dict(
+        raw, file=file, lines=lines, scenario=scenario, overlay=overlay,
+        config_hash=digest.hex()[:8],
+    )  # fmt: skip
+    valid = {scenario} if overlay is None else set()  # what this build has shown valid
+    problems = _file_problems(raw, lines, file, (file, digest, limits_now()), valid)
+    if problems:
+        raise ConfigError(problems)
+    return model
+
+
+# The verdicts of _file_problems by (file, the bytes' digest, the limits):
+# `run --scenario all` and a batch load one file once per scenario; each
+# scenario is built once.
+_verdicts: dict[tuple, tuple[Problem, ...]] = {}
+_MAX_VERDICTS = 256
+
+
+def _file_problems(
+    raw: Mapping, lines: Mapping[str, int], file: str, key: tuple, valid: set[str | None]
+) -> tuple[Problem, ...]:
+    """The problems of the config as written and of each of its scenarios (none: valid).
+
+    ``valid`` holds those just built without problems (None: the config as
+    written), not built again. Scenarios are read only if the config is valid.
+    """
+    if key in _verdicts:
+        return _verdicts[key]
+    problems: list[Problem] = []
+    if None not in valid:
+        try:
+            model_from_dict(raw, file=file, lines=lines)
+        except ConfigError as exc:
+            problems += exc.problems
+    scenarios = raw.get("scenarios")
+    if not problems and isinstance(scenarios, Mapping):
+        for name in scenarios:
+            if name in valid:
+                continue
+            try:
+                model_from_dict(raw, file=file, lines=lines, scenario=name)
+            except ConfigError as exc:
+                problems += exc.problems
+    if len(_verdicts) >= _MAX_VERDICTS:
+        _verdicts.clear()
+    _verdicts[key] = verdict = tuple(problems)
+    return verdict
 
 
 def model_from_dict(

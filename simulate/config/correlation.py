@@ -80,7 +80,9 @@ def _row_is_valid(row: Any, path: str, checks: Checks, inputs: Inputs) -> bool:
     a, b, rho = row
     ok = True
     for name in (a, b):
-        if not isinstance(name, str) or name not in inputs.priors:
+        if inputs.failed(name):  # its own error is reported under priors:
+            ok = False
+        elif not isinstance(name, str) or name not in inputs.priors:
             known = [n for n, p in inputs.priors.items() if not p.is_fixed]
             checks.error(
                 path,

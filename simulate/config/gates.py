@@ -13,7 +13,7 @@ import math
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
-from ..errors import describe_value, did_you_mean
+from ..errors import control_problem, describe_value, did_you_mean
 from ..format import count_months, format_as_written
 from .checks import Checks
 from .inputs import Inputs
@@ -125,6 +125,8 @@ def _gate(
             join_path(path, "name"),
             f"a gate's name must be text, not {describe_value(name)}; e.g. name: pilot review",
         )
+    elif problem := control_problem(name, "a gate's name"):
+        checks.error(join_path(path, "name"), problem)
     month = _month(item, path, checks)
     condition = _condition(item, path, checks, inputs, changed)
     governed = _governed(item.get("lines"), join_path(path, "lines"), checks, lines)

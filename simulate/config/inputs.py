@@ -72,6 +72,8 @@ class Inputs:
     def __init__(self, checks: Checks, declared: Any) -> None:
         self.checks = checks
         self.declared = declared if isinstance(declared, Mapping) else {}
+        # a priors: block that is no mapping is one problem, not one per name it would hold
+        self.broken = declared is not None and not isinstance(declared, Mapping)
         self.priors: dict[str, Prior] = {}
         self.index: dict[str, int] = {}
         self.used_by: dict[str, list[str]] = {}
@@ -96,6 +98,15 @@ class Inputs:
             self.priors[name] = prior
             if not prior.is_fixed:
                 self._add(name, prior, inline=False)
+
+    def failed(self, name: Any) -> bool:
+        """Whether ``name`` names a prior whose own error is reported where it is declared.
+
+        A field or correlation naming it says nothing more: one mistake, one line.
+        """
+        if isinstance(name, str) and name in self.priors:
+            return False
+        return self.broken or (isinstance(name, str) and name in self.declared)
 
     def prior_of(self, ref: Ref) -> Prior:
         """The prior behind a field that is not a constant."""
@@ -175,7 +186,7 @@ class Inputs:
     def _named(
         self, name: str, path: str, spec: FieldSpec, allowed: Support
     ) -> tuple[Ref, Support]:
-        if name in self.declared and name not in self.priors:
+        if self.failed(name):
             # The prior's own error is reported where it is declared: one mistake, one line.
             self.unread.append(path)
             return _constant(0.0)

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import describe_value, did_you_mean
+from ..errors import control_problem, describe_value, did_you_mean
 from .checks import Checks
 from .inputs import Inputs
 from .loader import join_path
@@ -138,6 +138,9 @@ class _LineReader:
         if name is not None and not isinstance(name, str):
             self.checks.error(join_path(path, "name"), "name must be text")
             name = None
+        elif name is not None and (problem := control_problem(name, "name")):
+            self.checks.error(join_path(path, "name"), problem)
+            name = None  # not printed again, raw, where lines are listed
         label = item.get("label")
         if "label" in item and label_problem(label) is not None:
             self.checks.error(join_path(path, "label"), label_problem(label))

@@ -32,7 +32,15 @@ from ..errors import ConfigError, Problem
 from . import limits
 from .compose import TAG, Refused, compose, show_key, show_tag, too_many
 
-__all__ = ["decode", "is_number", "join_path", "load_yaml", "read_file_bytes", "read_yaml_file"]
+__all__ = [
+    "decode",
+    "is_number",
+    "join_path",
+    "limits_now",
+    "load_yaml",
+    "read_file_bytes",
+    "read_yaml_file",
+]
 
 # What YAML allows in a file (PyYAML's Reader and libyaml agree).
 _NOT_PRINTABLE = re.compile(
@@ -198,7 +206,7 @@ def read_yaml_file(
     if data is None:
         data = read_file_bytes(path, what)
     global _last_read
-    key = (hashlib.sha256(data).digest(), _limits_now())
+    key = (hashlib.sha256(data).digest(), limits_now())
     last_key, raw, lines = _last_read
     if last_key == key:  # a config is read once per scenario (validate, run --scenario all)
         return _copy(raw), dict(lines), data
@@ -222,7 +230,8 @@ def read_yaml_file(
 _last_read: tuple[Any, Any, dict[str, int]] = (None, None, {})
 
 
-def _limits_now() -> tuple:
+def limits_now() -> tuple:
+    """The limits of limits.py as they stand (tests lower them): part of a cache key."""
     return tuple(getattr(limits, name) for name in limits.__all__ if name.isupper())
 
 

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from ..errors import ConfigError, Problem, describe_value, did_you_mean
+from ..errors import ConfigError, Problem, control_problem, describe_value, did_you_mean
 from .loader import join_path, read_yaml_file
 from .numbers import is_number, number_problem
 from .transform import TRANSFORM_KEYS, is_transform
@@ -379,6 +379,18 @@ def _check_transform(c: Change, problems: list[Problem]) -> None:
             )
 
 
+def _label_problem(value: Any, key: str) -> str | None:
+    """What is wrong with an overlay's ``name:`` or ``description:`` (None: nothing).
+
+    Both are printed on the terminal and in the pack, as a config's are.
+    """
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        return f"{key} must be text"
+    return control_problem(value, key, line_breaks=key == "description")
+
+
 def load_overlay(path: str | Path) -> Overlay:
     """Read and check a reviewer's overlay file.
 
@@ -404,9 +416,9 @@ def load_overlay(path: str | Path) -> Overlay:
             )
         )
     problems = [
-        Problem(f"{key} must be text", path=key, file=file, line=lines.get(key))
+        Problem(message, path=key, file=file, line=lines.get(key))
         for key in ("name", "description")
-        if raw.get(key) is not None and not isinstance(raw[key], str)
+        if (message := _label_problem(raw.get(key), key)) is not None
     ]
     if problems:
         raise ConfigError(problems)

@@ -6,7 +6,7 @@ import math
 import re
 from collections.abc import Mapping
 
-from ..errors import describe_value, did_you_mean
+from ..errors import control_problem, describe_value, did_you_mean
 from ..format import count_months
 from .checks import Checks
 from .loader import join_path
@@ -159,12 +159,16 @@ def _labels(raw: Mapping, checks: Checks) -> tuple[str, str, str]:
         checks.error("name", "the config needs a name:, e.g. name: Agent assist pilot")
     elif not isinstance(name, str) or not name.strip():
         checks.error("name", f"name must be text, not {describe_value(name)}")
+    elif problem := control_problem(name, "name"):  # it titles every chart and table
+        checks.error("name", problem)
     description = raw.get("description")
     if description is None:
         description = ""
     elif not isinstance(description, str):  # an empty list or a 0 is no text either
         checks.error("description", f"description must be text, not {describe_value(description)}")
         description = ""
+    elif problem := control_problem(description, "description", line_breaks=True):
+        checks.error("description", problem)  # free text: its paragraphs may stay
     currency = raw.get("currency", "USD")
     if not isinstance(currency, str) or not re.fullmatch(r"[A-Z]{3}", currency):
         checks.error(

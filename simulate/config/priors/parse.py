@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from ...errors import ConfigError, Problem, did_you_mean
+from ...errors import ConfigError, Problem, control_problem, did_you_mean
 from ...format import format_as_written
 from ..loader import join_path
 from .base import Prior
@@ -46,7 +46,7 @@ def label_problem(value: Any) -> str | None:
     text = value.strip()
     if not text:
         return f"label is blank; write the name to show on charts, e.g. {_LABEL_EXAMPLE}"
-    if any(ord(c) < 32 or ord(c) == 127 for c in text):
+    if control_problem(text, "label") is not None:
         return "label must be one line of text (no line breaks or tabs); put longer text in note:"
     if len(text) > LABEL_MAX:
         return (
