@@ -124,8 +124,9 @@ def _fan(data: Mapping[str, Any]) -> Callable[[ChartMeta, Any], Any]:
     )
 
     def draw(meta: ChartMeta, ax: Any) -> None:
-        plotting.cashflow_fan(months, bands, meta, ax, subtitle=text)
-        _short_ylabel(ax, meta.currency)
+        # the short y label from the start: set after, it would make the plot taller
+        # than the fan's end labels were spread for
+        plotting.cashflow_fan(months, bands, meta, ax, subtitle=text, ylabel=meta.currency)
 
     return draw
 
