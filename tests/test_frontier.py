@@ -10,11 +10,14 @@ P(NPV > 0 | a, b) = 0.9 P(c > 4,000 - a - b) (+ 0.1 P(c > 9,000 - a - b), 0 here
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 
 import numpy as np
 import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
 from test_plotting import _collisions, _outside, _texts
 
 from simulate import sensitivity as sa
@@ -23,6 +26,8 @@ from simulate.config import model_from_dict
 from simulate.errors import ConfigError
 from simulate.plotting import frontier as frontier_chart
 from simulate.plotting.figures import chart_meta
+from simulate.plotting.inline import thin_crowded_ticks
+from simulate.report.charts import FIGSIZES
 from simulate.sensitivity.frontier import contour_lines
 
 C_MAX = 3000.0  # c ~ U(0, 3000)
@@ -331,3 +336,40 @@ def test_with_no_other_uncertain_input_every_contour_is_the_break_even_line():
     notes = [t.get_text() for t in fig.texts if t.get_gid() == "notes"]
     assert len(notes) == 1 and "every contour is that line" in notes[0]
     assert not fig.axes[0].collections  # no tints: a 0-or-1 chance has no bands between levels
+
+
+# Labels of 45 to 60 characters (a config label's limit) with their units: on a plot
+# shorter than the label, it once ran up into the subtitle and key and down into the notes.
+_LONG_LABELS = (
+    "Réduction d'attrition « relative » & <em>x</em> αβγ",
+    "Average handle time saved per assisted contact, all queues",
+    "Share_of_contacts_deflected_to_self_service_in_year_one_x",
+)
+
+
+@pytest.mark.parametrize("label", _LONG_LABELS)
+@pytest.mark.parametrize("where", ["png", "page"])
+def test_a_long_y_label_stays_clear_of_the_other_texts(linear, label, where):
+    model, out = linear
+    block = {**out, "inputs": [out["inputs"][0], {**out["inputs"][1], "label": label}]}
+    meta = chart_meta(model, trials=4000, seed=7)
+    if where == "png":  # a long name takes the height of the figure: a short plot
+        meta = dataclasses.replace(meta, name=f"A programme whose name runs on, {label} " * 3)
+        fig = frontier_chart(block, meta)
+    else:  # as the review pack draws it: its size, the key above the plot, no head
+        fig = Figure(figsize=FIGSIZES["frontier"], layout="constrained")
+        FigureCanvasAgg(fig)
+        ax = fig.add_subplot()
+        frontier_chart(block, meta, ax=ax, head="")
+        thin_crowded_ticks(ax)
+    texts = _texts(fig)
+    ax = fig.axes[0]
+    assert ax.yaxis.label in texts
+    assert ax.yaxis.label.get_text().replace("\n", "").replace(" ", "") == (
+        f"{label} (USD)".replace(" ", "")
+    )
+    assert _collisions(fig, texts) == [] and _outside(fig, texts) == []
+    # and within the plot's height, so clear of the key above it and the notes below
+    renderer = fig.canvas.get_renderer()
+    box, plot = ax.yaxis.label.get_window_extent(renderer), ax.get_window_extent(renderer)
+    assert plot.y0 - 1 <= box.y0 and box.y1 <= plot.y1 + 1

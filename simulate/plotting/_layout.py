@@ -148,9 +148,16 @@ def distinct_labels(values: Sequence[float], fmt: Callable[[float, int], str]) -
 
 
 def spread_end_labels(ax: Axes, labels: Sequence) -> None:
-    """Move the right-hand labels apart vertically, with a leader where one moved."""
+    """Move the right-hand labels apart vertically, with a leader where one moved.
+
+    The offsets are in points from each label's point, so a layout that then
+    changes the plot's height moves the points and not the offsets: run it
+    again once the layout is final (its earlier leaders are removed).
+    """
     fig = root_figure(ax.get_figure())
     renderer = renderer_of(fig)
+    for old in [a for a in ax.texts if a.get_gid() == "end-leader"]:
+        old.remove()
     axbb = ax.get_window_extent(renderer)
     heights = [t.get_window_extent(renderer).height for t in labels]
     want = [ax.transData.transform(t.xy)[1] for t in labels]
@@ -173,6 +180,7 @@ def spread_end_labels(ax: Axes, labels: Sequence) -> None:
             textcoords="offset points",
             arrowprops={"arrowstyle": "-", "color": st.FAINT, "lw": 0.8, "shrinkA": 0},
             annotation_clip=False,
+            gid="end-leader",
         )
 
 

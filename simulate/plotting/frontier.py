@@ -8,6 +8,7 @@ the inputs' P10-P90 box and the base case.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping
 
 import numpy as np
@@ -46,9 +47,53 @@ def _style_axis(ax: Axes, which: str, axis: Mapping, currency: str) -> None:
     unit = axis.get("unit")
     target.set_major_formatter(FuncFormatter(lambda v, _pos: format_value(v, unit, currency)))
     target.set_major_locator(lay.nice_locator(6))
-    # the y label runs up the plot's height, shorter than its width: it wraps sooner
-    text = lay.wrap(_axis_label(axis, currency), 48 if which == "x" else 30)
-    (ax.set_xlabel if which == "x" else ax.set_ylabel)(text)
+    if which == "x":
+        ax.set_xlabel(lay.wrap(_axis_label(axis, currency), 48))
+    # the y label is set once the plot is laid out (_fit_ylabel): as it runs up the plot's
+    # height, how it wraps depends on that height, and taller it would squeeze the plot
+
+
+# The y label's wrap widths (characters) and font scales, tried in turn until it fits.
+_YLABEL_WIDTHS = (30, 26, 22, 18, 15, 12)
+_YLABEL_SCALES = (1.0, 0.85, 0.7)
+
+
+def _fit_ylabel(ax: Axes, text: str) -> None:
+    """Set the y label, wrapped and then smaller until it is no taller than the plot.
+
+    The label is centred on the plot's height: taller, it runs up into the
+    subtitle and the key and down into the notes (a long input label on a
+    short plot, as in the review pack), and the layout shrinks the plot to
+    make room, which makes it taller still. So the plot is measured as laid
+    out without the label, which sets its width and not its height. A word
+    longer than the width is cut.
+    """
+    fig = lay.root_figure(ax.get_figure())
+    renderer = lay.renderer_of(fig)
+    label = ax.yaxis.label
+    size, room = label.get_fontsize(), ax.get_window_extent(renderer).height
+    for scale, width in itertools.product(_YLABEL_SCALES, _YLABEL_WIDTHS):
+        lines = lay.wrap(text, width).split("\n")
+        lines = [ln[i : i + width] for ln in lines for i in range(0, len(ln), width)]
+        label.set_text("\n".join(lines))
+        label.set_fontsize(size * scale)
+        if label.get_window_extent(renderer).height <= room:
+            break
+    lay.execute_layout(fig)
+
+
+def _key_from_the_left(ax: Axes, key) -> None:
+    """Start the key above the plot at the y axis's left edge, as the header does, when it
+    is wider than the plot: past the plot's right edge, the layout narrows the plot to
+    make room for it, and it runs off the figure."""
+    fig = lay.root_figure(ax.get_figure())
+    renderer = lay.renderer_of(fig)
+    plot = ax.get_window_extent(renderer)
+    if key.get_window_extent(renderer).width <= plot.width:
+        return
+    left = ax.yaxis.get_tightbbox(renderer).x0
+    key.set_bbox_to_anchor(((left - plot.x0) / plot.width, 1.01), ax.transAxes)
+    lay.execute_layout(fig)
 
 
 def _level_style(k: int) -> tuple[str, object]:
@@ -104,6 +149,9 @@ def frontier(
         f"{data['grid']}×{data['grid']} points)"
     )
     frame(fig, ax, owned, meta, subtitle, head, notes=notes, above=() if owned else [key])
+    _fit_ylabel(ax, _axis_label(ax_b, meta.currency))
+    if not owned:
+        _key_from_the_left(ax, key)
     fit_ticks(ax, "x")
     fit_ticks(ax, "y")
     return fig

@@ -142,11 +142,11 @@ def _fan(data: Mapping[str, Any]) -> Callable[[ChartMeta, Any], Any]:
     )
 
     def draw(meta: ChartMeta, ax: Any) -> None:
-        # the groups' key stacked: a row of two is wider than the page's small chart
-        plotting.cashflow_fan(
-            months, bands, meta, ax, subtitle=text, groups=groups or None, key_columns=1
-        )
-        _short_ylabel(ax, meta.currency)
+        # the groups' key stacked: a row of two is wider than the page's small chart; the
+        # short y label from the start: set after, it would make the plot taller than the
+        # fan's end labels were spread for
+        plotting.cashflow_fan(months, bands, meta, ax, subtitle=text, groups=groups or None,
+                              key_columns=1, ylabel=meta.currency)  # fmt: skip
 
     return draw
 
