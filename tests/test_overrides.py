@@ -13,6 +13,7 @@ import pytest
 from test_config import BASE
 
 from simulate import ConfigError, load_config
+from simulate.config import load_overlay
 from simulate.config.merge import apply_changes, relocate
 from simulate.config.overrides import parse_changes
 from simulate.config.transform import Unfit, transform
@@ -184,6 +185,77 @@ def test_problems_are_moved_to_the_override_that_caused_them():
     )
     assert (moved.path, moved.file, moved.line) == ("scenarios.s.priors.aht.max", "c.yaml", 9)
     assert other == Problem("no costs (with scenario 's' applied)", path="costs")
+
+
+# A rate and a fraction, each read through a named prior (the fields on lines 10 and 11).
+UNITS = """\
+name: Units
+priors:
+  churn: {dist: pert, min: 0.01, mode: 0.02, max: 0.04}
+  cut: {dist: beta, alpha: 2, beta: 8}
+  marg: 0.4
+benefits:
+  - type: retention
+    customers: 10000
+    arpu: 50
+    margin: marg
+    base_churn: churn
+    churn_reduction: cut
+costs:
+  - type: one_time
+    amount: 100000
+"""
+
+
+@pytest.mark.parametrize(
+    ("override", "field", "shown"),
+    [
+        ("churn: {min: 1, mode: 2, max: 4}", "base_churn", "pert(min=1, mode=2, max=4)"),
+        ("churn: {multiply: 100}", "base_churn", "pert(min=1, mode=2, max=4)"),
+        ("churn: {add: 5}", "base_churn", "pert(min=5.01, mode=5.02, max=5.04)"),
+        ("marg: 40", "margin", "fixed(value=40)"),
+    ],
+)
+def test_a_changed_prior_that_a_field_cannot_take_is_reported_at_the_change(
+    write_config, override, field, shown
+):
+    # The field that the prior no longer fits is named, with the fix, at the override's line.
+    path = write_config(UNITS + f"scenarios:\n  s:\n    priors:\n      {override}\n")
+    with pytest.raises(ConfigError) as info:
+        load_config(path, scenario="s")
+    (problem,) = info.value.problems
+    name = override.split(":")[0]
+    assert (problem.file, problem.line, problem.path) == (
+        str(path),
+        19,
+        f"scenarios.s.priors.{name}",
+    )
+    assert f"prior {name!r} ({shown})" in problem.message
+    assert f"but benefits[0].{field}, which uses it, must lie in [0, 1]" in problem.message
+    assert "with scenario" not in problem.message
+    overlay = load_overlay(write_config(f"name: review\npriors:\n  {override}\n", "ov.yaml"))
+    config = write_config(UNITS, "units.yaml")
+    with pytest.raises(ConfigError) as info:
+        load_config(config, overlay=overlay)
+    (problem,) = info.value.problems
+    assert (problem.file, problem.line, problem.path) == (overlay.file, 3, f"priors.{name}")
+    assert f"but benefits[0].{field}, which uses it," in problem.message
+
+
+def test_a_prior_that_a_field_cannot_take_is_reported_at_the_field_without_overrides(
+    write_config,
+):
+    with pytest.raises(ConfigError) as info:
+        load_config(write_config(UNITS.replace("marg: 0.4", "marg: 40")))
+    (problem,) = info.value.problems
+    assert (problem.line, problem.path) == (10, "benefits[0].margin")
+    assert "but this field must lie in [0, 1]" in problem.message
+    # A field overridden along with the prior is where the problem stays.
+    scenario = "scenarios:\n  s:\n    priors: {marg: 40}\n    lines:\n      benefits[0]: {margin: 50}\n"
+    with pytest.raises(ConfigError) as info:
+        load_config(write_config(UNITS + scenario), scenario="s")
+    (problem,) = info.value.problems
+    assert problem.path == "scenarios.s.lines.benefits[0].margin"
 
 
 @pytest.mark.parametrize(

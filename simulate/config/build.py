@@ -157,7 +157,7 @@ def model_from_dict(
     if checks.problems:
         located = ConfigError(checks.problems).located(file, _line_finder(lines)).problems
         applied = f"with {' and '.join(context)} applied" if context else ""
-        raise ConfigError(relocate(located, origins, applied))
+        raise ConfigError(relocate(located, origins, applied, checks.causes))
     if overlay is not None or notes:
         model = replace(
             model,

@@ -23,15 +23,27 @@ class Checks:
         Mistakes, each at its path in the config (file and line come later).
     warnings : list of str
         Things worth knowing that do not stop a run (amounts beyond the horizon).
+    causes : dict
+        For a problem (its path and message) that a value written elsewhere
+        brings about, that value's path and the message as it reads there: a
+        field that a named prior does not fit is reported at the field, but
+        where a scenario or overlay changed the prior, at the change (see
+        :func:`.relocate`).
     """
 
     def __init__(self) -> None:
         self.problems: list[Problem] = []
         self.warnings: list[str] = []
+        self.causes: dict[tuple[str, str], tuple[str, str]] = {}
 
     def error(self, path: str, message: str) -> None:
         """Record a problem at ``path``."""
         self.problems.append(Problem(message, path=path))
+
+    def caused(self, path: str, message: str, cause: str, there: str) -> None:
+        """Record a problem at ``path`` brought about by the value at ``cause`` (``there`` there)."""
+        self.error(path, message)
+        self.causes[(path, message)] = (cause, there)
 
     def any_under(self, path: str) -> bool:
         """Whether a problem has been recorded at ``path`` or inside it."""

@@ -200,7 +200,7 @@ class Inputs:
             return _constant(0.0)
         prior = self.priors[name]
         self.used_by.setdefault(name, []).append(path)
-        if not self._fits(prior, path, spec, allowed, f"prior {name!r}"):
+        if not self._fits(prior, path, spec, allowed, f"prior {name!r}", name=name):
             return _constant(0.0)
         if prior.is_fixed:
             return _constant(float(prior.median()))
@@ -253,37 +253,60 @@ class Inputs:
             return None
         return prior
 
-    def _fits(self, prior: Prior, path: str, spec: FieldSpec, allowed: Support, what: str) -> bool:
+    def _fits(
+        self,
+        prior: Prior,
+        path: str,
+        spec: FieldSpec,
+        allowed: Support,
+        what: str,
+        *,
+        name: str | None = None,
+    ) -> bool:
         """Whether every value of ``prior`` is allowed in the field at ``path`` (else a problem).
 
         Its support must lie in the field's domain, and the values it can be
-        drawn at within the field's bound.
+        drawn at within the field's bound. The problem with a named prior is
+        also worded for the prior's place (``priors.<name>``), where a
+        scenario or overlay that changed the prior has it reported.
         """
         support = prior.support()
         if not allowed.contains(support):
             hint = ""
             if spec.per is not None and 1 < support.hi <= 100:
                 hint = " If these are percentages, divide them by 100: 12% is written 0.12."
-            self.checks.error(
-                path,
-                f"{what} ({prior.describe()}) can take values in {support}, but this field must "
-                f"lie in {allowed}; bound the prior to the field's range (e.g. a normal with "
-                "min:/max:, a pert or beta within the range) or pick a distribution whose "
-                f"support fits.{hint}",
-            )
-            return False
-        lo, hi = _reach(prior)  # numbers: _parse turned away a prior that cannot be drawn
-        limit = spec.bound.limit
-        if max(abs(lo), abs(hi)) > limit:
+
+            def message(field: str) -> str:
+                return (
+                    f"{what} ({prior.describe()}) can take values in {support}, but {field} must "
+                    f"lie in {allowed}; bound the prior to the field's range (e.g. a normal with "
+                    "min:/max:, a pert or beta within the range) or pick a distribution whose "
+                    f"support fits.{hint}"
+                )
+
+        else:
+            lo, hi = _reach(prior)  # numbers: _parse turned away a prior that cannot be drawn
+            limit = spec.bound.limit
+            if max(abs(lo), abs(hi)) <= limit:
+                return True
             far = hi if abs(hi) >= abs(lo) else lo
-            self.checks.error(
-                path,
-                f"{what} ({prior.describe()}) can be drawn as far as {format_as_written(far)}, "
-                f"but {spec.bound.words} is at most {format_as_written(limit)} here; "
-                "check its units, or narrow its tails",
-            )
-            return False
-        return True
+
+            def message(field: str) -> str:
+                words = (
+                    spec.bound.words if field == "this field" else f"{field} ({spec.bound.words})"
+                )
+                return (
+                    f"{what} ({prior.describe()}) can be drawn as far as {format_as_written(far)}, "
+                    f"but {words} is at most {format_as_written(limit)} here; "
+                    "check its units, or narrow its tails"
+                )
+
+        if name is None:
+            self.checks.error(path, message("this field"))
+        else:
+            there = message(f"{path}, which uses it,")
+            self.checks.caused(path, message("this field"), f"priors.{name}", there)
+        return False
 
 
 def _label(inp: Input, line_labels: Mapping[str, str]) -> str:

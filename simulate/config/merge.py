@@ -214,25 +214,29 @@ def _default(item: Mapping, section: str, fld: str, out: Mapping) -> Any:
 
 
 def relocate(
-    problems: Iterable[Problem], origins: Mapping[str, Change], context: str
+    problems: Iterable[Problem],
+    origins: Mapping[str, Change],
+    context: str,
+    causes: Mapping[tuple[str, str], tuple[str, str]] | None = None,
 ) -> list[Problem]:
     """Point each problem that an override caused at the override.
 
     A problem at (or inside) an overridden path is reported at the change's
-    file, path and line; any other problem gets ``context`` appended, since
-    an override may have caused it indirectly.
+    file, path and line; so is one that ``causes`` traces (by its path and
+    message) to an overridden path, in the words it has there (a field that
+    a changed prior no longer fits: at the prior's override). Any other
+    problem gets ``context`` appended, since an override may have caused it
+    indirectly.
     """
     out = []
     targets = sorted(origins, key=len, reverse=True)
     for p in problems:
-        hit = next(
-            (
-                t
-                for t in targets
-                if p.path == t or p.path.startswith(t + ".") or p.path.startswith(t + "[")
-            ),
-            None,
-        )
+        cause = (causes or {}).get((p.path, p.message))
+        hit = next((t for t in targets if _within(p.path, t)), None)
+        if hit is None and cause is not None and cause[0] in origins:
+            c = origins[cause[0]]
+            out.append(replace(p, message=cause[1], path=c.path, file=c.file, line=c.line))
+            continue
         if hit is None:
             out.append(replace(p, message=f"{p.message} ({context})") if context else p)
             continue
@@ -247,3 +251,8 @@ def relocate(
             )
         )
     return out
+
+
+def _within(path: str, target: str) -> bool:
+    """Whether ``path`` is ``target`` or inside it."""
+    return path == target or path.startswith((target + ".", target + "["))
