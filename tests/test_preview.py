@@ -211,3 +211,42 @@ def test_quantiles_are_the_quantile_function_not_draws():
                      [{**CHURN, "churn_reduction": "cut"}])  # fmt: skip
     (row,) = preview_rows(model_from_dict(config))
     assert row.quantiles == tuple(float(v) for v in prior.ppf(np.array(LEVELS)))
+
+
+SPEND = {"type": "spend_uplift", "customers": 1000, "spend_per_customer": 100, "margin": 0.3}
+
+
+def test_a_gate_reading_a_prior_keeps_its_unit(tmp_path, capsys):
+    # A gate's threshold is in the prior's own unit: its read neither sets nor mixes it.
+    priors = {
+        "adoption": {"dist": "pert", "min": 0.1, "mode": 0.3, "max": 0.6},
+        "pilot": {"dist": "bernoulli", "p": 0.7},
+        "churn": {"dist": "beta", "mean": 0.02, "sd": 0.03},  # P99 18 times its median
+    }
+    benefits = [
+        {**SPEND, "uplift": "adoption", "scale": "pilot"},
+        {**CHURN, "base_churn": "churn", "churn_reduction": 0.1},
+    ]
+    gates = [
+        {"month": 6, "continue_if": "adoption", "at_least": 0.2},
+        {"month": 3, "continue_if": "pilot"},
+        {"month": 4, "continue_if": "churn", "at_least": 0.01},
+    ]
+    config = {**_config(priors, benefits), "gates": gates}
+    rows = {r.name: r for r in preview_rows(model_from_dict(config))}
+    assert rows["adoption"].unit == "percent" and rows["pilot"].unit == "multiplier"
+    assert rows["adoption"].used_by == ("benefits[0].uplift", "gates[0].continue_if")
+    assert any("18 times its median" in w for w in rows["churn"].warnings)
+    assert main(["validate", "--preview", _write(tmp_path, config)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert "13.6%" in next(x for x in out if " adoption " in x)
+    assert "×0" in next(x for x in out if " pilot " in x)
+
+
+def test_a_gate_alone_gives_no_unit():
+    priors = {"pilot": {"dist": "bernoulli", "p": 0.7}}
+    config = {**_config(priors, [CHURN | {"churn_reduction": 0.1}]),
+              "gates": [{"month": 3, "continue_if": "pilot"}]}  # fmt: skip
+    (row,) = preview_rows(model_from_dict(config))
+    assert row.unit == "" and row.used_by == ("gates[0].continue_if",)
+

@@ -55,7 +55,7 @@ class PreviewRow:
     name: str
     words: str  # the distribution in words
     quantiles: tuple[float, ...]  # at LEVELS
-    unit: str  # of the fields it feeds (schema.UNITS), "mixed", or "" when unused
+    unit: str  # of the fields it feeds (schema.UNITS), "mixed", or "" when no field uses it
     used_by: tuple[str, ...]
     source: str | None
     warnings: tuple[str, ...]
@@ -77,12 +77,14 @@ def preview_rows(model: Model) -> list[PreviewRow]:
     priors += [(i.name, i.prior, i.used_by) for i in model.inputs if i.inline]
     modes = {line.path: line.options.get("mode", "") for line in model.lines}
     units = field_units()
+    # A gate compares the prior with a threshold in the prior's own unit: its read
+    # takes the unit of the fields, rather than making it "mixed".
+    reads = {f"{gate.path}.continue_if" for gate in model.gates}
     rows = []
     for name, prior, used in priors:
         q = tuple(float(v) for v in np.asarray(prior.ppf(np.array(LEVELS)), dtype=float))
-        fields = {p.rpartition(".")[2] for p in used}
-        kinds = {units.get(f, "") for f in fields}
-        unit = "" if not used else kinds.pop() if len(kinds) == 1 else "mixed"
+        kinds = {units.get(p.rpartition(".")[2], "") for p in used if p not in reads}
+        unit = "" if not kinds else kinds.pop() if len(kinds) == 1 else "mixed"
         lifts = [
             p
             for p in used
