@@ -250,3 +250,17 @@ def test_a_gate_alone_gives_no_unit():
     (row,) = preview_rows(model_from_dict(config))
     assert row.unit == "" and row.used_by == ("gates[0].continue_if",)
 
+
+def test_a_rate_with_a_median_of_zero_and_a_tail_is_warned(tmp_path, capsys):
+    # Half the trials draw no deflection at all, 1 in 100 draws 90%: no finite multiple
+    # of the median, but the longest tail there is.
+    tail = {"dist": "discrete", "values": [0, 0.2, 0.9], "probs": [0.5, 0.3, 0.2]}
+    defl = {"type": "deflection", "contacts_per_month": 1000, "cost_per_contact": 4}
+    path = _write(tmp_path, _config({"tail": tail}, [{**defl, "deflection_rate": "tail"}]))
+    assert main(["validate", "--preview", path]) == 0
+    err = capsys.readouterr().err
+    assert "preview: tail: its P99 (90%) is above its median of 0%" in err, err
+    # the rule's edges: a rate that is 0 throughout, and an amount with a median of 0
+    assert tail_warnings((0.0,) * 5, "percent", []) == []
+    assert tail_warnings((0.0, 0.0, 0.0, 5.0, 9.0), "currency", []) == []
+    assert len(tail_warnings((0.0, 0.0, 0.0, 0.5, 0.9), "percent", [])) == 1

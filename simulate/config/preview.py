@@ -6,7 +6,8 @@ P50, P90 and P99 (the quantile function, no sampling) in the unit of the
 fields it feeds, those fields, its ``source:``, and warnings for tails that
 are rarely meant:
 
-- a rate or fraction whose P99 is more than ten times its median;
+- a rate or fraction whose P99 is more than ten times its median, or above
+  a median of 0 (at least half the trials draw none of it);
 - a lift or churn cut (``churn_reduction``, ``uplift``, an absolute
   ``conversion_lift``) whose P99 is above 0.5: half of all churn gone, or
   fifty points of conversion;
@@ -115,11 +116,17 @@ def tail_warnings(q: tuple[float, ...], unit: str, lifts: list[str]) -> list[str
     """
     p1, _, p50, _, p99 = q
     out = []
-    if unit == "percent" and p50 > 0 and p99 > RATE_TAIL * p50:
+    # A median of 0 with a P99 above it is the limit of the rule (any P99 is "infinitely
+    # many" times 0): at least half the trials draw none of the rate, 1 in 100 a lot of it.
+    if unit == "percent" and p99 > RATE_TAIL * p50 and (p50 > 0 or (p50 == 0 and p99 > 0)):
+        times = (
+            f"{p99 / p50:.0f} times its median ({format_percent(p50)})"
+            if p50 > 0
+            else f"above its median of {format_percent(p50)}, which at least half the trials draw"
+        )
         out.append(
-            f"its P99 ({format_percent(p99)}) is {p99 / p50:.0f} times its median "
-            f"({format_percent(p50)}): a long upper tail for a rate or fraction; check the upper "
-            "parameter, or bound the prior (max:)"
+            f"its P99 ({format_percent(p99)}) is {times}: a long upper tail for a rate or "
+            "fraction; check the upper parameter, or bound the prior (max:)"
         )
     if lifts and p99 > LIFT_P99:
         out.append(
