@@ -403,8 +403,10 @@ def test_scenario_bad_prior_override(write_config, capsys, tmp_path):
 
 
 def test_scenario_override_leaving_the_field_domain_names_the_scenario(write_config):
+    # reported at the override, naming the field the changed prior no longer fits
     text = CHURN.replace("cut: {multiply: 0.5}", "cut: {dist: normal, mean: 0.1, sd: 0.05}")
-    with pytest.raises(ConfigError, match=r"churn_reduction.*with scenario 'conservative' applied"):
+    with pytest.raises(ConfigError, match=r":29: scenarios\.conservative\.priors\.cut: .*"
+                       r"but benefits\[0\]\.churn_reduction, which uses it"):  # fmt: skip
         load_config(write_config(text), scenario="conservative")
 
 
@@ -489,7 +491,7 @@ def test_overlay_problems_name_the_overlay_file(write_config, tmp_path, capsys):
     bad.write_text("priors:\n  cut: {add: 0.9}\n", encoding="utf-8")  # cut leaves [0, 1]
     assert main(["run", str(path), "--overlay", str(bad), "--out", str(tmp_path)]) == 2
     err = capsys.readouterr().err
-    assert f"{path}:" in err and "with overlay" in err and "churn_reduction" in err
+    assert f"{bad}:2: priors.cut: " in err and "benefits[0].churn_reduction, which uses it" in err
 
 
 # -- charts ------------------------------------------------------------------------------------
