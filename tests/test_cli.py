@@ -73,6 +73,18 @@ def test_sampling_choices_are_the_configs():
             assert parser.parse_args([*argv, "--sampling", method]).sampling == method
 
 
+@pytest.mark.parametrize("command", ["run", "sensitivity", "report", "batch"])
+def test_an_empty_out_is_a_usage_error(command, linear_yaml, tmp_path, monkeypatch, capsys):
+    # Path('') is '.': --out '' (an unset shell variable) wrote the result
+    # folders and batch_summary.* into the current folder
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as exit_:
+        main([command, str(linear_yaml), "--out", "", "--no-figures", "--quiet"])
+    assert exit_.value.code == 2
+    assert capsys.readouterr().err == "error: --out: give a folder, not an empty path\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([linear_yaml.name])
+
+
 def _python(code: str) -> str:
     """What a new Python process running ``code`` in the repository prints."""
     return subprocess.run(
