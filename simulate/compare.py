@@ -98,12 +98,20 @@ def scenario_comparisons(runs: Sequence[PairedRun]) -> list[dict[str, Any]]:
 
     Runs with different seeds, trials or sampling (a scenario that sets its
     own ``simulation:``) do not share their draws: such a pair is reported
-    with ``paired: false`` and null figures.
+    with ``paired: false`` and null figures. ``trials`` is the trials both
+    runs had, or None when they differ (two runs with precision targets that
+    stopped at different counts); ``trials_a`` and ``trials_b`` give each side's.
     """
     out = []
     for i, a in enumerate(runs):
         for b in runs[i + 1 :]:
-            row: dict[str, Any] = {"a": a.label, "b": b.label, "trials": a.trials}
+            row: dict[str, Any] = {
+                "a": a.label,
+                "b": b.label,
+                "trials": a.trials if a.trials == b.trials else None,
+                "trials_a": a.trials,
+                "trials_b": b.trials,
+            }
             same = (a.seed, a.trials, a.sampling) == (b.seed, b.trials, b.sampling)
             row["paired"] = same
             if same:

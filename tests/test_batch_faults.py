@@ -241,6 +241,32 @@ def test_resume_runs_only_what_is_not_done(configs, tmp_path, hashed_summaries):
             assert path.is_file()
 
 
+def test_resume_keeps_the_seconds_a_run_took_or_leaves_them_empty(configs, tmp_path):
+    # the resumed rows showed seconds 0.0, as if they had taken no time
+    out = tmp_path / "out"
+    assert _batch(configs, out) == 0
+    first = _rows(out)
+    for f in (out / "gamma").iterdir():  # as if the batch stopped before gamma
+        f.unlink()
+    (out / "gamma").rmdir()
+    assert _batch(configs, out, "--resume") == 0
+    doc = json.loads((out / "batch_summary.json").read_text())
+    assert doc["resumed"] == 4  # alpha's and beta's; gamma--low runs again for its draws
+    again = _rows(out)
+    resumed = ("alpha", "alpha--low", "beta", "beta--low")
+    assert [again[k]["seconds"] for k in resumed] == [first[k]["seconds"] for k in resumed]
+    assert all(r["seconds"] > 0 for r in again.values())
+    # a second resume carries the times on; without the earlier summary they are unknown
+    assert _batch(configs, out, "--resume") == 0
+    assert _rows(out) == again
+    (out / "batch_summary.json").unlink()
+    assert _batch(configs, out, "--resume") == 0
+    assert {r["seconds"] for r in _rows(out).values()} == {None}
+    csv_rows = (out / "batch_summary.csv").read_text().splitlines()
+    column = csv_rows[0].split(",").index("seconds")
+    assert {line.split(",")[column] for line in csv_rows[1:]} == {""}
+
+
 def test_resume_runs_again_what_does_not_match(configs, tmp_path, hashed_summaries):
     out = tmp_path / "out"
     assert _batch(configs, out) == 0

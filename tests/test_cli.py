@@ -73,6 +73,18 @@ def test_sampling_choices_are_the_configs():
             assert parser.parse_args([*argv, "--sampling", method]).sampling == method
 
 
+@pytest.mark.parametrize("command", ["run", "sensitivity", "report", "batch"])
+def test_an_empty_out_is_a_usage_error(command, linear_yaml, tmp_path, monkeypatch, capsys):
+    # Path('') is '.': --out '' (an unset shell variable) wrote the result
+    # folders and batch_summary.* into the current folder
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as exit_:
+        main([command, str(linear_yaml), "--out", "", "--no-figures", "--quiet"])
+    assert exit_.value.code == 2
+    assert capsys.readouterr().err == "error: --out: give a folder, not an empty path\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([linear_yaml.name])
+
+
 def _python(code: str) -> str:
     """What a new Python process running ``code`` in the repository prints."""
     return subprocess.run(
@@ -168,6 +180,45 @@ def test_the_console_script_says_nothing_more_when_its_reader_goes_away(tmp_path
         err = p.stderr.read().decode()
         p.wait()
     assert "BrokenPipeError" not in err and "Exception ignored" not in err, err
+
+
+def _closed_pipe() -> int:
+    """The write end of a pipe whose reader has gone: every write meets EPIPE."""
+    read, write = os.pipe()
+    os.close(read)
+    return write
+
+
+@pytest.mark.parametrize("command", ["run", "batch"])
+@pytest.mark.parametrize("stdout", ["closed pipe", "/dev/full"])
+def test_a_stdout_that_cannot_be_written_costs_only_the_printed_summary(command, stdout, tmp_path):
+    # `simulate run CFG | head -1` and `> /dev/full` said "cannot write the results to
+    # OUT: Broken pipe; nothing was written" (exit 1) when the folder was written in full,
+    # and stopped before the next config. Now every folder is written; a reader that went
+    # away ends quietly with the command's status (0); a full device is one line, status 1.
+    configs = [str(ROOT / "configs" / c) for c in ("lead_conversion.yaml", "omnichannel.yaml")]
+    out = tmp_path / "out"
+    argv = [sys.executable, "-m", "simulate", command, *configs, "--trials", "300", "--seed", "1",
+            "--no-figures", "--out", str(out)]  # fmt: skip
+    fd = _closed_pipe() if stdout == "closed pipe" else os.open("/dev/full", os.O_WRONLY)
+    try:
+        done = subprocess.run(argv, stdout=fd, stderr=subprocess.PIPE, text=True, cwd=tmp_path)
+    finally:
+        os.close(fd)
+    errors = [line for line in done.stderr.splitlines() if not line.startswith("[")]  # progress
+    if stdout == "closed pipe":
+        assert (done.returncode, errors) == (0, [])
+    else:
+        assert done.returncode == 1
+        assert errors == [
+            "error: cannot write to stdout: No space left on device; what the command printed "
+            "is incomplete (the files it wrote are not affected)"
+        ]
+    stems = ["lead_conversion", "omnichannel"]
+    assert all((out / stem / "summary.json").is_file() for stem in stems)
+    if command == "batch":
+        rows = json.loads((out / "batch_summary.json").read_text(encoding="utf-8"))["rows"]
+        assert rows and all(r["status"] == "ok" for r in rows)
 
 
 @pytest.mark.parametrize("command", ["run", "sensitivity", "report", "batch"])

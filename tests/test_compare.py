@@ -46,6 +46,20 @@ def test_key_figure_change_is_none_where_either_side_is():
     assert key_figure_change(a, b) == {"prob_npv_positive": 0.25, "npv_p50": -2.5, "npv_mean": None}
 
 
+def test_an_unpaired_comparison_gives_each_sides_trials():
+    # two precision runs that stopped at 24,576 and 16,384 trials: the row said trials 24576
+    runs = [
+        PairedRun(None, 1, 24_576, "random", np.zeros(24_576)),
+        PairedRun("low", 1, 16_384, "random", np.zeros(16_384)),
+        PairedRun("also", 1, 24_576, "random", np.ones(24_576)),
+    ]
+    unpaired, both, again = scenario_comparisons(runs)
+    assert not unpaired["paired"] and unpaired["trials"] is None
+    assert (unpaired["trials_a"], unpaired["trials_b"]) == (24_576, 16_384)
+    assert both["paired"] and both["trials"] == both["trials_a"] == both["trials_b"] == 24_576
+    assert again["trials"] is None and (again["trials_a"], again["trials_b"]) == (16_384, 24_576)
+
+
 def test_scenario_comparisons_pair_only_runs_that_share_their_draws():
     npv = np.array([[1.0, 2.0, 3.0, 4.0], [0.0, 2.0, 5.0, 1.0], [9.0, 9.0, 9.0, 9.0]])
     runs = [

@@ -57,7 +57,7 @@ class ItemOutcome:
     warnings: list[str] = field(default_factory=list)
     stem: str | None = None
     config_hash: str = ""
-    seconds: float = 0.0
+    seconds: float | None = None  # its time to run; None where not measured (not run, resumed)
 
     @property
     def error(self) -> str:

@@ -13,12 +13,17 @@ keeps. So a config whose runs are all done keeps its comparison file when
 that file names the same runs (and its chart, when charts are asked for);
 otherwise each done run of the config is simulated again for its draws only
 (its folder is left as it is), beside the runs that are not done yet.
+
+A done run keeps the time it took: the ``seconds`` of its row in the earlier
+``batch_summary.json`` (same config, scenario, seed and trials), or none
+when that summary has no such row (its row's ``seconds`` is then empty,
+never a made-up 0).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -55,8 +60,36 @@ def _charts_present(folder: Path, formats: Sequence[str]) -> bool:
     return all(any(n.endswith(f".{fmt}") for n in names) for fmt in formats)
 
 
-def finished(folder: Path, item: BatchItem, options: RunOptions) -> ItemOutcome | None:
-    """The outcome of ``item`` read back from ``folder``, or None if it must run."""
+def _earlier_seconds(out: Path) -> dict[tuple, float]:
+    """The seconds of each ok row of the summary in ``out``, by config, scenario, seed, trials.
+
+    A resumed run's summary.json does not say how long it took; the summary
+    of the batch that ran it (or of an earlier resume, which carried it on)
+    does.
+    """
+    doc = _read_json(out / "batch_summary.json")
+    rows = doc.get("rows") if isinstance(doc, dict) else None
+    found = {}
+    for row in rows if isinstance(rows, list) else []:
+        try:
+            key = (row["config"], row["scenario"], row["seed"], row["trials"])
+            seconds = row["seconds"]
+            ok = row["status"] == "ok"
+        except (KeyError, TypeError):  # a summary of another shape: no time for it
+            continue
+        if ok and isinstance(seconds, (int, float)) and not isinstance(seconds, bool):
+            found[key] = float(seconds)
+    return found
+
+
+def finished(
+    folder: Path, item: BatchItem, options: RunOptions, seconds: Mapping[tuple, float]
+) -> ItemOutcome | None:
+    """The outcome of ``item`` read back from ``folder``, or None if it must run.
+
+    Its ``seconds`` are those ``seconds`` (:func:`_earlier_seconds`) hold for
+    it, else None: the folder does not record them.
+    """
     summary = _read_json(folder / "summary.json")
     if not isinstance(summary, dict):
         return None
@@ -86,8 +119,9 @@ def finished(folder: Path, item: BatchItem, options: RunOptions) -> ItemOutcome 
         return None
     if options.figures and not _charts_present(folder / "figures", options.formats):
         return None
+    took = seconds.get((item.config, item.scenario, summary["seed"], summary["trials"]))
     return ItemOutcome(item.index, "ok", summary=summary, stem=model.stem,
-                       config_hash=model.config_hash)  # fmt: skip
+                       config_hash=model.config_hash, seconds=took)  # fmt: skip
 
 
 def _kept_comparisons(
@@ -116,9 +150,10 @@ def resume(
 ) -> Resumed:
     """Split ``items`` into those an earlier batch in ``out`` did and those still to run."""
     left = Resumed([])
+    seconds = _earlier_seconds(out)
     for group in group_by_config(items).values():
         mine = [it for it in items if it.index in group.indices]
-        done = {it.index: finished(out / specs[it.index].stem, it, options) for it in mine}
+        done = {it.index: finished(out / specs[it.index].stem, it, options, seconds) for it in mine}
         if all(done.values()):
             kept = _kept_comparisons(out, group.config, list(done.values()), options)
             if len(mine) < 2 or kept is not None:

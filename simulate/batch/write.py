@@ -60,7 +60,7 @@ def row_for(spec: RowSpec, outcome: ItemOutcome, out: Path) -> dict[str, Any]:
     row.update(config=spec.config, name=spec.name or None, scenario=spec.scenario, seed=spec.seed)
     row["status"] = outcome.status
     row["error"] = outcome.error
-    row["seconds"] = round(outcome.seconds, 3)
+    row["seconds"] = None if outcome.seconds is None else round(outcome.seconds, 3)
     s = outcome.summary
     if s is not None:
         m, p = s["metrics"], s["probabilities"]

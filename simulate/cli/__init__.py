@@ -29,6 +29,7 @@ from ..errors import ConfigError
 from ..version import __version__
 from .status import (
     EXIT_INVALID,
+    Stdout,
     catch_signals,
     exit_interrupted,
     interrupted_anyway,
@@ -410,7 +411,7 @@ def _main(argv: Sequence[str] | None) -> tuple[int, str | None]:
         command = _command(args.command)
         if argv is None:
             _freeze_objects()  # the libraries just loaded
-        return interrupted_anyway(command(args)), name
+        return interrupted_anyway(_with_stdout(command, args)), name
     except ConfigError as exc:
         report_invalid(exc)
         return EXIT_INVALID, name
@@ -423,6 +424,21 @@ def _main(argv: Sequence[str] | None) -> tuple[int, str | None]:
             restore_signals(saved)
         else:
             _freeze_objects()
+
+
+def _with_stdout(command: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:
+    """``command(args)``, a stdout that fails to be written costing only what is printed.
+
+    See :class:`.status.Stdout`: the command still writes all of its files;
+    a reader that went away (``| head``) leaves the exit status as it is, any
+    other failure (``> /dev/full``) is one line on stderr and exit status 1.
+    """
+    out = sys.stdout = Stdout(sys.stdout)
+    try:
+        status = command(args)
+    finally:
+        sys.stdout = out.stream
+    return out.status(status)
 
 
 def _freeze_objects() -> None:

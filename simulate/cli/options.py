@@ -130,8 +130,12 @@ def out_dir(text: str) -> Path:
 
     A path that is a file or lies under a file, a folder this process cannot
     create files in, or a disk with less than a few MB free is refused
-    before anything runs.
+    before anything runs. An empty path is refused too: ``Path('')`` is the
+    current folder, so ``--out ''`` (an unset shell variable, say) would
+    scatter result folders and the batch summary where the command stands.
     """
+    if not text:
+        raise argparse.ArgumentTypeError("give a folder, not an empty path")
     path = Path(text)
     why = writable_problem(path)
     if why is not None:

@@ -3,10 +3,13 @@
 0 success; 2 an invalid config or usage (one line per problem, no
 traceback); 1 an unexpected internal error (loud, with traceback); 130
 interrupted by SIGINT (Ctrl-C), 143 by SIGTERM (``interrupted`` on stderr).
+A stdout that cannot be written does not fail the command's files
+(:class:`Stdout`).
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import signal
 import sys
@@ -21,6 +24,7 @@ __all__ = [
     "EXIT_INVALID",
     "EXIT_OK",
     "Interrupted",
+    "Stdout",
     "catch_signals",
     "exit_interrupted",
     "interrupted_anyway",
@@ -173,3 +177,77 @@ def usage_error(exc: ConfigError) -> int:
         text = str(problem) if problem.file else problem.message
         print(f"error: {text}", file=sys.stderr)
     return EXIT_INVALID
+
+
+class Stdout:
+    """``sys.stdout`` while a command runs: a stdout that fails loses only what is printed.
+
+    Results go to disk and a short summary to stdout. A write to stdout that
+    fails (a reader that went away: ``simulate run CFG | head -1``; a full
+    device: ``> /dev/full``) raised an OSError in the middle of the command,
+    which then reported its result folder as not written when it was, and
+    stopped before the next config. Here the first such error is kept, what
+    is printed after it is dropped, and the command goes on; :meth:`status`
+    says at the end what it means for the exit status.
+    """
+
+    def __init__(self, stream) -> None:
+        self.stream = stream  # the stdout it stands for, put back when the command ends
+        self.error: OSError | None = None
+
+    def __getattr__(self, name: str):
+        return getattr(self.stream, name)  # encoding, isatty, fileno, ...
+
+    def write(self, text: str) -> int:
+        if self.error is None:
+            try:
+                return self.stream.write(text)
+            except OSError as exc:
+                self._failed(exc)
+        return len(text)
+
+    def writelines(self, lines) -> None:
+        for line in lines:
+            self.write(line)
+
+    def flush(self) -> None:
+        if self.error is None:
+            try:
+                self.stream.flush()
+            except OSError as exc:
+                self._failed(exc)
+
+    def _failed(self, exc: OSError) -> None:
+        """Keep ``exc``; point stdout's file at /dev/null, where what is buffered can go.
+
+        The bytes the failed write left in the stream's buffer would fail
+        again at Python's exit (``Exception ignored ... BrokenPipeError``,
+        exit status 120), as Python's documentation on SIGPIPE explains.
+        """
+        self.error = exc
+        try:
+            fd = self.stream.fileno()
+        except (OSError, ValueError, AttributeError):  # not a file (pytest's capture, StringIO)
+            return
+        null = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(null, fd)
+        finally:
+            os.close(null)
+
+    def status(self, status: int) -> int:
+        """The exit status of a command that returned ``status``, once stdout is flushed.
+
+        A reader that went away (EPIPE: ``| head``) was done reading: nothing
+        is said and the status stays the command's, as a tool that ends quietly
+        on SIGPIPE. Any other failure (a full device) is one line on stderr,
+        saying that only the printed text is lost, and exit status 1 if the
+        command had succeeded.
+        """
+        self.flush()
+        exc = self.error
+        if exc is None or exc.errno == errno.EPIPE:
+            return status
+        print(f"error: cannot write to stdout: {exc.strerror or exc}; what the command printed "
+              "is incomplete (the files it wrote are not affected)", file=sys.stderr)  # fmt: skip
+        return EXIT_FAILED if status == EXIT_OK else status
