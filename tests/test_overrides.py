@@ -251,7 +251,9 @@ def test_a_prior_that_a_field_cannot_take_is_reported_at_the_field_without_overr
     assert (problem.line, problem.path) == (10, "benefits[0].margin")
     assert "but this field must lie in [0, 1]" in problem.message
     # A field overridden along with the prior is where the problem stays.
-    scenario = "scenarios:\n  s:\n    priors: {marg: 40}\n    lines:\n      benefits[0]: {margin: 50}\n"
+    scenario = (
+        "scenarios:\n  s:\n    priors: {marg: 40}\n    lines:\n      benefits[0]: {margin: 50}\n"
+    )
     with pytest.raises(ConfigError) as info:
         load_config(write_config(UNITS + scenario), scenario="s")
     (problem,) = info.value.problems

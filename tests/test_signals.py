@@ -328,3 +328,25 @@ def test_an_interrupt_while_the_command_loads_is_quiet(tmp_path, sig, status):
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=60, cwd=tmp_path)  # fmt: skip
     assert (done.returncode, done.stderr, done.stdout) == (status, "interrupted\n", "")
+
+
+def _everyone(sid: int) -> list[tuple[int, str]]:
+    """Every process of session ``sid``, zombies too, with its state."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            fields = _stat(int(entry.name))
+            if fields and int(fields[3]) == sid:
+                found.append((int(entry.name), fields[0]))
+    return found
+
+
+def test_a_run_with_charts_leaves_no_process_not_even_a_zombie(tmp_path):
+    # The chart processes the leader forks are the command's to reap (drawing._adopt_orphans):
+    # when the command has ended, nothing of its session is left, dead or alive.
+    for _ in range(3):
+        proc = start(["run", str(CONFIGS / "omnichannel.yaml"), "--trials", "3000",
+                      "--out", str(tmp_path / "out"), "--quiet"], tmp_path)  # fmt: skip
+        _, err = proc.communicate(timeout=120)
+        assert (proc.returncode, err) == (0, "")
+        assert _everyone(proc.pid) == []
