@@ -29,8 +29,11 @@ __all__ = ["MAX_YEAR_COLUMNS", "page_view", "prior_labels", "tei_view"]
 
 # A table of more year columns than this does not fit a printed page: the
 # first years are shown one by one, the middle ones as one column of summed
-# means, the last year on its own (see tei_view).
-MAX_YEAR_COLUMNS = 8
+# means, the last year on its own (see tei_view). Eight were 918 px wide in
+# print (A4 holds 718): Total, Present value and the deterministic columns were
+# cut off; five and an en dash in each range keep 12 lines of 600 months in JPY
+# to 688 px (tests/test_report_html.py measures it in a browser).
+MAX_YEAR_COLUMNS = 5
 Z95 = 1.959963984540054  # two-sided 95% normal quantile
 # A mean is shown beside a median when they differ by more than this share of the P10-P90 width.
 MATERIAL = 0.10
@@ -174,7 +177,7 @@ def _cell(cell: Mapping[str, Any] | None, currency: str, sign: float) -> dict[st
     material = mean is not None and abs(mean - p50) > MATERIAL * width and mean_text != median
     return {
         "median": median,
-        "range": f"{low} to {high}" if width else "",
+        "range": f"{low}–{high}" if width else "",
         "mean": f"mean {mean_text}" if material else "",
         "zero": p10 == p50 == p90 == 0 and not mean,  # nothing in this cell, in any trial
     }
