@@ -628,6 +628,42 @@ def many_inputs(n_lines: int = 10, horizon_months: int = 594) -> str:
     )
 
 
+def many_lines() -> str:
+    """30 lines and 25 inputs, each with a 55-60 character label and a 150-character source.
+
+    It printed on four A4 pages: a TEI row per line, a register row per input, long names wrapping.
+    """
+    priors, benefits, costs = [], [], []
+    for i in range(20):
+        priors.append(
+            f"  p{i}: {{dist: pert, min: {10 + i}, mode: {20 + i}, max: {40 + 2 * i}, "
+            f'label: "Input {i:02d} wwwwwwwwww lorem ipsum dolor sit amet consecte", '
+            f'source: "Source {i} {"x" * 140}"}}'
+        )
+        benefits.append(
+            f"  - {{type: handle_time, name: b{i}, "
+            f'label: "Benefit line {i:02d} with a label of exactly sixty characters!!", '
+            f"contacts_per_month: {10_000 + 1_000 * i}, seconds_saved: p{i}, cost_per_hour: 40, "
+            f"lag: {i % 6}}}"
+        )
+    for i in range(10):
+        label = f'label: "Cost line {i:02d} with a long label that runs to sixty characters"'
+        if i % 2:
+            scale = "scale: {dist: pert, min: 0.9, mode: 1, max: 1.5}"
+            costs.append(
+                f"  - {{type: one_time, name: c{i}, {label}, amount: {100_000 * (i + 1)}, {scale}}}"
+            )
+        else:
+            costs.append(f"  - {{type: recurring, name: c{i}, {label}, amount: {5_000 * (i + 1)}}}")
+    return (
+        "name: Thirty lines with sixty-character labels everywhere in the config\n"
+        "currency: GBP\nhorizon_months: 120\ndiscount_rate: 0.07\n"
+        "targets: {payback_months: 60, roi: 0.3}\n"
+        "priors:\n" + "\n".join(priors) + "\nbenefits:\n" + "\n".join(benefits) + "\n"
+        "costs:\n" + "\n".join(costs) + "\n"
+    )
+
+
 # -- stage gates: configs whose pack has the value of flexibility ------------------------------------
 
 # /tmp/gate1.yaml of issue 16: one 0/1 gate over every line.

@@ -30,6 +30,7 @@ from report_fixture_html import (
     Chromium,
     make_data,
     many_inputs,
+    many_lines,
     page_problems,
     pdf_pages,
 )
@@ -47,7 +48,8 @@ from simulate.report.charts import CHARTS, LABEL_CHARS, report_svgs
 from simulate.report.data import pack_data, read_pack_data
 from simulate.report.frontier import frontier_cell
 from simulate.report.html import render_html, write_html
-from simulate.report.page import MAX_YEAR_COLUMNS
+from simulate.report.page import MAX_YEAR_COLUMNS, PRINT_INPUTS, tei_view
+from simulate.report.tei_rows import PRINT_LINES, risk_adjustment
 from simulate.runner import RunOptions
 from simulate.sensitivity.analysis import analyze
 from simulate.sensitivity.labels import format_value
@@ -212,7 +214,7 @@ def test_tei_cells_show_the_data_s_numbers(svgs):
             if cell["p10"] == cell["p90"]:  # no range to show
                 assert len(parts) == 1, (row["name"], text)
             else:
-                expected = f"{accounting(cell['p10'], sign)} to {accounting(cell['p90'], sign)}"
+                expected = f"{accounting(cell['p10'], sign)}–{accounting(cell['p90'], sign)}"
                 assert parts[1] == expected, (row["name"], text)
         assert shown[-2] == accounting(row["deterministic"][-1], sign)
         adjustment = row["risk_adjustment"]
@@ -626,6 +628,8 @@ AWKWARD = {
     "never_pays_back": NEVER_PAYS_BACK,
     "no_benefits": NO_BENEFITS,
     "many_inputs": many_inputs(),  # EUR, 20 inputs, 594 months, a fat tail, markup in names
+    # 30 lines and 20 inputs of long labels and sources: print keeps 12 of each, the screen all
+    "many_lines": many_lines(),
     # a stage gate: the value of flexibility below the headline, still two pages
     "gated": AT_LEAST_GATE,
     # a success flag splits the outcome: the fan of each group, taller, still two pages
@@ -715,6 +719,102 @@ def test_a_browser_shows_a_real_page_on_at_most_two_pages(browser, tmp_path, rea
     assert seen["headline"] == format_probability(summary["probabilities"]["npv_positive"])
     assert seen["pages"]["A4"] <= 2 and seen["pages"]["Letter"] <= 2, seen["pages"]
     assert (tmp_path / "screenshot.png").stat().st_size > 10_000
+
+
+SHOWN = """JSON.stringify([...document.querySelectorAll('table.tei tbody tr, table.register tbody tr')]
+  .filter(e => e.offsetParent !== null).map(e => e.closest('table').className + ': ' + e.className))"""
+
+
+def _shown(browser: Chromium, session: str, media: str) -> list[str]:
+    """``table: row`` classes of the TEI and register rows a reader sees in ``media``."""
+    browser.send("Emulation.setEmulatedMedia", {"media": media}, session=session)
+    expression = {"expression": SHOWN, "returnByValue": True}
+    return json.loads(
+        browser.send("Runtime.evaluate", expression, session=session)["result"]["value"]
+    )
+
+
+def test_a_long_config_prints_its_largest_lines_and_inputs_and_shows_every_one(browser, tmp_path,
+                                                                               real):  # fmt: skip
+    """30 lines and 25 inputs printed on four A4 pages: print keeps about 12 of each, the screen all."""
+    data, svgs = real("many_lines")
+    cur = data["summary"]["currency"]
+    view = tei_view(data["tei"], cur, data["summary"]["horizon_months"])
+    rows = data["tei"]["rows"]
+    screen = [r for r in view["rows"] if "print-only" not in r["css"]]
+    assert [r["name"] for r in screen] == [r.get("label") or r["name"] for r in rows]
+    lines = [r for r in rows if r["kind"] in ("benefit", "cost")]
+    largest = sorted(lines, key=lambda r: -abs(r["cells"][-1]["mean"]))[:PRINT_LINES]
+    printed = [r for r in view["rows"] if "screen-only" not in r["css"]]
+    for kind, word in (("benefit", "benefit"), ("cost", "cost")):
+        rest = [r for r in lines if r["kind"] == kind and r not in largest]
+        kept = [r["name"] for r in printed if r["kind"] == kind and "print-only" not in r["css"]]
+        assert kept == [
+            r.get("label") or r["name"] for r in lines if r["kind"] == kind and r in largest
+        ]
+        (summed,) = [r for r in printed if r["kind"] == kind and "print-only" in r["css"]]
+        assert summed["name"] == f"{len(rest)} other {word} lines"
+        sign = -1.0 if kind == "cost" else 1.0
+        mean_pv = sum(r["cells"][-1]["mean"] for r in rest)
+        det_pv = sum(r["deterministic"][-1] for r in rest)
+        text = format_money(mean_pv, cur)
+        assert summed["cells"][-1]["median"] == (f"({text})" if sign < 0 else text)
+        assert summed["cells"][-1]["range"] == "sum of means"
+        det = format_money(det_pv, cur)
+        assert summed["deterministic"] == (f"({det})" if sign < 0 else det)
+        adjustment = risk_adjustment(kind, mean_pv, det_pv)
+        assert summed["adjustment"] == format_percent(round(adjustment, 3))
+    # in a browser: the screen has every row, print the largest and the sums
+    path = tmp_path / "report.html"
+    path.write_text(render_html(data, svgs), encoding="utf-8")
+    session = browser.open(path.as_uri())
+    screen, paper = _shown(browser, session, "screen"), _shown(browser, session, "print")
+    inputs = len(data["assumptions"])
+    assert inputs > PRINT_INPUTS
+    assert sum(c.startswith("tei: line") for c in screen) == len(lines)
+    assert sum(c.startswith("register") for c in screen) == inputs
+    assert not any("print-only" in c for c in screen)
+    assert (
+        sum(c.startswith("tei: line") for c in paper) == PRINT_LINES + 2
+    )  # and a sum of each kind
+    assert sum(c.startswith("register") for c in paper) == PRINT_INPUTS
+    more = f"And {inputs - PRINT_INPUTS} more inputs, of smaller effect, in report.xlsx."
+    assert more in page_of(data, svgs)[0]
+
+
+# The width the page prints in on A4 (the narrower paper): 210 mm less the @page margins of 10 mm.
+A4_PRINT_PX = round((210 - 2 * 10) / 25.4 * 96)
+TABLE_WIDTH = """(() => {
+  const table = document.querySelector('table.tei'), main = document.querySelector('main');
+  const style = getComputedStyle(main);
+  const inner = main.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+  return [table.getBoundingClientRect().width, inner];
+})()"""
+
+
+def _table_width(browser: Chromium, session: str, width: int, media: str) -> tuple[float, float]:
+    """The TEI table's rendered width and the page's text width, in CSS px, at ``width``."""
+    browser.send("Emulation.setEmulatedMedia", {"media": media}, session=session)
+    browser.send(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": width, "height": 900, "deviceScaleFactor": 1, "mobile": False},
+        session=session,
+    )
+    expression = {"expression": TABLE_WIDTH, "returnByValue": True}
+    return tuple(browser.send("Runtime.evaluate", expression, session=session)["result"]["value"])
+
+
+@pytest.mark.parametrize(("horizon", "currency"), [(120, "USD"), (600, "JPY"), (606, "EUR")])
+def test_the_tei_table_fits_the_page_s_width_on_screen_and_in_print(browser, tmp_path, horizon,
+                                                                     currency):  # fmt: skip
+    """Measured, not counted: Total, PV, deterministic PV and the risk adjustment were cut off."""
+    data = make_data(horizon_months=horizon, currency=currency, **LINES_12)
+    path = tmp_path / "report.html"
+    path.write_text(render_html(data, {}), encoding="utf-8")
+    session = browser.open(path.as_uri())
+    for width, media in ((1280, "screen"), (1024, "screen"), (A4_PRINT_PX, "print")):
+        table, page = _table_width(browser, session, width, media)
+        assert table <= page + 0.5, (width, media, table, page)
 
 
 def test_from_a_result_folder_the_page_s_headline_is_summary_json_s(browser, tmp_path):

@@ -23,14 +23,20 @@ from ..format import (
 from ..sensitivity.labels import format_value
 from .flexibility import flexibility_of, flexibility_view
 from .frontier import frontier_view
+from .tei_rows import printed_lines
 from .words import override_words
 
 __all__ = ["MAX_YEAR_COLUMNS", "page_view", "prior_labels", "tei_view"]
 
 # A table of more year columns than this does not fit a printed page: the
 # first years are shown one by one, the middle ones as one column of summed
-# means, the last year on its own (see tei_view).
-MAX_YEAR_COLUMNS = 8
+# means, the last year on its own (see tei_view). Eight were 918 px wide in
+# print (A4 holds 718): Total, Present value and the deterministic columns were
+# cut off; five and an en dash in each range keep 12 lines of 600 months in JPY
+# to 688 px (tests/test_report_html.py measures it in a browser).
+MAX_YEAR_COLUMNS = 5
+# Rows of the assumptions register a printed page keeps (the screen has every row).
+PRINT_INPUTS = 12
 Z95 = 1.959963984540054  # two-sided 95% normal quantile
 # A mean is shown beside a median when they differ by more than this share of the P10-P90 width.
 MATERIAL = 0.10
@@ -174,7 +180,7 @@ def _cell(cell: Mapping[str, Any] | None, currency: str, sign: float) -> dict[st
     material = mean is not None and abs(mean - p50) > MATERIAL * width and mean_text != median
     return {
         "median": median,
-        "range": f"{low} to {high}" if width else "",
+        "range": f"{low}–{high}" if width else "",
         "mean": f"mean {mean_text}" if material else "",
         "zero": p10 == p50 == p90 == 0 and not mean,  # nothing in this cell, in any trial
     }
@@ -224,29 +230,42 @@ def _adjustment(row: Mapping[str, Any]) -> str:
     return "n/a" if value is None else format_percent(round(value, 3))
 
 
+def _row_view(row: Mapping[str, Any], plan, currency: str) -> dict[str, Any]:
+    """One row of the TEI table as cell texts; a row of summed lines shows their summed means."""
+    sign = -1.0 if row["kind"] in ("cost", "total_costs") else 1.0
+    cells = [
+        _cell(row["cells"][idx[0]], currency, sign)
+        if len(idx) == 1 and not row.get("summed")
+        else _grouped_cell(row, idx, currency, sign)
+        for _, idx in plan
+    ]
+    det = (row.get("deterministic") or [None])[-1]
+    return {
+        "name": row.get("label") or row["name"],
+        "kind": row["kind"],
+        "css": _ROW_CLASS.get(row["kind"], "line"),
+        "cells": cells,
+        "deterministic": "n/a" if det is None else _accounting(sign * det, currency),
+        "adjustment": _adjustment(row),
+    }
+
+
 def tei_view(tei: Mapping[str, Any], currency: str, horizon_months: int) -> dict[str, Any]:
-    """The TEI-style table as the page shows it: headings, and rows of cell texts."""
+    """The TEI-style table as the page shows it: headings, and rows of cell texts.
+
+    The screen has every line; print the largest and, of each kind, a row
+    summing the rest (:func:`simulate.report.tei_rows.printed_lines`).
+    """
     plan = _year_plan(tei["columns"])
+    hidden, summed = printed_lines(tei["rows"])
     rows = []
-    for row in tei["rows"]:
-        sign = -1.0 if row["kind"] in ("cost", "total_costs") else 1.0
-        cells = [
-            _cell(row["cells"][idx[0]], currency, sign)
-            if len(idx) == 1
-            else _grouped_cell(row, idx, currency, sign)
-            for _, idx in plan
-        ]
-        det = row.get("deterministic") or []
-        rows.append(
-            {
-                "name": row.get("label") or row["name"],
-                "kind": row["kind"],
-                "css": _ROW_CLASS.get(row["kind"], "line"),
-                "cells": cells,
-                "deterministic": _accounting(sign * det[-1], currency) if det else "n/a",
-                "adjustment": _adjustment(row),
-            }
-        )
+    for i, row in enumerate(tei["rows"]):
+        rows.append(_row_view(row, plan, currency))
+        if i in hidden:
+            rows[-1]["css"] += " screen-only"
+        if i in summed:
+            rows.append(_row_view(summed[i], plan, currency))
+            rows[-1]["css"] += " print-only"
     used, trials = tei.get("trials_used"), tei.get("trials")
     return {
         "headings": [h for h, _ in plan],
@@ -334,7 +353,15 @@ def _assumptions(rows: Sequence[Mapping[str, Any]], currency: str) -> dict[str, 
     # Counted as validate counts: a fixed prior is a constant, not an uncertain input.
     used = [r for r in out if not r["unused"]]
     fixed = sum(1 for r in used if r["fixed"])
-    return {"rows": out, "missing": missing, "count": len(used) - fixed, "fixed": fixed}
+    # Print keeps the first rows, those of the largest effect: 25 inputs of long
+    # sources took a printed page of their own.
+    for i, r in enumerate(out):
+        r["css"] = " ".join(
+            c for c, on in (("unused", r["unused"]), ("screen-only", i >= PRINT_INPUTS)) if on
+        )
+    more = max(len(out) - PRINT_INPUTS, 0)
+    return {"rows": out, "missing": missing, "count": len(used) - fixed, "fixed": fixed,
+            "more": more}  # fmt: skip
 
 
 def _num(v: float | None) -> str:

@@ -16,7 +16,6 @@ and its PV, the bits a one-line model's cumulative net path and PV give.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator
 from concurrent.futures import Future
 from typing import Any
@@ -30,6 +29,7 @@ from ..kernel.tables import CELL_BUDGET, Tables, kernel_tables, line_flow_trials
 from ..metrics import percentiles
 from ..sampling import iter_chunks
 from ..sensitivity.oat import base_case
+from .tei_rows import risk_adjustment as _risk_adjustment  # tests/test_tei.py checks it here
 
 __all__ = ["CELL_BUDGET", "QUANTILES", "tei_columns", "tei_table", "trials_for_table", "year_edges"]
 
@@ -117,15 +117,6 @@ def _cell(x: np.ndarray) -> dict[str, float | None]:
 def _submit_cells(pool: _pool.Executor, values: np.ndarray) -> list[Future]:
     """:func:`_cell` of each row of ``(cells, n)`` values, submitted to ``pool``."""
     return [pool.submit(_cell, row) for row in values]
-
-
-def _risk_adjustment(kind: str, mean_pv: float | None, det_pv: float) -> float | None:
-    """The haircut the priors imply (docs/model.md section 10); None without a base."""
-    if mean_pv is None or det_pv == 0 or not math.isfinite(det_pv):
-        return None
-    if kind in ("cost", "total_costs"):
-        return mean_pv / det_pv - 1.0  # > 0: costs run higher than the plan
-    return (det_pv - mean_pv) / abs(det_pv)  # > 0: benefits come in lower than the plan
 
 
 def _totals(lines: np.ndarray, kinds: list[str]) -> dict[str, np.ndarray]:
