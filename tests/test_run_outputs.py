@@ -86,12 +86,12 @@ def test_summary_holds_only_plain_python_values(case):
 def test_batch_summary_csv_holds_plain_numbers(case, tmp_path):
     result = simulate.run(simulate.load_config(case), trials=400, seed=5)
     spec = RowSpec(0, str(case), None, "case", "Outputs case", 5)
-    outcome = ItemOutcome(0, "ok", summary=result.summary())
+    outcome = ItemOutcome(0, "ok", summary=result.summary(), seconds=0.25)
     # a summary as a caller may still hand it in, with numpy scalars inside
     raw = json.loads(json.dumps(result.summary()))
     raw["probabilities"]["npv_positive"] = np.float64(0.872)
     raw["trials"] = np.int64(400)
-    odd = ItemOutcome(1, "ok", summary=raw)
+    odd = ItemOutcome(1, "ok", summary=raw, seconds=np.float64(0.5))
     rows = [row_for(spec, outcome, tmp_path), row_for(spec, odd, tmp_path)]
     write_summary(tmp_path / "out", rows, {"root_seed": 1})
     with open(tmp_path / "out" / "batch_summary.csv", newline="") as fh:
