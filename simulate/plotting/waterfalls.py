@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Sequence
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
@@ -179,22 +179,9 @@ def _draw_bars(ax: Axes, bars: Sequence[_Bar], currency: str) -> list:
         ax.bar(x, hi - lo, bottom=lo, width=0.66, color=bar.color, lw=0, zorder=3, gid=f"bar-{x}")
         up = _rises(bar)
         labels.append(
-            ax.annotate(
-                _value_text(bar, currency),
-                xy=(x, hi if up else lo),
-                xytext=(0, 4 if up else -4),
-                textcoords="offset points",
-                ha="center",
-                va="bottom" if up else "top",
-                fontsize=st.LABEL_SIZE,
-                fontweight="bold" if bar.kind == "total" else "normal",
-                color=st.INK,
-                zorder=5,
-                annotation_clip=False,
-                in_layout=False,  # kept inside the plot by fit_limits
-                gid=f"value-{x}",
-            )
-        )
+            _value_label(ax, bar, currency, f"value-{x}", st.LABEL_SIZE, xy=(x, hi if up else lo),
+                         xytext=(0, 4 if up else -4), ha="center", va="bottom" if up else "top")
+        )  # fmt: skip
         if x < len(bars) - 1:
             ax.plot([x + 0.33, x + 0.67], [bar.end] * 2, color=st.FAINT, lw=0.9, ls=(0, (2, 2)))
     return labels
@@ -203,6 +190,25 @@ def _draw_bars(ax: Axes, bars: Sequence[_Bar], currency: str) -> list:
 def _rises(bar: _Bar) -> bool:
     """Whether the bar goes up (right): its value is written past its top (right end)."""
     return bar.end >= bar.start if bar.kind == "step" else bar.end >= 0
+
+
+def _value_label(ax: Axes, bar: _Bar, currency: str, gid: str, size: float, **place: Any):
+    """The bar's value beside it: ``place`` gives ``xy``, ``xytext`` (points) and the alignment.
+
+    Kept inside the plot by ``fit_limits``, not by the layout.
+    """
+    return ax.annotate(
+        _value_text(bar, currency),
+        textcoords="offset points",
+        fontsize=size,
+        fontweight="bold" if bar.kind == "total" else "normal",
+        color=st.INK,
+        zorder=5,
+        annotation_clip=False,
+        in_layout=False,
+        gid=gid,
+        **place,
+    )
 
 
 def _value_text(bar: _Bar, currency: str) -> str:
@@ -222,22 +228,10 @@ def _rows(fig, ax: Axes, owned: bool, bars: Sequence[_Bar], meta, subtitle, note
         ax.barh(y, hi - lo, left=lo, height=0.66, color=bar.color, lw=0, zorder=3, gid=f"bar-{y}")
         right = _rises(bar)
         labels.append(
-            ax.annotate(
-                _value_text(bar, cur),
-                xy=(hi if right else lo, y),
-                xytext=(4 if right else -4, 0),
-                textcoords="offset points",
-                ha="left" if right else "right",
-                va="center",
-                fontsize=st.LABEL_SIZE - 1,
-                fontweight="bold" if bar.kind == "total" else "normal",
-                color=st.INK,
-                zorder=5,
-                annotation_clip=False,
-                in_layout=False,  # kept inside the plot by fit_limits
-                gid=f"value-{y}",
-            )
-        )
+            _value_label(ax, bar, cur, f"value-{y}", st.LABEL_SIZE - 1, xy=(hi if right else lo, y),
+                         xytext=(4 if right else -4, 0), ha="left" if right else "right",
+                         va="center")
+        )  # fmt: skip
         if y < len(bars) - 1:
             ax.plot([bar.end] * 2, [y + 0.33, y + 0.67], color=st.FAINT, lw=0.9, ls=(0, (2, 2)))
     ax.axvline(0, color=st.INK, lw=1.0, zorder=4)
