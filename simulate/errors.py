@@ -101,6 +101,9 @@ def describe_value(value: Any) -> str:
 
 
 _CONTROLS = {"\n": "a line break", "\r": "a carriage return", "\t": "a tab"}
+# Unicode's bidirectional embeddings, overrides and isolates: invisible, they reorder
+# what is shown after them (a name that reads differently from what it is).
+_BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
 def control_problem(text: str, what: str, *, line_breaks: bool = False) -> str | None:
@@ -109,14 +112,16 @@ def control_problem(text: str, what: str, *, line_breaks: bool = False) -> str |
     A name or description is printed on terminals, in error lines and in the
     review pack: an escaped control character (``"\\x07"``, ``"\\x1b[31m"``,
     ``"\\n"`` in double quotes) would ring the bell, recolour the terminal or
-    split a one-line message. Unicode's control characters (C0, DEL, C1) are
-    refused; ``line_breaks`` allows ``\\n`` (free text shown as paragraphs).
+    split a one-line message; a bidirectional override (U+202E) would show it
+    in another order than it is written. Unicode's control characters (C0,
+    DEL, C1) and bidirectional controls are refused; ``line_breaks`` allows
+    ``\\n`` (free text shown as paragraphs).
 
     >>> control_problem("Ca\\nlls", "name")
     'name must be one line of text, without control characters (it has a line break at character 3); remove it'
     """
     for i, c in enumerate(text, 1):
-        if unicodedata.category(c) == "Cc" and not (line_breaks and c == "\n"):
+        if (unicodedata.category(c) == "Cc" or c in _BIDI) and not (line_breaks and c == "\n"):
             kind = _CONTROLS.get(c, f"the control character U+{ord(c):04X}")
             if line_breaks:
                 return (

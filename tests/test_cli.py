@@ -82,6 +82,10 @@ def test_an_empty_out_is_a_usage_error(command, linear_yaml, tmp_path, monkeypat
         main([command, str(linear_yaml), "--out", "", "--no-figures", "--quiet"])
     assert exit_.value.code == 2
     assert capsys.readouterr().err == "error: --out: give a folder, not an empty path\n"
+    with pytest.raises(SystemExit) as exit_:  # spaces only: no more a folder than ''
+        main([command, str(linear_yaml), "--out", "   ", "--no-figures", "--quiet"])
+    assert exit_.value.code == 2
+    assert capsys.readouterr().err == "error: --out: give a folder, not an empty path\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([linear_yaml.name])
 
 

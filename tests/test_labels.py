@@ -139,6 +139,7 @@ NAMED = (
         ("GATE", "pilot\treview", "gates[0].name", 15, "a tab at character 6"),
         ("DESC", "one\u001b[2Jtwo", "description", 2, "U+001B at character 4"),
         ("DESC", "one\r\ntwo", "description", 2, "a carriage return at character 4"),
+        ("LINE", "Calls \u202eslaC", "benefits[0].name", 8, "U+202E at character 7"),
     ],
 )
 def test_a_name_or_description_with_a_control_character_is_one_problem(

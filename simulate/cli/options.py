@@ -134,7 +134,7 @@ def out_dir(text: str) -> Path:
     current folder, so ``--out ''`` (an unset shell variable, say) would
     scatter result folders and the batch summary where the command stands.
     """
-    if not text:
+    if not text.strip():  # '' or '   ': no name a user meant
         raise argparse.ArgumentTypeError("give a folder, not an empty path")
     path = Path(text)
     why = writable_problem(path)
