@@ -532,3 +532,23 @@ def test_a_scenario_or_overlay_that_settles_a_gate_through_its_prior_is_a_warnin
     with pytest.raises(ConfigError) as err:
         load_config(slip, scenario="percent")
     assert "did you mean 0.15?" in str(err.value)
+
+
+def test_validate_says_what_a_scenario_settles(write_config, capsys):
+    # The scenario's own warnings are the run's; validate, which checks every scenario,
+    # prints them too, under the scenario's name, and each once.
+    from simulate.cli import main
+
+    scenarios = (
+        "scenarios:\n"
+        "  bleak: {priors: {adoption: {dist: pert, min: 0.05, mode: 0.1, max: 0.2}}}\n"
+        "  other: {priors: {churn: {max: 0.05}}}\n"
+    )
+    path = _gate_config(write_config, "adoption", "0.3", scenarios)
+    assert main(["validate", str(path)]) == 0
+    err = capsys.readouterr().err.splitlines()
+    said = [line for line in err if "gates[0]" in line]
+    assert said == [
+        f"warning: {path}: scenario 'bleak': gates[0].at_least: 0.3 is above every value prior "
+        "'adoption' can take, [0.05, 0.2], so the gate would fail in every trial"
+    ]

@@ -24,6 +24,10 @@ def _validate(path: str, preview: bool = False) -> bool:
         return False
     for w in model.warnings:
         warn(f"{path}: {w}")
+    for name in model.scenarios:  # what a scenario adds (a gate its prior settles, say)
+        for w in load_config(path, scenario=name).warnings:
+            if w not in model.warnings:
+                warn(f"{path}: scenario {name!r}: {w}")
     extra = f", scenarios: {', '.join(model.scenarios)}" if model.scenarios else ""
     used = sum(1 for i in model.inputs if i.used_by)  # an unused prior is no input of the model
     print(
