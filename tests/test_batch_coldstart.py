@@ -145,5 +145,7 @@ def test_a_cold_batch_compiles_the_kernel_once_and_its_workers_load_it(configs, 
     saved = [line for line in lines if line.startswith("[cache] data saved")]
     assert len(saved) == 1 and "cashflow.simulate-" in saved[0], lines
     loaded = [line for line in lines if "cashflow.simulate-" in line and "loaded" in line]
-    assert len(loaded) == 2, lines  # one per worker
+    # One per worker that started: the pool starts its second worker only when an item
+    # waits while the first is busy, which a short batch on a busy machine may not need.
+    assert 1 <= len(loaded) <= 2, lines
     assert (tmp_path / "out" / "lead_conversion" / "summary.json").is_file()
