@@ -29,7 +29,7 @@ from ..kernel.tables import CELL_BUDGET, Tables, kernel_tables, line_flow_trials
 from ..metrics import percentiles
 from ..sampling import iter_chunks
 from ..sensitivity.oat import base_case
-from .tei_rows import risk_adjustment as _risk_adjustment  # tests/test_tei.py checks it here
+from .tei_rows import risk_adjustment
 
 __all__ = ["CELL_BUDGET", "QUANTILES", "tei_columns", "tei_table", "trials_for_table", "year_edges"]
 
@@ -204,5 +204,5 @@ def _row(name, kind, line_type, path, jobs: list[Future], det: np.ndarray) -> di
         "path": path,
         "cells": cells,
         "deterministic": [finite_or_none(v + 0.0) for v in det],
-        "risk_adjustment": _risk_adjustment(kind, cells[-1]["mean"], float(det[-1])),
+        "risk_adjustment": risk_adjustment(kind, cells[-1]["mean"], float(det[-1])),
     }
