@@ -24,6 +24,7 @@ import simulate
 from simulate.kernel.tables import kernel_tables
 from simulate.report import tei
 from simulate.report.tei import tei_columns, tei_table, trials_for_table, year_edges
+from simulate.report.tei_rows import risk_adjustment
 from simulate.sensitivity import base_case, tornado
 
 # r = 0.10, T = 36, every input fixed.
@@ -324,12 +325,12 @@ def test_the_implied_risk_adjustment_follows_its_definition(uncertain):
 
 
 def test_risk_adjustment_signs_and_a_zero_base():
-    assert tei._risk_adjustment("benefit", 80.0, 100.0) == pytest.approx(0.2)
-    assert tei._risk_adjustment("cost", 120.0, 100.0) == pytest.approx(0.2)
+    assert risk_adjustment("benefit", 80.0, 100.0) == pytest.approx(0.2)
+    assert risk_adjustment("cost", 120.0, 100.0) == pytest.approx(0.2)
     # a net that loses money in the plan and more in the risk-adjusted case: a haircut > 0
-    assert tei._risk_adjustment("net_benefits", -150.0, -100.0) == pytest.approx(0.5)
-    assert tei._risk_adjustment("benefit", 0.0, 0.0) is None
-    assert tei._risk_adjustment("benefit", None, 5.0) is None
+    assert risk_adjustment("net_benefits", -150.0, -100.0) == pytest.approx(0.5)
+    assert risk_adjustment("benefit", 0.0, 0.0) is None
+    assert risk_adjustment("benefit", None, 5.0) is None
 
 
 # -- the draws: kept or drawn again; the memory bound -------------------------------------------
