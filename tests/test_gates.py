@@ -360,7 +360,7 @@ def test_an_unnamed_gate_never_takes_another_gate_s_name():
     assert [g.name for g in model.gates] == ["gate 2", "gate 2 (gates[1])"]
 
 
-def test_lines_are_found_by_name_before_path_and_label():
+def test_lines_are_found_by_name_before_label():
     """A benefit labelled 'Licence' does not take the gate of the cost named 'Licence'."""
     benefits = [{"type": "recurring", "name": "A", "label": "Licence", "amount": 100}]
     model = _model(benefits=benefits, gates=[

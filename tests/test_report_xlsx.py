@@ -735,6 +735,129 @@ def test_a_real_run_audits_against_its_report_data(tmp_path, case):
     assert all(shown[item["name"]] == item["label"] for item in data["assumptions"])
 
 
+# -- texts Excel would read as formulas: the quote prefix ---------------------------------------
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_INJECTED = """
+name: '=HYPERLINK("http://example.com","x")'
+description: '+description'
+horizon_months: 24
+priors:
+  saved: {dist: pert, min: 30, mode: 60, max: 80, label: '=seconds saved', source: '=1+2',
+          note: '@SUM(A1:A2)'}
+  pilot: {dist: bernoulli, p: 0.8, label: '-pilot passes', source: "\tvendor"}
+benefits:
+  - {type: handle_time, name: '=Calls', contacts_per_month: 20000, seconds_saved: saved,
+     cost_per_hour: 48}
+  - {type: recurring, name: Other, label: '@Other label', amount: 1000}
+costs:
+  - {type: recurring, name: '+Licence', amount: 9000}
+  - {type: one_time, name: '-Build', amount: 300000}
+gates:
+  - {name: '@go-live review', month: 6, continue_if: pilot}
+"""
+
+
+def _quote_prefixed(path: Path) -> dict[tuple[str, str], bool]:
+    """Whether each cell's style (its cellXfs entry in styles.xml) has quotePrefix="1", by
+    (sheet name, cell reference): read from the workbook's XML, not through a reader."""
+    import xml.etree.ElementTree as ET
+
+    main = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+    rel = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+    with zipfile.ZipFile(path) as z:
+        styles = ET.fromstring(z.read("xl/styles.xml"))
+        xfs = [xf.get("quotePrefix") == "1" for xf in styles.find(f"{main}cellXfs")]
+        targets = {
+            r.get("Id"): r.get("Target")
+            for r in ET.fromstring(z.read("xl/_rels/workbook.xml.rels"))
+        }
+        out = {}
+        for sheet in ET.fromstring(z.read("xl/workbook.xml")).iter(f"{main}sheet"):
+            xml = ET.fromstring(z.read("xl/" + targets[sheet.get(rel)].removeprefix("/xl/")))
+            for c in xml.iter(f"{main}c"):
+                out[(sheet.get("name"), c.get("r"))] = xfs[int(c.get("s", 0))]
+    return out
+
+
+def test_texts_that_excel_would_read_as_formulas_keep_the_quote_prefix(tmp_path):
+    """A config's name, a line's name or label, a prior's label, source and note, a gate's
+    name that starts with = + - @ or a tab is a text cell with Excel's quote prefix (shown as
+    written, kept as text when the cell is edited or the sheet saved as CSV), in its own
+    format otherwise; numbers, negative ones too, stay numbers without it."""
+    import json
+
+    import simulate
+    from simulate.files import dumps
+    from simulate.report.data import pack_data
+
+    config = tmp_path / "injected.yaml"
+    config.write_text(_INJECTED, encoding="utf-8")
+    model = simulate.load_config(config)
+    data = json.loads(dumps(pack_data(simulate.run(model, trials=2000, seed=3))))
+    folder = tmp_path / "out"
+    book = _write(folder, data)
+    quoted = _quote_prefixed(folder / "report.xlsx")
+    texts = {}
+    numbers = []
+    for ws in book:
+        for cell in itertools.chain.from_iterable(ws.iter_rows()):
+            if cell.value is None:
+                continue
+            assert quoted[(ws.title, cell.coordinate)] == cell.quotePrefix  # openpyxl agrees
+            if isinstance(cell.value, str):
+                texts.setdefault(cell.value, []).append(cell)
+                # every text that starts like a formula has the prefix, and only those
+                assert cell.quotePrefix == cell.value.startswith(_FORMULA_START), cell.value
+                assert cell.data_type == "s"
+            else:
+                numbers.append(cell)
+    for text in (
+        '=HYPERLINK("http://example.com","x")',  # Summary's title, Provenance's name
+        "+description",
+        "=seconds saved",
+        "=1+2",
+        "@SUM(A1:A2)",
+        "-pilot passes",
+        "\tvendor",
+        "=Calls",
+        "@Other label",
+        "+Licence",
+        "-Build",
+        "@go-live review",
+    ):
+        assert text in texts, text
+    assert numbers and any(c.value < 0 for c in numbers)  # the NPV's lower percentiles
+    assert not any(c.quotePrefix for c in numbers)
+    assert all(c.data_type == "n" for c in numbers)
+    # the quoted cells keep their format: the bold title, the wrapped sources
+    title = book["Summary"]["A1"]
+    assert title.font.b and title.font.sz == 14 and title.quotePrefix
+    assert all(c.alignment.wrap_text for c in texts["=1+2"] + texts["@SUM(A1:A2)"])
+
+
+def test_the_quote_prefixed_formats_are_made_once_per_format(tmp_path):
+    """Many such texts in one format share one quoted variant of it (not one per cell), which
+    differs from the format only by the prefix."""
+    data = pack(name="=1+2", n_inputs=20)
+    for i, item in enumerate(data["assumptions"]):
+        item["source"] = f"=SUM(A{i}:B{i})" if i % 2 else f"survey {i}"
+    folder = tmp_path / "out"
+    book = _write(folder, data)
+    ws = book["Assumptions"]
+    _, cols = _header(ws, "Input")
+    rows = [_rows(ws)[item["name"]] for item in data["assumptions"]]
+    sources = [ws.cell(r, cols["Source"]) for r in rows]
+    quoted, plain = sources[1::2], sources[::2]
+    assert all(c.quotePrefix and c.value.startswith("=SUM(") for c in quoted)
+    assert not any(c.quotePrefix for c in plain)
+    assert len({c.style_id for c in quoted}) == 1
+    for attribute in ("font", "alignment", "border", "fill", "number_format"):
+        assert repr(getattr(quoted[0], attribute)) == repr(getattr(plain[0], attribute)), attribute
+    with zipfile.ZipFile(folder / "report.xlsx") as z:
+        assert z.read("xl/styles.xml").count(b'quotePrefix="1"') <= 3  # the title, the name, this
+
+
 # -- a second opinion: LibreOffice --------------------------------------------------------------
 
 

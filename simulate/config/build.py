@@ -23,6 +23,7 @@ from .checks import Checks
 from .correlation import read_correlations
 from .gates import read_gates
 from .inputs import Inputs
+from .line_refs import LineNames
 from .lines import read_lines
 from .loader import join_path, limits_now, read_yaml_file
 from .merge import apply_changes, relocate
@@ -185,7 +186,7 @@ def _build(
     inputs.read_priors(checks.mapping(raw.get("priors"), "priors", "priors"))
     benefits, costs = read_lines(raw, checks, inputs, settings.horizon_months)
     correlations = read_correlations(raw.get("correlations"), checks, inputs)
-    gates = read_gates(raw.get("gates"), checks, inputs, (*benefits, *costs),
+    gates = read_gates(raw.get("gates"), checks, inputs, (*benefits, *costs), LineNames(raw),
                        settings.horizon_months, changed)  # fmt: skip
     for name in inputs.priors:
         if name not in inputs.used_by:

@@ -17,6 +17,7 @@ from ..errors import control_problem, describe_value, did_you_mean
 from ..format import count_months, format_as_written
 from .checks import Checks
 from .inputs import Inputs
+from .line_refs import LineNames, LineRefError
 from .loader import join_path
 from .model import Gate, Line, Ref
 from .numbers import as_yaml_number, percent_as_fraction
@@ -37,8 +38,8 @@ GATE = {
     "continue_if only takes the values 0 and 1): above its least value and not above its "
     "greatest (below it for an interval), so that some draws pass and some fail; a fraction "
     "for a fraction (0.2, not 20)",
-    "lines": "the benefit and cost lines the gate governs, by name (or path, such as costs[1], "
-    "or label); default: every line",
+    "lines": "the benefit and cost lines the gate governs, by path (such as costs[1]) or name "
+    "(or label); a name two lines share is an error: give the path; default: every line",
 }
 GATE_KEYS = tuple(GATE)
 # continue_if: any value a prior may take, bounded as an amount is (every sum stays finite)
@@ -56,13 +57,16 @@ def read_gates(
     checks: Checks,
     inputs: Inputs,
     lines: Sequence[Line],
+    names: LineNames,
     horizon: int,
     changed: Collection[str] = (),
 ) -> tuple[Gate, ...]:
     """The ``gates:`` list as :class:`.Gate` s, governing ``lines`` (benefits, then costs).
 
-    ``changed`` holds the paths a scenario or overlay overrode (``priors.adoption``):
-    a threshold that a changed prior makes decide nothing is a warning there.
+    ``names`` are the lines as the config writes them, which a gate's ``lines:``
+    names. ``changed`` holds the paths a scenario or overlay overrode
+    (``priors.adoption``): a threshold that a changed prior makes decide
+    nothing is a warning there.
     """
     if raw is None:
         return ()
@@ -83,7 +87,7 @@ def read_gates(
                 f"not {describe_value(item)}",
             )
             continue
-        gate = _gate(item, path, g, raw, checks, inputs, lines, changed)
+        gate = _gate(item, path, g, raw, checks, inputs, (lines, names), changed)
         if gate is not None:
             gates.append(gate)
     seen: dict[str, str] = {}
@@ -111,7 +115,7 @@ def _gate(
     others: list,
     checks: Checks,
     inputs: Inputs,
-    lines: Sequence[Line],
+    lines: tuple[Sequence[Line], LineNames],
     changed: Collection[str],
 ) -> Gate | None:
     checks.check_keys(item, GATE_KEYS, path, "a gate")
@@ -129,7 +133,7 @@ def _gate(
         checks.error(join_path(path, "name"), problem)
     month = _month(item, path, checks)
     condition = _condition(item, path, checks, inputs, changed)
-    governed = _governed(item.get("lines"), join_path(path, "lines"), checks, lines)
+    governed = _governed(item.get("lines"), join_path(path, "lines"), checks, *lines)
     if len(checks.problems) > before or month is None or condition is None:
         return None
     flag, written, at_least = condition
@@ -244,8 +248,14 @@ def _moot(at_least: float, support: Support, value: Any) -> tuple[str, str, bool
     return finding, f"give a threshold in {decides}", False
 
 
-def _governed(value: Any, where: str, checks: Checks, lines: Sequence[Line]) -> tuple[int, ...]:
-    """The indices (into benefits then costs) of the lines named by ``value``; all by default."""
+def _governed(
+    value: Any, where: str, checks: Checks, lines: Sequence[Line], names: LineNames
+) -> tuple[int, ...]:
+    """The indices (into benefits then costs) of the lines named by ``value``; all by default.
+
+    Each entry is a line's path, else its name, else its label (:class:`.LineNames`):
+    one that names two lines is an error, as in a scenario's ``lines:``.
+    """
     if value is None:
         return tuple(range(len(lines)))
     if isinstance(value, str):
@@ -256,26 +266,20 @@ def _governed(value: Any, where: str, checks: Checks, lines: Sequence[Line]) -> 
             "lines: must be a list of line names, e.g. [Agent assist, Platform licence]",
         )
         return ()
-    # A line's name first (as scenarios find lines), then its path, then its label.
-    by_name: dict[str, int] = {}
-    for keys in (
-        [line.name for line in lines],
-        [line.path for line in lines],
-        [line.label for line in lines],
-    ):
-        for i, key in enumerate(keys):
-            if key:
-                by_name.setdefault(key, i)
-    out = []
-    for k, name in enumerate(value):
-        if not isinstance(name, str) or name not in by_name:
-            names = [line.name for line in lines]
+    index = {line.path: i for i, line in enumerate(lines)}
+    out: set[int] = set()
+    for k, ref in enumerate(value):
+        try:
+            path = names.find(ref, labels=True)
+        except LineRefError as exc:
+            checks.error(join_path(where, k), str(exc))
+            continue
+        if path is None:
             checks.error(
                 join_path(where, k),
-                f"{describe_value(name)} is not a line{did_you_mean(str(name), names)}; "
-                f"lines: {', '.join(names) or 'none'}",
+                f"{describe_value(ref)} is not a line{did_you_mean(str(ref), names.names)}; "
+                f"lines: {names.choices() or 'none'}",
             )
-            continue
-        if by_name[name] not in out:
-            out.append(by_name[name])
+        elif path in index:  # (a line with a mistake of its own is not)
+            out.add(index[path])
     return tuple(sorted(out))

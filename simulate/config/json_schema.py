@@ -26,6 +26,7 @@ from ..format import format_as_written
 from . import settings as st
 from .gates import GATE
 from .inputs import NAME_PATTERN
+from .line_refs import LINE_PATH
 from .overrides import OVERLAY_KEYS, SCENARIO_KEYS, SCENARIO_NAME
 from .priors.params import SYNTAX
 from .priors.parse import LABEL_MAX
@@ -271,8 +272,11 @@ def _line(spec: LineSpec, kind: str) -> dict[str, Any]:
     props: dict[str, Any] = {
         "type": {"const": spec.type},
         "name": {
-            "description": "names the line; scenarios find it by name",
+            "description": "names the line (default: its type's, e.g. One time); scenarios, "
+            "overlays and gates find it by name, or by its path benefits[i] / costs[i] where "
+            "two lines share a name; a name cannot be such a path",
             "type": ["string", "null"],
+            "not": {"type": "string", "pattern": f"^{LINE_PATH.pattern}$"},
         },
         "label": {
             "description": "what charts and tables show instead of the name",
@@ -470,7 +474,8 @@ def _overrides(keys: tuple[str, ...]) -> dict[str, Any]:
         **st.TOP,
         "name": "the overlay's name (default: its file's stem)",
         "priors": "priors to override, by name",
-        "lines": "line fields to override, by line name or benefits[i] / costs[i]",
+        "lines": "line fields to override, by line name or benefits[i] / costs[i] (the path "
+        "where two lines share a name)",
     }
     return {
         "properties": {k: _described(shapes[k], words[k]) for k in keys},

@@ -7,6 +7,7 @@ one-time lines also get a profile: the amount falling in each month.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
@@ -16,6 +17,7 @@ import numpy as np
 from ..errors import control_problem, describe_value, did_you_mean
 from .checks import Checks
 from .inputs import Inputs
+from .line_refs import default_name, name_problem
 from .loader import join_path
 from .model import Line, Ref
 from .priors.parse import label_problem
@@ -51,6 +53,8 @@ def read_lines(
     reader = _LineReader(checks, inputs, horizon)
     benefits = reader.read(raw.get("benefits"), "benefits")
     costs = reader.read(raw.get("costs"), "costs")
+    both = _distinct([*benefits, *costs])
+    benefits, costs = both[: len(benefits)], both[len(benefits) :]
     if "costs" not in raw or (not costs and not checks.any_under("costs")):
         checks.error(
             "costs",
@@ -74,6 +78,23 @@ def read_lines(
     return benefits, costs
 
 
+def _distinct(lines: list[Line]) -> list[Line]:
+    """``lines`` with a name or label that two of them share (a benefit and a cost too)
+    followed by each one's path: ``Calls (benefits[0])``, ``Calls (costs[1])``."""
+    names = Counter(line.name for line in lines)
+    lines = [
+        line if names[line.name] == 1 else replace(line, name=f"{line.name} ({line.path})")
+        for line in lines
+    ]
+    shown = Counter(line.display for line in lines)
+    return [
+        replace(line, label=f"{line.label} ({line.path})")
+        if line.label and shown[line.label] > 1
+        else line
+        for line in lines
+    ]
+
+
 class _LineReader:
     """Reads the lines of one config against its inputs and horizon."""
 
@@ -83,7 +104,7 @@ class _LineReader:
         self.horizon = horizon
 
     def read(self, items: Any, section: str) -> list[Line]:
-        """The lines of ``benefits:`` or ``costs:``; a name or label used twice gets its path added."""
+        """The lines of ``benefits:`` or ``costs:``."""
         if items is None:
             return []
         if not isinstance(items, list):
@@ -103,20 +124,7 @@ class _LineReader:
             line = self._line(item, path, section)
             if line is not None:
                 out.append(line)
-        names = [line.name for line in out]
-        out = [
-            line
-            if names.count(line.name) == 1
-            else replace(line, name=f"{line.name} ({line.path})")
-            for line in out
-        ]
-        shown = [line.display for line in out]
-        return [
-            replace(line, label=f"{line.label} ({line.path})")
-            if line.label and shown.count(line.label) > 1
-            else line
-            for line in out
-        ]
+        return out
 
     def _line(self, item: Mapping, path: str, section: str) -> Line | None:
         kind, types = ("benefit", BENEFIT_TYPES) if section == "benefits" else ("cost", COST_TYPES)
@@ -141,6 +149,8 @@ class _LineReader:
         elif name is not None and (problem := control_problem(name, "name")):
             self.checks.error(join_path(path, "name"), problem)
             name = None  # not printed again, raw, where lines are listed
+        elif name is not None and (problem := name_problem(name)):
+            self.checks.error(join_path(path, "name"), problem)
         label = item.get("label")
         if "label" in item and label_problem(label) is not None:
             self.checks.error(join_path(path, "label"), label_problem(label))
@@ -157,7 +167,7 @@ class _LineReader:
             kind=kind,
             type=type_,
             code=spec.code,
-            name=name or type_.replace("_", " ").capitalize(),
+            name=name or default_name(type_),
             path=path,
             fields=fields,
             options=options,

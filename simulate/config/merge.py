@@ -9,20 +9,17 @@ has where the override that caused it is written.
 from __future__ import annotations
 
 import copy
-import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
 from ..errors import ConfigError, Problem, did_you_mean
+from .line_refs import LINE_PATH, LineNames, LineRefError
 from .overrides import Change, flow_mapping
 from .schema import BENEFIT_TYPES, COST_TYPES, PER_YEAR
 from .transform import Unfit, is_transform, transform
 
 __all__ = ["apply_changes", "relocate"]
-
-# A line named by its place rather than its name: benefits[0], costs[2].
-_LINE_PATH = re.compile(r"^(benefits|costs)\[(\d+)\]$")
 
 
 def apply_changes(
@@ -156,34 +153,18 @@ def _line_items(out: Mapping, section: str) -> list:
 
 def _find_line(out: Mapping, c: Change) -> tuple[str, int]:
     """The section and index of the line ``c.key`` names (``benefits[0]``, or its name)."""
-    m = _LINE_PATH.match(c.key)
-    if m:
-        section, i = m.group(1), int(m.group(2))
-        items = _line_items(out, section)
-        if i >= len(items):
-            raise Unfit(f"the config has {len(items)} {section} (numbered from 0), so no {c.key}")
-        if not isinstance(items[i], Mapping):
-            raise Unfit(f"{c.key} is not a line with fields")
-        return section, i
-    found = []
-    names = []
-    for section in ("benefits", "costs"):
-        for i, item in enumerate(_line_items(out, section)):
-            if isinstance(item, Mapping) and isinstance(item.get("name"), str):
-                names.append(item["name"])
-                if item["name"] == c.key:
-                    found.append((section, i))
-    if len(found) == 1:
-        return found[0]
-    if found:
-        where = ", ".join(f"{s}[{i}]" for s, i in found)
+    lines = LineNames(out)
+    try:
+        path = lines.find(c.key)
+    except LineRefError as exc:
+        raise Unfit(str(exc)) from None
+    if path is None:
         raise Unfit(
-            f"{len(found)} lines are named {c.key!r} ({where}); name the one you mean by its path"
+            f"there is no line named {c.key!r}{did_you_mean(c.key, lines.names)}; name a line "
+            f"by its name or its path: {lines.choices() or 'the config has none'}"
         )
-    raise Unfit(
-        f"there is no line named {c.key!r}{did_you_mean(c.key, names)}; name a line by its "
-        f"name: ({', '.join(map(repr, names)) or 'none has one'}) or its path, e.g. benefits[0]"
-    )
+    m = LINE_PATH.fullmatch(path)
+    return m.group(1), int(m.group(2))
 
 
 def _users(out: Mapping, prior: str, *, skip: str) -> list[str]:

@@ -102,14 +102,14 @@ def _trials_sheet(book: Workbook, styles: Styles, columns: list[tuple[str, np.nd
     """One row per trial, the header on the first row (for pivot tables); written as it goes."""
     ws = book.add_worksheet("Trials")
     n = len(columns[0][1])
-    ws.write_string(0, 0, "Trial", styles.header)
+    write_text(ws, 0, 0, "Trial", styles.header, styles)
     ws.set_column(0, 0, max(7, len(f"{n:,}") + 2), styles.count().format)
     for j, (name, values) in enumerate(columns, start=1):
         style = _trial_style(styles, name, values)
         shown = values[np.isfinite(values)]
         ends = (shown.min(), shown.max()) if shown.size else ()
         widest = max((len(style.render(v)) for v in ends), default=0)
-        write_text(ws, 0, j, clean_text(name), styles.header)
+        write_text(ws, 0, j, clean_text(name), styles.header, styles)
         ws.set_column(j, j, min(max(len(name), widest) + 2, 40), style.format)
     number = ws.write_number  # a third faster than write_row's type dispatch
     for first in range(0, n, _TRIAL_CHUNK):  # Python floats for a chunk at a time

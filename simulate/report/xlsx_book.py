@@ -8,7 +8,11 @@ collects a sheet's cells in any order and writes them sorted
 
 Every text goes in as a string (``write_string``), never through
 XlsxWriter's guessing ``write``: a config's name that starts with ``=`` stays
-text, not a formula. Every number goes in as a number; ``None``, NaN and the
+text, not a formula. A text that starts with ``=``, ``+``, ``-``, ``@``, a tab
+or a carriage return is also given Excel's quote prefix (its format's
+``quote_prefix``): Excel shows it as written but keeps it text when someone
+edits the cell, or exports the sheet to CSV and opens that (spreadsheet
+formula injection). Every number goes in as a number; ``None``, NaN and the
 infinities (an undefined ROI, a payback beyond the horizon) leave the cell
 empty, as XlsxWriter cannot write them and an error cell would be worse.
 """
@@ -44,6 +48,8 @@ _WRAP_AT = 40  # a wrapped text's column is made this wide before it wraps
 _LINE_POINTS = 15  # the height of a line of 11-point text
 _PRINT_WIDTH = 300  # characters of columns that still print legibly on one landscape page
 _SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£"}  # others are written as their ISO code
+# What Excel reads as the start of a formula in a cell typed in, or in a CSV it opens.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def open_workbook(path: str, tmpdir: str) -> Workbook:
@@ -73,8 +79,14 @@ def clean_text(value: Any) -> str:
     return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 1] + "…"
 
 
-def write_text(ws: Worksheet, row: int, col: int, text: str, fmt: Format | None = None) -> None:
+def write_text(
+    ws: Worksheet, row: int, col: int, text: str, fmt: Format | None, styles: Styles
+) -> None:
     """Write ``text`` as a string, whatever it looks like.
+
+    A text that Excel would read as a formula once its cell is edited (or
+    the sheet saved as CSV and opened) gets ``fmt`` with the quote prefix
+    (:meth:`Styles.quoted`): it stays text, shown as written.
 
     In constant-memory mode XlsxWriter copies a string that starts with
     ``<r>`` and ends with ``</r>`` into the XML unescaped, as rich text
@@ -82,6 +94,8 @@ def write_text(ws: Worksheet, row: int, col: int, text: str, fmt: Format | None 
     a string is written as rich text of plain runs, which Excel shows as the
     same text.
     """
+    if text.startswith(_FORMULA_START):
+        fmt = styles.quoted(fmt)
     if text.startswith("<r>") and text.endswith("</r>"):
         ws.write_rich_string(row, col, text[:1], text[1:3], text[3:], fmt)
     else:
@@ -116,14 +130,16 @@ class Styles:
     def __init__(self, workbook: Workbook, currency: str):
         self._book = workbook
         self._cache: dict[Any, Style] = {}
+        self._specs: dict[Format, dict] = {}  # each format's properties, for its quoted variant
+        self._quoted: dict[Format | None, Format] = {}
         self.prefix = currency_prefix(currency)
         quoted = '"' + self.prefix + '"'
         self._money = f"{quoted}#,##0;-{quoted}#,##0"
         # Costs are positive amounts that TEI tables print in parentheses.
         self._cost = f"({quoted}#,##0);-({quoted}#,##0);{quoted}0"
-        self.title = workbook.add_format({"bold": True, "font_size": 14})
-        self.subtitle = workbook.add_format({"bold": True, "font_size": 11})
-        self.header = workbook.add_format(
+        self.title = self._add({"bold": True, "font_size": 14})
+        self.subtitle = self._add({"bold": True, "font_size": 11})
+        self.header = self._add(
             {
                 "bold": True,
                 "text_wrap": True,
@@ -132,16 +148,29 @@ class Styles:
                 "bg_color": "#E8EDF3",
             }
         )
-        self.note = workbook.add_format({"italic": True, "font_color": "#555555"})
-        self.wrap = workbook.add_format({"text_wrap": True})
-        self.bold = workbook.add_format({"bold": True})
-        self.flag = workbook.add_format(
-            {"bold": True, "font_color": "#9C0006", "bg_color": "#FFC7CE"}
-        )
+        self.note = self._add({"italic": True, "font_color": "#555555"})
+        self.wrap = self._add({"text_wrap": True})
+        self.bold = self._add({"bold": True})
+        self.flag = self._add({"bold": True, "font_color": "#9C0006", "bg_color": "#FFC7CE"})
+
+    def _add(self, spec: dict) -> Format:
+        fmt = self._book.add_format(spec)
+        self._specs[fmt] = spec
+        return fmt
+
+    def quoted(self, fmt: Format | None) -> Format:
+        """``fmt`` (one of these styles, or None) with Excel's quote prefix: its text stays text.
+
+        Made once per format, so a sheet of many such texts adds one format, not one per cell.
+        """
+        if fmt not in self._quoted:
+            spec = {} if fmt is None else self._specs[fmt]
+            self._quoted[fmt] = self._book.add_format({**spec, "quote_prefix": True})
+        return self._quoted[fmt]
 
     def _style(self, key: Any, spec: dict, render: Callable[[float], str]) -> Style:
         if key not in self._cache:
-            self._cache[key] = Style(self._book.add_format(spec), render)
+            self._cache[key] = Style(self._add(spec), render)
         return self._cache[key]
 
     def money(self, *, cost: bool = False, bold: bool = False) -> Style:
@@ -216,10 +245,16 @@ def _text_width(text: str, wrap: bool, header: bool) -> int:
 
 
 class Sheet:
-    """One worksheet's cells, written sorted by row when :meth:`flush` is called."""
+    """One worksheet's cells, written sorted by row when :meth:`flush` is called.
 
-    def __init__(self, workbook: Workbook, name: str, *, max_width: int = _MAX_WIDTH):
+    ``styles`` are the workbook's: its formats, and their quote-prefixed variants.
+    """
+
+    def __init__(
+        self, workbook: Workbook, styles: Styles, name: str, *, max_width: int = _MAX_WIDTH
+    ):
         self.ws: Worksheet = workbook.add_worksheet(name)
+        self._styles = styles
         self._cells: dict[tuple[int, int], tuple[str, Any, Format | None]] = {}
         self._widths: dict[int, int] = {}
         self._max_width = max_width
@@ -309,7 +344,7 @@ class Sheet:
                 self.ws.set_row(row, heights[row])  # before the row's cells: they stream out
             written = row
             if kind == "text":
-                write_text(self.ws, row, col, value, fmt)
+                write_text(self.ws, row, col, value, fmt, self._styles)
             else:
                 self.ws.write_number(row, col, value, fmt)
         if self._fit_pages and sum(widths.values()) <= _PRINT_WIDTH:

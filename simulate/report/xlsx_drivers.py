@@ -42,7 +42,7 @@ def sensitivity_sheet(book: Workbook, styles: Styles, data: Mapping[str, Any]) -
     metric = drivers.get("metric") or "npv"
     label = _METRICS.get(metric, metric)
     style = _metric_style(styles, metric)
-    sheet = Sheet(book, "Sensitivity")
+    sheet = Sheet(book, styles, "Sensitivity")
     lines = [
         f"Tornado: {label} with one input at its low and high quantile, the others at their "
         "medians (they ignore correlations and interactions). Base case: every input at its median.",
@@ -288,7 +288,7 @@ def scenarios_sheet(book: Workbook, styles: Styles, data: Mapping[str, Any]) -> 
     comparison = data["comparison"]
     baseline = comparison.get("baseline") or "as written"
     kind = "overlay" if comparison.get("kind") == "overlay" else "scenarios"
-    sheet = Sheet(book, "Scenarios")
+    sheet = Sheet(book, styles, "Scenarios")
     lines = [
         "Paired on the same draws, trial by trial: P(A beats B) is the share of trials in which "
         "A's NPV exceeds B's (ties count for neither side); the difference is A's NPV minus B's. "

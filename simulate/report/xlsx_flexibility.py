@@ -26,7 +26,7 @@ _OUTCOME = ("npv_mean", "npv_p10", "npv_p50", "npv_p90")
 def flexibility_sheet(book: Workbook, styles: Styles, data: Mapping[str, Any]) -> Sheet:
     block = flexibility_of(data) or {}
     currency = data["summary"].get("currency") or ""
-    sheet = Sheet(book, "Flexibility", max_width=48)
+    sheet = Sheet(book, styles, "Flexibility", max_width=48)
     lines = [
         "Every trial is run with the stage gates and without them (every line to its end), on the "
         "same draws.",

@@ -31,7 +31,7 @@ def frontier_sheet(book: Workbook, styles: Styles, data: Mapping[str, Any]) -> S
     ax_a, ax_b = block["inputs"]
     style_a = value_style(styles, ax_a.get("unit"), ax_a["values"])
     style_b = value_style(styles, ax_b.get("unit"), ax_b["values"])
-    sheet = Sheet(book, "Frontier")
+    sheet = Sheet(book, styles, "Frontier")
     lines = [view["lead"], view["range"], view["note"]]  # the note in full: a sheet has room
     row = title_block(sheet, styles, f"Break-even frontier: {view['first']} and "
                       f"{view['second']}", lines) + 1  # fmt: skip

@@ -97,7 +97,7 @@ def percentiles_sheet(book: Workbook, styles: Styles, data: Mapping[str, Any]) -
     summary, charts = data["summary"], data.get("charts") or {}
     metrics = summary["metrics"]
     npv_grid, roi_grid = _grid(charts.get("npv_quantiles")), _grid(charts.get("roi_quantiles"))
-    sheet = Sheet(book, "Percentiles")
+    sheet = Sheet(book, styles, "Percentiles")
     n = len(npv_grid)
     lines = [
         "P5, P10, P25, P50, P75, P90, P95: summary.json, exact over every trial. The others: "

@@ -133,7 +133,7 @@ def _interval(figure: tuple, precision: Mapping[str, Any], z: float) -> tuple:
 
 def summary_sheet(book: Workbook, styles: Styles, data: Mapping[str, Any]) -> Sheet:
     summary = data["summary"]
-    sheet = Sheet(book, "Summary", max_width=48)
+    sheet = Sheet(book, styles, "Summary", max_width=48)
     lines = [data.get("description") or "", (data.get("headline") or {}).get("sentence") or ""]
     row = title_block(sheet, styles, summary.get("name") or "(no name)", [s for s in lines if s])
     precision = summary.get("precision") or {}
@@ -205,7 +205,7 @@ def _statistics(sheet: Sheet, styles: Styles, summary: Mapping[str, Any], row: i
 
 def cash_flow_sheet(book: Workbook, styles: Styles, data: Mapping[str, Any]) -> Sheet:
     tei, summary = data["tei"], data["summary"]
-    sheet = Sheet(book, "Cash flow")
+    sheet = Sheet(book, styles, "Cash flow")
     rate = finite(summary.get("discount_rate"))
     used, total = tei.get("trials_used") or 0, tei.get("trials") or 0
     lines = [
@@ -313,7 +313,7 @@ def value_style(styles: Styles, unit: str | None, values: list[Any]) -> Style:
 def assumptions_sheet(book: Workbook, styles: Styles, data: Mapping[str, Any]) -> Sheet:
     items = data.get("assumptions") or []
     currency = data["summary"].get("currency") or ""
-    sheet = Sheet(book, "Assumptions")
+    sheet = Sheet(book, styles, "Assumptions")
     lines = [
         "Every input of the config: named priors in config order, then inline ones. "
         "P10/P50/P90 in the input's own unit. Rank: by tornado swing (1 = largest).",
@@ -382,7 +382,7 @@ def _provenance_rows(data: Mapping[str, Any], styles: Styles) -> list[tuple[str,
 
 
 def provenance_sheet(book: Workbook, styles: Styles, data: Mapping[str, Any]) -> Sheet:
-    sheet = Sheet(book, "Provenance", max_width=100)
+    sheet = Sheet(book, styles, "Provenance", max_width=100)
     lines = [
         "Every number in this workbook is a value the run computed (no formulas); "
         "rerun the command below to get them again."
