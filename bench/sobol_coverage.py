@@ -21,8 +21,9 @@ NPV = 12 (x1 + x2 + x3) - cost, a normal (bounded at 0, 8 sd away: its
 truncation moves no digit shown), a uniform and a triangular amount;
 ``product``: a conversion line whose leads and lift are both uncertain, so NPV
 has an x1 * x2 interaction, plus a normal recurring amount), and for a config
-file (or ``omnichannel-capped``, below) the estimate of one run with ``--reference-n`` base samples (its
-own half-widths are printed: they should be far below the ones measured).
+file (or ``omnichannel-capped``, below) the estimate of one run with
+``--reference-n`` base samples (its own half-widths are printed: they should
+be far below the ones measured).
 
 Printed per R, for the interval about each estimator ("pooled" and "mean"):
 coverage of the 95% intervals (over inputs and over S1 and ST, then the
