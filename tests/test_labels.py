@@ -236,7 +236,7 @@ def test_values_are_written_in_their_unit(value, unit, text):
 def test_every_section_names_its_inputs_by_name_and_label():
     model = model_from_dict(labelled_config())
     out = sa.analyze(model, methods=["tornado", "spider", "rank", "breakeven", "voi", "sobol"],
-                     trials=2000, n_base=256, n_bootstrap=20, seed=3,
+                     trials=2000, n_base=256, seed=3,
                      goal_seek_targets=[("saving", 0.6)], warn=False)  # fmt: skip
     labels = {inp.name: inp.label for inp in model.inputs}
     rows = [*out["tornado"], *out["spider"]["lines"], *out["rank"], *out["breakeven"],

@@ -13,7 +13,8 @@ a run); nothing re-implements the model, draws a chart or writes a file.
   variance", an approximation) (:mod:`.rank`).
 - :func:`sobol`: first-order and total Sobol' indices from a Saltelli design
   (scrambled Sobol' points from ``scipy.stats.qmc``) with the Jansen
-  estimators and bootstrap confidence intervals (:mod:`.saltelli`).
+  estimators, and confidence intervals from independently scrambled replicates
+  of the design (:mod:`.saltelli`).
 - :func:`breakeven`: per input, the value at which the base-case NPV is zero;
   :func:`goal_seek`: the value of one input, the others uncertain, at which
   P(NPV > 0) reaches a target (:mod:`.thresholds`).
@@ -56,7 +57,7 @@ from .wording import SensitivityWarning
 if TYPE_CHECKING:  # loaded from their modules on first use (__getattr__ below)
     from .analysis import analyze, needs_samples
     from .rank import rank_correlation
-    from .saltelli import DEFAULT_BOOTSTRAP, DEFAULT_SOBOL_N, sobol
+    from .saltelli import DEFAULT_BOOTSTRAP, DEFAULT_REPLICATES, DEFAULT_SOBOL_N, sobol
     from .voi import DEFAULT_BINS, MIN_PER_BIN, value_of_information
 
 # The methods a run does not use (Sobol' indices, ranks, value of information)
@@ -68,6 +69,7 @@ _LAZY = {
     "needs_samples": "analysis",
     "rank_correlation": "rank",
     "DEFAULT_BOOTSTRAP": "saltelli",
+    "DEFAULT_REPLICATES": "saltelli",
     "DEFAULT_SOBOL_N": "saltelli",
     "sobol": "saltelli",
     "DEFAULT_BINS": "voi",
@@ -97,6 +99,7 @@ __all__ = [
     "DEFAULT_FRONTIER_TRIALS",
     "DEFAULT_GOAL_SEEK_TRIALS",
     "DEFAULT_METHODS",
+    "DEFAULT_REPLICATES",
     "DEFAULT_SOBOL_N",
     "FRONTIER_LEVELS",
     "METHODS",

@@ -21,7 +21,13 @@ from .frontier import DEFAULT_FRONTIER_GRID, DEFAULT_FRONTIER_TRIALS, default_pa
 from .oat import spider, tornado
 from .options import DEFAULT_METHODS, check_methods, check_metric, check_quantiles, check_targets
 from .rank import rank_correlation
-from .saltelli import DEFAULT_BOOTSTRAP, DEFAULT_SOBOL_N, sobol
+from .saltelli import (
+    DEFAULT_BOOTSTRAP,
+    DEFAULT_REPLICATES,
+    DEFAULT_SOBOL_N,
+    _bootstrap_unused,
+    sobol,
+)
 from .thresholds import DEFAULT_GOAL_SEEK_TRIALS, breakeven, goal_seek
 from .voi import DEFAULT_BINS, value_of_information
 
@@ -102,7 +108,8 @@ def analyze(
     low_q: float = 0.10,
     high_q: float = 0.90,
     n_base: int = DEFAULT_SOBOL_N,
-    n_bootstrap: int = DEFAULT_BOOTSTRAP,
+    n_bootstrap: int | None = DEFAULT_BOOTSTRAP,
+    replicates: int = DEFAULT_REPLICATES,
     trials: int | None = None,
     goal_seek_targets: Sequence[tuple[str, float]] = (),
     goal_seek_trials: int = DEFAULT_GOAL_SEEK_TRIALS,
@@ -132,9 +139,13 @@ def analyze(
         Sobol. Break-even, goal seek and value of information are about NPV.
     low_q, high_q
         The tornado's quantiles.
-    n_base, n_bootstrap
-        Sobol' base samples (``n_base * (k + 2)`` evaluations) and bootstrap
-        resamples.
+    n_base, replicates
+        Sobol' base samples (``n_base * (k + 2)`` evaluations) and the
+        independently scrambled replicates they are split into, whose spread
+        gives the intervals.
+    n_bootstrap
+        No longer used (the Sobol' intervals were once a bootstrap); giving it
+        raises a :class:`DeprecationWarning`.
     trials
         Trials of the run made when ``result`` is not given.
     goal_seek_targets
@@ -161,6 +172,7 @@ def analyze(
         ``metric``, ``base`` and one key per computed section (docs/interface.md),
         plus ``spider``, ``goal_seek``, ``notes`` and ``warnings``.
     """
+    _bootstrap_unused(n_bootstrap)
     methods = check_methods(methods)
     if frontier_pair is not None and "frontier" not in methods:
         methods = (*methods, "frontier")
@@ -197,10 +209,9 @@ def analyze(
         notes.append(wording.RANK)
     if "sobol" in methods:
         step("sobol")
-        s = sobol(model, metric=metric, n_base=n_base, n_bootstrap=n_bootstrap,
-                  seed=sobol_seed, tables=tables)  # fmt: skip
-        warns += s.pop("warnings")
-        out["sobol"] = s
+        out["sobol"] = sobol(model, metric=metric, n_base=n_base, replicates=replicates,
+                             seed=sobol_seed, tables=tables)  # fmt: skip
+        warns += out["sobol"].pop("warnings")
     if "breakeven" in methods:
         out["breakeven"] = breakeven(model, tables=tables)
     _decisions(out, notes, step, model, result, targets, goal_seek_trials, tables,

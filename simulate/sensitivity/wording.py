@@ -19,6 +19,7 @@ __all__ = [
     "ONE_AT_A_TIME",
     "RANK",
     "SOBOL",
+    "SOBOL_BOOTSTRAP_UNUSED",
     "SOBOL_CORRELATIONS_IGNORED",
     "VOI",
     "SensitivityWarning",
@@ -36,6 +37,7 @@ __all__ = [
     "sobol_constant",
     "sobol_dropped",
     "sobol_few_samples",
+    "sobol_replicates",
     "sobol_unbalanced",
     "sobol_wide",
     "unresolved_groups",
@@ -86,10 +88,41 @@ SOBOL_CORRELATIONS_IGNORED = (
 )
 
 
-def sobol_unbalanced(n_base: int) -> str:
+SOBOL_BOOTSTRAP_UNUSED = (
+    "n_bootstrap is no longer used: Sobol' intervals come from independently scrambled "
+    "replicates of the design (replicates=), not from a bootstrap; drop the argument"
+)
+
+
+def _replicates(count: int) -> str:
+    return "one replicate" if count == 1 else f"{count} replicates"
+
+
+def _each(sizes: Sequence[int]) -> str:
+    low, high = min(sizes), max(sizes)
+    return f"{low:,}" if low == high else f"{low:,}-{high:,}"
+
+
+def sobol_replicates(sizes: Sequence[int], conf_level: float) -> str:
+    r = len(sizes)
+    if r < 2:
+        return (
+            f"S1_conf and ST_conf: none, {sum(sizes):,} base samples make one replicate of "
+            "the design and an interval needs the spread of two or more."
+        )
     return (
-        f"n_base = {n_base:,} is not a power of two, which loses the Sobol' sequence's "
-        "balance; powers of two (4,096, 8,192, 16,384) converge faster."
+        f"S1_conf and ST_conf are half-widths of {conf_level:.0%} intervals from the spread "
+        f"of {r} independently scrambled replicates of the design ({_each(sizes)} base "
+        f"samples each; t with {r - 1} degrees of freedom); each index is the mean of the "
+        "replicates' estimates."
+    )
+
+
+def sobol_unbalanced(n_base: int, sizes: Sequence[int]) -> str:
+    return (
+        f"n_base = {n_base:,} makes {_replicates(len(sizes))} of {_each(sizes)} base "
+        "samples, not a power of two, which loses the Sobol' sequence's balance; powers of "
+        "two (4,096, 8,192, 16,384) converge faster."
     )
 
 
@@ -108,10 +141,10 @@ def sobol_constant(metric: str) -> str:
     return f"the {metric} does not vary over the Sobol' design: no indices to report"
 
 
-def sobol_few_samples(n_base: int, minimum: int) -> str:
+def sobol_few_samples(n_base: int, minimum: int, replicates: int) -> str:
     return (
-        f"only {n_base:,} Sobol' base samples: below {minimum:,} the bootstrap "
-        "intervals are themselves unreliable; use at least 4,096 (--sobol-n)"
+        f"only {n_base:,} Sobol' base samples ({_replicates(replicates)}): below {minimum:,} "
+        "the intervals are themselves unreliable; use at least 4,096 (--sobol-n)"
     )
 
 
