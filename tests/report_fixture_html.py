@@ -196,6 +196,7 @@ def _charts(horizon: int, lines: list[tuple[str, float]], never_pays_back: bool)
     bands = {f"p{q}": [band(m, _Z[f"p{q}"]) for m in months] for q in (10, 25, 50, 75, 90)}
     return {
         "npv_quantiles": npv,
+        "npv_groups": None,
         "roi_quantiles": roi,
         "payback": {"months": months, "prob": [paid(m) for m in months]},
         "payback_cdf": {"months": months, "prob": [paid(m) for m in months]},

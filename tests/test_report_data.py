@@ -291,6 +291,7 @@ def test_chart_data_is_quantiles_curves_and_bands_of_the_run(run):
     assert charts["fan"]["bands"] == {k: v.tolist() for k, v in bands.items()}
     assert charts["fan"]["n_paths"] == 2000 and charts["fan"]["months"] == list(range(25))
     assert outcome_split(result.npv, result.flags) is None and charts["fan"]["groups"] is None
+    assert charts["npv_groups"] is None  # no group: the histogram is npv_quantiles alone
     assert charts["waterfall"] == [list(item) for item in plotted_waterfall(result)]
 
 
@@ -343,6 +344,36 @@ def test_a_split_outcome_keeps_each_group_s_fan():
     ]
     assert [g["label"] for g in groups] == ["works = 1", "works = 0"]
     assert sum(g["n_paths"] for g in groups) == 2000
+
+
+def test_a_split_outcome_keeps_each_group_s_npv():
+    """A success flag that splits the outcome: each group's NPV, as figures/npv splits it.
+
+    The groups are the trials where the flag drew 1 and 0: their shares and
+    numbers of trials are the flag's, they add up to the run, and each grid
+    is the group's NPV at the levels of ``npv_quantiles``.
+    """
+    model = simulate.load_config(TESTS / "chart_configs" / "failure_flag.yaml")
+    result = simulate.run(model, trials=3000, seed=3, keep_inputs=False)
+    assert outcome_split(result.npv, result.flags).flag == "works"
+    charts = json.loads(dumps(report_data.chart_data(result)))
+    groups = charts["npv_groups"]
+    assert [g["label"] for g in groups] == ["works = 1", "works = 0"]
+    assert list(groups[0]) == ["label", "share", "trials", "npv_quantiles"]
+    works = result.flags["works"]
+    levels = (np.arange(2001) + 0.5) / 2001 * 100
+    for g, mask in zip(groups, (works, ~works), strict=True):
+        assert g["trials"] == np.count_nonzero(mask)
+        assert g["share"] == np.count_nonzero(mask) / result.trials
+        assert g["npv_quantiles"] == percentiles(result.npv[mask], levels).tolist()
+    assert sum(g["trials"] for g in groups) == result.trials
+    assert sum(g["share"] for g in groups) == pytest.approx(1.0, abs=1e-12)
+    # the fan's groups are the same groups, with the same shares
+    assert [(g["label"], g["share"]) for g in charts["fan"]["groups"]] == [
+        (g["label"], g["share"]) for g in groups
+    ]
+    # and the grid of all the trials is what it was
+    assert charts["npv_quantiles"] == percentiles(result.npv, levels).tolist()
 
 
 # -- the comparison ------------------------------------------------------------------------------

@@ -43,6 +43,7 @@ from simulate.errors import ConfigError
 from simulate.files import dumps
 from simulate.format import format_money, format_percent, format_probability
 from simulate.overlay import overlay_analysis
+from simulate.report import charts as chart_module
 from simulate.report import pdf as report_pdf
 from simulate.report.charts import CHARTS, LABEL_CHARS, report_svgs
 from simulate.report.data import pack_data, read_pack_data
@@ -594,7 +595,37 @@ def _look(browser: Chromium, folder: Path, data: dict, svgs=None) -> dict:
         pdf = base64.b64decode(printed)
         (folder / f"report-{paper}.pdf").write_bytes(pdf)
         pages[paper] = pdf_pages(pdf)
-    return {"problems": page_problems(browser, session, url), "headline": shown, "pages": pages}
+    room = {}
+    for (paper, size), (where, place) in itertools.product(PAPER.items(), ROOM_AT.items()):
+        browser.send("Runtime.evaluate", {"expression": SPACER % (ROOM_PX, place)}, session=session)
+        room[paper, where] = _printed_pages(browser, session, size)
+    browser.send("Runtime.evaluate", {"expression": "document.getElementById('room').remove()"},
+                 session=session)  # fmt: skip
+    return {"problems": page_problems(browser, session, url), "headline": shown, "pages": pages,
+            "room": room}  # fmt: skip
+
+
+# Room to spare on both sheets: a block this tall (CSS px: 0.83 in, 21 mm), put at the end of
+# the page or right after the headline, still prints on two sheets of A4 and of Letter. The
+# page of 30 lines and 25 inputs of long labels was within 21 px of a third Letter sheet, the
+# omnichannel example within 46: a change that eats the room fails here before a page spills.
+ROOM_PX = 80
+ROOM_AT = {
+    "end": "document.querySelector('main').appendChild(s)",
+    "after the headline": "document.getElementById('headline').after(s)",
+}
+SPACER = """(() => { const s = document.getElementById('room') || document.createElement('div');
+  s.id = 'room'; s.style.height = '%dpx'; %s; return true; })()"""
+
+
+def _printed_pages(browser: Chromium, session: str, size: tuple[float, float]) -> int:
+    width, height = size
+    printed = browser.send(
+        "Page.printToPDF",
+        {"paperWidth": width, "paperHeight": height, "printBackground": True},
+        session=session,
+    )["data"]
+    return pdf_pages(base64.b64decode(printed))
 
 
 def test_the_problem_check_sees_a_request_and_a_console_error(browser, tmp_path):
@@ -628,7 +659,8 @@ AWKWARD = {
     "never_pays_back": NEVER_PAYS_BACK,
     "no_benefits": NO_BENEFITS,
     "many_inputs": many_inputs(),  # EUR, 20 inputs, 594 months, a fat tail, markup in names
-    # 30 lines and 20 inputs of long labels and sources: print keeps 12 of each, the screen all
+    # 30 lines and 20 inputs of long labels and sources: print keeps 12 lines and 10 inputs,
+    # the screen all
     "many_lines": many_lines(),
     # a stage gate: the value of flexibility below the headline, still two pages
     "gated": AT_LEAST_GATE,
@@ -718,6 +750,8 @@ def test_a_browser_shows_a_real_page_on_at_most_two_pages(browser, tmp_path, rea
     summary = json.loads(dumps(data["summary"]))
     assert seen["headline"] == format_probability(summary["probabilities"]["npv_positive"])
     assert seen["pages"]["A4"] <= 2 and seen["pages"]["Letter"] <= 2, seen["pages"]
+    # and with room to spare on both sheets: ROOM_PX more at the end or after the headline
+    assert all(n <= 2 for n in seen["room"].values()), seen["room"]
     assert (tmp_path / "screenshot.png").stat().st_size > 10_000
 
 
@@ -736,7 +770,8 @@ def _shown(browser: Chromium, session: str, media: str) -> list[str]:
 
 def test_a_long_config_prints_its_largest_lines_and_inputs_and_shows_every_one(browser, tmp_path,
                                                                                real):  # fmt: skip
-    """30 lines and 25 inputs printed on four A4 pages: print keeps about 12 of each, the screen all."""
+    """30 lines and 25 inputs printed on four A4 pages: print keeps 12 lines and 10 inputs, the
+    screen all."""
     data, svgs = real("many_lines")
     cur = data["summary"]["currency"]
     view = tei_view(data["tei"], cur, data["summary"]["horizon_months"])
@@ -921,6 +956,81 @@ def test_a_split_outcome_s_fan_is_split_on_the_page_as_in_its_png(real):
     assert 'id="cashflow-median-0"' in fan and 'id="cashflow-median-1"' in fan
     one = real("omnichannel")[1]["cashflow"]  # no flag splits it: one fan
     assert " of trials</text>" not in one and 'id="cashflow-median"' in one
+
+
+def test_a_split_outcome_s_npv_histogram_is_split_on_the_page_as_in_its_png(real):
+    """Each group's bars in its colour, labelled with its name and share (figures/npv).
+
+    Drawn from the groups' quantile grids pooled in proportion to their
+    shares: on common bins the groups' counts add up to those of the grid of
+    all the trials, within the rounding of two 2,001-value summaries.
+    """
+    data, svgs = real("split")
+    groups = data["charts"]["npv_groups"]
+    assert [g["label"] for g in groups] == ["works = 1", "works = 0"]
+    npv = svgs["npv"]
+    for i, g in enumerate(groups):
+        assert f'id="npv-bars-{i}"' in npv and f'id="npv-group-{i}"' in npv
+        label = npv[npv.index(f'id="npv-group-{i}"') :]
+        assert f">{g['label']}</text>" in label[: label.index("</g>", label.index("<text"))]
+        assert f">{format_probability(g['share'])} of trials</text>" in label
+    # colour and words: the groups' colours are the fan's, and the chart's name says the groups
+    assert "fill: #0072b2" in _between(npv, 'id="npv-bars-0"', "</g>")
+    assert "fill: #e69f00" in _between(npv, 'id="npv-bars-1"', "</g>")
+    shares = [f"{g['label']} ({format_probability(g['share'])} of trials)" for g in groups]
+    assert f'aria-label="Net present value, in 2 groups: {shares[0]} and {shares[1]}"' in npv
+    pooled, masks, pooled_shares = chart_module._pooled(groups, 2001)
+    assert [label for label, _ in masks] == ["works = 1", "works = 0"]
+    assert pooled_shares == [g["share"] for g in groups]
+    assert all(
+        abs(m.sum() - 2001 * g["share"]) <= 1 for (_, m), g in zip(masks, groups, strict=True)
+    )
+    grid = np.array(data["charts"]["npv_quantiles"])
+    edges = np.histogram_bin_edges(np.r_[grid, pooled], 40)
+    counts = sum(np.histogram(pooled[m], edges)[0] for _, m in masks)
+    assert counts.sum() == 2001 and np.abs(counts - np.histogram(grid, edges)[0]).max() <= 3
+    # without a split, one histogram in the loss and gain colours, as before
+    one = real("omnichannel")[1]["npv"]
+    assert 'id="npv-group-0"' not in one and 'aria-label="Net present value"' in one
+    assert "fill: #d55e00" in _between(one, 'id="npv-bars-0"', "</g>")
+
+
+def _between(text: str, start: str, end: str) -> str:
+    i = text.index(start)
+    return text[i : text.index(end, i)]
+
+
+def test_the_npv_histogram_is_split_only_when_the_data_has_groups(monkeypatch):
+    """Without groups (null, or a file written before they were saved), the histogram of
+    ``npv_quantiles`` as before; with them, the pooled groups and their shares."""
+    from simulate import plotting
+
+    drawn = []
+    draw = plotting.npv_distribution
+
+    def spy(npv, summary, meta, ax=None, **kwargs):
+        drawn.append((np.asarray(npv).tolist(), kwargs))
+        return draw(npv, summary, meta, ax, **kwargs)
+
+    monkeypatch.setattr(plotting, "npv_distribution", spy)
+    data = make_data(horizon_months=24)
+    grid = data["charts"]["npv_quantiles"]
+    report_svgs(data)
+    del data["charts"]["npv_groups"]
+    report_svgs(data)
+    assert drawn == [(grid, {"reach": None})] * 2
+    drawn.clear()
+    data["charts"]["npv_groups"] = [
+        {"label": "works = 1", "share": 0.75, "trials": 75_000, "npv_quantiles": grid},
+        {"label": "works = 0", "share": 0.25, "trials": 25_000,
+         "npv_quantiles": [v - 9e6 for v in grid]},
+    ]  # fmt: skip
+    report_svgs(data)
+    ((values, kwargs),) = drawn
+    assert len(values) == len(grid) and kwargs["shares"] == [0.75, 0.25]
+    assert [(label, int(m.sum())) for label, m in kwargs["groups"]] == [
+        ("works = 1", 1501), ("works = 0", 500)
+    ]  # fmt: skip
 
 
 def test_the_page_s_payback_curve_is_the_ecdf_of_the_paybacks(monkeypatch):

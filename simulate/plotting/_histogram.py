@@ -235,9 +235,19 @@ def end_bar_labels(
 
 
 def group_labels(
-    drawn: Drawn, bins: Bins, names: Sequence[str], n: int, per_trial: bool
+    drawn: Drawn,
+    bins: Bins,
+    names: Sequence[str],
+    n: int,
+    per_trial: bool,
+    shares: Sequence[float] | None = None,
 ) -> list[BarLabel]:
-    """Each group's name and share, on top of the stack at the group's tallest bar."""
+    """Each group's name and share, on top of the stack at the group's tallest bar.
+
+    ``shares``: each group's share of all the trials, said instead of its
+    share of the values binned when those are a summary of the trials (a
+    quantile grid per group), whose counts only approach the shares.
+    """
     out = []
     centres = (bins.edges[:-1] + bins.edges[1:]) / 2
     for g, name in enumerate(names):
@@ -245,7 +255,10 @@ def group_labels(
         if count == 0:
             continue
         i = int(np.argmax(bins.counts[g]))
-        label = f"{name}\n{_trials(count, n, per_trial)}"
+        if shares is not None and not per_trial:
+            label = f"{name}\n{fmt.format_probability(shares[g])} of trials"
+        else:
+            label = f"{name}\n{_trials(count, n, per_trial)}"
         color = GROUP_TEXT[g % 2]
         out.append(BarLabel(float(centres[i]), float(drawn.tops[i]), label, color, f"group-{g}"))
     return out

@@ -49,6 +49,7 @@ class _Histogram:
     notes: list[str]
     subtitle: str
     groups: Sequence[tuple[str, np.ndarray]] | None = None
+    shares: Sequence[float] | None = None  # each group's share of all the trials, when known
     reach: tuple[float, float] | None = None  # the lowest and highest trial, when known
     metric: str = "NPV"  # what the values are, in a sentence
     per_trial: bool = False  # the values are the trials themselves (set when drawn)
@@ -100,7 +101,7 @@ def _distribution(
     labels: list[BarLabel] = end_bar_labels(drawn, bins, spec.value_text, n, per_trial, spec.reach)
     if spec.groups:
         names = [name for name, _ in spec.groups]
-        labels += group_labels(drawn, bins, names, n, per_trial)
+        labels += group_labels(drawn, bins, names, n, per_trial, spec.shares)
     frame(
         fig,
         ax,
@@ -211,6 +212,7 @@ def npv_distribution(
     *,
     subtitle: str | None = None,
     groups: Sequence[tuple[str, np.ndarray]] | None = None,
+    shares: Sequence[float] | None = None,
     reach: tuple[float, float] | None = None,
 ) -> Figure:
     """Histogram of NPV across trials.
@@ -233,6 +235,10 @@ def npv_distribution(
     groups : ``(label, mask)`` pairs, masks over ``npv``, that split the
         trials (:meth:`simulate.metrics.Split.groups`): stacked in two colours,
         each labelled with its share.
+    shares : each group's share of all the trials, for when ``npv`` is a
+        summary of them (each group's quantile grid, its size in proportion
+        to the group's): the groups' labels say these, not the shares of the
+        values.
     reach : the lowest and highest value over all trials, for when ``npv``
         is not the trials themselves but a summary of them (a quantile grid):
         an end bar then says how far the trials reach. When ``npv`` has one
@@ -261,6 +267,7 @@ def npv_distribution(
         notes=precision_note(summary, "npv", lambda h: money(h, 2)),
         subtitle=subtitle or f"Net present value of {meta.run_description()}",
         groups=groups,
+        shares=shares,
         reach=reach,
     )
     _distribution(fig, ax, owned, meta, npv, spec)

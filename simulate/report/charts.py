@@ -3,7 +3,8 @@
 Each chart is drawn by the same chart function as the run's PNGs, from the
 ``charts`` and ``drivers`` blocks of ``report_data.json``: the NPV and ROI
 histograms from their 2,001-point quantile grids (an even quantile summary
-of the trials, so a histogram of it has the trials' shape), the payback
+of the trials, so a histogram of it has the trials' shape; the NPV's from
+each group's grid when a success flag splits the trials), the payback
 curve (the empirical CDF of the paybacks), the cash-flow fan (each group's
 when a success flag splits the trials) and the waterfall as saved, the
 tornado from the sensitivity rows. Each is drawn on a figure sized for its
@@ -15,19 +16,20 @@ ids prefixed with the chart's name).
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from typing import Any
 
 import numpy as np
 
 from .. import plotting
+from ..format import format_probability
 from ..plotting import ChartMeta
 from ..plotting.cashflow import FanGroup
 from ..plotting.inline import inline_svg
 from ..plotting.meta import run_title
 
-__all__ = ["CHARTS", "FIGSIZE", "FIGSIZES", "SPLIT_FAN", "WIDE", "chart_title", "report_svgs"]
+__all__ = ["CHARTS", "FIGSIZE", "FIGSIZES", "SPLIT", "WIDE", "chart_title", "report_svgs"]
 
 # The charts of the page, in the order it shows them, and their titles. (No ROI
 # histogram: ROI is NPV over the PV of costs, and the page gives its P10/P50/P90.)
@@ -59,9 +61,11 @@ FIGSIZES = {
     "frontier": (6.4, 3.8),
 }
 # A fan split by a success flag stacks its groups' key above the plot and
-# labels two fans' ends at the right: drawn taller, at the same width (so its
-# text prints at its neighbours' size).
-SPLIT_FAN = (5.0, 4.4)
+# labels two fans' ends at the right; the NPV histogram beside it labels each
+# group's bars below its row of percentiles: both drawn taller, at the same
+# width (so their text prints at their neighbours' size, and the row is as tall
+# as the fan alone made it).
+SPLIT = (5.0, 4.4)
 _TORNADO_ROWS = 8
 _WATERFALL_LINES = 8  # lines drawn one by one: a row each, with the subtotal and total
 LABEL_CHARS = 32  # the longest word a chart label keeps whole
@@ -108,6 +112,32 @@ def _label(name: Any) -> str:
 def _grid(values: Any) -> np.ndarray:
     """A quantile grid as floats; a null (an undefined ROI) is left out."""
     return np.array([v for v in values or () if v is not None], dtype=float)
+
+
+def _pooled(
+    groups: Sequence[Mapping[str, Any]], size: int
+) -> tuple[np.ndarray, list[tuple[str, np.ndarray]], list[float]]:
+    """``charts.npv_groups`` as one summary of ``size`` values, each group's mask over it, its share.
+
+    Each group gets values in proportion to its share of the trials (the
+    largest remainders rounded up), read off its quantile grid at even
+    levels: pooled, they are a quantile summary of all the trials that knows
+    which group each value stands for, as ``npv_quantiles`` is one that does not.
+    """
+    shares = [float(g["share"]) for g in groups]
+    exact = np.array(shares) * size
+    counts = np.floor(exact).astype(int)
+    for i in np.argsort(counts - exact)[: size - int(counts.sum())]:
+        counts[i] += 1
+    values, labels = [], []
+    for g, n in zip(groups, counts, strict=True):
+        grid = _grid(g["npv_quantiles"])
+        levels = (np.arange(grid.size) + 0.5) / grid.size
+        values.append(np.interp((np.arange(n) + 0.5) / n, levels, grid) if grid.size else [])
+        labels.append(str(g["label"]))
+    pooled = np.concatenate(values)
+    owner = np.repeat(np.arange(len(groups)), [len(v) for v in values])
+    return pooled, [(label, owner == i) for i, label in enumerate(labels)], shares
 
 
 def _comparison_curves(rows: Any) -> list[tuple[str, np.ndarray, np.ndarray, float]]:
@@ -185,7 +215,13 @@ def _drawers(data: Mapping[str, Any]) -> dict[str, Callable[[ChartMeta, Any], An
         sd, mean = stats.get("sd"), stats.get("mean") or 0.0
         same = sd is not None and sd <= 1e-12 * max(abs(mean), 1.0)
         reach = (float(npv[0]), float(npv[-1])) if same else None
-        draw["npv"] = partial(_call, plotting.npv_distribution, npv, summary, reach=reach)
+        groups = charts.get("npv_groups")  # a success flag splits the outcome (null: one group)
+        if groups:
+            pooled, masks, shares = _pooled(groups, npv.size)
+            draw["npv"] = partial(_call, plotting.npv_distribution, pooled, summary,
+                                  groups=masks, shares=shares)  # fmt: skip
+        else:
+            draw["npv"] = partial(_call, plotting.npv_distribution, npv, summary, reach=reach)
     if (charts.get("payback") or {}).get("months"):
         draw["payback"] = _payback(data)
     if (charts.get("fan") or {}).get("months"):
@@ -231,6 +267,13 @@ def _call(chart: Callable[..., Any], *args: Any, meta: ChartMeta, ax: Any, **kwa
     chart(*args, meta, ax=ax, **kwargs)
 
 
+def _split(key: str, charts: Mapping[str, Any]) -> bool:
+    """Whether chart ``key`` is drawn in the groups of a success flag (and so taller)."""
+    if key == "cashflow":
+        return bool(charts["fan"].get("groups"))
+    return key == "npv" and bool(charts.get("npv_groups"))
+
+
 def _on_axes(drawer: Callable[..., Any], meta: ChartMeta, ax: Any) -> None:
     drawer(meta=meta, ax=ax)
 
@@ -250,7 +293,20 @@ def report_svgs(data: Mapping[str, Any]) -> dict[str, str]:
             chart_meta = dataclasses.replace(meta, name=chart_title(CHARTS[key], data["summary"]))
             draw = partial(_on_axes, drawers[key], chart_meta)
             size = FIGSIZES.get(key, FIGSIZE)
-            if key == "cashflow" and data["charts"]["fan"].get("groups"):
-                size = SPLIT_FAN
-            svgs[key] = inline_svg(draw, size, prefix=key, label=CHARTS[key])
+            if _split(key, data["charts"]):
+                size = SPLIT
+            svgs[key] = inline_svg(draw, size, prefix=key, label=_name(key, data["charts"]))
     return svgs
+
+
+def _name(key: str, charts: Mapping[str, Any]) -> str:
+    """A chart's accessible name: its title; the NPV's also names its groups and their shares.
+
+    A reader who cannot tell the groups' colours apart hears what the labels
+    on the bars say.
+    """
+    if key != "npv" or not charts.get("npv_groups"):
+        return CHARTS[key]
+    groups = [f"{g['label']} ({format_probability(g['share'])} of trials)"
+              for g in charts["npv_groups"]]  # fmt: skip
+    return f"{CHARTS[key]}, in {len(groups)} groups: {' and '.join(groups)}"

@@ -332,16 +332,19 @@ def chart_data(result: Result) -> dict[str, Any]:
     The payback curve and the fan are the data of the run's own
     ``figures/payback`` and ``figures/cashflow``: the empirical CDF of the
     (interpolated) paybacks (``payback_cdf``; ``payback`` keeps the whole
-    months) and, when a success flag splits the outcome, each group's bands
-    (``fan.groups``), so that the page draws what the PNGs draw.
+    months) and, when a success flag splits the outcome, each group's NPV
+    quantiles (``npv_groups``) and bands (``fan.groups``), so that the page
+    draws what the PNGs draw.
     """
     model = result.model
     curves = result.quantile_curves()  # from the summary's sorts
     months, prob = metrics.payback_curve(result.payback_months, model.horizon_months)
     cdf_months, cdf_prob = metrics.payback_cdf(result.payback_months, model.horizon_months)
     bands = metrics.fan_bands(result.paths)
+    split = metrics.outcome_split(result.npv, result.flags)
     return {
         "npv_quantiles": curves["npv"],
+        "npv_groups": _npv_groups(result, split),
         "roi_quantiles": curves["roi"],
         "payback": {"months": months.tolist(), "prob": prob.tolist()},
         "payback_cdf": {"months": cdf_months.tolist(), "prob": cdf_prob.tolist()},
@@ -349,7 +352,7 @@ def chart_data(result: Result) -> dict[str, Any]:
             "months": list(range(model.horizon_months + 1)),
             "bands": _bands(bands),
             "n_paths": int(result.paths.shape[0]),
-            "groups": _fan_groups(result),
+            "groups": _fan_groups(result, split),
         },
         "waterfall": waterfall_items(result),
     }
@@ -359,14 +362,38 @@ def _bands(bands: Mapping[str, np.ndarray]) -> dict[str, list[float]]:
     return {k: v.tolist() for k, v in bands.items()}
 
 
-def _fan_groups(result: Result) -> list[dict[str, Any]] | None:
-    """The fan of each group of trials when a success flag splits the outcome, else None.
+def _npv_groups(result: Result, split: metrics.Split | None) -> list[dict[str, Any]] | None:
+    """Each group's NPV when a success flag splits the outcome (``split``), else None.
+
+    As ``figures/npv`` splits its histogram (:meth:`simulate.metrics.Split.groups`):
+    the flag at 1 first, each group's share and number of all the trials, and
+    its NPV at the levels of ``npv_quantiles``, a summary of the group's trials
+    as that grid is of all of them.
+    """
+    if split is None:
+        return None
+    levels = metrics.quantile_levels()
+    out = []
+    for label, mask in split.groups():
+        trials = int(np.count_nonzero(mask))
+        out.append(
+            {
+                "label": label,
+                "share": trials / mask.size,
+                "trials": trials,
+                "npv_quantiles": metrics.percentiles(result.npv[mask], levels).tolist(),
+            }
+        )
+    return out
+
+
+def _fan_groups(result: Result, split: metrics.Split | None) -> list[dict[str, Any]] | None:
+    """The fan of each group of trials when a success flag splits the outcome (``split``), else None.
 
     As ``figures/cashflow`` draws them (:func:`simulate.metrics.outcome_split`,
     :func:`simulate.metrics.split_fan`): the flag at 1 first, each group's
     share of all the trials, its kept paths and its bands over them.
     """
-    split = metrics.outcome_split(result.npv, result.flags)
     if split is None:
         return None
     return [

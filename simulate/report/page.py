@@ -35,8 +35,9 @@ __all__ = ["MAX_YEAR_COLUMNS", "page_view", "prior_labels", "tei_view"]
 # cut off; five and an en dash in each range keep 12 lines of 600 months in JPY
 # to 688 px (tests/test_report_html.py measures it in a browser).
 MAX_YEAR_COLUMNS = 5
-# Rows of the assumptions register a printed page keeps (the screen has every row).
-PRINT_INPUTS = 12
+# Rows of the assumptions register a printed page keeps (the screen has every row): ten,
+# so that 25 inputs of 60-character labels leave the second sheet room to spare.
+PRINT_INPUTS = 10
 Z95 = 1.959963984540054  # two-sided 95% normal quantile
 # A mean is shown beside a median when they differ by more than this share of the P10-P90 width.
 MATERIAL = 0.10
