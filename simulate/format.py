@@ -165,19 +165,31 @@ def format_points(fraction: float) -> str:
 
 
 def format_probability(p: float | None) -> str:
-    """A probability to one decimal of a percent, never rounding to a false 0% or 100%."""
-    if p is None or (isinstance(p, float) and math.isnan(p)):
+    """A probability to one decimal of a percent, never rounding to a false 0% or 100%.
+
+    >>> format_probability(0.7243), format_probability(0.9995), format_probability(0.0004)
+    ('72.4%', '>99.9%', '<0.1%')
+
+    ``0%`` and ``100%`` are kept for exactly 0 and 1. The test is on the text
+    as it would be written, so every value whose one-decimal rounding reaches
+    ``0.0`` or ``100.0`` (0.9995 rounds half-even to 100.0, as 0.99951 does)
+    is ``<0.1%`` or ``>99.9%``, whatever the rounding rule or binary error.
+    """
+    if p is None:
         return "n/a"
     p = float(p)
+    if math.isnan(p):
+        return "n/a"
     if p <= 0:
         return "0%"
     if p >= 1:
         return "100%"
-    if p < 0.0005:
+    text = f"{p * 100:.1f}"
+    if text == "0.0":
         return "<0.1%"
-    if p > 0.9995:
+    if text == "100.0":
         return ">99.9%"
-    return f"{p * 100:.1f}%"
+    return text + "%"
 
 
 def count_months(n: float) -> str:

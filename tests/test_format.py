@@ -6,8 +6,11 @@ from __future__ import annotations
 import math
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from simulate.format import count_months, format_as_written, format_months
+from simulate.format import count_months, format_as_written, format_months, format_probability
+from simulate.text import _bound
 
 
 @pytest.mark.parametrize(
@@ -44,3 +47,63 @@ def test_a_payback_within_days_is_not_zero_months():
         "0 months", "0.02 months", "0.023 months", "0.049 months", "0.1 months", "1 month",
         "3.0e-06 months",
     ]  # fmt: skip
+
+
+# -- probabilities: never a false 0% or 100% -----------------------------------------------
+
+_FALSE_ENDS = ("0%", "0.0%", "100%", "100.0%", "-0.0%")
+
+
+def _checked(p: float, text: str) -> None:
+    """``text`` (a probability ``p`` strictly between 0 and 1) is no end, and says ``p``."""
+    assert text not in _FALSE_ENDS, (p, text)
+    if text == "<0.1%":
+        assert p * 100 < 0.05 + 1e-9, (p, text)  # at one decimal it would read 0.0
+    elif text == ">99.9%":
+        assert p * 100 > 99.95 - 1e-9, (p, text)
+    else:
+        assert abs(float(text.rstrip("%")) - p * 100) <= 0.05 + 1e-9, (p, text)
+
+
+@pytest.mark.parametrize(
+    ("p", "text"),
+    [
+        (0.9995, ">99.9%"),  # rounds half-even (and half-up) to 100.0 at one decimal
+        (0.99951, ">99.9%"),
+        (0.99949999, "99.9%"),
+        (0.999, "99.9%"),
+        (1 - 1e-12, ">99.9%"),
+        (0.0005, "0.1%"),  # rounds up: 0.05% is not 0.0%
+        (0.00049999, "<0.1%"),
+        (1e-12, "<0.1%"),
+        (5e-324, "<0.1%"),
+        (0.7243, "72.4%"),
+        (0.0, "0%"),
+        (1.0, "100%"),
+        (None, "n/a"),
+        (math.nan, "n/a"),
+    ],
+)
+def test_a_probability_is_one_decimal_and_never_a_false_end(p, text):
+    assert format_probability(p) == text
+
+
+def test_no_share_of_trials_prints_as_a_false_end():
+    # k misses in n trials, for every trial count up to 20,000 and the k near either end
+    for n in range(1, 20_001):
+        for k in {1, 2, 3, n // 2000, n // 2000 + 1, n - 1, n - 2, n - n // 2000, n - n // 2000 - 1}:
+            if 0 < k < n:
+                _checked(k / n, format_probability(k / n))
+                _checked(k / n, _bound(k / n))
+
+
+def test_the_terminal_writes_a_near_end_with_the_digits_it_needs():
+    assert [_bound(p) for p in (0.9995, 0.99995, 0.0005, 0.00004, 0.5, 1.0, 0.0)] == [
+        "99.95%", "99.995%", "0.1%", "0.004%", "50.0%", "100%", "0%"
+    ]  # fmt: skip
+
+
+@given(st.floats(min_value=0.0, max_value=1.0, exclude_min=True, exclude_max=True))
+def test_any_probability_strictly_inside_prints_as_no_end(p):
+    _checked(p, format_probability(p))
+    _checked(p, _bound(p))
