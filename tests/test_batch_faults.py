@@ -182,6 +182,14 @@ def test_dask_without_workers_reports_no_workers_after_the_timeout(configs, tmp_
     )
 
 
+def test_a_dask_address_that_cannot_be_reached_is_one_line_naming_it(configs, tmp_path, capsys):
+    # an inproc:// address that names no scheduler ended in a traceback (a ValueError)
+    assert _batch(configs, tmp_path / "out", "--dask", "inproc://nowhere") == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: cannot reach the Dask scheduler at 'inproc://nowhere'")
+    assert err.count("\n") == 1 and "<config>" not in err
+
+
 _SLOW = {"first_done": False}
 _REAL_RUN_ITEM = execute.run_item
 

@@ -51,7 +51,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ConfigError
+from ..errors import ConfigError, Problem
 from ..runner import RunOptions
 from ..version import __version__
 from .charts import draw_portfolio
@@ -148,7 +148,7 @@ def run_batch(
     configs = discover(paths)
     root = np.random.SeedSequence(seed)
     note = note or _to_stderr
-    specs, items, failed, templates = _plan(configs, root, options, include_templates, note)
+    specs, items, failed, templates = _plan(paths, configs, root, options, include_templates, note)
     configs = [c for c in configs if c not in templates]
     batch = _Batch(out, specs, items, options, figures, note)
     for o in failed:
@@ -179,13 +179,14 @@ EXIT_WRITE_FAILED = 1  # a file that could not be written: a failure, not an inv
 
 
 def _plan(
+    paths: Sequence[str | Path],
     configs: Sequence[str],
     root: np.random.SeedSequence,
     options: RunOptions,
     include_templates: bool,
     note: Callable[[str], None],
 ) -> Plan:
-    """The batch's plan; a note per template skipped, and an error if nothing is left."""
+    """The batch's plan; a note per template skipped, and an error naming ``paths`` if nothing is left."""
     planned = plan(configs, root, trials=options.trials, include_templates=include_templates)
     for t in planned.templates:
         note(
@@ -194,8 +195,11 @@ def _plan(
         )
     if planned.templates and not planned.specs:
         raise ConfigError(
-            "every config found is a template (template: true), so there is nothing to run; "
-            "add --include-templates to run them"
+            Problem(
+                "every config found is a template (template: true), so there is nothing to "
+                "run; add --include-templates to run them",
+                file=", ".join(str(p) for p in paths),
+            )
         )
     return planned
 

@@ -48,6 +48,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
     options = replace(run_options(args), seed=None)
     tty = sys.stderr.isatty()
     progress = Progress(0, sys.stderr, enabled=tty and not args.quiet, log=not args.quiet)
+    error = None
     try:
         report = run_batch(
             args.paths,
@@ -64,8 +65,12 @@ def cmd_batch(args: argparse.Namespace) -> int:
             progress=progress,
             announce=lambda: announce_compile(args.quiet),
         )
+    except ConfigError as exc:
+        error = exc
     finally:
         progress.close()
+    if error is not None:  # a problem without a file is its message (never "<config>: ...")
+        return usage_error(error)
     if not args.quiet:
         print(batch_text(report))
         print()
