@@ -357,7 +357,7 @@ def test_a_batch_of_formula_like_names_writes_its_tables_quoted(write_config, tm
                  "--quiet"]) == 0  # fmt: skip
     with open(out / "batch_summary.csv", newline="") as fh:
         rows = list(csv.DictReader(fh))
-    assert {r["name"] for r in rows} == {"'=HYPERLINK(\"x\")"}
+    assert {r["name"] for r in rows} == {'\'=HYPERLINK("x")'}
     assert any(float(r["npv_p10"]) < 0 for r in rows)  # negative numbers stay numbers
     with open(out / "figures" / "portfolio_table.csv", newline="") as fh:
         table = list(csv.DictReader(fh))

@@ -301,7 +301,9 @@ def test_a_root_seed_drawn_from_os_entropy_can_be_passed_back(configs, tmp_path,
     _same_rows(tmp_path / "drawn", tmp_path / "given")  # per-row seeds and results alike
     # the largest root seed SeedSequence draws is accepted; one more is one line, exit 2
     assert main([*argv, "--out", str(tmp_path / "top"), "--seed", str(2**128 - 1)]) == 0
-    assert json.loads((tmp_path / "top" / "batch_summary.json").read_text())["root_seed"] == 2**128 - 1
+    assert (
+        json.loads((tmp_path / "top" / "batch_summary.json").read_text())["root_seed"] == 2**128 - 1
+    )
     capsys.readouterr()
     with pytest.raises(SystemExit) as info:
         main([*argv, "--out", str(tmp_path / "over"), "--seed", str(2**128)])

@@ -417,7 +417,10 @@ def test_a_runs_seed_and_a_batchs_root_seed_have_their_own_limits():
         "simulation.seed); a batch's root_seed is passed back with 'simulate batch --seed', "
         "and each row of batch_summary.csv records its run's own seed"
     )
-    with pytest.raises(argparse.ArgumentTypeError, match=r"at most 9223372036854775807 \(63 bits, as simulation.seed\)$"):
+    with pytest.raises(
+        argparse.ArgumentTypeError,
+        match=r"at most 9223372036854775807 \(63 bits, as simulation.seed\)$",
+    ):
         seed_value(str(2**128))
     with pytest.raises(argparse.ArgumentTypeError, match=r"a batch's root seed is at most 3402"):
         root_seed_value(str(2**128))

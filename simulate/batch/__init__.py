@@ -222,7 +222,7 @@ class _Batch:
         self.written: list[Path] = []
         self.resumed = 0
         self.draws_only: set[int] = set()  # rows run again for their draws, not their folder
-        self.write_failed = False  # a comparison, chart or summary that could not be written or made
+        self.write_failed = False  # a comparison, chart or summary not written (or not made)
 
     def resume(self) -> list[BatchItem]:
         """The items still to run; what an earlier batch did is taken as done."""
