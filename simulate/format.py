@@ -24,6 +24,7 @@ __all__ = [
     "format_points",
     "format_probability",
     "format_quantile",
+    "probability_decimals",
     "round_sig",
 ]
 
@@ -190,6 +191,31 @@ def format_probability(p: float | None) -> str:
     if text == "100.0":
         return ">99.9%"
     return text + "%"
+
+
+def probability_decimals(p: float | None, at_least: int = 1) -> int:
+    """The decimals of a percent that show ``p`` as 0% or 100% only when it is exactly so.
+
+    For a number that another program rounds (a spreadsheet's number format),
+    where the text cannot be checked as :func:`format_probability` checks
+    its own: at ``d`` decimals ``p`` must lie at least 0.6 of the last digit
+    from 0% and 100%, which no rounding rule (half up, half even, a binary
+    error) carries to the end. ``at_least`` decimals, more where needed, at
+    most 9; ``at_least`` for None, NaN, 0, 1 and values outside.
+
+    >>> probability_decimals(0.9995, 2), probability_decimals(0.99995, 2), probability_decimals(0.5)
+    (2, 3, 1)
+    """
+    if p is None:
+        return at_least
+    pct = float(p) * 100
+    if not 0 < pct < 100:  # NaN too
+        return at_least
+    for digits in range(at_least, 10):
+        margin = 0.6 * 10.0**-digits
+        if margin <= pct <= 100 - margin:
+            return digits
+    return max(at_least, 9)
 
 
 def count_months(n: float) -> str:

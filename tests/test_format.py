@@ -9,7 +9,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from simulate.format import count_months, format_as_written, format_months, format_probability
+from simulate.format import (
+    count_months,
+    format_as_written,
+    format_months,
+    format_probability,
+    probability_decimals,
+)
 from simulate.text import _bound
 
 
@@ -108,3 +114,34 @@ def test_the_terminal_writes_a_near_end_with_the_digits_it_needs():
 def test_any_probability_strictly_inside_prints_as_no_end(p):
     _checked(p, format_probability(p))
     _checked(p, _bound(p))
+
+
+def _rounded_reaches_an_end(p: float, decimals: int) -> bool:
+    """Whether ``p`` as a percentage at ``decimals`` reads 0 or 100, rounded half up or half even."""
+    from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
+
+    pct = Decimal(repr(p)) * 100
+    step = Decimal(1).scaleb(-decimals)
+    return any(
+        pct.quantize(step, rounding=rule) in (0, 100) for rule in (ROUND_HALF_UP, ROUND_HALF_EVEN)
+    )
+
+
+@given(
+    st.floats(min_value=0.0, max_value=1.0, exclude_min=True, exclude_max=True),
+    st.integers(min_value=0, max_value=3),
+)
+def test_the_decimals_a_spreadsheet_is_given_never_round_to_an_end(p, at_least):
+    decimals = probability_decimals(p, at_least)
+    assert at_least <= decimals <= 9
+    if 1e-9 < p < 1 - 1e-9:  # beyond nine decimals of a percent no format can show it
+        assert not _rounded_reaches_an_end(p, decimals), (p, decimals)
+
+
+def test_the_decimals_of_shares_of_trials_near_either_end():
+    for n in (2000, 20_000, 100_000, 10_000_000):
+        for k in (1, n - 1):
+            assert not _rounded_reaches_an_end(k / n, probability_decimals(k / n, 2)), (k, n)
+    assert [probability_decimals(p, 2) for p in (0.5, 0.9995, 0.99995, 0.99996, 4e-5, 0, 1)] == [
+        2, 2, 3, 3, 3, 2, 2
+    ]  # fmt: skip
