@@ -24,6 +24,7 @@ __all__ = [
     "format_points",
     "format_probability",
     "format_quantile",
+    "probability_decimals",
     "round_sig",
 ]
 
@@ -165,19 +166,56 @@ def format_points(fraction: float) -> str:
 
 
 def format_probability(p: float | None) -> str:
-    """A probability to one decimal of a percent, never rounding to a false 0% or 100%."""
-    if p is None or (isinstance(p, float) and math.isnan(p)):
+    """A probability to one decimal of a percent, never rounding to a false 0% or 100%.
+
+    >>> format_probability(0.7243), format_probability(0.9995), format_probability(0.0004)
+    ('72.4%', '>99.9%', '<0.1%')
+
+    ``0%`` and ``100%`` are kept for exactly 0 and 1. The test is on the text
+    as it would be written, so every value whose one-decimal rounding reaches
+    ``0.0`` or ``100.0`` (0.9995 rounds half-even to 100.0, as 0.99951 does)
+    is ``<0.1%`` or ``>99.9%``, whatever the rounding rule or binary error.
+    """
+    if p is None:
         return "n/a"
     p = float(p)
+    if math.isnan(p):
+        return "n/a"
     if p <= 0:
         return "0%"
     if p >= 1:
         return "100%"
-    if p < 0.0005:
+    text = f"{p * 100:.1f}"
+    if text == "0.0":
         return "<0.1%"
-    if p > 0.9995:
+    if text == "100.0":
         return ">99.9%"
-    return f"{p * 100:.1f}%"
+    return text + "%"
+
+
+def probability_decimals(p: float | None, at_least: int = 1) -> int:
+    """The decimals of a percent that show ``p`` as 0% or 100% only when it is exactly so.
+
+    For a number that another program rounds (a spreadsheet's number format),
+    where the text cannot be checked as :func:`format_probability` checks
+    its own: at ``d`` decimals ``p`` must lie at least 0.6 of the last digit
+    from 0% and 100%, which no rounding rule (half up, half even, a binary
+    error) carries to the end. ``at_least`` decimals, more where needed, at
+    most 9; ``at_least`` for None, NaN, 0, 1 and values outside.
+
+    >>> probability_decimals(0.9995, 2), probability_decimals(0.99995, 2), probability_decimals(0.5)
+    (2, 3, 1)
+    """
+    if p is None:
+        return at_least
+    pct = float(p) * 100
+    if not 0 < pct < 100:  # NaN too
+        return at_least
+    for digits in range(at_least, 10):
+        margin = 0.6 * 10.0**-digits
+        if margin <= pct <= 100 - margin:
+            return digits
+    return max(at_least, 9)
 
 
 def count_months(n: float) -> str:

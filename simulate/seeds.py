@@ -13,9 +13,13 @@ import secrets
 
 import numpy as np
 
-__all__ = ["SeedLike", "as_seed_sequence", "child", "resolve_seed", "seed_of"]
+__all__ = ["MAX_ROOT_SEED", "SeedLike", "as_seed_sequence", "child", "resolve_seed", "seed_of"]
 
 SeedLike = int | np.random.SeedSequence | None
+
+# A batch's root seed is a SeedSequence's entropy: 128 bits when drawn from the
+# OS (38 or 39 digits), recorded as it is, so any of them can be passed back.
+MAX_ROOT_SEED = 2**128 - 1
 
 
 def resolve_seed(*choices: int | None) -> int:

@@ -126,14 +126,19 @@ def _ending(rows: list[str], result_dir: Path | None) -> str:
 
 
 def _bound(p: float) -> str:
-    """An end of a probability's interval, with the digits it needs, never a false 0% or 100%."""
-    if p <= 0.0 or p >= 1.0 or 0.0005 <= p <= 0.9995:
-        return format_probability(p)
+    """A probability (or an end of its interval) with the digits it needs, never a false 0% or 100%.
+
+    One decimal where that is not a false end (:func:`format_probability`);
+    otherwise as many as it takes (``99.95%``, ``99.997%``).
+    """
+    text = format_probability(p)
+    if text not in ("<0.1%", ">99.9%"):
+        return text
     for digits in range(2, 10):
-        text = f"{p * 100:.{digits}f}"
-        if float(text) not in (0.0, 100.0):
-            return text + "%"
-    return format_probability(p)
+        more = f"{p * 100:.{digits}f}"
+        if float(more) not in (0.0, 100.0):
+            return more + "%"
+    return text
 
 
 @dataclass(frozen=True)

@@ -332,6 +332,38 @@ def test_summary_cells_for_missing_values(tmp_path):
     ]  # fmt: skip
 
 
+@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
+def test_a_text_cell_that_starts_as_a_formula_is_quoted_a_number_never(tmp_path, start):
+    # a config name or path such as '=HYPERLINK(...)' was written as is: Excel runs it
+    row = dict.fromkeys(ROW_COLUMNS)
+    row.update(config=f"{start}cmd.yaml", name=f"{start}1+2", scenario=f"{start}s", seed=7,
+               status="error", error=f"{start}SUM(A1)", npv_mean=-1250.5, npv_p10=-3,
+               result_dir="results/a-b=c")  # fmt: skip
+    write_summary(tmp_path / "out", [row], {"root_seed": 1})
+    with open(tmp_path / "out" / "batch_summary.csv", newline="") as fh:
+        (cells,) = csv.DictReader(fh)
+    for column in ("config", "name", "scenario", "error"):
+        assert cells[column] == "'" + row[column], column
+    assert cells["result_dir"] == "results/a-b=c"  # only a text's first character counts
+    assert (cells["npv_mean"], cells["npv_p10"], cells["seed"]) == ("-1250.5", "-3", "7")
+    doc = json.loads((tmp_path / "out" / "batch_summary.json").read_text())
+    assert doc["rows"][0]["name"] == f"{start}1+2"  # the JSON keeps every text as written
+
+
+def test_a_batch_of_formula_like_names_writes_its_tables_quoted(write_config, tmp_path):
+    path = write_config(CHURN.replace("name: Proactive care", "name: '=HYPERLINK(\"x\")'"))
+    out = tmp_path / "out"
+    assert main(["batch", str(path), "--out", str(out), "--trials", "300", "--seed", "1",
+                 "--quiet"]) == 0  # fmt: skip
+    with open(out / "batch_summary.csv", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert {r["name"] for r in rows} == {'\'=HYPERLINK("x")'}
+    assert any(float(r["npv_p10"]) < 0 for r in rows)  # negative numbers stay numbers
+    with open(out / "figures" / "portfolio_table.csv", newline="") as fh:
+        table = list(csv.DictReader(fh))
+    assert table and all(r["initiative"].startswith("'=HYPERLINK") for r in table)
+
+
 def test_run_item_reports_a_bad_config_without_raising():
     item = BatchItem(3, "broken.yaml", BROKEN.encode(), None, 1, "Broken")
     got = run_item(item, RunOptions(figures=False))

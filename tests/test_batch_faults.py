@@ -182,6 +182,14 @@ def test_dask_without_workers_reports_no_workers_after_the_timeout(configs, tmp_
     )
 
 
+def test_a_dask_address_that_cannot_be_reached_is_one_line_naming_it(configs, tmp_path, capsys):
+    # an inproc:// address that names no scheduler ended in a traceback (a ValueError)
+    assert _batch(configs, tmp_path / "out", "--dask", "inproc://nowhere") == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: cannot reach the Dask scheduler at 'inproc://nowhere'")
+    assert err.count("\n") == 1 and "<config>" not in err
+
+
 _SLOW = {"first_done": False}
 _REAL_RUN_ITEM = execute.run_item
 
@@ -231,11 +239,14 @@ def test_resume_runs_only_what_is_not_done(configs, tmp_path, hashed_summaries):
     assert {k: {c: v for c, v in r.items() if c not in skip} for k, r in again.items()} == {
         k: {c: v for c, v in r.items() if c not in skip} for k, r in first.items()
     }
-    # alpha's two runs are taken as done; beta is simulated again for its draws
-    # only (its comparison needs them), its folder left as it is
-    assert doc["comparisons"] == comparisons and doc["resumed"] == 2
+    # alpha's two runs are taken as done, and so are beta and gamma--low: simulated
+    # again for their draws only (their comparisons need them), their folders and
+    # rows left as they are (their seconds those they took; they were the re-runs')
+    assert doc["comparisons"] == comparisons and doc["resumed"] == 4
+    for done in ("beta", "gamma--low"):
+        assert again[done]["seconds"] == first[done]["seconds"]
     for path, mtime in mtimes.items():
-        if path.parent.name in ("alpha", "alpha--low", "beta"):
+        if path.parent.name in ("alpha", "alpha--low", "beta", "gamma--low"):
             assert path.stat().st_mtime_ns == mtime  # not written again
         else:
             assert path.is_file()
@@ -251,9 +262,11 @@ def test_resume_keeps_the_seconds_a_run_took_or_leaves_them_empty(configs, tmp_p
     (out / "gamma").rmdir()
     assert _batch(configs, out, "--resume") == 0
     doc = json.loads((out / "batch_summary.json").read_text())
-    assert doc["resumed"] == 4  # alpha's and beta's; gamma--low runs again for its draws
+    # alpha's and beta's; gamma--low too: simulated again for its draws only, its folder
+    # kept, and its row with the seconds it took when it ran (it showed the re-run's)
+    assert doc["resumed"] == 5
     again = _rows(out)
-    resumed = ("alpha", "alpha--low", "beta", "beta--low")
+    resumed = ("alpha", "alpha--low", "beta", "beta--low", "gamma--low")
     assert [again[k]["seconds"] for k in resumed] == [first[k]["seconds"] for k in resumed]
     assert all(r["seconds"] > 0 for r in again.values())
     # a second resume carries the times on; without the earlier summary they are unknown
@@ -265,6 +278,87 @@ def test_resume_keeps_the_seconds_a_run_took_or_leaves_them_empty(configs, tmp_p
     csv_rows = (out / "batch_summary.csv").read_text().splitlines()
     column = csv_rows[0].split(",").index("seconds")
     assert {line.split(",")[column] for line in csv_rows[1:]} == {""}
+
+
+def _same_rows(a: Path, b: Path) -> None:
+    """The two batches' rows are equal but for their time and folder."""
+    skip = {"seconds", "result_dir"}
+    assert [{c: v for c, v in r.items() if c not in skip} for r in _rows(a).values()] == [
+        {c: v for c, v in r.items() if c not in skip} for r in _rows(b).values()
+    ]
+
+
+def test_a_root_seed_drawn_from_os_entropy_can_be_passed_back(configs, tmp_path, capsys):
+    # a recorded root seed of 38-39 digits was refused: "a seed is at most 9223372036854775807"
+    argv = ["batch", str(configs), "--trials", str(TRIALS), "--no-figures", "--quiet"]
+    assert main([*argv, "--out", str(tmp_path / "drawn")]) == 0
+    drawn = json.loads((tmp_path / "drawn" / "batch_summary.json").read_text())
+    assert drawn["root_seed_from"] == "OS entropy"
+    seed = str(drawn["root_seed"])
+    assert main([*argv, "--out", str(tmp_path / "given"), "--seed", seed]) == 0
+    given = json.loads((tmp_path / "given" / "batch_summary.json").read_text())
+    assert (given["root_seed"], given["root_seed_from"]) == (drawn["root_seed"], "--seed")
+    _same_rows(tmp_path / "drawn", tmp_path / "given")  # per-row seeds and results alike
+    # the largest root seed SeedSequence draws is accepted; one more is one line, exit 2
+    assert main([*argv, "--out", str(tmp_path / "top"), "--seed", str(2**128 - 1)]) == 0
+    assert (
+        json.loads((tmp_path / "top" / "batch_summary.json").read_text())["root_seed"] == 2**128 - 1
+    )
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as info:
+        main([*argv, "--out", str(tmp_path / "over"), "--seed", str(2**128)])
+    err = capsys.readouterr().err
+    assert info.value.code == 2 and err.count("\n") == 1 and "Traceback" not in err
+    assert err.startswith("error: --seed: ") and f"at most {2**128 - 1} (128 bits" in err
+    assert not (tmp_path / "over").exists()
+
+
+def test_resume_keeps_where_the_root_seed_came_from(configs, tmp_path):
+    # after --resume of a batch seeded from OS entropy, root_seed_from said '--seed'
+    out = tmp_path / "out"
+    argv = ["batch", str(configs), "--out", str(out), "--no-figures", "--quiet"]
+    assert main([*argv, "--trials", str(TRIALS)]) == 0
+    first = json.loads((out / "batch_summary.json").read_text())
+    for f in (out / "gamma--low").iterdir():
+        f.unlink()
+    (out / "gamma--low").rmdir()
+    assert main([*argv, "--resume"]) == 0
+    again = json.loads((out / "batch_summary.json").read_text())
+    assert (again["root_seed"], again["root_seed_from"]) == (first["root_seed"], "OS entropy")
+    assert again["trials"] == TRIALS and again["resumed"] == 5
+    # a batch seeded with --seed, resumed without it, still says --seed
+    assert _batch(configs, tmp_path / "seeded") == 0
+    assert main(["batch", str(configs), "--out", str(tmp_path / "seeded"), "--resume",
+                 "--no-figures", "--quiet"]) == 0  # fmt: skip
+    seeded = json.loads((tmp_path / "seeded" / "batch_summary.json").read_text())
+    assert (seeded["root_seed"], seeded["root_seed_from"]) == (3, "--seed")
+
+
+def test_a_done_run_that_fails_when_simulated_again_for_its_draws_keeps_its_row(
+    configs, tmp_path, monkeypatch, capsys
+):
+    out = tmp_path / "out"
+    assert _batch(configs, out) == 0
+    first = _rows(out)
+    for f in (out / "gamma").iterdir():  # gamma--low is done; its comparison needs its draws
+        f.unlink()
+    (out / "gamma").rmdir()
+    capsys.readouterr()
+    real = execute.run_item
+
+    def run(item, options):
+        if (Path(item.config).stem, item.scenario) == ("gamma", "low"):
+            raise RuntimeError("boom")
+        return real(item, options)
+
+    monkeypatch.setattr(execute, "run_item", run)
+    assert _batch(configs, out, "--resume") == 1  # a comparison could not be made
+    err = capsys.readouterr().err
+    assert "gamma--low is left out of the comparisons" in err and "its folder is kept" in err
+    again = _rows(out)
+    assert again["gamma--low"]["status"] == "ok"  # its folder is whole, and so is its row
+    assert again["gamma--low"]["seconds"] == first["gamma--low"]["seconds"]
+    assert json.loads((out / "batch_summary.json").read_text())["resumed"] == 5
 
 
 def test_resume_runs_again_what_does_not_match(configs, tmp_path, hashed_summaries):
@@ -340,3 +434,19 @@ def test_a_summary_that_cannot_be_written_is_one_line(configs, tmp_path, monkeyp
     assert _batch(configs, tmp_path / "out") == 1
     message = f"cannot write the results to {tmp_path / 'out'}: No space left on device"
     assert capsys.readouterr().err == f"error: batch summary: {message}\n"
+
+
+# -- progress -------------------------------------------------------------------------------------
+
+
+def test_off_a_terminal_each_finished_run_is_a_line_and_quiet_is_silent(configs, tmp_path, capsys):
+    # stderr to a log (an overnight job): a line per run, as the docs now say, not a bar
+    argv = ["batch", str(configs), "--seed", "3", "--trials", str(TRIALS), "--no-figures"]
+    assert main([*argv, "--out", str(tmp_path / "logged")]) == 0
+    err = capsys.readouterr().err
+    assert "\r" not in err and "\x1b" not in err
+    lines = [line for line in err.splitlines() if line.startswith("[")]
+    assert len(lines) == 6 and all(" ok " in line and line.endswith(" elapsed)") for line in lines)
+    assert lines[-1].startswith("[6/6] ok ")
+    assert main([*argv, "--out", str(tmp_path / "quiet"), "--quiet"]) == 0
+    assert capsys.readouterr().err == ""

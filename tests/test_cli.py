@@ -16,7 +16,13 @@ from pathlib import Path
 import pytest
 
 from simulate.cli import build_parser, main
-from simulate.cli.options import formats, positive_int, seed_value, sensitivity_methods
+from simulate.cli.options import (
+    formats,
+    positive_int,
+    root_seed_value,
+    seed_value,
+    sensitivity_methods,
+)
 from simulate.config import SAMPLING_METHODS
 from simulate.kernel import JIT_DISABLED
 
@@ -397,3 +403,26 @@ def test_a_seed_beyond_63_bits_is_refused_as_the_config_refuses_it(tmp_path, cap
               "--out", str(tmp_path / "out")])  # fmt: skip
     assert info.value.code == 2 and "--seed" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
+
+
+def test_a_runs_seed_and_a_batchs_root_seed_have_their_own_limits():
+    assert seed_value(str(2**63 - 1)) == 2**63 - 1
+    assert root_seed_value(str(2**128 - 1)) == 2**128 - 1  # all a SeedSequence draws from the OS
+    assert root_seed_value("0") == 0
+    # a batch's root seed given to run says where it goes; beyond 128 bits, only the limit
+    with pytest.raises(argparse.ArgumentTypeError) as info:
+        seed_value(str(2**127))
+    assert str(info.value) == (
+        f"'{2**127}' is too large: a run's seed is at most 9223372036854775807 (63 bits, as "
+        "simulation.seed); a batch's root_seed is passed back with 'simulate batch --seed', "
+        "and each row of batch_summary.csv records its run's own seed"
+    )
+    with pytest.raises(
+        argparse.ArgumentTypeError,
+        match=r"at most 9223372036854775807 \(63 bits, as simulation.seed\)$",
+    ):
+        seed_value(str(2**128))
+    with pytest.raises(argparse.ArgumentTypeError, match=r"a batch's root seed is at most 3402"):
+        root_seed_value(str(2**128))
+    with pytest.raises(argparse.ArgumentTypeError, match="must be 0 or more"):
+        root_seed_value("-1")

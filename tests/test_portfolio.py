@@ -132,6 +132,14 @@ def test_a_batch_of_templates_only_is_a_usage_error(fifty, tmp_path, capsys):
     err = capsys.readouterr().err
     assert "every config found is a template" in err and "--include-templates" in err
     assert "Traceback" not in err
+    # the error names what was given (it said "<config>:"): the file, or the folder
+    assert f"\nerror: {template}: every config found is a template" in err
+    only = tmp_path / "templates"
+    only.mkdir()
+    (only / "template.yaml").write_text(template.read_text(), encoding="utf-8")
+    assert main(["batch", str(only), "--out", str(tmp_path / "out"), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert f"\nerror: {only}: every config found is a template" in err and "<config>" not in err
 
 
 def test_rows_carry_the_investment(fifty):

@@ -954,3 +954,55 @@ def test_the_frontier_sheet_holds_the_table_the_grids_and_a_chart_of_the_lines(t
     points = rows["The lines' points (first input, second input)"]
     names = [ws.cell(points + 1, c).value for c in range(1, ws.max_column + 1, 2)]
     assert "NPV = 0, others at median" in names and "Base case (medians)" in names
+    # the P(NPV > 0) grid: each cell with the decimals it needs, never a false 0% or 100%
+    block["probability"][0][0], block["probability"][1][0] = 0.99996, 0.00004
+    ws = _write(tmp_path / "near", data)["Frontier"]
+    p_head = _rows(ws)["P(NPV > 0) (the other inputs uncertain)"]
+    for j in range(len(ys)):
+        for i in range(len(xs)):
+            cell = ws.cell(p_head + 3 + j, 2 + i)
+            assert _close(cell.value, block["probability"][i][j])
+            if 0 < cell.value < 1:
+                assert _shown(cell) not in ("0.0%", "100.0%", "0.00%", "100.00%")
+    assert [_shown(ws.cell(p_head + 3, 2 + i)) for i in (0, 1)] == ["99.996%", "0.004%"]
+
+
+# -- probabilities near 0 and 1 ------------------------------------------------------------------
+
+
+def _shown(cell) -> str:
+    """The percentage Excel shows for a cell: its value rounded half up at its format's decimals."""
+    from decimal import ROUND_HALF_UP, Decimal
+
+    fmt = cell.number_format
+    assert re.fullmatch(r"0(\.0+)?%", fmt), fmt
+    decimals = len(fmt) - 2 - (1 if "." in fmt else 0)
+    pct = Decimal(repr(cell.value)) * 100
+    return f"{pct.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)}%"
+
+
+def test_a_probability_near_an_end_shows_the_digits_it_needs_never_100_percent(tmp_path):
+    # 0.99996 in a "0.00%" cell reads 100.00% in Excel: a false certainty
+    data = pack(comparison="scenarios")
+    p = data["summary"]["probabilities"]
+    p.update(payback_within_target=0.99996, roi_at_least_target=0.00004, npv_positive=0.9995)
+    p["npv_positive_se"] = 0.0001
+    data["comparison"]["rows"][0].update(p_a_beats_b=0.99997, p_b_beats_a=0.00003)
+    book = _write(tmp_path, data)
+    ws = book["Summary"]
+    _, cols = _header(ws, "Figure")
+    rows = _rows(ws)
+    for label in ("P(payback within 18 months)", "P(ROI at least 50%)", "P(NPV > 0)"):
+        for col in ("Estimate", "95% interval: low", "high"):
+            cell = ws.cell(rows[label], cols[col])
+            if cell.value is not None and 0 < cell.value < 1:
+                assert _shown(cell) not in ("0.00%", "100.00%", "0.000%", "100.000%"), (label, col)
+    assert _shown(ws.cell(rows["P(payback within 18 months)"], cols["Estimate"])) == "99.996%"
+    assert _shown(ws.cell(rows["P(ROI at least 50%)"], cols["Estimate"])) == "0.004%"
+    assert _shown(ws.cell(rows["P(NPV > 0)"], cols["Estimate"])) == "99.95%"  # two are enough
+    assert ws.cell(rows["P(payback within the horizon)"], cols["Estimate"]).number_format == "0.00%"
+    scenarios = book["Scenarios"]
+    head, cols = _header(scenarios, "A")
+    shown = [_shown(scenarios.cell(head + 1, cols[c])) for c in ("P(A beats B)", "P(B beats A)")]
+    assert shown == ["99.997%", "0.003%"]
+    assert scenarios.cell(head + 3, cols["P(A beats B)"]).number_format == "0.00%"  # 0.61

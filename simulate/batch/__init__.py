@@ -51,7 +51,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ConfigError
+from ..errors import ConfigError, Problem
 from ..runner import RunOptions
 from ..version import __version__
 from .charts import draw_portfolio
@@ -60,6 +60,7 @@ from .execute import DASK_TIMEOUT, dask_client, run_item, run_items
 from .plan import ConfigRuns, Plan, group_by_config, item_seed, plan
 from .progress import Progress
 from .records import BatchItem, BatchReport, ItemOutcome, RowSpec, exit_status
+from .resume import earlier_batch
 from .resume import resume as resume_batch
 from .text import batch_text
 from .write import ROW_COLUMNS, row_for, write_config_comparison, write_files, write_summary
@@ -147,15 +148,20 @@ def run_batch(
     started = time.perf_counter()
     configs = discover(paths)
     root = np.random.SeedSequence(seed)
+    seed_from = "OS entropy" if seed is None else "--seed"
+    if resume:  # the resumed batch's root seed, passed back: it came from where it did
+        earlier = earlier_batch(out)
+        if seed is not None and earlier.get("root_seed") == seed:
+            seed_from = earlier.get("root_seed_from", seed_from)
     note = note or _to_stderr
-    specs, items, failed, templates = _plan(configs, root, options, include_templates, note)
+    specs, items, failed, templates = _plan(paths, configs, root, options, include_templates, note)
     configs = [c for c in configs if c not in templates]
     batch = _Batch(out, specs, items, options, figures, note)
     for o in failed:
         batch.outcomes[o.index] = o
         _report_failure(specs[o.index], o, batch.note)
     todo = batch.resume() if resume else list(items)
-    meta = _meta(root, seed_given=seed is not None, trials=options.trials, workers=workers,
+    meta = _meta(root, seed_from=seed_from, trials=options.trials, workers=workers,
                  dask=dask, configs=len(configs), templates=templates)  # fmt: skip
     for name in SUMMARY_FILES:  # never an earlier batch's summary beside this one's folders
         (out / name).unlink(missing_ok=True)
@@ -179,13 +185,14 @@ EXIT_WRITE_FAILED = 1  # a file that could not be written: a failure, not an inv
 
 
 def _plan(
+    paths: Sequence[str | Path],
     configs: Sequence[str],
     root: np.random.SeedSequence,
     options: RunOptions,
     include_templates: bool,
     note: Callable[[str], None],
 ) -> Plan:
-    """The batch's plan; a note per template skipped, and an error if nothing is left."""
+    """The batch's plan; a note per template skipped, and an error naming ``paths`` if nothing is left."""
     planned = plan(configs, root, trials=options.trials, include_templates=include_templates)
     for t in planned.templates:
         note(
@@ -194,8 +201,11 @@ def _plan(
         )
     if planned.templates and not planned.specs:
         raise ConfigError(
-            "every config found is a template (template: true), so there is nothing to run; "
-            "add --include-templates to run them"
+            Problem(
+                "every config found is a template (template: true), so there is nothing to "
+                "run; add --include-templates to run them",
+                file=", ".join(str(p) for p in paths),
+            )
         )
     return planned
 
@@ -212,26 +222,37 @@ class _Batch:
         self.written: list[Path] = []
         self.resumed = 0
         self.draws_only: set[int] = set()  # rows run again for their draws, not their folder
-        self.write_failed = False  # a comparison, chart or summary that could not be written
+        self.write_failed = False  # a comparison, chart or summary not written (or not made)
 
     def resume(self) -> list[BatchItem]:
         """The items still to run; what an earlier batch did is taken as done."""
         left = resume_batch(self.out, self.specs, self.items, self.options)
+        # A done run simulated again for its draws is still taken as done: its
+        # folder is kept, and so is its row (its seconds those recorded when it ran).
         self.outcomes.update(left.done)
+        self.outcomes.update(left.kept)
         self.comparisons += left.comparisons
         self.written += left.charts
-        self.resumed = len(left.done)
-        self.draws_only = {it.index for it in left.items if not it.write}
+        self.resumed = len(left.done) + len(left.kept)
+        self.draws_only = set(left.kept)
         return left.items
 
     def take(self, o: ItemOutcome, progress: Progress | None) -> None:
         """File one finished item; compare its config's runs once they are all done."""
         spec = self.specs[o.index]
+        label = f"{'ok' if o.status == 'ok' else 'FAILED'} {spec.stem}"
         if o.index not in self.draws_only:
             _file_outcome(self.out / spec.stem, spec, o, self.note)
-        self.outcomes[o.index] = o
+            self.outcomes[o.index] = o
+        else:  # its row stays the folder's; only the comparisons needed the draws
+            label += " (done before: simulated again for the comparisons, folder kept)"
+            if o.status != "ok":
+                _report_failure(spec, o, self.note)
+                self.note(f"error: {spec.config}: {spec.stem} is left out of the comparisons: "
+                          "simulating it again for its draws failed; its folder is kept")  # fmt: skip
+                self.write_failed = True
         if progress is not None:
-            progress.advance(f"{'ok' if o.status == 'ok' else 'FAILED'} {spec.stem}")
+            progress.advance(label)
         group = self.groups[spec.config]
         group.done[o.index] = o
         if group.complete:
@@ -357,7 +378,7 @@ def _compare_config(
 def _meta(
     root: np.random.SeedSequence,
     *,
-    seed_given: bool,
+    seed_from: str,
     trials: int | None,
     workers: int,
     dask: str | None,
@@ -368,7 +389,7 @@ def _meta(
     return {
         "version": __version__,
         "root_seed": int(root.entropy),
-        "root_seed_from": "--seed" if seed_given else "OS entropy",
+        "root_seed_from": seed_from,
         "seed_rule": SEED_RULE,
         "trials": trials,
         "workers": None if dask else workers,

@@ -174,7 +174,7 @@ def dask_client(address: str):
         ) from None
     try:
         return Client(address, timeout="10s", set_as_default=False)
-    except (OSError, TimeoutError) as exc:
+    except (OSError, TimeoutError, ValueError) as exc:  # ValueError: an inproc:// address unknown
         raise ConfigError(
             f"cannot reach the Dask scheduler at {address!r}: {exc}; start one with "
             "'dask scheduler' (and workers with 'dask worker ADDRESS'), or check the address"

@@ -12,7 +12,13 @@ A config's paired comparisons need every run's draws, which no result folder
 keeps. So a config whose runs are all done keeps its comparison file when
 that file names the same runs (and its chart, when charts are asked for);
 otherwise each done run of the config is simulated again for its draws only
-(its folder is left as it is), beside the runs that are not done yet.
+(its folder is left as it is), beside the runs that are not done yet. Such a
+run is still taken as done: its row is read from its folder, like any done
+run's (:attr:`Resumed.kept`).
+
+The batch being resumed is read from its ``batch_summary.json``
+(:func:`earlier_batch`): its root seed and ``--trials``, used when not given
+again, and where that root seed came from, which the new summary keeps.
 
 A done run keeps the time it took: the ``seconds`` of its row in the earlier
 ``batch_summary.json`` (same config, scenario, seed and trials), or none
@@ -31,11 +37,12 @@ from typing import Any
 from ..config import load_config
 from ..errors import ConfigError
 from ..runner import RunOptions, identify, targets_of
+from ..seeds import MAX_ROOT_SEED
 from ..version import __version__
 from .plan import group_by_config
 from .records import BatchItem, ItemOutcome, RowSpec
 
-__all__ = ["Resumed", "resume"]
+__all__ = ["Resumed", "earlier_batch", "resume"]
 
 
 @dataclass
@@ -44,6 +51,8 @@ class Resumed:
 
     items: list[BatchItem]  # to run (``write=False``: for the draws only)
     done: dict[int, ItemOutcome] = field(default_factory=dict)  # by row index
+    # done runs simulated again for their draws only: their rows, read from their folders
+    kept: dict[int, ItemOutcome] = field(default_factory=dict)
     comparisons: list[dict[str, Any]] = field(default_factory=list)  # kept from the files
     charts: list[Path] = field(default_factory=list)  # comparison charts kept
 
@@ -53,6 +62,30 @@ def _read_json(path: Path) -> Any:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
+
+
+def _whole(value: Any, low: int, high: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
+
+
+def earlier_batch(out: Path) -> dict[str, Any]:
+    """The root seed, where it came from and the ``--trials`` of the batch summarised in ``out``.
+
+    Only what is there and well formed: ``root_seed`` (0 to 2^128 - 1),
+    ``root_seed_from`` (``--seed`` or ``OS entropy``), ``trials`` (a whole
+    number >= 1); nothing from a missing or unreadable summary.
+    """
+    doc = _read_json(out / "batch_summary.json")
+    if not isinstance(doc, dict):
+        return {}
+    found: dict[str, Any] = {}
+    if _whole(doc.get("root_seed"), 0, MAX_ROOT_SEED):
+        found["root_seed"] = doc["root_seed"]
+    if doc.get("root_seed_from") in ("--seed", "OS entropy"):
+        found["root_seed_from"] = doc["root_seed_from"]
+    if _whole(doc.get("trials"), 1, 2**63):
+        found["trials"] = doc["trials"]
+    return found
 
 
 def _charts_present(folder: Path, formats: Sequence[str]) -> bool:
@@ -163,5 +196,8 @@ def resume(
                     left.charts += kept[1]
                 continue
         for it in mine:  # run what is not done; the done ones for their draws only
-            left.items.append(replace(it, write=False) if done[it.index] and len(mine) > 1 else it)
+            outcome = done[it.index]
+            if outcome is not None:
+                left.kept[it.index] = outcome
+            left.items.append(it if outcome is None else replace(it, write=False))
     return left

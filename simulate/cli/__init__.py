@@ -254,7 +254,7 @@ def _add_report_parser(sub) -> None:
 
 def _add_batch_parser(sub) -> None:
     from ..config import SAMPLING_METHODS  # numpy, scipy: after main() catches signals
-    from .options import add_output_options, positive_int, seed_value  # the config layer
+    from .options import add_output_options, positive_int, root_seed_value  # the config layer
 
     p = sub.add_parser(
         "batch",
@@ -291,9 +291,10 @@ def _add_batch_parser(sub) -> None:
                    "unless given)")  # fmt: skip
     p.add_argument("--trials", type=positive_int, metavar="N",
                    help="trials for every run (default: each config's)")  # fmt: skip
-    p.add_argument("--seed", type=seed_value, metavar="S",
-                   help="the batch's root seed (default: drawn from OS entropy and recorded); "
-                   "configs that set simulation.seed keep theirs")  # fmt: skip
+    p.add_argument("--seed", type=root_seed_value, metavar="S",
+                   help="the batch's root seed, 0 to 2^128 - 1 (default: drawn from OS entropy "
+                   "and recorded as root_seed in OUT/batch_summary.json); configs that set "
+                   "simulation.seed keep theirs")  # fmt: skip
     p.add_argument("--sampling", choices=SAMPLING_METHODS,
                    help="sampling for every run (default: each config's)")  # fmt: skip
     p.add_argument("--include-templates", action="store_true",

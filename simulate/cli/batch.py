@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from dataclasses import replace
 
 from ..batch import Progress, batch_text, run_batch
+from ..batch.resume import earlier_batch
 from ..errors import ConfigError
 from ..kernel.announce import announce_compile
 from .options import check_dask_reachable
@@ -19,16 +19,11 @@ __all__ = ["cmd_batch"]
 
 def _resumed(args: argparse.Namespace) -> None:
     """``--resume`` without --seed or --trials: those of the batch it resumes, if recorded."""
-    try:
-        meta = json.loads((args.out / "batch_summary.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return
-    if not isinstance(meta, dict):
-        return
-    if args.seed is None and isinstance(meta.get("root_seed"), int):
-        args.seed = meta["root_seed"]
-    if args.trials is None and isinstance(meta.get("trials"), int):
-        args.trials = meta["trials"]
+    earlier = earlier_batch(args.out)
+    if args.seed is None:
+        args.seed = earlier.get("root_seed")
+    if args.trials is None:
+        args.trials = earlier.get("trials")
 
 
 def cmd_batch(args: argparse.Namespace) -> int:
@@ -48,6 +43,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
     options = replace(run_options(args), seed=None)
     tty = sys.stderr.isatty()
     progress = Progress(0, sys.stderr, enabled=tty and not args.quiet, log=not args.quiet)
+    error = None
     try:
         report = run_batch(
             args.paths,
@@ -64,8 +60,12 @@ def cmd_batch(args: argparse.Namespace) -> int:
             progress=progress,
             announce=lambda: announce_compile(args.quiet),
         )
+    except ConfigError as exc:
+        error = exc
     finally:
         progress.close()
+    if error is not None:  # a problem without a file is its message (never "<config>: ...")
+        return usage_error(error)
     if not args.quiet:
         print(batch_text(report))
         print()

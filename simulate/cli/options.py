@@ -17,6 +17,7 @@ from ..config.tolerance import parse_targets
 from ..errors import ConfigError
 from ..files import FIGURE_FORMATS as FORMATS
 from ..files import writable_problem
+from ..seeds import MAX_ROOT_SEED
 
 __all__ = [
     "FORMATS",
@@ -31,6 +32,7 @@ __all__ = [
     "out_dir",
     "positive_int",
     "precision_value",
+    "root_seed_value",
     "seed_value",
     "sensitivity_methods",
 ]
@@ -47,17 +49,42 @@ def positive_int(text: str) -> int:
     return value
 
 
-def seed_value(text: str) -> int:
-    """A random seed: a whole number from 0 to 2^63 - 1, as ``simulation.seed`` allows."""
+def _whole_number(text: str) -> int:
+    """A whole number >= 0, for a seed."""
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
     if value < 0:
         raise argparse.ArgumentTypeError(f"{text!r} must be 0 or more")
+    return value
+
+
+def seed_value(text: str) -> int:
+    """A run's random seed: a whole number from 0 to 2^63 - 1, as ``simulation.seed`` allows."""
+    value = _whole_number(text)
     if value > MAX_SEED:
+        # A batch's root seed (128 bits) pasted here is the likely mistake: say where it goes.
+        hint = (
+            "; a batch's root_seed is passed back with 'simulate batch --seed', and each "
+            "row of batch_summary.csv records its run's own seed"
+            if value <= MAX_ROOT_SEED
+            else ""
+        )
         raise argparse.ArgumentTypeError(
-            f"{text!r} is too large: a seed is at most {MAX_SEED} (63 bits, as the config's seed:)"
+            f"{text!r} is too large: a run's seed is at most {MAX_SEED} "
+            f"(63 bits, as simulation.seed){hint}"
+        )
+    return value
+
+
+def root_seed_value(text: str) -> int:
+    """A batch's root seed: a whole number from 0 to 2^128 - 1, as batch_summary.json records it."""
+    value = _whole_number(text)
+    if value > MAX_ROOT_SEED:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is too large: a batch's root seed is at most {MAX_ROOT_SEED} "
+            "(128 bits, as batch_summary.json's root_seed)"
         )
     return value
 

@@ -30,6 +30,8 @@ from xlsxwriter.format import Format
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
+from ..format import probability_decimals
+
 __all__ = [
     "MAX_TEXT",
     "Sheet",
@@ -189,6 +191,15 @@ class Styles:
         fmt = "0" + ("." + "0" * decimals if decimals else "") + "%"
         spec = {"num_format": fmt, "bold": bold}
         return self._style(("percent", decimals, bold), spec, lambda x: f"{x * 100:,.{decimals}f}%")
+
+    def probability(self, *values: Any, decimals: int = 2, bold: bool = False) -> Style:
+        """A percentage with ``decimals`` decimals, or as many more as one of ``values`` needs.
+
+        A probability strictly between 0 and 1 is never shown as 0% or 100%:
+        0.99996 at two decimals would read 100.00%, so it gets three.
+        """
+        needed = [probability_decimals(v, decimals) for v in map(finite, values) if v is not None]
+        return self.percent(max(needed, default=decimals), bold=bold)
 
     def months(self, *, bold: bool = False) -> Style:
         """Months with one decimal."""

@@ -303,7 +303,8 @@ def scenarios_sheet(book: Workbook, styles: Styles, data: Mapping[str, Any]) -> 
         diff = r.get("diff") or {}
         sheet.text(row, 0, r.get("a") if r.get("a") is not None else baseline)
         sheet.text(row, 1, r.get("b") if r.get("b") is not None else baseline)
-        sheet.row(row, 2, [r.get("p_a_beats_b"), r.get("p_b_beats_a")], styles.percent(2))
+        for col, p in enumerate((r.get("p_a_beats_b"), r.get("p_b_beats_a")), start=2):
+            sheet.number(row, col, p, styles.probability(p))
         sheet.row(row, 4, [diff.get(k) for k in ("p10", "p50", "p90", "mean")], styles.money())
         sheet.text(row, 8, r.get("note"), fit=False)
         row += 1

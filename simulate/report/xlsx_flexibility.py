@@ -50,7 +50,7 @@ def flexibility_sheet(book: Workbook, styles: Styles, data: Mapping[str, Any]) -
         side = block.get(key) or {}
         sheet.text(row, 0, name)
         sheet.row(row, 1, [side.get(k) for k in _OUTCOME], styles.money())
-        sheet.number(row, 5, side.get("npv_positive"), styles.percent(2))
+        sheet.number(row, 5, side.get("npv_positive"), styles.probability(side.get("npv_positive")))
         row += 1
     _gates(sheet, styles, block.get("gates") or (), currency, row + 1)
     sheet.freeze(head + 1, 1)
@@ -74,7 +74,9 @@ def _gates(sheet: Sheet, styles: Styles, gates, currency: str, row: int) -> None
             sheet.number(row, 3, 1, styles.count())
         else:
             sheet.number(row, 3, at_least, value_style(styles, gate.get("unit"), [at_least]))
-        sheet.number(row, 4, gate.get("pass_fraction"), styles.percent(2))
+        sheet.number(
+            row, 4, gate.get("pass_fraction"), styles.probability(gate.get("pass_fraction"))
+        )
         sheet.text(row, 5, words["lines"], styles.wrap)
         sheet.text(row, 6, gate.get("condition"))
         row += 1

@@ -56,15 +56,18 @@ def frontier_sheet(book: Workbook, styles: Styles, data: Mapping[str, Any]) -> S
     row = _grid(sheet, styles, row, "Base-case NPV (the other inputs at their medians)",
                 block, "npv", styles.money(), (style_a, style_b))  # fmt: skip
     row = _grid(sheet, styles, row, "P(NPV > 0) (the other inputs uncertain)",
-                block, "probability", styles.percent(1), (style_a, style_b))  # fmt: skip
+                block, "probability", None, (style_a, style_b))  # fmt: skip
     _lines_and_chart(book, sheet, styles, row, block, (style_a, style_b), view)
     sheet.freeze(2 + len(lines), 1)
     return sheet
 
 
 def _grid(sheet: Sheet, styles: Styles, row: int, title: str, block: Mapping[str, Any],
-          key: str, style: Style, axis_styles: tuple[Style, Style]) -> int:  # fmt: skip
-    """A grid field: the second input's values down, the first's across; the next free row."""
+          key: str, style: Style | None, axis_styles: tuple[Style, Style]) -> int:  # fmt: skip
+    """A grid field: the second input's values down, the first's across; the next free row.
+
+    ``style`` None: probabilities, each with the decimals it needs (one at least).
+    """
     ax_a, ax_b = block["inputs"]
     sheet.text(row, 0, title, styles.subtitle, fit=False)
     sheet.text(row + 1, 0, f"{ax_b.get('label') or ax_b['input']} down, "
@@ -73,7 +76,12 @@ def _grid(sheet: Sheet, styles: Styles, row: int, title: str, block: Mapping[str
     grid = block[key]  # [i][j]: the first input's i-th value, the second's j-th
     for j, b in enumerate(ax_b["values"]):
         sheet.number(row + 3 + j, 0, b, axis_styles[1])
-        sheet.row(row + 3 + j, 1, [grid[i][j] for i in range(len(ax_a["values"]))], style)
+        cells = [grid[i][j] for i in range(len(ax_a["values"]))]
+        if style is not None:
+            sheet.row(row + 3 + j, 1, cells, style)
+            continue
+        for i, p in enumerate(cells, start=1):
+            sheet.number(row + 3 + j, i, p, styles.probability(p, decimals=1))
     return row + 4 + len(ax_b["values"])
 
 

@@ -157,8 +157,11 @@ def summary_sheet(book: Workbook, styles: Styles, data: Mapping[str, Any]) -> Sh
     )
     row = head + 1
     for figure in _decision_figures(summary):
-        style = _style(styles, figure[3])
         low, high, half, how = _interval(figure, precision, z)
+        if figure[3] == "prob":  # with the decimals its estimate and interval need
+            style = styles.probability(figure[2], low, high)
+        else:
+            style = _style(styles, figure[3])
         sheet.text(row, 0, figure[0])
         sheet.row(row, 1, [figure[2], low, high, half], style)
         sheet.text(row, 5, how)
@@ -188,7 +191,8 @@ def _statistics(sheet: Sheet, styles: Styles, summary: Mapping[str, Any], row: i
             continue
         sheet.text(row, 0, label)
         sheet.row(row, 1, [stats.get(s) for s in _STATS], _style(styles, kind))
-        sheet.number(row, 10, stats.get("defined_fraction"), styles.percent(2))
+        share = stats.get("defined_fraction")
+        sheet.number(row, 10, share, styles.probability(share))
         if kind == "months":
             note = "mean and SD over the trials that pay back; empty: beyond the horizon"
         elif "defined_fraction" in stats:
