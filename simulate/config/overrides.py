@@ -129,6 +129,9 @@ class Overlay:
     name: str
     description: str
     changes: tuple[Change, ...]
+    # The file's bytes as read: with the config's hash, they identify an overlaid run
+    # (simulate.config.identity). None for an overlay made by hand.
+    data: bytes | None = field(default=None, repr=False, compare=False)
 
     @property
     def stem(self) -> str:
@@ -406,7 +409,7 @@ def load_overlay(path: str | Path) -> Overlay:
     """
     path = Path(path)
     file = str(path)
-    raw, lines, _ = read_yaml_file(path, "overlay")
+    raw, lines, data = read_yaml_file(path, "overlay")
     if not isinstance(raw, Mapping):
         raise ConfigError(
             Problem(
@@ -437,4 +440,5 @@ def load_overlay(path: str | Path) -> Overlay:
         name=str(raw.get("name") or path.stem),
         description=str(raw.get("description") or ""),
         changes=tuple(changes),
+        data=data,
     )
