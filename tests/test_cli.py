@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -426,3 +427,23 @@ def test_a_runs_seed_and_a_batchs_root_seed_have_their_own_limits():
         root_seed_value(str(2**128))
     with pytest.raises(argparse.ArgumentTypeError, match="must be 0 or more"):
         root_seed_value("-1")
+
+
+# -- help texts -----------------------------------------------------------------------------------
+
+_HELP_BLOCK = re.compile(r"```\n\$ (simulate[^\n]*) --help\n(.*?)```", re.S)
+
+
+def test_the_help_texts_docs_quote_are_the_commands_own(monkeypatch, capsys):
+    # docs/interface.md prints each command's --help verbatim at 80 columns, report's too
+    # (its description was one unwrapped line of 638 characters, the others wrapped).
+    monkeypatch.setenv("COLUMNS", "80")
+    quoted = dict(_HELP_BLOCK.findall((ROOT / "docs" / "interface.md").read_text("utf-8")))
+    commands = ("", "run", "validate", "sensitivity", "report", "batch", "schema")
+    assert sorted(quoted) == sorted(f"simulate {c}".strip() for c in commands)
+    for command, text in quoted.items():
+        with pytest.raises(SystemExit):
+            main([*command.split()[1:], "--help"])
+        shown = capsys.readouterr().out
+        assert shown == text, command
+        assert max(map(len, shown.splitlines())) <= 80, command
