@@ -110,8 +110,10 @@ def identify(model: Model, overlay: Overlay | None = None) -> tuple[Model, dict 
     an overlaid or scenario run's summary.json and chart stamps differ from
     the base case's; such a model is returned as it is, with
     ``model.overlay_record`` (``{"file", "name"}``, or None). Given the
-    ``overlay`` a model was loaded with, the same; given another, the
-    model's hash and record are made for that overlay.
+    ``overlay`` a model was loaded with, the same. Given another (a script
+    written when the model did not carry its identity), the hash and the
+    record are made as if the model had been loaded with it; its changes are
+    not applied by this: load the config with ``overlay=`` for that.
     """
     if overlay is not None and (overlay.file, overlay.name) != (
         model.overlay_file,
