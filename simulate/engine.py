@@ -186,9 +186,10 @@ def run(
         ``simulate.sampling.batch_size_for`` of the trials (of ``max_trials``
         with precision), 8,192 from 81,920 trials on.
     overlay
-        The overlay applied to ``model`` (``{"file", "name"}``), recorded in the
-        summary; ``model.config_hash`` should already cover it
-        (:func:`simulate.runner.identify` does both).
+        The overlay record the summary writes (``{"file", "name"}``). By
+        default the model's own (``model.overlay_record``: the overlay
+        :func:`simulate.load_config` applied, or None), which is what to use;
+        ``model.config_hash`` already covers the scenario and the overlay.
     precision, max_trials
         Precision targets (``"npv_positive=0.5pp,npv_p50=2%"``, ``"default"``,
         a mapping or :class:`PrecisionTarget` s): add trials until every
@@ -480,7 +481,7 @@ class _Growing:
             inputs=kept,
             line_flows=self._line_flows(n),
             flags=self._flags(n),
-            overlay=overlay,
+            overlay=overlay if overlay is not None else self.model.overlay_record,
             batch_size=self.batch_size,
             stop=stop,
             npv_without_gates=self.ungated[:n].copy() if self.model.gates else None,

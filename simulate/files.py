@@ -160,8 +160,9 @@ def result_folder(root: Path, name: str, *, what: str = "") -> Path:
     if why is not None:
         subject = f"{what} cannot name" if what else f"{name!r} cannot be"
         raise ConfigError(
-            f"{subject} a result folder ({name!r}): {why}; use letters, digits, "
-            "'-', '_', '.' and spaces, at most 200 bytes"
+            f"{subject} a result folder ({name!r}): {why}; a folder's name holds no / or \\ "
+            f"or control character, does not start with '.' and has at most {MAX_NAME_BYTES} "
+            "bytes (UTF-8): rename or shorten it"
         )
     return Path(root) / name
 

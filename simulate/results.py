@@ -31,8 +31,11 @@ class Result:
 
     ``inputs`` is the ``(k, n)`` matrix of draws (row ``j`` is
     ``model.inputs[j]``), kept when ``run(..., keep_inputs=True)``.
-    ``stop`` records a run with precision targets (``{"reason", "targets",
-    "max_trials"}``); None for a run of a fixed number of trials.
+    ``stop`` records a run with precision targets: ``{"reason", "targets"
+    (the :class:`~simulate.config.model.PrecisionTarget` s), "max_trials",
+    "checks"}``, from which summary.json's ``stop`` is made
+    (:func:`simulate.precision.stop_block`); None for a run of a fixed
+    number of trials.
     """
 
     model: Model
@@ -58,7 +61,8 @@ class Result:
     # Each bernoulli input's draws (a success flag), by input name: True where it drew 1.
     # Kept whether or not ``inputs`` is, for charts that split the trials by a flag.
     flags: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
-    # The overlay applied ({"file", "name"}), as summary.json records it; None without one.
+    # The overlay applied ({"file", "name"}), as summary.json records it; None without one
+    # (engine.run takes it from the model: Model.overlay_record).
     overlay: dict[str, str | None] | None = None
     batch_size: int = DEFAULT_BATCH
     stop: Mapping[str, Any] | None = None

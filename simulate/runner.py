@@ -8,7 +8,6 @@ item's seed, file for file.
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -16,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .config import Model, Overlay
+from .config.identity import config_hash
 from .config.model import PrecisionTarget
 from .config.tolerance import DEFAULT_MAX_TRIALS
 from .drawing import Charts, closed_on_error
@@ -100,37 +100,33 @@ def run_warnings(model: Model, options: RunOptions) -> list[str]:
     return out
 
 
-def _overlay_digest(overlay: Overlay) -> bytes:
-    """What identifies an overlay's content: its file's bytes, else its changes."""
-    try:
-        return Path(overlay.file).read_bytes()
-    except OSError:
-        return repr((overlay.name, overlay.description, overlay.changes)).encode()
-
-
 def identify(model: Model, overlay: Overlay | None = None) -> tuple[Model, dict | None]:
-    """The model with a ``config_hash`` over the config, its scenario and its overlay.
+    """The model with the ``config_hash`` a run records, and its overlay as summary.json has it.
 
-    The config as written keeps the hash of its file; with a scenario or an
-    overlay the hash is the first 8 hex digits of SHA-256 over that hash, the
-    scenario's name and the overlay file's bytes, so an overlaid or scenario
-    run's summary.json and chart stamps differ from the base case's. Also
-    returns the overlay as summary.json records it (``{"file", "name"}``),
-    or None.
+    :func:`simulate.load_config` already gives a model loaded with a scenario
+    or an overlay its own hash (the first 8 hex digits of SHA-256 over the
+    config file's hash, the scenario's name and the overlay file's bytes:
+    :func:`simulate.config.identity.config_hash`) and its overlay record, so
+    an overlaid or scenario run's summary.json and chart stamps differ from
+    the base case's; such a model is returned as it is, with
+    ``model.overlay_record`` (``{"file", "name"}``, or None). Given the
+    ``overlay`` a model was loaded with, the same. Given another (a script
+    written when the model did not carry its identity), the hash and the
+    record are made as if the model had been loaded with it; its changes are
+    not applied by this: load the config with ``overlay=`` for that.
     """
-    if model.scenario is None and model.overlay is None and overlay is None:
-        return model, None
-    h = hashlib.sha256(model.config_hash.encode())
-    h.update(b"\0scenario\0" + (model.scenario or "").encode("utf-8", "surrogatepass"))
-    h.update(b"\0overlay\0" + (model.overlay or "").encode("utf-8", "surrogatepass"))
-    if overlay is not None:
-        h.update(b"\0" + _overlay_digest(overlay))
-    record = None
-    if overlay is not None:
-        record = {"file": overlay.file, "name": overlay.name}
-    elif model.overlay is not None:
-        record = {"file": None, "name": model.overlay}
-    return replace(model, config_hash=h.hexdigest()[:8]), record
+    if overlay is not None and (overlay.file, overlay.name) != (
+        model.overlay_file,
+        model.overlay_name,
+    ):
+        model = replace(
+            model,
+            config_hash=config_hash(model.file_hash, model.scenario, overlay),
+            overlay=overlay.stem,
+            overlay_file=overlay.file,
+            overlay_name=overlay.name,
+        )
+    return model, model.overlay_record
 
 
 def simulate_model(

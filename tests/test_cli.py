@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -426,3 +427,151 @@ def test_a_runs_seed_and_a_batchs_root_seed_have_their_own_limits():
         root_seed_value(str(2**128))
     with pytest.raises(argparse.ArgumentTypeError, match="must be 0 or more"):
         root_seed_value("-1")
+
+
+# -- help texts -----------------------------------------------------------------------------------
+
+_HELP_BLOCK = re.compile(r"```\n\$ (simulate[^\n]*) --help\n(.*?)```", re.S)
+
+
+def test_the_help_texts_docs_quote_are_the_commands_own(monkeypatch, capsys):
+    # docs/interface.md prints each command's --help verbatim at 80 columns, report's too
+    # (its description was one unwrapped line of 638 characters, the others wrapped).
+    monkeypatch.setenv("COLUMNS", "80")
+    quoted = dict(_HELP_BLOCK.findall((ROOT / "docs" / "interface.md").read_text("utf-8")))
+    commands = ("", "run", "validate", "sensitivity", "report", "batch", "schema")
+    assert sorted(quoted) == sorted(f"simulate {c}".strip() for c in commands)
+    for command, text in quoted.items():
+        with pytest.raises(SystemExit):
+            main([*command.split()[1:], "--help"])
+        shown = capsys.readouterr().out
+        assert shown == text, command
+        assert max(map(len, shown.splitlines())) <= 80, command
+
+
+# -- the examples docs/interface.md shows are the tool's own output ------------------------------
+
+_DOCS = ROOT / "docs" / "interface.md"
+_EXAMPLE_RUN = "simulate run configs/contact_center_aht.yaml --trials 20000 --seed 1"
+
+
+def _run_printing(argv: list[str], cwd: Path) -> str:
+    import contextlib
+    import io
+
+    out = io.StringIO()
+    here = os.getcwd()
+    os.chdir(cwd)
+    try:
+        with contextlib.redirect_stdout(out):
+            assert main(argv) == 0
+    finally:
+        os.chdir(here)
+    return out.getvalue()
+
+
+@pytest.fixture(scope="module")
+def example_run(tmp_path_factory) -> tuple[str, dict]:
+    """What ``_EXAMPLE_RUN`` prints, and its summary.json (run from the checkout's root)."""
+    out = tmp_path_factory.mktemp("docs") / "results"
+    printed = _run_printing([*_EXAMPLE_RUN.split()[1:], "--out", str(out), "--no-figures"], ROOT)
+    summary = json.loads((out / "contact_center_aht" / "summary.json").read_text("utf-8"))
+    return printed.replace(str(out), "results"), summary
+
+
+def _fenced_after(text: str, marker: str) -> str:
+    start = text.index("```\n", text.index(marker)) + 4
+    return text[start : text.index("```", start)]
+
+
+def test_what_the_docs_say_a_run_prints_is_what_it_prints(example_run):
+    # The docs showed the ROI line with a ± on its median only; the run prints three.
+    shown = _fenced_after(_DOCS.read_text("utf-8"), f"What it prints (`{_EXAMPLE_RUN}`)")
+    assert [line.removeprefix("  ") for line in shown.rstrip().splitlines()] == (
+        example_run[0].rstrip("\n").splitlines()
+    )
+
+
+def test_the_summary_json_example_is_one_run(example_run):
+    # Its metrics were of another run than its precision block (seed 1).
+    text = _DOCS.read_text("utf-8")
+    summary = example_run[1]
+    example = _fenced_after(text, "### summary.json\n")
+    assert f'"config_hash": "{summary["config_hash"]}"' in example
+    for output, count in (("npv", 11), ("roi", 3), ("payback_months", 4)):
+        block = re.search(rf'"{output}": \{{(.*?)\}}', example, re.S).group(1)
+        pairs = re.findall(r'"(\w+)": (-?[\d.]+)', block)
+        assert len(pairs) == count, output
+        for key, shown in pairs:
+            digits = len(shown.partition(".")[2])
+            assert round(summary["metrics"][output][key], digits) == float(shown), (output, key)
+    for key, shown in re.findall(r'"(\w+)": ([\d.]+)', example.split('"probabilities"')[1]):
+        assert summary["probabilities"][key] == float(shown), key
+    precision = _fenced_after(text, "### summary.json: precision and stop")
+    mean = re.search(r'"npv_mean": \{"estimate": ([\d.]+), "low": ([\d.]+), "high": ([\d.]+)',
+                     precision)  # fmt: skip
+    for key, shown in zip(("estimate", "low", "high"), mean.groups(), strict=True):
+        assert round(summary["precision"]["figures"]["npv_mean"][key], 1) == float(shown), key
+
+
+@pytest.mark.parametrize(
+    "targets", ["npv_p50=0.5%,payback_p50=0.05", "npv_mean=1000 --max-trials 40000"]
+)
+def test_the_precision_lines_the_docs_show_are_printed(targets, tmp_path):
+    # The docs said a run with --max-trials 40000 stopped at 32,768 trials; it stops at
+    # the last whole batch within the limit, 38,912 (batches of 2,048 under 81,920).
+    argv = ["run", "configs/contact_center_aht.yaml", "--seed", "1", "--precision",
+            *targets.split(), "--out", str(tmp_path), "--no-figures"]  # fmt: skip
+    printed = " ".join(_run_printing(argv, ROOT).split())
+    text = " ".join(_DOCS.read_text("utf-8").split())
+    if "40000" in targets:
+        said = re.search(r"`(not all met \(npv_mean=1000\): [^`]*)`", text).group(1)
+    else:
+        said = " ".join(_fenced_after(_DOCS.read_text("utf-8"), "two more lines say").split())
+    assert said in printed
+
+
+# The config whose preview docs/interface.md and the README show (the docs name it guided.yaml).
+_GUIDED = """\
+name: Guided checkout
+priors:
+  lift: {dist: metalog, p10: 0.01, p50: 0.05, p90: 0.2, min: 0, max: 1, source: vendor case study}
+  spare: {dist: uniform, min: 1, max: 2}
+benefits:
+  - type: conversion
+    leads_per_month: 10000
+    conversion_lift: lift
+    value_per_conversion: 50
+costs:
+  - type: one_time
+    amount: 100000
+"""
+
+
+def test_the_preview_the_docs_and_the_readme_show_is_what_validate_prints(tmp_path, capsys):
+    # The README's copy had lost the table's heading line and its source column.
+    (tmp_path / "guided.yaml").write_text(_GUIDED, encoding="utf-8")
+    here = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        assert main(["validate", "--preview", "guided.yaml"]) == 0
+    finally:
+        os.chdir(here)
+    captured = capsys.readouterr()
+    printed = ["$ simulate validate --preview guided.yaml", *captured.out.splitlines(),
+               *captured.err.splitlines()]  # fmt: skip
+    text = _DOCS.read_text("utf-8")
+    start = text.index("```\n$ simulate validate --preview guided.yaml\n") + 4
+    assert text[start : text.index("```", start)].splitlines() == printed
+    readme = (ROOT / "README.md").read_text("utf-8")
+    start = readme.index("    $ simulate validate --preview guided.yaml\n")
+    block = readme[start : readme.index("\n\n", start)]
+    assert [line.removeprefix("    ") for line in block.splitlines()] == printed
+
+
+def test_the_layout_table_names_every_page_in_docs():
+    row = next(
+        line for line in _DOCS.read_text("utf-8").splitlines() if line.startswith("| `docs/`")
+    )
+    for page in sorted((ROOT / "docs").glob("*.md")):
+        assert page.name in row or page.name == "interface.md", page.name

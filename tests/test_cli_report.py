@@ -99,6 +99,7 @@ def test_a_result_folder_refuses_options_that_choose_a_run(small_yaml, tmp_path,
     assert main(["report", str(out / "small"), *flag]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and flag[0] in err[0] and "give the config instead" in err[0]
+    assert err[0].startswith(f"error: {out / 'small'}: {flag[0]} chooses a run")  # not <config>
     assert _files(out / "small") == before
 
 
@@ -115,7 +116,8 @@ def test_samples_from_a_folder_need_samples_npz(small_yaml, tmp_path, capsys):
     out = tmp_path / "out"
     assert main(["run", str(small_yaml), "--out", str(out), "--no-figures", "--quiet"]) == 0
     assert main(["report", str(out / "small"), "--samples", "10"]) == 2
-    assert "--save-samples" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "--save-samples" in err and err.startswith(f"error: {out / 'small'}: --samples: ")
     assert not (out / "small" / "report.html").exists()
     assert main(["run", str(small_yaml), "--out", str(out), "--no-figures", "--quiet",
                  "--save-samples"]) == 0  # fmt: skip
@@ -131,6 +133,24 @@ def test_pdf_without_a_browser_is_refused_before_anything_runs(small_yaml, tmp_p
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "chromium" in err[0] and "apt-get install" in err[0]
     assert not (out / "small").exists()
+
+
+def test_pdf_without_a_browser_names_the_folder_and_every_browser_looked_for(
+    small_yaml, tmp_path, capsys, monkeypatch
+):
+    from simulate.report.pdf import BROWSERS
+
+    out = tmp_path / "out"
+    assert main(["run", str(small_yaml), "--out", str(out), "--no-figures", "--quiet"]) == 0
+    monkeypatch.setenv("PATH", str(tmp_path / "nothing-here"))
+    for target, prefix in ((out / "small", f"error: {out / 'small'}: --pdf: "),
+                           (small_yaml, "error: --pdf: ")):  # fmt: skip
+        assert main(["report", str(target), "--out", str(out), "--pdf"]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and err[0].startswith(prefix), err
+        assert f"looked for {', '.join(BROWSERS)} on the PATH" in err[0]
+        assert "google-chrome-stable" in err[0]
+    assert not (out / "small" / "report.html").exists()
 
 
 def test_a_failed_render_leaves_the_folder_as_it_was(small_yaml, tmp_path, monkeypatch):

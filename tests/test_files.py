@@ -289,6 +289,20 @@ def test_a_folder_name_never_leads_outside_its_root(tmp_path, name):
     assert not any(p.is_file() for p in tmp_path.rglob("*"))
 
 
+def test_a_folder_name_too_long_says_the_rule_not_a_narrower_one(tmp_path):
+    # The advice was "use letters, digits, '-', '_', '.' and spaces", which scenario
+    # names (café, plan+10%) and file stems are not held to: it states the real rule.
+    from simulate.errors import ConfigError
+    from simulate.files import result_folder
+
+    with pytest.raises(ConfigError) as info:
+        result_folder(tmp_path, "case--" + "y" * 195, what="scenario 'y...'")
+    message = str(info.value)
+    assert "it is 201 bytes long" in message and "rename or shorten it" in message
+    assert "no / or \\ or control character" in message and "use letters" not in message
+    assert result_folder(tmp_path, "case--plan+10% (café)") == tmp_path / "case--plan+10% (café)"
+
+
 def test_atomic_dir_refuses_a_target_outside_its_root(tmp_path):
     from simulate.errors import ConfigError
 

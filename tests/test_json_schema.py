@@ -255,3 +255,22 @@ def test_the_overlay_schema_ships_and_takes_the_example_overlay(tmp_path):
         with pytest.raises(ConfigError):
             load_overlay(bad)
         assert list(overlays.iter_errors({**raw, **mistake})), mistake
+
+
+def test_scenario_names_the_schema_takes_are_those_validate_takes():
+    from test_overrides import ACCEPTED_NAMES, REFUSED_NAMES
+
+    base = _template()
+
+    def with_name(name: str) -> dict:
+        return {**base, "scenarios": {name: {"discount_rate": 0.2}}}
+
+    for name in ACCEPTED_NAMES:
+        assert _validate_accepts(with_name(name)), name
+        assert _errors(with_name(name)) == [], name
+    for written, why in REFUSED_NAMES:
+        name = yaml.safe_load(f'"{written}"')  # as the YAML file gives it
+        assert not _validate_accepts(with_name(name)), name
+        if "bytes long" in why and len(name) <= 200:
+            continue  # the schema counts characters; only validate counts bytes
+        assert _errors(with_name(name)), name

@@ -21,6 +21,8 @@ from simulate.batch import ItemOutcome, RowSpec, row_for, write_summary
 from simulate.cli import main
 from simulate.config import load_overlay
 from simulate.config.build import model_from_dict
+from simulate.files import dumps
+from simulate.report.data import pack_data
 from simulate.runner import RunOptions, simulate_model
 
 CASE = """\
@@ -163,9 +165,43 @@ def test_an_overlays_content_changes_the_hash(case, tmp_path):
 
 def test_a_scenario_runs_model_and_summary_carry_its_hash(case):
     model = simulate.load_config(case, scenario="high")
+    assert model.config_hash != simulate.load_config(case).config_hash  # its own, from loading
     result = simulate_model(model, RunOptions(trials=100, seed=1))
-    assert result.model.config_hash != model.config_hash
+    assert result.model.config_hash == model.config_hash
     assert result.summary()["config_hash"] == result.model.config_hash
+
+
+@pytest.mark.parametrize(
+    "scenario, overlaid",
+    [(None, False), ("high", False), (None, True), ("high", True)],
+    ids=["base", "scenario", "overlay", "scenario+overlay"],
+)
+def test_the_api_summary_is_the_clis_summary_json(case, tmp_path, monkeypatch, scenario, overlaid):
+    # docs/interface.md: result.summary() is "the dict written as summary.json", its
+    # config_hash never the base case's for a scenario or overlay, and its overlay
+    # {"file", "name"}. The API used to keep the base file's hash and overlay None.
+    monkeypatch.chdir(tmp_path)  # relative paths, recorded as given by both
+    Path("sceptic.yaml").write_text(OVERLAY, encoding="utf-8")
+    argv = ["run", case.name, "--out", "out", "--no-figures", "--quiet", "--trials", "300",
+            "--seed", "3"]  # fmt: skip
+    argv += ["--scenario", scenario] if scenario else []
+    argv += ["--overlay", "sceptic.yaml"] if overlaid else []
+    assert main(argv) == 0
+    folder = Path("out", "case" + (f"--{scenario}" if scenario else "")
+                  + ("--sceptic" if overlaid else ""))  # fmt: skip
+    written = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+
+    overlay = load_overlay("sceptic.yaml") if overlaid else None
+    model = simulate.load_config(case.name, scenario=scenario, overlay=overlay)
+    result = simulate.run(model, trials=300, seed=3)
+    assert json.loads(dumps(result.summary())) == written
+    assert model.overlay_record == written["overlay"]
+    pack = json.loads((folder / "report_data.json").read_text(encoding="utf-8"))
+    assert json.loads(dumps(pack_data(result)["summary"])) == pack["summary"]
+    if scenario or overlaid:
+        assert written["config_hash"] != simulate.load_config(case.name).config_hash
+    if overlaid:
+        assert written["overlay"] == {"file": "sceptic.yaml", "name": "Sceptic"}
 
 
 # -- issue 10 item 9: outputs that are not finite ---------------------------------------------------

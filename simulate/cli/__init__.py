@@ -228,7 +228,7 @@ def _add_report_parser(sub) -> None:
         epilog="examples:  simulate report configs/omnichannel.yaml\n"
         "           simulate report results/omnichannel/ --pdf\n"
         "           simulate report configs/contact_center_aht.yaml --scenario all",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=_ExamplesHelp,
     )
     p.add_argument("target", metavar="CONFIG|RESULT_DIR",
                    help="a YAML config, or a result folder written by 'simulate run'")  # fmt: skip
@@ -250,6 +250,19 @@ def _add_report_parser(sub) -> None:
                    help="add a Trials sheet to report.xlsx with the first N trials' inputs and "
                    "outputs (at most 1,048,575, a worksheet's limit)")  # fmt: skip
     add_output_options(p)
+
+
+class _ExamplesHelp(argparse.HelpFormatter):
+    """argparse's help, but a text of several lines (examples) keeps its lines as written.
+
+    A one-paragraph description is wrapped to the terminal, as every other
+    command's is; ``RawDescriptionHelpFormatter`` would keep it one long line.
+    """
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        if "\n" not in text:
+            return super()._fill_text(text, width, indent)
+        return "".join(indent + line for line in text.splitlines(keepends=True))
 
 
 def _add_batch_parser(sub) -> None:

@@ -27,12 +27,12 @@ EXCEL_MAX_ROWS = 1_048_575
 
 def check_pdf_engine() -> None:
     """A ConfigError with the fix when ``--pdf`` is asked for and no browser can print it."""
-    from ..report.pdf import find_browser  # only with --pdf
+    from ..report.pdf import BROWSERS, find_browser  # only with --pdf
 
     if find_browser() is None:
         raise ConfigError(
-            "--pdf: no headless Chromium found to print report.html (looked for chromium, "
-            "chromium-browser, google-chrome); install one (Debian/Ubuntu: apt-get install "
+            "--pdf: no headless Chromium found to print report.html (looked for "
+            f"{', '.join(BROWSERS)} on the PATH); install one (Debian/Ubuntu: apt-get install "
             "chromium), or leave out --pdf and print report.html from a browser"
         )
 

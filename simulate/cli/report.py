@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import ConfigError
+from ..errors import ConfigError, Problem
 from .pack import check_pdf_engine, render_pack, trial_rows
 
 __all__ = ["DEFAULT_REPORT_SENSITIVITY", "cmd_report"]
@@ -38,25 +38,44 @@ def _samples_of(folder: Path, n: int | None) -> dict[str, np.ndarray] | None:
     path = folder / "samples.npz"
     if not path.is_file():
         raise ConfigError(
-            f"--samples: {folder} has no samples.npz to take trials from; run "
-            "`simulate report CONFIG --samples N`, or `simulate run CONFIG --save-samples` first"
+            Problem(
+                "--samples: this result folder has no samples.npz to take trials from; run "
+                "`simulate report CONFIG --samples N`, or `simulate run CONFIG --save-samples` "
+                "first",
+                file=str(folder),
+            )
         )
     try:
         with np.load(path, allow_pickle=False) as npz:
             arrays = {name: npz[name] for name in npz.files}
     except (OSError, ValueError) as exc:
         raise ConfigError(
-            f"{path}: not a readable samples file ({exc}); run the config again with --save-samples"
+            Problem(
+                f"not a readable samples file ({exc}); run the config again with --save-samples",
+                file=str(path),
+            )
         ) from None
     return trial_rows(arrays, n)
 
 
 def _report_folder(args: argparse.Namespace, folder: Path) -> int:
-    """``simulate report RESULT_DIR``: render the pack from what the run saved."""
+    """``simulate report RESULT_DIR``: render the pack from what the run saved.
+
+    Every problem names the folder (a problem of no file of its own would
+    print as ``<config>``, and there is no config here).
+    """
+    try:
+        return _render_folder(args, folder)
+    except ConfigError as exc:
+        raise exc.located(str(folder)) from None
+
+
+def _render_folder(args: argparse.Namespace, folder: Path) -> int:
     given = [f"--{name}" for name in _RUN_CHOICES if getattr(args, name, None) is not None]
     if given:
+        choose = "chooses" if len(given) == 1 else "choose"
         raise ConfigError(
-            f"{folder}: {', '.join(given)} choose a run, and a result folder holds one run "
+            f"{', '.join(given)} {choose} a run, and a result folder holds one run "
             "already; give the config instead (simulate report CONFIG "
             f"{' '.join(given)} ...)"
         )

@@ -22,6 +22,8 @@ from ..errors import ConfigError, Problem, did_you_mean
 from .checks import Checks
 from .correlation import read_correlations
 from .gates import read_gates
+from .identity import config_hash as identity_hash
+from .identity import file_hash
 from .inputs import Inputs
 from .line_refs import LineNames
 from .lines import read_lines
@@ -70,7 +72,7 @@ def load_config(
     digest = hashlib.sha256(data).digest()
     model = model_from_dict(
         raw, file=file, lines=lines, scenario=scenario, overlay=overlay,
-        config_hash=digest.hex()[:8],
+        config_hash=file_hash(data),
     )  # fmt: skip
     valid = {scenario} if overlay is None else set()  # what this build has shown valid
     problems = _file_problems(raw, lines, file, (file, digest, limits_now()), valid)
@@ -130,7 +132,11 @@ def model_from_dict(
 
     A problem caused by an override of the scenario or overlay is reported
     where the override is written; any other problem found only with
-    overrides applied says which were applied.
+    overrides applied says which were applied. ``config_hash`` identifies
+    the config as written (:func:`load_config` gives its file's hash); the
+    model's own ``config_hash`` covers the scenario and the overlay too
+    (:func:`simulate.config.identity.config_hash`), and the model records the
+    overlay (``Model.overlay_record``), as summary.json does.
     """
     lines = dict(lines or {})
     if not isinstance(raw, Mapping):
@@ -153,17 +159,17 @@ def model_from_dict(
         notes += more_notes
         context.append(f"overlay {overlay.file}")
     model, checks = _build(
-        raw, file=file, scenario=scenario, config_hash=config_hash, changed=frozenset(origins)
-    )
+        raw, file=file, scenario=scenario, config_hash=identity_hash(config_hash, scenario, overlay),
+        changed=frozenset(origins),
+    )  # fmt: skip
     if checks.problems:
         located = ConfigError(checks.problems).located(file, _line_finder(lines)).problems
         applied = f"with {' and '.join(context)} applied" if context else ""
         raise ConfigError(relocate(located, origins, applied, checks.causes))
-    if overlay is not None or notes:
+    model = replace(model, file_hash=config_hash, warnings=(*notes, *model.warnings))
+    if overlay is not None:
         model = replace(
-            model,
-            overlay=overlay.stem if overlay is not None else None,
-            warnings=(*notes, *model.warnings),
+            model, overlay=overlay.stem, overlay_file=overlay.file, overlay_name=overlay.name
         )
     return model
 

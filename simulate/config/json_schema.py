@@ -22,6 +22,7 @@ import json
 import math
 from typing import Any
 
+from ..files import MAX_NAME_BYTES
 from ..format import format_as_written
 from . import settings as st
 from .gates import GATE
@@ -437,7 +438,8 @@ def _scenarios() -> dict[str, Any]:
     """Each scenario overrides some top-level values, priors and line fields."""
     return {
         "type": ["object", "null"],
-        "propertyNames": {"pattern": f"^{SCENARIO_NAME.pattern}$"},
+        # A name's bytes (at most MAX_NAME_BYTES) only validate counts; its characters here.
+        "propertyNames": {"pattern": f"^{SCENARIO_NAME.pattern}$", "maxLength": MAX_NAME_BYTES},
         "additionalProperties": {"type": ["object", "null"], **_overrides(SCENARIO_KEYS)},
     }
 

@@ -158,12 +158,19 @@ class Model(Settings):
     scenario: str | None = None
     scenarios: tuple[str, ...] = ()
     overlay: str | None = None  # the stem of the overlay file applied, if any
+    # What identifies the run (summary.json's config_hash): the config file's hash for the
+    # config as written, a hash over it, the scenario and the overlay otherwise
+    # (simulate.config.identity); file_hash is the config file's own.
     config_hash: str = ""
     warnings: tuple[str, ...] = ()
     template: bool = False  # `template: true`: a config to copy, which batch skips
     gates: tuple[Gate, ...] = ()  # the stage gates, in the order written
     # The fields that name each prior under priors: (fixed ones too; none for an unused one).
     prior_users: Mapping[str, tuple[str, ...]] = field(default_factory=dict, compare=False)
+    file_hash: str = ""
+    # The overlay applied: its file as given and its name: (else the file's stem).
+    overlay_file: str | None = None
+    overlay_name: str | None = None
 
     @property
     def lines(self) -> tuple[Line, ...]:
@@ -172,6 +179,13 @@ class Model(Settings):
     @property
     def input_names(self) -> tuple[str, ...]:
         return tuple(i.name for i in self.inputs)
+
+    @property
+    def overlay_record(self) -> dict[str, str | None] | None:
+        """The overlay applied as summary.json records it, ``{"file", "name"}``; None without one."""
+        if self.overlay is None:
+            return None
+        return {"file": self.overlay_file, "name": self.overlay_name or self.overlay}
 
     @property
     def stem(self) -> str:

@@ -28,12 +28,14 @@ What a change can say (the same in scenarios and overlays):
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError, Problem, control_problem, describe_value, did_you_mean
+from ..files import MAX_NAME_BYTES
 from .loader import join_path, read_yaml_file
 from .numbers import is_number, number_problem
 from .transform import TRANSFORM_KEYS, is_transform
@@ -70,8 +72,24 @@ OVERLAY_KEYS = (
     "lines",
 )
 _NESTED = ("targets", "simulation")
-# A scenario's name becomes part of a result folder's name (`<config>--<scenario>`).
-SCENARIO_NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9 ._-]{0,62}[A-Za-z0-9_-])?")
+# A scenario's name becomes part of a result folder's name (`<config>--<scenario>`), on
+# whichever system the config is run. So it holds no character a folder name cannot
+# hold on Linux, macOS or Windows: / and \ (paths), : * ? " < > | (Windows), control
+# characters (C0, DEL, C1) and Unicode's bidirectional controls (shown in another order
+# than written, as errors.control_problem refuses in names); it neither starts with '.'
+# (hidden; the temporary folders' mark) nor ends with a space or '.' (Windows drops
+# them); and it has at most MAX_NAME_BYTES bytes, as any result folder's name.
+_NOT_IN_NAMES = r'/\\:*?"<>|\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069'  # a class's inside
+SCENARIO_NAME = re.compile(
+    f"(?:[^ .{_NOT_IN_NAMES}]|[^.{_NOT_IN_NAMES}][^{_NOT_IN_NAMES}]*[^ .{_NOT_IN_NAMES}])"
+)
+_SCENARIO_RULE = (
+    "a scenario's name is part of its result folder's name (<config>--<scenario>) on "
+    "Linux, macOS and Windows, so it may hold letters, digits, spaces and punctuation but "
+    "not / \\ : * ? \" < > | or control characters, must not start with '.' nor end with a "
+    f"space or '.', and has at most {MAX_NAME_BYTES} bytes (UTF-8), "
+    "e.g. 'Bear case (CFO)' or 'plan+10%'"
+)
 
 
 @dataclass(frozen=True)
@@ -129,6 +147,9 @@ class Overlay:
     name: str
     description: str
     changes: tuple[Change, ...]
+    # The file's bytes as read: with the config's hash, they identify an overlaid run
+    # (simulate.config.identity). None for an overlay made by hand.
+    data: bytes | None = field(default=None, repr=False, compare=False)
 
     @property
     def stem(self) -> str:
@@ -167,11 +188,14 @@ def scenario_name_problems(scenarios: Mapping) -> list[tuple[str, str]]:
     """``(path, message)`` for each key of ``scenarios:`` that cannot name a scenario.
 
     A name is text (``2025:``, ``null:`` and ``true:`` are a number, nothing
-    and a yes/no value to YAML) of 1 to 64 letters, digits, spaces, ``.``,
-    ``-`` and ``_``, beginning with a letter or digit and ending with no
-    space or point: it names a result folder on every file system.
+    and a yes/no value to YAML) that can be part of a result folder's name on
+    Linux, macOS and Windows (:data:`SCENARIO_NAME`, at most
+    :data:`~simulate.files.MAX_NAME_BYTES` bytes); and no two names of a
+    config differ only in case or Unicode normalisation, which would write
+    one folder on macOS and Windows.
     """
     out = []
+    seen: dict[str, str] = {}
     for name in scenarios:
         path = join_path("scenarios", str(name))
         if not isinstance(name, str):
@@ -192,18 +216,59 @@ def scenario_name_problems(scenarios: Mapping) -> list[tuple[str, str]]:
                     f"write '{text}': in quotes, or a name such as optimistic",
                 )
             )
-        elif not SCENARIO_NAME.fullmatch(name):
-            size = f" (it has {len(name)} characters)" if len(name) > 64 else ""
+        elif (why := _folder_problem(name)) is not None:
             out.append(
                 (
                     path,
-                    f"scenario name {describe_value(name)} cannot name a result folder{size}; "
-                    "use 1 to 64 letters (A-Z, a-z), digits, spaces, '.', '-' or '_', beginning "
-                    "with a letter or digit and not ending with a space or '.', "
-                    "e.g. optimistic or bear-case",
+                    f"scenario name {describe_value(name)} cannot name a result folder: "
+                    f"{why}; {_SCENARIO_RULE}",
+                )
+            )
+        elif (first := seen.setdefault(_folded(name), name)) != name:
+            if first.casefold() == name.casefold():
+                how = "differ only in case, so on macOS and Windows"
+            else:  # macOS alone also ignores how accents are encoded
+                nfc = unicodedata.normalize("NFC", first) == unicodedata.normalize("NFC", name)
+                how = (
+                    "differ only in how their accents are encoded (Unicode NFC and NFD)"
+                    f"{'' if nfc else ' and in case'}, so on macOS"
+                )
+            out.append(
+                (
+                    path,
+                    f"scenario names {first!r} and {name!r} {how} they would write the same "
+                    "result folder; rename one",
                 )
             )
     return out
+
+
+def _folder_problem(name: str) -> str | None:
+    """Why a scenario's ``name`` cannot be part of a result folder's name, or None."""
+    if SCENARIO_NAME.fullmatch(name):
+        size = len(name.encode("utf-8", "surrogatepass"))
+        return f"it is {size} bytes long" if size > MAX_NAME_BYTES else None
+    if not name:
+        return "it is empty"
+    if name.startswith("."):
+        return "it starts with '.'"
+    bad = re.search(f"[{_NOT_IN_NAMES}]", name)
+    if bad is not None:
+        c = bad.group()
+        if c.isprintable():
+            shown = repr(c)
+        elif unicodedata.category(c) == "Cc":
+            shown = f"the control character U+{ord(c):04X}"
+        else:  # shown as nothing, it reorders what follows it
+            shown = f"the bidirectional control U+{ord(c):04X}"
+        return f"it contains {shown} (character {bad.start() + 1})"
+    return f"it ends with {'a space' if name.endswith(' ') else repr('.')}"
+
+
+def _folded(name: str) -> str:
+    """``name`` as file systems that ignore case (macOS, Windows) or Unicode
+    normalisation (macOS) compare it."""
+    return unicodedata.normalize("NFC", name).casefold()
 
 
 # --------------------------------------------------------------------------
@@ -406,7 +471,7 @@ def load_overlay(path: str | Path) -> Overlay:
     """
     path = Path(path)
     file = str(path)
-    raw, lines, _ = read_yaml_file(path, "overlay")
+    raw, lines, data = read_yaml_file(path, "overlay")
     if not isinstance(raw, Mapping):
         raise ConfigError(
             Problem(
@@ -437,4 +502,5 @@ def load_overlay(path: str | Path) -> Overlay:
         name=str(raw.get("name") or path.stem),
         description=str(raw.get("description") or ""),
         changes=tuple(changes),
+        data=data,
     )
