@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import math
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -604,7 +605,7 @@ def test_drawing_into_a_callers_axes():
     assert not _collisions(fig)
 
 
-@pytest.mark.parametrize("owned", [True, False])
+@pytest.mark.parametrize("owned", [True, False, "long"])
 def test_a_random_seeds_stamp_fits_the_figure_whole(owned):
     # a seed drawn at random has 19 digits: on a small caller's figure the stamp,
     # set against its right edge, ran off the left one ("e 0.1.0 · 2,000 trials ...")
@@ -612,7 +613,12 @@ def test_a_random_seeds_stamp_fits_the_figure_whole(owned):
     npv = rng.normal(1e6, 5e5, 2000)
     s, m = _run(npv, npv / 1e6, np.full(2000, 5.0), seed=8430372135079926612,
                 scenario="conservative")  # fmt: skip
-    if owned:  # a 10-inch figure: a stamp with long scenario and overlay names
+    if owned == "long":  # a scenario name too long for a line of its own (up to 200 bytes)
+        name = "Bear case (CFO review, Q3 2027) - agents adopt slowly, the pilot saving was "
+        name += "optimistic and go-live slips by a quarter; the finance team's view for the board"
+        m = dataclasses.replace(m, scenario=name)
+        fig = npv_distribution(npv, s, m)
+    elif owned:  # a 10-inch figure: a stamp with long scenario and overlay names
         m = dataclasses.replace(m, scenario="conservative " * 6, overlay="CFO review " * 5)
         fig = npv_distribution(npv, s, m)
     else:
@@ -622,7 +628,12 @@ def test_a_random_seeds_stamp_fits_the_figure_whole(owned):
     stamp = [t for t in texts if t.get_gid() == "simulate-stamp"]
     assert len(stamp) == 1 and not _outside(fig, stamp)
     # whole, broken only between its parts: the run is reproduced from the seed shown
-    assert stamp[0].get_text().replace("\n", " · ") == m.stamp()
+    # a part too long for a line alone is wrapped at its own spaces, and the parts
+    # stay apart: each boundary a " · " or a line break, never a space
+    parts = [re.escape(part).replace(r"\ ", "[ \n]") for part in m.stamp().split(" · ")]
+    assert re.fullmatch("(?: · |\n)".join(parts), stamp[0].get_text())
+    if owned != "long":
+        assert stamp[0].get_text().replace("\n", " · ") == m.stamp()
     assert "seed 8430372135079926612" in stamp[0].get_text()
 
 

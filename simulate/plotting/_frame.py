@@ -132,7 +132,17 @@ def fit_stamp(text, max_px: float, renderer) -> None:
         else:
             lines.append(part)
     text.set_text("\n".join(lines))
-    fit_width(text, max_px, renderer)
+    if text.get_window_extent(renderer).width <= max_px:
+        return
+    # a part too long for a line alone: wrap each line by itself, so that the
+    # breaks between parts stay where they are (wrapping the whole text would
+    # join them with spaces and lose their separators)
+    wrapped = []
+    for line in lines:
+        text.set_text(line)
+        fit_width(text, max_px, renderer)
+        wrapped.append(text.get_text())
+    text.set_text("\n".join(wrapped))
 
 
 class Frame:
