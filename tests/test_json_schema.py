@@ -268,6 +268,7 @@ def test_scenario_names_the_schema_takes_are_those_validate_takes():
     for name in ACCEPTED_NAMES:
         assert _validate_accepts(with_name(name)), name
         assert _errors(with_name(name)) == [], name
+    assert not _validate_accepts(with_name("all")) and _errors(with_name("all"))
     for written, why in REFUSED_NAMES:
         name = yaml.safe_load(f'"{written}"')  # as the YAML file gives it
         assert not _validate_accepts(with_name(name)), name

@@ -386,6 +386,19 @@ def test_a_scenario_name_that_cannot_name_a_folder_is_a_problem(write_config, na
     assert "at most 200 bytes" in problem.message
 
 
+def test_a_scenario_named_all_is_a_problem(write_config):
+    # --scenario all runs every scenario, so a scenario called all could never run alone
+    path = write_config(BASE + "scenarios:\n  all: {discount_rate: 0.2}\n")
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    (problem,) = info.value.problems
+    assert problem.line == 19 and problem.path == "scenarios.all"
+    assert "--scenario all means every scenario" in problem.message and "rename it" in problem.message
+    # "All" and "all levers" are names like any other
+    path = write_config(BASE + "scenarios:\n  All: {discount_rate: 0.2}\n  all levers: {}\n")
+    assert load_config(path).scenarios == ("All", "all levers")
+
+
 # docs/interface.md "Result folder names" promised these; the rule was 1 to 64 of
 # [A-Za-z0-9 ._-], which refused every one of the last six.
 ACCEPTED_NAMES = ["optimistic", "bear-case", "Q3 2025", "v1.2_final", "x" * 64,

@@ -439,7 +439,12 @@ def _scenarios() -> dict[str, Any]:
     return {
         "type": ["object", "null"],
         # A name's bytes (at most MAX_NAME_BYTES) only validate counts; its characters here.
-        "propertyNames": {"pattern": f"^{SCENARIO_NAME.pattern}$", "maxLength": MAX_NAME_BYTES},
+        # (and "all" is --scenario all: every scenario, never one)
+        "propertyNames": {
+            "pattern": f"^{SCENARIO_NAME.pattern}$",
+            "maxLength": MAX_NAME_BYTES,
+            "not": {"const": "all"},
+        },
         "additionalProperties": {"type": ["object", "null"], **_overrides(SCENARIO_KEYS)},
     }
 

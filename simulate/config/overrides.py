@@ -224,6 +224,14 @@ def scenario_name_problems(scenarios: Mapping) -> list[tuple[str, str]]:
                     f"{why}; {_SCENARIO_RULE}",
                 )
             )
+        elif name == "all":
+            out.append(
+                (
+                    path,
+                    "a scenario cannot be named all: --scenario all means every scenario, so "
+                    "this one could not be run alone; rename it, e.g. all_levers",
+                )
+            )
         elif (first := seen.setdefault(_folded(name), name)) != name:
             if first.casefold() == name.casefold():
                 how = "differ only in case, so on macOS and Windows"
