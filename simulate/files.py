@@ -34,6 +34,7 @@ from .errors import ConfigError
 
 __all__ = [
     "FIGURE_FORMATS",
+    "FOLDER_RULE",
     "MAX_NAME_BYTES",
     "MIN_FREE_BYTES",
     "atomic_dir",
@@ -126,6 +127,13 @@ def write_json(path: Path, obj: Any) -> None:
     replace_text(path, dumps(obj))
 
 
+# What folder_name_problem asks of a name, said where one is refused.
+FOLDER_RULE = (
+    "a folder's name holds no / or \\ or control character, does not start with '.' and has "
+    f"at most {MAX_NAME_BYTES} bytes (UTF-8): rename or shorten it"
+)
+
+
 def folder_name_problem(name: str) -> str | None:
     """Why ``name`` cannot name a result folder (one safe path component), or None."""
     if not name:
@@ -159,11 +167,7 @@ def result_folder(root: Path, name: str, *, what: str = "") -> Path:
         why = f"it leads outside {root}"
     if why is not None:
         subject = f"{what} cannot name" if what else f"{name!r} cannot be"
-        raise ConfigError(
-            f"{subject} a result folder ({name!r}): {why}; a folder's name holds no / or \\ "
-            f"or control character, does not start with '.' and has at most {MAX_NAME_BYTES} "
-            "bytes (UTF-8): rename or shorten it"
-        )
+        raise ConfigError(f"{subject} a result folder ({name!r}): {why}; {FOLDER_RULE}")
     return Path(root) / name
 
 

@@ -572,3 +572,20 @@ def test_scenario_cdfs_one_curve_per_run():
     legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
     assert len(legend) == 2 and legend[1].startswith("conservative")
     assert legend[0].endswith(f"P(NPV > 0) {format_probability(curves[0][3])}")
+
+
+def test_a_row_whose_folder_name_is_too_long_states_the_folder_rule(tmp_path, configs_dir):
+    # each name fits on its own; config and scenario together ("<config>--<scenario>") do not
+    from simulate.batch.plan import plan
+    from simulate.files import FOLDER_RULE
+
+    text = (configs_dir / "contact_center_aht.yaml").read_text(encoding="utf-8")
+    text = text.replace("\n  conservative:\n", "\n  " + "c" * 120 + ":\n", 1)
+    config = tmp_path / ("x" * 100 + ".yaml")
+    config.write_text(text, encoding="utf-8")
+    out = plan([str(config)], np.random.SeedSequence(1))
+    (failed,) = out.failed
+    (message,) = failed.problems
+    assert "cannot name a result folder" in message and "it is 222 bytes long" in message
+    assert message.endswith(FOLDER_RULE)  # the rule the folder check applies, not another
+    assert len(out.items) == 2  # the config as written and its other scenario still run

@@ -393,7 +393,9 @@ def test_a_scenario_named_all_is_a_problem(write_config):
         load_config(path)
     (problem,) = info.value.problems
     assert problem.line == 19 and problem.path == "scenarios.all"
-    assert "--scenario all means every scenario" in problem.message and "rename it" in problem.message
+    assert (
+        "--scenario all means every scenario" in problem.message and "rename it" in problem.message
+    )
     # "All" and "all levers" are names like any other
     path = write_config(BASE + "scenarios:\n  All: {discount_rate: 0.2}\n  all levers: {}\n")
     assert load_config(path).scenarios == ("All", "all levers")

@@ -18,7 +18,7 @@ import numpy as np
 from ..config import Model, load_config
 from ..config.loader import read_file_bytes
 from ..errors import ConfigError, Problem
-from ..files import folder_name_problem
+from ..files import FOLDER_RULE, folder_name_problem
 from ..seeds import seed_of
 from .records import BatchItem, ItemOutcome, RowSpec
 
@@ -48,8 +48,7 @@ def _bad_folder(config: str, scenario: str | None, folder: str, why: str) -> str
     what = f"scenario {scenario!r}" if scenario else f"config {Path(config).name!r}"
     return str(
         Problem(
-            f"{what} cannot name a result folder ({folder!r}): {why}; use letters, digits, "
-            "'-', '_', '.' and spaces, at most 200 bytes",
+            f"{what} cannot name a result folder ({folder!r}): {why}; {FOLDER_RULE}",
             path=f"scenarios.{scenario}" if scenario else "",
             file=config,
         )
