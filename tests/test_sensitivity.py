@@ -18,6 +18,7 @@ from conftest import AVX512, X86_V3, pinned
 from hypothesis import given, settings
 from hypothesis import strategies as hst
 from matplotlib.image import imread
+from oracles import sobol_toys as toys
 from scipy import stats
 
 from simulate import _pool, load_config
@@ -474,61 +475,6 @@ def test_n_bootstrap_is_accepted_but_unused_and_says_so():
     )
 
 
-def three_linear_config() -> dict:
-    """NPV = 12 (x1 + x2 + x3) - 10,000 (discount 0, no lag: e(m) = 1), independent inputs."""
-    return {
-        "name": "Three linear benefits",
-        "horizon_months": 12,
-        "discount_rate": 0.0,
-        "priors": {
-            # 8 sd above its bound at 0: the truncation moves its variance by ~1e-15
-            "x1": {"dist": "normal", "mean": 1000, "sd": 125, "min": 0},
-            "x2": {"dist": "uniform", "min": 0, "max": 1200},
-            "x3": {"dist": "triangular", "min": 0, "mode": 200, "max": 1000},
-        },
-        "benefits": [
-            {"type": "recurring", "name": "X1", "amount": "x1"},
-            {"type": "recurring", "name": "X2", "amount": "x2"},
-            {"type": "recurring", "name": "X3", "amount": "x3"},
-        ],
-        "costs": [{"type": "one_time", "amount": 10_000}],
-    }
-
-
-def product_config() -> dict:
-    """NPV = 12 (75 L d + z) - 20,000: leads L and lift d interact, z adds."""
-    return {
-        "name": "Leads times lift",
-        "horizon_months": 12,
-        "discount_rate": 0.0,
-        "priors": {
-            "leads": {"dist": "uniform", "min": 1000, "max": 5000},
-            "lift": {"dist": "uniform", "min": 0.0, "max": 0.02},
-            "z": {"dist": "normal", "mean": 5000, "sd": 600, "min": 0},  # 8.3 sd from 0
-        },
-        "benefits": [
-            {"type": "conversion", "name": "Conversions", "leads_per_month": "leads",
-             "conversion_lift": "lift", "value_per_conversion": 75},
-            {"type": "recurring", "name": "Z", "amount": "z"},
-        ],
-        "costs": [{"type": "one_time", "amount": 20_000}],
-    }  # fmt: skip
-
-
-def closed_form_indices(name: str) -> dict[str, tuple[float, float]]:
-    """(S1, ST) of each input: S1_i = ST_i = c_i^2 var_i / sum_j c_j^2 var_j for the
-    linear model; for c L d + z, Var(L d) = mu_d^2 var_L + mu_L^2 var_d + var_L var_d."""
-    if name == "linear":
-        var = {"x1": 125.0**2, "x2": 1200.0**2 / 12, "x3": (200.0**2 + 1000.0**2 - 2e5) / 18}
-        total = sum(var.values())
-        return {k: (v / total, v / total) for k, v in var.items()}
-    var_l, var_d = 4000.0**2 / 12, 0.02**2 / 12
-    v_l, v_d, v_ld = 75.0**2 * 0.01**2 * var_l, 75.0**2 * 3000.0**2 * var_d, 75.0**2 * var_l * var_d
-    total = v_l + v_d + v_ld + 600.0**2
-    return {"leads": (v_l / total, (v_l + v_ld) / total),
-            "lift": (v_d / total, (v_d + v_ld) / total), "z": (600.0**2 / total,) * 2}  # fmt: skip
-
-
 def interval_record(model, truth, seeds, n_base):
     """Over ``seeds``: whether each 95% interval holds the true index, (seeds, 2k);
     the half-widths and estimates, (seeds, 2k) each."""
@@ -566,17 +512,17 @@ def assert_honest(hits, confs, ests, seeds, r=sa_saltelli.DEFAULT_REPLICATES):
 
 
 def test_sobol_intervals_cover_the_closed_form_indices_of_a_linear_model():
-    model = model_from_dict(three_linear_config())
+    model = model_from_dict(toys.linear_config())
     seeds = range(200)
-    hits, confs, ests = interval_record(model, closed_form_indices("linear"), seeds, 8192)
+    hits, confs, ests = interval_record(model, toys.linear_truth(), seeds, 8192)
     assert_honest(hits, confs, ests, seeds)
 
 
 @pytest.mark.slow
 def test_sobol_intervals_cover_the_closed_form_indices_of_an_interaction():
-    model = model_from_dict(product_config())
+    model = model_from_dict(toys.product_config())
     seeds = range(1000, 1200)
-    hits, confs, ests = interval_record(model, closed_form_indices("product"), seeds, 8192)
+    hits, confs, ests = interval_record(model, toys.product_truth(), seeds, 8192)
     assert_honest(hits, confs, ests, seeds)
 
 
