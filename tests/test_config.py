@@ -312,3 +312,62 @@ def test_a_correlation_rho_that_is_no_usable_number_is_a_problem(write_config, r
     text = BASE.replace("benefits:", f"correlations: [[aht, churn_cut, {rho}]]\nbenefits:")
     msg = one_problem(write_config, text)
     assert "correlations[0]" in msg and expect in msg and len(msg) < 400
+
+
+HEAVY = """\
+name: Heavy tail
+horizon_months: 24
+priors:
+  value: {dist: metalog, p10: 20, p50: 40, p90: P90, BOUND}
+benefits:
+  - type: recurring
+    amount: value
+  - type: recurring
+    amount: {dist: metalog, p10: 20, p50: 40, p90: P90, BOUND}
+costs:
+  - type: one_time
+    amount: 5000
+"""
+
+
+@pytest.mark.parametrize(
+    ("p90", "bound", "says"),
+    [(150, "min: 0", "its variance is infinite"),  # tail index 0.64
+     (900, "min: 0", "its mean is infinite")],  # 1.55: drawn as far as 1e26 -> refused below
+)  # fmt: skip
+def test_a_metalog_tail_without_a_finite_variance_is_a_warning(
+    write_config, capsys, p90, bound, says
+):
+    # a named prior and one written in a field: both are named in the warning
+    text = HEAVY.replace("P90", str(p90)).replace("BOUND", bound)
+    path = write_config(text)
+    if p90 == 900:  # an amount that far out is refused outright: the warning never matters
+        with pytest.raises(ConfigError, match="can be drawn as far as"):
+            load_config(path)
+        return
+    warnings = load_config(path).warnings
+    assert [w.split(":")[0] for w in warnings] == ["prior 'value'", "benefits[1].amount"]
+    assert all(says in w and "tail index 0.64" in w and "p90 nearer p50" in w for w in warnings)
+    assert main(["validate", str(path)]) == 0
+    assert capsys.readouterr().err.count(says) == 2
+
+
+@pytest.mark.parametrize(
+    "spec",
+    ["{dist: metalog, p10: 0.03, p50: 0.08, p90: 0.16, min: 0}",  # omnichannel's lift: 0.30
+     "{dist: metalog, p10: 20, p50: 40, p90: 150, min: 0, max: 1000}",  # bounded both sides
+     "{dist: lognormal, median: 40, p90: 150}"],
+)  # fmt: skip
+def test_tails_with_a_finite_variance_give_no_warning(write_config, spec):
+    text = HEAVY.replace("{dist: metalog, p10: 20, p50: 40, p90: P90, BOUND}", spec)
+    assert load_config(write_config(text)).warnings == ()
+
+
+def test_a_metalog_bounded_above_is_warned_of_for_its_lower_tail():
+    # no amount field takes values below 0, so this one is checked on the prior itself
+    from simulate.config.build import _heavy_tail
+    from simulate.config.priors import Metalog
+
+    why = _heavy_tail(Metalog(-150, -40, -20, hi=0.0))
+    assert "lower tail" in why and "tail index 0.64" in why and "p10 nearer p50" in why
+    assert _heavy_tail(Metalog(-0.16, -0.08, -0.03, hi=0.0)) is None

@@ -429,6 +429,31 @@ def test_metalog_mean_is_infinite_when_the_tail_is_too_heavy():
     assert (lower.mean(), upper.mean()) == (math.inf, -math.inf)
 
 
+@pytest.mark.parametrize(
+    ("p10", "p50", "p90"), [(1, 2, 4), (20, 40, 150), (0.03, 0.08, 0.16), (1, 2, 30)]
+)
+def test_metalog_tail_index_is_the_power_of_its_tail(p10, p50, p90):
+    # Independently of a2 and a3: the slope of ln(x - min) against ln(1 / (1 - y)) deep
+    # in the tail (the a3 (y - 1/2) term's drift there is of order 1e-10 / ln ratio).
+    lower = make(dist="metalog", p10=p10, p50=p50, p90=p90, min=0)
+    e = np.array([1e-10, 1e-13])
+    x = lower.ppf(1.0 - e)
+    slope = (math.log(x[1]) - math.log(x[0])) / math.log(e[0] / e[1])
+    assert lower.tail_index() == pytest.approx(slope, rel=1e-3)
+    # the mirror image: bounded above, the lower tail
+    upper = make(dist="metalog", p10=-p90, p50=-p50, p90=-p10, max=0)
+    assert upper.tail_index() == pytest.approx(lower.tail_index(), rel=1e-12)
+    # bounded on both sides, or neither: every moment is finite
+    assert make(dist="metalog", p10=p10, p50=p50, p90=p90, min=0, max=10 * p90).tail_index() is None
+    assert make(dist="metalog", p10=1, p50=3, p90=5).tail_index() is None
+
+
+def test_metalog_mean_is_infinite_exactly_from_tail_index_1():
+    for h in (2.19, 2.2):  # a2 = h / ln 9 either side of 1
+        lower = make(dist="metalog", p10=math.exp(-h), p50=1, p90=math.exp(h), min=0)
+        assert (lower.tail_index() >= 1.0) == (lower.mean() == math.inf)
+
+
 def test_metalog_symmetric_means():
     assert make(dist="metalog", p10=1, p50=3, p90=5).mean() == pytest.approx(3, rel=1e-15)
     both = make(dist="metalog", p10=2, p50=5, p90=8, min=0, max=10)

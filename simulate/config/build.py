@@ -13,6 +13,7 @@ applied (:mod:`.merge`) first.
 from __future__ import annotations
 
 import hashlib
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, replace
 from pathlib import Path
@@ -31,6 +32,7 @@ from .loader import join_path, limits_now, read_yaml_file
 from .merge import apply_changes, relocate
 from .model import Model
 from .overrides import Change, Overlay, parse_changes, scenario_name_problems
+from .priors.metalog import Metalog
 from .settings import read_settings, read_template
 
 __all__ = ["load_config", "model_from_dict"]
@@ -174,6 +176,28 @@ def model_from_dict(
     return model
 
 
+def _heavy_tail(prior: Any) -> str | None:
+    """Why ``prior``'s tail is too heavy for the run's means and their intervals, or None.
+
+    A metalog bounded on one side has a power-law tail (``Metalog.tail_index``):
+    from ``k >= 1/2`` its variance is infinite, so a mean over its trials
+    (mean NPV) settles slowly and the t intervals of the precision block,
+    which assume a finite variance, come out too narrow.
+    """
+    k = prior.tail_index() if isinstance(prior, Metalog) else None
+    if k is None or k < 0.5:
+        return None
+    end, fix = (
+        ("upper", "p90 nearer p50") if math.isfinite(prior.lo) else ("lower", "p10 nearer p50")
+    )
+    what = "its mean is infinite" if k >= 1.0 else "its variance is infinite"
+    return (
+        f"the metalog's {end} tail falls off as a power (tail index {k:.2f}; from 0.5 the "
+        f"variance is infinite, from 1 the mean): {what}, so the mean NPV settles slowly and "
+        f"its ± intervals are too narrow; give both min: and max:, or a {fix}"
+    )
+
+
 def _build(
     raw: Mapping,
     *,
@@ -203,15 +227,20 @@ def _build(
         checks.error("scenarios", "scenarios: must be a mapping of scenario name to overrides")
     for path, message in scenario_name_problems(scen if isinstance(scen, Mapping) else {}):
         checks.error(path, message)
+    frozen = inputs.frozen(
+        {
+            **{line.path: line.display for line in (*benefits, *costs)},
+            **{gate.path: gate.name for gate in gates},  # an inline continue_if's label
+        }
+    )
+    for inp in frozen:  # named priors and those written inline in a field
+        if (why := _heavy_tail(inp.prior)) is not None:
+            where = f"prior {inp.name!r}" if inp.name in inputs.priors else inp.name
+            checks.warnings.append(f"{where}: {why}")
     model = Model(
         **asdict(settings),
         priors=dict(inputs.priors),
-        inputs=inputs.frozen(
-            {
-                **{line.path: line.display for line in (*benefits, *costs)},
-                **{gate.path: gate.name for gate in gates},  # an inline continue_if's label
-            }
-        ),
+        inputs=frozen,
         correlations=correlations,
         benefits=tuple(benefits),
         costs=tuple(costs),

@@ -125,6 +125,20 @@ class Metalog(Prior):
         y = 0.5 * (below + above)
         return np.where(x <= self.lo, 0.0, np.where(x >= self.hi, 1.0, y))
 
+    def tail_index(self) -> float | None:
+        """``k`` of the power-law tail of a metalog bounded on one side, else None.
+
+        With a ``min``, ``x - min = exp(M(y))`` grows as ``(1 - y) ** -k`` towards
+        ``y = 1``, ``k = a2 + a3 / 2`` (with a ``max``, towards ``y = 0``,
+        ``k = a2 - a3 / 2``): ``P(X > x)`` falls as ``x ** (-1 / k)``, so the
+        moments of order ``1 / k`` and above are infinite (the variance from
+        ``k >= 1/2``, the mean from ``k >= 1``). Bounded on both sides or
+        neither, every moment is finite.
+        """
+        if math.isfinite(self.lo) == math.isfinite(self.hi):
+            return None
+        return self.a2 + (0.5 if math.isfinite(self.lo) else -0.5) * self.a3
+
     def mean(self) -> float:
         if not math.isfinite(self.lo) and not math.isfinite(self.hi):
             # For Y uniform, E[L] = 0 and E[(Y - 1/2) L] = 1/2.
