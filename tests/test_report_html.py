@@ -954,8 +954,12 @@ def test_a_split_outcome_s_fan_is_split_on_the_page_as_in_its_png(real):
     for g in groups:
         assert f">{g['label']}: {format_probability(g['share'])} of trials</text>" in fan
     assert 'id="cashflow-median-0"' in fan and 'id="cashflow-median-1"' in fan
+    # the chart's name says the groups too, for a reader who cannot tell the colours apart
+    shares = [f"{g['label']} ({format_probability(g['share'])} of trials)" for g in groups]
+    assert f'aria-label="{CHARTS["cashflow"]}, in 2 groups: {" and ".join(shares)}"' in fan
     one = real("omnichannel")[1]["cashflow"]  # no flag splits it: one fan
     assert " of trials</text>" not in one and 'id="cashflow-median"' in one
+    assert f'aria-label="{CHARTS["cashflow"]}"' in one
 
 
 def test_a_split_outcome_s_npv_histogram_is_split_on_the_page_as_in_its_png(real):

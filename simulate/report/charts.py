@@ -300,13 +300,14 @@ def report_svgs(data: Mapping[str, Any]) -> dict[str, str]:
 
 
 def _name(key: str, charts: Mapping[str, Any]) -> str:
-    """A chart's accessible name: its title; the NPV's also names its groups and their shares.
+    """A chart's accessible name: its title; a split NPV histogram's or cash-flow fan's
+    also names its groups and their shares.
 
     A reader who cannot tell the groups' colours apart hears what the labels
-    on the bars say.
+    on the bars and bands say.
     """
-    if key != "npv" or not charts.get("npv_groups"):
+    if not _split(key, charts):
         return CHARTS[key]
-    groups = [f"{g['label']} ({format_probability(g['share'])} of trials)"
-              for g in charts["npv_groups"]]  # fmt: skip
+    split = charts["npv_groups"] if key == "npv" else charts["fan"]["groups"]
+    groups = [f"{g['label']} ({format_probability(g['share'])} of trials)" for g in split]
     return f"{CHARTS[key]}, in {len(groups)} groups: {' and '.join(groups)}"
