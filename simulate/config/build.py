@@ -32,7 +32,7 @@ from .loader import join_path, limits_now, read_yaml_file
 from .merge import apply_changes, relocate
 from .model import Model
 from .overrides import Change, Overlay, parse_changes, scenario_name_problems
-from .priors.metalog import Metalog
+from .priors import Prior
 from .settings import read_settings, read_template
 
 __all__ = ["load_config", "model_from_dict"]
@@ -74,7 +74,7 @@ def load_config(
     digest = hashlib.sha256(data).digest()
     model = model_from_dict(
         raw, file=file, lines=lines, scenario=scenario, overlay=overlay,
-        config_hash=file_hash(data),
+        config_hash=file_hash(digest),
     )  # fmt: skip
     valid = {scenario} if overlay is None else set()  # what this build has shown valid
     problems = _file_problems(raw, lines, file, (file, digest, limits_now()), valid)
@@ -176,23 +176,22 @@ def model_from_dict(
     return model
 
 
-def _heavy_tail(prior: Any) -> str | None:
+def _heavy_tail(prior: Prior) -> str | None:
     """Why ``prior``'s tail is too heavy for the run's means and their intervals, or None.
 
-    A metalog bounded on one side has a power-law tail (``Metalog.tail_index``):
-    from ``k >= 1/2`` its variance is infinite, so a mean over its trials
+    From a tail index ``k >= 1/2`` (:meth:`Prior.tail_index`: a metalog
+    bounded on one side) the variance is infinite, so a mean over the trials
     (mean NPV) settles slowly and the t intervals of the precision block,
     which assume a finite variance, come out too narrow.
     """
-    k = prior.tail_index() if isinstance(prior, Metalog) else None
+    k = prior.tail_index()
     if k is None or k < 0.5:
         return None
-    end, fix = (
-        ("upper", "p90 nearer p50") if math.isfinite(prior.lo) else ("lower", "p10 nearer p50")
-    )
+    upper = math.isinf(prior.support().hi)  # the heavy tail is the unbounded end
+    end, fix = ("upper", "p90 nearer p50") if upper else ("lower", "p10 nearer p50")
     what = "its mean is infinite" if k >= 1.0 else "its variance is infinite"
     return (
-        f"the metalog's {end} tail falls off as a power (tail index {k:.2f}; from 0.5 the "
+        f"the {prior.dist}'s {end} tail falls off as a power (tail index {k:.2f}; from 0.5 the "
         f"variance is infinite, from 1 the mean): {what}, so the mean NPV settles slowly and "
         f"its ± intervals are too narrow; give both min: and max:, or a {fix}"
     )

@@ -18,9 +18,9 @@ from .overrides import Overlay
 __all__ = ["config_hash", "file_hash"]
 
 
-def file_hash(data: bytes) -> str:
-    """The config as written's hash: the first 8 hex digits of SHA-256 over its file's bytes."""
-    return hashlib.sha256(data).hexdigest()[:8]
+def file_hash(digest: bytes) -> str:
+    """The config as written's hash: the first 8 hex digits of ``digest``, the SHA-256 of its bytes."""
+    return digest.hex()[:8]
 
 
 def config_hash(base: str, scenario: str | None, overlay: Overlay | None) -> str:

@@ -95,6 +95,16 @@ class Prior(ABC):
     def mean(self) -> float:
         """The expected value (``inf``/``-inf`` where it diverges)."""
 
+    def tail_index(self) -> float | None:
+        """``k`` of a power-law tail, ``P(|X| > x) ~ x ** (-1 / k)``, or None without one.
+
+        The moments of order ``1 / k`` and above are infinite (the variance
+        from ``k >= 1/2``, the mean from ``k >= 1``). None (the default): every
+        moment is finite, as for every prior bounded on both sides, the normal
+        and the lognormal.
+        """
+        return None
+
     def computes_at_edges(self) -> bool | None:
         """True where :func:`computes` is known to hold without computing a quantile.
 

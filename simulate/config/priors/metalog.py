@@ -130,10 +130,8 @@ class Metalog(Prior):
 
         With a ``min``, ``x - min = exp(M(y))`` grows as ``(1 - y) ** -k`` towards
         ``y = 1``, ``k = a2 + a3 / 2`` (with a ``max``, towards ``y = 0``,
-        ``k = a2 - a3 / 2``): ``P(X > x)`` falls as ``x ** (-1 / k)``, so the
-        moments of order ``1 / k`` and above are infinite (the variance from
-        ``k >= 1/2``, the mean from ``k >= 1``). Bounded on both sides or
-        neither, every moment is finite.
+        ``k = a2 - a3 / 2``). Bounded on both sides or neither, every moment is
+        finite.
         """
         if math.isfinite(self.lo) == math.isfinite(self.hi):
             return None
