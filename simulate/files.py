@@ -35,6 +35,7 @@ from .errors import ConfigError
 __all__ = [
     "FIGURE_FORMATS",
     "FOLDER_RULE",
+    "FORMULA_START",
     "MAX_NAME_BYTES",
     "MIN_FREE_BYTES",
     "atomic_dir",
@@ -126,6 +127,11 @@ def write_json(path: Path, obj: Any) -> None:
     """Write ``obj`` as JSON (see :func:`dumps`) to ``path`` atomically."""
     replace_text(path, dumps(obj))
 
+
+# What Excel (and LibreOffice, Google Sheets) read as the start of a formula in a cell
+# typed in or a CSV opened: a text written to a spreadsheet or a CSV that starts so is
+# guarded (report.xlsx's quote prefix, a batch CSV's leading ').
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 # What folder_name_problem asks of a name, said where one is refused.
 FOLDER_RULE = (

@@ -24,6 +24,7 @@ from .format import (
     format_percent,
     format_points,
     format_probability,
+    probability_decimals,
 )
 from .precision import MIN_BATCHES, Interval, shown_half_width
 from .sensitivity.labels import format_value
@@ -134,11 +135,8 @@ def _bound(p: float) -> str:
     text = format_probability(p)
     if text not in ("<0.1%", ">99.9%"):
         return text
-    for digits in range(2, 10):
-        more = f"{p * 100:.{digits}f}"
-        if float(more) not in (0.0, 100.0):
-            return more + "%"
-    return text
+    more = f"{p * 100:.{probability_decimals(p, 2)}f}"
+    return more + "%" if float(more) not in (0.0, 100.0) else text  # past 9 decimals: as is
 
 
 @dataclass(frozen=True)

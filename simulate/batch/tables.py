@@ -15,10 +15,9 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["FORMULA_START", "csv_text", "csv_value"]
+from ..files import FORMULA_START
 
-# What Excel (and LibreOffice, Google Sheets) read as the start of a formula in a CSV.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+__all__ = ["csv_text", "csv_value"]
 
 
 def csv_value(v: Any) -> str:

@@ -30,6 +30,7 @@ from xlsxwriter.format import Format
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
+from ..files import FORMULA_START
 from ..format import probability_decimals
 
 __all__ = [
@@ -50,8 +51,6 @@ _WRAP_AT = 40  # a wrapped text's column is made this wide before it wraps
 _LINE_POINTS = 15  # the height of a line of 11-point text
 _PRINT_WIDTH = 300  # characters of columns that still print legibly on one landscape page
 _SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£"}  # others are written as their ISO code
-# What Excel reads as the start of a formula in a cell typed in, or in a CSV it opens.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def open_workbook(path: str, tmpdir: str) -> Workbook:
@@ -96,7 +95,7 @@ def write_text(
     a string is written as rich text of plain runs, which Excel shows as the
     same text.
     """
-    if text.startswith(_FORMULA_START):
+    if text.startswith(FORMULA_START):
         fmt = styles.quoted(fmt)
     if text.startswith("<r>") and text.endswith("</r>"):
         ws.write_rich_string(row, col, text[:1], text[1:3], text[3:], fmt)
